@@ -1,0 +1,139 @@
+using System.Text.Json;
+using GraphQL;
+using GraphQL.Transport;
+
+namespace Scheduling.Gateway.GraphQLHttp;
+
+/// <summary>A request that cannot be executed, with the status the GraphQL-over-HTTP spec gives it.</summary>
+internal sealed record GraphQLRequestError(int Status, string Code, string Message);
+
+/// <summary>Reads a GraphQL request from a GET query string or a POST JSON body, checking every parameter's type.</summary>
+internal sealed class GraphQLHttpRequestReader(IGraphQLTextSerializer serializer)
+{
+    public (GraphQLRequest? Request, GraphQLRequestError? Error) FromQueryString(IQueryCollection query)
+    {
+        var text = query["query"].ToString();
+        if (string.IsNullOrEmpty(text))
+        {
+            return (null, new(400, "REQUEST_MISSING_QUERY", "The 'query' parameter is required."));
+        }
+
+        var request = new GraphQLRequest { Query = text, OperationName = NullIfEmpty(query["operationName"].ToString()) };
+        var variables = ParseJsonParameter(query["variables"].ToString(), "variables", out var variablesError);
+        var extensions = ParseJsonParameter(query["extensions"].ToString(), "extensions", out var extensionsError);
+        if ((variablesError ?? extensionsError) is { } error)
+        {
+            return (null, error);
+        }
+
+        request.Variables = variables;
+        request.Extensions = extensions;
+        return (request, null);
+    }
+
+    public (GraphQLRequest? Request, GraphQLRequestError? Error) FromJsonBody(ReadOnlyMemory<byte> body)
+    {
+        if (body.IsEmpty)
+        {
+            return (null, new(400, "REQUEST_EMPTY_BODY", "The request body is empty; send {\"query\": \"...\"}."));
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 128 });
+        }
+        catch (JsonException e)
+        {
+            return (null, new(400, "REQUEST_INVALID_JSON", "The request body is not valid JSON: " + e.Message));
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, new(400, "REQUEST_INVALID_PARAMETERS", "The request body must be a JSON object."));
+            }
+
+            if (!root.TryGetProperty("query", out var query) || query.ValueKind == JsonValueKind.Null)
+            {
+                return (null, new(400, "REQUEST_MISSING_QUERY", "The 'query' parameter is required."));
+            }
+
+            if (query.ValueKind != JsonValueKind.String)
+            {
+                return (null, new(400, "REQUEST_INVALID_PARAMETERS", "'query' must be a string."));
+            }
+
+            string? operationName = null;
+            if (root.TryGetProperty("operationName", out var name) && name.ValueKind != JsonValueKind.Null)
+            {
+                if (name.ValueKind != JsonValueKind.String)
+                {
+                    return (null, new(400, "REQUEST_INVALID_PARAMETERS", "'operationName' must be a string or null."));
+                }
+
+                operationName = NullIfEmpty(name.GetString());
+            }
+
+            if (!TryReadMap(root, "variables", out var variables, out var error) ||
+                !TryReadMap(root, "extensions", out var extensions, out error))
+            {
+                return (null, error);
+            }
+
+            return (new GraphQLRequest { Query = query.GetString(), OperationName = operationName, Variables = variables, Extensions = extensions }, null);
+        }
+    }
+
+    private bool TryReadMap(JsonElement root, string name, out Inputs? map, out GraphQLRequestError? error)
+    {
+        map = null;
+        error = null;
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            error = new(400, "REQUEST_INVALID_PARAMETERS", $"'{name}' must be a map (JSON object) or null.");
+            return false;
+        }
+
+        map = serializer.ReadNode<Inputs>(value);
+        return true;
+    }
+
+    private Inputs? ParseJsonParameter(string text, string name, out GraphQLRequestError? error)
+    {
+        error = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            if (document.RootElement.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                return serializer.ReadNode<Inputs>(document.RootElement);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        error = new(400, "REQUEST_INVALID_PARAMETERS", $"'{name}' must be a URL-encoded JSON object.");
+        return null;
+    }
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+}

@@ -1,0 +1,105 @@
+using GraphQL;
+using GraphQL.Builders;
+using GraphQL.Types;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Utility;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Appointments;
+
+/// <summary>Filters on appointments; each maps to a FHIR search parameter of Appointment.</summary>
+public sealed record AppointmentFilter
+{
+    /// <summary><c>patient=Patient/{id}</c></summary>
+    public string? PatientId { get; init; }
+
+    /// <summary><c>practitioner=Practitioner/{id}</c></summary>
+    public string? PractitionerId { get; init; }
+
+    /// <summary><c>actor=</c> any participant, as a reference such as <c>Location/1</c>.</summary>
+    public string? Actor { get; init; }
+
+    /// <summary><c>status=a,b</c></summary>
+    public IEnumerable<Appointment.AppointmentStatus>? Status { get; init; }
+
+    /// <summary><c>date=ge...&amp;date=lt...</c> on the appointment's start.</summary>
+    public DateTimeFilter? Date { get; init; }
+}
+
+public sealed record AppointmentSort
+{
+    public SortDirection? Start { get; init; }
+
+    public SortDirection? Status { get; init; }
+}
+
+public sealed class AppointmentFilterInputType : InputObjectGraphType<AppointmentFilter>
+{
+    public AppointmentFilterInputType()
+    {
+        Name = "AppointmentFilterInput";
+        Field<IdGraphType>("patientId");
+        Field<IdGraphType>("practitionerId");
+        Field<StringGraphType>("actor").Description("Any participant, as a reference: Location/1, HealthcareService/2, ...");
+        Field<ListGraphType<NonNullGraphType<AppointmentStatusType>>>("status").Description("Any of these statuses.");
+        Field<DateTimeFilterInputType>("date").Description("The appointment's start.");
+    }
+}
+
+public sealed class AppointmentSortInputType : InputObjectGraphType<AppointmentSort>
+{
+    public AppointmentSortInputType()
+    {
+        Name = "AppointmentSortInput";
+        Description = "One sort key per entry; the list gives their priority.";
+        Field<SortDirectionType>("start");
+        Field<SortDirectionType>("status");
+    }
+}
+
+public static class AppointmentFilters
+{
+    public static FieldBuilder<TSource, TReturn> AppointmentListArguments<TSource, TReturn>(this FieldBuilder<TSource, TReturn> field) =>
+        field
+            .Argument<AppointmentFilterInputType>("where")
+            .Argument<ListGraphType<NonNullGraphType<AppointmentSortInputType>>>("order", a => a.Description = "Default: start ascending.")
+            .PagingArguments();
+
+    /// <summary>The FHIR search for the where/order arguments (default order: start ascending).</summary>
+    public static FhirQuery ToQuery(IResolveFieldContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var where = context.GetArgument<AppointmentFilter?>("where");
+        var order = context.GetArgument<List<AppointmentSort>?>("order");
+        var query = FhirQuery.For<Appointment>();
+        if (where?.PatientId is { } patient)
+        {
+            query.Where("patient", "Patient/" + patient);
+        }
+
+        if (where?.PractitionerId is { } practitioner)
+        {
+            query.Where("practitioner", "Practitioner/" + practitioner);
+        }
+
+        if (where?.Actor is { } actor)
+        {
+            query.Where("actor", actor);
+        }
+
+        if (where?.Status?.ToList() is { Count: > 0 } statuses)
+        {
+            query.WhereAny("status", statuses.Select(s => s.GetLiteral()));
+        }
+
+        where?.Date?.ApplyTo(query, "date");
+
+        var sort = (order ?? []).SelectMany(o => new[]
+        {
+            o.Start is { } start ? ("date", start == SortDirection.Desc) : default,
+            o.Status is { } status ? ("status", status == SortDirection.Desc) : default,
+        }).Where(k => k.Item1 is not null).ToList();
+        return query.SortBy(sort.Count > 0 ? sort : [("date", false)]);
+    }
+}

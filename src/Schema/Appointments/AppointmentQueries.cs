@@ -1,0 +1,32 @@
+using Scheduling.Schema.DataLoading;
+using GraphQL;
+using GraphQL.Types;
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Appointments;
+
+public static class AppointmentQueries
+{
+    public static void AddTo(ObjectGraphType query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Field<AppointmentType>("appointment")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Resolve(c => c.ById().Load<Appointment>(c.GetArgument<string>("id")));
+
+        query.Field<NonNullGraphType<ConnectionGraphType<AppointmentType, Appointment>>>("appointments")
+            .AppointmentListArguments()
+            .ResolveAsync(async c => await RootList.SearchAsync<Appointment>(c, AppointmentFilters.ToQuery(c)));
+    }
+
+    /// <summary>A nested appointment list: what points at <paramref name="target"/> through <paramref name="parameter"/>.</summary>
+    public static object ForReference(GraphQL.IResolveFieldContext context, string parameter, FhirReference target)
+    {
+        var (offset, first) = Paging.Read(context);
+        return context.Referencing()
+            .Load<Appointment>(AppointmentFilters.ToQuery(context), parameter, target)
+            .Then(list => Paging.Slice(list, offset, first));
+    }
+}

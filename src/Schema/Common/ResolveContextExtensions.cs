@@ -1,0 +1,29 @@
+using GraphQL;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.DataLoading;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Common;
+
+/// <summary>The request's services, as resolvers reach them.</summary>
+public static class ResolveContextExtensions
+{
+    public static ResourceByIdDataLoader ById(this IResolveFieldContext context) => Service<ResourceByIdDataLoader>(context);
+
+    public static ReferencingResourcesDataLoader Referencing(this IResolveFieldContext context) =>
+        Service<ReferencingResourcesDataLoader>(context);
+
+    public static IFhirStore Fhir(this IResolveFieldContext context) => Service<IFhirStore>(context);
+
+    /// <summary>Whether the query selected a field of the result (to ask FHIR only for what is used).</summary>
+    public static bool Selects(this IResolveFieldContext context, string field) =>
+        context.SubFields?.ContainsKey(field) == true;
+
+    private static T Service<T>(IResolveFieldContext context)
+        where T : notnull
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return (context.RequestServices ?? throw new InvalidOperationException("GraphQL request without services."))
+            .GetRequiredService<T>();
+    }
+}

@@ -1,0 +1,158 @@
+using GraphQL.DataLoader;
+
+namespace Scheduling.Schema.DataLoading;
+
+/// <summary>
+/// A request-scoped batching loader on GraphQL.NET's <see cref="IDataLoaderResult{T}"/>. Loads only queue their
+/// key; GraphQL.NET completes every pending data-loader field of a level after the level's other fields, and the
+/// first completion fetches all keys queued so far in one <see cref="FetchAsync"/>. Each key is fetched at most
+/// once per request, and later loads of it are answered from that result.
+/// </summary>
+public abstract class BatchDataLoader<TKey, TValue>
+    where TKey : notnull
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<TKey, Task<TValue>> _loaded;
+    private readonly bool _batching;
+    private Dictionary<TKey, TaskCompletionSource<TValue>> _pending;
+
+    protected BatchDataLoader(DataLoaderOptions options, IEqualityComparer<TKey>? comparer = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _batching = options.Batching;
+        _loaded = new Dictionary<TKey, Task<TValue>>(comparer);
+        _pending = new Dictionary<TKey, TaskCompletionSource<TValue>>(comparer);
+    }
+
+    /// <summary>The value for a key; <see cref="MissingValue"/> when the source has none.</summary>
+    public IDataLoaderResult<TValue> Load(TKey key)
+    {
+        if (!_batching)
+        {
+            return new Result(this, new Lazy<Task<TValue>>(() => FetchOneAsync(key)));
+        }
+
+        lock (_gate)
+        {
+            if (_loaded.TryGetValue(key, out var known))
+            {
+                return new Result(this, known);
+            }
+
+            var completion = new TaskCompletionSource<TValue>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pending[key] = completion;
+            _loaded[key] = completion.Task;
+            return new Result(this, completion.Task);
+        }
+    }
+
+    /// <summary>The values for several keys, in the keys' order, fetched in the same batch.</summary>
+    public IDataLoaderResult<IReadOnlyList<TValue>> LoadMany(IEnumerable<TKey> keys)
+    {
+        var results = keys.Select(Load).ToList();
+        return new ManyResult(results);
+    }
+
+    /// <summary>Tells the loader a value it would otherwise fetch (a search already returned it).</summary>
+    public void Prime(TKey key, TValue value)
+    {
+        if (!_batching)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _loaded.TryAdd(key, Task.FromResult(value));
+        }
+    }
+
+    /// <summary>Fetches a batch; keys absent from the answer get <see cref="MissingValue"/>.</summary>
+    protected abstract Task<IReadOnlyDictionary<TKey, TValue>> FetchAsync(IReadOnlyList<TKey> keys, CancellationToken cancellationToken);
+
+    protected virtual TValue MissingValue => default!;
+
+    private async Task<TValue> FetchOneAsync(TKey key)
+    {
+        var found = await FetchAsync([key], CancellationToken.None);
+        return found.TryGetValue(key, out var value) ? value : MissingValue;
+    }
+
+    private async Task DispatchAsync(CancellationToken cancellationToken)
+    {
+        Dictionary<TKey, TaskCompletionSource<TValue>> batch;
+        lock (_gate)
+        {
+            if (_pending.Count == 0)
+            {
+                return;
+            }
+
+            batch = _pending;
+            _pending = new Dictionary<TKey, TaskCompletionSource<TValue>>(batch.Comparer);
+        }
+
+        try
+        {
+            var found = await FetchAsync([.. batch.Keys], cancellationToken);
+            foreach (var (key, completion) in batch)
+            {
+                completion.TrySetResult(found.TryGetValue(key, out var value) ? value : MissingValue);
+            }
+        }
+        catch (Exception e)
+        {
+            // Every field waiting on this batch gets the error; the rest of the response is unaffected.
+            foreach (var completion in batch.Values)
+            {
+                completion.TrySetException(e);
+            }
+        }
+    }
+
+    private sealed class Result : IDataLoaderResult<TValue>
+    {
+        private readonly BatchDataLoader<TKey, TValue> _loader;
+        private readonly Task<TValue>? _task;
+        private readonly Lazy<Task<TValue>>? _unbatched;
+
+        public Result(BatchDataLoader<TKey, TValue> loader, Task<TValue> task) => (_loader, _task) = (loader, task);
+
+        public Result(BatchDataLoader<TKey, TValue> loader, Lazy<Task<TValue>> unbatched) => (_loader, _unbatched) = (loader, unbatched);
+
+        public async Task<TValue> GetResultAsync(CancellationToken cancellationToken = default)
+        {
+            if (_unbatched is not null)
+            {
+                return await _unbatched.Value;
+            }
+
+            if (!_task!.IsCompleted)
+            {
+                await _loader.DispatchAsync(cancellationToken);
+            }
+
+            return await _task;
+        }
+
+        async Task<object?> IDataLoaderResult.GetResultAsync(CancellationToken cancellationToken) =>
+            await GetResultAsync(cancellationToken);
+    }
+
+    private sealed class ManyResult(List<IDataLoaderResult<TValue>> results) : IDataLoaderResult<IReadOnlyList<TValue>>
+    {
+        public async Task<IReadOnlyList<TValue>> GetResultAsync(CancellationToken cancellationToken = default)
+        {
+            var values = new List<TValue>(results.Count);
+            foreach (var result in results)
+            {
+                values.Add(await result.GetResultAsync(cancellationToken));
+            }
+
+            return values;
+        }
+
+        async Task<object?> IDataLoaderResult.GetResultAsync(CancellationToken cancellationToken) =>
+            await GetResultAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,55 @@
+using GraphQL.DataLoader;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Options;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.DataLoading;
+
+/// <summary>
+/// Reads resources by reference, batched: all ids of one type queued in a level become one
+/// <c>Type?_id=a,b,c</c> search (split into chunks of <c>Fhir:MaxValuesPerSearch</c>), the types in parallel.
+/// Also the request's identity map: whatever a search returned is primed here and never read again.
+/// </summary>
+public sealed class ResourceByIdDataLoader(IFhirStore store, IOptions<FhirOptions> fhir, IOptions<DataLoaderOptions> options)
+    : BatchDataLoader<FhirReference, Resource?>(options.Value)
+{
+    public IDataLoaderResult<T?> Load<T>(string? id)
+        where T : Resource
+    {
+        if (!FhirReference.IsValidId(id))
+        {
+            return new CompletedResult<T?>(null);
+        }
+
+        return Load(FhirReference.For<T>(id)).Then(r => r as T);
+    }
+
+    public IDataLoaderResult<T?> Load<T>(ResourceReference? reference)
+        where T : Resource =>
+        FhirReference.From(reference) is { } parsed && parsed.ResourceType == typeof(T).Name
+            ? Load(parsed).Then(r => r as T)
+            : new CompletedResult<T?>(null);
+
+    public void Prime(Resource resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        if (FhirReference.IsValidId(resource.Id))
+        {
+            Prime(new FhirReference(resource.TypeName, resource.Id), resource);
+        }
+    }
+
+    protected override async Task<IReadOnlyDictionary<FhirReference, Resource?>> FetchAsync(
+        IReadOnlyList<FhirReference> keys, CancellationToken cancellationToken)
+    {
+        var searches = keys
+            .GroupBy(k => k.ResourceType)
+            .SelectMany(type => type.Select(k => k.Id).Distinct().Chunk(fhir.Value.MaxValuesPerSearch)
+                .Select(ids => store.SearchAllAsync(new FhirQuery(type.Key).WhereAny("_id", ids), cancellationToken)));
+        var pages = await Task.WhenAll(searches);
+        return pages.SelectMany(p => p)
+            .Where(r => FhirReference.IsValidId(r.Id))
+            .DistinctBy(r => (r.TypeName, r.Id))
+            .ToDictionary(r => new FhirReference(r.TypeName, r.Id!), r => (Resource?)r);
+    }
+}

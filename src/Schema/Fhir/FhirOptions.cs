@@ -1,0 +1,57 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Scheduling.Schema.Fhir;
+
+/// <summary>Where the gateway's FHIR data lives. Bound from the <c>Fhir</c> section.</summary>
+public sealed class FhirOptions : IValidatableObject
+{
+    public const string SectionName = "Fhir";
+
+    /// <summary>Base URL of an upstream FHIR R4 server. Empty: the embedded, seeded in-memory store.</summary>
+    public string? BaseUrl { get; set; }
+
+    /// <summary>A static bearer token for the upstream (simplest setups, tests).</summary>
+    public string? BearerToken { get; set; }
+
+    /// <summary>OAuth2 client-credentials for the upstream; used when <see cref="TokenUrl"/> is set.</summary>
+    public string? TokenUrl { get; set; }
+    public string? ClientId { get; set; }
+    public string? ClientSecret { get; set; }
+    public string? Scope { get; set; }
+
+    /// <summary>Per-attempt timeout of one upstream request.</summary>
+    [Range(1, 300)]
+    public int TimeoutSeconds { get; set; } = 10;
+
+    /// <summary>_count asked for when the gateway reads every page of a search (batched lookups).</summary>
+    [Range(10, 5000)]
+    public int PageSize { get; set; } = 1000;
+
+    /// <summary>How many ids or references go into one batched search (<c>_id=a,b,c</c>) before it is split.</summary>
+    [Range(1, 1000)]
+    public int MaxValuesPerSearch { get; set; } = 100;
+
+    /// <summary>Seed the embedded store with the example practice (ignored with an upstream).</summary>
+    public bool Seed { get; set; } = true;
+
+    public bool UsesEmbeddedStore => string.IsNullOrWhiteSpace(BaseUrl);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!UsesEmbeddedStore &&
+            (!Uri.TryCreate(BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
+        {
+            yield return new ValidationResult($"Fhir:BaseUrl must be an absolute http(s) URL, got '{BaseUrl}'.", [nameof(BaseUrl)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(TokenUrl) && (string.IsNullOrWhiteSpace(ClientId) || string.IsNullOrWhiteSpace(ClientSecret)))
+        {
+            yield return new ValidationResult("Fhir:TokenUrl needs Fhir:ClientId and Fhir:ClientSecret.", [nameof(ClientId), nameof(ClientSecret)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(TokenUrl) && !string.IsNullOrWhiteSpace(BearerToken))
+        {
+            yield return new ValidationResult("Set either Fhir:BearerToken or Fhir:TokenUrl, not both.", [nameof(BearerToken), nameof(TokenUrl)]);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Scheduling.Schema.Fhir.InMemory;
+
+namespace Scheduling.Schema.Fhir;
+
+public static class FhirServiceCollectionExtensions
+{
+    /// <summary>
+    /// FHIR access: the REST store when <c>Fhir:BaseUrl</c> is set, the embedded seeded store otherwise.
+    /// </summary>
+    public static IServiceCollection AddFhirAccess(this IServiceCollection services)
+    {
+        services.AddOptions<FhirOptions>()
+            .BindConfiguration(FhirOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddTransient<UpstreamAuthHandler>();
+        services.AddHttpClient(UpstreamAuthHandler.TokenClientName).AddStandardResilienceHandler();
+        services.AddHttpClient(RestFhirStore.HttpClientName)
+            .AddStandardResilienceHandler()
+            .Configure((HttpStandardResilienceOptions resilience, IServiceProvider provider) =>
+            {
+                var fhir = provider.GetRequiredService<IOptions<FhirOptions>>().Value;
+                // A POST (create, transaction) may have reached the server before it failed: never resend it.
+                resilience.Retry.DisableForUnsafeHttpMethods();
+                resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(fhir.TimeoutSeconds);
+                resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(fhir.TimeoutSeconds * 3);
+                resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(Math.Max(30, fhir.TimeoutSeconds * 2));
+            });
+        services.AddHttpClient(RestFhirStore.HttpClientName).AddHttpMessageHandler<UpstreamAuthHandler>();
+
+        services.AddSingleton<InMemoryFhirStore>();
+        services.AddScoped<IFhirStore>(provider =>
+            provider.GetRequiredService<IOptions<FhirOptions>>().Value.UsesEmbeddedStore
+                ? provider.GetRequiredService<InMemoryFhirStore>()
+                : ActivatorUtilities.CreateInstance<RestFhirStore>(provider));
+        services.AddHostedService<EmbeddedStoreSeeder>();
+        return services;
+    }
+}

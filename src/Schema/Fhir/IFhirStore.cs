@@ -1,0 +1,44 @@
+using Hl7.Fhir.Model;
+
+namespace Scheduling.Schema.Fhir;
+
+/// <summary>
+/// The one way the schema reaches FHIR data: a REST FHIR server (<see cref="RestFhirStore"/>) or the embedded
+/// in-memory store. Both pass one contract test suite.
+/// </summary>
+public interface IFhirStore
+{
+    /// <summary>One page of a search, honouring <c>_count</c>, <c>_offset</c> and <c>_total</c>.</summary>
+    Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Every match of a search, following every page.</summary>
+    Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Reads one resource; null when it does not exist (or was deleted).</summary>
+    Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken);
+
+    Task<Resource> CreateAsync(Resource resource, CancellationToken cancellationToken);
+
+    /// <summary>Updates a resource; with <paramref name="ifMatchVersionId"/> the write only happens on that version.</summary>
+    /// <exception cref="FhirVersionConflictException">The resource is no longer at that version.</exception>
+    Task<Resource> UpdateAsync(Resource resource, string? ifMatchVersionId, CancellationToken cancellationToken);
+}
+
+/// <summary>One page of search results; <see cref="Total"/> when the server counted.</summary>
+public sealed record FhirSearchPage(IReadOnlyList<Resource> Resources, int? Total);
+
+public static class FhirStoreExtensions
+{
+    public static async Task<IReadOnlyList<T>> SearchAllAsync<T>(this IFhirStore store, FhirQuery query, CancellationToken cancellationToken)
+        where T : Resource => [.. (await store.SearchAllAsync(query, cancellationToken)).OfType<T>()];
+
+    public static async Task<T?> ReadAsync<T>(this IFhirStore store, string id, CancellationToken cancellationToken)
+        where T : Resource =>
+        FhirReference.IsValidId(id) ? await store.ReadAsync(FhirReference.For<T>(id), cancellationToken) as T : null;
+
+    public static async Task<T> CreateAsync<T>(this IFhirStore store, T resource, CancellationToken cancellationToken)
+        where T : Resource => (T)await store.CreateAsync((Resource)resource, cancellationToken);
+
+    public static async Task<T> UpdateAsync<T>(this IFhirStore store, T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
+        where T : Resource => (T)await store.UpdateAsync((Resource)resource, ifMatchVersionId, cancellationToken);
+}

@@ -1,0 +1,158 @@
+using System.Net;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Rest;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace Scheduling.Schema.Fhir;
+
+/// <summary>
+/// FHIR access over REST to any FHIR R4 server, with Firely's <see cref="FhirClient"/> on an
+/// <see cref="HttpClient"/> from the factory (standard resilience: retries of reads only, timeouts, breaker).
+/// </summary>
+public sealed class RestFhirStore : IFhirStore, IDisposable
+{
+    public const string HttpClientName = "fhir";
+
+    /// <summary>Stops a server that ignores <c>_offset</c> and never links a next page from looping us forever.</summary>
+    private const int MaxPages = 1000;
+
+    private readonly FhirClient _client;
+    private readonly Uri _baseUri;
+    private readonly int _pageSize;
+
+    public RestFhirStore(IHttpClientFactory httpClientFactory, IOptions<FhirOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(httpClientFactory);
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = options.Value;
+        _baseUri = new Uri(settings.BaseUrl!.TrimEnd('/') + "/");
+        _pageSize = settings.PageSize;
+        _client = new FhirClient(_baseUri, httpClientFactory.CreateClient(HttpClientName), new FhirClientSettings
+        {
+            PreferredFormat = ResourceFormat.Json,
+            VerifyFhirVersion = false,
+            ReturnPreference = ReturnPreference.Representation,
+        });
+    }
+
+    public Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return Call(async () =>
+        {
+            var bundle = await GetBundleAsync(query, cancellationToken);
+            return new FhirSearchPage(Matches(bundle).ToList(), bundle.Total);
+        });
+    }
+
+    public Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return Call<IReadOnlyList<Resource>>(async () =>
+        {
+            var paged = query.Clone().Count(_pageSize);
+            var results = new List<Resource>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var bundle = await GetBundleAsync(paged, cancellationToken);
+            for (var page = 0; page < MaxPages; page++)
+            {
+                var fresh = Matches(bundle).Where(r => seen.Add(r.TypeName + "/" + r.Id)).ToList();
+                results.AddRange(fresh);
+
+                if (bundle.NextLink is not null)
+                {
+                    bundle = await _client.ContinueAsync(bundle, PageDirection.Next, cancellationToken);
+                    if (bundle is null)
+                    {
+                        break;
+                    }
+                }
+                else if (fresh.Count > 0 && bundle.Entry.Count >= _pageSize && (bundle.Total is null || results.Count < bundle.Total))
+                {
+                    // No next link (Medplum's bare router, some proxies) but a full page: ask by offset.
+                    bundle = await GetBundleAsync(paged.Offset(results.Count), cancellationToken);
+                }
+                else
+                {
+                    break;
+                }
+            }
+
+            return results;
+        });
+    }
+
+    public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) =>
+        Call(async () =>
+        {
+            try
+            {
+                return await _client.ReadAsync<Resource>(new Uri(_baseUri, reference.ToString()), ct: cancellationToken);
+            }
+            catch (FhirOperationException e) when (e.Status is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+            {
+                return null;
+            }
+        });
+
+    public Task<Resource> CreateAsync(Resource resource, CancellationToken cancellationToken) =>
+        Call(async () => (await _client.CreateAsync(resource, cancellationToken))!);
+
+    public Task<Resource> UpdateAsync(Resource resource, string? ifMatchVersionId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        return Call(async () =>
+        {
+            // Firely sends If-Match from meta.versionId when the update is version-aware.
+            var copy = (Resource)resource.DeepCopy();
+            if (ifMatchVersionId is not null)
+            {
+                copy.Meta ??= new Meta();
+                copy.Meta.VersionId = ifMatchVersionId;
+            }
+
+            return (await _client.UpdateAsync(copy, versionAware: ifMatchVersionId is not null, cancellationToken))!;
+        });
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private async Task<Bundle> GetBundleAsync(FhirQuery query, CancellationToken cancellationToken) =>
+        await _client.GetAsync(new Uri(_baseUri, query.ToRelativeUrl()), cancellationToken) as Bundle ??
+        throw new FhirRequestRejectedException($"The FHIR server did not answer {query.ResourceType} search with a Bundle.");
+
+    private static IEnumerable<Resource> Matches(Bundle bundle) =>
+        bundle.Entry
+            .Where(e => e.Resource is not null && (e.Search?.Mode is null or Bundle.SearchEntryMode.Match))
+            .Select(e => e.Resource!);
+
+    /// <summary>Turns what the HTTP and FHIR layers throw into the gateway's typed FHIR exceptions.</summary>
+    private static async Task<T> Call<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (FhirOperationException e)
+        {
+            var message = e.Outcome?.Issue.FirstOrDefault()?.Diagnostics ?? e.Message;
+            throw e.Status switch
+            {
+                HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict =>
+                    new FhirVersionConflictException(message, e) { Status = e.Status },
+                HttpStatusCode.NotFound or HttpStatusCode.Gone =>
+                    new FhirResourceNotFoundException(message, e) { Status = e.Status },
+                >= HttpStatusCode.InternalServerError or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests =>
+                    new FhirUnavailableException($"The FHIR server answered {(int)e.Status}.", e) { Status = e.Status },
+                _ => new FhirRequestRejectedException(message, e) { Status = e.Status },
+            };
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or BrokenCircuitException
+                                      or TaskCanceledException { CancellationToken.IsCancellationRequested: false })
+        {
+            throw new FhirUnavailableException("The FHIR server could not be reached.", e);
+        }
+    }
+}

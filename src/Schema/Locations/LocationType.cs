@@ -1,0 +1,35 @@
+using GraphQL;
+using GraphQL.Types;
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Schedules;
+
+namespace Scheduling.Schema.Locations;
+
+public sealed class LocationType : ObjectGraphType<Location>
+{
+    public LocationType()
+    {
+        Name = "Location";
+        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
+        Field<StringGraphType>("name").Resolve(c => c.Source.Name);
+        Field<StringGraphType>("description").Resolve(c => c.Source.Description);
+        Field<AddressType>("address").Resolve(c => c.Source.Address);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Resolve(c => c.Source.Telecom);
+        Field<NonNullGraphType<ConnectionGraphType<ScheduleType, Schedule>>>("schedules")
+            .PagingArguments()
+            .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<Location>(c.Source.Id)));
+    }
+}
+
+public static class LocationQueries
+{
+    public static void AddTo(ObjectGraphType query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Field<LocationType>("location")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Resolve(c => c.ById().Load<Location>(c.GetArgument<string>("id")));
+    }
+}

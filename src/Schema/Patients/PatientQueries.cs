@@ -1,0 +1,38 @@
+using GraphQL;
+using GraphQL.Types;
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Patients;
+
+public static class PatientQueries
+{
+    public static void AddTo(ObjectGraphType query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Field<PatientType>("patient")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Resolve(c => c.ById().Load<Patient>(c.GetArgument<string>("id")));
+
+        query.Field<NonNullGraphType<ConnectionGraphType<PatientType, Patient>>>("patients")
+            .Argument<StringGraphType>("name", a => a.Description = "Any part of the name starts with this (case and accents ignored).")
+            .Argument<StringGraphType>("identifier", a => a.Description = "An identifier value, or system|value.")
+            .PagingArguments()
+            .ResolveAsync(async c =>
+            {
+                var query = FhirQuery.For<Patient>();
+                if (c.GetArgument<string?>("name") is { } name)
+                {
+                    query.Where("name", name);
+                }
+
+                if (c.GetArgument<string?>("identifier") is { } identifier)
+                {
+                    query.WhereTokenText("identifier", identifier);
+                }
+
+                return await RootList.SearchAsync<Patient>(c, query);
+            });
+    }
+}

@@ -1,0 +1,32 @@
+using GraphQL;
+using GraphQL.Types;
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Practitioners;
+
+public static class PractitionerQueries
+{
+    public static void AddTo(ObjectGraphType query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Field<PractitionerType>("practitioner")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Resolve(c => c.ById().Load<Practitioner>(c.GetArgument<string>("id")));
+
+        query.Field<NonNullGraphType<ConnectionGraphType<PractitionerType, Practitioner>>>("practitioners")
+            .Argument<StringGraphType>("name", a => a.Description = "Any part of the name starts with this (case and accents ignored).")
+            .PagingArguments()
+            .ResolveAsync(async c =>
+            {
+                var query = FhirQuery.For<Practitioner>();
+                if (c.GetArgument<string?>("name") is { } name)
+                {
+                    query.Where("name", name);
+                }
+
+                return await RootList.SearchAsync<Practitioner>(c, query);
+            });
+    }
+}

@@ -1,0 +1,26 @@
+using GraphQL.Types;
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Appointments;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Schedules;
+
+namespace Scheduling.Schema.Practitioners;
+
+public sealed class PractitionerType : ObjectGraphType<Practitioner>
+{
+    public PractitionerType()
+    {
+        Name = "Practitioner";
+        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<HumanNameType>>>>("name").Resolve(c => c.Source.Name);
+        Field<StringGraphType>("displayName").Description("e.g. Dr. Alice Smith").Resolve(c => HumanNameType.Display(c.Source.Name));
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Resolve(c => c.Source.Telecom);
+        Field<NonNullGraphType<ConnectionGraphType<ScheduleType, Schedule>>>("schedules")
+            .PagingArguments()
+            .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<Practitioner>(c.Source.Id)));
+        Field<NonNullGraphType<ConnectionGraphType<AppointmentType, Appointment>>>("appointments")
+            .AppointmentListArguments()
+            .Resolve(c => AppointmentQueries.ForReference(c, "practitioner", FhirReference.For<Practitioner>(c.Source.Id)));
+    }
+}

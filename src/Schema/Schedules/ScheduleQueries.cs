@@ -1,0 +1,49 @@
+using GraphQL;
+using GraphQL.Types;
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Schedules;
+
+public static class ScheduleQueries
+{
+    public static void AddTo(ObjectGraphType query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Field<ScheduleType>("schedule")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Resolve(c => c.ById().Load<Schedule>(c.GetArgument<string>("id")));
+
+        query.Field<NonNullGraphType<ConnectionGraphType<ScheduleType, Schedule>>>("schedules")
+            .Argument<StringGraphType>("actor", a => a.Description = "Whose schedules, as a reference: Practitioner/1, Location/2, ...")
+            .Argument<StringGraphType>("serviceType", a => a.Description = "A service type code, or system|code.")
+            .Argument<BooleanGraphType>("active")
+            .PagingArguments()
+            .ResolveAsync(async c =>
+            {
+                var query = FhirQuery.For<Schedule>();
+                if (c.GetArgument<string?>("actor") is { } actor)
+                {
+                    if (!FhirReference.TryParse(actor, out var parsed))
+                    {
+                        throw new UserInputError("'actor' must be a reference such as Practitioner/123.");
+                    }
+
+                    query.Where("actor", parsed.ToString());
+                }
+
+                if (c.GetArgument<string?>("serviceType") is { } serviceType)
+                {
+                    query.WhereTokenText("service-type", serviceType);
+                }
+
+                if (c.GetArgument<bool?>("active") is { } active)
+                {
+                    query.WhereRaw("active", active ? "true" : "false");
+                }
+
+                return await RootList.SearchAsync<Schedule>(c, query);
+            });
+    }
+}

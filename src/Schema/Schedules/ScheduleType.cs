@@ -1,0 +1,49 @@
+using Scheduling.Schema.DataLoading;
+using GraphQL;
+using GraphQL.Types;
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Slots;
+
+namespace Scheduling.Schema.Schedules;
+
+public sealed class ScheduleType : ObjectGraphType<Schedule>
+{
+    public ScheduleType()
+    {
+        Name = "Schedule";
+        Description = "The availability of one or more actors: its slots say what is free and what is taken.";
+        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
+        Field<BooleanGraphType>("active").Resolve(c => c.Source.Active);
+        Field<NonNullGraphType<ListGraphType<ActorType>>>("actors")
+            .Description("Whom the schedule is for; null where a reference cannot be resolved.")
+            .Resolve(c =>
+            {
+                var loader = c.ById();
+                return new ManyResults(c.Source.Actor.Select(a => ActorType.Resolve(loader, a)).ToList());
+            });
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("serviceType").Resolve(c => c.Source.ServiceType);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("specialty").Resolve(c => c.Source.Specialty);
+        Field<PeriodType>("planningHorizon").Resolve(c => c.Source.PlanningHorizon);
+        Field<StringGraphType>("comment").Resolve(c => c.Source.Comment);
+        Field<NonNullGraphType<ConnectionGraphType<SlotType, Slot>>>("slots")
+            .SlotListArguments()
+            .Resolve(c =>
+            {
+                var (offset, first) = Paging.Read(c);
+                return c.Referencing()
+                    .Load<Slot>(SlotFilters.ToQuery(c), "schedule", FhirReference.For<Schedule>(c.Source.Id))
+                    .Then(list => Paging.Slice(list, offset, first));
+            });
+    }
+
+    /// <summary>Schedules of an actor (<c>Schedule?actor=Practitioner/1</c>), batched, as a connection.</summary>
+    public static object ForActor(IResolveFieldContext context, FhirReference actor)
+    {
+        var (offset, first) = Paging.Read(context);
+        return context.Referencing()
+            .Load<Schedule>(FhirQuery.For<Schedule>(), "actor", actor)
+            .Then(list => Paging.Slice(list, offset, first));
+    }
+}

