@@ -23,6 +23,14 @@ public sealed class FhirOptions : IValidatableObject
     [Range(1, 300)]
     public int TimeoutSeconds { get; set; } = 10;
 
+    /// <summary>Retries of a failed idempotent read (never of a create or transaction).</summary>
+    [Range(0, 10)]
+    public int RetryCount { get; set; } = 2;
+
+    /// <summary>First retry delay; later ones back off exponentially with jitter.</summary>
+    [Range(0, 10_000)]
+    public int RetryBaseDelayMilliseconds { get; set; } = 200;
+
     /// <summary>_count asked for when the gateway reads every page of a search (batched lookups).</summary>
     [Range(10, 5000)]
     public int PageSize { get; set; } = 1000;

@@ -27,6 +27,14 @@ public static class FhirServiceCollectionExtensions
                 var fhir = provider.GetRequiredService<IOptions<FhirOptions>>().Value;
                 // A POST (create, transaction) may have reached the server before it failed: never resend it.
                 resilience.Retry.DisableForUnsafeHttpMethods();
+                // Polly wants at least one attempt configured; zero retries means: handle nothing.
+                resilience.Retry.MaxRetryAttempts = Math.Max(1, fhir.RetryCount);
+                if (fhir.RetryCount == 0)
+                {
+                    resilience.Retry.ShouldHandle = _ => ValueTask.FromResult(false);
+                }
+
+                resilience.Retry.Delay = TimeSpan.FromMilliseconds(fhir.RetryBaseDelayMilliseconds);
                 resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(fhir.TimeoutSeconds);
                 resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(fhir.TimeoutSeconds * 3);
                 resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(Math.Max(30, fhir.TimeoutSeconds * 2));

@@ -17,11 +17,13 @@ public interface IFhirStore
     /// <summary>Reads one resource; null when it does not exist (or was deleted).</summary>
     Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken);
 
-    Task<Resource> CreateAsync(Resource resource, CancellationToken cancellationToken);
+    Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
+        where T : Resource;
 
     /// <summary>Updates a resource; with <paramref name="ifMatchVersionId"/> the write only happens on that version.</summary>
     /// <exception cref="FhirVersionConflictException">The resource is no longer at that version.</exception>
-    Task<Resource> UpdateAsync(Resource resource, string? ifMatchVersionId, CancellationToken cancellationToken);
+    Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
+        where T : Resource;
 }
 
 /// <summary>One page of search results; <see cref="Total"/> when the server counted.</summary>
@@ -35,10 +37,4 @@ public static class FhirStoreExtensions
     public static async Task<T?> ReadAsync<T>(this IFhirStore store, string id, CancellationToken cancellationToken)
         where T : Resource =>
         FhirReference.IsValidId(id) ? await store.ReadAsync(FhirReference.For<T>(id), cancellationToken) as T : null;
-
-    public static async Task<T> CreateAsync<T>(this IFhirStore store, T resource, CancellationToken cancellationToken)
-        where T : Resource => (T)await store.CreateAsync((Resource)resource, cancellationToken);
-
-    public static async Task<T> UpdateAsync<T>(this IFhirStore store, T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
-        where T : Resource => (T)await store.UpdateAsync((Resource)resource, ifMatchVersionId, cancellationToken);
 }

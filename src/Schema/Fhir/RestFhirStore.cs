@@ -97,16 +97,18 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
             }
         });
 
-    public Task<Resource> CreateAsync(Resource resource, CancellationToken cancellationToken) =>
+    public Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
+        where T : Resource =>
         Call(async () => (await _client.CreateAsync(resource, cancellationToken))!);
 
-    public Task<Resource> UpdateAsync(Resource resource, string? ifMatchVersionId, CancellationToken cancellationToken)
+    public Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
+        where T : Resource
     {
         ArgumentNullException.ThrowIfNull(resource);
         return Call(async () =>
         {
             // Firely sends If-Match from meta.versionId when the update is version-aware.
-            var copy = (Resource)resource.DeepCopy();
+            var copy = resource.DeepCopy();
             if (ifMatchVersionId is not null)
             {
                 copy.Meta ??= new Meta();

@@ -44,7 +44,8 @@ public sealed class InMemoryFhirStore : IFhirStore
         }
     }
 
-    public Task<Resource> CreateAsync(Resource resource, CancellationToken cancellationToken)
+    public Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
+        where T : Resource
     {
         ArgumentNullException.ThrowIfNull(resource);
         var copy = resource.DeepCopy();
@@ -58,7 +59,8 @@ public sealed class InMemoryFhirStore : IFhirStore
         }
     }
 
-    public Task<Resource> UpdateAsync(Resource resource, string? ifMatchVersionId, CancellationToken cancellationToken)
+    public Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
+        where T : Resource
     {
         ArgumentNullException.ThrowIfNull(resource);
         if (!FhirReference.IsValidId(resource.Id))

@@ -44,7 +44,7 @@ public static class SeedData
             where T : Resource
         {
             created++;
-            return (T)await store.CreateAsync(resource, cancellationToken);
+            return await store.CreateAsync(resource, cancellationToken);
         }
 
         var zone = PracticeTimeZone;

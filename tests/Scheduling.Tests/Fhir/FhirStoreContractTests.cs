@@ -1,0 +1,192 @@
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Tests.Infrastructure;
+
+namespace Scheduling.Tests.Fhir;
+
+/// <summary>
+/// What the gateway relies on from FHIR, asserted against both implementations: the embedded store and a real
+/// FHIR server (Medplum's engine over HTTP through <see cref="RestFhirStore"/>). What passes on one passes on the other.
+/// Every test makes its own resources (unique ids), so the suite runs on a shared server.
+/// </summary>
+public abstract class FhirStoreContractTests
+{
+    protected abstract IFhirStore Store { get; }
+
+    private static CancellationToken None => CancellationToken.None;
+
+    [Fact]
+    public async Task Create_assigns_an_id_and_a_version_and_read_returns_it()
+    {
+        var created = await Store.CreateAsync(new Practitioner { Name = [new HumanName { Family = "Contract", Given = ["Ada"] }] }, None);
+
+        Assert.True(FhirReference.IsValidId(created.Id));
+        Assert.False(string.IsNullOrEmpty(created.Meta?.VersionId));
+        var read = await Store.ReadAsync<Practitioner>(created.Id!, None);
+        Assert.Equal("Contract", read!.Name[0].Family);
+    }
+
+    [Fact]
+    public async Task Reading_an_unknown_id_gives_null()
+    {
+        Assert.Null(await Store.ReadAsync(new FhirReference("Practitioner", "does-not-exist-" + Guid.NewGuid().ToString("N")[..8]), None));
+    }
+
+    [Fact]
+    public async Task Update_with_the_current_version_succeeds_and_a_stale_version_is_a_conflict()
+    {
+        var slot = await Store.CreateAsync(NewSlot(await NewScheduleAsync(), new DateTimeOffset(2030, 1, 7, 9, 0, 0, TimeSpan.Zero)), None);
+        var v1 = slot.Meta!.VersionId!;
+
+        slot.Status = Slot.SlotStatus.Busy;
+        var updated = await Store.UpdateAsync(slot, v1, None);
+        Assert.NotEqual(v1, updated.Meta!.VersionId);
+        Assert.Equal(Slot.SlotStatus.Busy, updated.Status);
+
+        // A second writer still holding v1 loses: this is what makes double-booking impossible.
+        slot.Status = Slot.SlotStatus.BusyTentative;
+        await Assert.ThrowsAsync<FhirVersionConflictException>(() => Store.UpdateAsync(slot, v1, None));
+        Assert.Equal(Slot.SlotStatus.Busy, (await Store.ReadAsync<Slot>(slot.Id!, None))!.Status);
+    }
+
+    [Fact]
+    public async Task Search_by_reference_token_and_date_range_sorted_by_start()
+    {
+        var schedule = await NewScheduleAsync();
+        var other = await NewScheduleAsync();
+        var monday = new DateTimeOffset(2030, 3, 4, 9, 0, 0, TimeSpan.FromHours(-5));
+        for (var i = 0; i < 6; i++)
+        {
+            await Store.CreateAsync(NewSlot(schedule, monday.AddMinutes(30 * (5 - i)), i % 2 == 0 ? Slot.SlotStatus.Free : Slot.SlotStatus.Busy), None);
+        }
+
+        await Store.CreateAsync(NewSlot(other, monday), None);
+
+        var all = await Store.SearchAllAsync<Slot>(new FhirQuery("Slot").Where("schedule", "Schedule/" + schedule.Id).SortBy([("start", false)]), None);
+        Assert.Equal(6, all.Count);
+        Assert.Equal(all.OrderBy(s => s.Start).Select(s => s.Id), all.Select(s => s.Id));
+
+        var free = await Store.SearchAllAsync<Slot>(new FhirQuery("Slot").Where("schedule", "Schedule/" + schedule.Id).Where("status", "free"), None);
+        Assert.Equal(3, free.Count);
+        Assert.All(free, s => Assert.Equal(Slot.SlotStatus.Free, s.Status));
+
+        var either = await Store.SearchAllAsync<Slot>(
+            new FhirQuery("Slot").Where("schedule", "Schedule/" + schedule.Id).WhereAny("status", ["free", "busy"]), None);
+        Assert.Equal(6, either.Count);
+
+        var window = await Store.SearchAllAsync<Slot>(new FhirQuery("Slot")
+            .Where("schedule", "Schedule/" + schedule.Id)
+            .WhereDate("start", "ge", monday.AddMinutes(30))
+            .WhereDate("start", "lt", monday.AddMinutes(90)), None);
+        Assert.Equal(2, window.Count);
+
+        var descending = await Store.SearchAllAsync<Slot>(new FhirQuery("Slot").Where("schedule", "Schedule/" + schedule.Id).SortBy([("start", true)]), None);
+        Assert.Equal(all.Select(s => s.Id).Reverse(), descending.Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task Batched_reference_search_ORs_targets_and_paging_reads_every_page()
+    {
+        var a = await NewScheduleAsync();
+        var b = await NewScheduleAsync();
+        var start = new DateTimeOffset(2030, 5, 6, 8, 0, 0, TimeSpan.Zero);
+        await Task.WhenAll(Enumerable.Range(0, 25).Select(i => Store.CreateAsync(NewSlot(i % 2 == 0 ? a : b, start.AddMinutes(15 * i)), None)));
+
+        var both = new FhirQuery("Slot").WhereAny("schedule", ["Schedule/" + a.Id, "Schedule/" + b.Id]);
+        Assert.Equal(25, (await Store.SearchAllAsync(both, None)).Count);
+
+        var page = await Store.SearchAsync(both.Clone().SortBy([("start", false)]).Count(10).Offset(20).WithTotal(), None);
+        Assert.Equal(5, page.Resources.Count);
+        Assert.Equal(25, page.Total);
+    }
+
+    [Fact]
+    public async Task Search_by_id_list_and_string_name()
+    {
+        var family = "Zed" + Guid.NewGuid().ToString("N")[..6];
+        var first = await Store.CreateAsync(new Patient { Name = [new HumanName { Family = family, Given = ["Homer"] }] }, None);
+        var second = await Store.CreateAsync(new Patient { Name = [new HumanName { Family = family, Given = ["Marge"] }] }, None);
+
+        var byIds = await Store.SearchAllAsync(new FhirQuery("Patient").WhereAny("_id", [first.Id!, second.Id!, "unknown-id"]), None);
+        Assert.Equal(2, byIds.Count);
+
+        var byName = await Store.SearchAllAsync(new FhirQuery("Patient").Where("name", family.ToLowerInvariant()), None);
+        Assert.Equal(2, byName.Count);
+        var byGiven = await Store.SearchAllAsync(new FhirQuery("Patient").Where("name", family).Where("given", "marg"), None);
+        Assert.Equal(second.Id, Assert.Single(byGiven).Id);
+    }
+
+    [Fact]
+    public async Task Appointment_practitioner_and_patient_parameters_follow_the_actor_type()
+    {
+        var practitioner = await Store.CreateAsync(new Practitioner { Name = [new HumanName { Family = "Actor" }] }, None);
+        var patient = await Store.CreateAsync(new Patient { Name = [new HumanName { Family = "Actor" }] }, None);
+        var appointment = await Store.CreateAsync(new Appointment
+        {
+            Status = Appointment.AppointmentStatus.Booked,
+            Participant =
+            [
+                new() { Actor = new ResourceReference("Patient/" + patient.Id), Status = ParticipationStatus.Accepted },
+                new() { Actor = new ResourceReference("Practitioner/" + practitioner.Id), Status = ParticipationStatus.Accepted },
+            ],
+        }, None);
+
+        Assert.Equal(appointment.Id, Assert.Single(await Store.SearchAllAsync(new FhirQuery("Appointment").Where("practitioner", "Practitioner/" + practitioner.Id), None)).Id);
+        Assert.Equal(appointment.Id, Assert.Single(await Store.SearchAllAsync(new FhirQuery("Appointment").Where("patient", "Patient/" + patient.Id), None)).Id);
+        // The patient's id under the practitioner parameter is no match: resolve() is Practitioner is false.
+        Assert.Empty(await Store.SearchAllAsync(new FhirQuery("Appointment").Where("practitioner", "Practitioner/" + patient.Id), None));
+    }
+
+    [Theory]
+    [InlineData("1&_include=*")]
+    [InlineData("x,")]
+    [InlineData("x|")]
+    [InlineData("$everything,")]
+    [InlineData("\\,")]
+    public async Task Escaped_values_cannot_add_parameters_or_alternatives(string hostile)
+    {
+        var schedule = await NewScheduleAsync();
+        await Store.CreateAsync(NewSlot(schedule, new DateTimeOffset(2030, 9, 2, 9, 0, 0, TimeSpan.Zero)), None);
+        var real = "Schedule/" + schedule.Id;
+        Assert.Single(await Store.SearchAllAsync(new FhirQuery("Slot").Where("schedule", real), None));
+
+        // Unescaped, "x,Schedule/1" would be two alternatives and match the slot; escaped it is one literal.
+        Assert.Empty(await Store.SearchAllAsync(new FhirQuery("Slot").Where("schedule", hostile + real), None));
+        Assert.Empty(await Store.SearchAllAsync(new FhirQuery("Slot").Where("_id", hostile), None));
+    }
+
+    protected async Task<Schedule> NewScheduleAsync() =>
+        await Store.CreateAsync(new Schedule { Active = true, Actor = [new ResourceReference("Practitioner/contract")] }, None);
+
+    protected static Slot NewSlot(Schedule schedule, DateTimeOffset start, Slot.SlotStatus status = Slot.SlotStatus.Free) => new()
+    {
+        Schedule = new ResourceReference("Schedule/" + schedule.Id),
+        Status = status,
+        Start = start,
+        End = start.AddMinutes(30),
+    };
+}
+
+public sealed class InMemoryFhirStoreContractTests : FhirStoreContractTests
+{
+    protected override IFhirStore Store { get; } = new InMemoryFhirStore();
+}
+
+[Collection(MedplumCollection.Name)]
+public sealed class MedplumFhirStoreContractTests(MedplumServer medplum) : FhirStoreContractTests, IDisposable
+{
+    // A small page size makes SearchAll cross pages (Medplum's bare router links none: the offset fallback runs).
+    private readonly ServiceProvider _services = FhirStores.Rest(medplum.FhirBaseUrl, pageSize: 10);
+
+    protected override IFhirStore Store => _services.GetRequiredService<IFhirStore>();
+
+    public void Dispose() => _services.Dispose();
+}
+
+[CollectionDefinition(Name)]
+public sealed class MedplumCollection : ICollectionFixture<MedplumServer>
+{
+    public const string Name = "Medplum FHIR server";
+}

@@ -1,0 +1,100 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Scheduling.Gateway;
+
+namespace Scheduling.Tests.Infrastructure;
+
+/// <summary>
+/// The gateway on real Kestrel at a free loopback port, put together by the same
+/// <see cref="GatewayExtensions.AddSchedulingGateway"/> and <see cref="GatewayExtensions.MapSchedulingGateway"/> as Program.cs.
+/// </summary>
+public sealed class GatewayServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private GatewayServer(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public Uri GraphQLUrl => new(BaseAddress, "/graphql");
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<GatewayServer> StartAsync(IDictionary<string, string?>? settings = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = "Development",
+            ContentRootPath = Path.Combine(RepoPaths.Root, "src", "Gateway"),
+        });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        builder.AddSchedulingGateway();
+        var app = builder.Build();
+        app.MapSchedulingGateway();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new GatewayServer(app, new Uri(address));
+    }
+
+    /// <summary>POSTs a query, accepting application/graphql-response+json, and returns the parsed body.</summary>
+    public async Task<JsonObject> QueryAsync(string query, object? variables = null)
+    {
+        using var response = await PostAsync(query, variables);
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonNode.Parse(text)?.AsObject() ?? throw new InvalidOperationException("empty response: " + (int)response.StatusCode);
+    }
+
+    public async Task<HttpResponseMessage> PostAsync(string query, object? variables = null, string accept = "application/graphql-response+json")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { query, variables }), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+        return await Client.SendAsync(request);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+public static class JsonNodeExtensions
+{
+    /// <summary>Follows a dotted path ("data.schedule.slots.nodes") through a JSON response.</summary>
+    public static JsonNode? At(this JsonNode? node, string path)
+    {
+        foreach (var part in path.Split('.'))
+        {
+            node = int.TryParse(part, out var index) ? node?[index] : node?[part];
+        }
+
+        return node;
+    }
+}

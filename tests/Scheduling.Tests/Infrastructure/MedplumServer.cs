@@ -1,0 +1,45 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Scheduling.Tests.Infrastructure;
+
+/// <summary>
+/// Medplum's FHIR engine (@medplum/fhir-router) over HTTP, started from tests/peers for a test class.
+/// Counts the FHIR requests it serves, so tests can assert how many the gateway made.
+/// </summary>
+public sealed class MedplumServer : IAsyncLifetime
+{
+    private NodeProcess? _node;
+
+    public HttpClient Control { get; } = new();
+
+    public string FhirBaseUrl { get; private set; } = string.Empty;
+
+    public async Task InitializeAsync()
+    {
+        _node = await NodeProcess.StartAsync("medplum-fhir-server.mjs");
+        FhirBaseUrl = _node.Ready.GetProperty("base").GetString()!;
+        Control.BaseAddress = new Uri(new Uri(FhirBaseUrl), "/__control/");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Control.Dispose();
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+        }
+    }
+
+    public async Task ResetCountsAsync() => (await Control.PostAsync("reset", null)).EnsureSuccessStatusCode();
+
+    /// <summary>The FHIR requests served since the last reset, as "GET Slot?schedule=..." lines.</summary>
+    public async Task<IReadOnlyList<string>> RequestsAsync()
+    {
+        var stats = await Control.GetFromJsonAsync<JsonElement>("stats");
+        return [.. stats.GetProperty("log").EnumerateArray().Select(e => e.GetString()!)];
+    }
+
+    /// <summary>Every FHIR request answers <paramref name="status"/> (0 clears it).</summary>
+    public async Task FaultAsync(int status) => (await Control.PostAsync($"fault?status={status}", null)).EnsureSuccessStatusCode();
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Scheduling.Tests.Infrastructure;
+
+/// <summary>Runs a Node script from tests/peers; the script's first stdout line is JSON describing it.</summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _stderr = [];
+
+    private NodeProcess(Process process) => _process = process;
+
+    public JsonElement Ready { get; private set; }
+
+    public static async Task<NodeProcess> StartAsync(string script, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = RepoPaths.Peers,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("--experimental-websocket");
+        start.ArgumentList.Add(script);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        if (!Directory.Exists(Path.Combine(RepoPaths.Peers, "node_modules")))
+        {
+            throw new InvalidOperationException("tests/peers/node_modules is missing: run `npm ci --prefix tests/peers` (.ci/run does).");
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
+        var node = new NodeProcess(process);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (node._stderr)
+                {
+                    node._stderr.Add(e.Data);
+                }
+            }
+        };
+        process.BeginErrorReadLine();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+        if (line is null)
+        {
+            throw new InvalidOperationException($"{script} exited before it was ready: {node.Stderr}");
+        }
+
+        node.Ready = JsonDocument.Parse(line).RootElement.Clone();
+        return node;
+    }
+
+    public string Stderr
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return string.Join('\n', _stderr);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
