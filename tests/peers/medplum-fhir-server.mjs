@@ -8,6 +8,7 @@
 //   GET  /__control/stats  -> {"requests":N,"log":["GET Slot?schedule=...", ...]}
 //   POST /__control/reset  -> clears the counters (not the data)
 //   POST /__control/fault?status=503 -> every FHIR request answers that status until cleared
+//   POST /__control/fault?status=503&match=Patient -> only requests whose URL starts with "Patient"
 //   POST /__control/fault?status=0   -> clears the fault
 //   POST /__control/latency?ms=N     -> adds N ms before each FHIR answer
 import http from 'node:http';
@@ -35,6 +36,7 @@ const base = '/fhir/R4/';
 let requests = 0;
 let log = [];
 let faultStatus = 0;
+let faultMatch = '';
 let latencyMs = Number(argValue('--latency-ms', '0'));
 
 function send(res, status, body, headers = {}) {
@@ -61,7 +63,8 @@ function control(req, res, url) {
   }
   if (path === 'fault') {
     faultStatus = Number(url.searchParams.get('status') ?? '0');
-    return send(res, 200, { faultStatus });
+    faultMatch = url.searchParams.get('match') ?? '';
+    return send(res, 200, { faultStatus, faultMatch });
   }
   if (path === 'latency') {
     latencyMs = Number(url.searchParams.get('ms') ?? '0');
@@ -83,7 +86,7 @@ const server = http.createServer(async (req, res) => {
   log.push(`${req.method} ${decodeURIComponent(relative)}`);
 
   if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
-  if (faultStatus) {
+  if (faultStatus && relative.startsWith(faultMatch)) {
     return send(res, faultStatus, {
       resourceType: 'OperationOutcome',
       issue: [{ severity: 'error', code: 'transient', diagnostics: 'fault injected by the test' }],

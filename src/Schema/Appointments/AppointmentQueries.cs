@@ -16,7 +16,7 @@ public static class AppointmentQueries
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .Resolve(c => c.ById().Load<Appointment>(c.GetArgument<string>("id")));
 
-        query.Field<NonNullGraphType<ConnectionGraphType<AppointmentType, Appointment>>>("appointments")
+        query.Field<ConnectionGraphType<AppointmentType, Appointment>>("appointments")
             .AppointmentListArguments()
             .ResolveAsync(async c => await RootList.SearchAsync<Appointment>(c, AppointmentFilters.ToQuery(c)));
     }

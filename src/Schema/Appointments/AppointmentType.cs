@@ -33,7 +33,7 @@ public sealed class AppointmentType : ObjectGraphType<Appointment>
         Field<StringGraphType>("comment").Resolve(c => c.Source.Comment);
         Field<CodeableConceptType>("cancelationReason").Resolve(c => c.Source.CancelationReason);
 
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<SlotType>>>>("slots")
+        Field<ListGraphType<NonNullGraphType<SlotType>>>("slots")
             .Resolve(c => c.ById().LoadMany(c.Source.Slot.Select(FhirReference.From).OfType<FhirReference>())
                 .Then(found => found.OfType<Slot>().ToList()));
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<AppointmentParticipantType>>>>("participants")
@@ -41,13 +41,13 @@ public sealed class AppointmentType : ObjectGraphType<Appointment>
         Field<PatientType>("patient")
             .Description("The first participant that is a patient.")
             .Resolve(c => c.ById().Load<Patient>(ActorsOf(c.Source, "Patient").FirstOrDefault()));
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<PractitionerType>>>>("practitioners")
+        Field<ListGraphType<NonNullGraphType<PractitionerType>>>("practitioners")
             .Resolve(c => c.ById().LoadMany(ActorsOf(c.Source, "Practitioner").Select(FhirReference.From).OfType<FhirReference>())
                 .Then(found => found.OfType<Practitioner>().ToList()));
         Field<LocationType>("location")
             .Description("The first participant that is a location.")
             .Resolve(c => c.ById().Load<Location>(ActorsOf(c.Source, "Location").FirstOrDefault()));
-        Field<NonNullGraphType<ConnectionGraphType<AppointmentResponseType, AppointmentResponse>>>("responses")
+        Field<ConnectionGraphType<AppointmentResponseType, AppointmentResponse>>("responses")
             .Description("The participants' answers to this appointment request.")
             .PagingArguments()
             .Resolve(c =>

@@ -19,10 +19,10 @@ public sealed class HealthcareServiceType : ObjectGraphType<HealthcareService>
         Field<StringGraphType>("comment").Resolve(c => c.Source.Comment);
         Field<BooleanGraphType>("active").Resolve(c => c.Source.Active);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("type").Resolve(c => c.Source.Type);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<LocationType>>>>("locations")
+        Field<ListGraphType<NonNullGraphType<LocationType>>>("locations")
             .Resolve(c => c.ById().LoadMany(c.Source.Location.Select(FhirReference.From).OfType<FhirReference>())
                 .Then(found => found.OfType<Location>().ToList()));
-        Field<NonNullGraphType<ConnectionGraphType<ScheduleType, Schedule>>>("schedules")
+        Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules")
             .PagingArguments()
             .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<HealthcareService>(c.Source.Id)));
     }

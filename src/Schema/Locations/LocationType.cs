@@ -17,7 +17,7 @@ public sealed class LocationType : ObjectGraphType<Location>
         Field<StringGraphType>("description").Resolve(c => c.Source.Description);
         Field<AddressType>("address").Resolve(c => c.Source.Address);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Resolve(c => c.Source.Telecom);
-        Field<NonNullGraphType<ConnectionGraphType<ScheduleType, Schedule>>>("schedules")
+        Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules")
             .PagingArguments()
             .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<Location>(c.Source.Id)));
     }

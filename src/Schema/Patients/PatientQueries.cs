@@ -15,7 +15,7 @@ public static class PatientQueries
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .Resolve(c => c.ById().Load<Patient>(c.GetArgument<string>("id")));
 
-        query.Field<NonNullGraphType<ConnectionGraphType<PatientType, Patient>>>("patients")
+        query.Field<ConnectionGraphType<PatientType, Patient>>("patients")
             .Argument<StringGraphType>("name", a => a.Description = "Any part of the name starts with this (case and accents ignored).")
             .Argument<StringGraphType>("identifier", a => a.Description = "An identifier value, or system|value.")
             .PagingArguments()

@@ -24,7 +24,7 @@ public sealed class PatientType : ObjectGraphType<Patient>
             .Resolve(c => c.Source.BirthDate);
         Field<AdministrativeGenderType>("gender").Resolve(c => c.Source.Gender);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Resolve(c => c.Source.Telecom);
-        Field<NonNullGraphType<ConnectionGraphType<AppointmentType, Appointment>>>("appointments")
+        Field<ConnectionGraphType<AppointmentType, Appointment>>("appointments")
             .AppointmentListArguments()
             .Resolve(c => AppointmentQueries.ForReference(c, "patient", FhirReference.For<Patient>(c.Source.Id)));
     }

@@ -15,7 +15,7 @@ public static class PractitionerQueries
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .Resolve(c => c.ById().Load<Practitioner>(c.GetArgument<string>("id")));
 
-        query.Field<NonNullGraphType<ConnectionGraphType<PractitionerType, Practitioner>>>("practitioners")
+        query.Field<ConnectionGraphType<PractitionerType, Practitioner>>("practitioners")
             .Argument<StringGraphType>("name", a => a.Description = "Any part of the name starts with this (case and accents ignored).")
             .PagingArguments()
             .ResolveAsync(async c =>

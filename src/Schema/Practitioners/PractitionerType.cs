@@ -16,10 +16,10 @@ public sealed class PractitionerType : ObjectGraphType<Practitioner>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<HumanNameType>>>>("name").Resolve(c => c.Source.Name);
         Field<StringGraphType>("displayName").Description("e.g. Dr. Alice Smith").Resolve(c => HumanNameType.Display(c.Source.Name));
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Resolve(c => c.Source.Telecom);
-        Field<NonNullGraphType<ConnectionGraphType<ScheduleType, Schedule>>>("schedules")
+        Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules")
             .PagingArguments()
             .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<Practitioner>(c.Source.Id)));
-        Field<NonNullGraphType<ConnectionGraphType<AppointmentType, Appointment>>>("appointments")
+        Field<ConnectionGraphType<AppointmentType, Appointment>>("appointments")
             .AppointmentListArguments()
             .Resolve(c => AppointmentQueries.ForReference(c, "practitioner", FhirReference.For<Practitioner>(c.Source.Id)));
     }

@@ -15,7 +15,7 @@ public static class ScheduleQueries
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .Resolve(c => c.ById().Load<Schedule>(c.GetArgument<string>("id")));
 
-        query.Field<NonNullGraphType<ConnectionGraphType<ScheduleType, Schedule>>>("schedules")
+        query.Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules")
             .Argument<StringGraphType>("actor", a => a.Description = "Whose schedules, as a reference: Practitioner/1, Location/2, ...")
             .Argument<StringGraphType>("serviceType", a => a.Description = "A service type code, or system|code.")
             .Argument<BooleanGraphType>("active")

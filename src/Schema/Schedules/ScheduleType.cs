@@ -16,7 +16,7 @@ public sealed class ScheduleType : ObjectGraphType<Schedule>
         Description = "The availability of one or more actors: its slots say what is free and what is taken.";
         Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
         Field<BooleanGraphType>("active").Resolve(c => c.Source.Active);
-        Field<NonNullGraphType<ListGraphType<ActorType>>>("actors")
+        Field<ListGraphType<ActorType>>("actors")
             .Description("Whom the schedule is for; null where a reference cannot be resolved.")
             .Resolve(c =>
             {
@@ -27,7 +27,7 @@ public sealed class ScheduleType : ObjectGraphType<Schedule>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("specialty").Resolve(c => c.Source.Specialty);
         Field<PeriodType>("planningHorizon").Resolve(c => c.Source.PlanningHorizon);
         Field<StringGraphType>("comment").Resolve(c => c.Source.Comment);
-        Field<NonNullGraphType<ConnectionGraphType<SlotType, Slot>>>("slots")
+        Field<ConnectionGraphType<SlotType, Slot>>("slots")
             .SlotListArguments()
             .Resolve(c =>
             {

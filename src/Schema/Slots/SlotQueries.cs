@@ -14,7 +14,7 @@ public static class SlotQueries
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .Resolve(c => c.ById().Load<Slot>(c.GetArgument<string>("id")));
 
-        query.Field<NonNullGraphType<ConnectionGraphType<SlotType, Slot>>>("slots")
+        query.Field<ConnectionGraphType<SlotType, Slot>>("slots")
             .SlotListArguments()
             .ResolveAsync(async c => await RootList.SearchAsync<Slot>(c, SlotFilters.ToQuery(c)));
     }

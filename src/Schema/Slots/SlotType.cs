@@ -30,7 +30,7 @@ public sealed class SlotType : ObjectGraphType<Slot>
         Field<CodeableConceptType>("appointmentType").Resolve(c => c.Source.AppointmentType);
         Field<BooleanGraphType>("overbooked").Resolve(c => c.Source.Overbooked);
         Field<StringGraphType>("comment").Resolve(c => c.Source.Comment);
-        Field<NonNullGraphType<ConnectionGraphType<AppointmentType, Appointment>>>("appointments")
+        Field<ConnectionGraphType<AppointmentType, Appointment>>("appointments")
             .Description("Appointments on this slot.")
             .AppointmentListArguments()
             .Resolve(c => AppointmentQueries.ForReference(c, "slot", FhirReference.For<Slot>(c.Source.Id)));

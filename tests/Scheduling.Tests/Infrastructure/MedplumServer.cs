@@ -40,6 +40,7 @@ public sealed class MedplumServer : IAsyncLifetime
         return [.. stats.GetProperty("log").EnumerateArray().Select(e => e.GetString()!)];
     }
 
-    /// <summary>Every FHIR request answers <paramref name="status"/> (0 clears it).</summary>
-    public async Task FaultAsync(int status) => (await Control.PostAsync($"fault?status={status}", null)).EnsureSuccessStatusCode();
+    /// <summary>FHIR requests whose URL starts with <paramref name="match"/> answer <paramref name="status"/> (0 clears it).</summary>
+    public async Task FaultAsync(int status, string match = "") =>
+        (await Control.PostAsync($"fault?status={status}&match={Uri.EscapeDataString(match)}", null)).EnsureSuccessStatusCode();
 }
