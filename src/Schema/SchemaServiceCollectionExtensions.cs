@@ -25,7 +25,12 @@ public static class SchemaServiceCollectionExtensions
             .AddSchema<SchedulingSchema>()
             .AddGraphTypes(typeof(SchedulingSchema).Assembly)
             .AddSystemTextJson()
-            .AddErrorInfoProvider(options => options.ExposeExceptionDetails = false)
+            .AddErrorInfoProvider(options =>
+            {
+                // One stable code per error; the chain of inner exception types is an implementation detail.
+                options.ExposeExceptionDetails = false;
+                options.ExposeCodes = false;
+            })
             .AddUnhandledExceptionHandler(context =>
             {
                 // Our FHIR exceptions carry messages written for clients; anything else stays generic.

@@ -6,7 +6,8 @@ namespace Scheduling.Schema.DataLoading;
 /// A request-scoped batching loader on GraphQL.NET's <see cref="IDataLoaderResult{T}"/>. Loads only queue their
 /// key; GraphQL.NET completes every pending data-loader field of a level after the level's other fields, and the
 /// first completion fetches all keys queued so far in one <see cref="FetchAsync"/>. Each key is fetched at most
-/// once per request, and later loads of it are answered from that result.
+/// once per request, and later loads of it are answered from that result. Keys fall into independent groups
+/// (<see cref="GroupOf"/>), fetched in parallel: a group that fails fails only its own fields.
 /// </summary>
 public abstract class BatchDataLoader<TKey, TValue>
     where TKey : notnull
@@ -67,10 +68,13 @@ public abstract class BatchDataLoader<TKey, TValue>
         }
     }
 
-    /// <summary>Fetches a batch; keys absent from the answer get <see cref="MissingValue"/>.</summary>
+    /// <summary>Fetches the keys of one group; keys absent from the answer get <see cref="MissingValue"/>.</summary>
     protected abstract Task<IReadOnlyDictionary<TKey, TValue>> FetchAsync(IReadOnlyList<TKey> keys, CancellationToken cancellationToken);
 
     protected virtual TValue MissingValue => default!;
+
+    /// <summary>Keys of different groups are fetched by separate, parallel <see cref="FetchAsync"/> calls.</summary>
+    protected virtual string GroupOf(TKey key) => string.Empty;
 
     private async Task<TValue> FetchOneAsync(TKey key)
     {
@@ -92,18 +96,23 @@ public abstract class BatchDataLoader<TKey, TValue>
             _pending = new Dictionary<TKey, TaskCompletionSource<TValue>>(batch.Comparer);
         }
 
+        await Task.WhenAll(batch.GroupBy(entry => GroupOf(entry.Key)).Select(group => FetchGroupAsync([.. group], cancellationToken)));
+    }
+
+    private async Task FetchGroupAsync(List<KeyValuePair<TKey, TaskCompletionSource<TValue>>> group, CancellationToken cancellationToken)
+    {
         try
         {
-            var found = await FetchAsync([.. batch.Keys], cancellationToken);
-            foreach (var (key, completion) in batch)
+            var found = await FetchAsync([.. group.Select(entry => entry.Key)], cancellationToken);
+            foreach (var (key, completion) in group)
             {
                 completion.TrySetResult(found.TryGetValue(key, out var value) ? value : MissingValue);
             }
         }
         catch (Exception e)
         {
-            // Every field waiting on this batch gets the error; the rest of the response is unaffected.
-            foreach (var completion in batch.Values)
+            // Every field waiting on this group gets the error; other groups and fields are unaffected.
+            foreach (var (_, completion) in group)
             {
                 completion.TrySetException(e);
             }

@@ -53,13 +53,13 @@ public sealed class ReferencingResourcesDataLoader(
         where T : Resource =>
         Load(new ReverseLookup(filter, parameter, target)).Then(list => (IReadOnlyList<T>)[.. list.OfType<T>()]);
 
+    /// <summary>One group per search (type, filters, parameter).</summary>
+    protected override string GroupOf(ReverseLookup key) => key.GroupKey;
+
     protected override async Task<IReadOnlyDictionary<ReverseLookup, IReadOnlyList<Resource>>> FetchAsync(
         IReadOnlyList<ReverseLookup> keys, CancellationToken cancellationToken)
     {
-        var searches = keys
-            .GroupBy(k => k.GroupKey)
-            .SelectMany(group => group.Chunk(fhir.Value.MaxValuesPerSearch))
-            .Select(chunk => SearchChunkAsync(chunk, cancellationToken));
+        var searches = keys.Chunk(fhir.Value.MaxValuesPerSearch).Select(chunk => SearchChunkAsync(chunk, cancellationToken));
         var results = new Dictionary<ReverseLookup, IReadOnlyList<Resource>>();
         foreach (var chunk in await Task.WhenAll(searches))
         {

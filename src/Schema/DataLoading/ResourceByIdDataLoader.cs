@@ -39,13 +39,15 @@ public sealed class ResourceByIdDataLoader(IFhirStore store, IOptions<FhirOption
         }
     }
 
+    /// <summary>One group per resource type: a failing Patient search leaves the practitioners alone.</summary>
+    protected override string GroupOf(FhirReference key) => key.ResourceType;
+
     protected override async Task<IReadOnlyDictionary<FhirReference, Resource?>> FetchAsync(
         IReadOnlyList<FhirReference> keys, CancellationToken cancellationToken)
     {
-        var searches = keys
-            .GroupBy(k => k.ResourceType)
-            .SelectMany(type => type.Select(k => k.Id).Distinct().Chunk(fhir.Value.MaxValuesPerSearch)
-                .Select(ids => store.SearchAllAsync(new FhirQuery(type.Key).WhereAny("_id", ids), cancellationToken)));
+        var type = keys[0].ResourceType;
+        var searches = keys.Select(k => k.Id).Distinct().Chunk(fhir.Value.MaxValuesPerSearch)
+            .Select(ids => store.SearchAllAsync(new FhirQuery(type).WhereAny("_id", ids), cancellationToken));
         var pages = await Task.WhenAll(searches);
         return pages.SelectMany(p => p)
             .Where(r => FhirReference.IsValidId(r.Id))

@@ -43,14 +43,17 @@ public sealed class BatchDataLoaderTests
     }
 
     [Fact]
-    public async Task A_failed_fetch_fails_every_field_of_that_batch_only()
+    public async Task A_failed_fetch_fails_the_fields_of_its_group_only()
     {
-        var loader = new RecordingLoader(batching: true) { FailOn = "bad" };
-        var good = loader.Load("good");
+        var loader = new RecordingLoader(batching: true) { FailOn = "bad", GroupByFirstLetter = true };
+        var sameGroup = loader.Load("bad-neighbour");
         var bad = loader.Load("bad");
+        var otherGroup = loader.Load("good");
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => good.GetResultAsync());
         await Assert.ThrowsAsync<InvalidOperationException>(() => bad.GetResultAsync());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => sameGroup.GetResultAsync());
+        Assert.Equal("GOOD", await otherGroup.GetResultAsync());
+        Assert.Equal(2, loader.Batches.Count); // one dispatch, two groups fetched in parallel
         Assert.Equal("OTHER", await loader.Load("other").GetResultAsync());
     }
 
@@ -82,12 +85,20 @@ public sealed class BatchDataLoaderTests
 
         public string? FailOn { get; init; }
 
+        public bool GroupByFirstLetter { get; init; }
+
         protected override string MissingValue => "<none>";
+
+        protected override string GroupOf(string key) => GroupByFirstLetter ? key[..1] : string.Empty;
 
         protected override async Task<IReadOnlyDictionary<string, string>> FetchAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
         {
             await Task.Yield();
-            Batches.Add([.. keys]);
+            lock (Batches)
+            {
+                Batches.Add([.. keys]);
+            }
+
             if (FailOn is not null && keys.Contains(FailOn))
             {
                 throw new InvalidOperationException("upstream failed");
