@@ -1,0 +1,15 @@
+# Multi-stage build of the gateway; the runtime image runs as the non-root "app" user of the .NET images.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY .editorconfig Directory.Build.props Directory.Packages.props Scheduling.sln ./
+COPY src/ src/
+RUN dotnet publish src/Gateway/Scheduling.Gateway.csproj -c Release -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app ./
+# Environment variables (no prefix) override appsettings.json, which binds to loopback for local runs.
+ENV Urls=http://+:8080
+EXPOSE 8080
+USER $APP_UID
+ENTRYPOINT ["dotnet", "Scheduling.Gateway.dll"]
