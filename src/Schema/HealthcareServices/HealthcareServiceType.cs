@@ -23,7 +23,7 @@ public sealed class HealthcareServiceType : ObjectGraphType<HealthcareService>
             .Resolve(c => c.ById().LoadMany(c.Source.Location.Select(FhirReference.From).OfType<FhirReference>())
                 .Then(found => found.OfType<Location>().ToList()));
         Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules")
-            .PagingArguments()
+            .ScheduleListArguments()
             .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<HealthcareService>(c.Source.Id)));
     }
 }

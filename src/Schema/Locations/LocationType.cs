@@ -18,7 +18,7 @@ public sealed class LocationType : ObjectGraphType<Location>
         Field<AddressType>("address").Resolve(c => c.Source.Address);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Resolve(c => c.Source.Telecom);
         Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules")
-            .PagingArguments()
+            .ScheduleListArguments()
             .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<Location>(c.Source.Id)));
     }
 }

@@ -17,7 +17,7 @@ public sealed class PractitionerType : ObjectGraphType<Practitioner>
         Field<StringGraphType>("displayName").Description("e.g. Dr. Alice Smith").Resolve(c => HumanNameType.Display(c.Source.Name));
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Resolve(c => c.Source.Telecom);
         Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules")
-            .PagingArguments()
+            .ScheduleListArguments()
             .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<Practitioner>(c.Source.Id)));
         Field<ConnectionGraphType<AppointmentType, Appointment>>("appointments")
             .AppointmentListArguments()

@@ -17,12 +17,10 @@ public static class ScheduleQueries
 
         query.Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules")
             .Argument<StringGraphType>("actor", a => a.Description = "Whose schedules, as a reference: Practitioner/1, Location/2, ...")
-            .Argument<StringGraphType>("serviceType", a => a.Description = "A service type code, or system|code.")
-            .Argument<BooleanGraphType>("active")
-            .PagingArguments()
+            .ScheduleListArguments()
             .ResolveAsync(async c =>
             {
-                var query = FhirQuery.For<Schedule>();
+                var query = ScheduleFilters.ToQuery(c);
                 if (c.GetArgument<string?>("actor") is { } actor)
                 {
                     if (!FhirReference.TryParse(actor, out var parsed))
@@ -31,16 +29,6 @@ public static class ScheduleQueries
                     }
 
                     query.Where("actor", parsed.ToString());
-                }
-
-                if (c.GetArgument<string?>("serviceType") is { } serviceType)
-                {
-                    query.WhereTokenText("service-type", serviceType);
-                }
-
-                if (c.GetArgument<bool?>("active") is { } active)
-                {
-                    query.WhereRaw("active", active ? "true" : "false");
                 }
 
                 return await RootList.SearchAsync<Schedule>(c, query);

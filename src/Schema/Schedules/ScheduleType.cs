@@ -43,7 +43,7 @@ public sealed class ScheduleType : ObjectGraphType<Schedule>
     {
         var (offset, first) = Paging.Read(context);
         return context.Referencing()
-            .Load<Schedule>(FhirQuery.For<Schedule>(), "actor", actor)
+            .Load<Schedule>(ScheduleFilters.ToQuery(context), "actor", actor)
             .Then(list => Paging.Slice(list, offset, first));
     }
 }

@@ -40,7 +40,18 @@ public sealed class MedplumServer : IAsyncLifetime
         return [.. stats.GetProperty("log").EnumerateArray().Select(e => e.GetString()!)];
     }
 
-    /// <summary>FHIR requests whose URL starts with <paramref name="match"/> answer <paramref name="status"/> (0 clears it).</summary>
-    public async Task FaultAsync(int status, string match = "") =>
-        (await Control.PostAsync($"fault?status={status}&match={Uri.EscapeDataString(match)}", null)).EnsureSuccessStatusCode();
+    /// <summary>The Authorization header of each FHIR request since the last reset, and how many tokens were issued.</summary>
+    public async Task<(IReadOnlyList<string> Authorization, int TokensIssued)> AuthAsync()
+    {
+        var stats = await Control.GetFromJsonAsync<JsonElement>("stats");
+        return ([.. stats.GetProperty("auth").EnumerateArray().Select(e => e.GetString()!)], stats.GetProperty("tokensIssued").GetInt32());
+    }
+
+    public string TokenUrl => new Uri(new Uri(FhirBaseUrl), "/oauth2/token").ToString();
+
+    /// <summary>FHIR requests whose URL starts with <paramref name="match"/> answer <paramref name="status"/> (0 clears it),
+    /// the next <paramref name="times"/> of them or all.</summary>
+    public async Task FaultAsync(int status, string match = "", int? times = null) =>
+        (await Control.PostAsync($"fault?status={status}&match={Uri.EscapeDataString(match)}" + (times is { } n ? $"&times={n}" : string.Empty), null))
+            .EnsureSuccessStatusCode();
 }

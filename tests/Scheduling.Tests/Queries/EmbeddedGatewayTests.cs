@@ -106,6 +106,26 @@ public sealed class EmbeddedGatewayTests(EmbeddedGatewayFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task Nested_lists_take_the_same_filters_as_root_lists()
+    {
+        var response = await Gateway.QueryAsync("""
+            {
+              alice: practitioner(id: "alice-smith") { schedules(serviceType: "fall-assessment", active: true) { nodes { id } } }
+              bob: practitioner(id: "robert-jones") { schedules(serviceType: "fall-assessment") { nodes { id } } }
+              root: schedules(actor: "Practitioner/alice-smith", serviceType: "fall-assessment") { nodes { id } }
+              homer: patient(id: "homer-simpson") {
+                appointments(where: { status: [BOOKED], date: { lt: "2024-06-04T00:00:00Z" } }, order: [{ start: DESC }]) { nodes { id } }
+              }
+            }
+            """);
+        Assert.Null(response["errors"]);
+        Assert.Equal("alice-smith-schedule", Assert.Single(response.At("data.alice.schedules.nodes")!.AsArray())!["id"]!.GetValue<string>());
+        Assert.Empty(response.At("data.bob.schedules.nodes")!.AsArray());
+        Assert.Equal("alice-smith-schedule", Assert.Single(response.At("data.root.nodes")!.AsArray())!["id"]!.GetValue<string>());
+        Assert.Equal("homer-fall-assessment", Assert.Single(response.At("data.homer.appointments.nodes")!.AsArray())!["id"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_date_time_without_an_offset_is_refused_before_execution()
     {
         using var response = await Gateway.PostAsync("""{ slots(where: { start: { gte: "2024-06-03T11:00:00" } }) { totalCount } }""");
