@@ -95,11 +95,6 @@ public static class AppointmentFilters
 
         where?.Date?.ApplyTo(query, "date");
 
-        var sort = (order ?? []).SelectMany(o => new[]
-        {
-            o.Start is { } start ? ("date", start == SortDirection.Desc) : default,
-            o.Status is { } status ? ("status", status == SortDirection.Desc) : default,
-        }).Where(k => k.Item1 is not null).ToList();
-        return query.SortBy(sort.Count > 0 ? sort : [("date", false)]);
+        return query.SortBy(SortKeys.From(order, ("date", false), ("date", o => o.Start), ("status", o => o.Status)));
     }
 }

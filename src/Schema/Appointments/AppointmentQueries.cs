@@ -12,9 +12,7 @@ public static class AppointmentQueries
     public static void AddTo(ObjectGraphType query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        query.Field<AppointmentType>("appointment")
-            .Argument<NonNullGraphType<IdGraphType>>("id")
-            .Resolve(c => c.ById().Load<Appointment>(c.GetArgument<string>("id")));
+        query.AddById<AppointmentType, Appointment>("appointment");
 
         query.Field<ConnectionGraphType<AppointmentType, Appointment>>("appointments")
             .AppointmentListArguments()

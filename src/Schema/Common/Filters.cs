@@ -62,3 +62,21 @@ public sealed class DateTimeFilterInputType : InputObjectGraphType<DateTimeFilte
         Field<IsoDateTimeGraphType>("lte");
     }
 }
+
+public static class SortKeys
+{
+    /// <summary>
+    /// FHIR <c>_sort</c> keys from an <c>order</c> list, where each entry sets one field; the first that is set
+    /// in an entry wins. <paramref name="fallback"/> applies when the list sets none.
+    /// </summary>
+    public static IReadOnlyList<(string Parameter, bool Descending)> From<T>(
+        IEnumerable<T>? order, (string Parameter, bool Descending) fallback, params (string Parameter, Func<T, SortDirection?> Direction)[] fields)
+    {
+        var keys = (order ?? [])
+            .SelectMany(entry => fields.Select(f => (f.Parameter, Direction: f.Direction(entry))))
+            .Where(k => k.Direction is not null)
+            .Select(k => (k.Parameter, k.Direction == SortDirection.Desc))
+            .ToList();
+        return keys.Count > 0 ? keys : [fallback];
+    }
+}

@@ -33,8 +33,6 @@ public static class HealthcareServiceQueries
     public static void AddTo(ObjectGraphType query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        query.Field<HealthcareServiceType>("healthcareService")
-            .Argument<NonNullGraphType<IdGraphType>>("id")
-            .Resolve(c => c.ById().Load<HealthcareService>(c.GetArgument<string>("id")));
+        query.AddById<HealthcareServiceType, HealthcareService>("healthcareService");
     }
 }

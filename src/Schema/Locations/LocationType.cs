@@ -28,8 +28,6 @@ public static class LocationQueries
     public static void AddTo(ObjectGraphType query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        query.Field<LocationType>("location")
-            .Argument<NonNullGraphType<IdGraphType>>("id")
-            .Resolve(c => c.ById().Load<Location>(c.GetArgument<string>("id")));
+        query.AddById<LocationType, Location>("location");
     }
 }

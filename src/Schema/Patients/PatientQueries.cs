@@ -11,9 +11,7 @@ public static class PatientQueries
     public static void AddTo(ObjectGraphType query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        query.Field<PatientType>("patient")
-            .Argument<NonNullGraphType<IdGraphType>>("id")
-            .Resolve(c => c.ById().Load<Patient>(c.GetArgument<string>("id")));
+        query.AddById<PatientType, Patient>("patient");
 
         query.Field<ConnectionGraphType<PatientType, Patient>>("patients")
             .Argument<StringGraphType>("name", a => a.Description = "Any part of the name starts with this (case and accents ignored).")

@@ -11,9 +11,7 @@ public static class PractitionerQueries
     public static void AddTo(ObjectGraphType query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        query.Field<PractitionerType>("practitioner")
-            .Argument<NonNullGraphType<IdGraphType>>("id")
-            .Resolve(c => c.ById().Load<Practitioner>(c.GetArgument<string>("id")));
+        query.AddById<PractitionerType, Practitioner>("practitioner");
 
         query.Field<ConnectionGraphType<PractitionerType, Practitioner>>("practitioners")
             .Argument<StringGraphType>("name", a => a.Description = "Any part of the name starts with this (case and accents ignored).")

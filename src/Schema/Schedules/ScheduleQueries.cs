@@ -11,9 +11,7 @@ public static class ScheduleQueries
     public static void AddTo(ObjectGraphType query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        query.Field<ScheduleType>("schedule")
-            .Argument<NonNullGraphType<IdGraphType>>("id")
-            .Resolve(c => c.ById().Load<Schedule>(c.GetArgument<string>("id")));
+        query.AddById<ScheduleType, Schedule>("schedule");
 
         query.Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules")
             .Argument<StringGraphType>("actor", a => a.Description = "Whose schedules, as a reference: Practitioner/1, Location/2, ...")

@@ -84,11 +84,6 @@ public static class SlotFilters
             query.WhereTokenText("service-type", serviceType);
         }
 
-        var sort = (order ?? []).SelectMany(o => new[]
-        {
-            o.Start is { } start ? ("start", start == SortDirection.Desc) : default,
-            o.Status is { } status ? ("status", status == SortDirection.Desc) : default,
-        }).Where(k => k.Item1 is not null).ToList();
-        return query.SortBy(sort.Count > 0 ? sort : [("start", false)]);
+        return query.SortBy(SortKeys.From(order, ("start", false), ("start", o => o.Start), ("status", o => o.Status)));
     }
 }

@@ -10,9 +10,7 @@ public static class SlotQueries
     public static void AddTo(ObjectGraphType query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        query.Field<SlotType>("slot")
-            .Argument<NonNullGraphType<IdGraphType>>("id")
-            .Resolve(c => c.ById().Load<Slot>(c.GetArgument<string>("id")));
+        query.AddById<SlotType, Slot>("slot");
 
         query.Field<ConnectionGraphType<SlotType, Slot>>("slots")
             .SlotListArguments()

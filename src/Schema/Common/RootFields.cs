@@ -1,0 +1,19 @@
+using GraphQL;
+using GraphQL.Types;
+using Hl7.Fhir.Model;
+
+namespace Scheduling.Schema.Common;
+
+public static class RootFields
+{
+    /// <summary><c>name(id: ID!)</c>: one resource by FHIR id through the batched loader; unknown or malformed ids give null.</summary>
+    public static void AddById<TGraphType, TResource>(this ObjectGraphType query, string name)
+        where TGraphType : IGraphType
+        where TResource : Resource
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Field<TGraphType>(name)
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Resolve(c => c.ById().Load<TResource>(c.GetArgument<string>("id")));
+    }
+}
