@@ -33,8 +33,37 @@ for (const file of SEARCH_PARAMETER_BUNDLE_FILES) {
   indexSearchParameterBundle(readJson(file));
 }
 
+/**
+ * MemoryRepository runs a transaction's entries without rollback; Medplum on Postgres rolls back. This peer keeps
+ * that guarantee: requests run one at a time (like one serializable connection) and a failed transaction restores
+ * the repository as it was before it began.
+ */
+class TransactionalMemoryRepository extends MemoryRepository {
+  async withTransaction(fn) {
+    if (this.inTransaction) return fn(this);
+    const resources = new Map([...this.resources].map(([type, byId]) => [type, new Map(byId)]));
+    const history = new Map([...this.history].map(([type, byId]) => [type, new Map([...byId].map(([id, v]) => [id, [...v]]))]));
+    this.inTransaction = true;
+    try {
+      return await fn(this);
+    } catch (err) {
+      this.resources = resources;
+      this.history = history;
+      throw err;
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+}
+
 const router = new FhirRouter();
-const repo = new MemoryRepository();
+const repo = new TransactionalMemoryRepository();
+let queue = Promise.resolve();
+const serially = (fn) => {
+  const run = queue.then(fn, fn);
+  queue = run.catch(() => {});
+  return run;
+};
 const base = '/fhir/R4/';
 
 let requests = 0;
@@ -121,9 +150,11 @@ const server = http.createServer(async (req, res) => {
 
   try {
     const body = await readBody(req);
-    const [outcome, resource] = await router.handleRequest(
-      { method: req.method, url: relative, pathname: '', body, params: {}, query: {}, headers: req.headers },
-      repo,
+    const [outcome, resource] = await serially(() =>
+      router.handleRequest(
+        { method: req.method, url: relative, pathname: '', body, params: {}, query: {}, headers: req.headers, config: { transactions: true } },
+        repo,
+      ),
     );
     const status = getStatus(outcome);
     const headers = {};

@@ -39,6 +39,16 @@ public sealed class FhirOptions : IValidatableObject
     [Range(1, 1000)]
     public int MaxValuesPerSearch { get; set; } = 100;
 
+    /// <summary>
+    /// How a change of several resources is made atomic: true sends one FHIR transaction Bundle (entries with
+    /// If-Match); false writes one by one with If-Match and undoes the written part if a later write fails.
+    /// Default: true on the embedded store, false upstream (it works on every server; set true for HAPI or a
+    /// Medplum server with transactions enabled).
+    /// </summary>
+    public bool? UseTransactions { get; set; }
+
+    public bool UsesTransactions => UseTransactions ?? UsesEmbeddedStore;
+
     /// <summary>Seed the embedded store with the example practice (ignored with an upstream).</summary>
     public bool Seed { get; set; } = true;
 

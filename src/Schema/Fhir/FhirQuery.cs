@@ -50,9 +50,10 @@ public sealed class FhirQuery
         return bar < 0 ? WhereToken(name, null, text) : WhereToken(name, text[..bar], text[(bar + 1)..]);
     }
 
-    /// <summary>A date comparison with a FHIR prefix (eq, ne, gt, lt, ge, le, sa, eb).</summary>
+    /// <summary>A date comparison with a FHIR prefix (eq, ne, gt, lt, ge, le, sa, eb), written at the precision the
+    /// value has: FHIR compares ranges, and <c>eq 09:00:00.000</c> would not contain an instant stored as <c>09:00:00</c>.</summary>
     public FhirQuery WhereDate(string name, string prefix, DateTimeOffset value) =>
-        WhereRaw(name, prefix + value.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture));
+        WhereRaw(name, prefix + value.ToString(value.Millisecond == 0 ? "yyyy-MM-dd'T'HH:mm:sszzz" : "yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture));
 
     /// <summary>A value already in FHIR syntax. Only for values our own code composed.</summary>
     public FhirQuery WhereRaw(string name, string fhirValue)

@@ -41,6 +41,7 @@ public static class FhirServiceCollectionExtensions
             });
         services.AddHttpClient(RestFhirStore.HttpClientName).AddHttpMessageHandler<UpstreamAuthHandler>();
 
+        services.AddScoped<FhirChangeSet>();
         services.AddSingleton<InMemoryFhirStore>();
         services.AddScoped<IFhirStore>(provider =>
             provider.GetRequiredService<IOptions<FhirOptions>>().Value.UsesEmbeddedStore

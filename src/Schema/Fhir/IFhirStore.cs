@@ -24,6 +24,36 @@ public interface IFhirStore
     /// <exception cref="FhirVersionConflictException">The resource is no longer at that version.</exception>
     Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
         where T : Resource;
+
+    /// <summary>Creates the resource unless one matches <paramref name="ifNoneExist"/> (FHIR conditional create);
+    /// either way returns the one that now exists, and whether this call created it.</summary>
+    Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
+        where T : Resource;
+
+    /// <summary>Deletes a resource; with <paramref name="ifMatchVersionId"/> only at that version. Deleting what is gone is no error.</summary>
+    Task DeleteAsync(FhirReference reference, string? ifMatchVersionId, CancellationToken cancellationToken);
+
+    /// <summary>Applies every write or none (a FHIR transaction Bundle); results in the writes' order.</summary>
+    /// <exception cref="FhirVersionConflictException">An If-Match failed; nothing was written.</exception>
+    Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// One write of a change: a create, or an update that only applies at <see cref="IfMatchVersionId"/>.
+/// An update keeps the version it replaces (<see cref="Previous"/>), so that it can be undone.
+/// </summary>
+public sealed record FhirWrite(Resource Resource, string? IfMatchVersionId = null, Resource? Previous = null)
+{
+    public bool IsCreate => string.IsNullOrEmpty(Resource.Id);
+
+    public static FhirWrite Create(Resource resource) => new(resource);
+
+    /// <summary>Replaces <paramref name="current"/> with <paramref name="changed"/>, only if nobody wrote it since it was read.</summary>
+    public static FhirWrite Update(Resource current, Resource changed)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        return new(changed, current.Meta?.VersionId, current);
+    }
 }
 
 /// <summary>One page of search results; <see cref="Total"/> when the server counted.</summary>

@@ -19,8 +19,12 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
     private const int MaxPages = 1000;
 
     private readonly FhirClient _client;
+    private readonly HttpClient _http;
     private readonly Uri _baseUri;
     private readonly int _pageSize;
+
+    // FhirClient.LastResult is per client: conditional creates read it one at a time.
+    private readonly SemaphoreSlim _lastResultGate = new(1, 1);
 
     public RestFhirStore(IHttpClientFactory httpClientFactory, IOptions<FhirOptions> options)
     {
@@ -29,7 +33,8 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
         var settings = options.Value;
         _baseUri = new Uri(settings.BaseUrl!.TrimEnd('/') + "/");
         _pageSize = settings.PageSize;
-        _client = new FhirClient(_baseUri, httpClientFactory.CreateClient(HttpClientName), new FhirClientSettings
+        _http = httpClientFactory.CreateClient(HttpClientName);
+        _client = new FhirClient(_baseUri, _http, new FhirClientSettings
         {
             PreferredFormat = ResourceFormat.Json,
             VerifyFhirVersion = false,
@@ -119,7 +124,107 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
         });
     }
 
-    public void Dispose() => _client.Dispose();
+    public Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
+        where T : Resource
+    {
+        ArgumentNullException.ThrowIfNull(ifNoneExist);
+        return Call(async () =>
+        {
+            var condition = new SearchParams();
+            foreach (var (name, value) in ifNoneExist.Parameters)
+            {
+                condition.Add(name, value);
+            }
+
+            await _lastResultGate.WaitAsync(cancellationToken);
+            try
+            {
+                var result = await _client.ConditionalCreateAsync(resource, condition, cancellationToken);
+                var created = _client.LastResult?.Status?.StartsWith("201", StringComparison.Ordinal) == true;
+                return (result ?? throw new FhirRequestRejectedException("The conditional create returned no resource."), created);
+            }
+            finally
+            {
+                _lastResultGate.Release();
+            }
+        });
+    }
+
+    public Task DeleteAsync(FhirReference reference, string? ifMatchVersionId, CancellationToken cancellationToken) =>
+        Call(async () =>
+        {
+            // Firely's delete takes no If-Match; a guarded delete is what keeps it from removing a slot booked meanwhile.
+            using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(_baseUri, reference.ToString()));
+            if (ifMatchVersionId is not null)
+            {
+                request.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue($"\"{ifMatchVersionId}\"", isWeak: true));
+            }
+
+            using var response = await _http.SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode && response.StatusCode is not (HttpStatusCode.NotFound or HttpStatusCode.Gone))
+            {
+                throw new FhirOperationException($"DELETE {reference} answered {(int)response.StatusCode}.", response.StatusCode);
+            }
+
+            return true;
+        });
+
+    public Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        return Call<IReadOnlyList<Resource>>(async () =>
+        {
+            var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
+            foreach (var write in writes)
+            {
+                bundle.Entry.Add(write.IsCreate
+                    ? new Bundle.EntryComponent
+                    {
+                        FullUrl = "urn:uuid:" + Guid.NewGuid(),
+                        Resource = write.Resource,
+                        Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = write.Resource.TypeName },
+                    }
+                    : new Bundle.EntryComponent
+                    {
+                        FullUrl = new Uri(_baseUri, write.Resource.TypeName + "/" + write.Resource.Id).ToString(),
+                        Resource = write.Resource,
+                        Request = new Bundle.RequestComponent
+                        {
+                            Method = Bundle.HTTPVerb.PUT,
+                            Url = write.Resource.TypeName + "/" + write.Resource.Id,
+                            IfMatch = write.IfMatchVersionId is null ? null : $"W/\"{write.IfMatchVersionId}\"",
+                        },
+                    });
+            }
+
+            var response = await _client.TransactionAsync(bundle, cancellationToken) ??
+                throw new FhirRequestRejectedException("The transaction returned no Bundle.");
+            var results = new List<Resource>(writes.Count);
+            for (var i = 0; i < writes.Count; i++)
+            {
+                var entry = i < response.Entry.Count ? response.Entry[i] : null;
+                if (entry?.Response?.Status is { } status && !status.StartsWith('2'))
+                {
+                    throw new FhirOperationException($"Transaction entry {i} answered {status}.", ParseStatus(status));
+                }
+
+                results.Add(entry?.Resource ??
+                    (FhirReference.TryParse(entry?.Response?.Location, out var location) ? await _client.ReadAsync<Resource>(new Uri(_baseUri, location.ToString()), ct: cancellationToken) : null) ??
+                    throw new FhirRequestRejectedException($"Transaction entry {i} returned no resource."));
+            }
+
+            return results;
+        });
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _lastResultGate.Dispose();
+    }
+
+    private static HttpStatusCode ParseStatus(string status) =>
+        int.TryParse(status.AsSpan(0, Math.Min(3, status.Length)), out var code) ? (HttpStatusCode)code : HttpStatusCode.BadRequest;
 
     private async Task<Bundle> GetBundleAsync(FhirQuery query, CancellationToken cancellationToken) =>
         await _client.GetAsync(new Uri(_baseUri, query.ToRelativeUrl()), cancellationToken) as Bundle ??

@@ -1,4 +1,6 @@
 using Hl7.Fhir.Model;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
@@ -156,6 +158,89 @@ public abstract class FhirStoreContractTests
         Assert.Empty(await Store.SearchAllAsync(new FhirQuery("Slot").Where("schedule", hostile + real), None));
         Assert.Empty(await Store.SearchAllAsync(new FhirQuery("Slot").Where("_id", hostile), None));
     }
+
+    [Fact]
+    public async Task Conditional_create_creates_once_and_then_returns_the_existing_resource()
+    {
+        var schedule = await NewScheduleAsync();
+        var start = new DateTimeOffset(2030, 10, 1, 9, 0, 0, TimeSpan.FromHours(2));
+        var condition = new FhirQuery("Slot").Where("schedule", "Schedule/" + schedule.Id).WhereDate("start", "eq", start);
+
+        var (first, created) = await Store.CreateIfNoneExistAsync(NewSlot(schedule, start), condition, None);
+        var (second, createdAgain) = await Store.CreateIfNoneExistAsync(NewSlot(schedule, start, Slot.SlotStatus.Busy), condition, None);
+
+        Assert.True(created);
+        Assert.False(createdAgain);
+        Assert.Equal(first.Id, second.Id);
+        Assert.Equal(Slot.SlotStatus.Free, second.Status);
+    }
+
+    [Fact]
+    public async Task Delete_honours_If_Match_and_deleting_what_is_gone_is_no_error()
+    {
+        var slot = await Store.CreateAsync(NewSlot(await NewScheduleAsync(), new DateTimeOffset(2030, 10, 2, 9, 0, 0, TimeSpan.Zero)), None);
+        var reference = new FhirReference("Slot", slot.Id!);
+        slot.Status = Slot.SlotStatus.Busy;
+        var booked = await Store.UpdateAsync(slot, slot.Meta!.VersionId, None);
+
+        // Whoever read the free slot must not delete it once it is booked.
+        await Assert.ThrowsAsync<FhirVersionConflictException>(() => Store.DeleteAsync(reference, slot.Meta!.VersionId, None));
+        Assert.NotNull(await Store.ReadAsync(reference, None));
+
+        await Store.DeleteAsync(reference, booked.Meta!.VersionId, None);
+        Assert.Null(await Store.ReadAsync(reference, None));
+        await Store.DeleteAsync(reference, null, None);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_change_is_applied_whole_or_not_at_all(bool useTransactions)
+    {
+        var changes = ChangeSet(useTransactions);
+        var schedule = await NewScheduleAsync();
+        var start = new DateTimeOffset(2030, 11, 4, 9, 0, 0, TimeSpan.Zero);
+        var first = await Store.CreateAsync(NewSlot(schedule, start), None);
+        var second = await Store.CreateAsync(NewSlot(schedule, start.AddMinutes(30)), None);
+
+        // Someone books the second slot after we read it.
+        var stale = second.DeepCopy();
+        second.Status = Slot.SlotStatus.Busy;
+        await Store.UpdateAsync(second, second.Meta!.VersionId, None);
+
+        var marker = "whole-" + Guid.NewGuid().ToString("N")[..8];
+        var takeFirst = first.DeepCopy();
+        takeFirst.Status = Slot.SlotStatus.Busy;
+        var takeSecond = stale.DeepCopy();
+        takeSecond.Status = Slot.SlotStatus.Busy;
+        var appointment = new Appointment
+        {
+            Status = Appointment.AppointmentStatus.Booked,
+            Description = marker,
+            Identifier = [new Identifier("urn:test", marker)],
+            Participant = [new() { Status = ParticipationStatus.Accepted }],
+        };
+        var byMarker = new FhirQuery("Appointment").WhereToken("identifier", "urn:test", marker);
+
+        await Assert.ThrowsAsync<FhirVersionConflictException>(() => changes.ApplyAsync(
+            [FhirWrite.Update(first, takeFirst), FhirWrite.Update(stale, takeSecond), FhirWrite.Create(appointment)], None));
+
+        Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(first.Id!, None))!.Status);
+        Assert.Empty(await Store.SearchAllAsync(byMarker, None));
+
+        // With current versions the same change goes through whole.
+        var current = (await Store.ReadAsync<Slot>(first.Id!, None))!;
+        var take = current.DeepCopy();
+        take.Status = Slot.SlotStatus.Busy;
+        appointment.Slot = [new ResourceReference("Slot/" + current.Id)];
+        var results = await changes.ApplyAsync([FhirWrite.Update(current, take), FhirWrite.Create(appointment)], None);
+        Assert.Equal(Slot.SlotStatus.Busy, ((Slot)results[0]).Status);
+        Assert.Equal(marker, Assert.Single(await Store.SearchAllAsync<Appointment>(new FhirQuery("Appointment").Where("slot", "Slot/" + current.Id), None)).Description);
+        Assert.Single(await Store.SearchAllAsync(byMarker, None));
+    }
+
+    private FhirChangeSet ChangeSet(bool useTransactions) =>
+        new(Store, Options.Create(new FhirOptions { UseTransactions = useTransactions }), NullLogger<FhirChangeSet>.Instance);
 
     protected async Task<Schedule> NewScheduleAsync() =>
         await Store.CreateAsync(new Schedule { Active = true, Actor = [new ResourceReference("Practitioner/contract")] }, None);

@@ -48,14 +48,9 @@ public sealed class InMemoryFhirStore : IFhirStore
         where T : Resource
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var copy = resource.DeepCopy();
         lock (_gate)
         {
-            var byId = Table(copy.TypeName);
-            copy.Id = FhirReference.IsValidId(copy.Id) && !byId.ContainsKey(copy.Id) ? copy.Id : NewId();
-            Stamp(copy, version: 1);
-            byId[copy.Id] = copy;
-            return Task.FromResult(copy.DeepCopy());
+            return Task.FromResult((T)CreateLocked(resource).DeepCopy());
         }
     }
 
@@ -63,27 +58,100 @@ public sealed class InMemoryFhirStore : IFhirStore
         where T : Resource
     {
         ArgumentNullException.ThrowIfNull(resource);
+        lock (_gate)
+        {
+            CheckVersion(resource, ifMatchVersionId);
+            return Task.FromResult((T)UpdateLocked(resource).DeepCopy());
+        }
+    }
+
+    public Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
+        where T : Resource
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        ArgumentNullException.ThrowIfNull(ifNoneExist);
+        lock (_gate)
+        {
+            var existing = Match(ifNoneExist);
+            if (existing.Count > 1)
+            {
+                throw new FhirRequestRejectedException("The conditional create's criteria match more than one resource.");
+            }
+
+            return Task.FromResult(existing.Count == 1
+                ? ((T)existing[0], false)
+                : ((T)CreateLocked(resource).DeepCopy(), true));
+        }
+    }
+
+    public Task DeleteAsync(FhirReference reference, string? ifMatchVersionId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_resources.TryGetValue(reference.ResourceType, out var byId) && byId.TryGetValue(reference.Id, out var current))
+            {
+                if (ifMatchVersionId is not null && current.Meta?.VersionId != ifMatchVersionId)
+                {
+                    throw new FhirVersionConflictException($"{reference} is at version {current.Meta?.VersionId}, not {ifMatchVersionId}.");
+                }
+
+                byId.Remove(reference.Id);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        lock (_gate)
+        {
+            // All preconditions first: a transaction writes everything or nothing.
+            foreach (var write in writes.Where(w => !w.IsCreate))
+            {
+                CheckVersion(write.Resource, write.IfMatchVersionId);
+            }
+
+            return Task.FromResult<IReadOnlyList<Resource>>(
+                [.. writes.Select(w => (w.IsCreate ? CreateLocked(w.Resource) : UpdateLocked(w.Resource)).DeepCopy())]);
+        }
+    }
+
+    private Resource CreateLocked(Resource resource)
+    {
+        var copy = resource.DeepCopy();
+        var byId = Table(copy.TypeName);
+        copy.Id = FhirReference.IsValidId(copy.Id) && !byId.ContainsKey(copy.Id) ? copy.Id : NewId();
+        Stamp(copy, version: 1);
+        byId[copy.Id] = copy;
+        return copy;
+    }
+
+    private void CheckVersion(Resource resource, string? ifMatchVersionId)
+    {
         if (!FhirReference.IsValidId(resource.Id))
         {
             throw new FhirRequestRejectedException("An update needs the resource's id.");
         }
 
-        var copy = resource.DeepCopy();
-        lock (_gate)
+        var current = Table(resource.TypeName).GetValueOrDefault(resource.Id);
+        if (ifMatchVersionId is not null && current?.Meta?.VersionId != ifMatchVersionId)
         {
-            var byId = Table(copy.TypeName);
-            byId.TryGetValue(resource.Id!, out var current);
-            if (ifMatchVersionId is not null && current?.Meta?.VersionId != ifMatchVersionId)
-            {
-                throw new FhirVersionConflictException(
-                    $"{copy.TypeName}/{copy.Id} is at version {current?.Meta?.VersionId ?? "none"}, not {ifMatchVersionId}.");
-            }
-
-            var version = current is null ? 1 : int.Parse(current.Meta?.VersionId ?? "0", CultureInfo.InvariantCulture) + 1;
-            Stamp(copy, version);
-            byId[resource.Id!] = copy;
-            return Task.FromResult(copy.DeepCopy());
+            throw new FhirVersionConflictException(
+                $"{resource.TypeName}/{resource.Id} is at version {current?.Meta?.VersionId ?? "none"}, not {ifMatchVersionId}.");
         }
+    }
+
+    private Resource UpdateLocked(Resource resource)
+    {
+        var copy = resource.DeepCopy();
+        var byId = Table(copy.TypeName);
+        var current = byId.GetValueOrDefault(resource.Id!);
+        var version = current is null ? 1 : int.Parse(current.Meta?.VersionId ?? "0", CultureInfo.InvariantCulture) + 1;
+        Stamp(copy, version);
+        byId[resource.Id!] = copy;
+        return copy;
     }
 
     private List<Resource> Match(FhirQuery query)
@@ -94,7 +162,7 @@ public sealed class InMemoryFhirStore : IFhirStore
             candidates = _resources.TryGetValue(query.ResourceType, out var byId) ? [.. byId.Values] : [];
         }
 
-        // Matching works on the stored objects (never handed out); results are copied.
+        // Matching works on the stored objects (never mutated, only replaced); results are copied.
         var matches = candidates.Where(r => InMemorySearch.Matches(r, query));
         return [.. InMemorySearch.Sort(matches, query.Get("_sort")).Select(r => r.DeepCopy())];
     }
