@@ -13,10 +13,11 @@ namespace Scheduling.Schema;
 /// <summary>The gateway's GraphQL schema: scheduling over FHIR R4, without FHIR's vocabulary.</summary>
 public sealed class SchedulingSchema : GraphQL.Types.Schema
 {
-    public SchedulingSchema(IServiceProvider services, QueryType query)
+    public SchedulingSchema(IServiceProvider services, QueryType query, MutationType mutation)
         : base(services)
     {
         Query = query;
+        Mutation = mutation;
         Description = "Scheduling over FHIR R4: schedules, slots, appointments and the people in them.";
         // FHIR instants keep their offset: the DateTime scalar is ours, not GraphQL.NET's UTC DateTime.
         RegisterTypeMapping(typeof(DateTimeOffset), typeof(IsoDateTimeGraphType));
@@ -35,5 +36,16 @@ public sealed class QueryType : ObjectGraphType
         ScheduleQueries.AddTo(this);
         SlotQueries.AddTo(this);
         AppointmentQueries.AddTo(this);
+        AvailabilityQueries.AddTo(this);
+    }
+}
+
+public sealed class MutationType : ObjectGraphType
+{
+    public MutationType()
+    {
+        Name = "Mutation";
+        AppointmentMutations.AddTo(this);
+        ScheduleMutations.AddTo(this);
     }
 }

@@ -1,7 +1,9 @@
 using GraphQL;
 using GraphQL.Execution;
 using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Common;
+using Scheduling.Schema.Schedules;
 using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
 
@@ -16,6 +18,19 @@ public static class SchemaServiceCollectionExtensions
         services.AddOptions<DataLoaderOptions>().BindConfiguration(DataLoaderOptions.SectionName);
         services.AddScoped<ResourceByIdDataLoader>();
         services.AddScoped<ReferencingResourcesDataLoader>();
+
+        services.AddOptions<BookingOptions>()
+            .BindConfiguration(BookingOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IBookingRule, MinimumLeadTimeRule>();
+        services.AddSingleton<IBookingRule, MaximumDaysAheadRule>();
+        services.AddSingleton<IBookingRule, MaxOpenBookingsRule>();
+        services.AddScoped<BookingRules>();
+        services.AddScoped<AppointmentBooking>();
+        services.AddScoped<AvailabilitySearch>();
+        services.AddScoped<ScheduleManagement>();
+        services.AddHostedService<HoldExpirySweeper>();
 
         // Generic graph types are closed per node type; the container builds them on demand.
         services.AddTransient(typeof(ConnectionGraphType<,>));

@@ -2,7 +2,7 @@ using GraphQL;
 using GraphQL.Types;
 using GraphQL.Utilities;
 using Microsoft.Extensions.DependencyInjection;
-using Scheduling.Tests.Infrastructure;
+using Scheduling.Testing;
 using Scheduling.Tests.Queries;
 using Snapshooter;
 using Snapshooter.Xunit;

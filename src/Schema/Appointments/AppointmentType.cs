@@ -32,6 +32,9 @@ public sealed class AppointmentType : ObjectGraphType<Appointment>
         Field<IsoDateTimeGraphType>("created").Resolve(c => FhirTime.Parse(c.Source.Created));
         Field<StringGraphType>("comment").Resolve(c => c.Source.Comment);
         Field<CodeableConceptType>("cancelationReason").Resolve(c => c.Source.CancelationReason);
+        Field<IsoDateTimeGraphType>("holdExpiresAt")
+            .Description("When this hold lapses, if the appointment is a standing hold.")
+            .Resolve(c => AppointmentBooking.HoldExpiry(c.Source));
 
         Field<ListGraphType<NonNullGraphType<SlotType>>>("slots")
             .Resolve(c => c.ById().LoadMany(c.Source.Slot.Select(FhirReference.From).OfType<FhirReference>())

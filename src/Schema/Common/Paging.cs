@@ -26,15 +26,18 @@ public static class Paging
     public static (int Offset, int First) Read(IResolveFieldContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var first = context.GetArgument<int?>("first") ?? DefaultPageSize;
-        if (first is < 0 or > MaxPageSize)
+        return Read(context.GetArgument<int?>("first"), context.GetArgument<string?>("after"));
+    }
+
+    public static (int Offset, int First) Read(int? first, string? after)
+    {
+        var count = first ?? DefaultPageSize;
+        if (count is < 0 or > MaxPageSize)
         {
             throw new UserInputError($"'first' must be between 0 and {MaxPageSize}.");
         }
 
-        var after = context.GetArgument<string?>("after");
-        var offset = after is null ? 0 : DecodeCursor(after) + 1;
-        return (offset, first);
+        return (after is null ? 0 : DecodeCursor(after) + 1, count);
     }
 
     /// <summary>A page of a list already in memory (a nested list of a batched level).</summary>

@@ -68,6 +68,19 @@ public abstract class BatchDataLoader<TKey, TValue>
         }
     }
 
+    /// <summary>Forgets every cached value (after a write, what was read before may be stale).</summary>
+    public void ClearAll()
+    {
+        lock (_gate)
+        {
+            // Keys still pending keep their completions; only settled values are dropped.
+            foreach (var key in _loaded.Where(kv => kv.Value.IsCompleted).Select(kv => kv.Key).ToList())
+            {
+                _loaded.Remove(key);
+            }
+        }
+    }
+
     /// <summary>Fetches the keys of one group; keys absent from the answer get <see cref="MissingValue"/>.</summary>
     protected abstract Task<IReadOnlyDictionary<TKey, TValue>> FetchAsync(IReadOnlyList<TKey> keys, CancellationToken cancellationToken);
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Scheduling.Schema.Fhir.InMemory;
@@ -16,7 +17,7 @@ public static class FhirServiceCollectionExtensions
             .BindConfiguration(FhirOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
 
         services.AddTransient<UpstreamAuthHandler>();
         services.AddHttpClient(UpstreamAuthHandler.TokenClientName).AddStandardResilienceHandler();

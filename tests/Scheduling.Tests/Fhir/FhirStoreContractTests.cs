@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
-using Scheduling.Tests.Infrastructure;
+using Scheduling.Testing;
 
 namespace Scheduling.Tests.Fhir;
 
@@ -260,18 +260,12 @@ public sealed class InMemoryFhirStoreContractTests : FhirStoreContractTests
 }
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumFhirStoreContractTests(MedplumServer medplum) : FhirStoreContractTests, IDisposable
+public sealed class MedplumFhirStoreContractTests(MedplumFixture medplum) : FhirStoreContractTests, IDisposable
 {
     // A small page size makes SearchAll cross pages (Medplum's bare router links none: the offset fallback runs).
-    private readonly ServiceProvider _services = FhirStores.Rest(medplum.FhirBaseUrl, pageSize: 10);
+    private readonly ServiceProvider _services = FhirStores.Rest(medplum.Server.FhirBaseUrl, pageSize: 10);
 
     protected override IFhirStore Store => _services.GetRequiredService<IFhirStore>();
 
     public void Dispose() => _services.Dispose();
-}
-
-[CollectionDefinition(Name)]
-public sealed class MedplumCollection : ICollectionFixture<MedplumServer>
-{
-    public const string Name = "Medplum FHIR server";
 }

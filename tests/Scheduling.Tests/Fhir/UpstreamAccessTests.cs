@@ -1,14 +1,16 @@
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
-using Scheduling.Tests.Infrastructure;
+using Scheduling.Testing;
 
 namespace Scheduling.Tests.Fhir;
 
 /// <summary>How the gateway reaches its upstream: its identity, and which failures it retries.</summary>
 [Collection(MedplumCollection.Name)]
-public sealed class UpstreamAccessTests(MedplumServer medplum)
+public sealed class UpstreamAccessTests(MedplumFixture medplumFixture)
 {
+    private readonly MedplumServer medplum = medplumFixture.Server;
+
     [Fact]
     public async Task A_static_bearer_token_goes_on_every_upstream_request()
     {

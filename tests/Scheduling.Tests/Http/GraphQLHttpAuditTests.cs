@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Scheduling.Tests.Infrastructure;
+using Scheduling.Testing;
 using Scheduling.Tests.Queries;
 using Xunit.Abstractions;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Scheduling.Tests.Infrastructure;
+using Scheduling.Testing;
 using Scheduling.Tests.Queries;
 
 namespace Scheduling.Tests.Http;

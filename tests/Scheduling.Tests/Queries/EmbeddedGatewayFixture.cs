@@ -1,4 +1,4 @@
-using Scheduling.Tests.Infrastructure;
+using Scheduling.Testing;
 
 namespace Scheduling.Tests.Queries;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Scheduling.Tests.Infrastructure;
+using Scheduling.Testing;
 
 namespace Scheduling.Tests.Queries;
 

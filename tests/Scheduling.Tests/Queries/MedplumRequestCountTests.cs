@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
 using Scheduling.Tests.Fhir;
-using Scheduling.Tests.Infrastructure;
+using Scheduling.Testing;
 using Xunit.Abstractions;
 
 namespace Scheduling.Tests.Queries;
@@ -11,8 +11,10 @@ namespace Scheduling.Tests.Queries;
 /// the naive resolver-per-item count (the same gateway with <c>DataLoading:Batching=false</c>).
 /// </summary>
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumRequestCountTests(MedplumServer medplum, ITestOutputHelper output)
+public sealed class MedplumRequestCountTests(MedplumFixture medplumFixture, ITestOutputHelper output)
 {
+    private readonly MedplumServer medplum = medplumFixture.Server;
+
     private const string WeekViewQuery = """
         query($id: ID!) {
           schedule(id: $id) {

@@ -3,14 +3,16 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
 using Scheduling.Tests.Fhir;
-using Scheduling.Tests.Infrastructure;
+using Scheduling.Testing;
 
 namespace Scheduling.Tests.Queries;
 
 /// <summary>A fault upstream degrades the fields that needed it, never the whole response or the server.</summary>
 [Collection(MedplumCollection.Name)]
-public sealed class UpstreamFailureTests(MedplumServer medplum)
+public sealed class UpstreamFailureTests(MedplumFixture medplumFixture)
 {
+    private readonly MedplumServer medplum = medplumFixture.Server;
+
     [Fact]
     public async Task A_5xx_on_one_resource_type_nulls_only_the_fields_that_needed_it()
     {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace Scheduling.Tests.Infrastructure;
+namespace Scheduling.Testing;
 
 /// <summary>Runs a Node script from tests/peers; the script's first stdout line is JSON describing it.</summary>
 public sealed class NodeProcess : IAsyncDisposable

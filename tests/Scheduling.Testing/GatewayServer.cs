@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Scheduling.Gateway;
 
-namespace Scheduling.Tests.Infrastructure;
+namespace Scheduling.Testing;
 
 /// <summary>
 /// The gateway on real Kestrel at a free loopback port, put together by the same
@@ -37,7 +37,9 @@ public sealed class GatewayServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<GatewayServer> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration on top of appsettings.json.</param>
+    /// <param name="services">Replacements after the gateway's own registrations (a clock, an extra booking rule).</param>
+    public static async Task<GatewayServer> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -52,6 +54,7 @@ public sealed class GatewayServer : IAsyncDisposable
         }
 
         builder.AddSchedulingGateway();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapSchedulingGateway();
         await app.StartAsync();

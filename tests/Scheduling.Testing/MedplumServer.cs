@@ -1,13 +1,13 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace Scheduling.Tests.Infrastructure;
+namespace Scheduling.Testing;
 
 /// <summary>
-/// Medplum's FHIR engine (@medplum/fhir-router) over HTTP, started from tests/peers for a test class.
+/// Medplum's FHIR engine (@medplum/fhir-router) over HTTP, started from tests/peers.
 /// Counts the FHIR requests it serves, so tests can assert how many the gateway made.
 /// </summary>
-public sealed class MedplumServer : IAsyncLifetime
+public sealed class MedplumServer : IAsyncDisposable
 {
     private NodeProcess? _node;
 
@@ -15,14 +15,21 @@ public sealed class MedplumServer : IAsyncLifetime
 
     public string FhirBaseUrl { get; private set; } = string.Empty;
 
-    public async Task InitializeAsync()
+    public static async Task<MedplumServer> StartAsync(params string[] arguments)
     {
-        _node = await NodeProcess.StartAsync("medplum-fhir-server.mjs");
+        var server = new MedplumServer();
+        await server.InitializeAsync(arguments);
+        return server;
+    }
+
+    private async Task InitializeAsync(string[] arguments)
+    {
+        _node = await NodeProcess.StartAsync("medplum-fhir-server.mjs", arguments);
         FhirBaseUrl = _node.Ready.GetProperty("base").GetString()!;
         Control.BaseAddress = new Uri(new Uri(FhirBaseUrl), "/__control/");
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         Control.Dispose();
         if (_node is not null)

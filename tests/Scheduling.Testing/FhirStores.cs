@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
 
-namespace Scheduling.Tests.Infrastructure;
+namespace Scheduling.Testing;
 
 /// <summary>Builds <see cref="IFhirStore"/> exactly as the gateway does (same DI, options and HTTP pipeline).</summary>
 public static class FhirStores

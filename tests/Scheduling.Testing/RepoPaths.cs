@@ -1,4 +1,4 @@
-namespace Scheduling.Tests.Infrastructure;
+namespace Scheduling.Testing;
 
 /// <summary>Where the repository's files are, found from the test binary upwards.</summary>
 public static class RepoPaths

@@ -1,0 +1,78 @@
+using GraphQL;
+using GraphQL.Types;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.DataLoading;
+
+namespace Scheduling.Schema.Schedules;
+
+public static class AvailabilityQueries
+{
+    public static void AddTo(ObjectGraphType query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Field<ConnectionGraphType<AvailabilityOptionType, AvailabilityOption>>("availability")
+            .Description("Bookable times across the matching schedules, sorted by start. Book one with its slotIds.")
+            .Argument<NonNullGraphType<AvailabilityInputType>>("input")
+            .ResolveAsync(async c =>
+            {
+                var input = c.GetArgument<AvailabilityInput>("input");
+                var (offset, first) = Paging.Read(input.First, input.After);
+                var options = await c.RequestServices!.GetRequiredService<AvailabilitySearch>().FindAsync(input, c.CancellationToken);
+                var loader = c.ById();
+                foreach (var schedule in options.Select(o => o.Schedule).DistinctBy(s => s.Id))
+                {
+                    loader.Prime(schedule);
+                }
+
+                return Paging.Slice(options, offset, first);
+            });
+    }
+}
+
+public sealed class AvailabilitySourceType : EnumerationGraphType<AvailabilitySource>
+{
+    public AvailabilitySourceType() => Name = "AvailabilitySource";
+}
+
+public sealed class AvailabilityInputType : InputObjectGraphType<AvailabilityInput>
+{
+    public AvailabilityInputType()
+    {
+        Name = "AvailabilityInput";
+        Field<ListGraphType<NonNullGraphType<IdGraphType>>>("practitionerIds");
+        Field<ListGraphType<NonNullGraphType<IdGraphType>>>("scheduleIds");
+        Field<IdGraphType>("locationId");
+        Field<StringGraphType>("serviceType").Description("A service type code, or system|code.");
+        Field<IsoDateTimeGraphType>("start").Description("Default: now. Never earlier than now.");
+        Field<IsoDateTimeGraphType>("end").Description($"Default: start + 14 days; at most {AvailabilitySearch.MaxWindowDays} days after start.");
+        Field<IntGraphType>("durationMinutes").Description("Default: one slot (or the rule's slot length).");
+        Field<IntGraphType>("first");
+        Field<StringGraphType>("after");
+    }
+}
+
+public sealed class AvailabilityOptionType : ObjectGraphType<AvailabilityOption>
+{
+    public AvailabilityOptionType()
+    {
+        Name = "AvailabilityOption";
+        Description = "A bookable time on one schedule.";
+        Field<NonNullGraphType<IsoDateTimeGraphType>>("start").Resolve(c => c.Source.Start);
+        Field<NonNullGraphType<IsoDateTimeGraphType>>("end").Resolve(c => c.Source.End);
+        Field<NonNullGraphType<IntGraphType>>("durationMinutes").Resolve(c => (int)(c.Source.End - c.Source.Start).TotalMinutes);
+        Field<NonNullGraphType<ScheduleType>>("schedule").Resolve(c => c.Source.Schedule);
+        Field<ListGraphType<ActorType>>("actors")
+            .Description("Whom the schedule is for.")
+            .Resolve(c =>
+            {
+                var loader = c.ById();
+                return new ManyResults(c.Source.Schedule.Actor.Select(a => ActorType.Resolve(loader, a)).ToList());
+            });
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds")
+            .Description("Pass these to bookAppointment or holdSlots.")
+            .Resolve(c => c.Source.SlotIds);
+        Field<NonNullGraphType<AvailabilitySourceType>>("source").Resolve(c => c.Source.Source);
+    }
+}

@@ -1,0 +1,144 @@
+using System.Globalization;
+using Hl7.Fhir.Model;
+
+namespace Scheduling.Schema.Schedules;
+
+/// <summary>Recurring availability: on these days, from this time to that, in the schedule's time zone.</summary>
+public sealed record AvailableTime(IReadOnlyList<DayOfWeek> DaysOfWeek, TimeOnly StartTime, TimeOnly EndTime);
+
+/// <summary>Time taken out of the recurring availability (holidays, training).</summary>
+public sealed record NotAvailableTime(DateTimeOffset Start, DateTimeOffset End, string? Description);
+
+/// <summary>
+/// A schedule's recurring availability rule, in the shape of FHIR R5's <c>Availability</c> datatype plus Medplum's
+/// scheduling parameters (slot length, buffers, alignment), carried on an R4 Schedule as an extension.
+/// Free times are computed from it on request; Slots then exist only for busy or blocked time.
+/// </summary>
+public sealed record AvailabilityRule(
+    string TimeZone,
+    IReadOnlyList<AvailableTime> AvailableTimes,
+    IReadOnlyList<NotAvailableTime> NotAvailableTimes,
+    int SlotMinutes,
+    int BufferBeforeMinutes,
+    int BufferAfterMinutes,
+    int AlignmentMinutes)
+{
+    public const string ExtensionUrl = "https://scheduling-gateway.example.org/fhir/StructureDefinition/availability";
+
+    private static readonly string[] DayCodes = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+    public TimeZoneInfo Zone => TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
+
+    public static AvailabilityRule? FromSchedule(Schedule schedule)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        var root = schedule.GetExtension(ExtensionUrl);
+        if (root is null)
+        {
+            return null;
+        }
+
+        int Int(string url, int fallback) => root.GetExtension(url)?.Value is Integer i && i.Value is { } v ? v : fallback;
+        var available = root.Extension.Where(e => e.Url == "availableTime").Select(e => new AvailableTime(
+            [.. e.Extension.Where(d => d.Url == "daysOfWeek").Select(d => (DayOfWeek)Array.IndexOf(DayCodes, d.Value?.ToString()))
+                .Where(d => (int)d >= 0)],
+            TimeOnly.Parse(e.GetExtension("availableStartTime")?.Value?.ToString() ?? "00:00", CultureInfo.InvariantCulture),
+            TimeOnly.Parse(e.GetExtension("availableEndTime")?.Value?.ToString() ?? "00:00", CultureInfo.InvariantCulture))).ToList();
+        var notAvailable = new List<NotAvailableTime>();
+        foreach (var entry in root.Extension.Where(e => e.Url == "notAvailableTime"))
+        {
+            if (entry.GetExtension("during")?.Value is Period { StartElement: { } start, EndElement: { } end })
+            {
+                notAvailable.Add(new NotAvailableTime(
+                    start.ToDateTimeOffset(TimeSpan.Zero), end.ToDateTimeOffset(TimeSpan.Zero), entry.GetExtension("description")?.Value?.ToString()));
+            }
+        }
+
+        var slotMinutes = Int("slotMinutes", 30);
+        return new AvailabilityRule(
+            root.GetExtension("timeZone")?.Value?.ToString() ?? "UTC",
+            available,
+            notAvailable,
+            slotMinutes,
+            Int("bufferBeforeMinutes", 0),
+            Int("bufferAfterMinutes", 0),
+            Int("alignmentMinutes", slotMinutes));
+    }
+
+    public void WriteTo(Schedule schedule)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        schedule.RemoveExtension(ExtensionUrl);
+        var root = new Extension { Url = ExtensionUrl };
+        root.Extension.Add(new Extension("timeZone", new Code(TimeZone)));
+        root.Extension.Add(new Extension("slotMinutes", new Integer(SlotMinutes)));
+        root.Extension.Add(new Extension("bufferBeforeMinutes", new Integer(BufferBeforeMinutes)));
+        root.Extension.Add(new Extension("bufferAfterMinutes", new Integer(BufferAfterMinutes)));
+        root.Extension.Add(new Extension("alignmentMinutes", new Integer(AlignmentMinutes)));
+        foreach (var time in AvailableTimes)
+        {
+            var entry = new Extension { Url = "availableTime" };
+            entry.Extension.AddRange(time.DaysOfWeek.Select(d => new Extension("daysOfWeek", new Code(DayCodes[(int)d]))));
+            entry.Extension.Add(new Extension("availableStartTime", new Time(time.StartTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture))));
+            entry.Extension.Add(new Extension("availableEndTime", new Time(time.EndTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture))));
+            root.Extension.Add(entry);
+        }
+
+        foreach (var off in NotAvailableTimes)
+        {
+            var entry = new Extension { Url = "notAvailableTime" };
+            if (off.Description is not null)
+            {
+                entry.Extension.Add(new Extension("description", new FhirString(off.Description)));
+            }
+
+            entry.Extension.Add(new Extension("during", new Period(new FhirDateTime(off.Start), new FhirDateTime(off.End))));
+            root.Extension.Add(entry);
+        }
+
+        schedule.Extension.Add(root);
+    }
+
+    /// <summary>
+    /// The times this rule offers in [<paramref name="from"/>, <paramref name="to"/>), <paramref name="minutes"/> long,
+    /// minus not-available and busy time (with buffers). Wall-clock times are turned into instants day by day, so a
+    /// daylight-saving change moves no offered time.
+    /// </summary>
+    public IEnumerable<(DateTimeOffset Start, DateTimeOffset End)> Offer(
+        DateTimeOffset from, DateTimeOffset to, int minutes, IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> busy)
+    {
+        var zone = Zone;
+        var step = TimeSpan.FromMinutes(Math.Max(1, AlignmentMinutes));
+        var length = TimeSpan.FromMinutes(minutes);
+        var before = TimeSpan.FromMinutes(BufferBeforeMinutes);
+        var after = TimeSpan.FromMinutes(BufferAfterMinutes);
+        var firstDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(from, zone).DateTime).AddDays(-1);
+        var lastDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(to, zone).DateTime);
+        for (var day = firstDay; day <= lastDay; day = day.AddDays(1))
+        {
+            foreach (var window in AvailableTimes.Where(t => t.DaysOfWeek.Contains(day.DayOfWeek)).OrderBy(t => t.StartTime))
+            {
+                var windowEnd = window.EndTime == TimeOnly.MinValue ? TimeSpan.FromDays(1) : window.EndTime.ToTimeSpan();
+                for (var wall = window.StartTime.ToTimeSpan(); wall + length <= windowEnd; wall += step)
+                {
+                    var local = day.ToDateTime(TimeOnly.MinValue).Add(wall);
+                    if (zone.IsInvalidTime(local))
+                    {
+                        continue; // the hour that a spring-forward skips does not exist
+                    }
+
+                    var start = new DateTimeOffset(local, zone.GetUtcOffset(local));
+                    var end = start + length;
+                    if (start < from || end > to ||
+                        NotAvailableTimes.Any(n => n.Start < end && start < n.End) ||
+                        busy.Any(b => b.Start < end + after && start - before < b.End))
+                    {
+                        continue;
+                    }
+
+                    yield return (start, end);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+using System.Globalization;
+using System.Text;
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Schedules;
+
+public enum AvailabilitySource
+{
+    /// <summary>Free FHIR Slots (classic FHIR scheduling).</summary>
+    Slot,
+
+    /// <summary>Computed from the schedule's recurring availability rule; booking creates the Slot.</summary>
+    Rule,
+}
+
+/// <summary>A bookable time: book it by passing <see cref="SlotIds"/> to bookAppointment or holdSlots.</summary>
+public sealed record AvailabilityOption(DateTimeOffset Start, DateTimeOffset End, Schedule Schedule, IReadOnlyList<string> SlotIds, AvailabilitySource Source);
+
+public sealed record AvailabilityInput
+{
+    public IEnumerable<string>? PractitionerIds { get; init; }
+
+    public IEnumerable<string>? ScheduleIds { get; init; }
+
+    public string? LocationId { get; init; }
+
+    public string? ServiceType { get; init; }
+
+    public DateTimeOffset? Start { get; init; }
+
+    public DateTimeOffset? End { get; init; }
+
+    public int? DurationMinutes { get; init; }
+
+    public int? First { get; init; }
+
+    public string? After { get; init; }
+}
+
+/// <summary>
+/// Finds bookable times across schedules: free Slots where a schedule has no rule, times computed from its
+/// availability rule where it has one, both minus busy time, within the planning horizon, never in the past.
+/// </summary>
+public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
+{
+    public const int MaxWindowDays = 62;
+    private const string RuleSlotPrefix = "avail:";
+
+    public async Task<IReadOnlyList<AvailabilityOption>> FindAsync(AvailabilityInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var now = time.GetUtcNow();
+        var from = input.Start is { } start && start > now ? start : now;
+        var to = input.End ?? from.AddDays(14);
+        if (to <= from)
+        {
+            throw new UserInputError("'end' must be after 'start' (and after now).");
+        }
+
+        if (to - from > TimeSpan.FromDays(MaxWindowDays))
+        {
+            throw new UserInputError($"Ask for at most {MaxWindowDays} days at a time.");
+        }
+
+        if (input.DurationMinutes is < 5 or > 24 * 60)
+        {
+            throw new UserInputError("'durationMinutes' must be between 5 and 1440.");
+        }
+
+        var schedules = await FindSchedulesAsync(input, cancellationToken);
+        if (schedules.Count == 0)
+        {
+            return [];
+        }
+
+        var slots = await store.SearchAllAsync<Slot>(
+            FhirQuery.For<Slot>()
+                .WhereAny("schedule", schedules.Select(s => "Schedule/" + s.Id))
+                .WhereDate("start", "ge", from.AddDays(-1))
+                .WhereDate("start", "lt", to)
+                .SortBy([("start", false)]),
+            cancellationToken);
+        var slotsBySchedule = slots.ToLookup(s => FhirReference.From(s.Schedule)?.Id);
+
+        var options = new List<AvailabilityOption>();
+        foreach (var schedule in schedules)
+        {
+            var (windowFrom, windowTo) = Clamp(schedule, from, to);
+            if (windowTo <= windowFrom)
+            {
+                continue;
+            }
+
+            var own = slotsBySchedule[schedule.Id].ToList();
+            options.AddRange(AvailabilityRule.FromSchedule(schedule) is { } rule
+                ? FromRule(schedule, rule, own, windowFrom, windowTo, input.DurationMinutes)
+                : FromFreeSlots(schedule, own, windowFrom, windowTo, input.DurationMinutes));
+        }
+
+        return [.. options.OrderBy(o => o.Start).ThenBy(o => o.Schedule.Id, StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// The Slot for a bookable id: a real slot id is read; a rule-based id is checked against the rule and the
+    /// busy time again, then its Slot is created (once, by conditional create), free for the booking to take.
+    /// </summary>
+    public async Task<Slot?> ResolveSlotAsync(string slotId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(slotId);
+        if (!slotId.StartsWith(RuleSlotPrefix, StringComparison.Ordinal))
+        {
+            return await store.ReadAsync<Slot>(slotId, cancellationToken);
+        }
+
+        if (!TryParseRuleSlotId(slotId, out var scheduleId, out var start, out var end))
+        {
+            return null;
+        }
+
+        var schedule = await store.ReadAsync<Schedule>(scheduleId, cancellationToken);
+        if (schedule is null || AvailabilityRule.FromSchedule(schedule) is not { } rule)
+        {
+            return null;
+        }
+
+        var existing = await store.SearchAllAsync<Slot>(
+            FhirQuery.For<Slot>().Where("schedule", "Schedule/" + scheduleId).WhereDate("start", "ge", start.AddDays(-1)).WhereDate("start", "lt", end.AddDays(1)),
+            cancellationToken);
+        var sameTime = existing.FirstOrDefault(s => s.Start == start && s.End == end);
+        var (windowFrom, windowTo) = Clamp(schedule, start, end);
+        var offered = rule.Offer(windowFrom, windowTo, (int)(end - start).TotalMinutes, Busy(existing.Where(s => s != sameTime)))
+            .Any(o => o.Start == start && o.End == end);
+        if (!offered || start < time.GetUtcNow())
+        {
+            throw new SchedulingException(new SlotUnavailableError("That time is no longer available.", [slotId]));
+        }
+
+        var (slot, _) = await store.CreateIfNoneExistAsync(
+            new Slot
+            {
+                Schedule = new ResourceReference("Schedule/" + scheduleId),
+                Status = Slot.SlotStatus.Free,
+                Start = start,
+                End = end,
+                ServiceType = [.. schedule.ServiceType.Select(c => (CodeableConcept)c.DeepCopy())],
+            },
+            FhirQuery.For<Slot>().Where("schedule", "Schedule/" + scheduleId).WhereDate("start", "eq", start),
+            cancellationToken);
+        return slot;
+    }
+
+    public static string RuleSlotId(string scheduleId, DateTimeOffset start, DateTimeOffset end) =>
+        RuleSlotPrefix + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{scheduleId}|{start:O}|{end:O}"))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static bool TryParseRuleSlotId(string slotId, out string scheduleId, out DateTimeOffset start, out DateTimeOffset end)
+    {
+        scheduleId = string.Empty;
+        start = end = default;
+        try
+        {
+            var text = slotId[RuleSlotPrefix.Length..].Replace('-', '+').Replace('_', '/');
+            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(text.PadRight(text.Length + ((4 - (text.Length % 4)) % 4), '='))).Split('|');
+            return parts.Length == 3 && FhirReference.IsValidId(parts[0]) &&
+                DateTimeOffset.TryParseExact(parts[1], "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out start) &&
+                DateTimeOffset.TryParseExact(parts[2], "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out end) &&
+                (scheduleId = parts[0]).Length > 0 && end > start;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<IReadOnlyList<Schedule>> FindSchedulesAsync(AvailabilityInput input, CancellationToken cancellationToken)
+    {
+        if (input.ScheduleIds?.ToList() is { Count: > 0 } ids)
+        {
+            return await store.SearchAllAsync<Schedule>(FhirQuery.For<Schedule>().WhereAny("_id", ids), cancellationToken);
+        }
+
+        var query = FhirQuery.For<Schedule>().WhereRaw("active", "true");
+        if (input.PractitionerIds?.ToList() is { Count: > 0 } practitioners)
+        {
+            query.WhereAny("actor", practitioners.Select(id => "Practitioner/" + id));
+        }
+
+        if (input.LocationId is { } location)
+        {
+            query.Where("actor", "Location/" + location);
+        }
+
+        if (input.ServiceType is { } serviceType)
+        {
+            query.WhereTokenText("service-type", serviceType);
+        }
+
+        return await store.SearchAllAsync<Schedule>(query, cancellationToken);
+    }
+
+    /// <summary>No time outside the schedule's planning horizon.</summary>
+    private static (DateTimeOffset From, DateTimeOffset To) Clamp(Schedule schedule, DateTimeOffset from, DateTimeOffset to)
+    {
+        if (FhirTime.Parse(schedule.PlanningHorizon?.Start) is { } horizonStart && horizonStart > from)
+        {
+            from = horizonStart;
+        }
+
+        if (FhirTime.Parse(schedule.PlanningHorizon?.End) is { } horizonEnd && horizonEnd < to)
+        {
+            to = horizonEnd;
+        }
+
+        return (from, to);
+    }
+
+    private static List<(DateTimeOffset Start, DateTimeOffset End)> Busy(IEnumerable<Slot> slots) =>
+        [.. slots.Where(s => s.Status is not (Slot.SlotStatus.Free or Slot.SlotStatus.EnteredInError) && s.Start is not null && s.End is not null)
+            .Select(s => (s.Start!.Value, s.End!.Value))];
+
+    private static IEnumerable<AvailabilityOption> FromRule(
+        Schedule schedule, AvailabilityRule rule, List<Slot> slots, DateTimeOffset from, DateTimeOffset to, int? durationMinutes) =>
+        rule.Offer(from, to, durationMinutes ?? rule.SlotMinutes, Busy(slots))
+            .Select(o => new AvailabilityOption(o.Start, o.End, schedule, [RuleSlotId(schedule.Id!, o.Start, o.End)], AvailabilitySource.Rule));
+
+    /// <summary>Each free slot, or with a duration longer than a slot, each run of contiguous free slots that covers it.</summary>
+    private static IEnumerable<AvailabilityOption> FromFreeSlots(
+        Schedule schedule, List<Slot> slots, DateTimeOffset from, DateTimeOffset to, int? durationMinutes)
+    {
+        var free = slots
+            .Where(s => s.Status == Slot.SlotStatus.Free && s.Start >= from && s.End <= to)
+            .OrderBy(s => s.Start)
+            .ToList();
+        var needed = durationMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : (TimeSpan?)null;
+        for (var i = 0; i < free.Count; i++)
+        {
+            var run = new List<Slot> { free[i] };
+            while (needed is { } length && run[^1].End - run[0].Start < length &&
+                   i + run.Count < free.Count && free[i + run.Count].Start == run[^1].End)
+            {
+                run.Add(free[i + run.Count]);
+            }
+
+            if (needed is { } wanted && run[^1].End - run[0].Start < wanted)
+            {
+                continue;
+            }
+
+            var start = run[0].Start!.Value;
+            var end = needed is { } exact ? start + exact : run[^1].End!.Value;
+            yield return new AvailabilityOption(start, end, schedule, [.. run.Select(s => s.Id!)], AvailabilitySource.Slot);
+        }
+    }
+}

@@ -1,0 +1,415 @@
+using System.Globalization;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Utility;
+using Scheduling.Schema.Appointments;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Fhir.InMemory;
+using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
+
+namespace Scheduling.Schema.Schedules;
+
+public sealed record PeriodInput
+{
+    public DateTimeOffset? Start { get; init; }
+
+    public DateTimeOffset? End { get; init; }
+}
+
+public sealed record CreateScheduleInput
+{
+    /// <summary>References: Practitioner/1, Location/2, HealthcareService/3.</summary>
+    public IEnumerable<string> ActorIds { get; init; } = [];
+
+    public IEnumerable<string>? ServiceTypes { get; init; }
+
+    public IEnumerable<string>? Specialties { get; init; }
+
+    public PeriodInput? PlanningHorizon { get; init; }
+
+    public string? Comment { get; init; }
+
+    public string? TimeZone { get; init; }
+
+    public string? ClientMutationId { get; init; }
+}
+
+public sealed record AvailableTimeInput
+{
+    public IEnumerable<DayOfWeek> DaysOfWeek { get; init; } = [];
+
+    /// <summary>"09:00", wall-clock time in the schedule's time zone.</summary>
+    public string StartTime { get; init; } = string.Empty;
+
+    public string EndTime { get; init; } = string.Empty;
+}
+
+public sealed record NotAvailableInput
+{
+    public DateTimeOffset Start { get; init; }
+
+    public DateTimeOffset End { get; init; }
+
+    public string? Description { get; init; }
+}
+
+public sealed record SetAvailabilityInput
+{
+    public string ScheduleId { get; init; } = string.Empty;
+
+    public string TimeZone { get; init; } = string.Empty;
+
+    public IEnumerable<AvailableTimeInput> AvailableTimes { get; init; } = [];
+
+    public IEnumerable<NotAvailableInput>? NotAvailable { get; init; }
+
+    public int SlotMinutes { get; init; }
+
+    public int? BufferBeforeMinutes { get; init; }
+
+    public int? BufferAfterMinutes { get; init; }
+
+    public int? AlignmentMinutes { get; init; }
+
+    public string? ClientMutationId { get; init; }
+}
+
+public sealed record CreateSlotsInput
+{
+    public string ScheduleId { get; init; } = string.Empty;
+
+    /// <summary>First day, "2026-12-01", in the time zone.</summary>
+    public string From { get; init; } = string.Empty;
+
+    /// <summary>Last day, inclusive.</summary>
+    public string To { get; init; } = string.Empty;
+
+    public IEnumerable<DayOfWeek> DaysOfWeek { get; init; } = [];
+
+    public string StartTime { get; init; } = string.Empty;
+
+    public string EndTime { get; init; } = string.Empty;
+
+    public int SlotMinutes { get; init; }
+
+    /// <summary>Default: the schedule's time zone, else UTC.</summary>
+    public string? TimeZone { get; init; }
+
+    public string? ClientMutationId { get; init; }
+}
+
+public sealed record BlockTimeInput
+{
+    public string ScheduleId { get; init; } = string.Empty;
+
+    public DateTimeOffset Start { get; init; }
+
+    public DateTimeOffset End { get; init; }
+
+    public string? Comment { get; init; }
+
+    public string? ClientMutationId { get; init; }
+}
+
+public sealed record SlotIdsInput
+{
+    public IEnumerable<string> SlotIds { get; init; } = [];
+
+    public string? ClientMutationId { get; init; }
+}
+
+public sealed record SlotIdInput
+{
+    public string SlotId { get; init; } = string.Empty;
+
+    public string? ClientMutationId { get; init; }
+}
+
+/// <summary>What createSlots made and what it left alone.</summary>
+public sealed record CreatedSlots(int Created, int Skipped, IReadOnlyList<Slot> Slots);
+
+/// <summary>
+/// A clinic managing its availability: schedules, recurring rules, generated slots, blocked time. Every change to
+/// an existing slot uses its version (If-Match), so a booking made meanwhile is never overwritten or deleted.
+/// </summary>
+public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes)
+{
+    private const int MaxGeneratedDays = 92;
+    private static readonly string[] ActorTypes = ["Practitioner", "PractitionerRole", "Location", "HealthcareService", "Patient", "Device", "RelatedPerson"];
+
+    public async Task<Schedule> CreateScheduleAsync(CreateScheduleInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var actors = new List<FhirReference>();
+        foreach (var actorId in input.ActorIds)
+        {
+            if (!FhirReference.TryParse(actorId, out var actor) || !ActorTypes.Contains(actor.ResourceType))
+            {
+                throw Fail(new ValidationError($"'{Truncate(actorId)}' is not a reference to a schedulable actor (Practitioner/1, Location/2, ...).", "actorIds"));
+            }
+
+            if (await store.ReadAsync(actor, cancellationToken) is null)
+            {
+                throw Fail(new NotFoundError($"{actor} does not exist.", actor.ResourceType, actor.Id));
+            }
+
+            actors.Add(actor);
+        }
+
+        if (actors.Count == 0)
+        {
+            throw Fail(new ValidationError("A schedule needs at least one actor.", "actorIds"));
+        }
+
+        if (input.PlanningHorizon is { Start: { } hs, End: { } he } && he <= hs)
+        {
+            throw Fail(new ValidationError("The planning horizon must end after it starts.", "planningHorizon"));
+        }
+
+        var schedule = new Schedule
+        {
+            Active = true,
+            Actor = [.. actors.Select(a => new ResourceReference(a.ToString()))],
+            ServiceType = [.. (input.ServiceTypes ?? []).Select(Concept)],
+            Specialty = [.. (input.Specialties ?? []).Select(Concept)],
+            Comment = input.Comment,
+            PlanningHorizon = input.PlanningHorizon is null ? null : new Period(
+                input.PlanningHorizon.Start is { } start ? new FhirDateTime(start) : null,
+                input.PlanningHorizon.End is { } end ? new FhirDateTime(end) : null),
+        };
+        if (input.TimeZone is { } zone)
+        {
+            RequireTimeZone(zone);
+            schedule.Extension.Add(new Extension(SeedData.TimeZoneExtension, new Code(zone)));
+        }
+
+        return await store.CreateAsync(schedule, cancellationToken);
+    }
+
+    public async Task<Schedule> SetAvailabilityAsync(SetAvailabilityInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        RequireTimeZone(input.TimeZone);
+        if (input.SlotMinutes is < 5 or > 480)
+        {
+            throw Fail(new ValidationError("'slotMinutes' must be between 5 and 480.", "slotMinutes"));
+        }
+
+        var times = input.AvailableTimes.Select(t => new AvailableTime(
+            [.. t.DaysOfWeek.Distinct()], ParseTime(t.StartTime, "startTime"), ParseTime(t.EndTime, "endTime"))).ToList();
+        if (times.Count == 0 || times.Any(t => t.DaysOfWeek.Count == 0 || t.EndTime <= t.StartTime))
+        {
+            throw Fail(new ValidationError("Each available time needs days and an end after its start.", "availableTimes"));
+        }
+
+        var off = (input.NotAvailable ?? []).Select(n => new NotAvailableTime(n.Start, n.End, n.Description)).ToList();
+        if (off.Any(n => n.End <= n.Start))
+        {
+            throw Fail(new ValidationError("Each not-available period must end after it starts.", "notAvailable"));
+        }
+
+        var rule = new AvailabilityRule(input.TimeZone, times, off, input.SlotMinutes,
+            Minutes(input.BufferBeforeMinutes, "bufferBeforeMinutes"), Minutes(input.BufferAfterMinutes, "bufferAfterMinutes"),
+            input.AlignmentMinutes is { } alignment ? Math.Max(1, Minutes(alignment, "alignmentMinutes")) : input.SlotMinutes);
+
+        var schedule = await store.ReadRequiredAsync<Schedule>(Mutations.RequireId(input.ScheduleId, "scheduleId"), cancellationToken);
+        var changed = (Schedule)schedule.DeepCopy();
+        rule.WriteTo(changed);
+        return await store.UpdateAsync(changed, schedule.Meta?.VersionId, cancellationToken);
+    }
+
+    /// <summary>Generates slots from a rule over a date range, skipping times that already have a slot.</summary>
+    public async Task<CreatedSlots> CreateSlotsAsync(CreateSlotsInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var schedule = await store.ReadRequiredAsync<Schedule>(Mutations.RequireId(input.ScheduleId, "scheduleId"), cancellationToken);
+        var zoneId = input.TimeZone ?? schedule.GetStringExtension(SeedData.TimeZoneExtension) ?? "UTC";
+        RequireTimeZone(zoneId);
+        if (!DateOnly.TryParseExact(input.From, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var firstDay) ||
+            !DateOnly.TryParseExact(input.To, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var lastDay) ||
+            lastDay < firstDay || lastDay.DayNumber - firstDay.DayNumber >= MaxGeneratedDays)
+        {
+            throw Fail(new ValidationError($"'from' and 'to' must be dates (YYYY-MM-DD), at most {MaxGeneratedDays} days apart.", "from"));
+        }
+
+        if (input.SlotMinutes is < 5 or > 480)
+        {
+            throw Fail(new ValidationError("'slotMinutes' must be between 5 and 480.", "slotMinutes"));
+        }
+
+        var window = new AvailableTime([.. input.DaysOfWeek.Distinct()], ParseTime(input.StartTime, "startTime"), ParseTime(input.EndTime, "endTime"));
+        if (window.DaysOfWeek.Count == 0 || window.EndTime <= window.StartTime)
+        {
+            throw Fail(new ValidationError("Give days of week and an end time after the start time.", "daysOfWeek"));
+        }
+
+        var rule = new AvailabilityRule(zoneId, [window], [], input.SlotMinutes, 0, 0, input.SlotMinutes);
+        var zone = rule.Zone;
+        var from = new DateTimeOffset(firstDay.ToDateTime(TimeOnly.MinValue), zone.GetUtcOffset(firstDay.ToDateTime(TimeOnly.MinValue)));
+        var toLocal = lastDay.AddDays(1).ToDateTime(TimeOnly.MinValue);
+        var to = new DateTimeOffset(toLocal, zone.GetUtcOffset(toLocal));
+
+        var existing = await store.SearchAllAsync<Slot>(
+            FhirQuery.For<Slot>().Where("schedule", "Schedule/" + schedule.Id).WhereDate("start", "ge", from.AddDays(-1)).WhereDate("start", "lt", to),
+            cancellationToken);
+        var candidates = rule.Offer(from, to, input.SlotMinutes, []).ToList();
+        var fresh = candidates.Where(c => !existing.Any(s => s.Start < c.End && c.Start < s.End)).ToList();
+
+        var created = new List<Slot>();
+        foreach (var batch in fresh.Chunk(10))
+        {
+            created.AddRange(await Task.WhenAll(batch.Select(c => store.CreateAsync(new Slot
+            {
+                Schedule = new ResourceReference("Schedule/" + schedule.Id),
+                Status = SlotStatus.Free,
+                Start = c.Start,
+                End = c.End,
+                ServiceType = [.. schedule.ServiceType.Select(t => (CodeableConcept)t.DeepCopy())],
+            }, cancellationToken))));
+        }
+
+        return new CreatedSlots(created.Count, candidates.Count - fresh.Count, [.. created.OrderBy(s => s.Start)]);
+    }
+
+    /// <summary>
+    /// Blocks a time range: one busy-unavailable slot covers it and free slots inside it become busy-unavailable
+    /// too (marked, so that unblocking frees exactly them). Refused while a booking stands in the range.
+    /// </summary>
+    public async Task<Slot> BlockTimeAsync(BlockTimeInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.End <= input.Start)
+        {
+            throw Fail(new ValidationError("'end' must be after 'start'.", "end"));
+        }
+
+        var schedule = await store.ReadRequiredAsync<Schedule>(Mutations.RequireId(input.ScheduleId, "scheduleId"), cancellationToken);
+        var inRange = (await store.SearchAllAsync<Slot>(
+                FhirQuery.For<Slot>().Where("schedule", "Schedule/" + schedule.Id).WhereDate("start", "ge", input.Start.AddDays(-1)).WhereDate("start", "lt", input.End),
+                cancellationToken))
+            .Where(s => s.Start < input.End && input.Start < s.End)
+            .ToList();
+        var booked = inRange.Where(s => s.Status is SlotStatus.Busy or SlotStatus.BusyTentative).Select(s => s.Id!).ToList();
+        if (booked.Count > 0)
+        {
+            throw Fail(new ConflictError($"The range has booked or held slots ({string.Join(", ", booked)}); cancel or move them first."));
+        }
+
+        var block = await store.CreateAsync(new Slot
+        {
+            Schedule = new ResourceReference("Schedule/" + schedule.Id),
+            Status = SlotStatus.BusyUnavailable,
+            Start = input.Start,
+            End = input.End,
+            Comment = input.Comment ?? "Blocked",
+        }, cancellationToken);
+
+        var writes = inRange.Where(s => s.Status == SlotStatus.Free).Select(s =>
+        {
+            var blocked = (Slot)s.DeepCopy();
+            blocked.Status = SlotStatus.BusyUnavailable;
+            blocked.SetExtension(BlockedByExtension, new ResourceReference("Slot/" + block.Id));
+            return FhirWrite.Update(s, blocked);
+        }).ToList();
+        try
+        {
+            await changes.ApplyAsync(writes, cancellationToken);
+        }
+        catch (FhirVersionConflictException)
+        {
+            // A slot in the range was booked meanwhile: the block does not stand.
+            await store.DeleteAsync(new FhirReference("Slot", block.Id!), block.Meta?.VersionId, cancellationToken);
+            throw Fail(new ConflictError("A slot in the range was booked meanwhile; the time was not blocked."));
+        }
+
+        return block;
+    }
+
+    /// <summary>Removes a block made by blockTime and frees the slots it had made unavailable.</summary>
+    public async Task<IReadOnlyList<string>> UnblockTimeAsync(string slotId, CancellationToken cancellationToken)
+    {
+        var block = await store.ReadRequiredAsync<Slot>(Mutations.RequireId(slotId, "slotId"), cancellationToken);
+        if (block.Status != SlotStatus.BusyUnavailable || block.GetExtension(BlockedByExtension) is not null)
+        {
+            throw Fail(new ValidationError("That slot is not a block made by blockTime.", "slotId"));
+        }
+
+        var covered = await store.SearchAllAsync<Slot>(
+            FhirQuery.For<Slot>().Where("schedule", block.Schedule?.Reference ?? string.Empty).WhereRaw("status", "busy-unavailable"), cancellationToken);
+        var writes = covered.Where(s => (s.GetExtension(BlockedByExtension)?.Value as ResourceReference)?.Reference == "Slot/" + block.Id)
+            .Select(s =>
+            {
+                var freed = (Slot)s.DeepCopy();
+                freed.Status = SlotStatus.Free;
+                freed.RemoveExtension(BlockedByExtension);
+                return FhirWrite.Update(s, freed);
+            }).ToList();
+        await changes.ApplyAsync(writes, cancellationToken);
+        await store.DeleteAsync(new FhirReference("Slot", block.Id!), block.Meta?.VersionId, cancellationToken);
+        return [.. writes.Select(w => w.Resource.Id!)];
+    }
+
+    /// <summary>Deletes free slots; a slot booked, held or blocked meanwhile is not deleted (If-Match).</summary>
+    public async Task<IReadOnlyList<string>> DeleteSlotsAsync(IEnumerable<string> slotIds, CancellationToken cancellationToken)
+    {
+        var ids = (slotIds ?? []).Distinct().Select(id => Mutations.RequireId(id, "slotIds")).ToList();
+        var slots = ids.Count == 0 ? [] : await store.SearchAllAsync<Slot>(FhirQuery.For<Slot>().WhereAny("_id", ids), cancellationToken);
+        if (ids.FirstOrDefault(id => slots.All(s => s.Id != id)) is { } missing)
+        {
+            throw Fail(new NotFoundError($"Slot/{missing} does not exist.", "Slot", missing));
+        }
+
+        var notFree = slots.Where(s => s.Status != SlotStatus.Free).Select(s => s.Id!).ToList();
+        if (notFree.Count > 0)
+        {
+            throw Fail(new SlotUnavailableError("Only free slots can be deleted.", notFree));
+        }
+
+        var deleted = new List<string>();
+        foreach (var slot in slots)
+        {
+            try
+            {
+                await store.DeleteAsync(new FhirReference("Slot", slot.Id!), slot.Meta?.VersionId, cancellationToken);
+                deleted.Add(slot.Id!);
+            }
+            catch (FhirVersionConflictException)
+            {
+                throw Fail(new SlotUnavailableError(
+                    $"Slot {slot.Id} changed meanwhile and was kept; deleted before it: {string.Join(", ", deleted)}.", [slot.Id!]));
+            }
+        }
+
+        return deleted;
+    }
+
+    public const string BlockedByExtension = AppointmentBooking.GatewaySystem + "/StructureDefinition/blocked-by";
+
+    private static CodeableConcept Concept(string text)
+    {
+        var bar = text.IndexOf('|', StringComparison.Ordinal);
+        return bar < 0
+            ? new CodeableConcept { Text = text, Coding = [new Coding(null, text)] }
+            : new CodeableConcept(text[..bar], text[(bar + 1)..]);
+    }
+
+    private static TimeOnly ParseTime(string text, string field) =>
+        TimeOnly.TryParseExact(text, ["HH:mm", "HH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var value)
+            ? value
+            : throw Fail(new ValidationError($"'{field}' must be a time such as 09:00.", field));
+
+    private static int Minutes(int? value, string field) =>
+        value is null or (>= 0 and <= 240) ? value ?? 0 : throw Fail(new ValidationError($"'{field}' must be between 0 and 240.", field));
+
+    private static void RequireTimeZone(string zone)
+    {
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+        {
+            throw Fail(new ValidationError($"'{Truncate(zone)}' is not a time zone (use IANA names such as Europe/Paris).", "timeZone"));
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
+    private static SchedulingException Fail(SchedulingError error) => new(error);
+}
