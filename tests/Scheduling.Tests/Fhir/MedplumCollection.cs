@@ -1,15 +1,54 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using Scheduling.Testing;
 
 namespace Scheduling.Tests.Fhir;
 
-/// <summary>One Medplum FHIR server for every test class in the collection (they run one after another).</summary>
+/// <summary>
+/// One Medplum FHIR server for every test class in the collection (they run one after another), and the gateways
+/// in front of it, one per distinct setting, started once and shared.
+/// </summary>
 public sealed class MedplumFixture : IAsyncLifetime
 {
+    private readonly ConcurrentDictionary<string, Lazy<Task<GatewayServer>>> _gateways = new();
+
     public MedplumServer Server { get; private set; } = null!;
 
     public async Task InitializeAsync() => Server = await MedplumServer.StartAsync();
 
-    public async Task DisposeAsync() => await Server.DisposeAsync();
+    /// <summary>A gateway on this Medplum server with these settings (no retries, so faults show at once; no hold sweeps).</summary>
+    public Task<GatewayServer> GatewayAsync(params (string Key, string Value)[] settings)
+    {
+        var key = string.Join(';', settings.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + s.Value));
+        return _gateways.GetOrAdd(key, _ => new Lazy<Task<GatewayServer>>(() => GatewayServer.StartAsync(Settings(settings)))).Value;
+    }
+
+    public Dictionary<string, string?> Settings(params (string Key, string Value)[] settings)
+    {
+        var all = new Dictionary<string, string?>
+        {
+            ["Fhir:BaseUrl"] = Server.FhirBaseUrl,
+            ["Fhir:RetryCount"] = 0.ToString(CultureInfo.InvariantCulture),
+            // Sweeping for expired holds would add requests to every count; the hold-expiry tests turn it on.
+            ["Booking:HoldSweepSeconds"] = 3600.ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        return all;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var gateway in _gateways.Values.Where(g => g.IsValueCreated))
+        {
+            await (await gateway.Value).DisposeAsync();
+        }
+
+        await Server.DisposeAsync();
+    }
 }
 
 [CollectionDefinition(Name)]

@@ -106,12 +106,7 @@ public sealed class MedplumRequestCountTests(MedplumFixture medplumFixture, ITes
         Assert.Contains(appointmentSearches, r => r.Contains("_offset=", StringComparison.Ordinal));
     }
 
-    private Dictionary<string, string?> Settings(bool batching) => new()
-    {
-        ["Fhir:BaseUrl"] = medplum.FhirBaseUrl,
-        ["Fhir:RetryCount"] = "0",
-        ["DataLoading:Batching"] = batching ? "true" : "false",
-    };
+    private Dictionary<string, string?> Settings(bool batching) => medplumFixture.Settings(("DataLoading:Batching", batching ? "true" : "false"));
 
     private async Task<MedplumPracticeSeed> SeedAsync(int slots)
     {

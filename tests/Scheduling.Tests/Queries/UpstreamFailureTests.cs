@@ -18,11 +18,7 @@ public sealed class UpstreamFailureTests(MedplumFixture medplumFixture)
     {
         await using var services = FhirStores.Rest(medplum.FhirBaseUrl);
         var seed = await MedplumPracticeSeed.CreateAsync(services.GetRequiredService<IFhirStore>(), 3);
-        await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?>
-        {
-            ["Fhir:BaseUrl"] = medplum.FhirBaseUrl,
-            ["Fhir:RetryCount"] = "0",
-        });
+        await using var gateway = await GatewayServer.StartAsync(medplumFixture.Settings());
 
         await medplum.FaultAsync(503, match: "Patient");
         try
