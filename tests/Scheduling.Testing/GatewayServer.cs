@@ -95,7 +95,9 @@ public static class JsonNodeExtensions
     {
         foreach (var part in path.Split('.'))
         {
-            node = int.TryParse(part, out var index) ? node?[index] : node?[part];
+            node = int.TryParse(part, out var index)
+                ? node is JsonArray array && index < array.Count ? array[index] : null
+                : node is JsonObject ? node[part] : null;
         }
 
         return node;

@@ -111,6 +111,9 @@ public sealed class AppointmentBooking(
     public const string HoldTag = "hold";
     public const string ClientMutationIdSystem = GatewaySystem + "/identifier/client-mutation-id";
 
+    /// <summary>How often (50 ms apart) a retried booking that lost its slot looks for its own earlier attempt.</summary>
+    private const int IdempotencyWaits = 20;
+
     /// <summary>Statuses in which an appointment holds its slots.</summary>
     public static readonly AppointmentStatus[] ActiveStatuses =
         [AppointmentStatus.Proposed, AppointmentStatus.Pending, AppointmentStatus.Booked, AppointmentStatus.Arrived, AppointmentStatus.CheckedIn, AppointmentStatus.Waitlist];
@@ -344,11 +347,42 @@ public sealed class AppointmentBooking(
     {
         Mutations.RequireId(patientId, "patientId");
         var idempotencyKey = clientMutationId is null ? null : patientId + ":" + clientMutationId;
-        if (idempotencyKey is not null && await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
+        if (idempotencyKey is null)
+        {
+            return await TakeSlotsOnceAsync(slotIds, patientId, practitionerId, serviceType, reason, comment, hold, null, cancellationToken);
+        }
+
+        if (await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
         {
             return earlier;
         }
 
+        try
+        {
+            return await TakeSlotsOnceAsync(slotIds, patientId, practitionerId, serviceType, reason, comment, hold, idempotencyKey, cancellationToken);
+        }
+        catch (SchedulingException e) when (e.Error is SlotUnavailableError)
+        {
+            // The slot may be gone to this same request's earlier attempt, still in flight: written slot by slot,
+            // the winner can hold the slot a moment before its appointment exists. Give it that moment.
+            for (var attempt = 0; attempt < IdempotencyWaits; attempt++)
+            {
+                if (await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } winner)
+                {
+                    return winner;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<Appointment> TakeSlotsOnceAsync(
+        IEnumerable<string> slotIds, string patientId, string? practitionerId, string? serviceType, string? reason, string? comment,
+        TimeSpan? hold, string? idempotencyKey, CancellationToken cancellationToken)
+    {
         var patient = await store.ReadRequiredAsync<Patient>(patientId, cancellationToken);
         var slots = await ResolveFreeSlotsAsync(slotIds, cancellationToken);
         var scheduleReference = FhirReference.From(slots[0].Schedule);
@@ -409,20 +443,7 @@ public sealed class AppointmentBooking(
 
         var writes = slots.Select(s => Retag(s, pending ? SlotStatus.BusyTentative : SlotStatus.Busy)).ToList();
         writes.Add(FhirWrite.Create(appointment));
-        try
-        {
-            return (Appointment)(await ApplyOrSlotUnavailableAsync(writes, slots, cancellationToken))[^1];
-        }
-        catch (SchedulingException) when (idempotencyKey is not null)
-        {
-            // If the same client's concurrent attempt won the slot, this retry gets that appointment.
-            if (await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } winner)
-            {
-                return winner;
-            }
-
-            throw;
-        }
+        return (Appointment)(await ApplyOrSlotUnavailableAsync(writes, slots, cancellationToken))[^1];
     }
 
     private async Task<Appointment> CancelAsync(Appointment appointment, string reason, CancellationToken cancellationToken)

@@ -19,14 +19,32 @@ public static class SearchParameterIndex
 
     private static readonly ConcurrentDictionary<string, Resource> Stubs = new();
 
+    /// <summary>FHIR's parameters for all resources (Firely's list leaves them out), as path below the resource.</summary>
+    private static readonly Dictionary<string, (SearchParamType Type, string Path)> Common = new()
+    {
+        ["_tag"] = (SearchParamType.Token, "meta.tag"),
+        ["_profile"] = (SearchParamType.Uri, "meta.profile"),
+        ["_security"] = (SearchParamType.Token, "meta.security"),
+        ["_lastUpdated"] = (SearchParamType.Date, "meta.lastUpdated"),
+    };
+
+    private static readonly ConcurrentDictionary<(string Resource, string Name), SearchParamDefinition> CommonDefinitions = new();
+
     /// <summary>FHIRPath's <c>resolve()</c> for expressions such as <c>actor.where(resolve() is Practitioner)</c>:
     /// only the referenced type matters, so a stub of that type answers.</summary>
     private static readonly FhirEvaluationContext Context = new() { ElementResolver = ResolveStub };
 
     public static SearchParamDefinition? Find(string resourceType, string name) =>
         Definitions.GetValueOrDefault((resourceType, name)) ??
-        Definitions.GetValueOrDefault(("Resource", name)) ??
-        Definitions.GetValueOrDefault(("DomainResource", name));
+        (Common.TryGetValue(name, out var common)
+            ? CommonDefinitions.GetOrAdd((resourceType, name), key => new SearchParamDefinition
+            {
+                Resource = key.Resource,
+                Name = key.Name,
+                Type = common.Type,
+                Expression = key.Resource + "." + common.Path,
+            })
+            : null);
 
     /// <summary>The elements a search parameter indexes on a resource.</summary>
     public static IEnumerable<Base> Values(Resource resource, SearchParamDefinition definition)

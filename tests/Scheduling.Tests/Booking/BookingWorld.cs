@@ -15,7 +15,9 @@ public sealed record BookingWorld(
     Patient Patient,
     Patient OtherPatient)
 {
-    public static async Task<BookingWorld> CreateAsync(IFhirStore store, int slots = 6, int daysAhead = 3, Action<Schedule>? schedule = null)
+    /// <param name="firstStart">When the first slot starts; default 14:00 UTC <paramref name="daysAhead"/> days from today.</param>
+    public static async Task<BookingWorld> CreateAsync(
+        IFhirStore store, int slots = 6, int daysAhead = 3, Action<Schedule>? schedule = null, DateTimeOffset? firstStart = null)
     {
         var none = CancellationToken.None;
         var tag = Guid.NewGuid().ToString("N")[..6];
@@ -33,7 +35,7 @@ public sealed record BookingWorld(
         var created = await store.CreateAsync(newSchedule, none);
 
         var day = DateTimeOffset.UtcNow.Date.AddDays(daysAhead);
-        var start = new DateTimeOffset(day.Year, day.Month, day.Day, 14, 0, 0, TimeSpan.Zero);
+        var start = firstStart ?? new DateTimeOffset(day.Year, day.Month, day.Day, 14, 0, 0, TimeSpan.Zero);
         var made = new List<Slot>();
         for (var i = 0; i < slots; i++)
         {

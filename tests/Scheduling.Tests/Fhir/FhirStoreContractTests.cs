@@ -160,6 +160,25 @@ public abstract class FhirStoreContractTests
     }
 
     [Fact]
+    public async Task Search_by_the_common_parameters_tag_and_last_updated()
+    {
+        var code = "tag-" + Guid.NewGuid().ToString("N")[..8];
+        var before = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var tagged = await Store.CreateAsync(new Appointment
+        {
+            Meta = new Meta { Tag = [new Coding("urn:test:tags", code)] },
+            Status = Appointment.AppointmentStatus.Pending,
+            Participant = [new() { Status = ParticipationStatus.NeedsAction }],
+        }, None);
+
+        var byTag = await Store.SearchAllAsync(new FhirQuery("Appointment").WhereToken("_tag", "urn:test:tags", code).Where("status", "pending"), None);
+        Assert.Equal(tagged.Id, Assert.Single(byTag).Id);
+        var recent = await Store.SearchAllAsync(new FhirQuery("Appointment").WhereToken("_tag", "urn:test:tags", code).WhereDate("_lastUpdated", "gt", before), None);
+        Assert.Single(recent);
+        Assert.Empty(await Store.SearchAllAsync(new FhirQuery("Appointment").WhereToken("_tag", "urn:test:tags", code).WhereDate("_lastUpdated", "lt", before), None));
+    }
+
+    [Fact]
     public async Task Conditional_create_creates_once_and_then_returns_the_existing_resource()
     {
         var schedule = await NewScheduleAsync();

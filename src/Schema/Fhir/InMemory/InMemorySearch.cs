@@ -64,11 +64,6 @@ internal static class InMemorySearch
             return FhirQuery.Split(value, ',').Contains(resource.Id, StringComparer.Ordinal);
         }
 
-        if (name == "_lastUpdated")
-        {
-            return MatchesDate([resource.Meta?.LastUpdatedElement ?? (Base)new Instant()], value);
-        }
-
         var definition = SearchParameterIndex.Find(resource.TypeName, name) ??
             throw new FhirRequestRejectedException($"Unknown search parameter '{name}' for {resource.TypeName}.");
         var values = SearchParameterIndex.Values(resource, definition).ToList();
@@ -233,11 +228,6 @@ internal static class InMemorySearch
         if (name == "_id")
         {
             return resource.Id;
-        }
-
-        if (name == "_lastUpdated")
-        {
-            return resource.Meta?.LastUpdated;
         }
 
         var definition = SearchParameterIndex.Find(resource.TypeName, name) ??

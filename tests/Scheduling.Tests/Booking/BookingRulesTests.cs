@@ -1,0 +1,58 @@
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Appointments;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Testing;
+
+namespace Scheduling.Tests.Booking;
+
+/// <summary>The booking rules pipeline: the built-in rules from settings and a custom rule from DI.</summary>
+public sealed class BookingRulesTests
+{
+    private const string Book = """
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename ... on ValidationError { rule message } } } }
+        """;
+
+    [Fact]
+    public async Task Each_rule_refuses_with_a_ValidationError_naming_it()
+    {
+        await using var gateway = await GatewayServer.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Booking:MinimumLeadTimeMinutes"] = "240",
+                ["Booking:MaximumDaysAhead"] = "30",
+                ["Booking:MaxOpenBookingsPerPatient"] = "1",
+            },
+            services => services.AddSingleton<IBookingRule, NoFlandersRule>());
+        var store = gateway.Services.GetRequiredService<InMemoryFhirStore>();
+        var inAnHour = DateTimeOffset.UtcNow.AddHours(1);
+        var soon = await BookingWorld.CreateAsync(store, firstStart: inAnHour.AddTicks(-(inAnHour.Ticks % TimeSpan.TicksPerMinute)));
+        var far = await BookingWorld.CreateAsync(store, daysAhead: 40);
+        var fine = await BookingWorld.CreateAsync(store, daysAhead: 5);
+
+        async Task<string?> RuleOf(string slotId, string patientId)
+        {
+            var response = await gateway.QueryAsync(Book, new { input = new { slotIds = new[] { slotId }, patientId } });
+            return response.At("data.bookAppointment.errors.0.rule")?.GetValue<string>();
+        }
+
+        Assert.Equal("minimum-lead-time", await RuleOf(soon.SlotId(0), soon.Patient.Id!));
+        Assert.Equal("maximum-days-ahead", await RuleOf(far.SlotId(0), far.Patient.Id!));
+        Assert.Null(await RuleOf(fine.SlotId(0), fine.Patient.Id!));
+        Assert.Equal("max-open-bookings", await RuleOf(fine.SlotId(2), fine.Patient.Id!));
+
+        var ned = await store.CreateAsync(new Patient { Name = [new HumanName { Given = ["Ned"], Family = "Flanders" }] }, CancellationToken.None);
+        Assert.Equal("no-flanders", await RuleOf(fine.SlotId(4), ned.Id!));
+        Assert.Equal(Slot.SlotStatus.Free, (await store.ReadAsync<Slot>(fine.SlotId(4), CancellationToken.None))!.Status);
+    }
+
+    /// <summary>A custom rule, as a deployment would add one.</summary>
+    private sealed class NoFlandersRule : IBookingRule
+    {
+        public string Name => "no-flanders";
+
+        public ValueTask<string?> CheckAsync(BookingRuleContext context, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(context.Patient.Name.Any(n => n.Family == "Flanders") ? "This practice does not see the Flanders family." : null);
+    }
+}

@@ -1,0 +1,115 @@
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Testing;
+using Scheduling.Tests.Fhir;
+
+namespace Scheduling.Tests.Booking;
+
+/// <summary>
+/// A hold that lapses frees its slots and cancels itself with nobody asking (the sweeper), and can no longer be
+/// confirmed even before the sweeper gets to it. The gateway's clock is moved forward instead of waiting.
+/// </summary>
+public abstract class HoldExpiryTests
+{
+    private const string HoldMutation = """
+        mutation($input: HoldSlotsInput!) { holdSlots(input: $input) { appointment { id status } errors { __typename } } }
+        """;
+
+    private const string ConfirmMutation = """
+        mutation($id: ID!) { confirmAppointment(input: { appointmentId: $id }) { appointment { id } errors { __typename ... on InvalidTransitionError { message from to } } } }
+        """;
+
+    protected abstract Task<(GatewayServer Gateway, IFhirStore Store, IAsyncDisposable Owner)> StartAsync(
+        ShiftedTimeProvider clock, int sweepSeconds);
+
+    [Fact]
+    public async Task An_expired_hold_is_released_by_the_sweeper_without_anyone_asking()
+    {
+        var clock = new ShiftedTimeProvider();
+        var (gateway, store, owner) = await StartAsync(clock, sweepSeconds: 1);
+        await using var _ = owner;
+        var world = await BookingWorld.CreateAsync(store);
+        var hold = await gateway.QueryAsync(HoldMutation, new { input = new { slotIds = new[] { world.SlotId(0), world.SlotId(1) }, patientId = world.Patient.Id, holdMinutes = 5 } });
+        var id = hold.At("data.holdSlots.appointment.id")!.GetValue<string>();
+
+        clock.Offset = TimeSpan.FromMinutes(6);
+        var released = await PollAsync(async () => (await store.ReadAsync<Appointment>(id, CancellationToken.None))!.Status == Appointment.AppointmentStatus.Cancelled);
+
+        Assert.True(released, "the sweeper cancelled the hold within 10 s");
+        var appointment = (await store.ReadAsync<Appointment>(id, CancellationToken.None))!;
+        Assert.Equal("Hold expired", appointment.CancelationReason?.Text);
+        Assert.Equal(Slot.SlotStatus.Free, (await store.ReadAsync<Slot>(world.SlotId(0), CancellationToken.None))!.Status);
+        Assert.Equal(Slot.SlotStatus.Free, (await store.ReadAsync<Slot>(world.SlotId(1), CancellationToken.None))!.Status);
+
+        var confirm = await gateway.QueryAsync(ConfirmMutation, new { id });
+        Assert.Equal("InvalidTransitionError", confirm.At("data.confirmAppointment.errors.0.__typename")!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_expired_hold_cannot_be_confirmed_even_before_the_sweeper_runs()
+    {
+        var clock = new ShiftedTimeProvider();
+        var (gateway, store, owner) = await StartAsync(clock, sweepSeconds: 3600);
+        await using var _ = owner;
+        var world = await BookingWorld.CreateAsync(store);
+        var hold = await gateway.QueryAsync(HoldMutation, new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id, holdMinutes = 5 } });
+        var id = hold.At("data.holdSlots.appointment.id")!.GetValue<string>();
+
+        clock.Offset = TimeSpan.FromMinutes(6);
+        var confirm = await gateway.QueryAsync(ConfirmMutation, new { id });
+
+        Assert.Equal("InvalidTransitionError", confirm.At("data.confirmAppointment.errors.0.__typename")!.GetValue<string>());
+        Assert.Contains("expired", confirm.At("data.confirmAppointment.errors.0.message")!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(Appointment.AppointmentStatus.Pending, (await store.ReadAsync<Appointment>(id, CancellationToken.None))!.Status);
+    }
+
+    private static async Task<bool> PollAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return false;
+    }
+}
+
+public sealed class EmbeddedHoldExpiryTests : HoldExpiryTests
+{
+    protected override async Task<(GatewayServer, IFhirStore, IAsyncDisposable)> StartAsync(ShiftedTimeProvider clock, int sweepSeconds)
+    {
+        var gateway = await GatewayServer.StartAsync(
+            new Dictionary<string, string?> { ["Booking:HoldSweepSeconds"] = sweepSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            services => services.AddSingleton<TimeProvider>(clock));
+        return (gateway, gateway.Services.GetRequiredService<InMemoryFhirStore>(), gateway);
+    }
+}
+
+[Collection(MedplumCollection.Name)]
+public sealed class MedplumHoldExpiryTests(MedplumFixture medplum) : HoldExpiryTests
+{
+    protected override async Task<(GatewayServer, IFhirStore, IAsyncDisposable)> StartAsync(ShiftedTimeProvider clock, int sweepSeconds)
+    {
+        var gateway = await GatewayServer.StartAsync(
+            medplum.Settings(("Booking:HoldSweepSeconds", sweepSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            services => services.AddSingleton<TimeProvider>(clock));
+        var services = FhirStores.Rest(medplum.Server.FhirBaseUrl);
+        return (gateway, services.GetRequiredService<IFhirStore>(), new Owner(gateway, services));
+    }
+
+    private sealed class Owner(GatewayServer gateway, ServiceProvider services) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await gateway.DisposeAsync();
+            await services.DisposeAsync();
+        }
+    }
+}
