@@ -1,0 +1,264 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Testing;
+using Scheduling.Tests.Fhir;
+using Scheduling.Tests.Queries;
+
+namespace Scheduling.Tests.Booking;
+
+/// <summary>Finding availability (free slots and recurring rules) and managing it, on both stores.</summary>
+public abstract class AvailabilityTests
+{
+    private const string Availability = """
+        query($input: AvailabilityInput!) {
+          availability(input: $input) { totalCount nodes { start end durationMinutes slotIds source schedule { id } actors { __typename } } }
+        }
+        """;
+
+    protected abstract Task<GatewayServer> GatewayAsync();
+
+    protected abstract IFhirStore Store { get; }
+
+    private static CancellationToken None => CancellationToken.None;
+
+    [Fact]
+    public async Task Free_slots_are_offered_in_order_and_longer_durations_combine_contiguous_slots()
+    {
+        var world = await BookingWorld.CreateAsync(Store);
+        var window = new { scheduleIds = new[] { world.Schedule.Id }, start = Iso(world.Slots[0].Start!.Value.AddHours(-1)), end = Iso(world.Slots[^1].End!.Value.AddHours(1)) };
+
+        var single = await FindAsync(window);
+        Assert.Equal(world.Slots.Select(s => s.Id), single.Select(o => Str(o, "slotIds.0")));
+        Assert.All(single, o => Assert.Equal("SLOT", Str(o, "source")));
+        Assert.Contains(single[0]["actors"]!.AsArray(), a => Str(a, "__typename") == "Practitioner");
+
+        await BookAsync(world.SlotId(2), world.Patient.Id!);
+        var hour = await FindAsync(new { window.scheduleIds, window.start, window.end, durationMinutes = 60 });
+        Assert.Equal(
+            [[world.SlotId(0), world.SlotId(1)], [world.SlotId(3), world.SlotId(4)], [world.SlotId(4), world.SlotId(5)]],
+            hour.Select(o => o["slotIds"]!.AsArray().Select(id => id!.GetValue<string>()).ToArray()));
+        Assert.All(hour, o => Assert.Equal(60, o["durationMinutes"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task Nothing_is_offered_outside_the_planning_horizon_or_in_the_past()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var firstStart = now.AddHours(-2).AddTicks(-(now.Ticks % TimeSpan.TicksPerMinute));
+        var world = await BookingWorld.CreateAsync(Store, slots: 12, firstStart: firstStart, schedule: s =>
+            s.PlanningHorizon = new Period(new FhirDateTime(firstStart.AddDays(-1)), new FhirDateTime(firstStart.AddHours(5))));
+
+        var offered = await FindAsync(new { scheduleIds = new[] { world.Schedule.Id }, start = Iso(firstStart.AddDays(-1)), end = Iso(firstStart.AddDays(1)) });
+
+        var starts = offered.Select(o => DateTimeOffset.Parse(Str(o, "start"), CultureInfo.InvariantCulture)).ToList();
+        Assert.NotEmpty(starts);
+        Assert.All(starts, s => Assert.True(s >= now.AddSeconds(-5), $"{s} is in the past"));
+        Assert.All(offered, o => Assert.True(DateTimeOffset.Parse(Str(o, "end"), CultureInfo.InvariantCulture) <= firstStart.AddHours(5)));
+        // Half-hours from 2 h ago: the first five have started; the horizon (3 h from now) ends the offer after five more.
+        Assert.Equal(5, offered.Count);
+    }
+
+    [Fact]
+    public async Task A_recurring_rule_offers_times_in_the_actors_time_zone_across_a_daylight_saving_change()
+    {
+        var gateway = await GatewayAsync();
+        var world = await BookingWorld.CreateAsync(Store, slots: 0);
+        var schedule = await MutateAsync("createSchedule", "CreateScheduleInput", new
+        {
+            actorIds = new[] { "Practitioner/" + world.Practitioner.Id, "Location/" + world.Location.Id },
+            serviceTypes = new[] { "physiotherapy" },
+            timeZone = "America/New_York",
+            comment = "Rule-based",
+        }, "schedule { id actors { __typename } serviceType { text } }");
+        var scheduleId = Str(schedule, "schedule.id");
+
+        var set = await MutateAsync("setAvailability", "SetAvailabilityInput", new
+        {
+            scheduleId,
+            timeZone = "America/New_York",
+            availableTimes = new[] { new { daysOfWeek = new[] { "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY" }, startTime = "09:00", endTime = "11:00" } },
+            notAvailable = new[] { new { start = "2027-03-16T00:00:00-04:00", end = "2027-03-17T00:00:00-04:00", description = "Training day" } },
+            slotMinutes = 60,
+        }, "schedule { id }");
+        Assert.Empty(set["errors"]!.AsArray());
+
+        // Friday 12 March 2027 is EST (-05:00); Sunday the 14th the clocks go forward; Monday the 15th is EDT (-04:00).
+        var window = new { scheduleIds = new[] { scheduleId }, start = "2027-03-12T00:00:00-05:00", end = "2027-03-17T00:00:00-04:00" };
+        var offered = await FindAsync(window);
+        Assert.Equal(
+            ["2027-03-12T09:00:00-05:00", "2027-03-12T10:00:00-05:00", "2027-03-15T09:00:00-04:00", "2027-03-15T10:00:00-04:00"],
+            offered.Select(o => Str(o, "start")));
+        Assert.All(offered, o => Assert.Equal("RULE", Str(o, "source")));
+
+        // Booking a computed time creates its slot, busy; the time is then gone, and cannot be taken twice.
+        var monday = Str(offered[2], "slotIds.0");
+        var booked = await BookAsync(monday, world.Patient.Id!);
+        Assert.Equal("2027-03-15T09:00:00-04:00", Str(booked, "appointment.start"));
+        Assert.Equal("BUSY", Str(booked, "appointment.slots.0.status"));
+        Assert.Equal(3, (await FindAsync(window)).Count);
+        var again = await BookAsync(monday, world.OtherPatient.Id!);
+        Assert.Equal("SLOT_UNAVAILABLE", Str(again, "errors.0.code"));
+        Assert.Single(await Store.SearchAllAsync(new FhirQuery("Slot").Where("schedule", "Schedule/" + scheduleId), None));
+        Assert.NotNull(gateway);
+    }
+
+    [Fact]
+    public async Task Buffers_keep_free_time_around_bookings()
+    {
+        var world = await BookingWorld.CreateAsync(Store, slots: 0);
+        var scheduleId = Str(await MutateAsync("createSchedule", "CreateScheduleInput",
+            new { actorIds = new[] { "Practitioner/" + world.Practitioner.Id } }, "schedule { id }"), "schedule.id");
+        await MutateAsync("setAvailability", "SetAvailabilityInput", new
+        {
+            scheduleId,
+            timeZone = "Europe/Paris",
+            availableTimes = new[] { new { daysOfWeek = new[] { "FRIDAY" }, startTime = "09:00", endTime = "11:00" } },
+            slotMinutes = 30,
+            bufferBeforeMinutes = 30,
+        }, "schedule { id }");
+        var window = new { scheduleIds = new[] { scheduleId }, start = "2027-03-12T00:00:00+01:00", end = "2027-03-13T00:00:00+01:00" };
+        var before = await FindAsync(window);
+        Assert.Equal(4, before.Count);
+
+        await BookAsync(Str(before[0], "slotIds.0"), world.Patient.Id!);
+        var after = await FindAsync(window);
+        // 09:30 would start right after the 09:00 booking, without its 30 minutes of buffer.
+        Assert.Equal(["2027-03-12T10:00:00+01:00", "2027-03-12T10:30:00+01:00"], after.Select(o => Str(o, "start")));
+    }
+
+    [Fact]
+    public async Task Create_slots_generates_a_fortnight_of_weekday_slots_once()
+    {
+        var world = await BookingWorld.CreateAsync(Store, slots: 0);
+        var monday = DateTime.UtcNow.Date.AddDays(7 + (((int)DayOfWeek.Monday - (int)DateTime.UtcNow.DayOfWeek + 7) % 7));
+        var input = new
+        {
+            scheduleId = world.Schedule.Id,
+            from = monday.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            to = monday.AddDays(13).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            daysOfWeek = new[] { "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY" },
+            startTime = "09:00",
+            endTime = "17:00",
+            slotMinutes = 30,
+            timeZone = "Europe/Paris",
+        };
+
+        var first = await MutateAsync("createSlots", "CreateSlotsInput", input, "count skipped slots { start }");
+        var second = await MutateAsync("createSlots", "CreateSlotsInput", input, "count skipped");
+
+        Assert.Equal(2 * 5 * 16, first["count"]!.GetValue<int>());
+        Assert.Equal((0, 160), (second["count"]!.GetValue<int>(), second["skipped"]!.GetValue<int>()));
+        var firstStart = DateTimeOffset.Parse(Str(first, "slots.0.start"), CultureInfo.InvariantCulture);
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        Assert.Equal(new TimeSpan(9, 0, 0), TimeZoneInfo.ConvertTime(firstStart, paris).TimeOfDay);
+        Assert.Equal(160, (await Store.SearchAllAsync(new FhirQuery("Slot").Where("schedule", "Schedule/" + world.Schedule.Id), None)).Count);
+    }
+
+    [Fact]
+    public async Task Blocking_time_takes_free_slots_out_and_unblocking_gives_them_back_but_bookings_are_never_blocked()
+    {
+        var world = await BookingWorld.CreateAsync(Store);
+        await BookAsync(world.SlotId(0), world.Patient.Id!);
+
+        var clash = await MutateAsync("blockTime", "BlockTimeInput",
+            new { scheduleId = world.Schedule.Id, start = Iso(world.Slots[0].Start!.Value), end = Iso(world.Slots[2].End!.Value) }, "slot { id }");
+        Assert.Equal("CONFLICT", Str(clash, "errors.0.code"));
+        Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(world.SlotId(1), None))!.Status);
+
+        var block = await MutateAsync("blockTime", "BlockTimeInput",
+            new { scheduleId = world.Schedule.Id, start = Iso(world.Slots[1].Start!.Value), end = Iso(world.Slots[3].End!.Value), comment = "Staff meeting" },
+            "slot { id status comment }");
+        Assert.Equal("BUSY_UNAVAILABLE", Str(block, "slot.status"));
+        Assert.Equal(Slot.SlotStatus.BusyUnavailable, (await Store.ReadAsync<Slot>(world.SlotId(2), None))!.Status);
+        var window = new { scheduleIds = new[] { world.Schedule.Id }, start = Iso(world.Slots[0].Start!.Value), end = Iso(world.Slots[^1].End!.Value) };
+        Assert.Equal([world.SlotId(4), world.SlotId(5)], (await FindAsync(window)).Select(o => Str(o, "slotIds.0")));
+
+        var unblocked = await MutateAsync("unblockTime", "UnblockTimeInput", new { slotId = Str(block, "slot.id") }, "freedSlotIds");
+        Assert.Equal(
+            new[] { world.SlotId(1), world.SlotId(2), world.SlotId(3) }.Order(StringComparer.Ordinal),
+            unblocked["freedSlotIds"]!.AsArray().Select(i => i!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(5, (await FindAsync(window)).Count);
+        Assert.Null(await Store.ReadAsync<Slot>(Str(block, "slot.id"), None));
+    }
+
+    [Fact]
+    public async Task Only_free_slots_can_be_deleted()
+    {
+        var world = await BookingWorld.CreateAsync(Store);
+        await BookAsync(world.SlotId(0), world.Patient.Id!);
+
+        var deleted = await MutateAsync("deleteSlots", "DeleteSlotsInput", new { slotIds = new[] { world.SlotId(4), world.SlotId(5) } }, "deletedSlotIds");
+        Assert.Equal(2, deleted["deletedSlotIds"]!.AsArray().Count);
+        Assert.Null(await Store.ReadAsync<Slot>(world.SlotId(5), None));
+
+        var booked = await MutateAsync("deleteSlots", "DeleteSlotsInput", new { slotIds = new[] { world.SlotId(0) } }, "deletedSlotIds");
+        Assert.Equal("SLOT_UNAVAILABLE", Str(booked, "errors.0.code"));
+        Assert.NotNull(await Store.ReadAsync<Slot>(world.SlotId(0), None));
+        var unknown = await MutateAsync("deleteSlots", "DeleteSlotsInput", new { slotIds = new[] { "no-such-slot" } }, "deletedSlotIds");
+        Assert.Equal("NOT_FOUND", Str(unknown, "errors.0.code"));
+    }
+
+    [Fact]
+    public async Task Bad_management_input_is_a_validation_error_naming_the_field()
+    {
+        var world = await BookingWorld.CreateAsync(Store, slots: 0);
+        var zone = await MutateAsync("setAvailability", "SetAvailabilityInput", new
+        {
+            scheduleId = world.Schedule.Id,
+            timeZone = "Mars/Olympus_Mons",
+            availableTimes = new[] { new { daysOfWeek = new[] { "MONDAY" }, startTime = "09:00", endTime = "11:00" } },
+            slotMinutes = 30,
+        }, "schedule { id }");
+        Assert.Equal(("ValidationError", "timeZone"), (Str(zone, "errors.0.__typename"), Str(zone, "errors.0.field")));
+
+        var actor = await MutateAsync("createSchedule", "CreateScheduleInput", new { actorIds = new[] { "Practitioner/1&_include=*" } }, "schedule { id }");
+        Assert.Equal("ValidationError", Str(actor, "errors.0.__typename"));
+    }
+
+    private async Task<List<JsonNode>> FindAsync(object input)
+    {
+        var response = await (await GatewayAsync()).QueryAsync(Availability, new { input });
+        Assert.True(response["errors"] is null, response.ToJsonString());
+        return [.. response.At("data.availability.nodes")!.AsArray().Select(n => n!)];
+    }
+
+    private async Task<JsonNode> BookAsync(string slotId, string patientId) =>
+        await MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { slotId }, patientId }, "appointment { id start slots { status } }");
+
+    private async Task<JsonNode> MutateAsync(string field, string inputType, object input, string selection)
+    {
+        var response = await (await GatewayAsync()).QueryAsync(
+            $"mutation($input: {inputType}!) {{ {field}(input: $input) {{ {selection} errors {{ __typename ... on Error {{ code message }} ... on ValidationError {{ field }} }} }} }}",
+            new { input });
+        Assert.True(response["errors"] is null, response.ToJsonString());
+        return response.At("data." + field)!;
+    }
+
+    private static string Iso(DateTimeOffset value) => value.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+
+    private static string Str(JsonNode? node, string path) =>
+        node.At(path)?.GetValue<string>() ?? throw new InvalidOperationException($"{path} missing in {node?.ToJsonString()}");
+}
+
+public sealed class EmbeddedAvailabilityTests(EmbeddedGatewayFixture fixture) : AvailabilityTests, IClassFixture<EmbeddedGatewayFixture>
+{
+    protected override IFhirStore Store => fixture.Gateway.Services.GetRequiredService<InMemoryFhirStore>();
+
+    protected override Task<GatewayServer> GatewayAsync() => Task.FromResult(fixture.Gateway);
+}
+
+[Collection(MedplumCollection.Name)]
+public sealed class MedplumAvailabilityTests(MedplumFixture medplum) : AvailabilityTests, IDisposable
+{
+    private readonly ServiceProvider _services = FhirStores.Rest(medplum.Server.FhirBaseUrl);
+
+    protected override IFhirStore Store => _services.GetRequiredService<IFhirStore>();
+
+    protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync();
+
+    public void Dispose() => _services.Dispose();
+}
