@@ -472,12 +472,13 @@ public sealed class AppointmentBooking(
             throw Fail(new ValidationError("Give between 1 and 24 slot ids.", "slotIds"));
         }
 
-        var slots = new List<Slot>();
-        foreach (var id in ids)
+        // Real slots in one search; times computed from a rule each become their slot.
+        var real = ids.Where(FhirReference.IsValidId).ToList();
+        var slots = real.Count == 0 ? [] : (await store.SearchAllAsync<Slot>(FhirQuery.For<Slot>().WhereAny("_id", real), cancellationToken)).ToList();
+        foreach (var id in ids.Where(id => !slots.Any(s => s.Id == id)))
         {
-            var slot = await availability.ResolveSlotAsync(id, cancellationToken) ??
-                throw Fail(new NotFoundError($"Slot {id} does not exist.", "Slot", id));
-            slots.Add(slot);
+            slots.Add((FhirReference.IsValidId(id) ? null : await availability.ResolveSlotAsync(id, cancellationToken)) ??
+                throw Fail(new NotFoundError($"Slot {id} does not exist.", "Slot", id)));
         }
 
         slots = [.. slots.OrderBy(s => s.Start)];

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
+using Scheduling.Tests.Booking;
 using Scheduling.Tests.Fhir;
 using Scheduling.Testing;
 using Xunit.Abstractions;
@@ -104,6 +105,44 @@ public sealed class MedplumRequestCountTests(MedplumFixture medplumFixture, ITes
         var appointmentSearches = requests.Where(r => r.StartsWith("GET Appointment?", StringComparison.Ordinal) && r.Contains("slot=Slot/", StringComparison.Ordinal)).ToList();
         Assert.Equal(3, appointmentSearches.Select(r => r.Split("&_offset")[0]).Distinct().Count());
         Assert.Contains(appointmentSearches, r => r.Contains("_offset=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_mutation_payload_resolves_through_the_same_batched_DataLoaders()
+    {
+        await using var services = FhirStores.Rest(medplum.FhirBaseUrl);
+        var store = services.GetRequiredService<IFhirStore>();
+        var world = await BookingWorld.CreateAsync(store, slots: 3);
+        await using var gateway = await GatewayServer.StartAsync(Settings(batching: true));
+
+        await medplum.ResetCountsAsync();
+        var response = await gateway.QueryAsync("""
+            mutation($input: BookAppointmentInput!) {
+              bookAppointment(input: $input) {
+                appointment {
+                  status
+                  slots { id status schedule { id } }
+                  patient { displayName }
+                  practitioners { displayName }
+                  participants { actor { ... on Practitioner { displayName } ... on Patient { displayName } ... on Location { name } } }
+                }
+                errors { __typename }
+              }
+            }
+            """, new { input = new { slotIds = world.Slots.Select(s => s.Id).ToArray(), patientId = world.Patient.Id } });
+        var requests = await medplum.RequestsAsync();
+        output.WriteLine(string.Join("\n", requests.Select(Shorten)));
+
+        Assert.Null(response["errors"]);
+        Assert.Equal("BOOKED", response.At("data.bookAppointment.appointment.status")!.GetValue<string>());
+        Assert.All(response.At("data.bookAppointment.appointment.slots")!.AsArray(), s => Assert.Equal("BUSY", s!["status"]!.GetValue<string>()));
+        // After the last write, the payload's reads: one search per type (3 slots, their schedule, patient,
+        // practitioner and location), not one read per field.
+        var lastWrite = requests.Select((r, i) => (r, i)).Last(x => !x.r.StartsWith("GET", StringComparison.Ordinal)).i;
+        var payloadReads = requests.Skip(lastWrite + 1).ToList();
+        Assert.Equal(payloadReads.Count, payloadReads.Select(r => r.Split('?')[0]).Distinct().Count());
+        Assert.Single(payloadReads, r => r.StartsWith("GET Slot?", StringComparison.Ordinal) && r.Contains("_id=", StringComparison.Ordinal));
+        Assert.True(payloadReads.Count <= 5, $"payload reads: {payloadReads.Count}");
     }
 
     private Dictionary<string, string?> Settings(bool batching) => medplumFixture.Settings(("DataLoading:Batching", batching ? "true" : "false"));
