@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Appointments;
@@ -11,36 +10,12 @@ using Xunit.Abstractions;
 namespace Scheduling.Tests.Booking;
 
 /// <summary>
-/// Many clients race for the same slots through two gateway instances on one FHIR server: each slot has exactly
-/// one winner, every loser gets SlotUnavailableError, and afterwards every busy slot has exactly one active
-/// appointment and every appointment its slot.
+/// What must hold after a race: each slot has exactly one winner, every loser a SlotUnavailableError, and in FHIR
+/// every busy slot has exactly one active appointment and no appointment lacks its slot.
 /// </summary>
-public static class BookingRace
+public static class BookingRaceAssertions
 {
-    private const string Book = """
-        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { ... on Error { code } } } }
-        """;
-
-    public sealed record Outcome(int Slot, string? AppointmentId, string? ErrorCode);
-
-    /// <summary>Client i books slot i % slots through gateway i % gateways, all released at once.</summary>
-    public static async Task<IReadOnlyList<Outcome>> RunAsync(IReadOnlyList<GatewayServer> gateways, BookingWorld world, IReadOnlyList<Patient> patients, int clients)
-    {
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var attempts = Enumerable.Range(0, clients).Select(async i =>
-        {
-            var slot = i % world.Slots.Count;
-            await start.Task;
-            var response = await gateways[i % gateways.Count].QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(slot) }, patientId = patients[i % patients.Count].Id } });
-            var payload = response.At("data.bookAppointment");
-            return new Outcome(slot, payload.At("appointment.id")?.GetValue<string>(), payload.At("errors.0.code")?.GetValue<string>() ?? Error(response));
-        }).ToList();
-        start.SetResult();
-        return await Task.WhenAll(attempts);
-    }
-
-    /// <summary>Asserts one winner per slot, typed losers, and the invariant in FHIR itself.</summary>
-    public static async Task AssertEachSlotBookedOnceAsync(IFhirStore store, BookingWorld world, IReadOnlyList<Outcome> outcomes)
+    public static async Task AssertEachSlotBookedOnceAsync(IFhirStore store, BookingWorld world, IReadOnlyList<BookingRace.Outcome> outcomes)
     {
         foreach (var group in outcomes.GroupBy(o => o.Slot))
         {
@@ -60,12 +35,6 @@ public static class BookingRace
         Assert.Equal(world.Slots.Count, appointments.Count); // no orphan appointment from a lost race
         Assert.Equal(outcomes.Where(o => o.AppointmentId is not null).Select(o => o.AppointmentId).Order(), active.Select(a => a.Id).Order());
     }
-
-    public static async Task<IReadOnlyList<Patient>> PatientsAsync(IFhirStore store, int count) =>
-        await Task.WhenAll(Enumerable.Range(0, count).Select(i =>
-            store.CreateAsync(new Patient { Name = [new HumanName { Given = ["Racer" + i], Family = "Concurrency" }] }, CancellationToken.None)));
-
-    private static string? Error(JsonNode response) => response["errors"]?[0]?["message"]?.GetValue<string>();
 }
 
 [Collection(MedplumCollection.Name)]
@@ -93,7 +62,7 @@ public sealed class MedplumBookingConcurrencyTests(MedplumFixture medplum, ITest
         output.WriteLine($"{(transactions ? "transaction" : "compensation")}: {clients} clients, {slots} slots, " +
             $"{outcomes.Count(o => o.AppointmentId is not null)} won, {outcomes.Count(o => o.AppointmentId is null)} refused in {(DateTimeOffset.UtcNow - started).TotalMilliseconds:F0} ms");
 
-        await BookingRace.AssertEachSlotBookedOnceAsync(Store, world, outcomes);
+        await BookingRaceAssertions.AssertEachSlotBookedOnceAsync(Store, world, outcomes);
     }
 
     public void Dispose() => _services.Dispose();
@@ -111,6 +80,6 @@ public sealed class EmbeddedBookingConcurrencyTests
 
         var outcomes = await BookingRace.RunAsync([gateway], world, patients, 200);
 
-        await BookingRace.AssertEachSlotBookedOnceAsync(store, world, outcomes);
+        await BookingRaceAssertions.AssertEachSlotBookedOnceAsync(store, world, outcomes);
     }
 }

@@ -1,7 +1,7 @@
 using Hl7.Fhir.Model;
 using Scheduling.Schema.Fhir;
 
-namespace Scheduling.Tests.Booking;
+namespace Scheduling.Testing;
 
 /// <summary>
 /// What one booking test needs, made fresh in FHIR: a practitioner at a location with a schedule of 30-minute
