@@ -252,13 +252,9 @@ public sealed class EmbeddedAvailabilityTests(EmbeddedGatewayFixture fixture) : 
 }
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumAvailabilityTests(MedplumFixture medplum) : AvailabilityTests, IDisposable
+public sealed class MedplumAvailabilityTests(MedplumFixture medplum) : AvailabilityTests
 {
-    private readonly ServiceProvider _services = FhirStores.Rest(medplum.Server.FhirBaseUrl);
-
-    protected override IFhirStore Store => _services.GetRequiredService<IFhirStore>();
+    protected override IFhirStore Store => medplum.Store;
 
     protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync();
-
-    public void Dispose() => _services.Dispose();
 }

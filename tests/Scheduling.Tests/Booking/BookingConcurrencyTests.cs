@@ -38,11 +38,9 @@ public static class BookingRaceAssertions
 }
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumBookingConcurrencyTests(MedplumFixture medplum, ITestOutputHelper output) : IDisposable
+public sealed class MedplumBookingConcurrencyTests(MedplumFixture medplum, ITestOutputHelper output)
 {
-    private readonly ServiceProvider _services = FhirStores.Rest(medplum.Server.FhirBaseUrl);
-
-    private IFhirStore Store => _services.GetRequiredService<IFhirStore>();
+    private IFhirStore Store => medplum.Store;
 
     [Theory]
     [InlineData(false, 50, 1)]
@@ -64,8 +62,6 @@ public sealed class MedplumBookingConcurrencyTests(MedplumFixture medplum, ITest
 
         await BookingRaceAssertions.AssertEachSlotBookedOnceAsync(Store, world, outcomes);
     }
-
-    public void Dispose() => _services.Dispose();
 }
 
 public sealed class EmbeddedBookingConcurrencyTests

@@ -17,26 +17,18 @@ public sealed class EmbeddedBookingLifecycleTests(EmbeddedGatewayFixture fixture
 
 /// <summary>The lifecycle on Medplum, written slot by slot with If-Match and undone on failure (the portable path).</summary>
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumCompensatingBookingLifecycleTests(MedplumFixture medplum) : BookingLifecycleTests, IDisposable
+public sealed class MedplumCompensatingBookingLifecycleTests(MedplumFixture medplum) : BookingLifecycleTests
 {
-    private readonly ServiceProvider _services = FhirStores.Rest(medplum.Server.FhirBaseUrl);
-
-    protected override IFhirStore Store => _services.GetRequiredService<IFhirStore>();
+    protected override IFhirStore Store => medplum.Store;
 
     protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(("Fhir:UseTransactions", "false"));
-
-    public void Dispose() => _services.Dispose();
 }
 
 /// <summary>The lifecycle on Medplum with FHIR transaction Bundles (entries carrying If-Match).</summary>
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumTransactionBookingLifecycleTests(MedplumFixture medplum) : BookingLifecycleTests, IDisposable
+public sealed class MedplumTransactionBookingLifecycleTests(MedplumFixture medplum) : BookingLifecycleTests
 {
-    private readonly ServiceProvider _services = FhirStores.Rest(medplum.Server.FhirBaseUrl);
-
-    protected override IFhirStore Store => _services.GetRequiredService<IFhirStore>();
+    protected override IFhirStore Store => medplum.Store;
 
     protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(("Fhir:UseTransactions", "true"));
-
-    public void Dispose() => _services.Dispose();
 }

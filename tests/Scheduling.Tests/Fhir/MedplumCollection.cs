@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Fhir;
 using Scheduling.Testing;
 
 namespace Scheduling.Tests.Fhir;
@@ -12,9 +14,19 @@ public sealed class MedplumFixture : IAsyncLifetime
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<GatewayServer>>> _gateways = new();
 
+    private ServiceProvider? _services;
+
     public MedplumServer Server { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Server = await MedplumServer.StartAsync();
+    /// <summary>Direct FHIR access to the same server, for tests to arrange data and check it.</summary>
+    public IFhirStore Store { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Server = await MedplumServer.StartAsync();
+        _services = FhirStores.Rest(Server.FhirBaseUrl);
+        Store = _services.GetRequiredService<IFhirStore>();
+    }
 
     /// <summary>A gateway on this Medplum server with these settings (no retries, so faults show at once; no hold sweeps).</summary>
     public Task<GatewayServer> GatewayAsync(params (string Key, string Value)[] settings)
@@ -45,6 +57,11 @@ public sealed class MedplumFixture : IAsyncLifetime
         foreach (var gateway in _gateways.Values.Where(g => g.IsValueCreated))
         {
             await (await gateway.Value).DisposeAsync();
+        }
+
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
         }
 
         await Server.DisposeAsync();
