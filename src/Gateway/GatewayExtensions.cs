@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Scheduling.Gateway.GraphQLHttp;
+using Scheduling.Gateway.GraphQLWebSockets;
 using Scheduling.Schema;
 
 namespace Scheduling.Gateway;
@@ -13,6 +14,7 @@ public static partial class GatewayExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSchedulingSchema();
         builder.Services.AddGraphQLHttp();
+        builder.Services.AddGraphQLWebSockets();
         builder.Services.AddHealthChecks();
         return builder;
     }
@@ -21,6 +23,7 @@ public static partial class GatewayExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var path = app.Configuration["GraphQL:Path"] ?? "/graphql";
+        app.UseWebSockets();
         app.MapGraphQLHttp(path);
         app.MapHealthChecks("/health/live");
 

@@ -13,11 +13,12 @@ namespace Scheduling.Schema;
 /// <summary>The gateway's GraphQL schema: scheduling over FHIR R4, without FHIR's vocabulary.</summary>
 public sealed class SchedulingSchema : GraphQL.Types.Schema
 {
-    public SchedulingSchema(IServiceProvider services, QueryType query, MutationType mutation)
+    public SchedulingSchema(IServiceProvider services, QueryType query, MutationType mutation, SubscriptionType subscription)
         : base(services)
     {
         Query = query;
         Mutation = mutation;
+        Subscription = subscription;
         Description = "Scheduling over FHIR R4: schedules, slots, appointments and the people in them.";
         // FHIR instants keep their offset: the DateTime scalar is ours, not GraphQL.NET's UTC DateTime.
         RegisterTypeMapping(typeof(DateTimeOffset), typeof(IsoDateTimeGraphType));
@@ -37,6 +38,16 @@ public sealed class QueryType : ObjectGraphType
         SlotQueries.AddTo(this);
         AppointmentQueries.AddTo(this);
         AvailabilityQueries.AddTo(this);
+    }
+}
+
+public sealed class SubscriptionType : ObjectGraphType
+{
+    public SubscriptionType()
+    {
+        Name = "Subscription";
+        AppointmentSubscriptions.AddTo(this);
+        SlotSubscriptions.AddTo(this);
     }
 }
 

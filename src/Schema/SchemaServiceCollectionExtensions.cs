@@ -1,9 +1,11 @@
 using GraphQL;
 using GraphQL.Execution;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Schedules;
+using Scheduling.Schema.Subscriptions;
 using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
 
@@ -31,6 +33,20 @@ public static class SchemaServiceCollectionExtensions
         services.AddScoped<AvailabilitySearch>();
         services.AddScoped<ScheduleManagement>();
         services.AddHostedService<HoldExpirySweeper>();
+
+        // Live updates: the hub, the bus between instances (Redis when configured), gateway writes announced,
+        // and the change feed for writes made on the FHIR server directly.
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ChangeFeedOptions>().BindConfiguration(ChangeFeedOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<GatewayInstance>();
+        services.AddSingleton<IChangeBus>(provider => provider.GetRequiredService<IOptions<RedisOptions>>().Value.IsConfigured
+            ? ActivatorUtilities.CreateInstance<RedisChangeBus>(provider)
+            : new InProcessChangeBus());
+        services.AddSingleton<ChangeHub>();
+        services.AddScoped<IFhirStore>(provider => new PublishingFhirStore(
+            provider.GetRequiredKeyedService<IFhirStore>(FhirServiceKeys.Upstream), provider.GetRequiredService<ChangeHub>()));
+        services.AddSingleton<ChangeFeed>();
+        services.AddHostedService(provider => provider.GetRequiredService<ChangeFeed>());
 
         // Generic graph types are closed per node type; the container builds them on demand.
         services.AddTransient(typeof(ConnectionGraphType<,>));

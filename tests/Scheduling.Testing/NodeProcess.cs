@@ -60,6 +60,21 @@ public sealed class NodeProcess : IAsyncDisposable
         return node;
     }
 
+    /// <summary>The next stdout line as JSON, or null when the script ended or the time ran out.</summary>
+    public async Task<JsonElement?> NextAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            var line = await _process.StandardOutput.ReadLineAsync(cancel.Token);
+            return line is null ? null : JsonDocument.Parse(line).RootElement.Clone();
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     public string Stderr
     {
         get

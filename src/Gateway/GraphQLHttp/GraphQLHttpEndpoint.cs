@@ -7,6 +7,7 @@ using GraphQLParser.AST;
 using GraphQLParser.Exceptions;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Scheduling.Gateway.GraphQLWebSockets;
 
 namespace Scheduling.Gateway.GraphQLHttp;
 
@@ -175,6 +176,9 @@ public static class GraphQLHttpExtensions
         return services;
     }
 
+    /// <summary>GraphQL over HTTP at <paramref name="path"/>, and GraphQL over WebSocket when a client upgrades there.</summary>
     public static IEndpointConventionBuilder MapGraphQLHttp(this IEndpointRouteBuilder endpoints, string path) =>
-        endpoints.Map(path, context => context.RequestServices.GetRequiredService<GraphQLHttpEndpoint>().HandleAsync(context));
+        endpoints.Map(path, context => context.WebSockets.IsWebSocketRequest
+            ? context.HandleGraphQLWebSocketAsync()
+            : context.RequestServices.GetRequiredService<GraphQLHttpEndpoint>().HandleAsync(context));
 }

@@ -6,6 +6,12 @@ using Scheduling.Schema.Fhir.InMemory;
 
 namespace Scheduling.Schema.Fhir;
 
+public static class FhirServiceKeys
+{
+    /// <summary>The store itself, without decorations (the change feed reads through it).</summary>
+    public const string Upstream = "fhir-upstream";
+}
+
 public static class FhirServiceCollectionExtensions
 {
     /// <summary>
@@ -44,10 +50,11 @@ public static class FhirServiceCollectionExtensions
 
         services.AddScoped<FhirChangeSet>();
         services.AddSingleton<InMemoryFhirStore>();
-        services.AddScoped<IFhirStore>(provider =>
+        services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream, (provider, _) =>
             provider.GetRequiredService<IOptions<FhirOptions>>().Value.UsesEmbeddedStore
                 ? provider.GetRequiredService<InMemoryFhirStore>()
                 : ActivatorUtilities.CreateInstance<RestFhirStore>(provider));
+        services.AddScoped(provider => provider.GetRequiredKeyedService<IFhirStore>(FhirServiceKeys.Upstream));
         services.AddHostedService<EmbeddedStoreSeeder>();
         return services;
     }

@@ -1,0 +1,467 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using GraphQL;
+using GraphQL.Types;
+
+namespace Scheduling.Gateway.GraphQLWebSockets;
+
+/// <summary>
+/// One graphql-transport-ws connection: the protocol's state machine (init and ack, ping/pong, subscribe, next,
+/// error, complete, and its close codes), many operations at once, each in its own DI scope. Everything this
+/// connection sends goes through one bounded queue drained by one writer: a client too slow to read is closed
+/// when its queue is full, and no other client ever waits for it.
+/// </summary>
+internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
+{
+    private readonly WebSocket _socket;
+    private readonly HttpContext _http;
+    private readonly IDocumentExecuter<ISchema> _executer;
+    private readonly IGraphQLTextSerializer _serializer;
+    private readonly IWebSocketConnectionInitHandler _initHandler;
+    private readonly GraphQLWebSocketOptions _options;
+    private readonly ILogger _logger;
+    private readonly Channel<string> _outbox;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly CancellationTokenSource _closing = new();
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Operation> _operations = new(StringComparer.Ordinal);
+    private int _closed;
+    private bool _initReceived;
+    private volatile bool _acknowledged;
+
+    public GraphQLWebSocketConnection(
+        WebSocket socket, HttpContext http, IDocumentExecuter<ISchema> executer, IGraphQLTextSerializer serializer,
+        IWebSocketConnectionInitHandler initHandler, GraphQLWebSocketOptions options, ILogger logger)
+    {
+        _socket = socket;
+        _http = http;
+        _executer = executer;
+        _serializer = serializer;
+        _initHandler = initHandler;
+        _options = options;
+        _logger = logger;
+        _outbox = Channel.CreateBounded<string>(new BoundedChannelOptions(options.SendQueueLength) { SingleReader = true });
+    }
+
+    public int OperationCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _operations.Count;
+            }
+        }
+    }
+
+    public async Task RunAsync()
+    {
+        var writer = WriteLoopAsync();
+        var initTimeout = CloseUnlessInitialisedAsync();
+        var keepAlive = KeepAliveLoopAsync();
+        try
+        {
+            await ReadLoopAsync();
+        }
+        finally
+        {
+            await _closing.CancelAsync();
+            _outbox.Writer.TryComplete();
+            StopAllOperations();
+            await Task.WhenAll(writer, initTimeout, keepAlive);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        StopAllOperations();
+        _closing.Dispose();
+        _sendLock.Dispose();
+        await ValueTask.CompletedTask;
+    }
+
+    /// <summary>Closes the socket with a protocol close code; later messages are not read.</summary>
+    public async Task CloseAsync(int code, string reason)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) == 1)
+        {
+            return;
+        }
+
+        await _closing.CancelAsync();
+        _outbox.Writer.TryComplete();
+        await _sendLock.WaitAsync();
+        try
+        {
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync((WebSocketCloseStatus)code, reason, CancellationToken.None);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException)
+        {
+            // the client went away first
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var buffer = new byte[16 * 1024];
+        using var message = new MemoryStream();
+        while (_socket.State == WebSocketState.Open && Volatile.Read(ref _closed) == 0)
+        {
+            WebSocketReceiveResult received;
+            try
+            {
+                received = await _socket.ReceiveAsync(buffer, _http.RequestAborted);
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            {
+                return;
+            }
+
+            if (received.MessageType == WebSocketMessageType.Close)
+            {
+                await CloseAsync(1000, "Normal Closure");
+                return;
+            }
+
+            if (received.MessageType == WebSocketMessageType.Binary)
+            {
+                await CloseAsync(4400, "Binary messages are not supported");
+                return;
+            }
+
+            message.Write(buffer, 0, received.Count);
+            if (message.Length > _options.MaxMessageBytes)
+            {
+                await CloseAsync(1009, "Message too big");
+                return;
+            }
+
+            if (!received.EndOfMessage)
+            {
+                continue;
+            }
+
+            var text = Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length);
+            message.SetLength(0);
+            await HandleAsync(text);
+        }
+    }
+
+    private async Task HandleAsync(string text)
+    {
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            await CloseAsync(4400, "Invalid message received");
+            return;
+        }
+
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var typeElement) || typeElement.ValueKind != JsonValueKind.String)
+        {
+            await CloseAsync(4400, "Invalid message received");
+            return;
+        }
+
+        var payload = root.TryGetProperty("payload", out var p) && p.ValueKind != JsonValueKind.Null ? p : (JsonElement?)null;
+        switch (typeElement.GetString())
+        {
+            case "connection_init":
+                await OnConnectionInitAsync(payload);
+                break;
+            case "ping":
+                Send(payload is { } ping ? $$"""{"type":"pong","payload":{{ping.GetRawText()}}}""" : """{"type":"pong"}""");
+                break;
+            case "pong":
+                break;
+            case "subscribe":
+                await OnSubscribeAsync(root, payload);
+                break;
+            case "complete":
+                if (root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
+                {
+                    StopOperation(id.GetString()!);
+                }
+                else
+                {
+                    await CloseAsync(4400, "Invalid message received");
+                }
+
+                break;
+            default:
+                await CloseAsync(4400, "Invalid message received");
+                break;
+        }
+    }
+
+    private async Task OnConnectionInitAsync(JsonElement? payload)
+    {
+        if (_initReceived)
+        {
+            await CloseAsync(4429, "Too many initialisation requests");
+            return;
+        }
+
+        _initReceived = true;
+        if (payload is { ValueKind: not JsonValueKind.Object })
+        {
+            await CloseAsync(4400, "Invalid message received");
+            return;
+        }
+
+        if (!await _initHandler.AcceptAsync(_http, payload, _closing.Token))
+        {
+            await CloseAsync(4403, "Forbidden");
+            return;
+        }
+
+        _acknowledged = true;
+        Send("""{"type":"connection_ack"}""");
+    }
+
+    private async Task OnSubscribeAsync(JsonElement root, JsonElement? payload)
+    {
+        if (!_acknowledged)
+        {
+            await CloseAsync(4401, "Unauthorized");
+            return;
+        }
+
+        if (!root.TryGetProperty("id", out var idElement) || idElement.ValueKind != JsonValueKind.String || idElement.GetString() is not { Length: > 0 } id ||
+            payload is not { ValueKind: JsonValueKind.Object } request ||
+            !request.TryGetProperty("query", out var query) || query.ValueKind != JsonValueKind.String)
+        {
+            await CloseAsync(4400, "Invalid message received");
+            return;
+        }
+
+        Operation operation;
+        lock (_gate)
+        {
+            if (_operations.ContainsKey(id))
+            {
+                operation = null!;
+            }
+            else
+            {
+                operation = new Operation(id, _http.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope(), _closing.Token);
+                _operations[id] = operation;
+            }
+        }
+
+        if (operation is null)
+        {
+            await CloseAsync(4409, $"Subscriber for {id} already exists");
+            return;
+        }
+
+        _ = RunOperationAsync(operation, request, query.GetString()!);
+    }
+
+    private async Task RunOperationAsync(Operation operation, JsonElement request, string query)
+    {
+        try
+        {
+            var result = await _executer.ExecuteAsync(new ExecutionOptions
+            {
+                Query = query,
+                OperationName = request.TryGetProperty("operationName", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString() : null,
+                Variables = request.TryGetProperty("variables", out var variables) && variables.ValueKind == JsonValueKind.Object ? _serializer.ReadNode<Inputs>(variables) : null,
+                Extensions = request.TryGetProperty("extensions", out var extensions) && extensions.ValueKind == JsonValueKind.Object ? _serializer.ReadNode<Inputs>(extensions) : null,
+                RequestServices = operation.Scope.ServiceProvider,
+                User = _http.User,
+                CancellationToken = operation.Cancellation.Token,
+            });
+
+            if (!result.Executed)
+            {
+                // Never ran (syntax, validation, variables): the protocol's error message ends the operation.
+                Send(Message(operation.Id, "error", ErrorsOf(result)));
+                StopOperation(operation.Id);
+            }
+            else if (result.Streams is { Count: > 0 } streams)
+            {
+                operation.Subscription = streams.Values.First().Subscribe(new StreamObserver(this, operation.Id));
+            }
+            else
+            {
+                Send(Message(operation.Id, "next", _serializer.Serialize(result)));
+                Send(Message(operation.Id, "complete", null));
+                StopOperation(operation.Id);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            StopOperation(operation.Id);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogOperationFailed(_logger, operation.Id, e);
+            Send(Message(operation.Id, "error", """[{"message":"The operation failed."}]"""));
+            StopOperation(operation.Id);
+        }
+    }
+
+    private string ErrorsOf(ExecutionResult result) =>
+        JsonNode.Parse(_serializer.Serialize(result))?["errors"]?.ToJsonString() ?? "[]";
+
+    private static string Message(string id, string type, string? payload) =>
+        payload is null
+            ? $$"""{"id":{{JsonSerializer.Serialize(id)}},"type":"{{type}}"}"""
+            : $$"""{"id":{{JsonSerializer.Serialize(id)}},"type":"{{type}}","payload":{{payload}}}""";
+
+    /// <summary>Queues a message; a full queue means the client is not reading: it is closed, nobody else waits.</summary>
+    private void Send(string message)
+    {
+        if (!_outbox.Writer.TryWrite(message) && Volatile.Read(ref _closed) == 0)
+        {
+            LogSlowClient(_logger, _options.SendQueueLength);
+            _ = CloseAsync(1008, "Send queue overflow");
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        try
+        {
+            await foreach (var message in _outbox.Reader.ReadAllAsync(_closing.Token))
+            {
+                await _sendLock.WaitAsync(_closing.Token);
+                try
+                {
+                    await _socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, endOfMessage: true, _closing.Token);
+                }
+                finally
+                {
+                    _sendLock.Release();
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        {
+            // closing
+        }
+    }
+
+    private async Task CloseUnlessInitialisedAsync()
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(_options.ConnectionInitWaitTimeoutSeconds), _closing.Token);
+            if (!_initReceived)
+            {
+                await CloseAsync(4408, "Connection initialisation timeout");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task KeepAliveLoopAsync()
+    {
+        if (_options.KeepAliveSeconds == 0)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.KeepAliveSeconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_closing.Token))
+            {
+                if (_acknowledged)
+                {
+                    Send("""{"type":"ping"}""");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void StopOperation(string id)
+    {
+        Operation? operation;
+        lock (_gate)
+        {
+            _operations.Remove(id, out operation);
+        }
+
+        operation?.Dispose();
+    }
+
+    private void StopAllOperations()
+    {
+        List<Operation> operations;
+        lock (_gate)
+        {
+            operations = [.. _operations.Values];
+            _operations.Clear();
+        }
+
+        foreach (var operation in operations)
+        {
+            operation.Dispose();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing a WebSocket client that does not read: {Limit} messages queued")]
+    private static partial void LogSlowClient(ILogger logger, int limit);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "WebSocket operation {Id} failed")]
+    private static partial void LogOperationFailed(ILogger logger, string id, Exception exception);
+
+    /// <summary>One running operation: its scope (its own DataLoaders), its cancellation, its stream subscription.</summary>
+    private sealed class Operation(string id, AsyncServiceScope scope, CancellationToken connection) : IDisposable
+    {
+        public string Id { get; } = id;
+
+        public AsyncServiceScope Scope { get; } = scope;
+
+        public CancellationTokenSource Cancellation { get; } = CancellationTokenSource.CreateLinkedTokenSource(connection);
+
+        public IDisposable? Subscription { get; set; }
+
+        public void Dispose()
+        {
+            Subscription?.Dispose();
+            Cancellation.Cancel();
+            Cancellation.Dispose();
+            // Scoped services here are disposed synchronously; the scope holds no async-only resources.
+            ((IDisposable)Scope).Dispose();
+        }
+    }
+
+    private sealed class StreamObserver(GraphQLWebSocketConnection connection, string id) : IObserver<ExecutionResult>
+    {
+        public void OnNext(ExecutionResult value) => connection.Send(Message(id, "next", connection._serializer.Serialize(value)));
+
+        public void OnError(Exception error)
+        {
+            connection.Send(Message(id, "error", """[{"message":"The subscription failed."}]"""));
+            connection.StopOperation(id);
+        }
+
+        public void OnCompleted()
+        {
+            connection.Send(Message(id, "complete", null));
+            connection.StopOperation(id);
+        }
+    }
+}

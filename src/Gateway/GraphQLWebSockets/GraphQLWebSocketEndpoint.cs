@@ -1,0 +1,94 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using GraphQL;
+using GraphQL.Types;
+using Microsoft.Extensions.Options;
+
+namespace Scheduling.Gateway.GraphQLWebSockets;
+
+/// <summary>Bound from the <c>WebSockets</c> section.</summary>
+public sealed class GraphQLWebSocketOptions
+{
+    public const string SectionName = "WebSockets";
+
+    /// <summary>A client must send connection_init within this time, or is closed with 4408.</summary>
+    [Range(1, 300)]
+    public int ConnectionInitWaitTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>The server pings acknowledged clients this often; 0 turns it off.</summary>
+    [Range(0, 600)]
+    public int KeepAliveSeconds { get; set; } = 12;
+
+    /// <summary>Messages queued for one client before it counts as not reading and is closed.</summary>
+    [Range(1, 1_000_000)]
+    public int SendQueueLength { get; set; } = 1000;
+
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+}
+
+/// <summary>Decides whether a connection_init is accepted (4403 otherwise); where WebSocket clients authenticate.</summary>
+public interface IWebSocketConnectionInitHandler
+{
+    ValueTask<bool> AcceptAsync(HttpContext context, JsonElement? payload, CancellationToken cancellationToken);
+}
+
+/// <summary>Accepts every connection (until authentication is configured).</summary>
+public sealed class AcceptingConnectionInitHandler : IWebSocketConnectionInitHandler
+{
+    public ValueTask<bool> AcceptAsync(HttpContext context, JsonElement? payload, CancellationToken cancellationToken) => ValueTask.FromResult(true);
+}
+
+/// <summary>GraphQL over WebSocket with the graphql-transport-ws subprotocol (the graphql-ws library's protocol).</summary>
+internal sealed partial class GraphQLWebSocketEndpoint(
+    IDocumentExecuter<ISchema> executer,
+    IGraphQLTextSerializer serializer,
+    IWebSocketConnectionInitHandler initHandler,
+    IOptions<GraphQLWebSocketOptions> options,
+    ILogger<GraphQLWebSocketEndpoint> logger)
+{
+    public const string SubProtocol = "graphql-transport-ws";
+
+    private int _connections;
+
+    public int Connections => Volatile.Read(ref _connections);
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        if (!http.WebSockets.WebSocketRequestedProtocols.Contains(SubProtocol))
+        {
+            using var refused = await http.WebSockets.AcceptWebSocketAsync();
+            await refused.CloseOutputAsync((System.Net.WebSockets.WebSocketCloseStatus)4406, "Subprotocol not acceptable", http.RequestAborted);
+            return;
+        }
+
+        using var socket = await http.WebSockets.AcceptWebSocketAsync(SubProtocol);
+        Interlocked.Increment(ref _connections);
+        await using var connection = new GraphQLWebSocketConnection(socket, http, executer, serializer, initHandler, options.Value, logger);
+        try
+        {
+            await connection.RunAsync();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _connections);
+        }
+    }
+}
+
+public static class GraphQLWebSocketExtensions
+{
+    public static IServiceCollection AddGraphQLWebSockets(this IServiceCollection services)
+    {
+        services.AddOptions<GraphQLWebSocketOptions>()
+            .BindConfiguration(GraphQLWebSocketOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IWebSocketConnectionInitHandler, AcceptingConnectionInitHandler>();
+        services.AddSingleton<GraphQLWebSocketEndpoint>();
+        return services;
+    }
+
+    internal static Task HandleGraphQLWebSocketAsync(this HttpContext context) =>
+        context.RequestServices.GetRequiredService<GraphQLWebSocketEndpoint>().HandleAsync(context);
+}

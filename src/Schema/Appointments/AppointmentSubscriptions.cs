@@ -1,0 +1,102 @@
+using GraphQL;
+using GraphQL.Types;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Subscriptions;
+
+namespace Scheduling.Schema.Appointments;
+
+public enum AppointmentChangeKind
+{
+    Created,
+    Updated,
+    Cancelled,
+    Deleted,
+}
+
+/// <summary>One version of an appointment, as a subscriber receives it.</summary>
+public sealed record AppointmentChanged(AppointmentChangeKind Kind, string AppointmentId, Appointment? Appointment, string? VersionId, DateTimeOffset OccurredAt);
+
+public static class AppointmentSubscriptions
+{
+    public static void AddTo(ObjectGraphType subscription)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        subscription.Field<NonNullGraphType<AppointmentChangedType>>("appointmentChanged")
+            .Description("Every new version of the matching appointments, from this gateway, other instances, or changes made on the FHIR server directly.")
+            .Argument<IdGraphType>("appointmentId")
+            .Argument<IdGraphType>("patientId")
+            .Argument<IdGraphType>("practitionerId")
+            .Argument<IdGraphType>("scheduleId", a => a.Description = "Appointments on slots of this schedule.")
+            .ResolveStream(c =>
+            {
+                var services = c.RequestServices!;
+                var appointmentId = c.GetArgument<string?>("appointmentId");
+                var patient = c.GetArgument<string?>("patientId") is { } p ? "Patient/" + p : null;
+                var practitioner = c.GetArgument<string?>("practitionerId") is { } d ? "Practitioner/" + d : null;
+                var scheduleId = c.GetArgument<string?>("scheduleId");
+                var store = services.GetRequiredService<IFhirStore>();
+                return new ChangeSubscription<AppointmentChanged>(
+                    services.GetRequiredService<ChangeHub>(),
+                    "Appointment",
+                    async (change, cancellationToken) =>
+                    {
+                        if (change.Resource is not Appointment appointment || (appointmentId is not null && change.Id != appointmentId))
+                        {
+                            return false;
+                        }
+
+                        var actors = appointment.Participant.Select(a => FhirReference.From(a.Actor)?.ToString()).ToHashSet();
+                        if ((patient is not null && !actors.Contains(patient)) || (practitioner is not null && !actors.Contains(practitioner)))
+                        {
+                            return false;
+                        }
+
+                        if (scheduleId is null)
+                        {
+                            return true;
+                        }
+
+                        var slotIds = appointment.Slot.Select(FhirReference.From).OfType<FhirReference>().Select(r => r.Id).ToList();
+                        return slotIds.Count > 0 && (await store.SearchAllAsync<Slot>(FhirQuery.For<Slot>().WhereAny("_id", slotIds), cancellationToken))
+                            .Any(s => FhirReference.From(s.Schedule)?.Id == scheduleId);
+                    },
+                    change => new AppointmentChanged(KindOf(change), change.Id, change.Resource as Appointment, change.VersionId, change.OccurredAt));
+            })
+            .Resolve(c =>
+            {
+                // One subscription lives long; each event is resolved afresh through the DataLoaders.
+                c.ById().ClearAll();
+                c.Referencing().ClearAll();
+                return c.Source;
+            });
+    }
+
+    private static AppointmentChangeKind KindOf(ResourceEvent change) => change.Kind switch
+    {
+        ChangeKind.Deleted => AppointmentChangeKind.Deleted,
+        _ when (change.Resource as Appointment)?.Status == Appointment.AppointmentStatus.Cancelled => AppointmentChangeKind.Cancelled,
+        ChangeKind.Created => AppointmentChangeKind.Created,
+        _ => AppointmentChangeKind.Updated,
+    };
+}
+
+public sealed class AppointmentChangeKindType : EnumerationGraphType<AppointmentChangeKind>
+{
+    public AppointmentChangeKindType() => Name = "AppointmentChangeKind";
+}
+
+public sealed class AppointmentChangedType : ObjectGraphType<AppointmentChanged>
+{
+    public AppointmentChangedType()
+    {
+        Name = "AppointmentChanged";
+        Field<NonNullGraphType<AppointmentChangeKindType>>("kind").Resolve(c => c.Source.Kind);
+        Field<NonNullGraphType<IdGraphType>>("appointmentId").Resolve(c => c.Source.AppointmentId);
+        Field<AppointmentType>("appointment").Description("This version (for DELETED, the last one).").Resolve(c => c.Source.Appointment);
+        Field<StringGraphType>("versionId").Resolve(c => c.Source.VersionId);
+        Field<NonNullGraphType<IsoDateTimeGraphType>>("occurredAt").Description("When the gateway learnt of the change.").Resolve(c => c.Source.OccurredAt);
+    }
+}

@@ -1,0 +1,62 @@
+using GraphQL;
+using GraphQL.Types;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Subscriptions;
+
+namespace Scheduling.Schema.Slots;
+
+/// <summary>One version of a slot, for live calendars.</summary>
+public sealed record SlotChanged(ChangeKind Kind, string SlotId, Slot? Slot, string? VersionId, DateTimeOffset OccurredAt);
+
+public static class SlotSubscriptions
+{
+    public static void AddTo(ObjectGraphType subscription)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        subscription.Field<NonNullGraphType<SlotChangedType>>("slotsChanged")
+            .Description("Every new version of the slots of these schedules in this time range: a live calendar.")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("scheduleIds")
+            .Argument<IsoDateTimeGraphType>("start")
+            .Argument<IsoDateTimeGraphType>("end")
+            .ResolveStream(c =>
+            {
+                var schedules = c.GetArgument<List<string>>("scheduleIds").ToHashSet(StringComparer.Ordinal);
+                var start = c.GetArgument<DateTimeOffset?>("start");
+                var end = c.GetArgument<DateTimeOffset?>("end");
+                return new ChangeSubscription<SlotChanged>(
+                    c.RequestServices!.GetRequiredService<ChangeHub>(),
+                    "Slot",
+                    (change, _) => ValueTask.FromResult(change.Resource is Slot slot &&
+                        schedules.Contains(FhirReference.From(slot.Schedule)?.Id ?? string.Empty) &&
+                        (start is null || slot.End > start) && (end is null || slot.Start < end)),
+                    change => new SlotChanged(change.Kind, change.Id, change.Resource as Slot, change.VersionId, change.OccurredAt));
+            })
+            .Resolve(c =>
+            {
+                c.ById().ClearAll();
+                c.Referencing().ClearAll();
+                return c.Source;
+            });
+    }
+}
+
+public sealed class ChangeKindType : EnumerationGraphType<ChangeKind>
+{
+    public ChangeKindType() => Name = "ChangeKind";
+}
+
+public sealed class SlotChangedType : ObjectGraphType<SlotChanged>
+{
+    public SlotChangedType()
+    {
+        Name = "SlotChanged";
+        Field<NonNullGraphType<ChangeKindType>>("kind").Resolve(c => c.Source.Kind);
+        Field<NonNullGraphType<IdGraphType>>("slotId").Resolve(c => c.Source.SlotId);
+        Field<SlotType>("slot").Description("This version (for DELETED, the last one).").Resolve(c => c.Source.Slot);
+        Field<StringGraphType>("versionId").Resolve(c => c.Source.VersionId);
+        Field<NonNullGraphType<IsoDateTimeGraphType>>("occurredAt").Resolve(c => c.Source.OccurredAt);
+    }
+}

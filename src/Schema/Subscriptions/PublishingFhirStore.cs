@@ -1,0 +1,66 @@
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Subscriptions;
+
+/// <summary>
+/// Announces every appointment and slot this gateway writes, whichever mutation wrote it: the one place gateway
+/// writes become subscription events. Reads pass straight through.
+/// </summary>
+public sealed class PublishingFhirStore(IFhirStore inner, ChangeHub hub) : IFhirStore
+{
+    public Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAsync(query, cancellationToken);
+
+    public Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAllAsync(query, cancellationToken);
+
+    public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
+
+    public async Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
+        where T : Resource => Announce(await inner.CreateAsync(resource, cancellationToken), ChangeKind.Created);
+
+    public async Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
+        where T : Resource => Announce(await inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken), ChangeKind.Updated);
+
+    public async Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
+        where T : Resource
+    {
+        var (result, created) = await inner.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
+        return (created ? Announce(result, ChangeKind.Created) : result, created);
+    }
+
+    public async Task DeleteAsync(FhirReference reference, string? ifMatchVersionId, CancellationToken cancellationToken)
+    {
+        // Subscribers filter on what a deleted resource was (its schedule, its patient): keep its last version.
+        var last = IsAnnounced(reference.ResourceType) ? await inner.ReadAsync(reference, cancellationToken) : null;
+        await inner.DeleteAsync(reference, ifMatchVersionId, cancellationToken);
+        if (last is not null)
+        {
+            Announce(last, ChangeKind.Deleted);
+        }
+    }
+
+    public async Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        var results = await inner.TransactionAsync(writes, cancellationToken);
+        for (var i = 0; i < results.Count; i++)
+        {
+            Announce(results[i], writes[i].IsCreate ? ChangeKind.Created : ChangeKind.Updated);
+        }
+
+        return results;
+    }
+
+    private T Announce<T>(T resource, ChangeKind kind)
+        where T : Resource
+    {
+        if (IsAnnounced(resource.TypeName))
+        {
+            hub.Publish(resource, kind);
+        }
+
+        return resource;
+    }
+
+    private static bool IsAnnounced(string resourceType) => resourceType is "Appointment" or "Slot";
+}

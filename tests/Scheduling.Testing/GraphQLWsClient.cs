@@ -1,0 +1,46 @@
+using System.Text.Json;
+
+namespace Scheduling.Testing;
+
+/// <summary>The reference graphql-ws client (npm) subscribed to a gateway, one JSON line per message it gets.</summary>
+public sealed class GraphQLWsClient : IAsyncDisposable
+{
+    private readonly NodeProcess _node;
+
+    private GraphQLWsClient(NodeProcess node) => _node = node;
+
+    /// <summary>Connects and subscribes; returns once the client reports the connection acknowledged.</summary>
+    public static async Task<GraphQLWsClient> SubscribeAsync(Uri gateway, string query, object? variables = null, int count = 1, int timeoutMs = 20000, object? connectionParams = null)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        var url = new UriBuilder(gateway) { Scheme = gateway.Scheme == "https" ? "wss" : "ws", Path = "/graphql" }.Uri.ToString();
+        var request = JsonSerializer.Serialize(new { query, variables, connectionParams });
+        var node = await NodeProcess.StartAsync("graphql-ws-client.mjs", url, request, count.ToString(System.Globalization.CultureInfo.InvariantCulture), timeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new GraphQLWsClient(node);
+    }
+
+    /// <summary>The next message as the client printed it: {"event":"next","data":...}, "done", "error", "timeout".</summary>
+    public Task<JsonElement?> NextAsync(TimeSpan timeout) => _node.NextAsync(timeout);
+
+    /// <summary>Every "next" payload's data until the client finishes (done, timeout, error or exit).</summary>
+    public async Task<List<JsonElement>> CollectAsync(TimeSpan timeout)
+    {
+        var results = new List<JsonElement>();
+        while (await NextAsync(timeout) is { } line)
+        {
+            var kind = line.GetProperty("event").GetString();
+            if (kind == "next")
+            {
+                results.Add(line.GetProperty("data").GetProperty("data"));
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        return results;
+    }
+
+    public ValueTask DisposeAsync() => _node.DisposeAsync();
+}

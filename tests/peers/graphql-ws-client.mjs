@@ -1,0 +1,46 @@
+// The reference graphql-transport-ws client (graphql-ws) against the gateway, driven by the .NET tests.
+//   node --experimental-websocket graphql-ws-client.mjs <ws-url> <request-json> <count> [timeout-ms]
+// Prints JSON lines: {"event":"connected"} first, then {"event":"next","data":<execution result>} per result,
+// then {"event":"done"} after <count> results, {"event":"complete"}, {"event":"error",...} or {"event":"timeout"}.
+import { createClient } from 'graphql-ws';
+
+const [url, requestJson, countText, timeoutText] = process.argv.slice(2);
+const request = JSON.parse(requestJson);
+const count = Number(countText ?? '1');
+const print = (line) => process.stdout.write(JSON.stringify(line) + '\n');
+
+const client = createClient({
+  url,
+  webSocketImpl: WebSocket,
+  lazy: false,
+  retryAttempts: 0,
+  connectionParams: request.connectionParams,
+  on: { connected: () => print({ event: 'connected' }) },
+});
+
+let received = 0;
+client.subscribe(
+  { query: request.query, variables: request.variables },
+  {
+    next: (data) => {
+      print({ event: 'next', data });
+      if (++received >= count) {
+        print({ event: 'done' });
+        client.dispose().finally(() => process.exit(0));
+      }
+    },
+    error: (error) => {
+      print({ event: 'error', error: error?.message ?? error?.reason ?? JSON.stringify(error) });
+      process.exit(1);
+    },
+    complete: () => {
+      print({ event: 'complete' });
+      process.exit(0);
+    },
+  },
+);
+
+setTimeout(() => {
+  print({ event: 'timeout' });
+  process.exit(2);
+}, Number(timeoutText ?? '20000'));
