@@ -45,7 +45,9 @@ public sealed partial class ChangeHub : IDisposable
     public void Deliver(ResourceChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        var key = $"{change.ResourceType}/{change.Id}/{change.VersionId}/{change.Kind}";
+        // One version is one change however it arrived (the gateway's write, another instance, the feed);
+        // only a deletion is news about a version already seen.
+        var key = $"{change.ResourceType}/{change.Id}/{change.VersionId}" + (change.Kind == ChangeKind.Deleted ? "/deleted" : string.Empty);
         if (!_seen.TryAdd(key, 0))
         {
             return;
