@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Scheduling.Gateway.GraphQLHttp;
+using Scheduling.Gateway.Health;
 using Scheduling.Gateway.GraphQLWebSockets;
 using Scheduling.Schema;
 
@@ -15,7 +17,8 @@ public static partial class GatewayExtensions
         builder.Services.AddSchedulingSchema();
         builder.Services.AddGraphQLHttp();
         builder.Services.AddGraphQLWebSockets();
-        builder.Services.AddHealthChecks();
+        builder.Services.AddHealthChecks()
+            .AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         return builder;
     }
 
@@ -25,7 +28,8 @@ public static partial class GatewayExtensions
         var path = app.Configuration["GraphQL:Path"] ?? "/graphql";
         app.UseWebSockets();
         app.MapGraphQLHttp(path);
-        app.MapHealthChecks("/health/live");
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
