@@ -28,7 +28,7 @@ public sealed class MedplumFixture : IAsyncLifetime
         Store = _services.GetRequiredService<IFhirStore>();
     }
 
-    /// <summary>A gateway on this Medplum server with these settings (no retries, so faults show at once; no hold sweeps).</summary>
+    /// <summary>A gateway on this Medplum server with these settings (no retries, so faults show at once; no hold sweeps or change-feed polls).</summary>
     public Task<GatewayServer> GatewayAsync(params (string Key, string Value)[] settings)
     {
         var key = string.Join(';', settings.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + s.Value));
@@ -43,6 +43,8 @@ public sealed class MedplumFixture : IAsyncLifetime
             ["Fhir:RetryCount"] = 0.ToString(CultureInfo.InvariantCulture),
             // Sweeping for expired holds would add requests to every count; the hold-expiry tests turn it on.
             ["Booking:HoldSweepSeconds"] = 3600.ToString(CultureInfo.InvariantCulture),
+            // Likewise the change feed's polls; the change-feed tests turn it on.
+            ["ChangeFeed:PollSeconds"] = 0.ToString(CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in settings)
         {
