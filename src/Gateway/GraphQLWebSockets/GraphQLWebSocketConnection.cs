@@ -113,7 +113,8 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
-        var buffer = new byte[16 * 1024];
+        // Client messages are small (init, subscribe, ping); a larger one accumulates in the stream.
+        var buffer = new byte[2048];
         using var message = new MemoryStream();
         while (_socket.State == WebSocketState.Open && Volatile.Read(ref _closed) == 0)
         {
