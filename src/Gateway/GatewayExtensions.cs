@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Scheduling.Gateway.GraphQLHttp;
 using Scheduling.Gateway.Health;
+using Scheduling.Gateway.RestHook;
 using Scheduling.Gateway.GraphQLWebSockets;
 using Scheduling.Schema;
 
@@ -28,6 +29,7 @@ public static partial class GatewayExtensions
         var path = app.Configuration["GraphQL:Path"] ?? "/graphql";
         app.UseWebSockets();
         app.MapGraphQLHttp(path);
+        app.MapFhirRestHook();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 

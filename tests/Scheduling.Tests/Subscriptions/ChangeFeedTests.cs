@@ -39,6 +39,42 @@ public sealed class ChangeFeedTests(MedplumFixture medplum)
     }
 
     [Fact]
+    public async Task A_rest_hook_notification_with_the_shared_secret_brings_the_change_at_once()
+    {
+        // No polling: only the rest-hook can make this gateway look.
+        await using var gateway = await GatewayServer.StartAsync(medplum.Settings(("ChangeFeed:PollSeconds", "0"), ("ChangeFeed:RestHookSecret", "s3cret")));
+        var world = await BookingWorld.CreateAsync(medplum.Store);
+        var appointment = await medplum.Store.CreateAsync(new Appointment
+        {
+            Status = Appointment.AppointmentStatus.Booked,
+            Participant = [new() { Actor = new ResourceReference("Patient/" + world.Patient.Id), Status = ParticipationStatus.Accepted }],
+        }, CancellationToken.None);
+        var before = gateway.Listeners();
+        await using var client = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress, Watch, new { id = appointment.Id }, count: 2);
+        await gateway.UntilListeningAsync(before);
+
+        appointment.Comment = "First change";
+        appointment = await medplum.Store.UpdateAsync(appointment, appointment.Meta!.VersionId, CancellationToken.None);
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/fhir/rest-hook") { Headers = { { "Authorization", "Bearer nope" } } };
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await gateway.Client.SendAsync(wrong)).StatusCode);
+        using var empty = new HttpRequestMessage(HttpMethod.Post, "/fhir/rest-hook") { Headers = { { "Authorization", "Bearer s3cret" } } };
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await gateway.Client.SendAsync(empty)).StatusCode);
+        var first = await client.NextAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("First change", first!.Value.GetProperty("data").GetProperty("data").GetProperty("appointmentChanged").GetProperty("appointment").GetProperty("comment").GetString());
+
+        appointment.Comment = "Second change";
+        appointment = await medplum.Store.UpdateAsync(appointment, appointment.Meta!.VersionId, CancellationToken.None);
+        using var withResource = new HttpRequestMessage(HttpMethod.Put, "/fhir/rest-hook/Appointment/" + appointment.Id)
+        {
+            Headers = { { "Authorization", "Bearer s3cret" } },
+            Content = new StringContent(Hl7.Fhir.Serialization.JsonSerializationExtensions.SerializeToString(new Hl7.Fhir.Serialization.FhirJsonSerializer(), appointment), System.Text.Encoding.UTF8, "application/fhir+json"),
+        };
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await gateway.Client.SendAsync(withResource)).StatusCode);
+        var second = await client.NextAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(appointment.Meta!.VersionId, second!.Value.GetProperty("data").GetProperty("data").GetProperty("appointmentChanged").GetProperty("versionId").GetString());
+    }
+
+    [Fact]
     public async Task A_version_that_arrives_both_from_the_gateway_and_the_feed_is_delivered_once()
     {
         await using var gateway = await GatewayServer.StartAsync(medplum.Settings(("ChangeFeed:PollSeconds", "1")));
