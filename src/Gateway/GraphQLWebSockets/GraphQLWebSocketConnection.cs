@@ -91,14 +91,23 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
             return;
         }
 
+        // Cancelling first matters for a client that stopped reading: its pending send is aborted (with the
+        // socket), which releases the send lock instead of waiting for a reader that never comes.
         await _closing.CancelAsync();
         _outbox.Writer.TryComplete();
-        await _sendLock.WaitAsync();
+        if (!await _sendLock.WaitAsync(TimeSpan.FromSeconds(5)))
+        {
+            _http.Abort();
+            return;
+        }
+
         try
         {
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 await _socket.CloseOutputAsync((WebSocketCloseStatus)code, reason, CancellationToken.None);
+                // A client that does not answer the close (it may not be reading at all) is cut off.
+                _ = AbortUnlessClosedAsync(TimeSpan.FromSeconds(2));
             }
         }
         catch (Exception e) when (e is WebSocketException or ObjectDisposedException)
@@ -108,6 +117,15 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         finally
         {
             _sendLock.Release();
+        }
+    }
+
+    private async Task AbortUnlessClosedAsync(TimeSpan grace)
+    {
+        await Task.Delay(grace);
+        if (_socket.State != WebSocketState.Closed)
+        {
+            _http.Abort();
         }
     }
 
@@ -325,13 +343,16 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
             ? $$"""{"id":{{JsonSerializer.Serialize(id)}},"type":"{{type}}"}"""
             : $$"""{"id":{{JsonSerializer.Serialize(id)}},"type":"{{type}}","payload":{{payload}}}""";
 
-    /// <summary>Queues a message; a full queue means the client is not reading: it is closed, nobody else waits.</summary>
+    /// <summary>Queues a message; a full queue means the client is not reading: it is cut off, nobody else waits.</summary>
     private void Send(string message)
     {
-        if (!_outbox.Writer.TryWrite(message) && Volatile.Read(ref _closed) == 0)
+        if (!_outbox.Writer.TryWrite(message) && Interlocked.Exchange(ref _closed, 1) == 0)
         {
+            // No close handshake is possible with a client that does not read: drop the connection itself.
             LogSlowClient(_logger, _options.SendQueueLength);
-            _ = CloseAsync(1008, "Send queue overflow");
+            _outbox.Writer.TryComplete();
+            _closing.Cancel();
+            _http.Abort();
         }
     }
 

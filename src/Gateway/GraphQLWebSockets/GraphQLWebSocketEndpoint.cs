@@ -40,7 +40,7 @@ public sealed class AcceptingConnectionInitHandler : IWebSocketConnectionInitHan
 }
 
 /// <summary>GraphQL over WebSocket with the graphql-transport-ws subprotocol (the graphql-ws library's protocol).</summary>
-internal sealed partial class GraphQLWebSocketEndpoint(
+public sealed partial class GraphQLWebSocketEndpoint(
     IDocumentExecuter<ISchema> executer,
     IGraphQLTextSerializer serializer,
     IWebSocketConnectionInitHandler initHandler,

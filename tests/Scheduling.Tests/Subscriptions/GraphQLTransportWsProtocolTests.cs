@@ -14,7 +14,7 @@ public sealed class GraphQLTransportWsProtocolTests : IAsyncLifetime
     private GatewayServer _gateway = null!;
 
     public async Task InitializeAsync() => _gateway = await GatewayServer.StartAsync(
-        new Dictionary<string, string?> { ["WebSockets:ConnectionInitWaitTimeoutSeconds"] = "1", ["WebSockets:KeepAliveSeconds"] = "1" },
+        new Dictionary<string, string?> { ["WebSockets:ConnectionInitWaitTimeoutSeconds"] = "2", ["WebSockets:KeepAliveSeconds"] = "1" },
         services => services.AddSingleton<IWebSocketConnectionInitHandler, RefuseBadTokens>());
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
