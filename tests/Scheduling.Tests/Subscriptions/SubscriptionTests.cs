@@ -77,5 +77,30 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         await using var client = await GraphQLWsClient.SubscribeAsync(Gateway.BaseAddress, """{ practitioner(id: "alice-smith") { displayName } }""");
         var result = Assert.Single(await client.CollectAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("Dr. Alice Smith", result.GetProperty("practitioner").GetProperty("displayName").GetString());
+
+        var world = await BookingWorld.CreateAsync(Gateway.Services.GetRequiredService<InMemoryFhirStore>());
+        await using var mutation = await GraphQLWsClient.SubscribeAsync(Gateway.BaseAddress, Book,
+            new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id } });
+        var booked = Assert.Single(await mutation.CollectAsync(TimeSpan.FromSeconds(10)));
+        Assert.NotNull(booked.GetProperty("bookAppointment").GetProperty("appointment").GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task The_schedule_filter_follows_the_appointments_slots()
+    {
+        var store = Gateway.Services.GetRequiredService<InMemoryFhirStore>();
+        var watched = await BookingWorld.CreateAsync(store);
+        var other = await BookingWorld.CreateAsync(store);
+        var before = Gateway.Listeners();
+        await using var client = await GraphQLWsClient.SubscribeAsync(Gateway.BaseAddress,
+            "subscription($s: ID!) { appointmentChanged(scheduleId: $s) { kind appointment { slots { id } } } }",
+            new { s = watched.Schedule.Id }, count: 1);
+        await Gateway.UntilListeningAsync(before);
+
+        await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { other.SlotId(0) }, patientId = other.Patient.Id } });
+        await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { watched.SlotId(2) }, patientId = watched.Patient.Id } });
+
+        var change = Assert.Single(await client.CollectAsync(TimeSpan.FromSeconds(15))).GetProperty("appointmentChanged");
+        Assert.Equal(watched.SlotId(2), change.GetProperty("appointment").GetProperty("slots")[0].GetProperty("id").GetString());
     }
 }
