@@ -15,7 +15,7 @@ public static partial class GatewayExtensions
     public static WebApplicationBuilder AddSchedulingGateway(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddSchedulingSchema();
+        builder.Services.AddSchedulingSchema(builder.Configuration);
         builder.Services.AddGraphQLHttp();
         builder.Services.AddGraphQLWebSockets();
         builder.Services.AddHealthChecks()

@@ -1,6 +1,10 @@
 using GraphQL;
 using GraphQL.Execution;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Caching;
+using StackExchange.Redis;
 using Microsoft.Extensions.Options;
 using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Common;
@@ -14,8 +18,10 @@ namespace Scheduling.Schema;
 public static class SchemaServiceCollectionExtensions
 {
     /// <summary>The GraphQL schema, its request-scoped DataLoaders and FHIR access: everything but transport.</summary>
-    public static IServiceCollection AddSchedulingSchema(this IServiceCollection services)
+    public static IServiceCollection AddSchedulingSchema(this IServiceCollection services, IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var redisConfigured = configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>()?.IsConfigured == true;
         services.AddFhirAccess();
         services.AddOptions<DataLoaderOptions>().BindConfiguration(DataLoaderOptions.SectionName);
         services.AddScoped<ResourceByIdDataLoader>();
@@ -39,9 +45,27 @@ public static class SchemaServiceCollectionExtensions
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ChangeFeedOptions>().BindConfiguration(ChangeFeedOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<GatewayInstance>();
-        services.AddSingleton<IChangeBus>(provider => provider.GetRequiredService<IOptions<RedisOptions>>().Value.IsConfigured
-            ? ActivatorUtilities.CreateInstance<RedisChangeBus>(provider)
-            : new InProcessChangeBus());
+        if (redisConfigured)
+        {
+            services.AddSingleton<RedisConnection>();
+            services.AddSingleton<IChangeBus, RedisChangeBus>();
+            // The cache's second level: Redis, over the same connection as the bus.
+            services.AddStackExchangeRedisCache(_ => { });
+            services.AddOptions<RedisCacheOptions>().Configure<RedisConnection>((cache, redis) =>
+            {
+                cache.InstanceName = "scheduling-gateway:";
+                cache.ConnectionMultiplexerFactory = () => Task.FromResult<IConnectionMultiplexer>(redis.Multiplexer);
+            });
+        }
+        else
+        {
+            services.AddSingleton<IChangeBus, InProcessChangeBus>();
+        }
+
+        services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHybridCache();
+        services.AddSingleton<FhirResourceCache>();
+        services.AddHostedService<CacheInvalidator>();
         services.AddSingleton<ChangeHub>();
         services.AddScoped<IFhirStore>(provider => new PublishingFhirStore(
             provider.GetRequiredKeyedService<IFhirStore>(FhirServiceKeys.Upstream), provider.GetRequiredService<ChangeHub>()));

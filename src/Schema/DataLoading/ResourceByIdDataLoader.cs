@@ -1,6 +1,7 @@
 using GraphQL.DataLoader;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Options;
+using Scheduling.Schema.Caching;
 using Scheduling.Schema.Fhir;
 
 namespace Scheduling.Schema.DataLoading;
@@ -10,7 +11,7 @@ namespace Scheduling.Schema.DataLoading;
 /// <c>Type?_id=a,b,c</c> search (split into chunks of <c>Fhir:MaxValuesPerSearch</c>), the types in parallel.
 /// Also the request's identity map: whatever a search returned is primed here and never read again.
 /// </summary>
-public sealed class ResourceByIdDataLoader(IFhirStore store, IOptions<FhirOptions> fhir, IOptions<DataLoaderOptions> options)
+public sealed class ResourceByIdDataLoader(IFhirStore store, FhirResourceCache cache, IOptions<FhirOptions> fhir, IOptions<DataLoaderOptions> options)
     : BatchDataLoader<FhirReference, Resource?>(options.Value)
 {
     public IDataLoaderResult<T?> Load<T>(string? id)
@@ -46,12 +47,31 @@ public sealed class ResourceByIdDataLoader(IFhirStore store, IOptions<FhirOption
         IReadOnlyList<FhirReference> keys, CancellationToken cancellationToken)
     {
         var type = keys[0].ResourceType;
-        var searches = keys.Select(k => k.Id).Distinct().Chunk(fhir.Value.MaxValuesPerSearch)
-            .Select(ids => store.SearchAllAsync(new FhirQuery(type).WhereAny("_id", ids), cancellationToken));
-        var pages = await Task.WhenAll(searches);
-        return pages.SelectMany(p => p)
-            .Where(r => FhirReference.IsValidId(r.Id))
-            .DistinctBy(r => (r.TypeName, r.Id))
-            .ToDictionary(r => new FhirReference(r.TypeName, r.Id!), r => (Resource?)r);
+        var found = new Dictionary<FhirReference, Resource?>();
+        var ids = keys.Select(k => k.Id).Distinct().ToList();
+        if (cache.Caches(type))
+        {
+            var cached = await Task.WhenAll(keys.Distinct().Select(async k => (Key: k, Resource: await cache.GetAsync(k, cancellationToken))));
+            foreach (var (key, resource) in cached.Where(c => c.Resource is not null))
+            {
+                found[key] = resource;
+            }
+
+            ids = [.. ids.Where(id => !found.ContainsKey(new FhirReference(type, id)))];
+        }
+
+        // What the cache did not have: one search per chunk of ids.
+        var searches = ids.Chunk(fhir.Value.MaxValuesPerSearch)
+            .Select(chunk => store.SearchAllAsync(new FhirQuery(type).WhereAny("_id", chunk), cancellationToken));
+        foreach (var resource in (await Task.WhenAll(searches)).SelectMany(p => p).Where(r => FhirReference.IsValidId(r.Id)))
+        {
+            found[new FhirReference(resource.TypeName, resource.Id!)] = resource;
+            if (cache.Caches(type))
+            {
+                await cache.SetAsync(resource, cancellationToken);
+            }
+        }
+
+        return found;
     }
 }

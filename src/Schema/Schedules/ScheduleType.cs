@@ -27,6 +27,9 @@ public sealed class ScheduleType : ObjectGraphType<Schedule>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("specialty").Resolve(c => c.Source.Specialty);
         Field<PeriodType>("planningHorizon").Resolve(c => c.Source.PlanningHorizon);
         Field<StringGraphType>("comment").Resolve(c => c.Source.Comment);
+        Field<AvailabilityRuleType>("availability")
+            .Description("The recurring availability rule, if the schedule has one.")
+            .Resolve(c => AvailabilityRule.FromSchedule(c.Source));
         Field<ConnectionGraphType<SlotType, Slot>>("slots")
             .SlotListArguments()
             .Resolve(c =>

@@ -35,10 +35,12 @@ public sealed partial class ChangeFeed(
     GatewayInstance instance,
     IOptions<ChangeFeedOptions> options,
     IOptions<FhirOptions> fhir,
+    IOptions<Caching.CacheOptions> cache,
     TimeProvider time,
     ILogger<ChangeFeed> logger) : BackgroundService
 {
-    private static readonly string[] Watched = ["Appointment", "Slot"];
+    /// <summary>What subscribers watch, and what is cached (a change there must reach the cache).</summary>
+    private readonly string[] _watched = ["Appointment", "Slot", .. cache.Value.Enabled ? cache.Value.ResourceTypes : []];
     private readonly SemaphoreSlim _nudge = new(0, 1);
     private readonly Dictionary<string, DateTimeOffset> _cursors = new(StringComparer.Ordinal);
 
@@ -74,7 +76,7 @@ public sealed partial class ChangeFeed(
 
         // Start a little in the past: a write in the instant before start-up is not lost.
         var start = time.GetUtcNow().AddSeconds(-2);
-        foreach (var type in Watched)
+        foreach (var type in _watched)
         {
             _cursors[type] = start;
         }
@@ -108,7 +110,7 @@ public sealed partial class ChangeFeed(
         await using var scope = scopes.CreateAsyncScope();
         // The inner store: what the feed finds is delivered here, not announced again as this gateway's own write.
         var store = scope.ServiceProvider.GetRequiredKeyedService<IFhirStore>(FhirServiceKeys.Upstream);
-        foreach (var type in Watched)
+        foreach (var type in _watched)
         {
             var changes = await store.SearchAllAsync(
                 new FhirQuery(type).WhereDate("_lastUpdated", "ge", _cursors[type]).SortBy([("_lastUpdated", false)]),

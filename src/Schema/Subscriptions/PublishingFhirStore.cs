@@ -4,8 +4,8 @@ using Scheduling.Schema.Fhir;
 namespace Scheduling.Schema.Subscriptions;
 
 /// <summary>
-/// Announces every appointment and slot this gateway writes, whichever mutation wrote it: the one place gateway
-/// writes become subscription events. Reads pass straight through.
+/// Announces every resource this gateway writes, whichever mutation wrote it: the one place gateway writes become
+/// subscription events and cache invalidations. Reads pass straight through.
 /// </summary>
 public sealed class PublishingFhirStore(IFhirStore inner, ChangeHub hub) : IFhirStore
 {
@@ -62,5 +62,5 @@ public sealed class PublishingFhirStore(IFhirStore inner, ChangeHub hub) : IFhir
         return resource;
     }
 
-    private static bool IsAnnounced(string resourceType) => resourceType is "Appointment" or "Slot";
+    private static bool IsAnnounced(string resourceType) => resourceType != "OperationOutcome";
 }

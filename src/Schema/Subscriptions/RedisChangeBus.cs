@@ -45,7 +45,7 @@ public sealed class RedisOptions : IValidatableObject
 /// instance's subscribers still get its own changes, the connection comes back by itself, and the health check says
 /// how it stands. Changes made while Redis was away reach other instances through their change feed.
 /// </summary>
-public sealed partial class RedisChangeBus : IChangeBus, IDisposable
+public sealed partial class RedisChangeBus : IChangeBus
 {
     private readonly InProcessChangeBus _local = new();
     private readonly ConnectionMultiplexer _redis;
@@ -53,16 +53,14 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
     private readonly GatewayInstance _instance;
     private readonly ILogger<RedisChangeBus> _logger;
 
-    public RedisChangeBus(IOptions<RedisOptions> options, GatewayInstance instance, ILogger<RedisChangeBus> logger)
+    public RedisChangeBus(RedisConnection connection, IOptions<RedisOptions> options, GatewayInstance instance, ILogger<RedisChangeBus> logger)
     {
+        ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
         _instance = instance;
         _logger = logger;
         _channel = RedisChannel.Literal(options.Value.Channel);
-        var configuration = ConfigurationOptions.Parse(options.Value.Configuration!);
-        configuration.AbortOnConnectFail = false; // start even when Redis is down; reconnect in the background
-        configuration.ReconnectRetryPolicy = new LinearRetry(500);
-        _redis = ConnectionMultiplexer.Connect(configuration);
+        _redis = connection.Multiplexer;
         _redis.GetSubscriber().Subscribe(_channel, (_, message) => Receive(message));
     }
 
@@ -82,8 +80,6 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
     }
 
     public IDisposable Subscribe(Action<ResourceChange> handler) => _local.Subscribe(handler);
-
-    public void Dispose() => _redis.Dispose();
 
     private void Receive(RedisValue message)
     {

@@ -145,7 +145,9 @@ public sealed class MedplumRequestCountTests(MedplumFixture medplumFixture, ITes
         Assert.True(payloadReads.Count <= 5, $"payload reads: {payloadReads.Count}");
     }
 
-    private Dictionary<string, string?> Settings(bool batching) => medplumFixture.Settings(("DataLoading:Batching", batching ? "true" : "false"));
+    /// <summary>Batching measured on its own: no cache, so a repeated read is a repeated request.</summary>
+    private Dictionary<string, string?> Settings(bool batching) =>
+        medplumFixture.Settings(("DataLoading:Batching", batching ? "true" : "false"), ("Cache:Enabled", "false"));
 
     private async Task<MedplumPracticeSeed> SeedAsync(int slots)
     {
