@@ -5,7 +5,12 @@ using Scheduling.Gateway.GraphQLHttp;
 using Scheduling.Gateway.Health;
 using Scheduling.Gateway.RestHook;
 using Scheduling.Gateway.GraphQLWebSockets;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Scheduling.Schema;
+using Scheduling.Schema.Telemetry;
 
 namespace Scheduling.Gateway;
 
@@ -19,7 +24,19 @@ public static partial class GatewayExtensions
         builder.Services.AddGraphQLHttp();
         builder.Services.AddGraphQLWebSockets();
         builder.Services.AddHealthChecks()
+            .AddCheck<FhirHealthCheck>("fhir", tags: ["ready"])
             .AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+
+        // Traces and metrics: our spans and instruments plus ASP.NET Core's; exported over OTLP when
+        // OTEL_EXPORTER_OTLP_ENDPOINT is set (the OpenTelemetry standard variable).
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("scheduling-gateway"))
+            .WithTracing(tracing => tracing.AddSource(GatewayTelemetry.Name).AddAspNetCoreInstrumentation())
+            .WithMetrics(metrics => metrics.AddMeter(GatewayTelemetry.Name).AddAspNetCoreInstrumentation());
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.UseOtlpExporter();
+        }
         return builder;
     }
 

@@ -80,11 +80,12 @@ public sealed class GatewayServer : IAsyncDisposable
         return await Client.SendAsync(request);
     }
 
+    /// <summary>Stops as a host does on SIGTERM (requests in flight finish), then lets go of the client.</summary>
     public async ValueTask DisposeAsync()
     {
-        Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Client.Dispose();
     }
 }
 

@@ -8,6 +8,7 @@ using GraphQLParser.Exceptions;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Scheduling.Gateway.GraphQLWebSockets;
+using Scheduling.Schema.Telemetry;
 
 namespace Scheduling.Gateway.GraphQLHttp;
 
@@ -21,7 +22,8 @@ internal sealed class GraphQLHttpEndpoint(
     IDocumentExecuter<ISchema> executer,
     IGraphQLTextSerializer serializer,
     GraphQLHttpRequestReader reader,
-    IOptions<GraphQLHttpOptions> options)
+    IOptions<GraphQLHttpOptions> options,
+    ILogger<GraphQLHttpEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext http)
     {
@@ -65,6 +67,9 @@ internal sealed class GraphQLHttpEndpoint(
             return;
         }
 
+        var operationName = request.OperationName ?? operation?.Name?.StringValue;
+        using var logScope = logger.BeginScope(new Dictionary<string, object?> { ["GraphQLOperation"] = operationName ?? "anonymous" });
+        using var telemetry = new OperationTelemetry(operation?.Operation.ToString().ToLowerInvariant() ?? "unknown", operationName);
         var result = await executer.ExecuteAsync(new ExecutionOptions
         {
             Query = request.Query,
@@ -76,6 +81,8 @@ internal sealed class GraphQLHttpEndpoint(
             User = http.User,
             CancellationToken = http.RequestAborted,
         });
+        telemetry.Complete(result);
+        http.Response.Headers["Server-Timing"] = telemetry.ServerTiming();
 
         // Executed is false when the request failed before execution: parse, validation or variable coercion.
         http.Response.StatusCode = responseType == GraphQLMediaTypes.GraphQLResponse && !result.Executed ? 400 : 200;

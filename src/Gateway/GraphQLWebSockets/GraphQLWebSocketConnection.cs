@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using GraphQL;
 using GraphQL.Types;
+using Scheduling.Schema.Telemetry;
 
 namespace Scheduling.Gateway.GraphQLWebSockets;
 
@@ -295,6 +296,9 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
     {
         try
         {
+            var operationName = request.TryGetProperty("operationName", out var named) && named.ValueKind == JsonValueKind.String ? named.GetString() : null;
+            using var logScope = _logger.BeginScope(new Dictionary<string, object?> { ["GraphQLOperation"] = operationName ?? "anonymous" });
+            using var telemetry = new OperationTelemetry("websocket", operationName);
             var result = await _executer.ExecuteAsync(new ExecutionOptions
             {
                 Query = query,
@@ -305,6 +309,7 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
                 User = _http.User,
                 CancellationToken = operation.Cancellation.Token,
             });
+            telemetry.Complete(result);
 
             if (!result.Executed)
             {

@@ -40,18 +40,36 @@ public sealed class AcceptingConnectionInitHandler : IWebSocketConnectionInitHan
 }
 
 /// <summary>GraphQL over WebSocket with the graphql-transport-ws subprotocol (the graphql-ws library's protocol).</summary>
-public sealed partial class GraphQLWebSocketEndpoint(
-    IDocumentExecuter<ISchema> executer,
-    IGraphQLTextSerializer serializer,
-    IWebSocketConnectionInitHandler initHandler,
-    IOptions<GraphQLWebSocketOptions> options,
-    ILogger<GraphQLWebSocketEndpoint> logger)
+public sealed partial class GraphQLWebSocketEndpoint
 {
     public const string SubProtocol = "graphql-transport-ws";
 
-    private int _connections;
+    private readonly IDocumentExecuter<ISchema> executer;
+    private readonly IGraphQLTextSerializer serializer;
+    private readonly IWebSocketConnectionInitHandler initHandler;
+    private readonly IOptions<GraphQLWebSocketOptions> options;
+    private readonly ILogger<GraphQLWebSocketEndpoint> logger;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<GraphQLWebSocketConnection, byte> _open = new();
 
-    public int Connections => Volatile.Read(ref _connections);
+    public GraphQLWebSocketEndpoint(
+        IDocumentExecuter<ISchema> executer,
+        IGraphQLTextSerializer serializer,
+        IWebSocketConnectionInitHandler initHandler,
+        IOptions<GraphQLWebSocketOptions> options,
+        ILogger<GraphQLWebSocketEndpoint> logger,
+        IHostApplicationLifetime lifetime)
+    {
+        ArgumentNullException.ThrowIfNull(lifetime);
+        this.executer = executer;
+        this.serializer = serializer;
+        this.initHandler = initHandler;
+        this.options = options;
+        this.logger = logger;
+        // Shutting down: say goodbye (1001) so clients reconnect elsewhere, and let the host finish.
+        lifetime.ApplicationStopping.Register(() => Task.WaitAll([.. _open.Keys.Select(c => c.CloseAsync(1001, "Server shutting down"))], TimeSpan.FromSeconds(5)));
+    }
+
+    public int Connections => _open.Count;
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -63,15 +81,15 @@ public sealed partial class GraphQLWebSocketEndpoint(
         }
 
         using var socket = await http.WebSockets.AcceptWebSocketAsync(SubProtocol);
-        Interlocked.Increment(ref _connections);
         await using var connection = new GraphQLWebSocketConnection(socket, http, executer, serializer, initHandler, options.Value, logger);
+        _open.TryAdd(connection, 0);
         try
         {
             await connection.RunAsync();
         }
         finally
         {
-            Interlocked.Decrement(ref _connections);
+            _open.TryRemove(connection, out _);
         }
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Schema.Telemetry;
 
 namespace Scheduling.Schema.Fhir;
 
@@ -46,7 +47,10 @@ public static class FhirServiceCollectionExtensions
                 resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(fhir.TimeoutSeconds * 3);
                 resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(Math.Max(30, fhir.TimeoutSeconds * 2));
             });
-        services.AddHttpClient(RestFhirStore.HttpClientName).AddHttpMessageHandler<UpstreamAuthHandler>();
+        services.AddTransient<FhirTelemetryHandler>();
+        services.AddHttpClient(RestFhirStore.HttpClientName)
+            .AddHttpMessageHandler<UpstreamAuthHandler>()
+            .AddHttpMessageHandler<FhirTelemetryHandler>();
 
         services.AddScoped<FhirChangeSet>();
         services.AddSingleton<InMemoryFhirStore>();
