@@ -14,9 +14,9 @@ public sealed class SlowClientTests
     [Fact]
     public async Task A_client_that_stops_reading_is_closed_and_nobody_else_waits_for_it()
     {
-        await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["WebSockets:SendQueueLength"] = "16" });
+        await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["WebSockets:SendQueueLength"] = "64" });
         var endpoint = gateway.Services.GetRequiredService<GraphQLWebSocketEndpoint>();
-        const int events = 300;
+        const int events = 400;
         var before = gateway.Listeners();
         await using var reader = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress,
             """subscription { slotsChanged(scheduleIds: ["flood"]) { slotId } }""", count: events, timeoutMs: 60000);
@@ -50,7 +50,7 @@ public sealed class SlowClientTests
             await Task.Delay(2); // a steady stream a reading client keeps up with; the queue bounds bursts, not rates
         }
 
-        // ~19 MB for a client that reads nothing: far more than the socket buffers and its queue of 16.
+        // ~25 MB for a client that reads nothing: far more than the socket buffers and its queue of 64.
         Assert.Equal(events, (await reader.CollectAsync(TimeSpan.FromSeconds(30))).Count);
 
         // The reader leaves once it has all its events; the slow client must have been cut off, not left hanging.
