@@ -6,6 +6,8 @@ COPY src/ src/
 RUN dotnet publish src/Gateway/Scheduling.Gateway.csproj -c Release -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
+# curl for the container health check (the runtime image ships neither curl nor wget).
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app ./
 # Environment variables (no prefix) override appsettings.json, which binds to loopback for local runs.
