@@ -12,6 +12,8 @@ public sealed class FhirTelemetryHandler : DelegatingHandler
         using var activity = GatewayTelemetry.Source.StartActivity("FHIR " + request.Method.Method + " " + resourceType, ActivityKind.Client);
         activity?.SetTag("http.request.method", request.Method.Method);
         activity?.SetTag("fhir.resource_type", resourceType);
+        var cost = OperationCost.Current;
+        cost?.RequestStarted();
         var clock = Stopwatch.StartNew();
         var status = "error";
         try
@@ -24,7 +26,7 @@ public sealed class FhirTelemetryHandler : DelegatingHandler
         finally
         {
             clock.Stop();
-            OperationCost.Current?.Add(clock.Elapsed);
+            cost?.RequestEnded();
             var tags = new TagList { { "http.request.method", request.Method.Method }, { "fhir.resource_type", resourceType }, { "http.response.status_code", status } };
             GatewayTelemetry.FhirRequests.Add(1, tags);
             GatewayTelemetry.FhirRequestDuration.Record(clock.Elapsed.TotalMilliseconds, tags);

@@ -27,20 +27,43 @@ public static class GatewayTelemetry
 }
 
 /// <summary>
-/// What the FHIR requests of the current GraphQL operation cost; flows with the operation (AsyncLocal), so the
-/// HTTP handler that sends a FHIR request adds to the operation that caused it.
+/// What the FHIR requests of the current GraphQL operation cost: how many, and the wall-clock time with at least
+/// one in flight (a level's requests run in parallel, so their durations are not summed). Flows with the operation
+/// (AsyncLocal), so the HTTP handler that sends a FHIR request adds to the operation that caused it.
 /// </summary>
 public sealed class OperationCost
 {
     private static readonly AsyncLocal<OperationCost?> CurrentCost = new();
+    private readonly Lock _gate = new();
     private long _requests;
-    private long _ticks;
+    private int _inFlight;
+    private long _busySince;
+    private long _busyTicks;
 
     public static OperationCost? Current => CurrentCost.Value;
 
-    public long FhirRequests => Interlocked.Read(ref _requests);
+    public long FhirRequests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _requests;
+            }
+        }
+    }
 
-    public TimeSpan FhirTime => TimeSpan.FromTicks(Interlocked.Read(ref _ticks));
+    /// <summary>Wall-clock time the operation spent waiting on FHIR.</summary>
+    public TimeSpan FhirTime
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return System.Diagnostics.Stopwatch.GetElapsedTime(0, _busyTicks);
+            }
+        }
+    }
 
     /// <summary>Starts counting for the operation that runs in this async flow.</summary>
     public static OperationCost Begin()
@@ -50,9 +73,26 @@ public sealed class OperationCost
         return cost;
     }
 
-    public void Add(TimeSpan elapsed)
+    public void RequestStarted()
     {
-        Interlocked.Increment(ref _requests);
-        Interlocked.Add(ref _ticks, elapsed.Ticks);
+        lock (_gate)
+        {
+            if (_inFlight++ == 0)
+            {
+                _busySince = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+        }
+    }
+
+    public void RequestEnded()
+    {
+        lock (_gate)
+        {
+            _requests++;
+            if (--_inFlight == 0)
+            {
+                _busyTicks += System.Diagnostics.Stopwatch.GetTimestamp() - _busySince;
+            }
+        }
     }
 }

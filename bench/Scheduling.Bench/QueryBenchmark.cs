@@ -1,0 +1,272 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Testing;
+
+namespace Scheduling.Bench;
+
+/// <summary>
+/// Two front-end screens, a practitioner's week view and a patient's upcoming appointments, on the same practice
+/// data: the gateway (no cache, warm cache, and without batching), Medplum's own FHIR GraphQL (<c>$graphql</c>),
+/// and a front-end making plain FHIR REST calls, against Medplum's engine with an added upstream latency; and the
+/// gateway on its embedded store. Prints FHIR requests per screen, latency p50/p99, throughput, and the gateway's
+/// own overhead (client latency minus the time its operation spent waiting on FHIR, from Server-Timing).
+/// </summary>
+public static partial class QueryBenchmark
+{
+    private const string WeekView = """
+        query WeekView($id: ID!, $from: DateTime!, $to: DateTime!) {
+          practitioner(id: $id) { displayName
+            schedules { nodes { id
+              slots(where: { start: { gte: $from, lt: $to } }, first: 200) { nodes { start end status
+                appointments { nodes { status patient { displayName } } } } } } } } }
+        """;
+
+    private const string Upcoming = """
+        query Upcoming($id: ID!, $from: DateTime!) {
+          patient(id: $id) { displayName
+            appointments(where: { date: { gte: $from } }, first: 50) { nodes { start status practitioners { displayName } location { name } } } } }
+        """;
+
+    private static readonly DateTimeOffset Monday = new(2031, 2, 3, 0, 0, 0, TimeSpan.Zero);
+
+    public static async Task RunAsync(int latencyMs, int iterations)
+    {
+        Console.WriteLine($"Queries: practice of 1 practitioner, 80 slots in a week, 40 booked by 20 patients; {iterations} runs per row; " +
+            $"upstream latency {latencyMs} ms per FHIR request (Medplum rows); {Environment.ProcessorCount} cores; {DateTimeOffset.UtcNow:yyyy-MM-dd}.");
+        Console.WriteLine();
+        Console.WriteLine("| screen | client | FHIR requests | p50 ms | p99 ms | req/s (4 clients) | gateway overhead p50 ms |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+
+        await using var medplum = await MedplumServer.StartAsync();
+        await using var services = FhirStores.Rest(medplum.FhirBaseUrl);
+        var practice = await Practice.SeedAsync(services.GetRequiredService<IFhirStore>());
+        await medplum.Control.PostAsync($"latency?ms={latencyMs}", null);
+
+        var common = new Dictionary<string, string?>
+        {
+            ["Fhir:BaseUrl"] = medplum.FhirBaseUrl,
+            ["Fhir:RetryCount"] = "0",
+            ["Booking:HoldSweepSeconds"] = "3600",
+            ["ChangeFeed:PollSeconds"] = "0",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        await using var cold = await GatewayServer.StartAsync(With(common, ("Cache:Enabled", "false")));
+        await using var warm = await GatewayServer.StartAsync(common);
+        await using var naive = await GatewayServer.StartAsync(With(common, ("Cache:Enabled", "false"), ("DataLoading:Batching", "false")));
+        using var fhir = new HttpClient { BaseAddress = new Uri(medplum.FhirBaseUrl) };
+
+        foreach (var screen in new[] { "week view", "upcoming" })
+        {
+            var (query, variables) = GatewayRequest(screen, practice);
+            var clients = new List<(string Name, Func<Task<Sample>> Run, bool Counted)>
+            {
+                ("gateway, no cache", () => GatewayAsync(cold, query, variables), true),
+                ("gateway, warm cache", () => GatewayAsync(warm, query, variables), true),
+                ("gateway, no batching (resolver per item)", () => GatewayAsync(naive, query, variables), true),
+                ("Medplum $graphql", () => MedplumGraphQLAsync(fhir, screen, practice), true),
+                ("front-end, plain FHIR REST", () => RestFrontEndAsync(fhir, screen, practice), true),
+            };
+            foreach (var (name, run, _) in clients)
+            {
+                await run(); // warm-up (and fills the warm cache)
+                await medplum.ResetCountsAsync();
+                await run();
+                var requests = (await medplum.RequestsAsync()).Count;
+                var (p50, p99, perSecond, overhead) = await MeasureAsync(run, iterations);
+                Print(screen, name, requests, p50, p99, perSecond, name.StartsWith("gateway", StringComparison.Ordinal) ? overhead : null);
+            }
+        }
+
+        await using var embedded = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" });
+        var local = await Practice.SeedAsync(embedded.Services.GetRequiredService<InMemoryFhirStore>());
+        foreach (var screen in new[] { "week view", "upcoming" })
+        {
+            var (query, variables) = GatewayRequest(screen, local);
+            var (p50, p99, perSecond, overhead) = await MeasureAsync(() => GatewayAsync(embedded, query, variables), iterations);
+            Print(screen, "gateway, embedded store", 0, p50, p99, perSecond, overhead);
+        }
+    }
+
+    private static void Print(string screen, string client, int requests, double p50, double p99, double perSecond, double? overhead) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {screen} | {client} | {(requests == 0 ? "–" : requests)} | {p50:F1} | {p99:F1} | {perSecond:F0} | {(overhead is { } o ? o.ToString("F2", CultureInfo.InvariantCulture) : "–")} |"));
+
+    private static async Task<(double P50, double P99, double PerSecond, double Overhead)> MeasureAsync(Func<Task<Sample>> run, int iterations)
+    {
+        var samples = new List<Sample>(iterations);
+        for (var i = 0; i < iterations; i++)
+        {
+            samples.Add(await run());
+        }
+
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            for (var i = 0; i < iterations / 4; i++)
+            {
+                await run();
+            }
+        }));
+        var perSecond = (iterations / 4 * 4) / clock.Elapsed.TotalSeconds;
+        var latencies = samples.Select(s => s.Milliseconds).Order().ToList();
+        var overheads = samples.Select(s => s.Milliseconds - s.FhirMilliseconds).Order().ToList();
+        return (Percentile(latencies, 0.5), Percentile(latencies, 0.99), perSecond, Percentile(overheads, 0.5));
+    }
+
+    private static (string Query, object Variables) GatewayRequest(string screen, Practice practice) => screen == "week view"
+        ? (WeekView, new { id = practice.PractitionerId, from = Monday.ToString("O", CultureInfo.InvariantCulture), to = Monday.AddDays(7).ToString("O", CultureInfo.InvariantCulture) })
+        : (Upcoming, new { id = practice.PatientId, from = Monday.ToString("O", CultureInfo.InvariantCulture) });
+
+    private static async Task<Sample> GatewayAsync(GatewayServer gateway, string query, object variables)
+    {
+        var clock = Stopwatch.StartNew();
+        using var response = await gateway.Client.PostAsJsonAsync("/graphql", new { query, variables });
+        var body = await response.Content.ReadAsStringAsync();
+        clock.Stop();
+        if (!response.IsSuccessStatusCode || body.Contains("\"errors\"", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("gateway query failed: " + body[..Math.Min(300, body.Length)]);
+        }
+
+        var timing = response.Headers.TryGetValues("Server-Timing", out var values) ? values.First() : string.Empty;
+        var fhir = FhirDuration().Match(timing) is { Success: true } m ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        return new Sample(clock.Elapsed.TotalMilliseconds, fhir);
+    }
+
+    private static async Task<Sample> MedplumGraphQLAsync(HttpClient fhir, string screen, Practice practice)
+    {
+        var query = screen == "week view"
+            ? $$"""{ Practitioner(id: "{{practice.PractitionerId}}") { name { given family } ScheduleList(_reference: actor) { id SlotList(_reference: schedule, start: "ge2031-02-03", _count: 200) { start end status AppointmentList(_reference: slot) { status participant { actor { reference resource { ... on Patient { name { given family } } } } } } } } } }"""
+            : $$"""{ Patient(id: "{{practice.PatientId}}") { name { given family } AppointmentList(_reference: patient, date: "ge2031-02-03") { start status participant { actor { resource { ... on Practitioner { practitionerName: name { given family } } ... on Location { locationName: name } } } } } } }""";
+        var clock = Stopwatch.StartNew();
+        using var response = await fhir.PostAsJsonAsync("$graphql", new { query });
+        var body = await response.Content.ReadAsStringAsync();
+        clock.Stop();
+        if (!response.IsSuccessStatusCode || body.Contains("\"errors\"", StringComparison.Ordinal) || body.Contains("OperationOutcome", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("Medplum $graphql failed: " + body[..Math.Min(300, body.Length)]);
+        }
+
+        return new Sample(clock.Elapsed.TotalMilliseconds, 0);
+    }
+
+    /// <summary>What a front-end without a gateway does: one FHIR call per item it needs, each level in parallel.</summary>
+    private static async Task<Sample> RestFrontEndAsync(HttpClient fhir, string screen, Practice practice)
+    {
+        var clock = Stopwatch.StartNew();
+        if (screen == "week view")
+        {
+            await GetAsync(fhir, $"Practitioner/{practice.PractitionerId}");
+            var schedules = Resources(await GetAsync(fhir, $"Schedule?actor=Practitioner/{practice.PractitionerId}"));
+            var slots = (await Task.WhenAll(schedules.Select(s => GetAsync(fhir, $"Slot?schedule=Schedule/{s.GetProperty("id").GetString()}&start=ge2031-02-03&start=lt2031-02-10&_count=200"))))
+                .SelectMany(Resources).ToList();
+            var appointments = (await Task.WhenAll(slots.Select(s => GetAsync(fhir, $"Appointment?slot=Slot/{s.GetProperty("id").GetString()}")))).SelectMany(Resources).ToList();
+            await Task.WhenAll(appointments.SelectMany(Actors).Where(a => a.StartsWith("Patient/", StringComparison.Ordinal)).Select(a => GetAsync(fhir, a)));
+        }
+        else
+        {
+            await GetAsync(fhir, $"Patient/{practice.PatientId}");
+            var appointments = Resources(await GetAsync(fhir, $"Appointment?patient=Patient/{practice.PatientId}&date=ge2031-02-03"));
+            await Task.WhenAll(appointments.SelectMany(Actors).Where(a => !a.StartsWith("Patient/", StringComparison.Ordinal)).Select(a => GetAsync(fhir, a)));
+        }
+
+        return new Sample(clock.Elapsed.TotalMilliseconds, 0);
+    }
+
+    private static async Task<JsonElement> GetAsync(HttpClient fhir, string url)
+    {
+        using var response = await fhir.GetAsync(url);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).Clone();
+    }
+
+    private static IEnumerable<JsonElement> Resources(JsonElement bundle) =>
+        bundle.TryGetProperty("entry", out var entries) ? entries.EnumerateArray().Select(e => e.GetProperty("resource")) : [];
+
+    private static IEnumerable<string> Actors(JsonElement appointment) =>
+        appointment.GetProperty("participant").EnumerateArray()
+            .Select(p => p.TryGetProperty("actor", out var a) && a.TryGetProperty("reference", out var r) ? r.GetString() : null)
+            .OfType<string>();
+
+    private static Dictionary<string, string?> With(Dictionary<string, string?> settings, params (string Key, string Value)[] more)
+    {
+        var copy = new Dictionary<string, string?>(settings);
+        foreach (var (key, value) in more)
+        {
+            copy[key] = value;
+        }
+
+        return copy;
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    [GeneratedRegex(@"fhir;dur=([0-9.]+)")]
+    private static partial Regex FhirDuration();
+
+    private sealed record Sample(double Milliseconds, double FhirMilliseconds);
+
+    /// <summary>The benchmark's practice, written through IFhirStore so both stores hold the same shape of data.</summary>
+    private sealed record Practice(string PractitionerId, string PatientId)
+    {
+        public static async Task<Practice> SeedAsync(IFhirStore store)
+        {
+            var none = CancellationToken.None;
+            var doctor = await store.CreateAsync(new Practitioner { Name = [new HumanName { Prefix = ["Dr."], Given = ["Bench"], Family = "Mark" }] }, none);
+            var room = await store.CreateAsync(new Location { Name = "Room 1" }, none);
+            var patients = new List<Patient>();
+            for (var i = 0; i < 20; i++)
+            {
+                patients.Add(await store.CreateAsync(new Patient { Name = [new HumanName { Given = ["Patient" + i], Family = "Bench" }] }, none));
+            }
+
+            var schedule = await store.CreateAsync(new Schedule { Active = true, Actor = [new("Practitioner/" + doctor.Id), new("Location/" + room.Id)] }, none);
+            var booked = 0;
+            for (var day = 0; day < 5; day++)
+            {
+                for (var n = 0; n < 16; n++)
+                {
+                    var start = Monday.AddDays(day).AddHours(9).AddMinutes(30 * n);
+                    var slot = await store.CreateAsync(new Slot
+                    {
+                        Schedule = new ResourceReference("Schedule/" + schedule.Id),
+                        Status = n % 2 == 0 ? Slot.SlotStatus.Busy : Slot.SlotStatus.Free,
+                        Start = start,
+                        End = start.AddMinutes(30),
+                    }, none);
+                    if (n % 2 != 0)
+                    {
+                        continue;
+                    }
+
+                    // Patient 0 is "the patient": 8 of the 40 appointments are theirs.
+                    var patient = patients[booked % 5 == 0 ? 0 : 1 + (booked % 19)];
+                    booked++;
+                    await store.CreateAsync(new Appointment
+                    {
+                        Status = Appointment.AppointmentStatus.Booked,
+                        Start = start,
+                        End = start.AddMinutes(30),
+                        Slot = [new ResourceReference("Slot/" + slot.Id)],
+                        Participant =
+                        [
+                            new() { Actor = new ResourceReference("Patient/" + patient.Id), Status = ParticipationStatus.Accepted },
+                            new() { Actor = new ResourceReference("Practitioner/" + doctor.Id), Status = ParticipationStatus.Accepted },
+                            new() { Actor = new ResourceReference("Location/" + room.Id), Status = ParticipationStatus.Accepted },
+                        ],
+                    }, none);
+                }
+            }
+
+            return new Practice(doctor.Id!, patients[0].Id!);
+        }
+    }
+}
