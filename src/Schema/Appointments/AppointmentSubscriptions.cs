@@ -68,8 +68,7 @@ public static class AppointmentSubscriptions
             .Resolve(c =>
             {
                 // One subscription lives long; each event is resolved afresh through the DataLoaders.
-                c.ById().ClearAll();
-                c.Referencing().ClearAll();
+                c.ForgetReads();
                 return c.Source;
             });
     }

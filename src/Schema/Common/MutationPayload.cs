@@ -55,8 +55,7 @@ public static class Mutations
         finally
         {
             // Whatever happened, reads cached before the write may be stale now.
-            context.ById().ClearAll();
-            context.Referencing().ClearAll();
+            context.ForgetReads();
         }
     }
 

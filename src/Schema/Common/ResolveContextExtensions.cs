@@ -15,6 +15,13 @@ public static class ResolveContextExtensions
 
     public static IFhirStore Fhir(this IResolveFieldContext context) => Service<IFhirStore>(context);
 
+    /// <summary>Drops this request's cached reads: after a write, or before resolving the next event of a long subscription.</summary>
+    public static void ForgetReads(this IResolveFieldContext context)
+    {
+        context.ById().ClearAll();
+        context.Referencing().ClearAll();
+    }
+
     /// <summary>Whether the query selected a field of the result (to ask FHIR only for what is used).</summary>
     public static bool Selects(this IResolveFieldContext context, string field) =>
         context.SubFields?.ContainsKey(field) == true;

@@ -36,8 +36,7 @@ public static class SlotSubscriptions
             })
             .Resolve(c =>
             {
-                c.ById().ClearAll();
-                c.Referencing().ClearAll();
+                c.ForgetReads();
                 return c.Source;
             });
     }
