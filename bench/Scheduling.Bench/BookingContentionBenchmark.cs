@@ -35,6 +35,7 @@ public static class BookingContentionBenchmark
                     ["Fhir:RetryCount"] = "0",
                     ["Booking:MaxOpenBookingsPerPatient"] = "0",
                     ["Booking:HoldSweepSeconds"] = "3600",
+                    ["GraphQL:RateLimitPerSecond"] = "0",
                 };
                 await using var first = await GatewayServer.StartAsync(settings);
                 await using var second = await GatewayServer.StartAsync(settings);
@@ -48,6 +49,7 @@ public static class BookingContentionBenchmark
         {
             ["Booking:MaxOpenBookingsPerPatient"] = "0",
             ["Booking:HoldSweepSeconds"] = "3600",
+            ["GraphQL:RateLimitPerSecond"] = "0",
         });
         await RunScenariosAsync("embedded store, 1 gateway", [embedded], embedded.Services.GetRequiredService<InMemoryFhirStore>(), rounds);
     }

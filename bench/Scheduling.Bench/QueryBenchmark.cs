@@ -55,6 +55,7 @@ public static partial class QueryBenchmark
             ["Fhir:RetryCount"] = "0",
             ["Booking:HoldSweepSeconds"] = "3600",
             ["ChangeFeed:PollSeconds"] = "0",
+            ["GraphQL:RateLimitPerSecond"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         await using var cold = await GatewayServer.StartAsync(With(common, ("Cache:Enabled", "false")));
@@ -84,7 +85,7 @@ public static partial class QueryBenchmark
             }
         }
 
-        await using var embedded = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" });
+        await using var embedded = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning", ["GraphQL:RateLimitPerSecond"] = "0" });
         var local = await Practice.SeedAsync(embedded.Services.GetRequiredService<InMemoryFhirStore>());
         foreach (var screen in new[] { "week view", "upcoming" })
         {

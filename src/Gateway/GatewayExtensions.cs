@@ -23,6 +23,7 @@ public static partial class GatewayExtensions
         builder.Services.AddSchedulingSchema(builder.Configuration);
         builder.Services.AddGraphQLHttp();
         builder.Services.AddGraphQLWebSockets();
+        builder.Services.AddGraphQLRateLimit();
         builder.Services.AddHealthChecks()
             .AddCheck<FhirHealthCheck>("fhir", tags: ["ready"])
             .AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
@@ -45,6 +46,7 @@ public static partial class GatewayExtensions
         ArgumentNullException.ThrowIfNull(app);
         var path = app.Configuration["GraphQL:Path"] ?? "/graphql";
         app.UseWebSockets();
+        app.UseRateLimiter();
         app.MapGraphQLHttp(path);
         app.MapFhirRestHook();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });

@@ -1,5 +1,7 @@
 using GraphQL;
 using GraphQL.Execution;
+using GraphQL.Validation;
+using GraphQL.Validation.Rules.Custom;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -86,6 +88,19 @@ public static class SchemaServiceCollectionExtensions
                 options.ExposeExceptionDetails = false;
                 options.ExposeCodes = false;
             })
+            .AddComplexityAnalyzer((complexity, provider) =>
+            {
+                var limits = provider.GetRequiredService<IConfiguration>().GetSection("GraphQL");
+                complexity.MaxDepth = limits.GetValue("MaxDepth", 15);
+                complexity.MaxComplexity = limits.GetValue("MaxComplexity", 5_000_000);
+            })
+            .ConfigureExecutionOptions(execution =>
+            {
+                if (execution.RequestServices is { } provider && !IntrospectionAllowed(provider))
+                {
+                    execution.ValidationRules = (execution.ValidationRules ?? DocumentValidator.CoreRules).Append(NoIntrospectionValidationRule.Instance);
+                }
+            })
             .AddUnhandledExceptionHandler(context =>
             {
                 // Our FHIR exceptions carry messages written for clients; anything else stays generic.
@@ -96,4 +111,9 @@ public static class SchemaServiceCollectionExtensions
             }));
         return services;
     }
+
+    /// <summary>Introspection is for IDEs: on in Development unless <c>GraphQL:EnableIntrospection</c> says otherwise.</summary>
+    private static bool IntrospectionAllowed(IServiceProvider provider) =>
+        provider.GetRequiredService<IConfiguration>().GetValue<bool?>("GraphQL:EnableIntrospection") ??
+        provider.GetRequiredService<Microsoft.Extensions.Hosting.IHostEnvironment>().EnvironmentName == "Development";
 }

@@ -5,6 +5,7 @@ using GraphQL.Types;
 using GraphQLParser;
 using GraphQLParser.AST;
 using GraphQLParser.Exceptions;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Scheduling.Gateway.GraphQLWebSockets;
@@ -70,17 +71,30 @@ internal sealed class GraphQLHttpEndpoint(
         var operationName = request.OperationName ?? operation?.Name?.StringValue;
         using var logScope = logger.BeginScope(new Dictionary<string, object?> { ["GraphQLOperation"] = operationName ?? "anonymous" });
         using var telemetry = new OperationTelemetry(operation?.Operation.ToString().ToLowerInvariant() ?? "unknown", operationName);
-        var result = await executer.ExecuteAsync(new ExecutionOptions
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.OperationTimeoutSeconds));
+        ExecutionResult result;
+        try
         {
-            Query = request.Query,
-            Document = document,
-            OperationName = request.OperationName,
-            Variables = request.Variables,
-            Extensions = request.Extensions,
-            RequestServices = http.RequestServices,
-            User = http.User,
-            CancellationToken = http.RequestAborted,
-        });
+            result = await executer.ExecuteAsync(new ExecutionOptions
+            {
+                Query = request.Query,
+                Document = document,
+                OperationName = request.OperationName,
+                Variables = request.Variables,
+                Extensions = request.Extensions,
+                RequestServices = http.RequestServices,
+                User = http.User,
+                CancellationToken = deadline.Token,
+            });
+        }
+        catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            await WriteErrorAsync(http, responseType, new(504, "OPERATION_TIMEOUT",
+                $"The operation did not finish within {options.Value.OperationTimeoutSeconds} s and was cancelled."));
+            return;
+        }
+
         telemetry.Complete(result);
         http.Response.Headers["Server-Timing"] = telemetry.ServerTiming();
 
@@ -187,5 +201,37 @@ public static class GraphQLHttpExtensions
     public static IEndpointConventionBuilder MapGraphQLHttp(this IEndpointRouteBuilder endpoints, string path) =>
         endpoints.Map(path, context => context.WebSockets.IsWebSocketRequest
             ? context.HandleGraphQLWebSocketAsync()
-            : context.RequestServices.GetRequiredService<GraphQLHttpEndpoint>().HandleAsync(context));
+            : context.RequestServices.GetRequiredService<GraphQLHttpEndpoint>().HandleAsync(context))
+        .RequireRateLimiting(RateLimitPolicy);
+
+    public const string RateLimitPolicy = "graphql-per-client";
+
+    /// <summary>A token bucket per client (the signed-in user, else the IP address); over it: 429 with a GraphQL error.</summary>
+    public static IServiceCollection AddGraphQLRateLimit(this IServiceCollection services) =>
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(RateLimitPolicy, context =>
+            {
+                var settings = context.RequestServices.GetRequiredService<IOptions<GraphQLHttpOptions>>().Value;
+                var client = context.User.Identity?.Name ?? context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                return settings.RateLimitPerSecond == 0
+                    ? RateLimitPartition.GetNoLimiter("unlimited")
+                    : RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = settings.RateLimitBurst,
+                        TokensPerPeriod = settings.RateLimitPerSecond,
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    });
+            });
+            limiter.OnRejected = async (rejected, cancellationToken) =>
+            {
+                rejected.HttpContext.Response.ContentType = "application/json; charset=utf-8";
+                await rejected.HttpContext.Response.WriteAsync(
+                    "{\"errors\":[{\"message\":\"Too many requests from this client; slow down.\",\"extensions\":{\"code\":\"RATE_LIMITED\"}}]}",
+                    cancellationToken);
+            };
+        });
 }

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Scheduling.Testing;
+using Scheduling.Tests.Fhir;
+
+namespace Scheduling.Tests.Http;
+
+/// <summary>The limits that keep one client or one query from taking the gateway down.</summary>
+public sealed class LimitsTests
+{
+    [Fact]
+    public async Task Too_deep_and_too_costly_documents_are_refused_before_any_FHIR_work()
+    {
+        await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["GraphQL:MaxDepth"] = "10" });
+        var deep = "{ schedule(id: \"alice-smith-schedule\") { slots { nodes { schedule { slots { nodes { schedule { slots { nodes { schedule { slots { nodes { id } } } } } } } } } } } } }";
+        var depth = await RejectedAsync(gateway, deep);
+        Assert.Contains("depth", depth, StringComparison.OrdinalIgnoreCase);
+
+        var aliases = string.Join(' ', Enumerable.Range(0, 50).Select(i => $"a{i}: slots(first: 1000) {{ nodes {{ schedule {{ slots(first: 1000) {{ nodes {{ id }} }} }} }} }}"));
+        var cost = await RejectedAsync(gateway, "{ " + aliases + " }");
+        Assert.Contains("complexity", cost, StringComparison.OrdinalIgnoreCase);
+
+        // An everyday screen (9 levels, ~1.5 million estimated) stays within both.
+        var week = await gateway.QueryAsync("""{ practitioner(id: "alice-smith") { schedules { nodes { slots(first: 200) { nodes { start status appointments { nodes { patient { displayName } } } } } } } } }""");
+        Assert.Null(week["errors"]);
+    }
+
+    [Fact]
+    public async Task Introspection_can_be_switched_off()
+    {
+        await using var off = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["GraphQL:EnableIntrospection"] = "false" });
+        await RejectedAsync(off, "{ __schema { types { name } } }");
+        var plain = await off.QueryAsync("""{ practitioner(id: "alice-smith") { displayName } }""");
+        Assert.Null(plain["errors"]);
+    }
+
+    [Fact]
+    public async Task A_client_over_its_rate_gets_429_with_a_GraphQL_error_and_recovers()
+    {
+        await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["GraphQL:RateLimitPerSecond"] = "1",
+            ["GraphQL:RateLimitBurst"] = "3",
+        });
+        var statuses = new List<HttpStatusCode>();
+        string? refusal = null;
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await gateway.PostAsync("{ __typename }");
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refusal ??= await response.Content.ReadAsStringAsync();
+            }
+        }
+
+        // The burst of 3 passes; within the same second at most one more token refills.
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], statuses.Take(3));
+        Assert.InRange(statuses.Count(s => s == HttpStatusCode.OK), 3, 4);
+        Assert.Equal("RATE_LIMITED", JsonNode.Parse(refusal!).At("errors.0.extensions.code")!.GetValue<string>());
+
+        await Task.Delay(1100);
+        using var again = await gateway.PostAsync("{ __typename }");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+    }
+
+    private static async Task<string> RejectedAsync(GatewayServer gateway, string query)
+    {
+        using var response = await gateway.PostAsync(query);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Null(body["data"]);
+        Assert.NotNull(body.At("errors.0.extensions.code"));
+        return body.At("errors.0.message")!.GetValue<string>();
+    }
+}
+
+[Collection(MedplumCollection.Name)]
+public sealed class OperationTimeoutTests(MedplumFixture medplum)
+{
+    [Fact]
+    public async Task An_operation_past_its_deadline_is_cancelled_and_answered_504()
+    {
+        await using var gateway = await GatewayServer.StartAsync(medplum.Settings(("GraphQL:OperationTimeoutSeconds", "1"), ("Cache:Enabled", "false")));
+        await medplum.Server.Control.PostAsync("latency?ms=1500", null);
+        try
+        {
+            using var response = await gateway.PostAsync("""{ practitioners { nodes { id } } }""");
+            var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+            Assert.Equal("OPERATION_TIMEOUT", body.At("errors.0.extensions.code")!.GetValue<string>());
+        }
+        finally
+        {
+            await medplum.Server.Control.PostAsync("latency?ms=0", null);
+        }
+    }
+}
