@@ -45,6 +45,13 @@ public static partial class GatewayExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var path = app.Configuration["GraphQL:Path"] ?? "/graphql";
+        // Whatever escapes (a bug), the client gets a coded GraphQL error and nothing of the internals.
+        app.UseExceptionHandler(failed => failed.Run(async context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await context.Response.WriteAsync("{\"errors\":[{\"message\":\"The gateway failed to answer this request.\",\"extensions\":{\"code\":\"INTERNAL_ERROR\"}}]}");
+        }));
         app.UseWebSockets();
         app.UseRateLimiter();
         app.MapGraphQLHttp(path);

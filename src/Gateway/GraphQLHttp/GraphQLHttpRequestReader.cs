@@ -33,6 +33,19 @@ internal sealed class GraphQLHttpRequestReader(IGraphQLTextSerializer serializer
 
     public (GraphQLRequest? Request, GraphQLRequestError? Error) FromJsonBody(ReadOnlyMemory<byte> body)
     {
+        try
+        {
+            return ReadJsonBody(body);
+        }
+        catch (InvalidOperationException)
+        {
+            // Valid JSON can still hold text .NET cannot decode (a lone UTF-16 surrogate): not a request we can read.
+            return (null, new(400, "REQUEST_INVALID_JSON", "The request body has a string that is not valid Unicode text."));
+        }
+    }
+
+    private (GraphQLRequest? Request, GraphQLRequestError? Error) ReadJsonBody(ReadOnlyMemory<byte> body)
+    {
         if (body.IsEmpty)
         {
             return (null, new(400, "REQUEST_EMPTY_BODY", "The request body is empty; send {\"query\": \"...\"}."));

@@ -1,0 +1,204 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Scheduling.Testing;
+using Xunit.Abstractions;
+
+namespace Scheduling.Tests.Http;
+
+/// <summary>
+/// Hostile input: malformed requests, query bombs, oversized and invalid values, and FHIR search injection in every
+/// string argument. Each must get a 4xx or a GraphQL error with a stable code: never a 5xx, never internals in the
+/// answer, and the server stays up.
+/// </summary>
+public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly string[] Injections =
+    [
+        "1&_include=*", "x,Practitioner/alice-smith", "x|y", "$everything", "\\", "%26_count%3D1000", "x&_revinclude=*",
+        "' OR 1=1 --", "<script>alert(1)</script>", "../../../etc/passwd", "Practitioner/alice-smith/_history", "\u0000", "😀",
+        new string('a', 10_000),
+    ];
+
+    private static readonly string[] Leaks = ["   at ", "Exception", "System.", "/work/", "Hl7.Fhir", "StackTrace", "127.0.0.1"];
+
+    private GatewayServer _gateway = null!;
+
+    public async Task InitializeAsync() => _gateway = await GatewayServer.StartAsync(new Dictionary<string, string?>
+    {
+        ["GraphQL:RateLimitPerSecond"] = "0",
+        ["GraphQL:MaxRequestBytes"] = "262144",
+    });
+
+    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+
+    [Fact]
+    public async Task Every_hostile_request_gets_a_4xx_or_a_coded_GraphQL_error_without_leaks_and_the_server_stays_up()
+    {
+        var cases = Cases().ToList();
+        var failures = new List<string>();
+        var fiveHundreds = 0;
+        var leaks = 0;
+        foreach (var (name, request) in cases)
+        {
+            using var message = request();
+            using var response = await _gateway.Client.SendAsync(message);
+            var body = await response.Content.ReadAsStringAsync();
+            if ((int)response.StatusCode >= 500)
+            {
+                fiveHundreds++;
+                failures.Add($"{name}: {(int)response.StatusCode}");
+            }
+
+            if (Leaks.FirstOrDefault(l => body.Contains(l, StringComparison.Ordinal)) is { } leak)
+            {
+                leaks++;
+                failures.Add($"{name}: leaks '{leak}': {body[..Math.Min(200, body.Length)]}");
+            }
+
+            if (!Coded(response.StatusCode, body))
+            {
+                failures.Add($"{name}: {(int)response.StatusCode} without a coded error: {body[..Math.Min(200, body.Length)]}");
+            }
+        }
+
+        using var health = await _gateway.Client.GetAsync("/health/live");
+        output.WriteLine($"hostile input: {cases.Count} cases, {fiveHundreds} 5xx, {leaks} leaks, {failures.Count} failures; server up: {health.StatusCode == HttpStatusCode.OK}");
+        foreach (var failure in failures)
+        {
+            output.WriteLine(failure);
+        }
+
+        Assert.True(cases.Count > 200, $"only {cases.Count} cases");
+        Assert.Empty(failures);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    /// <summary>A refusal is coded (every error has extensions.code); a success has data and nothing to hide.</summary>
+    private static bool Coded(HttpStatusCode status, string body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.TryGetProperty("errors", out var errors))
+            {
+                return errors.EnumerateArray().All(e => e.TryGetProperty("extensions", out var x) && x.TryGetProperty("code", out _));
+            }
+
+            return (int)status < 400 && json.RootElement.TryGetProperty("data", out _);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static IEnumerable<(string Name, Func<HttpRequestMessage> Request)> Cases()
+    {
+        // Malformed requests.
+        foreach (var (name, body, type) in new (string, string, string?)[]
+        {
+            ("not json", "{ not json", "application/json"),
+            ("json array", "[]", "application/json"),
+            ("json string", "\"query\"", "application/json"),
+            ("null body", "null", "application/json"),
+            ("query number", "{\"query\":42}", "application/json"),
+            ("query object", "{\"query\":{}}", "application/json"),
+            ("variables string", "{\"query\":\"{ __typename }\",\"variables\":\"{}\"}", "application/json"),
+            ("extensions array", "{\"query\":\"{ __typename }\",\"extensions\":[]}", "application/json"),
+            ("truncated unicode", "{\"query\":\"\\ud800\"}", "application/json"),
+            ("deep json", new string('[', 5000) + new string(']', 5000), "application/json"),
+            ("deep variables", "{\"query\":\"{ __typename }\",\"variables\":{\"a\":" + new string('[', 1000) + new string(']', 1000) + "}}", "application/json"),
+            ("text/plain", "{ __typename }", "text/plain"),
+            ("xml", "<query/>", "application/xml"),
+            ("form", "query=%7B__typename%7D", "application/x-www-form-urlencoded"),
+            ("latin1", "{\"query\":\"{ __typename }\"}", "application/json; charset=iso-8859-1"),
+            ("no content type", "{\"query\":\"{ __typename }\"}", null),
+            ("huge body", "{\"query\":\"{ __typename }\",\"variables\":{\"x\":\"" + new string('x', 300_000) + "\"}}", "application/json"),
+        })
+        {
+            yield return (name, () => Post(body, type));
+        }
+
+        // Query bombs.
+        yield return ("deep query", () => Graph(Nest(300)));
+        yield return ("deep selection", () => Graph("{ schedule(id: \"alice-smith-schedule\") " + string.Concat(Enumerable.Repeat("{ slots { nodes { schedule ", 20)) + "{ id }" + new string('}', 20 * 4) + " }"));
+        yield return ("alias bomb", () => Graph("{ " + string.Join(' ', Enumerable.Range(0, 2000).Select(i => $"a{i}: slots(first: 1000) {{ nodes {{ id }} }}")) + " }"));
+        yield return ("fragment bomb", () => Graph(FragmentBomb(25)));
+        yield return ("fragment cycle", () => Graph("query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }"));
+        yield return ("many operations", () => Graph(string.Concat(Enumerable.Range(0, 3000).Select(i => $"query Q{i} {{ __typename }} "))));
+        yield return ("huge string literal", () => Graph("{ practitioners(name: \"" + new string('z', 200_000) + "\") { nodes { id } } }"));
+        yield return ("mutation over GET", () => new HttpRequestMessage(HttpMethod.Get, "/graphql?query=" + Uri.EscapeDataString("mutation { __typename }")));
+
+        // Invalid values where types are checked.
+        foreach (var date in new[] { "2024-13-45T99:00:00Z", "yesterday", "2024-06-03T11:00:00", "", new string('9', 10_000), "0000-00-00T00:00:00+25:00" })
+        {
+            yield return ("date " + Short(date), () => Graph("query($d: DateTime!) { slots(where: { start: { gte: $d } }) { totalCount } }", new { d = date }));
+        }
+
+        foreach (var first in new object[] { -1, 1_000_001, int.MaxValue, "ten", 1.5 })
+        {
+            yield return ("first " + first, () => Graph("query($n: Int) { slots(first: $n) { totalCount } }", new { n = first }));
+        }
+
+        // FHIR search injection in every string argument.
+        string[] templates =
+        [
+            "query($v: ID!) { schedule(id: $v) { id } }",
+            "query($v: ID!) { appointment(id: $v) { id } }",
+            "query($v: String) { practitioners(name: $v) { nodes { id } } }",
+            "query($v: String) { patients(name: $v, identifier: $v) { nodes { id } } }",
+            "query($v: String) { schedules(actor: $v) { nodes { id } } }",
+            "query($v: String) { schedules(serviceType: $v) { nodes { id } } }",
+            "query($v: ID!) { slots(where: { scheduleIds: [$v] }) { nodes { id } } }",
+            "query($v: String) { slots(where: { serviceType: $v }) { nodes { id } } }",
+            "query($v: ID) { appointments(where: { patientId: $v, practitionerId: $v }) { nodes { id } } }",
+            "query($v: String) { appointments(where: { actor: $v }) { nodes { id } } }",
+            "query($v: String) { slots(after: $v) { nodes { id } } }",
+            "query($v: ID!) { availability(input: { practitionerIds: [$v], locationId: $v }) { nodes { start } } }",
+            "query($v: String) { availability(input: { serviceType: $v }) { nodes { start } } }",
+            "query($v: ID!) { practitioner(id: \"alice-smith\") { appointments(where: { patientId: $v }) { nodes { id } } } }",
+            "mutation($v: ID!) { cancelAppointment(input: { appointmentId: $v, reason: $v }) { errors { __typename } } }",
+            "mutation($v: ID!) { bookAppointment(input: { slotIds: [$v], patientId: $v }) { errors { __typename } } }",
+        ];
+        foreach (var template in templates)
+        {
+            foreach (var value in Injections)
+            {
+                yield return ($"{template[..Math.Min(60, template.Length)]} <- {Short(value)}", () => Graph(template, new { v = value }));
+            }
+        }
+    }
+
+    private static HttpRequestMessage Graph(string query, object? variables = null) =>
+        Post(JsonSerializer.Serialize(new { query, variables }), "application/json");
+
+    private static HttpRequestMessage Post(string body, string? contentType)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) };
+        if (contentType is not null)
+        {
+            message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        message.Headers.Accept.ParseAdd("application/graphql-response+json");
+        return message;
+    }
+
+    private static string Nest(int depth) => new string('{', depth) + new string('}', depth);
+
+    private static string FragmentBomb(int levels)
+    {
+        var sb = new StringBuilder("query { ...F0 } ");
+        for (var i = 0; i < levels; i++)
+        {
+            sb.Append($"fragment F{i} on Query {{ ...F{i + 1} a{i}: __typename ...F{i + 1} }} ");
+        }
+
+        sb.Append($"fragment F{levels} on Query {{ __typename }}");
+        return sb.ToString();
+    }
+
+    private static string Short(string text) => text.Length <= 24 ? text : text[..24] + "…";
+}
