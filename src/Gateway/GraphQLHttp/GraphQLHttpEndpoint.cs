@@ -20,6 +20,7 @@ namespace Scheduling.Gateway.GraphQLHttp;
 /// variables) is a 400 without <c>data</c>; with legacy <c>application/json</c> it is a 200, as the spec requires.
 /// </summary>
 internal sealed class GraphQLHttpEndpoint(
+    ISchema schema,
     IDocumentExecuter<ISchema> executer,
     IGraphQLTextSerializer serializer,
     GraphQLHttpRequestReader reader,
@@ -59,6 +60,23 @@ internal sealed class GraphQLHttpEndpoint(
             http.Response.Headers.Allow = "POST";
             await WriteErrorAsync(http, responseType, new(405, "METHOD_NOT_ALLOWED", $"A {operation.Operation.ToString().ToLowerInvariant()} needs POST."));
             return;
+        }
+
+        if (document is not null && operation is not null && FhirSearchBudget.Count(schema, document, operation) is var (searches, fields))
+        {
+            if (fields > options.Value.MaxFields)
+            {
+                await WriteErrorAsync(http, responseType, new(400, "TOO_MANY_FIELDS",
+                    $"This operation selects {(fields >= long.MaxValue / 4 ? "endlessly many" : fields)} fields once its fragments are expanded; at most {options.Value.MaxFields} are allowed."));
+                return;
+            }
+
+            if (searches > options.Value.MaxFhirSearches)
+            {
+                await WriteErrorAsync(http, responseType, new(400, "TOO_MANY_FHIR_SEARCHES",
+                    $"This operation needs {searches} FHIR searches; at most {options.Value.MaxFhirSearches} are allowed."));
+                return;
+            }
         }
 
         if (operation?.Operation == OperationType.Subscription)

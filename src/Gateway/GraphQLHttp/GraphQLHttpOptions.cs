@@ -19,6 +19,14 @@ public sealed class GraphQLHttpOptions
     [Range(100, 1_000_000_000)]
     public int MaxComplexity { get; set; } = 5_000_000;
 
+    /// <summary>FHIR searches one operation may need (each resource, connection or actor field selected counts one).</summary>
+    [Range(1, 10_000)]
+    public int MaxFhirSearches { get; set; } = 100;
+
+    /// <summary>Fields one operation may select once its fragments are expanded.</summary>
+    [Range(10, 1_000_000)]
+    public int MaxFields { get; set; } = 20_000;
+
     /// <summary>An operation still running after this is cancelled and answered with OPERATION_TIMEOUT.</summary>
     [Range(1, 600)]
     public int OperationTimeoutSeconds { get; set; } = 30;

@@ -9,8 +9,8 @@ namespace Scheduling.Tests.Http;
 
 /// <summary>
 /// Hostile input: malformed requests, query bombs, oversized and invalid values, and FHIR search injection in every
-/// string argument. Each must get a 4xx or a GraphQL error with a stable code: never a 5xx, never internals in the
-/// answer, and the server stays up.
+/// string argument. Each must get a 4xx or a GraphQL error with a stable code within 5 s: never a 5xx, never
+/// internals in the answer, and the server stays up.
 /// </summary>
 public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -43,8 +43,13 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var (name, request) in cases)
         {
             using var message = request();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             using var response = await _gateway.Client.SendAsync(message);
             var body = await response.Content.ReadAsStringAsync();
+            if (clock.Elapsed > TimeSpan.FromSeconds(5))
+            {
+                failures.Add($"{name}: took {clock.Elapsed.TotalSeconds:F1} s (slow to answer is a denial of service)");
+            }
             if ((int)response.StatusCode >= 500)
             {
                 fiveHundreds++;

@@ -16,9 +16,20 @@ public sealed class LimitsTests
         var depth = await RejectedAsync(gateway, deep);
         Assert.Contains("depth", depth, StringComparison.OrdinalIgnoreCase);
 
-        var aliases = string.Join(' ', Enumerable.Range(0, 50).Select(i => $"a{i}: slots(first: 1000) {{ nodes {{ schedule {{ slots(first: 1000) {{ nodes {{ id }} }} }} }} }}"));
-        var cost = await RejectedAsync(gateway, "{ " + aliases + " }");
-        Assert.Contains("complexity", cost, StringComparison.OrdinalIgnoreCase);
+        // A query made costly by page sizes: GraphQL.NET's complexity estimate refuses it.
+        var costly = await RejectedAsync(gateway, "{ slots(first: 1000) { nodes { schedule { slots(first: 1000) { nodes { schedule { slots(first: 1000) { nodes { id } } } } } } } } }");
+        Assert.Contains("complexity", costly, StringComparison.OrdinalIgnoreCase);
+
+        // Aliases multiply FHIR searches: each one is priced, and 2000 of them are refused at once.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var aliases = string.Join(' ', Enumerable.Range(0, 2000).Select(i => $"a{i}: slots(first: 1000) {{ nodes {{ id }} }}"));
+        Assert.Contains("4000 FHIR searches", await RejectedAsync(gateway, "{ " + aliases + " }", "TOO_MANY_FHIR_SEARCHES"), StringComparison.Ordinal);
+
+        // Fragments that double at every level are counted, not expanded: 2^26 fields refused in milliseconds.
+        var bomb = "query { ...F0 } " + string.Concat(Enumerable.Range(0, 25).Select(i => $"fragment F{i} on Query {{ ...F{i + 1} a{i}: __typename ...F{i + 1} }} ")) +
+                   "fragment F25 on Query { __typename }";
+        await RejectedAsync(gateway, bomb, "TOO_MANY_FIELDS");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"refusing the bombs took {clock.Elapsed.TotalMilliseconds:F0} ms");
 
         // An everyday screen (9 levels, ~1.5 million estimated) stays within both.
         var week = await gateway.QueryAsync("""{ practitioner(id: "alice-smith") { schedules { nodes { slots(first: 200) { nodes { start status appointments { nodes { patient { displayName } } } } } } } } }""");
@@ -64,13 +75,18 @@ public sealed class LimitsTests
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
     }
 
-    private static async Task<string> RejectedAsync(GatewayServer gateway, string query)
+    private static async Task<string> RejectedAsync(GatewayServer gateway, string query, string? code = null)
     {
         using var response = await gateway.PostAsync(query);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Null(body["data"]);
         Assert.NotNull(body.At("errors.0.extensions.code"));
+        if (code is not null)
+        {
+            Assert.Equal(code, body.At("errors.0.extensions.code")!.GetValue<string>());
+        }
+
         return body.At("errors.0.message")!.GetValue<string>();
     }
 }
