@@ -15,6 +15,22 @@ internal static class FhirSearchBudget
     private static readonly HashSet<string> FhirTypes =
         ["Practitioner", "Patient", "Location", "HealthcareService", "Schedule", "Slot", "Appointment", "AppointmentResponse", "Actor"];
 
+    /// <summary>The refusal for an operation over the limits, or null; both transports ask this before executing.</summary>
+    public static GraphQLRequestError? Refusal(ISchema schema, GraphQLDocument document, GraphQLOperationDefinition operation, GraphQLHttpOptions limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        var (searches, fields) = Count(schema, document, operation);
+        if (fields > limits.MaxFields)
+        {
+            return new(400, "TOO_MANY_FIELDS",
+                $"This operation selects {(fields >= Unbounded ? "endlessly many" : fields)} fields once its fragments are expanded; at most {limits.MaxFields} are allowed.");
+        }
+
+        return searches > limits.MaxFhirSearches
+            ? new(400, "TOO_MANY_FHIR_SEARCHES", $"This operation needs {searches} FHIR searches; at most {limits.MaxFhirSearches} are allowed.")
+            : null;
+    }
+
     /// <summary>FHIR searches and fields the operation selects once every fragment is expanded (counted, not expanded).</summary>
     public static (long Searches, long Fields) Count(ISchema schema, GraphQLDocument document, GraphQLOperationDefinition operation)
     {

@@ -62,21 +62,10 @@ internal sealed class GraphQLHttpEndpoint(
             return;
         }
 
-        if (document is not null && operation is not null && FhirSearchBudget.Count(schema, document, operation) is var (searches, fields))
+        if (document is not null && operation is not null && FhirSearchBudget.Refusal(schema, document, operation, options.Value) is { } tooCostly)
         {
-            if (fields > options.Value.MaxFields)
-            {
-                await WriteErrorAsync(http, responseType, new(400, "TOO_MANY_FIELDS",
-                    $"This operation selects {(fields >= long.MaxValue / 4 ? "endlessly many" : fields)} fields once its fragments are expanded; at most {options.Value.MaxFields} are allowed."));
-                return;
-            }
-
-            if (searches > options.Value.MaxFhirSearches)
-            {
-                await WriteErrorAsync(http, responseType, new(400, "TOO_MANY_FHIR_SEARCHES",
-                    $"This operation needs {searches} FHIR searches; at most {options.Value.MaxFhirSearches} are allowed."));
-                return;
-            }
+            await WriteErrorAsync(http, responseType, tooCostly);
+            return;
         }
 
         if (operation?.Operation == OperationType.Subscription)
@@ -169,7 +158,7 @@ internal sealed class GraphQLHttpEndpoint(
     }
 
     /// <summary>Parsed once here to see the operation type; a parse error is left for the executer to report.</summary>
-    private static GraphQLDocument? TryParse(string query)
+    internal static GraphQLDocument? TryParse(string query)
     {
         try
         {
@@ -185,7 +174,7 @@ internal sealed class GraphQLHttpEndpoint(
         }
     }
 
-    private static GraphQLOperationDefinition? SelectOperation(GraphQLDocument document, string? operationName)
+    internal static GraphQLOperationDefinition? SelectOperation(GraphQLDocument document, string? operationName)
     {
         var operations = document.Definitions.OfType<GraphQLOperationDefinition>().ToList();
         return operationName is null

@@ -20,6 +20,8 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
     private readonly WebSocket _socket;
     private readonly HttpContext _http;
     private readonly IDocumentExecuter<ISchema> _executer;
+    private readonly ISchema _schema;
+    private readonly Scheduling.Gateway.GraphQLHttp.GraphQLHttpOptions _limits;
     private readonly IGraphQLTextSerializer _serializer;
     private readonly IWebSocketConnectionInitHandler _initHandler;
     private readonly GraphQLWebSocketOptions _options;
@@ -35,8 +37,11 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
 
     public GraphQLWebSocketConnection(
         WebSocket socket, HttpContext http, IDocumentExecuter<ISchema> executer, IGraphQLTextSerializer serializer,
-        IWebSocketConnectionInitHandler initHandler, GraphQLWebSocketOptions options, ILogger logger)
+        IWebSocketConnectionInitHandler initHandler, GraphQLWebSocketOptions options, ILogger logger,
+        ISchema schema, Scheduling.Gateway.GraphQLHttp.GraphQLHttpOptions limits)
     {
+        _schema = schema;
+        _limits = limits;
         _socket = socket;
         _http = http;
         _executer = executer;
@@ -297,12 +302,24 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         try
         {
             var operationName = request.TryGetProperty("operationName", out var named) && named.ValueKind == JsonValueKind.String ? named.GetString() : null;
+            var document = Scheduling.Gateway.GraphQLHttp.GraphQLHttpEndpoint.TryParse(query);
+            var selected = document is null ? null : Scheduling.Gateway.GraphQLHttp.GraphQLHttpEndpoint.SelectOperation(document, operationName);
+            if (document is not null && selected is not null &&
+                Scheduling.Gateway.GraphQLHttp.FhirSearchBudget.Refusal(_schema, document, selected, _limits) is { } tooCostly)
+            {
+                var error = new JsonArray(new JsonObject { ["message"] = tooCostly.Message, ["extensions"] = new JsonObject { ["code"] = tooCostly.Code } });
+                Send(Message(operation.Id, "error", error.ToJsonString()));
+                StopOperation(operation.Id);
+                return;
+            }
+
             using var logScope = _logger.BeginScope(new Dictionary<string, object?> { ["GraphQLOperation"] = operationName ?? "anonymous" });
             using var telemetry = new OperationTelemetry("websocket", operationName);
             var result = await _executer.ExecuteAsync(new ExecutionOptions
             {
                 Query = query,
-                OperationName = request.TryGetProperty("operationName", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString() : null,
+                Document = document,
+                OperationName = operationName,
                 Variables = request.TryGetProperty("variables", out var variables) && variables.ValueKind == JsonValueKind.Object ? _serializer.ReadNode<Inputs>(variables) : null,
                 Extensions = request.TryGetProperty("extensions", out var extensions) && extensions.ValueKind == JsonValueKind.Object ? _serializer.ReadNode<Inputs>(extensions) : null,
                 RequestServices = operation.Scope.ServiceProvider,

@@ -49,6 +49,8 @@ public sealed partial class GraphQLWebSocketEndpoint
     private readonly IWebSocketConnectionInitHandler initHandler;
     private readonly IOptions<GraphQLWebSocketOptions> options;
     private readonly ILogger<GraphQLWebSocketEndpoint> logger;
+    private readonly ISchema schema;
+    private readonly IOptions<Scheduling.Gateway.GraphQLHttp.GraphQLHttpOptions> limits;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<GraphQLWebSocketConnection, byte> _open = new();
 
     public GraphQLWebSocketEndpoint(
@@ -57,8 +59,12 @@ public sealed partial class GraphQLWebSocketEndpoint
         IWebSocketConnectionInitHandler initHandler,
         IOptions<GraphQLWebSocketOptions> options,
         ILogger<GraphQLWebSocketEndpoint> logger,
-        IHostApplicationLifetime lifetime)
+        IHostApplicationLifetime lifetime,
+        ISchema schema,
+        IOptions<Scheduling.Gateway.GraphQLHttp.GraphQLHttpOptions> limits)
     {
+        this.schema = schema;
+        this.limits = limits;
         ArgumentNullException.ThrowIfNull(lifetime);
         this.executer = executer;
         this.serializer = serializer;
@@ -81,7 +87,7 @@ public sealed partial class GraphQLWebSocketEndpoint
         }
 
         using var socket = await http.WebSockets.AcceptWebSocketAsync(SubProtocol);
-        await using var connection = new GraphQLWebSocketConnection(socket, http, executer, serializer, initHandler, options.Value, logger);
+        await using var connection = new GraphQLWebSocketConnection(socket, http, executer, serializer, initHandler, options.Value, logger, schema, limits.Value);
         _open.TryAdd(connection, 0);
         try
         {

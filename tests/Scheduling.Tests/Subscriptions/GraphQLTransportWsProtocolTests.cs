@@ -86,6 +86,13 @@ public sealed class GraphQLTransportWsProtocolTests : IAsyncLifetime
         Assert.Equal("Dr. Alice Smith", next.GetProperty("payload").GetProperty("data").GetProperty("practitioner").GetProperty("displayName").GetString());
         Assert.Equal("""{"id":"q","type":"complete"}""", await ReceiveUntilAsync(socket, m => m.Contains("\"complete\"", StringComparison.Ordinal)));
 
+        // The same limits as over HTTP: 300 aliased searches are refused before anything runs.
+        var bomb = JsonSerializer.Serialize(new { id = "bomb", type = "subscribe", payload = new { query = "{ " + string.Join(' ', Enumerable.Range(0, 300).Select(i => $"a{i}: slots {{ totalCount }}")) + " }" } });
+        await SendAsync(socket, bomb);
+        var refused = JsonDocument.Parse(await ReceiveUntilAsync(socket, m => m.Contains("\"bomb\"", StringComparison.Ordinal))).RootElement;
+        Assert.Equal("error", refused.GetProperty("type").GetString());
+        Assert.Equal("TOO_MANY_FHIR_SEARCHES", refused.GetProperty("payload")[0].GetProperty("extensions").GetProperty("code").GetString());
+
         await SendAsync(socket, """{"id":"bad","type":"subscribe","payload":{"query":"{ noSuchField }"}}""");
         var error = JsonDocument.Parse(await ReceiveUntilAsync(socket, m => m.Contains("\"error\"", StringComparison.Ordinal))).RootElement;
         Assert.Equal("bad", error.GetProperty("id").GetString());
