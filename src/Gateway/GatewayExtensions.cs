@@ -24,6 +24,12 @@ public static partial class GatewayExtensions
         builder.Services.AddGraphQLHttp();
         builder.Services.AddGraphQLWebSockets();
         builder.Services.AddGraphQLRateLimit();
+
+        // Browser front-ends on other origins: only those listed in Cors:AllowedOrigins (none by default).
+        var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
+        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+            policy.WithOrigins(origins).WithMethods("GET", "POST").WithHeaders("content-type", "authorization", "accept")
+                .WithExposedHeaders("Server-Timing").SetPreflightMaxAge(TimeSpan.FromHours(1))));
         builder.Services.AddHealthChecks()
             .AddCheck<FhirHealthCheck>("fhir", tags: ["ready"])
             .AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
@@ -52,6 +58,7 @@ public static partial class GatewayExtensions
             context.Response.ContentType = "application/json; charset=utf-8";
             await context.Response.WriteAsync("{\"errors\":[{\"message\":\"The gateway failed to answer this request.\",\"extensions\":{\"code\":\"INTERNAL_ERROR\"}}]}");
         }));
+        app.UseCors();
         app.UseWebSockets();
         app.UseRateLimiter();
         app.MapGraphQLHttp(path);
