@@ -41,6 +41,8 @@ public sealed class DeploymentFileTests
         Assert.Equal("http://fhir:8080/fhir", environment["Fhir__BaseUrl"]);
         Assert.Equal("redis:6379", environment["Redis__Configuration"]);
         Assert.Equal("http://+:8080", environment["Urls"]);
+        // Behind the load balancer every request comes from nginx: the client address must come from X-Forwarded-For.
+        Assert.Equal("true", environment["ASPNETCORE_FORWARDEDHEADERS_ENABLED"]);
         var dependsOn = (YamlMappingNode)gateway["depends_on"];
         Assert.Equal("service_healthy", ((YamlMappingNode)dependsOn["redis"])["condition"].ToString());
         var probe = ((YamlSequenceNode)gateway["healthcheck"]["test"]).Select(t => t.ToString()).ToList();
@@ -49,7 +51,7 @@ public sealed class DeploymentFileTests
         Assert.Contains(probe[1], File.ReadAllText(Path.Combine(RepoPaths.Root, "Dockerfile")), StringComparison.Ordinal);
 
         // Every setting named in the environment is one the gateway binds (a typo would silently do nothing).
-        var known = new[] { "Urls", "Fhir__", "Redis__", "ChangeFeed__", "Logging__", "Booking__", "Cache__", "WebSockets__", "GraphQL__", "OTEL_" };
+        var known = new[] { "Urls", "ASPNETCORE_FORWARDEDHEADERS_ENABLED", "Fhir__", "Redis__", "ChangeFeed__", "Logging__", "Booking__", "Cache__", "WebSockets__", "GraphQL__", "OTEL_" };
         Assert.All(environment.Keys, key => Assert.Contains(known, prefix => key.StartsWith(prefix, StringComparison.Ordinal)));
         var fhirSettings = typeof(Scheduling.Schema.Fhir.FhirOptions).GetProperties().Select(p => "Fhir__" + p.Name).ToHashSet();
         Assert.All(environment.Keys.Where(k => k.StartsWith("Fhir__", StringComparison.Ordinal)), key => Assert.Contains(key, fhirSettings));
