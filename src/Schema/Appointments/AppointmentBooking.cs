@@ -477,7 +477,7 @@ public sealed class AppointmentBooking(
         var slots = real.Count == 0 ? [] : (await store.SearchAllAsync<Slot>(FhirQuery.For<Slot>().WhereAny("_id", real), cancellationToken)).ToList();
         foreach (var id in ids.Where(id => !slots.Any(s => s.Id == id)))
         {
-            slots.Add((FhirReference.IsValidId(id) ? null : await availability.ResolveSlotAsync(id, cancellationToken)) ??
+            slots.Add((FhirReference.IsValidId(id) ? null : await availability.MaterializeRuleSlotAsync(id, cancellationToken)) ??
                 throw Fail(new NotFoundError($"Slot {id} does not exist.", "Slot", id)));
         }
 

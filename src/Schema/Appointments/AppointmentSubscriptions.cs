@@ -65,12 +65,7 @@ public static class AppointmentSubscriptions
                     },
                     change => new AppointmentChanged(KindOf(change), change.Id, change.Resource as Appointment, change.VersionId, change.OccurredAt));
             })
-            .Resolve(c =>
-            {
-                // One subscription lives long; each event is resolved afresh through the DataLoaders.
-                c.ForgetReads();
-                return c.Source;
-            });
+            .ResolveEachEventFresh();
     }
 
     private static AppointmentChangeKind KindOf(ResourceEvent change) => change.Kind switch

@@ -1,4 +1,5 @@
 using GraphQL;
+using GraphQL.Builders;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
@@ -20,6 +21,20 @@ public static class ResolveContextExtensions
     {
         context.ById().ClearAll();
         context.Referencing().ClearAll();
+    }
+
+    /// <summary>
+    /// A subscription field's per-event resolver: the event itself, with this long-lived operation's cached reads
+    /// dropped first, so each event's nested fields are read afresh through the DataLoaders.
+    /// </summary>
+    public static FieldBuilder<object?, TReturn> ResolveEachEventFresh<TReturn>(this FieldBuilder<object?, TReturn> field)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        return field.Resolve(c =>
+        {
+            c.ForgetReads();
+            return (TReturn?)c.Source;
+        });
     }
 
     /// <summary>Whether the query selected a field of the result (to ask FHIR only for what is used).</summary>

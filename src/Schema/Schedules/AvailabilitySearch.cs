@@ -103,18 +103,13 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
     }
 
     /// <summary>
-    /// The Slot for a bookable id: a real slot id is read; a rule-based id is checked against the rule and the
-    /// busy time again, then its Slot is created (once, by conditional create), free for the booking to take.
+    /// The Slot behind a rule-based option id: checked against the rule and the busy time again, then created once
+    /// (conditional create), free for the booking to take. Null for anything that is not such an id.
     /// </summary>
-    public async Task<Slot?> ResolveSlotAsync(string slotId, CancellationToken cancellationToken)
+    public async Task<Slot?> MaterializeRuleSlotAsync(string slotId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(slotId);
-        if (!slotId.StartsWith(RuleSlotPrefix, StringComparison.Ordinal))
-        {
-            return await store.ReadAsync<Slot>(slotId, cancellationToken);
-        }
-
-        if (!TryParseRuleSlotId(slotId, out var scheduleId, out var start, out var end))
+        if (!slotId.StartsWith(RuleSlotPrefix, StringComparison.Ordinal) || !TryParseRuleSlotId(slotId, out var scheduleId, out var start, out var end))
         {
             return null;
         }

@@ -34,11 +34,7 @@ public static class SlotSubscriptions
                         (start is null || slot.End > start) && (end is null || slot.Start < end)),
                     change => new SlotChanged(change.Kind, change.Id, change.Resource as Slot, change.VersionId, change.OccurredAt));
             })
-            .Resolve(c =>
-            {
-                c.ForgetReads();
-                return c.Source;
-            });
+            .ResolveEachEventFresh();
     }
 }
 

@@ -20,10 +20,11 @@ public sealed class InMemoryFhirStore : IFhirStore
     public Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var matches = Match(query);
+        var matches = MatchStored(query);
         var offset = ParseInt(query.Get("_offset")) ?? 0;
         var count = ParseInt(query.Get("_count"));
-        var page = matches.Skip(offset).Take(count ?? int.MaxValue).ToList();
+        // Only the page leaves the store, so only the page is copied.
+        var page = matches.Skip(offset).Take(count ?? int.MaxValue).Select(r => r.DeepCopy()).ToList();
         return Task.FromResult(new FhirSearchPage(page, matches.Count));
     }
 
@@ -154,7 +155,10 @@ public sealed class InMemoryFhirStore : IFhirStore
         return copy;
     }
 
-    private List<Resource> Match(FhirQuery query)
+    private List<Resource> Match(FhirQuery query) => [.. MatchStored(query).Select(r => r.DeepCopy())];
+
+    /// <summary>The stored objects that match, sorted: never handed out (stored objects are replaced, never mutated).</summary>
+    private List<Resource> MatchStored(FhirQuery query)
     {
         List<Resource> candidates;
         lock (_gate)
@@ -162,9 +166,7 @@ public sealed class InMemoryFhirStore : IFhirStore
             candidates = _resources.TryGetValue(query.ResourceType, out var byId) ? [.. byId.Values] : [];
         }
 
-        // Matching works on the stored objects (never mutated, only replaced); results are copied.
-        var matches = candidates.Where(r => InMemorySearch.Matches(r, query));
-        return [.. InMemorySearch.Sort(matches, query.Get("_sort")).Select(r => r.DeepCopy())];
+        return [.. InMemorySearch.Sort(candidates.Where(r => InMemorySearch.Matches(r, query)), query.Get("_sort"))];
     }
 
     private Dictionary<string, Resource> Table(string type)
