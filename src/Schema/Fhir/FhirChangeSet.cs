@@ -47,12 +47,11 @@ public sealed partial class FhirChangeSet(IFhirStore store, IOptions<FhirOptions
         for (var i = applied.Count - 1; i >= 0; i--)
         {
             var (write, result) = applied[i];
-            var reference = new FhirReference(result.TypeName, result.Id!);
             try
             {
                 if (write.IsCreate)
                 {
-                    await store.DeleteAsync(reference, result.Meta?.VersionId, cancellationToken);
+                    await store.DeleteAsync(result, cancellationToken);
                 }
                 else if (write.Previous is { } previous)
                 {
@@ -62,7 +61,7 @@ public sealed partial class FhirChangeSet(IFhirStore store, IOptions<FhirOptions
             catch (Exception e) when (e is FhirException)
             {
                 // Someone wrote it after us: theirs is newer and stands. Log it for the operator.
-                LogUndoFailed(logger, reference.ToString(), e);
+                LogUndoFailed(logger, result.TypeName + "/" + result.Id, e);
             }
         }
     }

@@ -30,8 +30,11 @@ public interface IFhirStore
     Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
         where T : Resource;
 
-    /// <summary>Deletes a resource; with <paramref name="ifMatchVersionId"/> only at that version. Deleting what is gone is no error.</summary>
-    Task DeleteAsync(FhirReference reference, string? ifMatchVersionId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes <paramref name="current"/> as the caller read it: only at its <c>meta.versionId</c> when it has one
+    /// (If-Match), so what changed since it was read is not deleted. Deleting what is gone is no error.
+    /// </summary>
+    Task DeleteAsync(Resource current, CancellationToken cancellationToken);
 
     /// <summary>Applies every write or none (a FHIR transaction Bundle); results in the writes' order.</summary>
     /// <exception cref="FhirVersionConflictException">An If-Match failed; nothing was written.</exception>

@@ -150,8 +150,12 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
         });
     }
 
-    public Task DeleteAsync(FhirReference reference, string? ifMatchVersionId, CancellationToken cancellationToken) =>
-        Call(async () =>
+    public Task DeleteAsync(Resource current, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        var reference = new FhirReference(current.TypeName, current.Id!);
+        var ifMatchVersionId = current.Meta?.VersionId;
+        return Call(async () =>
         {
             // Firely's delete takes no If-Match; a guarded delete is what keeps it from removing a slot booked meanwhile.
             using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(_baseUri, reference.ToString()));
@@ -168,6 +172,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
 
             return true;
         });
+    }
 
     public Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)
     {

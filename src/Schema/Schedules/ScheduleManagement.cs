@@ -318,7 +318,7 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes)
         catch (FhirVersionConflictException)
         {
             // A slot in the range was booked meanwhile: the block does not stand.
-            await store.DeleteAsync(new FhirReference("Slot", block.Id!), block.Meta?.VersionId, cancellationToken);
+            await store.DeleteAsync(block, cancellationToken);
             throw Fail(new ConflictError("A slot in the range was booked meanwhile; the time was not blocked."));
         }
 
@@ -345,7 +345,7 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes)
                 return FhirWrite.Update(s, freed);
             }).ToList();
         await changes.ApplyAsync(writes, cancellationToken);
-        await store.DeleteAsync(new FhirReference("Slot", block.Id!), block.Meta?.VersionId, cancellationToken);
+        await store.DeleteAsync(block, cancellationToken);
         return [.. writes.Select(w => w.Resource.Id!)];
     }
 
@@ -370,7 +370,7 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes)
         {
             try
             {
-                await store.DeleteAsync(new FhirReference("Slot", slot.Id!), slot.Meta?.VersionId, cancellationToken);
+                await store.DeleteAsync(slot, cancellationToken);
                 deleted.Add(slot.Id!);
             }
             catch (FhirVersionConflictException)

@@ -28,15 +28,11 @@ public sealed class PublishingFhirStore(IFhirStore inner, ChangeHub hub) : IFhir
         return (created ? Announce(result, ChangeKind.Created) : result, created);
     }
 
-    public async Task DeleteAsync(FhirReference reference, string? ifMatchVersionId, CancellationToken cancellationToken)
+    public async Task DeleteAsync(Resource current, CancellationToken cancellationToken)
     {
-        // Subscribers filter on what a deleted resource was (its schedule, its patient): keep its last version.
-        var last = IsAnnounced(reference.ResourceType) ? await inner.ReadAsync(reference, cancellationToken) : null;
-        await inner.DeleteAsync(reference, ifMatchVersionId, cancellationToken);
-        if (last is not null)
-        {
-            Announce(last, ChangeKind.Deleted);
-        }
+        // The caller's copy is the last version (the delete was guarded by it): subscribers filter on it.
+        await inner.DeleteAsync(current, cancellationToken);
+        Announce(current, ChangeKind.Deleted);
     }
 
     public async Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)

@@ -199,16 +199,17 @@ public abstract class FhirStoreContractTests
     {
         var slot = await Store.CreateAsync(NewSlot(await NewScheduleAsync(), new DateTimeOffset(2030, 10, 2, 9, 0, 0, TimeSpan.Zero)), None);
         var reference = new FhirReference("Slot", slot.Id!);
-        slot.Status = Slot.SlotStatus.Busy;
-        var booked = await Store.UpdateAsync(slot, slot.Meta!.VersionId, None);
+        var booking = slot.DeepCopy();
+        booking.Status = Slot.SlotStatus.Busy;
+        var booked = await Store.UpdateAsync(booking, slot.Meta!.VersionId, None);
 
         // Whoever read the free slot must not delete it once it is booked.
-        await Assert.ThrowsAsync<FhirVersionConflictException>(() => Store.DeleteAsync(reference, slot.Meta!.VersionId, None));
+        await Assert.ThrowsAsync<FhirVersionConflictException>(() => Store.DeleteAsync(slot, None));
         Assert.NotNull(await Store.ReadAsync(reference, None));
 
-        await Store.DeleteAsync(reference, booked.Meta!.VersionId, None);
+        await Store.DeleteAsync(booked, None);
         Assert.Null(await Store.ReadAsync(reference, None));
-        await Store.DeleteAsync(reference, null, None);
+        await Store.DeleteAsync(new Slot { Id = slot.Id }, None);
     }
 
     [Theory]

@@ -85,15 +85,18 @@ public sealed class InMemoryFhirStore : IFhirStore
         }
     }
 
-    public Task DeleteAsync(FhirReference reference, string? ifMatchVersionId, CancellationToken cancellationToken)
+    public Task DeleteAsync(Resource current, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(current);
+        var reference = new FhirReference(current.TypeName, current.Id!);
+        var ifMatchVersionId = current.Meta?.VersionId;
         lock (_gate)
         {
-            if (_resources.TryGetValue(reference.ResourceType, out var byId) && byId.TryGetValue(reference.Id, out var current))
+            if (_resources.TryGetValue(reference.ResourceType, out var byId) && byId.TryGetValue(reference.Id, out var stored))
             {
-                if (ifMatchVersionId is not null && current.Meta?.VersionId != ifMatchVersionId)
+                if (ifMatchVersionId is not null && stored.Meta?.VersionId != ifMatchVersionId)
                 {
-                    throw new FhirVersionConflictException($"{reference} is at version {current.Meta?.VersionId}, not {ifMatchVersionId}.");
+                    throw new FhirVersionConflictException($"{reference} is at version {stored.Meta?.VersionId}, not {ifMatchVersionId}.");
                 }
 
                 byId.Remove(reference.Id);
