@@ -59,16 +59,18 @@ public sealed partial class ChangeHub : IDisposable
             _seen.TryRemove(old, out _);
         }
 
-        ResourceEvent resourceEvent;
-        try
+        var resourceEvent = new ResourceEvent(change.Kind, change.ResourceType, change.Id, change.VersionId, change.LastUpdated, () =>
         {
-            resourceEvent = new ResourceEvent(change.Kind, change.ResourceType, change.Id, change.VersionId, change.LastUpdated, change.ParseResource(), _time.GetUtcNow());
-        }
-        catch (Exception e) when (e is FormatException or Hl7.Fhir.Serialization.DeserializationFailedException)
-        {
-            LogUnreadable(_logger, change.ResourceType, change.Id, e);
-            return;
-        }
+            try
+            {
+                return change.ParseResource();
+            }
+            catch (Exception e) when (e is FormatException or Hl7.Fhir.Serialization.DeserializationFailedException)
+            {
+                LogUnreadable(_logger, change.ResourceType, change.Id, e);
+                return null;
+            }
+        }, _time.GetUtcNow());
 
         foreach (var listener in Volatile.Read(ref _listeners))
         {

@@ -42,5 +42,26 @@ public sealed record ResourceChange(
     public Resource? ParseResource() => ResourceJson is null ? null : Parser.DeserializeResource(ResourceJson);
 }
 
-/// <summary>A change as subscribers see it: the resource (for a deletion, its last version) and when the gateway saw it.</summary>
-public sealed record ResourceEvent(ChangeKind Kind, string ResourceType, string Id, string? VersionId, DateTimeOffset LastUpdated, Resource? Resource, DateTimeOffset OccurredAt);
+/// <summary>
+/// A change as listeners see it: what changed and when the gateway saw it, and the resource (for a deletion, its
+/// last version), parsed on first use and once for all listeners: a listener that needs only the type and id (the
+/// cache) never pays for parsing. Null when the resource cannot be read.
+/// </summary>
+public sealed class ResourceEvent(ChangeKind kind, string resourceType, string id, string? versionId, DateTimeOffset lastUpdated, Func<Resource?> parse, DateTimeOffset occurredAt)
+{
+    private readonly Lazy<Resource?> _resource = new(parse);
+
+    public ChangeKind Kind { get; } = kind;
+
+    public string ResourceType { get; } = resourceType;
+
+    public string Id { get; } = id;
+
+    public string? VersionId { get; } = versionId;
+
+    public DateTimeOffset LastUpdated { get; } = lastUpdated;
+
+    public DateTimeOffset OccurredAt { get; } = occurredAt;
+
+    public Resource? Resource => _resource.Value;
+}
