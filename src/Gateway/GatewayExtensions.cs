@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Scheduling.Gateway.Authentication;
 using Scheduling.Gateway.GraphQLHttp;
 using Scheduling.Gateway.Health;
 using Scheduling.Gateway.RestHook;
@@ -21,6 +22,7 @@ public static partial class GatewayExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSchedulingSchema(builder.Configuration);
+        builder.Services.AddGatewayAuthentication(builder.Configuration);
         builder.Services.AddGraphQLHttp();
         builder.Services.AddGraphQLWebSockets();
         builder.Services.AddGraphQLRateLimit();
@@ -59,6 +61,7 @@ public static partial class GatewayExtensions
             await context.Response.WriteAsync("{\"errors\":[{\"message\":\"The gateway failed to answer this request.\",\"extensions\":{\"code\":\"INTERNAL_ERROR\"}}]}");
         }));
         app.UseCors();
+        app.UseAuthentication();
         app.UseWebSockets();
         app.UseRateLimiter();
         app.MapGraphQLHttp(path);

@@ -9,6 +9,7 @@ using Scheduling.Schema.Caching;
 using StackExchange.Redis;
 using Microsoft.Extensions.Options;
 using Scheduling.Schema.Appointments;
+using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Schedules;
 using Scheduling.Schema.Subscriptions;
@@ -28,6 +29,7 @@ public static class SchemaServiceCollectionExtensions
         services.AddOptions<DataLoaderOptions>().BindConfiguration(DataLoaderOptions.SectionName);
         services.AddScoped<ResourceByIdDataLoader>();
         services.AddScoped<ReferencingResourcesDataLoader>();
+        services.AddScoped<SchedulingAccess>();
 
         services.AddOptions<BookingOptions>()
             .BindConfiguration(BookingOptions.SectionName)
@@ -94,8 +96,17 @@ public static class SchemaServiceCollectionExtensions
                 complexity.MaxDepth = limits.GetValue("MaxDepth", 15);
                 complexity.MaxComplexity = limits.GetValue("MaxComplexity", 5_000_000);
             })
+            .UseMiddleware<AccessFieldMiddleware>()
             .ConfigureExecutionOptions(execution =>
             {
+                // The operation's caller, for every check made while it runs and, if so set, for the FHIR server
+                // (each operation has its own scope).
+                if (execution.RequestServices is { } scope)
+                {
+                    scope.GetRequiredService<CallerCredentials>().BearerToken = CallerCredentials.TokenOf(execution.User);
+                    scope.GetRequiredService<SchedulingAccess>().Caller = SchedulingCaller.From(execution.User);
+                }
+
                 if (execution.RequestServices is { } provider && !IntrospectionAllowed(provider))
                 {
                     execution.ValidationRules = (execution.ValidationRules ?? DocumentValidator.CoreRules).Append(NoIntrospectionValidationRule.Instance);

@@ -8,6 +8,7 @@ using GraphQLParser.Exceptions;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Scheduling.Gateway.Authentication;
 using Scheduling.Gateway.GraphQLWebSockets;
 using Scheduling.Schema.Telemetry;
 
@@ -25,6 +26,7 @@ internal sealed class GraphQLHttpEndpoint(
     IGraphQLTextSerializer serializer,
     GraphQLHttpRequestReader reader,
     IOptions<GraphQLHttpOptions> options,
+    GatewayAuthentication authentication,
     ILogger<GraphQLHttpEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext http)
@@ -42,6 +44,13 @@ internal sealed class GraphQLHttpEndpoint(
         {
             await WriteErrorAsync(http, GraphQLMediaTypes.Json, new(406, "NOT_ACCEPTABLE",
                 $"This endpoint answers {GraphQLMediaTypes.GraphQLResponse} or {GraphQLMediaTypes.Json}."));
+            return;
+        }
+
+        if (authentication.CallerOf(http) is not { } caller)
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer";
+            await WriteErrorAsync(http, responseType, new(401, "UNAUTHENTICATED", "A valid bearer token is required."));
             return;
         }
 
@@ -91,7 +100,7 @@ internal sealed class GraphQLHttpEndpoint(
                 Variables = request.Variables,
                 Extensions = request.Extensions,
                 RequestServices = http.RequestServices,
-                User = http.User,
+                User = caller,
                 CancellationToken = deadline.Token,
             });
         }

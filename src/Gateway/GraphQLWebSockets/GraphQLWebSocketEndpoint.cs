@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using GraphQL;
 using GraphQL.Types;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Scheduling.Gateway.GraphQLWebSockets;
@@ -33,7 +34,7 @@ public interface IWebSocketConnectionInitHandler
     ValueTask<bool> AcceptAsync(HttpContext context, JsonElement? payload, CancellationToken cancellationToken);
 }
 
-/// <summary>Accepts every connection (until authentication is configured).</summary>
+/// <summary>Accepts every connection: the default where the host registers no handler of its own.</summary>
 public sealed class AcceptingConnectionInitHandler : IWebSocketConnectionInitHandler
 {
     public ValueTask<bool> AcceptAsync(HttpContext context, JsonElement? payload, CancellationToken cancellationToken) => ValueTask.FromResult(true);
@@ -108,7 +109,7 @@ public static class GraphQLWebSocketExtensions
             .BindConfiguration(GraphQLWebSocketOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton<IWebSocketConnectionInitHandler, AcceptingConnectionInitHandler>();
+        services.TryAddSingleton<IWebSocketConnectionInitHandler, AcceptingConnectionInitHandler>();
         services.AddSingleton<GraphQLWebSocketEndpoint>();
         return services;
     }

@@ -1,6 +1,7 @@
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Utility;
 using Microsoft.Extensions.Options;
+using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Schedules;
@@ -103,6 +104,7 @@ public sealed class AppointmentBooking(
     AvailabilitySearch availability,
     BookingRules rules,
     IOptions<BookingOptions> options,
+    SchedulingAccess access,
     TimeProvider time)
 {
     public const string GatewaySystem = "https://scheduling-gateway.example.org/fhir";
@@ -150,7 +152,7 @@ public sealed class AppointmentBooking(
     /// <summary>Turns a standing hold into a booking: pending → booked, slots busy-tentative → busy.</summary>
     public async Task<Appointment> ConfirmAsync(string appointmentId, CancellationToken cancellationToken)
     {
-        var appointment = await store.ReadRequiredAsync<Appointment>(Mutations.RequireId(appointmentId, "appointmentId"), cancellationToken);
+        var appointment = await ReadToChangeAsync(appointmentId, cancellationToken);
         if (appointment.Status != AppointmentStatus.Pending || HoldExpiry(appointment) is not { } expires)
         {
             throw Fail(Transition(appointment, AppointmentStatus.Booked, "Only a standing hold can be confirmed."));
@@ -182,7 +184,7 @@ public sealed class AppointmentBooking(
             throw Fail(new ValidationError("A cancellation needs a reason.", "reason"));
         }
 
-        var appointment = await store.ReadRequiredAsync<Appointment>(Mutations.RequireId(appointmentId, "appointmentId"), cancellationToken);
+        var appointment = await ReadToChangeAsync(appointmentId, cancellationToken);
         return await CancelAsync(appointment, reason, cancellationToken);
     }
 
@@ -190,7 +192,7 @@ public sealed class AppointmentBooking(
     public async Task<Appointment> RescheduleAsync(RescheduleAppointmentInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var appointment = await store.ReadRequiredAsync<Appointment>(Mutations.RequireId(input.AppointmentId, "appointmentId"), cancellationToken);
+        var appointment = await ReadToChangeAsync(input.AppointmentId, cancellationToken);
         if (appointment.Status is not (AppointmentStatus.Booked or AppointmentStatus.Pending))
         {
             throw Fail(Transition(appointment, AppointmentStatus.Booked, "Only a booked or held appointment can be rescheduled."));
@@ -218,7 +220,9 @@ public sealed class AppointmentBooking(
     /// <summary>Check-in, arrival, fulfilment and no-show, as FHIR's state machine allows them.</summary>
     public async Task<Appointment> ChangeStatusAsync(string appointmentId, AppointmentStatus status, CancellationToken cancellationToken)
     {
-        var appointment = await store.ReadRequiredAsync<Appointment>(Mutations.RequireId(appointmentId, "appointmentId"), cancellationToken);
+        var appointment = await ReadToChangeAsync(appointmentId, cancellationToken);
+        // Check-in, arrival and the rest are recorded by the practice, not by the patient.
+        SchedulingAccess.Require(access.Caller.Role != CallerRole.Patient, () => new ForbiddenError("A patient cannot change an appointment's status."));
         if (!StatusChanges.TryGetValue(status, out var from))
         {
             var hint = status switch
@@ -248,7 +252,7 @@ public sealed class AppointmentBooking(
     public async Task<(Appointment Appointment, AppointmentResponse Response)> RespondAsync(RespondToAppointmentInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var appointment = await store.ReadRequiredAsync<Appointment>(Mutations.RequireId(input.AppointmentId, "appointmentId"), cancellationToken);
+        var appointment = await ReadToChangeAsync(input.AppointmentId, cancellationToken);
         if (appointment.Status is not (AppointmentStatus.Proposed or AppointmentStatus.Pending or AppointmentStatus.Booked))
         {
             throw Fail(Transition(appointment, appointment.Status ?? AppointmentStatus.Proposed,
@@ -259,6 +263,10 @@ public sealed class AppointmentBooking(
         {
             throw Fail(new ValidationError("'actorId' must be a reference such as Practitioner/123.", "actorId"));
         }
+
+        // Patients and practitioners answer for themselves; the front desk may record anyone's answer.
+        SchedulingAccess.Require(access.SeesEverything || actor == (access.Caller.Patient ?? access.Caller.Practitioner),
+            () => new ForbiddenError("A participant answers only for themselves."));
 
         var changed = (Appointment)appointment.DeepCopy();
         var participant = changed.Participant.FirstOrDefault(p => FhirReference.From(p.Actor) == actor) ??
@@ -315,6 +323,22 @@ public sealed class AppointmentBooking(
         return ((Appointment)results.First(r => r is Appointment), (AppointmentResponse)results[^1]);
     }
 
+    /// <summary>
+    /// The appointment a change is about, if the caller may see it. For patients and practitioners a missing one
+    /// is refused exactly like another's, so a mutation cannot probe for ids.
+    /// </summary>
+    private async Task<Appointment> ReadToChangeAsync(string appointmentId, CancellationToken cancellationToken)
+    {
+        var id = Mutations.RequireId(appointmentId, "appointmentId");
+        if (access.SeesEverything)
+        {
+            return await store.ReadRequiredAsync<Appointment>(id, cancellationToken);
+        }
+
+        var appointment = await store.ReadAsync<Appointment>(id, cancellationToken);
+        return appointment is not null && access.CanSee(appointment) ? appointment : throw ForbiddenError.NotYours("Appointment", id);
+    }
+
     /// <summary>Cancels every hold whose time is up and frees its slots; returns how many. Safe to run on every instance.</summary>
     public async Task<int> ExpireHoldsAsync(CancellationToken cancellationToken)
     {
@@ -346,6 +370,9 @@ public sealed class AppointmentBooking(
         TimeSpan? hold, string? clientMutationId, CancellationToken cancellationToken)
     {
         Mutations.RequireId(patientId, "patientId");
+        // Before any read: a patient learns nothing of another patient, not even that they exist.
+        SchedulingAccess.Require(access.Caller.Role != CallerRole.Patient || access.Caller.PatientId == patientId,
+            () => new ForbiddenError("A patient books only for themselves."));
         var idempotencyKey = clientMutationId is null ? null : patientId + ":" + clientMutationId;
         if (idempotencyKey is null)
         {
@@ -392,6 +419,9 @@ public sealed class AppointmentBooking(
         }
 
         var schedule = await store.ReadRequiredAsync<Schedule>(scheduleReference.Value.Id, cancellationToken);
+        // Patients book on any schedule; practitioners only on their own.
+        SchedulingAccess.Require(access.Caller.Role == CallerRole.Patient || access.CanManage(schedule),
+            () => new ForbiddenError($"Schedule '{schedule.Id}' is not this caller's to book on."));
         var scheduleActors = schedule.Actor.Select(FhirReference.From).OfType<FhirReference>().ToList();
         var practitioner = practitionerId is null
             ? scheduleActors.FirstOrDefault(a => a.ResourceType == "Practitioner")

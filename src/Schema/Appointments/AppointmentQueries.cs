@@ -16,7 +16,7 @@ public static class AppointmentQueries
 
         query.Field<ConnectionGraphType<AppointmentType, Appointment>>("appointments")
             .AppointmentListArguments()
-            .ResolveAsync(async c => await RootList.SearchAsync<Appointment>(c, AppointmentFilters.ToQuery(c)));
+            .ResolveAsync(async c => await RootList.SearchAsync<Appointment>(c, c.Access().Narrow(AppointmentFilters.ToQuery(c))));
     }
 
     /// <summary>A nested appointment list: what points at <paramref name="target"/> through <paramref name="parameter"/>.</summary>
@@ -24,7 +24,7 @@ public static class AppointmentQueries
     {
         var (offset, first) = Paging.Read(context);
         return context.Referencing()
-            .Load<Appointment>(AppointmentFilters.ToQuery(context), parameter, target)
+            .Load<Appointment>(context.Access().Narrow(AppointmentFilters.ToQuery(context)), parameter, target)
             .Then(list => Paging.Slice(list, offset, first));
     }
 }

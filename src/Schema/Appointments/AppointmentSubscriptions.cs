@@ -2,6 +2,7 @@ using GraphQL;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Subscriptions;
@@ -38,12 +39,14 @@ public static class AppointmentSubscriptions
                 var practitioner = c.GetArgument<string?>("practitionerId") is { } d ? "Practitioner/" + d : null;
                 var scheduleId = c.GetArgument<string?>("scheduleId");
                 var store = services.GetRequiredService<IFhirStore>();
+                // Events are filtered like queries: a caller hears only of appointments they may see.
+                var access = services.GetRequiredService<SchedulingAccess>();
                 return new ChangeSubscription<AppointmentChanged>(
                     services.GetRequiredService<ChangeHub>(),
                     "Appointment",
                     async (change, cancellationToken) =>
                     {
-                        if (change.Resource is not Appointment appointment || (appointmentId is not null && change.Id != appointmentId))
+                        if (change.Resource is not Appointment appointment || (appointmentId is not null && change.Id != appointmentId) || !access.CanSee(appointment))
                         {
                             return false;
                         }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Scheduling.Schema.Authorization;
 
 namespace Scheduling.Schema.Appointments;
 
@@ -23,6 +24,7 @@ public sealed partial class HoldExpirySweeper(
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
+                scope.ServiceProvider.GetRequiredService<SchedulingAccess>().Caller = SchedulingCaller.System;
                 var expired = await scope.ServiceProvider.GetRequiredService<AppointmentBooking>().ExpireHoldsAsync(stoppingToken);
                 if (expired > 0)
                 {

@@ -1,6 +1,7 @@
 using GraphQL;
 using GraphQL.Builders;
 using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Authorization;
 using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
 
@@ -15,6 +16,8 @@ public static class ResolveContextExtensions
         Service<ReferencingResourcesDataLoader>(context);
 
     public static IFhirStore Fhir(this IResolveFieldContext context) => Service<IFhirStore>(context);
+
+    public static SchedulingAccess Access(this IResolveFieldContext context) => Service<SchedulingAccess>(context);
 
     /// <summary>Drops this request's cached reads: after a write, or before resolving the next event of a long subscription.</summary>
     public static void ForgetReads(this IResolveFieldContext context)

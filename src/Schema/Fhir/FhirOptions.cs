@@ -13,6 +13,12 @@ public sealed class FhirOptions : IValidatableObject
     /// <summary>A static bearer token for the upstream (simplest setups, tests).</summary>
     public string? BearerToken { get; set; }
 
+    /// <summary>
+    /// Whose identity upstream requests carry: the gateway's own (default), or each caller's bearer token passed
+    /// through, with the gateway's own only for work no caller asked for (expiring holds, the change feed).
+    /// </summary>
+    public UpstreamIdentity UpstreamIdentity { get; set; } = UpstreamIdentity.Gateway;
+
     /// <summary>OAuth2 client-credentials for the upstream; used when <see cref="TokenUrl"/> is set.</summary>
     public string? TokenUrl { get; set; }
     public string? ClientId { get; set; }

@@ -53,6 +53,7 @@ public static class FhirServiceCollectionExtensions
             .AddHttpMessageHandler<FhirTelemetryHandler>();
 
         services.AddScoped<FhirChangeSet>();
+        services.AddScoped<CallerCredentials>();
         services.AddSingleton<InMemoryFhirStore>();
         services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream, (provider, _) =>
             provider.GetRequiredService<IOptions<FhirOptions>>().Value.UsesEmbeddedStore

@@ -26,14 +26,19 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
     // FhirClient.LastResult is per client: conditional creates read it one at a time.
     private readonly SemaphoreSlim _lastResultGate = new(1, 1);
 
-    public RestFhirStore(IHttpClientFactory httpClientFactory, IOptions<FhirOptions> options)
+    public RestFhirStore(IHttpClientFactory httpClientFactory, IHttpMessageHandlerFactory handlerFactory, CallerCredentials credentials, IOptions<FhirOptions> options)
     {
         ArgumentNullException.ThrowIfNull(httpClientFactory);
+        ArgumentNullException.ThrowIfNull(handlerFactory);
         ArgumentNullException.ThrowIfNull(options);
         var settings = options.Value;
         _baseUri = new Uri(settings.BaseUrl!.TrimEnd('/') + "/");
         _pageSize = settings.PageSize;
-        _http = httpClientFactory.CreateClient(HttpClientName);
+        // Passing the caller's identity on: this store's own outermost handler adds the caller's token, then the
+        // factory's pipeline (resilience, gateway identity as the fallback, telemetry). The factory owns that pipeline.
+        _http = settings.UpstreamIdentity == UpstreamIdentity.Caller
+            ? new HttpClient(new CallerTokenHandler(credentials, handlerFactory.CreateHandler(HttpClientName)), disposeHandler: true)
+            : httpClientFactory.CreateClient(HttpClientName);
         _client = new FhirClient(_baseUri, _http, new FhirClientSettings
         {
             PreferredFormat = ResourceFormat.Json,

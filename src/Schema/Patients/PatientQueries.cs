@@ -30,6 +30,12 @@ public static class PatientQueries
                     query.WhereTokenText("identifier", identifier);
                 }
 
+                // A patient finds only themselves; a practitioner's results are checked one by one (AccessFieldMiddleware).
+                if (c.Access().Caller.Patient is { } self)
+                {
+                    query.Where("_id", self.Id);
+                }
+
                 return await RootList.SearchAsync<Patient>(c, query);
             });
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Utility;
 using Scheduling.Schema.Appointments;
+using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
@@ -132,7 +133,7 @@ public sealed record CreatedSlots(int Created, int Skipped, IReadOnlyList<Slot> 
 /// A clinic managing its availability: schedules, recurring rules, generated slots, blocked time. Every change to
 /// an existing slot uses its version (If-Match), so a booking made meanwhile is never overwritten or deleted.
 /// </summary>
-public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes)
+public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, SchedulingAccess access)
 {
     private const int MaxGeneratedDays = 92;
     private static readonly string[] ActorTypes = ["Practitioner", "PractitionerRole", "Location", "HealthcareService", "Patient", "Device", "RelatedPerson"];
@@ -140,6 +141,7 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes)
     public async Task<Schedule> CreateScheduleAsync(CreateScheduleInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
+        RequireManagerRole();
         var actors = new List<FhirReference>();
         foreach (var actorId in input.ActorIds)
         {
@@ -183,7 +185,38 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes)
             schedule.Extension.Add(new Extension(SeedData.TimeZoneExtension, new Code(zone)));
         }
 
+        SchedulingAccess.Require(access.CanManage(schedule), () => new ForbiddenError("A practitioner creates schedules only for themselves."));
         return await store.CreateAsync(schedule, cancellationToken);
+    }
+
+    /// <summary>Patients (and callers without a role) manage no schedule; refused before anything is read.</summary>
+    private void RequireManagerRole() =>
+        SchedulingAccess.Require(access.SeesEverything || access.Caller.Practitioner is not null,
+            () => new ForbiddenError("Only schedulers, admins and a schedule's own practitioner manage schedules."));
+
+    private async Task<Schedule> ReadToManageAsync(string scheduleId, CancellationToken cancellationToken)
+    {
+        RequireManagerRole();
+        var schedule = await store.ReadRequiredAsync<Schedule>(Mutations.RequireId(scheduleId, "scheduleId"), cancellationToken);
+        SchedulingAccess.Require(access.CanManage(schedule), () => new ForbiddenError($"Schedule '{schedule.Id}' is not this caller's to manage."));
+        return schedule;
+    }
+
+    /// <summary>For a practitioner, every schedule the slots belong to must be theirs (one read per schedule).</summary>
+    private async Task RequireManagesSlotsAsync(IEnumerable<Slot> slots, CancellationToken cancellationToken)
+    {
+        RequireManagerRole();
+        if (access.SeesEverything)
+        {
+            return;
+        }
+
+        foreach (var scheduleId in slots.Select(s => FhirReference.From(s.Schedule)?.Id).Distinct())
+        {
+            var schedule = scheduleId is null ? null : await store.ReadAsync<Schedule>(scheduleId, cancellationToken);
+            SchedulingAccess.Require(schedule is not null && access.CanManage(schedule),
+                () => new ForbiddenError($"Schedule '{scheduleId}' is not this caller's to manage."));
+        }
     }
 
     public async Task<Schedule> SetAvailabilityAsync(SetAvailabilityInput input, CancellationToken cancellationToken)
@@ -212,7 +245,7 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes)
             Minutes(input.BufferBeforeMinutes, "bufferBeforeMinutes"), Minutes(input.BufferAfterMinutes, "bufferAfterMinutes"),
             input.AlignmentMinutes is { } alignment ? Math.Max(1, Minutes(alignment, "alignmentMinutes")) : input.SlotMinutes);
 
-        var schedule = await store.ReadRequiredAsync<Schedule>(Mutations.RequireId(input.ScheduleId, "scheduleId"), cancellationToken);
+        var schedule = await ReadToManageAsync(input.ScheduleId, cancellationToken);
         var changed = (Schedule)schedule.DeepCopy();
         rule.WriteTo(changed);
         return await store.UpdateAsync(changed, schedule.Meta?.VersionId, cancellationToken);
@@ -222,7 +255,7 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes)
     public async Task<CreatedSlots> CreateSlotsAsync(CreateSlotsInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var schedule = await store.ReadRequiredAsync<Schedule>(Mutations.RequireId(input.ScheduleId, "scheduleId"), cancellationToken);
+        var schedule = await ReadToManageAsync(input.ScheduleId, cancellationToken);
         var zoneId = input.TimeZone ?? schedule.GetStringExtension(SeedData.TimeZoneExtension) ?? "UTC";
         RequireTimeZone(zoneId);
         if (!DateOnly.TryParseExact(input.From, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var firstDay) ||
@@ -283,7 +316,7 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes)
             throw Fail(new ValidationError("'end' must be after 'start'.", "end"));
         }
 
-        var schedule = await store.ReadRequiredAsync<Schedule>(Mutations.RequireId(input.ScheduleId, "scheduleId"), cancellationToken);
+        var schedule = await ReadToManageAsync(input.ScheduleId, cancellationToken);
         var inRange = (await store.SearchAllAsync<Slot>(
                 FhirQuery.For<Slot>().Where("schedule", "Schedule/" + schedule.Id).WhereDate("start", "ge", input.Start.AddDays(-1)).WhereDate("start", "lt", input.End),
                 cancellationToken))
@@ -328,7 +361,9 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes)
     /// <summary>Removes a block made by blockTime and frees the slots it had made unavailable.</summary>
     public async Task<IReadOnlyList<string>> UnblockTimeAsync(string slotId, CancellationToken cancellationToken)
     {
+        RequireManagerRole();
         var block = await store.ReadRequiredAsync<Slot>(Mutations.RequireId(slotId, "slotId"), cancellationToken);
+        await RequireManagesSlotsAsync([block], cancellationToken);
         if (block.Status != SlotStatus.BusyUnavailable || block.GetExtension(BlockedByExtension) is not null)
         {
             throw Fail(new ValidationError("That slot is not a block made by blockTime.", "slotId"));
@@ -352,6 +387,7 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes)
     /// <summary>Deletes free slots; a slot booked, held or blocked meanwhile is not deleted (If-Match).</summary>
     public async Task<IReadOnlyList<string>> DeleteSlotsAsync(IEnumerable<string> slotIds, CancellationToken cancellationToken)
     {
+        RequireManagerRole();
         var ids = (slotIds ?? []).Distinct().Select(id => Mutations.RequireId(id, "slotIds")).ToList();
         var slots = ids.Count == 0 ? [] : await store.SearchAllAsync<Slot>(FhirQuery.For<Slot>().WhereAny("_id", ids), cancellationToken);
         if (ids.FirstOrDefault(id => slots.All(s => s.Id != id)) is { } missing)
@@ -364,6 +400,8 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes)
         {
             throw Fail(new SlotUnavailableError("Only free slots can be deleted.", notFree));
         }
+
+        await RequireManagesSlotsAsync(slots, cancellationToken);
 
         var deleted = new List<string>();
         foreach (var slot in slots)

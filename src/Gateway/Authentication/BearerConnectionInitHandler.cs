@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Scheduling.Gateway.GraphQLWebSockets;
+
+namespace Scheduling.Gateway.Authentication;
+
+/// <summary>
+/// WebSocket clients authenticate in connection_init, since browsers cannot set headers on a WebSocket:
+/// <c>{"Authorization": "Bearer …"}</c> (or <c>authorization</c>, or <c>token</c>). A bad token, or none where one is
+/// required, is refused (4403). The accepted principal is what every operation on the connection runs as.
+/// </summary>
+internal sealed class BearerConnectionInitHandler(GatewayAuthentication authentication) : IWebSocketConnectionInitHandler
+{
+    public async ValueTask<bool> AcceptAsync(HttpContext context, JsonElement? payload, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var token = TokenIn(payload);
+        if (token is null)
+        {
+            // A non-browser client may have sent the header with the upgrade request.
+            if (authentication.CallerOf(context) is not { } caller)
+            {
+                return false;
+            }
+
+            context.User = caller;
+            return true;
+        }
+
+        var principal = await GatewayAuthenticationExtensions.ValidateBearerAsync(context, token);
+        if (principal is null)
+        {
+            return false;
+        }
+
+        context.User = principal;
+        return true;
+    }
+
+    private static string? TokenIn(JsonElement? payload)
+    {
+        if (payload is not { ValueKind: JsonValueKind.Object } body)
+        {
+            return null;
+        }
+
+        foreach (var name in (string[])["Authorization", "authorization", "token"])
+        {
+            if (body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text)
+            {
+                return text.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? text[7..].Trim() : text;
+            }
+        }
+
+        return null;
+    }
+}

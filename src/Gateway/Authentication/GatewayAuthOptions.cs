@@ -1,0 +1,64 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Scheduling.Gateway.Authentication;
+
+/// <summary>Bound from the <c>Auth</c> section: how callers prove who they are.</summary>
+public sealed class GatewayAuthOptions
+{
+    public const string SectionName = "Auth";
+
+    /// <summary>An OpenID Connect issuer; its discovery document gives the signing keys. Needs <see cref="Audience"/>.</summary>
+    public Uri? Authority { get; set; }
+
+    /// <summary>The audience tokens must be issued for.</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>A shared HMAC key (at least 32 bytes of UTF-8), for issuers without discovery; an alternative to <see cref="Authority"/>.</summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>The issuer tokens signed with <see cref="SigningKey"/> must name (not checked when empty).</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>
+    /// Whether requests without a token are served, with full access. Unset: only in Development and only while no
+    /// authentication is configured. Anywhere else the gateway refuses to start without authentication unless this says true.
+    /// </summary>
+    public bool? AllowAnonymous { get; set; }
+
+    public bool IsConfigured => Authority is not null || !string.IsNullOrEmpty(SigningKey);
+
+    public bool AnonymousAllowed(bool development) => AllowAnonymous ?? (development && !IsConfigured);
+}
+
+/// <summary>Stops start-up on a setting that would leave the gateway open by accident or unable to check tokens.</summary>
+internal sealed class GatewayAuthOptionsValidator(IHostEnvironment environment) : IValidateOptions<GatewayAuthOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayAuthOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (!options.IsConfigured && !options.AnonymousAllowed(environment.IsDevelopment()))
+        {
+            failures.Add($"Auth: no authentication is configured for the {environment.EnvironmentName} environment. " +
+                "Set Auth:Authority and Auth:Audience (or Auth:SigningKey), or set Auth:AllowAnonymous=true to serve everyone without a token.");
+        }
+
+        if (options.Authority is not null && string.IsNullOrWhiteSpace(options.Audience))
+        {
+            failures.Add("Auth:Audience is required with Auth:Authority.");
+        }
+
+        if (options.Authority is { IsAbsoluteUri: false })
+        {
+            failures.Add("Auth:Authority must be an absolute URL.");
+        }
+
+        if (!string.IsNullOrEmpty(options.SigningKey) && Encoding.UTF8.GetByteCount(options.SigningKey) < 32)
+        {
+            failures.Add("Auth:SigningKey must be at least 32 bytes (256 bits).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Security.Claims;
+using System.Text;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using Scheduling.Gateway.GraphQLWebSockets;
+using Scheduling.Schema.Authorization;
+
+namespace Scheduling.Gateway.Authentication;
+
+/// <summary>
+/// Who a request comes from: a validated JWT bearer token (HTTP: the Authorization header; WebSocket: the
+/// connection_init payload), or, where allowed, an anonymous caller with full access.
+/// </summary>
+public sealed class GatewayAuthentication(IOptions<GatewayAuthOptions> options, IHostEnvironment environment)
+{
+    /// <summary>The principal anonymous callers run as, where anonymous access is allowed.</summary>
+    public static readonly ClaimsPrincipal Anonymous = new(new ClaimsIdentity(
+        [new Claim(SchedulingClaims.Role, nameof(CallerRole.Admin)), new Claim(ClaimTypes.Name, "anonymous")],
+        SchedulingClaims.AnonymousAuthenticationType));
+
+    public bool AnonymousAllowed => options.Value.AnonymousAllowed(environment.IsDevelopment());
+
+    /// <summary>
+    /// The principal to run an HTTP request as, or null when it must be refused (401): no token where one is
+    /// required, or a token that failed validation (never quietly downgraded to anonymous).
+    /// </summary>
+    public ClaimsPrincipal? CallerOf(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (http.User.Identity?.IsAuthenticated == true)
+        {
+            return http.User;
+        }
+
+        var sentToken = !string.IsNullOrEmpty(http.Request.Headers.Authorization);
+        return !sentToken && AnonymousAllowed ? Anonymous : null;
+    }
+}
+
+public static class GatewayAuthenticationExtensions
+{
+    public static IServiceCollection AddGatewayAuthentication(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<GatewayAuthOptions>()
+            .BindConfiguration(GatewayAuthOptions.SectionName)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayAuthOptions>, GatewayAuthOptionsValidator>();
+        services.AddSingleton<GatewayAuthentication>();
+        services.AddSingleton<IWebSocketConnectionInitHandler, BearerConnectionInitHandler>();
+
+        var settings = configuration.GetSection(GatewayAuthOptions.SectionName).Get<GatewayAuthOptions>() ?? new();
+        var authentication = services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme);
+        if (settings.IsConfigured)
+        {
+            authentication.AddJwtBearer(jwt =>
+            {
+                // Claims keep their JWT names (role, patient, fhirUser), as authorization reads them.
+                jwt.MapInboundClaims = false;
+                jwt.TokenValidationParameters.NameClaimType = "sub";
+                jwt.TokenValidationParameters.RoleClaimType = SchedulingClaims.Role;
+                // The raw token stays on the identity, for passing the caller's identity on to the FHIR server.
+                jwt.TokenValidationParameters.SaveSigninToken = true;
+                if (settings.Authority is { } authority)
+                {
+                    jwt.Authority = authority.ToString();
+                    jwt.Audience = settings.Audience;
+                    jwt.RequireHttpsMetadata = authority.Scheme == Uri.UriSchemeHttps || !authority.IsLoopback;
+                }
+                else
+                {
+                    jwt.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(settings.SigningKey!));
+                    jwt.TokenValidationParameters.ValidateIssuer = !string.IsNullOrEmpty(settings.Issuer);
+                    jwt.TokenValidationParameters.ValidIssuer = settings.Issuer;
+                    jwt.TokenValidationParameters.ValidateAudience = !string.IsNullOrEmpty(settings.Audience);
+                    jwt.TokenValidationParameters.ValidAudience = settings.Audience;
+                }
+            });
+        }
+
+        return services;
+    }
+
+    /// <summary>The JWT bearer validation the HTTP pipeline and the WebSocket handshake share.</summary>
+    internal static async Task<ClaimsPrincipal?> ValidateBearerAsync(HttpContext http, string token)
+    {
+        var schemes = http.RequestServices.GetRequiredService<IAuthenticationSchemeProvider>();
+        if (await schemes.GetSchemeAsync(JwtBearerDefaults.AuthenticationScheme) is null)
+        {
+            return null;
+        }
+
+        var jwt = http.RequestServices.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme);
+        var parameters = jwt.TokenValidationParameters.Clone();
+        if (jwt.ConfigurationManager is { } discovery)
+        {
+            var configuration = await discovery.GetConfigurationAsync(http.RequestAborted);
+            parameters.ValidIssuers = [.. parameters.ValidIssuers ?? [], configuration.Issuer];
+            parameters.IssuerSigningKeys = [.. parameters.IssuerSigningKeys ?? [], .. configuration.SigningKeys];
+            parameters.ValidAudience ??= jwt.Audience;
+        }
+
+        foreach (var handler in jwt.TokenHandlers)
+        {
+            var result = await handler.ValidateTokenAsync(token, parameters);
+            if (result.IsValid)
+            {
+                return new ClaimsPrincipal(result.ClaimsIdentity);
+            }
+        }
+
+        return null;
+    }
+}

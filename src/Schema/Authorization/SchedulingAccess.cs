@@ -1,0 +1,105 @@
+using GraphQL;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Options;
+using Scheduling.Schema.DataLoading;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Authorization;
+
+/// <summary>A denial. Its message names what was asked for, never whether it exists.</summary>
+public sealed class ForbiddenError : ExecutionError
+{
+    public ForbiddenError(string message)
+        : base(message) => Code = "FORBIDDEN";
+
+    /// <summary>The same answer for a hidden resource and a missing one, so a denial tells nothing.</summary>
+    public static ForbiddenError NotYours(string resourceType, string? id) =>
+        new($"{resourceType} '{id}' is not available to this caller.");
+}
+
+/// <summary>
+/// The request's caller and what they may see and change, enforced in the gateway whatever the FHIR server does:
+/// a patient sees their own appointments and their own record; a practitioner their own schedules and
+/// appointments and the patients in them; schedulers and admins everything. Practitioners, locations, services,
+/// schedules and slots (free availability) are visible to every caller with a role.
+/// </summary>
+public sealed class SchedulingAccess(IFhirStore store, IOptions<DataLoaderOptions> loaderOptions)
+{
+    private PatientsOfPractitionerDataLoader? _patientsOfPractitioner;
+
+    /// <summary>Set from the operation's principal before it runs; nobody until then.</summary>
+    public SchedulingCaller Caller { get; set; } = SchedulingCaller.Nobody;
+
+    public bool SeesEverything => Caller.SeesEverything;
+
+    /// <summary>A patient or practitioner sees an appointment they take part in.</summary>
+    public bool CanSee(Appointment appointment)
+    {
+        ArgumentNullException.ThrowIfNull(appointment);
+        return SeesEverything || (Own() is { } own && appointment.Participant.Any(p => FhirReference.From(p.Actor) == own));
+    }
+
+    /// <summary>An answer is seen with its appointment; alone, only by the participant who gave it.</summary>
+    public bool CanSee(AppointmentResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        return SeesEverything || (Own() is { } own && FhirReference.From(response.Actor) == own);
+    }
+
+    /// <summary>A patient sees only themselves; a practitioner the patients of their appointments (one search for all asked).</summary>
+    public async Task<IReadOnlySet<string>> VisiblePatientsAsync(IEnumerable<string> patientIds, CancellationToken cancellationToken)
+    {
+        var ids = patientIds.Distinct().ToList();
+        if (SeesEverything)
+        {
+            return ids.ToHashSet();
+        }
+
+        if (Caller.Patient is { } self)
+        {
+            return ids.Where(id => id == self.Id).ToHashSet();
+        }
+
+        if (Caller.Practitioner is { } practitioner)
+        {
+            _patientsOfPractitioner ??= new PatientsOfPractitionerDataLoader(loaderOptions.Value, store, practitioner);
+            var seen = await _patientsOfPractitioner.LoadMany(ids).GetResultAsync(cancellationToken);
+            return ids.Where((_, i) => seen[i]).ToHashSet();
+        }
+
+        return new HashSet<string>();
+    }
+
+    /// <summary>Schedules (their availability, slots and blocks) are changed by schedulers, admins and their own practitioner.</summary>
+    public bool CanManage(Schedule schedule)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return SeesEverything || (Caller.Practitioner is { } own && schedule.Actor.Any(a => FhirReference.From(a) == own));
+    }
+
+    /// <summary>Appointment searches narrowed to the caller's own, so FHIR returns what may be shown (results are still checked).</summary>
+    public FhirQuery Narrow(FhirQuery appointments)
+    {
+        ArgumentNullException.ThrowIfNull(appointments);
+        if (SeesEverything)
+        {
+            return appointments;
+        }
+
+        return Caller.Patient is { } patient ? appointments.Where("patient", patient.ToString())
+            : Caller.Practitioner is { } practitioner ? appointments.Where("practitioner", practitioner.ToString())
+            : throw new ForbiddenError("Appointments are not available to this caller.");
+    }
+
+    /// <summary>Refuses unless <paramref name="allowed"/>; the message must not tell whether the thing exists.</summary>
+    public static void Require(bool allowed, Func<ForbiddenError> denial)
+    {
+        ArgumentNullException.ThrowIfNull(denial);
+        if (!allowed)
+        {
+            throw denial();
+        }
+    }
+
+    private FhirReference? Own() => Caller.Patient ?? Caller.Practitioner;
+}

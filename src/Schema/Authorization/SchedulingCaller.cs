@@ -1,0 +1,86 @@
+using System.Security.Claims;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Authorization;
+
+/// <summary>What a caller may do, from least to most.</summary>
+public enum CallerRole
+{
+    None,
+    Patient,
+    Practitioner,
+    Scheduler,
+    Admin,
+}
+
+/// <summary>The claims the gateway reads from a caller's token.</summary>
+public static class SchedulingClaims
+{
+    /// <summary><c>patient</c>, <c>practitioner</c>, <c>scheduler</c> or <c>admin</c>; several allowed, the strongest counts.</summary>
+    public const string Role = "role";
+
+    /// <summary>The caller's Patient id (SMART's launch-context claim name).</summary>
+    public const string Patient = "patient";
+
+    /// <summary>The caller's Practitioner id.</summary>
+    public const string Practitioner = "practitioner";
+
+    /// <summary>SMART's <c>fhirUser</c>: <c>Patient/123</c>, <c>Practitioner/456</c> or an absolute URL ending so.</summary>
+    public const string FhirUser = "fhirUser";
+
+    /// <summary>The authentication type of the principal the gateway uses when anonymous access is allowed.</summary>
+    public const string AnonymousAuthenticationType = "anonymous-allowed";
+}
+
+/// <summary>
+/// Who is asking, reduced to what authorization needs: a role and, for patients and practitioners, the FHIR
+/// resource that is theirs. An unauthenticated principal is <see cref="Nobody"/>: it sees nothing protected.
+/// </summary>
+public sealed record SchedulingCaller(CallerRole Role, string? PatientId, string? PractitionerId)
+{
+    public static readonly SchedulingCaller Nobody = new(CallerRole.None, null, null);
+
+    /// <summary>The gateway's own background work (expiring holds).</summary>
+    public static readonly SchedulingCaller System = new(CallerRole.Admin, null, null);
+
+    /// <summary>Front desk and admins see and change everything.</summary>
+    public bool SeesEverything => Role is CallerRole.Scheduler or CallerRole.Admin;
+
+    public FhirReference? Patient => Role == CallerRole.Patient && PatientId is not null ? new FhirReference("Patient", PatientId) : null;
+
+    public FhirReference? Practitioner => Role == CallerRole.Practitioner && PractitionerId is not null ? new FhirReference("Practitioner", PractitionerId) : null;
+
+    /// <summary>
+    /// Reads the role (explicit, or implied by <c>fhirUser</c>) and the caller's own resource. A patient or
+    /// practitioner role without the id it needs is <see cref="Nobody"/>: it could only ever be refused.
+    /// </summary>
+    public static SchedulingCaller From(ClaimsPrincipal? user)
+    {
+        if (user?.Identity?.IsAuthenticated != true)
+        {
+            return Nobody;
+        }
+
+        var fhirUser = FhirReference.TryParse(user.FindFirst(SchedulingClaims.FhirUser)?.Value, out var parsed) ? parsed : default;
+        var patientId = Valid(user.FindFirst(SchedulingClaims.Patient)?.Value) ?? (fhirUser.ResourceType == "Patient" ? fhirUser.Id : null);
+        var practitionerId = Valid(user.FindFirst(SchedulingClaims.Practitioner)?.Value) ?? (fhirUser.ResourceType == "Practitioner" ? fhirUser.Id : null);
+        var roles = user.FindAll(SchedulingClaims.Role).Concat(user.FindAll(ClaimTypes.Role))
+            .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(value => Enum.TryParse<CallerRole>(value, ignoreCase: true, out var role) ? role : CallerRole.None)
+            .ToList();
+        var role = roles.Count > 0 ? roles.Max() : fhirUser.ResourceType switch
+        {
+            "Patient" => CallerRole.Patient,
+            "Practitioner" => CallerRole.Practitioner,
+            _ => CallerRole.None,
+        };
+        return role switch
+        {
+            CallerRole.Patient when patientId is null => Nobody,
+            CallerRole.Practitioner when practitionerId is null => Nobody,
+            _ => new SchedulingCaller(role, patientId, practitionerId),
+        };
+    }
+
+    private static string? Valid(string? id) => FhirReference.IsValidId(id) ? id : null;
+}
