@@ -63,20 +63,25 @@ public sealed class GatewayServer : IAsyncDisposable
     }
 
     /// <summary>POSTs a query, accepting application/graphql-response+json, and returns the parsed body.</summary>
-    public async Task<JsonObject> QueryAsync(string query, object? variables = null)
+    public async Task<JsonObject> QueryAsync(string query, object? variables = null, string? bearerToken = null)
     {
-        using var response = await PostAsync(query, variables);
+        using var response = await PostAsync(query, variables, bearerToken: bearerToken);
         var text = await response.Content.ReadAsStringAsync();
         return JsonNode.Parse(text)?.AsObject() ?? throw new InvalidOperationException("empty response: " + (int)response.StatusCode);
     }
 
-    public async Task<HttpResponseMessage> PostAsync(string query, object? variables = null, string accept = "application/graphql-response+json")
+    public async Task<HttpResponseMessage> PostAsync(string query, object? variables = null, string accept = "application/graphql-response+json", string? bearerToken = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
         {
             Content = new StringContent(JsonSerializer.Serialize(new { query, variables }), Encoding.UTF8, "application/json"),
         };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+        if (bearerToken is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
+        }
+
         return await Client.SendAsync(request);
     }
 

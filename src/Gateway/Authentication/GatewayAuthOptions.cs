@@ -9,7 +9,7 @@ public sealed class GatewayAuthOptions
     public const string SectionName = "Auth";
 
     /// <summary>An OpenID Connect issuer; its discovery document gives the signing keys. Needs <see cref="Audience"/>.</summary>
-    public Uri? Authority { get; set; }
+    public string? Authority { get; set; }
 
     /// <summary>The audience tokens must be issued for.</summary>
     public string? Audience { get; set; }
@@ -26,7 +26,7 @@ public sealed class GatewayAuthOptions
     /// </summary>
     public bool? AllowAnonymous { get; set; }
 
-    public bool IsConfigured => Authority is not null || !string.IsNullOrEmpty(SigningKey);
+    public bool IsConfigured => !string.IsNullOrEmpty(Authority) || !string.IsNullOrEmpty(SigningKey);
 
     public bool AnonymousAllowed(bool development) => AllowAnonymous ?? (development && !IsConfigured);
 }
@@ -44,14 +44,14 @@ internal sealed class GatewayAuthOptionsValidator(IHostEnvironment environment) 
                 "Set Auth:Authority and Auth:Audience (or Auth:SigningKey), or set Auth:AllowAnonymous=true to serve everyone without a token.");
         }
 
-        if (options.Authority is not null && string.IsNullOrWhiteSpace(options.Audience))
+        if (!string.IsNullOrEmpty(options.Authority) && string.IsNullOrWhiteSpace(options.Audience))
         {
             failures.Add("Auth:Audience is required with Auth:Authority.");
         }
 
-        if (options.Authority is { IsAbsoluteUri: false })
+        if (!string.IsNullOrEmpty(options.Authority) && !Uri.TryCreate(options.Authority, UriKind.Absolute, out _))
         {
-            failures.Add("Auth:Authority must be an absolute URL.");
+            failures.Add($"Auth:Authority must be an absolute URL, got '{options.Authority}'.");
         }
 
         if (!string.IsNullOrEmpty(options.SigningKey) && Encoding.UTF8.GetByteCount(options.SigningKey) < 32)

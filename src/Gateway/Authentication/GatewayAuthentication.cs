@@ -62,9 +62,9 @@ public static class GatewayAuthenticationExtensions
                 jwt.TokenValidationParameters.RoleClaimType = SchedulingClaims.Role;
                 // The raw token stays on the identity, for passing the caller's identity on to the FHIR server.
                 jwt.TokenValidationParameters.SaveSigninToken = true;
-                if (settings.Authority is { } authority)
+                if (!string.IsNullOrEmpty(settings.Authority) && Uri.TryCreate(settings.Authority, UriKind.Absolute, out var authority))
                 {
-                    jwt.Authority = authority.ToString();
+                    jwt.Authority = settings.Authority;
                     jwt.Audience = settings.Audience;
                     jwt.RequireHttpsMetadata = authority.Scheme == Uri.UriSchemeHttps || !authority.IsLoopback;
                 }

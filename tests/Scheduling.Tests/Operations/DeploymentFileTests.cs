@@ -51,10 +51,14 @@ public sealed class DeploymentFileTests
         Assert.Contains(probe[1], File.ReadAllText(Path.Combine(RepoPaths.Root, "Dockerfile")), StringComparison.Ordinal);
 
         // Every setting named in the environment is one the gateway binds (a typo would silently do nothing).
-        var known = new[] { "Urls", "ASPNETCORE_FORWARDEDHEADERS_ENABLED", "Fhir__", "Redis__", "ChangeFeed__", "Logging__", "Booking__", "Cache__", "WebSockets__", "GraphQL__", "OTEL_" };
+        var known = new[] { "Urls", "ASPNETCORE_FORWARDEDHEADERS_ENABLED", "Fhir__", "Redis__", "ChangeFeed__", "Logging__", "Booking__", "Cache__", "WebSockets__", "GraphQL__", "Auth__", "OTEL_" };
         Assert.All(environment.Keys, key => Assert.Contains(known, prefix => key.StartsWith(prefix, StringComparison.Ordinal)));
         var fhirSettings = typeof(Scheduling.Schema.Fhir.FhirOptions).GetProperties().Select(p => "Fhir__" + p.Name).ToHashSet();
         Assert.All(environment.Keys.Where(k => k.StartsWith("Fhir__", StringComparison.Ordinal)), key => Assert.Contains(key, fhirSettings));
+        var authSettings = typeof(Scheduling.Gateway.Authentication.GatewayAuthOptions).GetProperties().Select(p => "Auth__" + p.Name).ToHashSet();
+        Assert.All(environment.Keys.Where(k => k.StartsWith("Auth__", StringComparison.Ordinal)), key => Assert.Contains(key, authSettings));
+        // Production refuses to start without authentication; compose passes the operator's issuer through.
+        Assert.Equal("${AUTH_AUTHORITY:-}", environment["Auth__Authority"]);
     }
 
     [Fact]
