@@ -39,11 +39,12 @@ public sealed class GatewayServer : IAsyncDisposable
 
     /// <param name="settings">Configuration on top of appsettings.json.</param>
     /// <param name="services">Replacements after the gateway's own registrations (a clock, an extra booking rule).</param>
-    public static async Task<GatewayServer> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    /// <param name="environment">The host environment; Development unless a test is about another.</param>
+    public static async Task<GatewayServer> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string environment = "Development")
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
-            EnvironmentName = "Development",
+            EnvironmentName = environment,
             ContentRootPath = Path.Combine(RepoPaths.Root, "src", "Gateway"),
         });
         builder.WebHost.UseUrls("http://127.0.0.1:0");

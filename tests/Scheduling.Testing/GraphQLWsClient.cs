@@ -19,6 +19,9 @@ public sealed class GraphQLWsClient : IAsyncDisposable
         return new GraphQLWsClient(node);
     }
 
+    /// <summary>The client's first line: {"event":"connected"}, or {"event":"error","code":4403,...} when the server refused it.</summary>
+    public JsonElement First => _node.Ready;
+
     /// <summary>The next message as the client printed it: {"event":"next","data":...}, "done", "error", "timeout".</summary>
     public Task<JsonElement?> NextAsync(TimeSpan timeout) => _node.NextAsync(timeout);
 

@@ -30,7 +30,7 @@ client.subscribe(
       }
     },
     error: (error) => {
-      print({ event: 'error', error: error?.message ?? error?.reason ?? JSON.stringify(error) });
+      print({ event: 'error', error: error?.message ?? error?.reason ?? JSON.stringify(error), code: error?.code });
       process.exit(1);
     },
     complete: () => {

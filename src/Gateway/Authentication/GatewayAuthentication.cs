@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Scheduling.Gateway.GraphQLWebSockets;
 using Scheduling.Schema.Authorization;
@@ -60,8 +61,16 @@ public static class GatewayAuthenticationExtensions
                 jwt.MapInboundClaims = false;
                 jwt.TokenValidationParameters.NameClaimType = "sub";
                 jwt.TokenValidationParameters.RoleClaimType = SchedulingClaims.Role;
-                // The raw token stays on the identity, for passing the caller's identity on to the FHIR server.
-                jwt.TokenValidationParameters.SaveSigninToken = true;
+                // The raw token stays on the identity, for passing the caller's identity on to the FHIR server
+                // (JsonWebTokenHandler ignores SaveSigninToken).
+                jwt.Events = new JwtBearerEvents
+                {
+                    OnTokenValidated = validated =>
+                    {
+                        KeepToken(validated.Principal, (validated.SecurityToken as JsonWebToken)?.EncodedToken);
+                        return Task.CompletedTask;
+                    },
+                };
                 if (!string.IsNullOrEmpty(settings.Authority) && Uri.TryCreate(settings.Authority, UriKind.Absolute, out var authority))
                 {
                     jwt.Authority = settings.Authority;
@@ -80,6 +89,14 @@ public static class GatewayAuthenticationExtensions
         }
 
         return services;
+    }
+
+    private static void KeepToken(ClaimsPrincipal? principal, string? token)
+    {
+        if (principal?.Identity is ClaimsIdentity identity && token is not null)
+        {
+            identity.BootstrapContext = token;
+        }
     }
 
     /// <summary>The JWT bearer validation the HTTP pipeline and the WebSocket handshake share.</summary>
@@ -106,7 +123,9 @@ public static class GatewayAuthenticationExtensions
             var result = await handler.ValidateTokenAsync(token, parameters);
             if (result.IsValid)
             {
-                return new ClaimsPrincipal(result.ClaimsIdentity);
+                var principal = new ClaimsPrincipal(result.ClaimsIdentity);
+                KeepToken(principal, token);
+                return principal;
             }
         }
 
