@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Scheduling.Gateway.Authentication;
 using Scheduling.Gateway.GraphQLHttp;
 using Scheduling.Gateway.Health;
+using Scheduling.Gateway.PersistedDocuments;
 using Scheduling.Gateway.RestHook;
 using Scheduling.Gateway.GraphQLWebSockets;
 using OpenTelemetry;
@@ -24,6 +25,7 @@ public static partial class GatewayExtensions
         builder.Services.AddSchedulingSchema(builder.Configuration);
         builder.Services.AddGatewayAuthentication(builder.Configuration);
         builder.Services.AddGraphQLHttp();
+        builder.Services.AddPersistedDocuments();
         builder.Services.AddGraphQLWebSockets();
         builder.Services.AddGraphQLRateLimit();
 

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Scheduling.Gateway.Authentication;
 using Scheduling.Gateway.GraphQLWebSockets;
+using Scheduling.Gateway.PersistedDocuments;
 using Scheduling.Schema.Telemetry;
 
 namespace Scheduling.Gateway.GraphQLHttp;
@@ -27,6 +28,7 @@ internal sealed class GraphQLHttpEndpoint(
     GraphQLHttpRequestReader reader,
     IOptions<GraphQLHttpOptions> options,
     GatewayAuthentication authentication,
+    PersistedDocumentStore persisted,
     ILogger<GraphQLHttpEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext http)
@@ -61,7 +63,9 @@ internal sealed class GraphQLHttpEndpoint(
             return;
         }
 
-        var document = TryParse(request!.Query!);
+        // A persisted document is checked like a sent one; an unknown id is left for the executer to report.
+        var text = request!.Query ?? persisted.Find(request.DocumentId);
+        var document = text is null ? null : TryParse(text);
         var operation = document is null ? null : SelectOperation(document, request.OperationName);
         if (isGet && operation is not null && operation.Operation != OperationType.Query)
         {
@@ -95,7 +99,8 @@ internal sealed class GraphQLHttpEndpoint(
             result = await executer.ExecuteAsync(new ExecutionOptions
             {
                 Query = request.Query,
-                Document = document,
+                DocumentId = request.DocumentId,
+                Document = persisted.MayPassParsedDocument(request.DocumentId) ? document : null,
                 OperationName = request.OperationName,
                 Variables = request.Variables,
                 Extensions = request.Extensions,

@@ -13,12 +13,13 @@ internal sealed class GraphQLHttpRequestReader(IGraphQLTextSerializer serializer
     public (GraphQLRequest? Request, GraphQLRequestError? Error) FromQueryString(IQueryCollection query)
     {
         var text = query["query"].ToString();
-        if (string.IsNullOrEmpty(text))
+        var documentId = NullIfEmpty(query["documentId"].ToString());
+        if (string.IsNullOrEmpty(text) && documentId is null)
         {
-            return (null, new(400, "REQUEST_MISSING_QUERY", "The 'query' parameter is required."));
+            return (null, new(400, "REQUEST_MISSING_QUERY", "The 'query' parameter (or a persisted 'documentId') is required."));
         }
 
-        var request = new GraphQLRequest { Query = text, OperationName = NullIfEmpty(query["operationName"].ToString()) };
+        var request = new GraphQLRequest { Query = NullIfEmpty(text), DocumentId = documentId, OperationName = NullIfEmpty(query["operationName"].ToString()) };
         var variables = ParseJsonParameter(query["variables"].ToString(), "variables", out var variablesError);
         var extensions = ParseJsonParameter(query["extensions"].ToString(), "extensions", out var extensionsError);
         if ((variablesError ?? extensionsError) is { } error)
@@ -69,12 +70,25 @@ internal sealed class GraphQLHttpRequestReader(IGraphQLTextSerializer serializer
                 return (null, new(400, "REQUEST_INVALID_PARAMETERS", "The request body must be a JSON object."));
             }
 
-            if (!root.TryGetProperty("query", out var query) || query.ValueKind == JsonValueKind.Null)
+            // A persisted document is named by 'documentId' (sha256:<hex>) instead of sent as 'query'.
+            string? documentId = null;
+            if (root.TryGetProperty("documentId", out var id) && id.ValueKind != JsonValueKind.Null)
             {
-                return (null, new(400, "REQUEST_MISSING_QUERY", "The 'query' parameter is required."));
+                if (id.ValueKind != JsonValueKind.String)
+                {
+                    return (null, new(400, "REQUEST_INVALID_PARAMETERS", "'documentId' must be a string."));
+                }
+
+                documentId = NullIfEmpty(id.GetString());
             }
 
-            if (query.ValueKind != JsonValueKind.String)
+            var hasQuery = root.TryGetProperty("query", out var query) && query.ValueKind != JsonValueKind.Null;
+            if (!hasQuery && documentId is null)
+            {
+                return (null, new(400, "REQUEST_MISSING_QUERY", "The 'query' parameter (or a persisted 'documentId') is required."));
+            }
+
+            if (hasQuery && query.ValueKind != JsonValueKind.String)
             {
                 return (null, new(400, "REQUEST_INVALID_PARAMETERS", "'query' must be a string."));
             }
@@ -96,7 +110,7 @@ internal sealed class GraphQLHttpRequestReader(IGraphQLTextSerializer serializer
                 return (null, error);
             }
 
-            return (new GraphQLRequest { Query = query.GetString(), OperationName = operationName, Variables = variables, Extensions = extensions }, null);
+            return (new GraphQLRequest { Query = hasQuery ? query.GetString() : null, DocumentId = documentId, OperationName = operationName, Variables = variables, Extensions = extensions }, null);
         }
     }
 

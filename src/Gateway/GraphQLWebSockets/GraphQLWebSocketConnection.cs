@@ -268,7 +268,7 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
 
         if (!root.TryGetProperty("id", out var idElement) || idElement.ValueKind != JsonValueKind.String || idElement.GetString() is not { Length: > 0 } id ||
             payload is not { ValueKind: JsonValueKind.Object } request ||
-            !request.TryGetProperty("query", out var query) || query.ValueKind != JsonValueKind.String)
+            !(StringProperty(request, "query") is not null || StringProperty(request, "documentId") is not null))
         {
             await CloseAsync(4400, "Invalid message received");
             return;
@@ -294,15 +294,21 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
             return;
         }
 
-        _ = RunOperationAsync(operation, request, query.GetString()!);
+        _ = RunOperationAsync(operation, request, StringProperty(request, "query"), StringProperty(request, "documentId"));
     }
 
-    private async Task RunOperationAsync(Operation operation, JsonElement request, string query)
+    private static string? StringProperty(JsonElement request, string name) =>
+        request.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private async Task RunOperationAsync(Operation operation, JsonElement request, string? query, string? documentId)
     {
         try
         {
-            var operationName = request.TryGetProperty("operationName", out var named) && named.ValueKind == JsonValueKind.String ? named.GetString() : null;
-            var document = Scheduling.Gateway.GraphQLHttp.GraphQLHttpEndpoint.TryParse(query);
+            var operationName = StringProperty(request, "operationName");
+            // A persisted document (documentId) is checked like a sent one; an unknown id is the executer's to report.
+            var persisted = _http.RequestServices.GetRequiredService<Scheduling.Gateway.PersistedDocuments.PersistedDocumentStore>();
+            var text = query ?? persisted.Find(documentId);
+            var document = text is null ? null : Scheduling.Gateway.GraphQLHttp.GraphQLHttpEndpoint.TryParse(text);
             var selected = document is null ? null : Scheduling.Gateway.GraphQLHttp.GraphQLHttpEndpoint.SelectOperation(document, operationName);
             if (document is not null && selected is not null &&
                 Scheduling.Gateway.GraphQLHttp.FhirSearchBudget.Refusal(_schema, document, selected, _limits) is { } tooCostly)
@@ -318,7 +324,8 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
             var result = await _executer.ExecuteAsync(new ExecutionOptions
             {
                 Query = query,
-                Document = document,
+                DocumentId = documentId,
+                Document = persisted.MayPassParsedDocument(documentId) ? document : null,
                 OperationName = operationName,
                 Variables = request.TryGetProperty("variables", out var variables) && variables.ValueKind == JsonValueKind.Object ? _serializer.ReadNode<Inputs>(variables) : null,
                 Extensions = request.TryGetProperty("extensions", out var extensions) && extensions.ValueKind == JsonValueKind.Object ? _serializer.ReadNode<Inputs>(extensions) : null,
