@@ -1,5 +1,7 @@
 # Multi-stage build of the gateway; the runtime image runs as the non-root "app" user of the .NET images.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# npm for the build's install of the Banana Cake Pop IDE (src/Gateway/ide-assets); published with the gateway.
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY .editorconfig Directory.Build.props Directory.Packages.props Scheduling.sln ./
 COPY src/ src/

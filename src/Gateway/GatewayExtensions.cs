@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Scheduling.Gateway.Authentication;
 using Scheduling.Gateway.GraphQLHttp;
 using Scheduling.Gateway.Health;
+using Scheduling.Gateway.Ide;
 using Scheduling.Gateway.PersistedDocuments;
 using Scheduling.Gateway.RestHook;
 using Scheduling.Gateway.GraphQLWebSockets;
@@ -26,6 +27,7 @@ public static partial class GatewayExtensions
         builder.Services.AddGatewayAuthentication(builder.Configuration);
         builder.Services.AddGraphQLHttp();
         builder.Services.AddPersistedDocuments();
+        builder.Services.AddBananaCakePop();
         builder.Services.AddGraphQLWebSockets();
         builder.Services.AddGraphQLRateLimit();
 
@@ -66,6 +68,7 @@ public static partial class GatewayExtensions
         app.UseAuthentication();
         app.UseWebSockets();
         app.UseRateLimiter();
+        app.UseBananaCakePop(path);
         app.MapGraphQLHttp(path);
         app.MapFhirRestHook();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });

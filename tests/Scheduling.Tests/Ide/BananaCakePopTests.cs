@@ -1,0 +1,76 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Scheduling.Testing;
+
+namespace Scheduling.Tests.Ide;
+
+/// <summary>Banana Cake Pop at /graphql: a real headless Chromium loads it from the gateway and runs a query.</summary>
+public sealed class BananaCakePopTests
+{
+    [Fact]
+    public async Task A_browser_opens_the_IDE_at_the_GraphQL_path_runs_a_query_and_sees_its_result()
+    {
+        Assert.True(File.Exists("/usr/bin/chromium"), "Chromium is missing: apt-get install chromium (.ci/run does).");
+        await using var gateway = await GatewayServer.StartAsync();
+        var screenshot = Path.Combine(RepoPaths.Root, "TestResults", "banana-cake-pop.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        File.Delete(screenshot);
+
+        await using var browser = await NodeProcess.StartAsync("ide-browser-check.mjs", gateway.GraphQLUrl.ToString(), screenshot);
+        var result = await browser.NextAsync(TimeSpan.FromSeconds(90)) ?? throw new InvalidOperationException("no result: " + browser.Stderr);
+        Assert.True(result.GetProperty("event").GetString() == "result", result.GetRawText());
+
+        Assert.EndsWith("Scheduling Gateway", result.GetProperty("title").GetString(), StringComparison.Ordinal);
+        Assert.True(result.GetProperty("introspected").GetBoolean(), "the IDE loaded the schema");
+        Assert.True(result.GetProperty("ranQuery").GetBoolean(), "the IDE sent the query");
+        var shown = result.GetProperty("shown").GetString();
+        Assert.Contains("\"displayName\": \"Dr. Alice Smith\"", shown, StringComparison.Ordinal);
+        // Everything came from the gateway: the IDE works with no internet.
+        Assert.Equal([gateway.BaseAddress.Authority], result.GetProperty("hosts").EnumerateArray().Select(h => h.GetString()));
+        Assert.True(new FileInfo(screenshot).Length > 10_000, "the screenshot was saved");
+    }
+
+    [Fact]
+    public async Task Without_the_IDEs_files_a_browser_gets_a_page_saying_how_to_install_them_and_GraphQL_clients_are_unaffected()
+    {
+        var empty = Directory.CreateTempSubdirectory("no-ide-").FullName;
+        try
+        {
+            await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["Ide:AssetsPath"] = empty });
+            using var page = await GetHtmlAsync(gateway);
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains("npm ci --prefix src/Gateway/ide-assets", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Null((await gateway.QueryAsync("{ practitioners(first: 1) { nodes { id } } }"))["errors"]);
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_IDE_is_served_with_its_config_in_Development_and_not_in_Production_unless_enabled()
+    {
+        await using var development = await GatewayServer.StartAsync();
+        using (var page = await GetHtmlAsync(development))
+        {
+            Assert.Contains("<title>Banana Cake Pop</title>", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using var config = JsonDocument.Parse(await development.Client.GetStringAsync(new Uri("/graphql/bcp-config.json", UriKind.Relative)));
+        Assert.True(config.RootElement.GetProperty("useBrowserUrlAsEndpoint").GetBoolean());
+        Assert.Equal("graphql-transport-ws", config.RootElement.GetProperty("subscriptionProtocol").GetString());
+
+        await using var production = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["Auth:AllowAnonymous"] = "true" }, environment: "Production");
+        using var none = await GetHtmlAsync(production);
+        Assert.DoesNotContain("Banana Cake Pop", await none.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private static async Task<HttpResponseMessage> GetHtmlAsync(GatewayServer gateway)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/graphql");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/html"));
+        return await gateway.Client.SendAsync(request);
+    }
+}
