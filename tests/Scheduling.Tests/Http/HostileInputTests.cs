@@ -8,9 +8,10 @@ using Xunit.Abstractions;
 namespace Scheduling.Tests.Http;
 
 /// <summary>
-/// Hostile input: malformed requests, query bombs, oversized and invalid values, and FHIR search injection in every
-/// string argument. Each must get a 4xx or a GraphQL error with a stable code within 5 s: never a 5xx, never
-/// internals in the answer, and the server stays up.
+/// Hostile input: malformed requests, query bombs, oversized and invalid values, FHIR search injection in every
+/// string argument, and one patient reaching for other patients' data by every path. Each must get a 4xx or a
+/// GraphQL error with a stable code within 5 s: never a 5xx, never internals or another patient's data in the
+/// answer, and the server stays up. Every request comes from a signed-in patient (Ned Flanders) unless it is about tokens.
 /// </summary>
 public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -21,15 +22,26 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         new string('a', 10_000),
     ];
 
-    private static readonly string[] Leaks = ["   at ", "Exception", "System.", "/work/", "Hl7.Fhir", "StackTrace", "127.0.0.1"];
+    private const string Caller = "ned-flanders";
+
+    /// <summary>Internals, and the other seeded patients (the Simpsons): their names, record numbers, birth dates, e-mail.</summary>
+    private static readonly string[] Leaks =
+    [
+        "   at ", "Exception", "System.", "/work/", "Hl7.Fhir", "StackTrace", "127.0.0.1",
+        "Simpson", "simpson@example.org", "MRN-HOMER", "MRN-MARGE", "MRN-BART", "MRN-LISA", "1956-05-12", "1959-03-19",
+    ];
+
+    private static readonly string CallerToken = TestTokens.Patient(Caller);
 
     private GatewayServer _gateway = null!;
 
-    public async Task InitializeAsync() => _gateway = await GatewayServer.StartAsync(new Dictionary<string, string?>
+    public async Task InitializeAsync()
     {
-        ["GraphQL:RateLimitPerSecond"] = "0",
-        ["GraphQL:MaxRequestBytes"] = "262144",
-    });
+        var settings = TestTokens.GatewaySettings();
+        settings["GraphQL:RateLimitPerSecond"] = "0";
+        settings["GraphQL:MaxRequestBytes"] = "262144";
+        _gateway = await GatewayServer.StartAsync(settings);
+    }
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
@@ -43,6 +55,11 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var (name, request) in cases)
         {
             using var message = request();
+            if (!message.Headers.Contains("Authorization"))
+            {
+                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", CallerToken);
+            }
+
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var response = await _gateway.Client.SendAsync(message);
             var body = await response.Content.ReadAsStringAsync();
@@ -145,6 +162,54 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var first in new object[] { -1, 1_000_001, int.MaxValue, "ten", 1.5 })
         {
             yield return ("first " + first, () => Graph("query($n: Int) { slots(first: $n) { totalCount } }", new { n = first }));
+        }
+
+        // Tokens: none, forged, expired, malformed, or in the wrong place.
+        foreach (var (name, authorization) in new (string, string)[]
+        {
+            ("no token", ""),
+            ("forged token", "Bearer " + TestTokens.Issue("a-forged-key-that-is-at-least-32-bytes", DateTime.UtcNow.AddMinutes(5), ("role", "admin"))),
+            ("expired admin token", "Bearer " + TestTokens.Issue(TestTokens.SigningKey, DateTime.UtcNow.AddMinutes(-30), ("role", "admin"))),
+            ("alg none token", "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJyb2xlIjoiYWRtaW4ifQ."),
+            ("basic auth", "Basic YWRtaW46YWRtaW4="),
+            ("huge token", "Bearer " + new string('a', 20_000)),
+        })
+        {
+            yield return (name, () =>
+            {
+                var message = Graph("{ patients(first: 100) { nodes { id name { family } } } }");
+                message.Headers.TryAddWithoutValidation("Authorization", authorization.Length == 0 ? "Bearer" : authorization);
+                return message;
+            });
+        }
+
+        // One patient reaching for others: by id, by search, through schedules, slots and practitioners, by aliases, by mutation.
+        string[] crossPatient =
+        [
+            "{ appointment(id: \"homer-fall-assessment\") { description patient { name { family } birthDate } } }",
+            "{ patient(id: \"homer-simpson\") { name { family } birthDate telecom { value } } }",
+            "{ patient(id: \"no-such-patient\") { id } }",
+            "{ patients(identifier: \"http://example.org/fhir/mrn|MRN-HOMER-SIMPSON\") { totalCount nodes { id name { family } } } }",
+            "{ patients(name: \"Simpson\", first: 1000) { totalCount nodes { id name { family } } } }",
+            "{ appointments(where: { patientId: \"homer-simpson\" }, first: 1000) { totalCount nodes { id patient { name { family } } } } }",
+            "{ appointments(first: 1000) { totalCount nodes { participants { actor { ... on Patient { name { family } } } } } } }",
+            "{ practitioner(id: \"alice-smith\") { appointments(first: 1000) { totalCount nodes { patient { name { family } } } } } }",
+            "{ schedule(id: \"alice-smith-schedule\") { slots(first: 1000) { nodes { appointments { totalCount nodes { patient { name { family } } } } } } } }",
+            "{ slots(first: 1000) { nodes { appointments { nodes { responses { nodes { actor { ... on Patient { name { family } } } } } } } } } }",
+            "{ " + string.Join(' ', new[] { "homer-simpson", "marge-simpson", "bart-simpson", "lisa-simpson" }.Select((id, i) => $"p{i}: patient(id: \"{id}\") {{ name {{ family }} }}")) + " }",
+            "mutation { cancelAppointment(input: { appointmentId: \"homer-fall-assessment\", reason: \"mine now\" }) { appointment { status } } }",
+            "mutation { confirmAppointment(input: { appointmentId: \"homer-fall-assessment\" }) { appointment { status } } }",
+            "mutation { changeAppointmentStatus(input: { appointmentId: \"homer-fall-assessment\", status: NOSHOW }) { appointment { status } } }",
+            "mutation { rescheduleAppointment(input: { appointmentId: \"homer-fall-assessment\", slotIds: [\"x\"] }) { appointment { status } } }",
+            "mutation { respondToAppointment(input: { appointmentId: \"homer-fall-assessment\", actorId: \"Patient/homer-simpson\", participantStatus: DECLINED }) { appointment { status } } }",
+            "mutation { bookAppointment(input: { slotIds: [\"x\"], patientId: \"homer-simpson\" }) { appointment { patient { name { family } } } } }",
+            "mutation { holdSlots(input: { slotIds: [\"x\"], patientId: \"marge-simpson\" }) { appointment { patient { name { family } } } } }",
+            "mutation { createSchedule(input: { actorIds: [\"Patient/homer-simpson\"] }) { schedule { id } } }",
+            "mutation { deleteSlots(input: { slotIds: [\"x\"] }) { deletedSlotIds } }",
+        ];
+        foreach (var query in crossPatient)
+        {
+            yield return ("cross-patient " + query[..Math.Min(70, query.Length)], () => Graph(query));
         }
 
         // FHIR search injection in every string argument.
