@@ -143,7 +143,7 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
 
         var mine = await gateway.QueryAsync("{ appointments(first: 100) { nodes { id patient { id } participants { actor { __typename ... on Patient { id } } } } } }", bearerToken: token);
         Assert.Null(mine["errors"]);
-        Assert.Equal([practice.AOtherPatientAppointment, practice.APatientAppointment], Ids(mine.At("data.appointments.nodes")).Order());
+        Assert.Equal(new[] { practice.AOtherPatientAppointment, practice.APatientAppointment }.Order(), Ids(mine.At("data.appointments.nodes")).Order());
         Assert.Contains(practice.A.OtherPatient.Id, mine.At("data.appointments.nodes")!.AsArray().Select(n => n.At("patient.id")?.GetValue<string>()));
 
         var ownPatient = await gateway.QueryAsync("query($id: ID!) { patient(id: $id) { id appointments { nodes { id } } } }", new { id = practice.A.Patient.Id }, token);
