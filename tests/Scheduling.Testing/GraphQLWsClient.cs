@@ -10,11 +10,12 @@ public sealed class GraphQLWsClient : IAsyncDisposable
     private GraphQLWsClient(NodeProcess node) => _node = node;
 
     /// <summary>Connects and subscribes; returns once the client reports the connection acknowledged.</summary>
-    public static async Task<GraphQLWsClient> SubscribeAsync(Uri gateway, string query, object? variables = null, int count = 1, int timeoutMs = 20000, object? connectionParams = null)
+    /// <param name="query">The document, or null with <paramref name="documentId"/> for a persisted one.</param>
+    public static async Task<GraphQLWsClient> SubscribeAsync(Uri gateway, string? query, object? variables = null, int count = 1, int timeoutMs = 20000, object? connectionParams = null, string? documentId = null)
     {
         ArgumentNullException.ThrowIfNull(gateway);
         var url = new UriBuilder(gateway) { Scheme = gateway.Scheme == "https" ? "wss" : "ws", Path = "/graphql" }.Uri.ToString();
-        var request = JsonSerializer.Serialize(new { query, variables, connectionParams });
+        var request = JsonSerializer.Serialize(new { query, documentId, variables, connectionParams });
         var node = await NodeProcess.StartAsync("graphql-ws-client.mjs", url, request, count.ToString(System.Globalization.CultureInfo.InvariantCulture), timeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return new GraphQLWsClient(node);
     }

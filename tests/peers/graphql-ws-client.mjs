@@ -20,7 +20,8 @@ const client = createClient({
 
 let received = 0;
 client.subscribe(
-  { query: request.query, variables: request.variables },
+  // A persisted document is sent by id (documentId) with an empty query: the protocol requires 'query' to be a string.
+  { query: request.query ?? '', documentId: request.documentId ?? undefined, variables: request.variables },
   {
     next: (data) => {
       print({ event: 'next', data });

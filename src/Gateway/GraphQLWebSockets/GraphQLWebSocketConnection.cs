@@ -294,7 +294,10 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
             return;
         }
 
-        _ = RunOperationAsync(operation, request, StringProperty(request, "query"), StringProperty(request, "documentId"));
+        // graphql-transport-ws requires 'query' to be a string: a persisted document comes with an empty one and its documentId.
+        var documentId = StringProperty(request, "documentId");
+        var query = StringProperty(request, "query");
+        _ = RunOperationAsync(operation, request, documentId is not null && string.IsNullOrEmpty(query) ? null : query, documentId);
     }
 
     private static string? StringProperty(JsonElement request, string name) =>

@@ -3,7 +3,12 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Gateway.PersistedDocuments;
+using Scheduling.Schema.Appointments;
+using Scheduling.Schema.Authorization;
+using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Tests.Subscriptions;
 using Scheduling.Testing;
 
 namespace Scheduling.Tests.Http;
@@ -70,6 +75,39 @@ public sealed class PersistedDocumentTests : IDisposable
         Assert.Contains("is not the SHA-256 of its text", refused.Message, StringComparison.Ordinal);
         var onlyWithout = await Assert.ThrowsAsync<OptionsValidationException>(() => GatewayServer.StartAsync(new Dictionary<string, string?> { ["GraphQL:PersistedDocuments:Only"] = "true" }));
         Assert.Contains("GraphQL:PersistedDocuments:Path", onlyWithout.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_persisted_subscription_runs_by_its_id_over_the_WebSocket()
+    {
+        const string Changes = "subscription Changes($p: ID!) { appointmentChanged(practitionerId: $p) { kind appointment { id } } }";
+        await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["GraphQL:PersistedDocuments:Path"] = Manifest(Changes),
+            ["GraphQL:PersistedDocuments:Only"] = "true",
+        });
+        var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
+        var before = gateway.Listeners();
+        await using var client = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress, null, new { p = world.Practitioner.Id },
+            documentId: PersistedDocumentStore.IdOf(Changes));
+        Assert.True(client.First.GetProperty("event").GetString() == "connected", client.First.GetRawText());
+        await gateway.UntilListeningAsync(before);
+
+        var booked = await PostAsync(gateway, new
+        {
+            documentId = (string?)null,
+            query = "mutation($s: ID!, $p: ID!) { bookAppointment(input: { slotIds: [$s], patientId: $p }) { appointment { id } } }",
+            variables = new { s = world.SlotId(0), p = world.Patient.Id },
+        });
+        // Persisted-only: the sent mutation is refused, so book in FHIR directly through the gateway's own services.
+        Assert.Equal("DOCUMENT_ID_MISSING", booked.At("errors.0.extensions.code")?.GetValue<string>());
+        using var scope = gateway.Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<SchedulingAccess>().Caller = SchedulingCaller.System;
+        var id = (await scope.ServiceProvider.GetRequiredService<AppointmentBooking>().BookAsync(
+            new BookAppointmentInput { SlotIds = [world.SlotId(0)], PatientId = world.Patient.Id! }, CancellationToken.None)).Id;
+
+        var events = await client.CollectAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(id, events.Single().GetProperty("appointmentChanged").GetProperty("appointment").GetProperty("id").GetString());
     }
 
     private static async Task<JsonObject> PostAsync(GatewayServer gateway, object body)
