@@ -13,12 +13,10 @@ public static class TestTokens
     public const string Audience = "scheduling-gateway";
 
     /// <summary>Settings that make a gateway accept these tokens (and only these).</summary>
-    public static Dictionary<string, string?> GatewaySettings() => new()
-    {
-        ["Auth:SigningKey"] = SigningKey,
-        ["Auth:Issuer"] = Issuer,
-        ["Auth:Audience"] = Audience,
-    };
+    public static readonly (string Key, string Value)[] Settings =
+        [("Auth:SigningKey", SigningKey), ("Auth:Issuer", Issuer), ("Auth:Audience", Audience)];
+
+    public static Dictionary<string, string?> GatewaySettings() => Settings.ToDictionary(s => s.Key, s => (string?)s.Value);
 
     public static string Patient(string patientId) => Issue(("role", "patient"), ("patient", patientId));
 

@@ -38,7 +38,7 @@ public sealed class AuthenticationSetupTests(MedplumFixture medplum)
     [Fact]
     public async Task The_callers_token_is_passed_to_the_FHIR_server_when_so_set_and_the_gateways_own_otherwise()
     {
-        var auth = new[] { ("Auth:SigningKey", TestTokens.SigningKey), ("Auth:Issuer", TestTokens.Issuer), ("Auth:Audience", TestTokens.Audience), ("Fhir:BearerToken", "gateway-token") };
+        (string, string)[] auth = [.. TestTokens.Settings, ("Fhir:BearerToken", "gateway-token")];
         var passing = await medplum.GatewayAsync([.. auth, ("Fhir:UpstreamIdentity", "Caller")]);
         var own = await medplum.GatewayAsync(auth);
         var scheduler = TestTokens.Scheduler();

@@ -18,8 +18,7 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
         }
         """;
 
-    private Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(
-        ("Auth:SigningKey", TestTokens.SigningKey), ("Auth:Issuer", TestTokens.Issuer), ("Auth:Audience", TestTokens.Audience));
+    private Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(TestTokens.Settings);
 
     /// <summary>Practitioner A's schedule with two appointments (A's patient and A's other patient), practitioner B's with one.</summary>
     private async Task<Practice> PracticeAsync(GatewayServer gateway)

@@ -19,8 +19,7 @@ public sealed class WebSocketAuthorizationTests(MedplumFixture medplum)
     private const string AnyAppointment = "subscription { appointmentChanged { kind appointmentId appointment { id patient { id } } } }";
 
     private Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(
-        ("Auth:SigningKey", TestTokens.SigningKey), ("Auth:Issuer", TestTokens.Issuer), ("Auth:Audience", TestTokens.Audience),
-        ("ChangeFeed:PollSeconds", "0"), ("WebSockets:KeepAliveSeconds", "0"));
+        [.. TestTokens.Settings, ("ChangeFeed:PollSeconds", "0"), ("WebSockets:KeepAliveSeconds", "0")]);
 
     [Fact]
     public async Task A_connection_without_a_valid_token_is_refused_with_4403()
