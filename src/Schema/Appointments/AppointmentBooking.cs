@@ -222,7 +222,7 @@ public sealed class AppointmentBooking(
     {
         var appointment = await ReadToChangeAsync(appointmentId, cancellationToken);
         // Check-in, arrival and the rest are recorded by the practice, not by the patient.
-        SchedulingAccess.Require(access.Caller.Role != CallerRole.Patient, () => new ForbiddenError("A patient cannot change an appointment's status."));
+        SchedulingAccess.Require(access.CanChangeStatus, () => new ForbiddenError("A patient cannot change an appointment's status."));
         if (!StatusChanges.TryGetValue(status, out var from))
         {
             var hint = status switch
@@ -264,9 +264,7 @@ public sealed class AppointmentBooking(
             throw Fail(new ValidationError("'actorId' must be a reference such as Practitioner/123.", "actorId"));
         }
 
-        // Patients and practitioners answer for themselves; the front desk may record anyone's answer.
-        SchedulingAccess.Require(access.SeesEverything || actor == (access.Caller.Patient ?? access.Caller.Practitioner),
-            () => new ForbiddenError("A participant answers only for themselves."));
+        SchedulingAccess.Require(access.CanAnswerAs(actor), () => new ForbiddenError("A participant answers only for themselves."));
 
         var changed = (Appointment)appointment.DeepCopy();
         var participant = changed.Participant.FirstOrDefault(p => FhirReference.From(p.Actor) == actor) ??
@@ -371,8 +369,7 @@ public sealed class AppointmentBooking(
     {
         Mutations.RequireId(patientId, "patientId");
         // Before any read: a patient learns nothing of another patient, not even that they exist.
-        SchedulingAccess.Require(access.Caller.Role != CallerRole.Patient || access.Caller.PatientId == patientId,
-            () => new ForbiddenError("A patient books only for themselves."));
+        SchedulingAccess.Require(access.CanBookFor(patientId), () => new ForbiddenError("A patient books only for themselves."));
         var idempotencyKey = clientMutationId is null ? null : patientId + ":" + clientMutationId;
         if (idempotencyKey is null)
         {
@@ -419,9 +416,7 @@ public sealed class AppointmentBooking(
         }
 
         var schedule = await store.ReadRequiredAsync<Schedule>(scheduleReference.Value.Id, cancellationToken);
-        // Patients book on any schedule; practitioners only on their own.
-        SchedulingAccess.Require(access.Caller.Role == CallerRole.Patient || access.CanManage(schedule),
-            () => new ForbiddenError($"Schedule '{schedule.Id}' is not this caller's to book on."));
+        SchedulingAccess.Require(access.CanBookOn(schedule), () => new ForbiddenError($"Schedule '{schedule.Id}' is not this caller's to book on."));
         var scheduleActors = schedule.Actor.Select(FhirReference.From).OfType<FhirReference>().ToList();
         var practitioner = practitionerId is null
             ? scheduleActors.FirstOrDefault(a => a.ResourceType == "Practitioner")

@@ -1,6 +1,5 @@
 using GraphQL;
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.Options;
 using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
 
@@ -23,10 +22,8 @@ public sealed class ForbiddenError : ExecutionError
 /// appointments and the patients in them; schedulers and admins everything. Practitioners, locations, services,
 /// schedules and slots (free availability) are visible to every caller with a role.
 /// </summary>
-public sealed class SchedulingAccess(IFhirStore store, IOptions<DataLoaderOptions> loaderOptions)
+public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing)
 {
-    private PatientsOfPractitionerDataLoader? _patientsOfPractitioner;
-
     /// <summary>Set from the operation's principal before it runs; nobody until then.</summary>
     public SchedulingCaller Caller { get; set; } = SchedulingCaller.Nobody;
 
@@ -36,7 +33,7 @@ public sealed class SchedulingAccess(IFhirStore store, IOptions<DataLoaderOption
     public bool CanSee(Appointment appointment)
     {
         ArgumentNullException.ThrowIfNull(appointment);
-        return SeesEverything || (Own() is { } own && appointment.Participant.Any(p => FhirReference.From(p.Actor) == own));
+        return SeesEverything || (Own() is { } own && Involves(appointment, own));
     }
 
     /// <summary>An answer is seen with its appointment; alone, only by the participant who gave it.</summary>
@@ -46,7 +43,10 @@ public sealed class SchedulingAccess(IFhirStore store, IOptions<DataLoaderOption
         return SeesEverything || (Own() is { } own && FhirReference.From(response.Actor) == own);
     }
 
-    /// <summary>A patient sees only themselves; a practitioner the patients of their appointments (one search for all asked).</summary>
+    /// <summary>
+    /// A patient sees only themselves; a practitioner the patients of their appointments, found by the reverse
+    /// lookup nested lists use (<c>Appointment?practitioner=me&amp;patient=a,b,…</c>, one search for all asked).
+    /// </summary>
     public async Task<IReadOnlySet<string>> VisiblePatientsAsync(IEnumerable<string> patientIds, CancellationToken cancellationToken)
     {
         var ids = patientIds.Distinct().ToList();
@@ -60,14 +60,25 @@ public sealed class SchedulingAccess(IFhirStore store, IOptions<DataLoaderOption
             return ids.Where(id => id == self.Id).ToHashSet();
         }
 
-        if (Caller.Practitioner is { } practitioner)
+        if (Caller.Practitioner is not { } practitioner)
         {
-            _patientsOfPractitioner ??= new PatientsOfPractitionerDataLoader(loaderOptions.Value, store, practitioner);
-            var seen = await _patientsOfPractitioner.LoadMany(ids).GetResultAsync(cancellationToken);
-            return ids.Where((_, i) => seen[i]).ToHashSet();
+            return new HashSet<string>();
         }
 
-        return new HashSet<string>();
+        var withMe = FhirQuery.For<Appointment>().Where("practitioner", practitioner.ToString());
+        // Queue every lookup before waiting on one, so they go out as one search.
+        var lookups = ids.Select(id => referencing.Load<Appointment>(withMe, "patient", FhirReference.For<Patient>(id))).ToList();
+        var visible = new HashSet<string>();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            // Checked here too: a server that ignored the practitioner parameter must not widen what is shown.
+            if ((await lookups[i].GetResultAsync(cancellationToken)).Any(a => Involves(a, practitioner)))
+            {
+                visible.Add(ids[i]);
+            }
+        }
+
+        return visible;
     }
 
     /// <summary>Schedules (their availability, slots and blocks) are changed by schedulers, admins and their own practitioner.</summary>
@@ -76,6 +87,21 @@ public sealed class SchedulingAccess(IFhirStore store, IOptions<DataLoaderOption
         ArgumentNullException.ThrowIfNull(schedule);
         return SeesEverything || (Caller.Practitioner is { } own && schedule.Actor.Any(a => FhirReference.From(a) == own));
     }
+
+    /// <summary>Whether the caller's role manages schedules at all (patients and role-less callers do not).</summary>
+    public bool ManagesSchedules => SeesEverything || Caller.Practitioner is not null;
+
+    /// <summary>A patient books only for themselves (decided before anything is read); other roles for anyone.</summary>
+    public bool CanBookFor(string patientId) => Caller.Role != CallerRole.Patient || Caller.PatientId == patientId;
+
+    /// <summary>Patients book on any schedule; practitioners only on their own; schedulers and admins anywhere.</summary>
+    public bool CanBookOn(Schedule schedule) => Caller.Role == CallerRole.Patient || CanManage(schedule);
+
+    /// <summary>Check-in, arrival and the rest are recorded by the practice, not by the patient.</summary>
+    public bool CanChangeStatus => Caller.Role != CallerRole.Patient;
+
+    /// <summary>Patients and practitioners answer for themselves; the front desk may record anyone's answer.</summary>
+    public bool CanAnswerAs(FhirReference actor) => SeesEverything || actor == Own();
 
     /// <summary>Appointment searches narrowed to the caller's own, so FHIR returns what may be shown (results are still checked).</summary>
     public FhirQuery Narrow(FhirQuery appointments)
@@ -102,4 +128,7 @@ public sealed class SchedulingAccess(IFhirStore store, IOptions<DataLoaderOption
     }
 
     private FhirReference? Own() => Caller.Patient ?? Caller.Practitioner;
+
+    private static bool Involves(Appointment appointment, FhirReference actor) =>
+        appointment.Participant.Any(p => FhirReference.From(p.Actor) == actor);
 }

@@ -191,8 +191,7 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, 
 
     /// <summary>Patients (and callers without a role) manage no schedule; refused before anything is read.</summary>
     private void RequireManagerRole() =>
-        SchedulingAccess.Require(access.SeesEverything || access.Caller.Practitioner is not null,
-            () => new ForbiddenError("Only schedulers, admins and a schedule's own practitioner manage schedules."));
+        SchedulingAccess.Require(access.ManagesSchedules, () => new ForbiddenError("Only schedulers, admins and a schedule's own practitioner manage schedules."));
 
     private async Task<Schedule> ReadToManageAsync(string scheduleId, CancellationToken cancellationToken)
     {
@@ -202,21 +201,19 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, 
         return schedule;
     }
 
-    /// <summary>For a practitioner, every schedule the slots belong to must be theirs (one read per schedule).</summary>
-    private async Task RequireManagesSlotsAsync(IEnumerable<Slot> slots, CancellationToken cancellationToken)
+    /// <summary>For a practitioner, every schedule the slots belong to must be theirs (one search for all of them).</summary>
+    private async Task RequireManagesSlotsAsync(IReadOnlyCollection<Slot> slots, CancellationToken cancellationToken)
     {
-        RequireManagerRole();
         if (access.SeesEverything)
         {
             return;
         }
 
-        foreach (var scheduleId in slots.Select(s => FhirReference.From(s.Schedule)?.Id).Distinct())
-        {
-            var schedule = scheduleId is null ? null : await store.ReadAsync<Schedule>(scheduleId, cancellationToken);
-            SchedulingAccess.Require(schedule is not null && access.CanManage(schedule),
-                () => new ForbiddenError($"Schedule '{scheduleId}' is not this caller's to manage."));
-        }
+        var scheduleIds = slots.Select(s => FhirReference.From(s.Schedule)?.Id ?? string.Empty).Distinct().ToList();
+        var schedules = scheduleIds.Any(id => id.Length == 0) ? []
+            : await store.SearchAllAsync<Schedule>(FhirQuery.For<Schedule>().WhereAny("_id", scheduleIds), cancellationToken);
+        SchedulingAccess.Require(schedules.Count == scheduleIds.Count && schedules.All(access.CanManage),
+            () => new ForbiddenError("These slots are not all on this caller's schedules."));
     }
 
     public async Task<Schedule> SetAvailabilityAsync(SetAvailabilityInput input, CancellationToken cancellationToken)

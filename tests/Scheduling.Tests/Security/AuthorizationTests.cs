@@ -166,6 +166,26 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
     }
 
     [Fact]
+    public async Task A_practitioners_patient_search_is_checked_with_one_Appointment_search_for_the_whole_page()
+    {
+        var gateway = await GatewayAsync();
+        var practice = await PracticeAsync(gateway);
+        var token = TestTokens.Practitioner(practice.A.Practitioner.Id!);
+        await medplum.Server.ResetCountsAsync();
+
+        var page = await gateway.QueryAsync("{ patients(name: \"Pat\", first: 50) { nodes { id } } }", bearerToken: token);
+
+        Assert.Null(page["errors"]);
+        var found = Ids(page.At("data.patients.nodes"));
+        Assert.Contains(practice.A.Patient.Id, found);
+        Assert.Contains(practice.A.OtherPatient.Id, found);
+        Assert.DoesNotContain(practice.B.Patient.Id, found);
+        var requests = await medplum.Server.RequestsAsync();
+        Assert.Equal(1, requests.Count(r => r.StartsWith("GET Patient?", StringComparison.Ordinal)));
+        Assert.Equal(1, requests.Count(r => r.StartsWith("GET Appointment?", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Schedulers_and_admins_see_and_change_everything()
     {
         var gateway = await GatewayAsync();
@@ -179,6 +199,10 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
             Assert.Equal(practice.B.Patient.Id, all.At("data.b.patient.id")!.GetValue<string>());
             Assert.Equal(practice.B.Patient.Id, all.At("data.patient.id")!.GetValue<string>());
         }
+
+        // The same question from practitioner A, whose practice B is not: refused, so the answers above are the role's doing.
+        AssertForbidden(await gateway.QueryAsync("query($b: ID!) { b: appointment(id: $b) { id } }", new { b = practice.BPatientAppointment },
+            TestTokens.Practitioner(practice.A.Practitioner.Id!)), "b");
 
         var cancelled = await gateway.QueryAsync("mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id, reason: \"Clinic closed\" }) { appointment { status } } }",
             new { id = practice.BPatientAppointment }, TestTokens.Admin());
