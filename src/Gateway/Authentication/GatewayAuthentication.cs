@@ -19,7 +19,7 @@ public sealed class GatewayAuthentication(IOptions<GatewayAuthOptions> options, 
     /// <summary>The principal anonymous callers run as, where anonymous access is allowed.</summary>
     public static readonly ClaimsPrincipal Anonymous = new(new ClaimsIdentity(
         [new Claim(SchedulingClaims.Role, nameof(CallerRole.Admin)), new Claim(ClaimTypes.Name, "anonymous")],
-        SchedulingClaims.AnonymousAuthenticationType));
+        "anonymous-allowed"));
 
     public bool AnonymousAllowed => options.Value.AnonymousAllowed(environment.IsDevelopment());
 

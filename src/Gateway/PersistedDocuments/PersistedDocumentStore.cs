@@ -36,10 +36,10 @@ public sealed class PersistedDocumentSettings : IValidatableObject
 }
 
 /// <summary>
-/// GraphQL.NET's persisted-document loader over a manifest read once at start-up. Every entry's id must be the
+/// The source of GraphQL.NET's persisted-document step: a manifest read once at start-up. Every entry's id must be the
 /// SHA-256 of its text, so an id names exactly one document and a tampered manifest stops the start.
 /// </summary>
-public sealed class PersistedDocumentStore : IPersistedDocumentLoader
+public sealed class PersistedDocumentStore
 {
     public const string Prefix = "sha256";
 
@@ -107,11 +107,10 @@ public sealed class PersistedDocumentStore : IPersistedDocumentLoader
 
     /// <summary>The document an id names, for checks made before execution; null when unknown.</summary>
     public string? Find(string? documentId) =>
-        documentId is not null && documentId.StartsWith(Prefix + ":", StringComparison.Ordinal) &&
-        _documents.TryGetValue(documentId[(Prefix.Length + 1)..], out var text) ? text : null;
+        documentId?.IndexOf(':', StringComparison.Ordinal) is > 0 and var colon ? Find(documentId[..colon], documentId[(colon + 1)..]) : null;
 
-    public ValueTask<string?> GetQueryAsync(string? documentIdPrefix, string documentIdPayload, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(documentIdPrefix == Prefix && _documents.TryGetValue(documentIdPayload, out var text) ? text : null);
+    /// <summary>The same lookup with the id already split, as GraphQL.NET's persisted-document step asks.</summary>
+    public string? Find(string? prefix, string payload) => prefix == Prefix && _documents.TryGetValue(payload, out var text) ? text : null;
 
     private static string HashOf(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }
@@ -149,7 +148,7 @@ public static class PersistedDocumentExtensions
             var persisted = new PersistedDocumentOptions
             {
                 AllowOnlyPersistedDocuments = provider.GetRequiredService<IOptions<PersistedDocumentSettings>>().Value.Only,
-                GetQueryDelegate = (execution, prefix, payload) => store.GetQueryAsync(prefix, payload, execution.CancellationToken),
+                GetQueryDelegate = (_, prefix, payload) => ValueTask.FromResult(store.Find(prefix, payload)),
             };
             persisted.AllowedPrefixes.Add(PersistedDocumentStore.Prefix);
             return new PersistedDocumentHandler(persisted);

@@ -27,9 +27,6 @@ public static class SchedulingClaims
 
     /// <summary>SMART's <c>fhirUser</c>: <c>Patient/123</c>, <c>Practitioner/456</c> or an absolute URL ending so.</summary>
     public const string FhirUser = "fhirUser";
-
-    /// <summary>The authentication type of the principal the gateway uses when anonymous access is allowed.</summary>
-    public const string AnonymousAuthenticationType = "anonymous-allowed";
 }
 
 /// <summary>
