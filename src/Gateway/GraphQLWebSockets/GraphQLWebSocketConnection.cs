@@ -274,29 +274,43 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
             return;
         }
 
-        Operation operation;
+        // graphql-transport-ws requires 'query' to be a string: a persisted document comes with an empty one and its documentId.
+        var documentId = StringProperty(request, "documentId");
+        var query = StringProperty(request, "query");
+        var isSubscription = OperationAdmission.IsSubscription(
+            documentId is not null && string.IsNullOrEmpty(query) ? _http.RequestServices.GetRequiredService<Scheduling.Gateway.PersistedDocuments.PersistedDocumentStore>().Find(documentId) : query,
+            StringProperty(request, "operationName"));
+        Operation? operation = null;
+        (string Code, string Message)? refusal = null;
+        bool duplicate;
         lock (_gate)
         {
-            if (_operations.ContainsKey(id))
+            duplicate = _operations.ContainsKey(id);
+            if (!duplicate)
             {
-                operation = null!;
-            }
-            else
-            {
-                operation = new Operation(id, _http.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope(), _closing.Token);
-                _operations[id] = operation;
+                refusal = OperationAdmission.Refusal(_operations.Count, _operations.Values.Count(o => o.IsSubscription), isSubscription, _options);
+                if (refusal is null)
+                {
+                    operation = new Operation(id, _http.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope(), _closing.Token) { IsSubscription = isSubscription };
+                    _operations[id] = operation;
+                }
             }
         }
 
-        if (operation is null)
+        if (duplicate)
         {
             await CloseAsync(4409, $"Subscriber for {id} already exists");
             return;
         }
 
-        // graphql-transport-ws requires 'query' to be a string: a persisted document comes with an empty one and its documentId.
-        var documentId = StringProperty(request, "documentId");
-        var query = StringProperty(request, "query");
+        if (operation is null)
+        {
+            // Over a per-socket cap: this operation is refused; the socket and the others carry on.
+            var (code, message) = refusal!.Value;
+            Send(Message(id, "error", new JsonArray(new JsonObject { ["message"] = message, ["extensions"] = new JsonObject { ["code"] = code } }).ToJsonString()));
+            return;
+        }
+
         _ = RunOperationAsync(operation, request, documentId is not null && string.IsNullOrEmpty(query) ? null : query, documentId);
     }
 
@@ -491,6 +505,9 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         public CancellationTokenSource Cancellation { get; } = CancellationTokenSource.CreateLinkedTokenSource(connection);
 
         public IDisposable? Subscription { get; set; }
+
+        /// <summary>Whether it counts against the socket's subscription cap (decided when it was admitted).</summary>
+        public bool IsSubscription { get; init; }
 
         public void Dispose()
         {

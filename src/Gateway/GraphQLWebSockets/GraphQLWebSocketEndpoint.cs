@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Scheduling.Gateway.GraphQLWebSockets;
 
 /// <summary>Bound from the <c>WebSockets</c> section.</summary>
-public sealed class GraphQLWebSocketOptions
+public sealed class GraphQLWebSocketOptions : IValidatableObject
 {
     public const string SectionName = "WebSockets";
 
@@ -26,6 +26,24 @@ public sealed class GraphQLWebSocketOptions
 
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Operations (queries, mutations, subscriptions) one socket may have running at once; more get a TOO_MANY_OPERATIONS error.</summary>
+    [Range(1, 10_000)]
+    public int MaxOperationsPerSocket { get; set; } = 100;
+
+    /// <summary>Active subscriptions on one socket (they count as operations too); more get a TOO_MANY_SUBSCRIPTIONS error.</summary>
+    [Range(1, 10_000)]
+    public int MaxSubscriptionsPerSocket { get; set; } = 50;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MaxSubscriptionsPerSocket > MaxOperationsPerSocket)
+        {
+            yield return new ValidationResult(
+                $"WebSockets:MaxSubscriptionsPerSocket ({MaxSubscriptionsPerSocket}) cannot exceed WebSockets:MaxOperationsPerSocket ({MaxOperationsPerSocket}): subscriptions are operations.",
+                [nameof(MaxSubscriptionsPerSocket)]);
+        }
+    }
 }
 
 /// <summary>Decides whether a connection_init is accepted (4403 otherwise); where WebSocket clients authenticate.</summary>
