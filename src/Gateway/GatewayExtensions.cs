@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Scheduling.Gateway.Authentication;
+using Scheduling.Gateway.Cors;
 using Scheduling.Gateway.GraphQLHttp;
 using Scheduling.Gateway.Health;
 using Scheduling.Gateway.Ide;
@@ -31,11 +32,8 @@ public static partial class GatewayExtensions
         builder.Services.AddGraphQLWebSockets();
         builder.Services.AddGraphQLRateLimit();
 
-        // Browser front-ends on other origins: only those listed in Cors:AllowedOrigins (none by default).
-        var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
-        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
-            policy.WithOrigins(origins).WithMethods("GET", "POST").WithHeaders("content-type", "authorization", "accept")
-                .WithExposedHeaders("Server-Timing").SetPreflightMaxAge(TimeSpan.FromHours(1))));
+        // Browser front-ends on other origins: only those listed in Cors:AllowedOrigins (none by default), over HTTP and WebSocket.
+        builder.Services.AddGatewayCors();
         builder.Services.AddHealthChecks()
             .AddCheck<FhirHealthCheck>("fhir", tags: ["ready"])
             .AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);

@@ -98,6 +98,13 @@ public sealed partial class GraphQLWebSocketEndpoint
 
     public async Task HandleAsync(HttpContext http)
     {
+        ArgumentNullException.ThrowIfNull(http);
+        if (!http.RequestServices.GetRequiredService<Scheduling.Gateway.Cors.WebSocketOriginPolicy>().Allows(http.Request))
+        {
+            http.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
         if (!http.WebSockets.WebSocketRequestedProtocols.Contains(SubProtocol))
         {
             using var refused = await http.WebSockets.AcceptWebSocketAsync();
