@@ -31,6 +31,7 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Operation> _operations = new(StringComparer.Ordinal);
+    private readonly ConnectionExpiry _expiry;
     private int _closed;
     private bool _initReceived;
     private volatile bool _acknowledged;
@@ -50,6 +51,7 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         _options = options;
         _logger = logger;
         _outbox = Channel.CreateBounded<string>(new BoundedChannelOptions(options.SendQueueLength) { SingleReader = true });
+        _expiry = new ConnectionExpiry(http.RequestServices.GetRequiredService<TimeProvider>());
     }
 
     public int OperationCount
@@ -68,6 +70,7 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         var writer = WriteLoopAsync();
         var initTimeout = CloseUnlessInitialisedAsync();
         var keepAlive = KeepAliveLoopAsync();
+        var expiry = CloseWhenExpiredAsync();
         try
         {
             await ReadLoopAsync();
@@ -77,13 +80,14 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
             await _closing.CancelAsync();
             _outbox.Writer.TryComplete();
             StopAllOperations();
-            await Task.WhenAll(writer, initTimeout, keepAlive);
+            await Task.WhenAll(writer, initTimeout, keepAlive, expiry);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         StopAllOperations();
+        _expiry.Dispose();
         _closing.Dispose();
         _sendLock.Dispose();
         await ValueTask.CompletedTask;
@@ -209,7 +213,7 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
                 await OnConnectionInitAsync(payload);
                 break;
             case "ping":
-                Send(payload is { } ping ? $$"""{"type":"pong","payload":{{ping.GetRawText()}}}""" : """{"type":"pong"}""");
+                await OnPingAsync(payload);
                 break;
             case "pong":
                 break;
@@ -254,6 +258,14 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
             return;
         }
 
+        // Accepted credentials run out when their token does (accepted within the validator's clock skew: already).
+        _expiry.Set(ConnectionExpiry.Of(_http.User));
+        if (_expiry.Expired)
+        {
+            await CloseAsync(4403, "Forbidden");
+            return;
+        }
+
         _acknowledged = true;
         Send("""{"type":"connection_ack"}""");
     }
@@ -263,6 +275,12 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         if (!_acknowledged)
         {
             await CloseAsync(4401, "Unauthorized");
+            return;
+        }
+
+        if (_expiry.Expired)
+        {
+            await CloseAsync(4403, "Forbidden");
             return;
         }
 
@@ -312,6 +330,25 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         }
 
         _ = RunOperationAsync(operation, request, documentId is not null && string.IsNullOrEmpty(query) ? null : query, documentId);
+    }
+
+    /// <summary>A ping is answered with a pong; on an acknowledged connection its payload may renew the credentials first.</summary>
+    private async Task OnPingAsync(JsonElement? payload)
+    {
+        if (_acknowledged && payload is { ValueKind: JsonValueKind.Object } body)
+        {
+            switch (await _initHandler.RenewAsync(_http, body, _closing.Token))
+            {
+                case CredentialRenewal.Renewed:
+                    _expiry.Set(ConnectionExpiry.Of(_http.User));
+                    break;
+                case CredentialRenewal.Refused:
+                    await CloseAsync(4403, "Forbidden");
+                    return;
+            }
+        }
+
+        Send(payload is { } ping ? $$"""{"type":"pong","payload":{{ping.GetRawText()}}}""" : """{"type":"pong"}""");
     }
 
     private static string? StringProperty(JsonElement request, string name) =>
@@ -440,6 +477,19 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>When the credentials expire (and are not renewed in time): 4403, which ends every operation and subscription.</summary>
+    private async Task CloseWhenExpiredAsync()
+    {
+        try
+        {
+            await _expiry.WaitAsync(_closing.Token);
+            await CloseAsync(4403, "Forbidden");
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     private async Task KeepAliveLoopAsync()
     {
         if (_options.KeepAliveSeconds == 0)
@@ -521,7 +571,17 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
 
     private sealed class StreamObserver(GraphQLWebSocketConnection connection, string id) : IObserver<ExecutionResult>
     {
-        public void OnNext(ExecutionResult value) => connection.Send(Message(id, "next", connection._serializer.Serialize(value)));
+        public void OnNext(ExecutionResult value)
+        {
+            // Between the expiry and the close (a timer's resolution): nothing more is delivered.
+            if (connection._expiry.Expired)
+            {
+                _ = connection.CloseAsync(4403, "Forbidden");
+                return;
+            }
+
+            connection.Send(Message(id, "next", connection._serializer.Serialize(value)));
+        }
 
         public void OnError(Exception error)
         {
