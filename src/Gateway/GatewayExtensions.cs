@@ -34,9 +34,7 @@ public static partial class GatewayExtensions
 
         // Browser front-ends on other origins: only those listed in Cors:AllowedOrigins (none by default), over HTTP and WebSocket.
         builder.Services.AddGatewayCors();
-        builder.Services.AddHealthChecks()
-            .AddCheck<FhirHealthCheck>("fhir", tags: ["ready"])
-            .AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+        builder.Services.AddReadiness();
 
         // Traces and metrics: our spans and instruments plus ASP.NET Core's; exported over OTLP when
         // OTEL_EXPORTER_OTLP_ENDPOINT is set (the OpenTelemetry standard variable).
@@ -70,7 +68,8 @@ public static partial class GatewayExtensions
         app.MapGraphQLHttp(path);
         app.MapFhirRestHook();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") })
+            .RequireRateLimiting(ReadinessExtensions.RateLimitPolicy);
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
