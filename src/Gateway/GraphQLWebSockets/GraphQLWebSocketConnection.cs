@@ -341,7 +341,8 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
             {
                 case CredentialRenewal.Renewed:
                     _expiry.Set(ConnectionExpiry.Of(_http.User));
-                    break;
+                    Send("""{"type":"pong"}"""); // the token is not echoed back
+                    return;
                 case CredentialRenewal.Refused:
                     await CloseAsync(4403, "Forbidden");
                     return;

@@ -122,6 +122,10 @@ public sealed partial class GraphQLWebSocketEndpoint
         if (!http.RequestServices.GetRequiredService<Scheduling.Gateway.Cors.WebSocketOriginPolicy>().Allows(http.Request))
         {
             http.Response.StatusCode = StatusCodes.Status403Forbidden;
+            http.Response.ContentType = "application/json; charset=utf-8";
+            await http.Response.WriteAsync(
+                """{"errors":[{"message":"WebSocket connections are not accepted from this origin.","extensions":{"code":"ORIGIN_NOT_ALLOWED"}}]}""",
+                http.RequestAborted);
             return;
         }
 
