@@ -239,6 +239,25 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
                 yield return ($"{template[..Math.Min(60, template.Length)]} <- {Short(value)}", () => Graph(template, new { v = value }));
             }
         }
+
+        // ---- Issue 10, sockets: cross-site WebSocket hijacking. A browser upgrade from another origin is refused
+        // (403 ORIGIN_NOT_ALLOWED) before any WebSocket exists; "null" and look-alike origins too.
+        foreach (var origin in new[] { "https://evil.example.net", "null", "http://127.0.0.1.evil.example.net", "file://", "https://127.0.0.1:1" })
+        {
+            yield return ($"websocket upgrade from origin {origin}", () => Upgrade(origin));
+        }
+    }
+
+    private static HttpRequestMessage Upgrade(string origin)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Get, "/graphql");
+        message.Headers.Connection.Add("Upgrade");
+        message.Headers.Upgrade.Add(new ProductHeaderValue("websocket"));
+        message.Headers.Add("Sec-WebSocket-Version", "13");
+        message.Headers.Add("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
+        message.Headers.Add("Sec-WebSocket-Protocol", "graphql-transport-ws");
+        message.Headers.Add("Origin", origin);
+        return message;
     }
 
     private static HttpRequestMessage Graph(string query, object? variables = null) =>
