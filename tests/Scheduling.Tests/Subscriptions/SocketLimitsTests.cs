@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -39,18 +38,18 @@ public sealed class SocketLimitsTests
     {
         await using var gateway = await StartAsync(operations: 3, subscriptions: 2);
         var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
-        using var socket = await ConnectAndInitAsync(gateway);
+        using var socket = await RawSocket.ConnectAndInitAsync(gateway);
         var before = gateway.Listeners();
-        await SendAsync(socket, Subscribe("s1", world.Schedule.Id!));
-        await SendAsync(socket, Subscribe("s2", world.Schedule.Id!));
+        await socket.SendTextAsync(Subscribe("s1", world.Schedule.Id!));
+        await socket.SendTextAsync(Subscribe("s2", world.Schedule.Id!));
         await gateway.UntilListeningAsync(before, 2);
 
-        await SendAsync(socket, Subscribe("s3", world.Schedule.Id!));
+        await socket.SendTextAsync(Subscribe("s3", world.Schedule.Id!));
         Assert.Equal("TOO_MANY_SUBSCRIPTIONS", await ErrorCodeAsync(socket, "s3"));
 
         // A query is not a subscription: it still fits (3 operations) and runs.
-        await SendAsync(socket, Query("q"));
-        var answer = JsonDocument.Parse(await ReceiveUntilAsync(socket, m => m.Contains("\"q\"", StringComparison.Ordinal))).RootElement;
+        await socket.SendTextAsync(Query("q"));
+        var answer = JsonDocument.Parse(await socket.ReceiveUntilAsync(m => m.Contains("\"q\"", StringComparison.Ordinal))).RootElement;
         Assert.Equal("next", answer.GetProperty("type").GetString());
 
         // The two admitted subscriptions still deliver.
@@ -58,7 +57,7 @@ public sealed class SocketLimitsTests
         var delivered = new HashSet<string>();
         while (delivered.Count < 2)
         {
-            var next = JsonDocument.Parse(await ReceiveUntilAsync(socket, m => m.Contains("\"next\"", StringComparison.Ordinal))).RootElement;
+            var next = JsonDocument.Parse(await socket.ReceiveUntilAsync(m => m.Contains("\"next\"", StringComparison.Ordinal))).RootElement;
             delivered.Add(next.GetProperty("id").GetString()!);
         }
 
@@ -71,29 +70,29 @@ public sealed class SocketLimitsTests
     {
         await using var gateway = await StartAsync(operations: 2, subscriptions: 2);
         var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
-        using var socket = await ConnectAndInitAsync(gateway);
+        using var socket = await RawSocket.ConnectAndInitAsync(gateway);
         var before = gateway.Listeners();
-        await SendAsync(socket, Subscribe("s1", world.Schedule.Id!));
-        await SendAsync(socket, Subscribe("s2", world.Schedule.Id!));
+        await socket.SendTextAsync(Subscribe("s1", world.Schedule.Id!));
+        await socket.SendTextAsync(Subscribe("s2", world.Schedule.Id!));
         await gateway.UntilListeningAsync(before, 2);
 
-        await SendAsync(socket, Query("q1"));
+        await socket.SendTextAsync(Query("q1"));
         Assert.Equal("TOO_MANY_OPERATIONS", await ErrorCodeAsync(socket, "q1"));
         Assert.Equal(WebSocketState.Open, socket.State);
 
         // Completing one makes room; the refused id may be used again.
-        await SendAsync(socket, """{"id":"s2","type":"complete"}""");
+        await socket.SendTextAsync("""{"id":"s2","type":"complete"}""");
         for (var i = 0; i < 200 && gateway.Listeners() > before + 1; i++)
         {
             await Task.Delay(10);
         }
 
-        await SendAsync(socket, Query("q1"));
-        var answer = JsonDocument.Parse(await ReceiveUntilAsync(socket, m => m.Contains("\"q1\"", StringComparison.Ordinal))).RootElement;
+        await socket.SendTextAsync(Query("q1"));
+        var answer = JsonDocument.Parse(await socket.ReceiveUntilAsync(m => m.Contains("\"q1\"", StringComparison.Ordinal))).RootElement;
         Assert.Equal("next", answer.GetProperty("type").GetString());
 
         await gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id } });
-        var next = JsonDocument.Parse(await ReceiveUntilAsync(socket, m => m.Contains("\"next\"", StringComparison.Ordinal))).RootElement;
+        var next = JsonDocument.Parse(await socket.ReceiveUntilAsync(m => m.Contains("\"next\"", StringComparison.Ordinal))).RootElement;
         Assert.Equal("s1", next.GetProperty("id").GetString());
     }
 
@@ -135,8 +134,8 @@ public sealed class SocketLimitsTests
             }
 
             await socket.ConnectAsync(WebSocketUrl(gateway), CancellationToken.None);
-            await SendAsync(socket, """{"type":"connection_init"}""");
-            Assert.Equal("""{"type":"connection_ack"}""", await ReceiveUntilAsync(socket, _ => true));
+            await socket.SendTextAsync("""{"type":"connection_init"}""");
+            Assert.Equal("""{"type":"connection_ack"}""", await socket.ReceiveUntilAsync(_ => true));
         }
     }
 
@@ -159,39 +158,10 @@ public sealed class SocketLimitsTests
 
     private static Uri WebSocketUrl(GatewayServer gateway) => new UriBuilder(gateway.GraphQLUrl) { Scheme = "ws" }.Uri;
 
-    private static async Task<ClientWebSocket> ConnectAndInitAsync(GatewayServer gateway)
-    {
-        var socket = new ClientWebSocket();
-        socket.Options.AddSubProtocol(GraphQLWebSocketEndpoint.SubProtocol);
-        await socket.ConnectAsync(WebSocketUrl(gateway), CancellationToken.None);
-        await SendAsync(socket, """{"type":"connection_init"}""");
-        Assert.Equal("""{"type":"connection_ack"}""", await ReceiveUntilAsync(socket, _ => true));
-        return socket;
-    }
-
     private static async Task<string> ErrorCodeAsync(ClientWebSocket socket, string id)
     {
-        var message = JsonDocument.Parse(await ReceiveUntilAsync(socket, m => m.Contains($"\"{id}\"", StringComparison.Ordinal))).RootElement;
+        var message = JsonDocument.Parse(await socket.ReceiveUntilAsync(m => m.Contains($"\"{id}\"", StringComparison.Ordinal))).RootElement;
         Assert.Equal("error", message.GetProperty("type").GetString());
         return message.GetProperty("payload")[0].GetProperty("extensions").GetProperty("code").GetString()!;
-    }
-
-    private static Task SendAsync(ClientWebSocket socket, string text) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
-
-    private static async Task<string> ReceiveUntilAsync(ClientWebSocket socket, Func<string, bool> wanted)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var buffer = new byte[64 * 1024];
-        while (true)
-        {
-            var received = await socket.ReceiveAsync(buffer, timeout.Token);
-            Assert.NotEqual(WebSocketMessageType.Close, received.MessageType);
-            var text = Encoding.UTF8.GetString(buffer, 0, received.Count);
-            if (wanted(text))
-            {
-                return text;
-            }
-        }
     }
 }
