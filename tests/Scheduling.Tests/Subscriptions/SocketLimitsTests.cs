@@ -37,12 +37,8 @@ public sealed class SocketLimitsTests
     public async Task The_subscription_over_the_cap_gets_TOO_MANY_SUBSCRIPTIONS_and_the_others_keep_working()
     {
         await using var gateway = await StartAsync(operations: 3, subscriptions: 2);
-        var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
-        using var socket = await RawSocket.ConnectAndInitAsync(gateway);
-        var before = gateway.Listeners();
-        await socket.SendTextAsync(Subscribe("s1", world.Schedule.Id!));
-        await socket.SendTextAsync(Subscribe("s2", world.Schedule.Id!));
-        await gateway.UntilListeningAsync(before, 2);
+        var (world, socket, before) = await TwoSubscriptionsAsync(gateway);
+        using var _ = socket;
 
         await socket.SendTextAsync(Subscribe("s3", world.Schedule.Id!));
         Assert.Equal("TOO_MANY_SUBSCRIPTIONS", await ErrorCodeAsync(socket, "s3"));
@@ -69,12 +65,8 @@ public sealed class SocketLimitsTests
     public async Task The_operation_over_the_cap_gets_TOO_MANY_OPERATIONS_until_one_completes()
     {
         await using var gateway = await StartAsync(operations: 2, subscriptions: 2);
-        var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
-        using var socket = await RawSocket.ConnectAndInitAsync(gateway);
-        var before = gateway.Listeners();
-        await socket.SendTextAsync(Subscribe("s1", world.Schedule.Id!));
-        await socket.SendTextAsync(Subscribe("s2", world.Schedule.Id!));
-        await gateway.UntilListeningAsync(before, 2);
+        var (world, socket, before) = await TwoSubscriptionsAsync(gateway);
+        using var _ = socket;
 
         await socket.SendTextAsync(Query("q1"));
         Assert.Equal("TOO_MANY_OPERATIONS", await ErrorCodeAsync(socket, "q1"));
@@ -155,6 +147,18 @@ public sealed class SocketLimitsTests
         ["WebSockets:MaxSubscriptionsPerSocket"] = subscriptions.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["WebSockets:KeepAliveSeconds"] = "0",
     });
+
+    /// <summary>A booking world, and a socket with two subscriptions (s1, s2) to its schedule's slots, both live.</summary>
+    private static async Task<(BookingWorld World, ClientWebSocket Socket, int ListenersBefore)> TwoSubscriptionsAsync(GatewayServer gateway)
+    {
+        var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
+        var socket = await RawSocket.ConnectAndInitAsync(gateway);
+        var before = gateway.Listeners();
+        await socket.SendTextAsync(Subscribe("s1", world.Schedule.Id!));
+        await socket.SendTextAsync(Subscribe("s2", world.Schedule.Id!));
+        await gateway.UntilListeningAsync(before, 2);
+        return (world, socket, before);
+    }
 
     private static Uri WebSocketUrl(GatewayServer gateway) => new UriBuilder(gateway.GraphQLUrl) { Scheme = "ws" }.Uri;
 
