@@ -298,38 +298,42 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         var isSubscription = OperationAdmission.IsSubscription(
             documentId is not null && string.IsNullOrEmpty(query) ? _http.RequestServices.GetRequiredService<Scheduling.Gateway.PersistedDocuments.PersistedDocumentStore>().Find(documentId) : query,
             StringProperty(request, "operationName"));
-        Operation? operation = null;
-        (string Code, string Message)? refusal = null;
-        bool duplicate;
-        lock (_gate)
-        {
-            duplicate = _operations.ContainsKey(id);
-            if (!duplicate)
-            {
-                refusal = OperationAdmission.Refusal(_operations.Count, _operations.Values.Count(o => o.IsSubscription), isSubscription, _options);
-                if (refusal is null)
-                {
-                    operation = new Operation(id, _http.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope(), _closing.Token) { IsSubscription = isSubscription };
-                    _operations[id] = operation;
-                }
-            }
-        }
-
+        var (operation, duplicate, refusal) = Admit(id, isSubscription);
         if (duplicate)
         {
             await CloseAsync(4409, $"Subscriber for {id} already exists");
             return;
         }
 
-        if (operation is null)
+        if (refusal is var (code, message))
         {
             // Over a per-socket cap: this operation is refused; the socket and the others carry on.
-            var (code, message) = refusal!.Value;
             Send(Message(id, "error", new JsonArray(new JsonObject { ["message"] = message, ["extensions"] = new JsonObject { ["code"] = code } }).ToJsonString()));
             return;
         }
 
-        _ = RunOperationAsync(operation, request, documentId is not null && string.IsNullOrEmpty(query) ? null : query, documentId);
+        _ = RunOperationAsync(operation!, request, documentId is not null && string.IsNullOrEmpty(query) ? null : query, documentId);
+    }
+
+    /// <summary>Registers a new operation under its id, unless the id is in use or a per-socket cap is reached.</summary>
+    private (Operation? Operation, bool Duplicate, (string Code, string Message)? Refusal) Admit(string id, bool isSubscription)
+    {
+        lock (_gate)
+        {
+            if (_operations.ContainsKey(id))
+            {
+                return (null, true, null);
+            }
+
+            if (OperationAdmission.Refusal(_operations.Count, _operations.Values.Count(o => o.IsSubscription), isSubscription, _options) is { } refusal)
+            {
+                return (null, false, refusal);
+            }
+
+            var operation = new Operation(id, _http.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope(), _closing.Token) { IsSubscription = isSubscription };
+            _operations[id] = operation;
+            return (operation, false, null);
+        }
     }
 
     /// <summary>A ping is answered with a pong; on an acknowledged connection its payload may renew the credentials first.</summary>

@@ -31,11 +31,16 @@ public sealed class TokenExpiryClockTests : IAsyncLifetime
     public async Task A_socket_is_open_until_its_tokens_exp_and_closed_with_4403_at_it()
     {
         using var socket = await ConnectAsync(Token("user-a", TimeSpan.FromMinutes(10)));
+        // A non-browser client may send its token with the upgrade instead: the same expiry applies.
+        using var upgraded = await RawSocket.ConnectAndInitAsync(_gateway,
+            headers: new Dictionary<string, string> { ["Authorization"] = "Bearer " + Token("user-a", TimeSpan.FromMinutes(10)) });
         _clock.Advance(TimeSpan.FromMinutes(9));
         await AssertOpenAsync(socket);
+        await AssertOpenAsync(upgraded);
 
         _clock.Advance(TimeSpan.FromMinutes(1.1));
         Assert.Equal(4403, await socket.CloseCodeAsync());
+        Assert.Equal(4403, await upgraded.CloseCodeAsync());
     }
 
     [Fact]

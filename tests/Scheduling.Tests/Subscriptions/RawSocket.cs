@@ -8,19 +8,25 @@ namespace Scheduling.Tests.Subscriptions;
 /// <summary>A raw graphql-transport-ws client for exact messages and close codes (the graphql-ws client hides some).</summary>
 public static class RawSocket
 {
-    public static async Task<ClientWebSocket> ConnectAsync(GatewayServer gateway, string subProtocol = GraphQLWebSocketEndpoint.SubProtocol)
+    /// <param name="headers">Headers on the upgrade request (an Authorization a non-browser client may send there).</param>
+    public static async Task<ClientWebSocket> ConnectAsync(GatewayServer gateway, string subProtocol = GraphQLWebSocketEndpoint.SubProtocol, IDictionary<string, string>? headers = null)
     {
         ArgumentNullException.ThrowIfNull(gateway);
         var socket = new ClientWebSocket();
         socket.Options.AddSubProtocol(subProtocol);
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            socket.Options.SetRequestHeader(name, value);
+        }
+
         await socket.ConnectAsync(new UriBuilder(gateway.GraphQLUrl) { Scheme = "ws" }.Uri, CancellationToken.None);
         return socket;
     }
 
     /// <summary>Connects and sends connection_init (with this payload, if any), expecting the ack.</summary>
-    public static async Task<ClientWebSocket> ConnectAndInitAsync(GatewayServer gateway, string? payload = null)
+    public static async Task<ClientWebSocket> ConnectAndInitAsync(GatewayServer gateway, string? payload = null, IDictionary<string, string>? headers = null)
     {
-        var socket = await ConnectAsync(gateway);
+        var socket = await ConnectAsync(gateway, headers: headers);
         await socket.SendTextAsync(payload is null ? """{"type":"connection_init"}""" : $$"""{"type":"connection_init","payload":{{payload}}}""");
         Assert.Equal("""{"type":"connection_ack"}""", await socket.ReceiveUntilAsync(_ => true));
         return socket;
