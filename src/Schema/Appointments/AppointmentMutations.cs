@@ -3,6 +3,7 @@ using GraphQL.Types;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.AppointmentResponses;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 
 namespace Scheduling.Schema.Appointments;
@@ -18,7 +19,7 @@ public static class AppointmentMutations
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<BookAppointmentInput>("input");
-                return await Mutations.RunAsync(c, input.ClientMutationId, () => Booking(c).BookAsync(input, c.CancellationToken));
+                return await Mutations.RunAsync(c, input.ClientMutationId, () => Handler<BookHandler>(c).BookAsync(input, c.CancellationToken));
             });
 
         mutation.Field<NonNullGraphType<HoldSlotsPayloadType>>("holdSlots")
@@ -27,7 +28,7 @@ public static class AppointmentMutations
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<HoldSlotsInput>("input");
-                return await Mutations.RunAsync(c, input.ClientMutationId, () => Booking(c).HoldAsync(input, c.CancellationToken));
+                return await Mutations.RunAsync(c, input.ClientMutationId, () => Handler<HoldHandler>(c).HoldAsync(input, c.CancellationToken));
             });
 
         mutation.Field<NonNullGraphType<ConfirmAppointmentPayloadType>>("confirmAppointment")
@@ -36,7 +37,7 @@ public static class AppointmentMutations
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<AppointmentIdInput>("input");
-                return await Mutations.RunAsync(c, input.ClientMutationId, () => Booking(c).ConfirmAsync(input.AppointmentId, c.CancellationToken));
+                return await Mutations.RunAsync(c, input.ClientMutationId, () => Handler<ConfirmHandler>(c).ConfirmAsync(input.AppointmentId, c.CancellationToken));
             });
 
         mutation.Field<NonNullGraphType<CancelAppointmentPayloadType>>("cancelAppointment")
@@ -45,7 +46,7 @@ public static class AppointmentMutations
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<CancelAppointmentInput>("input");
-                return await Mutations.RunAsync(c, input.ClientMutationId, () => Booking(c).CancelAsync(input.AppointmentId, input.Reason, c.CancellationToken));
+                return await Mutations.RunAsync(c, input.ClientMutationId, () => Handler<CancelHandler>(c).CancelAsync(input.AppointmentId, input.Reason, c.CancellationToken));
             });
 
         mutation.Field<NonNullGraphType<RescheduleAppointmentPayloadType>>("rescheduleAppointment")
@@ -54,7 +55,7 @@ public static class AppointmentMutations
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<RescheduleAppointmentInput>("input");
-                return await Mutations.RunAsync(c, input.ClientMutationId, () => Booking(c).RescheduleAsync(input, c.CancellationToken));
+                return await Mutations.RunAsync(c, input.ClientMutationId, () => Handler<RescheduleHandler>(c).RescheduleAsync(input, c.CancellationToken));
             });
 
         mutation.Field<NonNullGraphType<ChangeAppointmentStatusPayloadType>>("changeAppointmentStatus")
@@ -63,7 +64,7 @@ public static class AppointmentMutations
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<ChangeAppointmentStatusInput>("input");
-                return await Mutations.RunAsync(c, input.ClientMutationId, () => Booking(c).ChangeStatusAsync(input.AppointmentId, input.Status, c.CancellationToken));
+                return await Mutations.RunAsync(c, input.ClientMutationId, () => Handler<StatusChangeHandler>(c).ChangeStatusAsync(input.AppointmentId, input.Status, c.CancellationToken));
             });
 
         mutation.Field<NonNullGraphType<RespondToAppointmentPayloadType>>("respondToAppointment")
@@ -74,14 +75,16 @@ public static class AppointmentMutations
                 var input = c.GetArgument<RespondToAppointmentInput>("input");
                 return await Mutations.RunAsync(c, input.ClientMutationId, async () =>
                 {
-                    var (appointment, response) = await Booking(c).RespondAsync(input, c.CancellationToken);
+                    var (appointment, response) = await Handler<RespondHandler>(c).RespondAsync(input, c.CancellationToken);
                     return new AppointmentAnswer(appointment, response);
                 });
             });
     }
 
-    private static AppointmentBooking Booking(IResolveFieldContext context) =>
-        context.RequestServices!.GetRequiredService<AppointmentBooking>();
+    /// <summary>The booking core's handler of one use case; the mutation only maps its input and result.</summary>
+    private static T Handler<T>(IResolveFieldContext context)
+        where T : notnull =>
+        context.RequestServices!.GetRequiredService<T>();
 }
 
 /// <summary>An appointment after a participant answered, and the answer.</summary>

@@ -2,6 +2,7 @@ using Scheduling.Schema.DataLoading;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
 using Scheduling.Schema.AppointmentResponses;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Locations;
@@ -34,7 +35,7 @@ public sealed class AppointmentType : ObjectGraphType<Appointment>
         Field<CodeableConceptType>("cancelationReason").Resolve(c => c.Source.CancelationReason);
         Field<IsoDateTimeGraphType>("holdExpiresAt")
             .Description("When this hold lapses, if the appointment is a standing hold.")
-            .Resolve(c => AppointmentBooking.HoldExpiry(c.Source));
+            .Resolve(c => GatewayProfile.HoldExpiry(c.Source));
 
         Field<ListGraphType<NonNullGraphType<SlotType>>>("slots")
             .Resolve(c => c.ById().LoadMany(c.Source.Slot.Select(FhirReference.From).OfType<FhirReference>())

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Options;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 
@@ -96,14 +97,7 @@ public sealed class MaxOpenBookingsRule(IOptions<BookingOptions> options) : IBoo
             return null;
         }
 
-        var open = await context.Fhir.SearchAsync(
-            FhirQuery.For<Appointment>()
-                .Where("patient", "Patient/" + context.Patient.Id)
-                .WhereAny("status", ["booked", "pending"])
-                .WhereDate("date", "ge", context.Now)
-                .Count(0)
-                .WithTotal(),
-            cancellationToken);
+        var open = await context.Fhir.SearchAsync(AppointmentSearches.OpenOfPatientCount(context.Patient.Id!, context.Now), cancellationToken);
         return open.Total >= limit ? $"A patient may have at most {limit} upcoming appointments." : null;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Scheduling.Schema.Authorization;
+using Scheduling.Schema.Booking;
 
 namespace Scheduling.Schema.Appointments;
 
@@ -25,7 +26,7 @@ public sealed partial class HoldExpirySweeper(
             {
                 await using var scope = scopes.CreateAsyncScope();
                 scope.ServiceProvider.GetRequiredService<SchedulingAccess>().Caller = SchedulingCaller.System;
-                var expired = await scope.ServiceProvider.GetRequiredService<AppointmentBooking>().ExpireHoldsAsync(stoppingToken);
+                var expired = await scope.ServiceProvider.GetRequiredService<HoldExpiry>().ExpireHoldsAsync(stoppingToken);
                 if (expired > 0)
                 {
                     LogExpired(logger, expired);

@@ -23,7 +23,7 @@ public sealed record AvailabilityRule(
     int BufferAfterMinutes,
     int AlignmentMinutes)
 {
-    public const string ExtensionUrl = "https://scheduling-gateway.example.org/fhir/StructureDefinition/availability";
+    public const string ExtensionUrl = Booking.GatewayProfile.AvailabilityExtension;
 
     private static readonly string[] DayCodes = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 

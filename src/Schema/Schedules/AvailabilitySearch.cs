@@ -1,6 +1,5 @@
-using System.Globalization;
-using System.Text;
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 
@@ -46,7 +45,6 @@ public sealed record AvailabilityInput
 public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
 {
     public const int MaxWindowDays = 62;
-    private const string RuleSlotPrefix = "avail:";
 
     public async Task<IReadOnlyList<AvailabilityOption>> FindAsync(AvailabilityInput input, CancellationToken cancellationToken)
     {
@@ -88,7 +86,7 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
         foreach (var schedule in schedules)
         {
             var (windowFrom, windowTo) = Clamp(schedule, from, to);
-            if (windowTo <= windowFrom)
+            if (windowTo <= windowFrom || schedule.Active == false)
             {
                 continue;
             }
@@ -100,73 +98,6 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
         }
 
         return [.. options.OrderBy(o => o.Start).ThenBy(o => o.Schedule.Id, StringComparer.Ordinal)];
-    }
-
-    /// <summary>
-    /// The Slot behind a rule-based option id: checked against the rule and the busy time again, then created once
-    /// (conditional create), free for the booking to take. Null for anything that is not such an id.
-    /// </summary>
-    public async Task<Slot?> MaterializeRuleSlotAsync(string slotId, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(slotId);
-        if (!slotId.StartsWith(RuleSlotPrefix, StringComparison.Ordinal) || !TryParseRuleSlotId(slotId, out var scheduleId, out var start, out var end))
-        {
-            return null;
-        }
-
-        var schedule = await store.ReadAsync<Schedule>(scheduleId, cancellationToken);
-        if (schedule is null || AvailabilityRule.FromSchedule(schedule) is not { } rule)
-        {
-            return null;
-        }
-
-        var existing = await store.SearchAllAsync<Slot>(
-            FhirQuery.For<Slot>().Where("schedule", "Schedule/" + scheduleId).WhereDate("start", "ge", start.AddDays(-1)).WhereDate("start", "lt", end.AddDays(1)),
-            cancellationToken);
-        var sameTime = existing.FirstOrDefault(s => s.Start == start && s.End == end);
-        var (windowFrom, windowTo) = Clamp(schedule, start, end);
-        var offered = rule.Offer(windowFrom, windowTo, (int)(end - start).TotalMinutes, Busy(existing.Where(s => s != sameTime)))
-            .Any(o => o.Start == start && o.End == end);
-        if (!offered || start < time.GetUtcNow())
-        {
-            throw new SchedulingException(new SlotUnavailableError("That time is no longer available.", [slotId]));
-        }
-
-        var (slot, _) = await store.CreateIfNoneExistAsync(
-            new Slot
-            {
-                Schedule = new ResourceReference("Schedule/" + scheduleId),
-                Status = Slot.SlotStatus.Free,
-                Start = start,
-                End = end,
-                ServiceType = [.. schedule.ServiceType.Select(c => (CodeableConcept)c.DeepCopy())],
-            },
-            FhirQuery.For<Slot>().Where("schedule", "Schedule/" + scheduleId).WhereDate("start", "eq", start),
-            cancellationToken);
-        return slot;
-    }
-
-    public static string RuleSlotId(string scheduleId, DateTimeOffset start, DateTimeOffset end) =>
-        RuleSlotPrefix + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{scheduleId}|{start:O}|{end:O}"))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static bool TryParseRuleSlotId(string slotId, out string scheduleId, out DateTimeOffset start, out DateTimeOffset end)
-    {
-        scheduleId = string.Empty;
-        start = end = default;
-        try
-        {
-            var text = slotId[RuleSlotPrefix.Length..].Replace('-', '+').Replace('_', '/');
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(text.PadRight(text.Length + ((4 - (text.Length % 4)) % 4), '='))).Split('|');
-            return parts.Length == 3 && FhirReference.IsValidId(parts[0]) &&
-                DateTimeOffset.TryParseExact(parts[1], "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out start) &&
-                DateTimeOffset.TryParseExact(parts[2], "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out end) &&
-                (scheduleId = parts[0]).Length > 0 && end > start;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
     }
 
     private async Task<IReadOnlyList<Schedule>> FindSchedulesAsync(AvailabilityInput input, CancellationToken cancellationToken)
@@ -218,14 +149,15 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
     private static IEnumerable<AvailabilityOption> FromRule(
         Schedule schedule, AvailabilityRule rule, List<Slot> slots, DateTimeOffset from, DateTimeOffset to, int? durationMinutes) =>
         rule.Offer(from, to, durationMinutes ?? rule.SlotMinutes, Busy(slots))
-            .Select(o => new AvailabilityOption(o.Start, o.End, schedule, [RuleSlotId(schedule.Id!, o.Start, o.End)], AvailabilitySource.Rule));
+            .Select(o => new AvailabilityOption(o.Start, o.End, schedule, [RuleSlots.Id(schedule.Id!, o.Start, o.End)], AvailabilitySource.Rule));
 
     /// <summary>Each free slot, or with a duration longer than a slot, each run of contiguous free slots that covers it.</summary>
     private static IEnumerable<AvailabilityOption> FromFreeSlots(
         Schedule schedule, List<Slot> slots, DateTimeOffset from, DateTimeOffset to, int? durationMinutes)
     {
-        var free = slots
-            .Where(s => s.Status == Slot.SlotStatus.Free && s.Start >= from && s.End <= to)
+        // A free slot that a busy one of another length overlaps is not offered (busy time, not slot status).
+        var free = BusyTime.OfferableFree(slots)
+            .Where(s => s.Start >= from && s.End <= to)
             .OrderBy(s => s.Start)
             .ToList();
         var needed = durationMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : (TimeSpan?)null;

@@ -3,6 +3,7 @@ using Hl7.Fhir.Model;
 using Hl7.Fhir.Utility;
 using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Authorization;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
@@ -182,7 +183,7 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, 
         if (input.TimeZone is { } zone)
         {
             RequireTimeZone(zone);
-            schedule.Extension.Add(new Extension(SeedData.TimeZoneExtension, new Code(zone)));
+            schedule.Extension.Add(new Extension(GatewayProfile.TimeZoneExtension, new Code(zone)));
         }
 
         SchedulingAccess.Require(access.CanManage(schedule), () => new ForbiddenError("A practitioner creates schedules only for themselves."));
@@ -253,7 +254,7 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, 
     {
         ArgumentNullException.ThrowIfNull(input);
         var schedule = await ReadToManageAsync(input.ScheduleId, cancellationToken);
-        var zoneId = input.TimeZone ?? schedule.GetStringExtension(SeedData.TimeZoneExtension) ?? "UTC";
+        var zoneId = input.TimeZone ?? GatewayProfile.TimeZoneOf(schedule) ?? "UTC";
         RequireTimeZone(zoneId);
         if (!DateOnly.TryParseExact(input.From, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var firstDay) ||
             !DateOnly.TryParseExact(input.To, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var lastDay) ||
@@ -338,7 +339,7 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, 
         {
             var blocked = (Slot)s.DeepCopy();
             blocked.Status = SlotStatus.BusyUnavailable;
-            blocked.SetExtension(BlockedByExtension, new ResourceReference("Slot/" + block.Id));
+            blocked.SetExtension(GatewayProfile.BlockedByExtension, new ResourceReference("Slot/" + block.Id));
             return FhirWrite.Update(s, blocked);
         }).ToList();
         try
@@ -361,19 +362,19 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, 
         RequireManagerRole();
         var block = await store.ReadRequiredAsync<Slot>(Mutations.RequireId(slotId, "slotId"), cancellationToken);
         await RequireManagesSlotsAsync([block], cancellationToken);
-        if (block.Status != SlotStatus.BusyUnavailable || block.GetExtension(BlockedByExtension) is not null)
+        if (block.Status != SlotStatus.BusyUnavailable || block.GetExtension(GatewayProfile.BlockedByExtension) is not null)
         {
             throw Fail(new ValidationError("That slot is not a block made by blockTime.", "slotId"));
         }
 
         var covered = await store.SearchAllAsync<Slot>(
             FhirQuery.For<Slot>().Where("schedule", block.Schedule?.Reference ?? string.Empty).WhereRaw("status", "busy-unavailable"), cancellationToken);
-        var writes = covered.Where(s => (s.GetExtension(BlockedByExtension)?.Value as ResourceReference)?.Reference == "Slot/" + block.Id)
+        var writes = covered.Where(s => (s.GetExtension(GatewayProfile.BlockedByExtension)?.Value as ResourceReference)?.Reference == "Slot/" + block.Id)
             .Select(s =>
             {
                 var freed = (Slot)s.DeepCopy();
                 freed.Status = SlotStatus.Free;
-                freed.RemoveExtension(BlockedByExtension);
+                freed.RemoveExtension(GatewayProfile.BlockedByExtension);
                 return FhirWrite.Update(s, freed);
             }).ToList();
         await changes.ApplyAsync(writes, cancellationToken);
@@ -417,8 +418,6 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, 
 
         return deleted;
     }
-
-    public const string BlockedByExtension = AppointmentBooking.GatewaySystem + "/StructureDefinition/blocked-by";
 
     private static CodeableConcept Concept(string text)
     {

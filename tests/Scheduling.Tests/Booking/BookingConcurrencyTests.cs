@@ -1,6 +1,6 @@
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
-using Scheduling.Schema.Appointments;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;
@@ -25,7 +25,7 @@ public static class BookingRaceAssertions
 
         var appointments = await store.SearchAllAsync<Appointment>(
             FhirQuery.For<Appointment>().WhereAny("slot", world.Slots.Select(s => "Slot/" + s.Id)), CancellationToken.None);
-        var active = appointments.Where(a => AppointmentBooking.ActiveStatuses.Contains(a.Status!.Value)).ToList();
+        var active = appointments.Where(a => AppointmentSearches.ActiveStatuses.Contains(a.Status!.Value)).ToList();
         foreach (var slot in await store.SearchAllAsync<Slot>(FhirQuery.For<Slot>().WhereAny("_id", world.Slots.Select(s => s.Id!)), CancellationToken.None))
         {
             Assert.Equal(Slot.SlotStatus.Busy, slot.Status);

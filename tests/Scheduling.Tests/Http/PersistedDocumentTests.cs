@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Gateway.PersistedDocuments;
-using Scheduling.Schema.Appointments;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Tests.Subscriptions;
@@ -103,7 +103,7 @@ public sealed class PersistedDocumentTests : IDisposable
         Assert.Equal("DOCUMENT_ID_MISSING", booked.At("errors.0.extensions.code")?.GetValue<string>());
         using var scope = gateway.Services.CreateScope();
         scope.ServiceProvider.GetRequiredService<SchedulingAccess>().Caller = SchedulingCaller.System;
-        var id = (await scope.ServiceProvider.GetRequiredService<AppointmentBooking>().BookAsync(
+        var id = (await scope.ServiceProvider.GetRequiredService<BookHandler>().BookAsync(
             new BookAppointmentInput { SlotIds = [world.SlotId(0)], PatientId = world.Patient.Id! }, CancellationToken.None)).Id;
 
         var events = await client.CollectAsync(TimeSpan.FromSeconds(15));

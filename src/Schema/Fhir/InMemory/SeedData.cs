@@ -13,7 +13,6 @@ public static class SeedData
 {
     public const string ServiceTypeSystem = "http://example.org/fhir/CodeSystem/service-type";
     public const string TimeZoneId = "America/New_York";
-    public const string TimeZoneExtension = "http://hl7.org/fhir/StructureDefinition/timezone";
 
     private static readonly (string Id, string Prefix, string Given, string Family, string Service, string Specialty)[] Practitioners =
     [
@@ -117,7 +116,7 @@ public static class SeedData
                 Specialty = [new CodeableConcept { Text = p.Specialty }],
                 PlanningHorizon = new Period(new FhirDateTime(new DateTimeOffset(2024, 6, 1, 0, 0, 0, TimeSpan.Zero)), new FhirDateTime(horizonEnd)),
                 Comment = $"{HumanNameDisplay(practitioner)}'s schedule",
-                Extension = [new Extension(TimeZoneExtension, new Code(TimeZoneId))],
+                Extension = [new Extension(Booking.GatewayProfile.TimeZoneExtension, new Code(TimeZoneId))],
             });
 
             if (p.Id == "alice-smith")

@@ -1,0 +1,89 @@
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Utility;
+using Scheduling.Schema.Authorization;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
+
+namespace Scheduling.Schema.Booking;
+
+/// <summary>
+/// What every appointment change shares: reading the appointment the caller may change, applying the writes as
+/// one change (<see cref="FhirChangeSet"/>, versions read as If-Match) and turning a lost race into a typed error.
+/// </summary>
+public sealed class AppointmentChanges(IFhirStore store, FhirChangeSet changes, SchedulingAccess access, TimeProvider time)
+{
+    public IFhirStore Store => store;
+
+    public SchedulingAccess Access => access;
+
+    public DateTimeOffset Now => time.GetUtcNow();
+
+    /// <summary>
+    /// The appointment a change is about, if the caller may see it. For patients and practitioners a missing one
+    /// is refused exactly like another's, so a mutation cannot probe for ids.
+    /// </summary>
+    public async Task<Appointment> ReadToChangeAsync(string appointmentId, CancellationToken cancellationToken)
+    {
+        var id = Mutations.RequireId(appointmentId, "appointmentId");
+        if (access.SeesEverything)
+        {
+            return await store.ReadRequiredAsync<Appointment>(id, cancellationToken);
+        }
+
+        var appointment = await store.ReadAsync<Appointment>(id, cancellationToken);
+        return appointment is not null && access.CanSee(appointment) ? appointment : throw ForbiddenError.NotYours("Appointment", id);
+    }
+
+    /// <summary>Applies a change that takes slots: losing the race for one is a SlotUnavailableError.</summary>
+    public async Task<IReadOnlyList<Resource>> ApplyOrSlotUnavailableAsync(List<FhirWrite> writes, IEnumerable<Slot> slots, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await changes.ApplyAsync(writes, cancellationToken);
+        }
+        catch (FhirVersionConflictException)
+        {
+            throw Fail(new SlotUnavailableError("Another booking took the slot first.", [.. slots.Select(RuleSlots.ClientId)]));
+        }
+    }
+
+    /// <summary>Applies a change of an existing appointment: someone else's change meanwhile is a ConflictError.</summary>
+    public async Task<IReadOnlyList<Resource>> ApplyOrConflictAsync(List<FhirWrite> writes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await changes.ApplyAsync(writes, cancellationToken);
+        }
+        catch (FhirVersionConflictException)
+        {
+            throw Fail(new ConflictError("The appointment or its slots changed meanwhile; read it again and retry."));
+        }
+    }
+
+    public static void ClearHold(Appointment appointment)
+    {
+        ArgumentNullException.ThrowIfNull(appointment);
+        appointment.RemoveExtension(GatewayProfile.HoldExpiresExtension);
+        appointment.Meta?.Tag.RemoveAll(t => t.System == GatewayProfile.TagSystem && t.Code == GatewayProfile.HoldTag);
+    }
+
+    public static bool IsRequired(Appointment.ParticipantComponent participant) =>
+        participant?.Required is null or Appointment.ParticipantRequired.Required;
+
+    public static Appointment.ParticipantComponent Participant(string reference, ParticipationStatus status) => new()
+    {
+        Actor = new ResourceReference(reference),
+        Required = Appointment.ParticipantRequired.Required,
+        Status = status,
+    };
+
+    /// <summary>The practitioners taking part in an appointment.</summary>
+    public static IReadOnlyList<FhirReference> Practitioners(Appointment appointment) =>
+        [.. appointment.Participant.Select(p => FhirReference.From(p.Actor)).OfType<FhirReference>().Where(r => r.ResourceType == "Practitioner")];
+
+    public static SchedulingException Transition(Appointment appointment, AppointmentStatus to, string message) =>
+        Fail(new InvalidTransitionError(message, appointment?.Status?.GetLiteral() ?? "none", to.GetLiteral()));
+
+    public static SchedulingException Fail(SchedulingError error) => new(error);
+}

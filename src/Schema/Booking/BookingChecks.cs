@@ -1,0 +1,80 @@
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Authorization;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Booking;
+
+/// <summary>What a booking, a hold or a reschedule asks for: slots of one schedule (some maybe still planned).</summary>
+public sealed record SpanRequest(
+    IReadOnlyList<Slot> Slots,
+    IReadOnlyList<FhirReference> Practitioners,
+    string? MovingAppointmentId);
+
+/// <summary>
+/// Every check that taking time makes, in one place, for book, hold and reschedule alike: the slots belong to one
+/// active schedule the caller may book on, its practitioners are actors of that schedule, the span lies in the
+/// future and inside the planning horizon, and the whole span is free for every actor of the schedule.
+/// </summary>
+public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, TimeProvider time)
+{
+    /// <summary>Runs every check; returns the schedule. Writes nothing.</summary>
+    public async Task<Schedule> CheckAsync(SpanRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var scheduleReference = FhirReference.From(request.Slots[0].Schedule);
+        if (scheduleReference is null || request.Slots.Any(s => FhirReference.From(s.Schedule) != scheduleReference))
+        {
+            throw Fail(new ValidationError("All slots of one booking must belong to one schedule.", "slotIds"));
+        }
+
+        var schedule = await store.ReadRequiredAsync<Schedule>(scheduleReference.Value.Id, cancellationToken);
+        SchedulingAccess.Require(access.CanBookOn(schedule), () => new ForbiddenError($"Schedule '{schedule.Id}' is not this caller's to book on."));
+        var actors = Actors(schedule);
+        if (request.Practitioners.Where(p => !actors.Contains(p)).Select(p => (FhirReference?)p).FirstOrDefault() is { } stranger)
+        {
+            throw Fail(new ValidationError($"{stranger} is not an actor of schedule '{schedule.Id}'.", "practitionerId", "actor-of-schedule"));
+        }
+
+        if (schedule.Active == false)
+        {
+            throw Fail(new ValidationError($"Schedule '{schedule.Id}' is not active.", "slotIds", "active-schedule"));
+        }
+
+        var span = new TimeRange(request.Slots[0].Start!.Value, request.Slots[^1].End!.Value);
+        var now = time.GetUtcNow();
+        if (span.Start <= now)
+        {
+            throw Fail(new ValidationError("That time has passed.", "slotIds", "not-in-the-past"));
+        }
+
+        if (!InsideHorizon(schedule, span))
+        {
+            throw Fail(new ValidationError($"That time lies outside schedule '{schedule.Id}''s planning horizon.", "slotIds", "planning-horizon"));
+        }
+
+        var slots = await store.SearchAllAsync<Slot>(SlotSearches.Overlapping([schedule.Id!], span.Start, span.End), cancellationToken);
+        var appointments = actors.Count == 0 ? []
+            : await store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOverlapping(actors.Select(a => a.ToString()), span.Start, span.End), cancellationToken);
+        var conflicts = BusyTime.Conflicts(span, slots, appointments, request.Slots, request.MovingAppointmentId, now);
+        if (conflicts.Any)
+        {
+            throw Fail(new SlotUnavailableError("That time is no longer free.", [.. request.Slots.Select(RuleSlots.ClientId)]));
+        }
+
+        return schedule;
+    }
+
+    public static IReadOnlyList<FhirReference> Actors(Schedule schedule) =>
+        [.. (schedule?.Actor ?? []).Select(FhirReference.From).OfType<FhirReference>()];
+
+    /// <summary>Inside the schedule's planning horizon (an open end is unbounded).</summary>
+    public static bool InsideHorizon(Schedule schedule, TimeRange span)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return !(FhirTime.Parse(schedule.PlanningHorizon?.Start) is { } start && span.Start < start) &&
+            !(FhirTime.Parse(schedule.PlanningHorizon?.End) is { } end && span.End > end);
+    }
+
+    private static SchedulingException Fail(SchedulingError error) => new(error);
+}

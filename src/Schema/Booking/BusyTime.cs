@@ -1,0 +1,78 @@
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Fhir;
+using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
+
+namespace Scheduling.Schema.Booking;
+
+/// <summary>What makes a span unavailable: the ids of the slots and appointments in the way.</summary>
+public sealed record BusyConflicts(IReadOnlyList<string> SlotIds, IReadOnlyList<string> AppointmentIds)
+{
+    public bool Any => SlotIds.Count > 0 || AppointmentIds.Count > 0;
+}
+
+/// <summary>
+/// The one busy-time rule (SCHEDULING.md invariant 1): a span is free for a schedule's actors when no Slot of any
+/// length overlapping it is busy, held or blocked, and no active appointment of any of its actors overlaps it, except
+/// the slots being taken themselves (checked for their own status) and, when rescheduling, the moved appointment.
+/// An appointment on an overbooked slot being taken does not count; an expired hold does not count.
+/// </summary>
+public static class BusyTime
+{
+    public static BusyConflicts Conflicts(
+        TimeRange span,
+        IEnumerable<Slot> slots,
+        IEnumerable<Appointment> appointments,
+        IReadOnlyCollection<Slot> taking,
+        string? movingAppointmentId,
+        DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(slots);
+        ArgumentNullException.ThrowIfNull(appointments);
+        ArgumentNullException.ThrowIfNull(taking);
+        var takingIds = taking.Where(s => s.Id is not null).Select(s => s.Id!).ToHashSet();
+        var overbooked = taking.Where(s => s.Overbooked == true && s.Id is not null).Select(s => s.Id!).ToHashSet();
+        var ownSlots = new HashSet<string>();
+        var appointmentIds = new List<string>();
+        foreach (var appointment in appointments.DistinctBy(a => a.Id))
+        {
+            var slotIds = appointment.Slot.Select(FhirReference.From).OfType<FhirReference>().Select(r => r.Id).ToList();
+            if (appointment.Id == movingAppointmentId)
+            {
+                ownSlots.UnionWith(slotIds);
+                continue;
+            }
+
+            if (!AppointmentSearches.IsActive(appointment) || GatewayProfile.IsExpiredHold(appointment, now) ||
+                TimeRange.Of(appointment.Start, appointment.End) is not { } time || !time.Overlaps(span) ||
+                (slotIds.Count > 0 && slotIds.All(overbooked.Contains)))
+            {
+                continue;
+            }
+
+            appointmentIds.Add(appointment.Id!);
+        }
+
+        var slotConflicts = slots
+            .Where(s => s.Id is null || (!takingIds.Contains(s.Id) && !ownSlots.Contains(s.Id)))
+            .Where(s => IsBusy(s) && TimeRange.Of(s.Start, s.End) is { } time && time.Overlaps(span))
+            .Select(s => s.Id!)
+            .ToList();
+        return new BusyConflicts(slotConflicts, appointmentIds);
+    }
+
+    /// <summary>Busy, held or blocked: time that nobody else may take.</summary>
+    public static bool IsBusy(Slot slot) =>
+        slot?.Status is SlotStatus.Busy or SlotStatus.BusyTentative or SlotStatus.BusyUnavailable;
+
+    /// <summary>The busy spans among these slots.</summary>
+    public static IReadOnlyList<TimeRange> Spans(IEnumerable<Slot> slots) =>
+        [.. slots.Where(IsBusy).Select(s => TimeRange.Of(s.Start, s.End)).OfType<TimeRange>()];
+
+    /// <summary>Free slots that no busy slot overlaps: what may be offered.</summary>
+    public static IEnumerable<Slot> OfferableFree(IReadOnlyCollection<Slot> slots)
+    {
+        ArgumentNullException.ThrowIfNull(slots);
+        var busy = Spans(slots);
+        return slots.Where(s => s.Status == SlotStatus.Free && TimeRange.Of(s.Start, s.End) is { } time && !busy.Any(b => b.Overlaps(time)));
+    }
+}

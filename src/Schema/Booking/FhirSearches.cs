@@ -1,0 +1,78 @@
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Utility;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Booking;
+
+/// <summary>The Slot searches of the booking core, by name instead of parameter strings at call sites.</summary>
+public static class SlotSearches
+{
+    /// <summary>
+    /// How far before a span a slot overlapping it may start. FHIR R4 Slot has no <c>end</c> search parameter, so an
+    /// overlap search looks back this far; blocks (the only long slots) are limited to it.
+    /// </summary>
+    public static readonly TimeSpan MaxSlotLength = TimeSpan.FromDays(31);
+
+    /// <summary>Slots of these schedules that may overlap [from, to) (callers keep those that do: <see cref="TimeRange.Overlaps"/>).</summary>
+    public static FhirQuery Overlapping(IEnumerable<string> scheduleIds, DateTimeOffset from, DateTimeOffset to, TimeSpan? lookBack = null) =>
+        FhirQuery.For<Slot>()
+            .WhereAny("schedule", scheduleIds.Select(id => "Schedule/" + id))
+            .WhereDate("start", "ge", from - (lookBack ?? MaxSlotLength))
+            .WhereDate("start", "lt", to);
+
+    public static FhirQuery ByIds(IEnumerable<string> ids) => FhirQuery.For<Slot>().WhereAny("_id", ids);
+
+    /// <summary>The Slot made for one availability option of a rule (its identifier).</summary>
+    public static FhirQuery ForRuleOption(string ruleSlotId) =>
+        FhirQuery.For<Slot>().WhereToken("identifier", GatewayProfile.RuleSlotSystem, ruleSlotId);
+
+    public static FhirQuery BlockedBy(string scheduleReference) =>
+        FhirQuery.For<Slot>().Where("schedule", scheduleReference).WhereRaw("status", "busy-unavailable");
+}
+
+/// <summary>The Appointment searches of the booking core.</summary>
+public static class AppointmentSearches
+{
+    /// <summary>Statuses in which an appointment holds its time and its slots.</summary>
+    public static readonly Appointment.AppointmentStatus[] ActiveStatuses =
+    [
+        Appointment.AppointmentStatus.Proposed, Appointment.AppointmentStatus.Pending, Appointment.AppointmentStatus.Booked,
+        Appointment.AppointmentStatus.Arrived, Appointment.AppointmentStatus.CheckedIn, Appointment.AppointmentStatus.Waitlist,
+    ];
+
+    /// <summary>How long an appointment may last: the overlap search looks back this far from a span's start.</summary>
+    public static readonly TimeSpan MaxAppointmentLength = TimeSpan.FromDays(1);
+
+    public static bool IsActive(Appointment appointment) =>
+        appointment?.Status is { } status && ActiveStatuses.Contains(status);
+
+    /// <summary>Active appointments of any of these actors that may overlap [from, to).</summary>
+    public static FhirQuery ActiveOverlapping(IEnumerable<string> actorReferences, DateTimeOffset from, DateTimeOffset to) =>
+        FhirQuery.For<Appointment>()
+            .WhereAny("actor", actorReferences)
+            .WhereAny("status", ActiveStatuses.Select(s => s.GetLiteral()))
+            .WhereDate("date", "ge", from - MaxAppointmentLength)
+            .WhereDate("date", "lt", to);
+
+    /// <summary>Active appointments pointing to any of these slots.</summary>
+    public static FhirQuery ActiveOnSlots(IEnumerable<string> slotIds) =>
+        FhirQuery.For<Appointment>()
+            .WhereAny("slot", slotIds.Select(id => "Slot/" + id))
+            .WhereAny("status", ActiveStatuses.Select(s => s.GetLiteral()));
+
+    /// <summary>Holds still pending (expired or not).</summary>
+    public static FhirQuery PendingHolds() =>
+        FhirQuery.For<Appointment>().Where("status", "pending").WhereToken("_tag", GatewayProfile.TagSystem, GatewayProfile.HoldTag);
+
+    public static FhirQuery ByIdempotencyKey(string key) =>
+        FhirQuery.For<Appointment>().WhereToken("identifier", GatewayProfile.ClientMutationIdSystem, key);
+
+    /// <summary>A patient's upcoming booked or held appointments, counted only.</summary>
+    public static FhirQuery OpenOfPatientCount(string patientId, DateTimeOffset now) =>
+        FhirQuery.For<Appointment>()
+            .Where("patient", "Patient/" + patientId)
+            .WhereAny("status", ["booked", "pending"])
+            .WhereDate("date", "ge", now)
+            .Count(0)
+            .WithTotal();
+}

@@ -1,0 +1,58 @@
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Appointments;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
+using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
+
+namespace Scheduling.Schema.Booking;
+
+/// <summary>
+/// rescheduleAppointment: takes the new slots and frees the old ones as one change, after every check booking
+/// makes (<see cref="BookingChecks"/>: one active schedule the caller may book on, the appointment's practitioners
+/// its actors, horizon, busy time) and the booking rules.
+/// </summary>
+public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules)
+{
+    public async Task<Appointment> RescheduleAsync(RescheduleAppointmentInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var appointment = await changes.ReadToChangeAsync(input.AppointmentId, cancellationToken);
+        if (appointment.Status is not (AppointmentStatus.Booked or AppointmentStatus.Pending) || GatewayProfile.IsExpiredHold(appointment, changes.Now))
+        {
+            throw AppointmentChanges.Transition(appointment, AppointmentStatus.Booked, "Only a booked or standing held appointment can be rescheduled.");
+        }
+
+        var oldSlots = await reservation.OfAsync(appointment, cancellationToken);
+        var planned = await reservation.PlanAsync(input.SlotIds, oldSlots.Select(s => s.Id!).ToHashSet(), cancellationToken);
+        var patient = await PatientOfAsync(appointment, cancellationToken);
+        var schedule = await checks.CheckAsync(new SpanRequest(planned, AppointmentChanges.Practitioners(appointment), appointment.Id), cancellationToken);
+        var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
+        await rules.CheckAsync(new BookingRuleContext(patient, planned, span.Start, span.End, changes.Now, appointment.Id, changes.Store), cancellationToken);
+
+        var newSlots = await reservation.MaterializeAsync(planned, cancellationToken);
+        var takenStatus = appointment.Status == AppointmentStatus.Pending ? SlotStatus.BusyTentative : SlotStatus.Busy;
+        var keep = newSlots.Select(s => s.Id).ToHashSet();
+        var writes = newSlots.Where(s => !oldSlots.Any(o => o.Id == s.Id)).Select(s => SlotReservation.Retag(s, takenStatus)).ToList();
+        var moved = (Appointment)appointment.DeepCopy();
+        moved.Slot = [.. newSlots.Select(s => new ResourceReference("Slot/" + s.Id))];
+        moved.Start = span.Start;
+        moved.End = span.End;
+        moved.MinutesDuration = (int)span.Length.TotalMinutes;
+        // The locations taking part are the new schedule's.
+        moved.Participant.RemoveAll(p => FhirReference.From(p.Actor)?.ResourceType == "Location");
+        moved.Participant.AddRange(BookingChecks.Actors(schedule).Where(a => a.ResourceType == "Location")
+            .Select(a => AppointmentChanges.Participant(a.ToString(), ParticipationStatus.Accepted)));
+        writes.Add(FhirWrite.Update(appointment, moved));
+        writes.AddRange(await reservation.FreeWritesAsync([.. oldSlots.Where(s => !keep.Contains(s.Id))], appointment.Id!, cancellationToken));
+        return (Appointment)(await changes.ApplyOrSlotUnavailableAsync(writes, newSlots, cancellationToken)).First(r => r is Appointment);
+    }
+
+    private async Task<Patient> PatientOfAsync(Appointment appointment, CancellationToken cancellationToken)
+    {
+        var reference = appointment.Participant.Select(p => FhirReference.From(p.Actor)).FirstOrDefault(r => r?.ResourceType == "Patient");
+        return reference is { } patient
+            ? await changes.Store.ReadRequiredAsync<Patient>(patient.Id, cancellationToken)
+            : throw AppointmentChanges.Fail(new ValidationError("The appointment has no patient.", "appointmentId"));
+    }
+}

@@ -1,0 +1,147 @@
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Appointments;
+using Scheduling.Schema.Authorization;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
+using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
+
+namespace Scheduling.Schema.Booking;
+
+/// <summary>What a booking or a hold asks for.</summary>
+public sealed record TakeRequest(
+    IEnumerable<string> SlotIds,
+    string PatientId,
+    string? PractitionerId,
+    string? ServiceType,
+    string? Reason,
+    string? Comment,
+    TimeSpan? Hold,
+    string? ClientMutationId);
+
+/// <summary>
+/// Book and hold: authorize, plan the slots (nothing written), run every check of <see cref="BookingChecks"/> and
+/// the booking rules, then write the rule slots, the slots' new status (If-Match) and the appointment as one change.
+/// A retry with the same clientMutationId returns the earlier appointment, if it was for the same time.
+/// </summary>
+public sealed class TimeTaking(AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules, TimeProvider time)
+{
+    /// <summary>How often (50 ms apart) a retried booking that lost its slot looks for its own earlier attempt.</summary>
+    private const int IdempotencyWaits = 20;
+
+    private IFhirStore Store => changes.Store;
+
+    public async Task<Appointment> TakeAsync(TakeRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Mutations.RequireId(request.PatientId, "patientId");
+        // Before any read: a patient learns nothing of another patient, not even that they exist.
+        SchedulingAccess.Require(changes.Access.CanBookFor(request.PatientId), () => new ForbiddenError("A patient books only for themselves."));
+        var slotIds = (request.SlotIds ?? []).Distinct().ToList();
+        var idempotencyKey = request.ClientMutationId is null ? null : request.PatientId + ":" + request.ClientMutationId;
+        if (idempotencyKey is null)
+        {
+            return await TakeOnceAsync(request, slotIds, null, cancellationToken);
+        }
+
+        if (await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
+        {
+            return SameTime(earlier, slotIds) ? earlier
+                : throw AppointmentChanges.Fail(new ValidationError("This clientMutationId was already used for another booking.", "clientMutationId", "idempotency-key"));
+        }
+
+        try
+        {
+            return await TakeOnceAsync(request, slotIds, idempotencyKey, cancellationToken);
+        }
+        catch (SchedulingException e) when (e.Error is SlotUnavailableError)
+        {
+            // The slot may be gone to this same request's earlier attempt, still in flight: written slot by slot,
+            // the winner can hold the slot a moment before its appointment exists. Give it that moment.
+            for (var attempt = 0; attempt < IdempotencyWaits; attempt++)
+            {
+                if (await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } winner && SameTime(winner, slotIds))
+                {
+                    return winner;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<Appointment> TakeOnceAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var patient = await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
+        var planned = await reservation.PlanAsync(slotIds, null, cancellationToken);
+        if (request.PractitionerId is { } practitionerId)
+        {
+            await Store.ReadRequiredAsync<Practitioner>(Mutations.RequireId(practitionerId, "practitionerId"), cancellationToken);
+        }
+
+        var named = request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(id)] : Array.Empty<FhirReference>();
+        var schedule = await checks.CheckAsync(new SpanRequest(planned, named, null), cancellationToken);
+        var actors = BookingChecks.Actors(schedule);
+        var practitioner = named.Length > 0 ? named[0] : actors.FirstOrDefault(a => a.ResourceType == "Practitioner");
+        var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
+        var now = changes.Now;
+        await rules.CheckAsync(new BookingRuleContext(patient, planned, span.Start, span.End, now, null, Store), cancellationToken);
+
+        var slots = await reservation.MaterializeAsync(planned, cancellationToken);
+        var pending = request.Hold is not null;
+        var appointment = new Appointment
+        {
+            Status = pending ? AppointmentStatus.Pending : AppointmentStatus.Booked,
+            ServiceType = request.ServiceType is null
+                ? [.. slots[0].ServiceType.Select(c => (CodeableConcept)c.DeepCopy())]
+                : [new CodeableConcept { Text = request.ServiceType, Coding = [new Coding(null, request.ServiceType)] }],
+            Description = request.ServiceType ?? slots[0].ServiceType.FirstOrDefault()?.Text,
+            ReasonCode = request.Reason is null ? [] : [new CodeableConcept { Text = request.Reason }],
+            Comment = request.Comment,
+            Start = span.Start,
+            End = span.End,
+            MinutesDuration = (int)span.Length.TotalMinutes,
+            Created = new FhirDateTime(now).Value,
+            Slot = [.. slots.Select(s => new ResourceReference("Slot/" + s.Id))],
+            Participant = [AppointmentChanges.Participant("Patient/" + patient.Id, ParticipationStatus.Accepted)],
+        };
+        if (practitioner is { } doctor)
+        {
+            // A hold waits for the practitioner's answer (or a confirmation); a direct booking is accepted at once.
+            appointment.Participant.Add(AppointmentChanges.Participant(doctor.ToString(), pending ? ParticipationStatus.NeedsAction : ParticipationStatus.Accepted));
+        }
+
+        appointment.Participant.AddRange(actors.Where(a => a.ResourceType == "Location")
+            .Select(a => AppointmentChanges.Participant(a.ToString(), ParticipationStatus.Accepted)));
+        if (idempotencyKey is not null)
+        {
+            appointment.Identifier.Add(new Identifier(GatewayProfile.ClientMutationIdSystem, idempotencyKey));
+        }
+
+        if (request.Hold is { } holdFor)
+        {
+            appointment.Meta = new Meta { Tag = [new Coding(GatewayProfile.TagSystem, GatewayProfile.HoldTag)] };
+            appointment.Extension.Add(new Extension(GatewayProfile.HoldExpiresExtension, new Instant(now + holdFor)));
+        }
+
+        var writes = slots.Select(s => SlotReservation.Retag(s, pending ? SlotStatus.BusyTentative : SlotStatus.Busy)).ToList();
+        writes.Add(FhirWrite.Create(appointment));
+        return (Appointment)(await changes.ApplyOrSlotUnavailableAsync(writes, slots, cancellationToken))[^1];
+    }
+
+    /// <summary>Whether an earlier appointment was made for these slot ids (real ids among its slots, rule options inside its time).</summary>
+    private static bool SameTime(Appointment earlier, List<string> slotIds)
+    {
+        var own = earlier.Slot.Select(FhirReference.From).OfType<FhirReference>().Select(r => r.Id).ToHashSet();
+        var time = TimeRange.Of(earlier.Start, earlier.End);
+        return slotIds.All(id => own.Contains(id) ||
+            (RuleSlots.TryParse(id, out _, out var span) && time is { } t && t.Contains(span)));
+    }
+
+    private async Task<Appointment?> FindByIdempotencyKeyAsync(string key, CancellationToken cancellationToken) =>
+        (await Store.SearchAllAsync<Appointment>(AppointmentSearches.ByIdempotencyKey(key), cancellationToken)) is [var first, ..]
+            ? first
+            : null;
+}
