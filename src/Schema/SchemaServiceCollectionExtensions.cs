@@ -14,6 +14,7 @@ using Scheduling.Schema.Common;
 using Scheduling.Schema.Schedules;
 using Scheduling.Schema.Subscriptions;
 using Scheduling.Schema.DataLoading;
+using Scheduling.Schema.Execution;
 using Scheduling.Schema.Fhir;
 
 namespace Scheduling.Schema;
@@ -26,6 +27,11 @@ public static class SchemaServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var redisConfigured = configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>()?.IsConfigured == true;
         services.AddFhirAccess();
+        services.AddOptions<GraphQLOptions>()
+            .BindConfiguration(GraphQLOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<OperationLimitsRule>();
         services.AddOptions<DataLoaderOptions>().BindConfiguration(DataLoaderOptions.SectionName);
         services.AddScoped<ResourceByIdDataLoader>();
         services.AddScoped<ReferencingResourcesDataLoader>();
@@ -92,9 +98,9 @@ public static class SchemaServiceCollectionExtensions
             })
             .AddComplexityAnalyzer((complexity, provider) =>
             {
-                var limits = provider.GetRequiredService<IConfiguration>().GetSection("GraphQL");
-                complexity.MaxDepth = limits.GetValue("MaxDepth", 15);
-                complexity.MaxComplexity = limits.GetValue("MaxComplexity", 5_000_000);
+                var limits = provider.GetRequiredService<IOptions<GraphQLOptions>>().Value;
+                complexity.MaxDepth = limits.MaxDepth;
+                complexity.MaxComplexity = limits.MaxComplexity;
             })
             .UseMiddleware<AccessFieldMiddleware>()
             .ConfigureExecutionOptions(execution =>
@@ -107,11 +113,14 @@ public static class SchemaServiceCollectionExtensions
                     scope.GetRequiredService<SchedulingAccess>().Caller = SchedulingCaller.From(execution.User);
                 }
 
-                if (execution.RequestServices is { } provider && !IntrospectionAllowed(provider))
+                // The operation's size first (it stops validation when over a limit), then GraphQL's own rules.
+                if (execution.RequestServices is { } provider)
                 {
-                    execution.ValidationRules = (execution.ValidationRules ?? DocumentValidator.CoreRules).Append(NoIntrospectionValidationRule.Instance);
+                    IEnumerable<IValidationRule> rules = [provider.GetRequiredService<OperationLimitsRule>(), .. execution.ValidationRules ?? DocumentValidator.CoreRules];
+                    execution.ValidationRules = IntrospectionAllowed(provider) ? rules : rules.Append(NoIntrospectionValidationRule.Instance);
                 }
             })
+            .ConfigureExecution<ErrorCap>()
             .AddUnhandledExceptionHandler(context =>
             {
                 // Our FHIR exceptions carry messages written for clients; anything else stays generic.
@@ -125,6 +134,6 @@ public static class SchemaServiceCollectionExtensions
 
     /// <summary>Introspection is for IDEs: on in Development unless <c>GraphQL:EnableIntrospection</c> says otherwise.</summary>
     private static bool IntrospectionAllowed(IServiceProvider provider) =>
-        provider.GetRequiredService<IConfiguration>().GetValue<bool?>("GraphQL:EnableIntrospection") ??
+        provider.GetRequiredService<IOptions<GraphQLOptions>>().Value.EnableIntrospection ??
         provider.GetRequiredService<Microsoft.Extensions.Hosting.IHostEnvironment>().EnvironmentName == "Development";
 }
