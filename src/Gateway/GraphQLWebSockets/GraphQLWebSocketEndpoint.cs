@@ -42,7 +42,7 @@ public sealed class AcceptingConnectionInitHandler : IWebSocketConnectionInitHan
 }
 
 /// <summary>GraphQL over WebSocket with the graphql-transport-ws subprotocol (the graphql-ws library's protocol).</summary>
-public sealed partial class GraphQLWebSocketEndpoint
+internal sealed partial class GraphQLWebSocketEndpoint
 {
     public const string SubProtocol = "graphql-transport-ws";
 
@@ -54,7 +54,7 @@ public sealed partial class GraphQLWebSocketEndpoint
     private readonly ILogger<GraphQLWebSocketEndpoint> logger;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<GraphQLWebSocketConnection, byte> _open = new();
 
-    internal GraphQLWebSocketEndpoint(
+    public GraphQLWebSocketEndpoint(
         GraphQLExecutionPipeline pipeline,
         GraphQLHttpRequestReader reader,
         IGraphQLTextSerializer serializer,
