@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Scheduling.Testing;
+
+namespace Scheduling.Tests.Http;
+
+/// <summary>
+/// Whose bucket an operation is taken from: a signed-in caller's own (its token subject), on HTTP and on the socket;
+/// callers without a token share one per client address, taken from X-Forwarded-For only behind a configured proxy.
+/// </summary>
+public sealed class RateLimitPartitionTests
+{
+    private const string Typename = "{ __typename }";
+
+    private static Dictionary<string, string?> Settings(params (string Key, string? Value)[] extra)
+    {
+        var settings = TestTokens.GatewaySettings();
+        settings["Auth:AllowAnonymous"] = "true";
+        settings["GraphQL:RateLimitPerSecond"] = "1";
+        settings["GraphQL:RateLimitBurst"] = "3";
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    [Fact]
+    public async Task A_token_less_flood_from_one_address_does_not_keep_a_signed_in_caller_out()
+    {
+        await using var gateway = await GatewayServer.StartAsync(Settings());
+        var flood = new List<HttpStatusCode>();
+        for (var i = 0; i < 20; i++)
+        {
+            flood.Add(await StatusAsync(gateway, forwardedFor: null, token: null));
+        }
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, flood);
+
+        // Same address, but signed in: its own bucket, over HTTP and over a new WebSocket.
+        var patient = TestTokens.Patient("ned-flanders");
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, forwardedFor: null, token: patient));
+        var socket = await GraphQLTransport.Named(GraphQLTransport.WebSocket).RunAsync(gateway, new GraphQLOperation(Typename), patient);
+        Assert.Equal("Query", socket.At("data.__typename")?.GetValue<string>());
+
+        // And the flood, going on, is still held back.
+        var more = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            more.Add(await StatusAsync(gateway, forwardedFor: null, token: null));
+        }
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, more);
+    }
+
+    [Fact]
+    public async Task Behind_a_configured_proxy_each_forwarded_client_has_its_own_bucket()
+    {
+        await using var gateway = await GatewayServer.StartAsync(Settings(("ForwardedHeaders:KnownProxies:0", "127.0.0.1")));
+        for (var i = 0; i < 10; i++)
+        {
+            await StatusAsync(gateway, forwardedFor: "203.0.113.7", token: null);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(gateway, forwardedFor: "203.0.113.7", token: null));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, forwardedFor: "203.0.113.8", token: null));
+    }
+
+    [Fact]
+    public async Task X_Forwarded_For_from_a_connection_that_is_not_a_configured_proxy_is_ignored()
+    {
+        await using var gateway = await GatewayServer.StartAsync(Settings(("ForwardedHeaders:KnownProxies:0", "192.0.2.1")));
+        for (var i = 0; i < 10; i++)
+        {
+            await StatusAsync(gateway, forwardedFor: "203.0.113.7", token: null);
+        }
+
+        // Naming another address does not buy a fresh bucket: the caller is still the connection's peer.
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(gateway, forwardedFor: "203.0.113.8", token: null));
+    }
+
+    private static async Task<HttpStatusCode> StatusAsync(GatewayServer gateway, string? forwardedFor, string? token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        {
+            Content = new StringContent("{\"query\":\"" + Typename + "\"}", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/graphql-response+json");
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var response = await gateway.Client.SendAsync(request);
+        return response.StatusCode;
+    }
+}
