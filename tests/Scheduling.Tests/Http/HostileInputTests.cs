@@ -239,10 +239,41 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
                 yield return ($"{template[..Math.Min(60, template.Length)]} <- {Short(value)}", () => Graph(template, new { v = value }));
             }
         }
+
+        // --- Issue 10 (pipeline): directive overload and lone UTF-16 surrogates in variables and extensions. ---
+        yield return ("directive overload on one field", () => Graph("{ __typename" + string.Concat(Enumerable.Repeat(" @skip(if:false)", 15_000)) + " }"));
+        yield return ("directive overload over fields", () => Graph("{ " + string.Concat(Enumerable.Range(0, 5_000).Select(i => $"a{i}: __typename @include(if: true) ")) + "}"));
+        yield return ("directive bomb through fragments", () => Graph("query { ...F0 } " +
+            string.Concat(Enumerable.Range(0, 20).Select(i => $"fragment F{i} on Query {{ ...F{i + 1} @include(if: true) ...F{i + 1} @skip(if: false) }} ")) + "fragment F20 on Query { __typename }"));
+        yield return ("unknown directives", () => Graph("{ __typename" + string.Concat(Enumerable.Range(0, 5_000).Select(i => $" @d{i}")) + " }"));
+        yield return ("errors everywhere", () => Graph("{ " + string.Concat(Enumerable.Range(0, 10_000).Select(i => $"f{i} ")) + "}"));
+        foreach (var (name, body) in new (string, string)[]
+        {
+            ("surrogate in a variable", """{"query":"query($v: String) { practitioners(name: $v) { nodes { id } } }","variables":{"v":"\ud800"}}"""),
+            ("surrogate in a variable name", """{"query":"{ __typename }","variables":{"\udc00":1}}"""),
+            ("surrogate deep in variables", """{"query":"{ __typename }","variables":{"a":[{"b":["\udbff"]}]}}"""),
+            ("surrogate in extensions", """{"query":"{ __typename }","extensions":{"persistedQuery":{"sha256Hash":"\ud800"}}}"""),
+            ("surrogate in operationName", """{"query":"{ __typename }","operationName":"\ud800"}"""),
+            ("surrogate in documentId", """{"documentId":"sha256:\ud800"}"""),
+        })
+        {
+            yield return (name, () => Post(body, "application/json"));
+        }
+
+        yield return ("surrogate in GET variables", () => Get("{ __typename }", "variables", "{\"v\":\"\\ud800\"}"));
+        yield return ("surrogate in GET extensions", () => Get("{ __typename }", "extensions", "{\"v\":\"\\ud800\"}"));
+        // --- end of issue 10 (pipeline) block ---
     }
 
     private static HttpRequestMessage Graph(string query, object? variables = null) =>
         Post(JsonSerializer.Serialize(new { query, variables }), "application/json");
+
+    private static HttpRequestMessage Get(string query, string parameter, string json)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Get, $"/graphql?query={Uri.EscapeDataString(query)}&{parameter}={Uri.EscapeDataString(json)}");
+        message.Headers.Accept.ParseAdd("application/graphql-response+json");
+        return message;
+    }
 
     private static HttpRequestMessage Post(string body, string? contentType)
     {
