@@ -15,6 +15,7 @@ using Scheduling.Schema.Schedules;
 using Scheduling.Schema.Subscriptions;
 using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Execution;
+using Scheduling.Schema.Telemetry;
 using Scheduling.Schema.Fhir;
 
 namespace Scheduling.Schema;
@@ -126,7 +127,10 @@ public static class SchemaServiceCollectionExtensions
                 // Our FHIR exceptions carry messages written for clients; anything else stays generic.
                 if (context.OriginalException is FhirException fhir)
                 {
-                    context.ErrorMessage = fhir.Message;
+                    var environment = context.ExecutionOptions.RequestServices?.GetService<Microsoft.Extensions.Hosting.IHostEnvironment>();
+                    context.ErrorMessage = fhir.UpstreamDetail is { } detail && environment is not null && InternalsVisibility.For(context.ExecutionOptions.User, environment)
+                        ? $"{fhir.Message} {detail}"
+                        : fhir.Message;
                 }
             }));
         return services;

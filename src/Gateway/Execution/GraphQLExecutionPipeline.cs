@@ -5,7 +5,6 @@ using GraphQLParser.AST;
 using GraphQLParser.Exceptions;
 using Microsoft.Extensions.Options;
 using Scheduling.Gateway.PersistedDocuments;
-using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Execution;
 using Scheduling.Schema.Telemetry;
 
@@ -90,12 +89,8 @@ internal sealed class GraphQLExecutionPipeline(
         }
 
         telemetry.Complete(result);
-        return new OperationExecuted(result, telemetry.ServerTiming(detailed: ShowsInternals(operation)));
+        return new OperationExecuted(result, telemetry.ServerTiming(detailed: InternalsVisibility.For(operation.Caller, environment)));
     }
-
-    /// <summary>FHIR request counts and upstream detail: for admins, or anyone in Development.</summary>
-    private bool ShowsInternals(OperationRequest operation) =>
-        environment.IsDevelopment() || SchedulingCaller.From(operation.Caller).Role == CallerRole.Admin;
 
     /// <summary>A parse error is left for the executer to report.</summary>
     private static GraphQLDocument? TryParse(string query)
