@@ -29,9 +29,7 @@ public sealed class UntrustedJsonTests : IAsyncLifetime
     {
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
         using var response = await _gateway.Client.PostAsync("/graphql", content);
-        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("REQUEST_INVALID_UNICODE", answer.At("errors.0.extensions.code")?.GetValue<string>());
+        await AssertInvalidUnicodeAsync(response);
     }
 
     [Theory]
@@ -40,9 +38,7 @@ public sealed class UntrustedJsonTests : IAsyncLifetime
     public async Task A_lone_surrogate_in_a_GET_parameter_is_a_coded_400(string parameter)
     {
         using var response = await _gateway.Client.GetAsync($"/graphql?query={Uri.EscapeDataString("{ __typename }")}&{parameter}={Uri.EscapeDataString("{\"v\":\"\\ud800\"}")}");
-        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("REQUEST_INVALID_UNICODE", answer.At("errors.0.extensions.code")?.GetValue<string>());
+        await AssertInvalidUnicodeAsync(response);
     }
 
     [Theory]
@@ -78,6 +74,13 @@ public sealed class UntrustedJsonTests : IAsyncLifetime
         var received = await socket.ReceiveAsync(new byte[4096], timeout.Token);
         Assert.Equal(WebSocketMessageType.Close, received.MessageType);
         Assert.Equal(4400, (int)socket.CloseStatus!.Value);
+    }
+
+    private static async Task AssertInvalidUnicodeAsync(HttpResponseMessage response)
+    {
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("REQUEST_INVALID_UNICODE", answer.At("errors.0.extensions.code")?.GetValue<string>());
     }
 
     private static Task SendAsync(ClientWebSocket socket, string text) =>
