@@ -93,7 +93,7 @@ internal sealed class GraphQLExecutionPipeline(
     }
 
     /// <summary>A parse error is left for the executer to report.</summary>
-    private static GraphQLDocument? TryParse(string query)
+    internal static GraphQLDocument? TryParse(string query)
     {
         try
         {
@@ -109,7 +109,7 @@ internal sealed class GraphQLExecutionPipeline(
         }
     }
 
-    private static GraphQLOperationDefinition? SelectOperation(GraphQLDocument document, string? operationName)
+    internal static GraphQLOperationDefinition? SelectOperation(GraphQLDocument document, string? operationName)
     {
         var operations = document.Definitions.OfType<GraphQLOperationDefinition>().ToList();
         return operationName is null

@@ -240,6 +240,13 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
             }
         }
 
+        // ---- Issue 10, sockets: cross-site WebSocket hijacking. A browser upgrade from another origin is refused
+        // (403 ORIGIN_NOT_ALLOWED) before any WebSocket exists; "null" and look-alike origins too.
+        foreach (var origin in new[] { "https://evil.example.net", "null", "http://127.0.0.1.evil.example.net", "file://", "https://127.0.0.1:1" })
+        {
+            yield return ($"websocket upgrade from origin {origin}", () => Upgrade(origin));
+        }
+
         // --- Issue 10 (pipeline): directive overload and lone UTF-16 surrogates in variables and extensions. ---
         yield return ("directive overload on one field", () => Graph("{ __typename" + string.Concat(Enumerable.Repeat(" @skip(if:false)", 15_000)) + " }"));
         yield return ("directive overload over fields", () => Graph("{ " + string.Concat(Enumerable.Range(0, 5_000).Select(i => $"a{i}: __typename @include(if: true) ")) + "}"));
@@ -263,6 +270,18 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         yield return ("surrogate in GET variables", () => Get("{ __typename }", "variables", "{\"v\":\"\\ud800\"}"));
         yield return ("surrogate in GET extensions", () => Get("{ __typename }", "extensions", "{\"v\":\"\\ud800\"}"));
         // --- end of issue 10 (pipeline) block ---
+    }
+
+    private static HttpRequestMessage Upgrade(string origin)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Get, "/graphql");
+        message.Headers.Connection.Add("Upgrade");
+        message.Headers.Upgrade.Add(new ProductHeaderValue("websocket"));
+        message.Headers.Add("Sec-WebSocket-Version", "13");
+        message.Headers.Add("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
+        message.Headers.Add("Sec-WebSocket-Protocol", "graphql-transport-ws");
+        message.Headers.Add("Origin", origin);
+        return message;
     }
 
     private static HttpRequestMessage Graph(string query, object? variables = null) =>
