@@ -104,7 +104,8 @@ public static class SchemaServiceCollectionExtensions
                 if (execution.RequestServices is { } scope)
                 {
                     scope.GetRequiredService<CallerCredentials>().BearerToken = CallerCredentials.TokenOf(execution.User);
-                    scope.GetRequiredService<SchedulingAccess>().Caller = SchedulingCaller.From(execution.User);
+                    scope.GetRequiredService<SchedulingAccess>().Caller =
+                        SchedulingCaller.From(execution.User, scope.GetRequiredService<IOptions<FhirOptions>>().Value.TrustedFhirUserBases);
                 }
 
                 if (execution.RequestServices is { } provider && !IntrospectionAllowed(provider))
