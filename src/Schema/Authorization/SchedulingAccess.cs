@@ -34,6 +34,9 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
     /// <summary>Actors a practitioner may put on their own schedule besides themselves: places and services, which are public.</summary>
     private static readonly HashSet<string> SharedScheduleActors = ["Location", "HealthcareService"];
 
+    /// <summary>A practitioner's patients, once a patient search had to know them all (the same answer the per-id lookup gives).</summary>
+    private HashSet<string>? _practitionersPatients;
+
     /// <summary>Set from the operation's principal before it runs; nobody until then.</summary>
     public SchedulingCaller Caller { get; set; } = SchedulingCaller.Nobody;
 
@@ -75,6 +78,11 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
             return new HashSet<string>();
         }
 
+        if (_practitionersPatients is { } known)
+        {
+            return ids.Where(known.Contains).ToHashSet();
+        }
+
         var withMe = FhirQuery.For<Appointment>().Where("practitioner", practitioner.ToString());
         // Queue every lookup before waiting on one, so they go out as one search.
         var lookups = ids.Select(id => referencing.Load<Appointment>(withMe, "patient", FhirReference.For<Patient>(id))).ToList();
@@ -94,7 +102,8 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
     /// <summary>
     /// Which of <paramref name="resources"/> (appointments, patients, answers) the caller may not see. Inside an
     /// appointment that was itself checked on the way out (<paramref name="insideVisibleAppointment"/>), its
-    /// answers are seen with it, and a practitioner sees its patients; a patient never sees a co-patient.
+    /// answers are seen with it, and a practitioner sees its patients; a patient never sees a co-patient, nor
+    /// a co-patient's answer.
     /// </summary>
     public async Task<IReadOnlySet<Resource>> HiddenAsync(IReadOnlyCollection<Resource> resources, bool insideVisibleAppointment, CancellationToken cancellationToken)
     {
@@ -107,11 +116,22 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
 
         hidden.UnionWith(resources.OfType<Appointment>().Where(a => !CanSee(a)));
         hidden.UnionWith(resources.OfType<AppointmentResponse>().Where(r => !insideVisibleAppointment && !CanSee(r)));
-        var patients = resources.OfType<Patient>().ToList();
-        if (patients.Count > 0 && !(insideVisibleAppointment && Caller.Practitioner is not null))
+
+        // A patient, and a patient's answer, are seen by whoever may see that patient (in a group appointment, not by a co-patient).
+        var byPatient = resources
+            .Where(r => !hidden.Contains(r))
+            .Select(r => (Resource: r, Patient: r switch
+            {
+                Patient patient => patient.Id ?? string.Empty,
+                AppointmentResponse answer when FhirReference.From(answer.Actor) is { ResourceType: "Patient" } actor && !CanSee(answer) => actor.Id,
+                _ => null,
+            }))
+            .Where(p => p.Patient is not null)
+            .ToList();
+        if (byPatient.Count > 0 && !(insideVisibleAppointment && Caller.Practitioner is not null))
         {
-            var visible = await VisiblePatientsAsync(patients.Select(p => p.Id).OfType<string>(), cancellationToken);
-            hidden.UnionWith(patients.Where(p => p.Id is null || !visible.Contains(p.Id)));
+            var visible = await VisiblePatientsAsync(byPatient.Select(p => p.Patient!), cancellationToken);
+            hidden.UnionWith(byPatient.Where(p => !visible.Contains(p.Patient!)).Select(p => p.Resource));
         }
 
         return hidden;
@@ -153,14 +173,12 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
         }
 
         var appointments = await store.SearchAllAsync<Appointment>(FhirQuery.For<Appointment>().Where("practitioner", practitioner.ToString()), cancellationToken);
-        var mine = appointments.Where(a => Involves(a, practitioner))
+        _practitionersPatients = appointments.Where(a => Involves(a, practitioner))
             .SelectMany(a => a.Participant.Select(p => FhirReference.From(p.Actor)))
             .Where(r => r?.ResourceType == "Patient")
             .Select(r => r!.Value.Id)
-            .Distinct()
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        return mine.Count == 0 ? null : patients.WhereAny("_id", mine);
+            .ToHashSet();
+        return _practitionersPatients.Count == 0 ? null : patients.WhereAny("_id", _practitionersPatients.Order(StringComparer.Ordinal));
     }
 
     /// <summary>
