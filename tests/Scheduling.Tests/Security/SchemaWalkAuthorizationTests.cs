@@ -21,7 +21,7 @@ public sealed class SchemaWalkAuthorizationTests(MedplumFixture medplum, ITestOu
     private static readonly string[] Sensitive = ["Patient", "Appointment", "AppointmentResponse"];
 
     /// <summary>Entity types on one path, at most (connections, edges and value types do not count).</summary>
-    private const int MaxHops = 4;
+    private const int MaxHops = 3;
 
     private const string Introspection = """
         { __schema { queryType { name } mutationType { name } types { kind name
