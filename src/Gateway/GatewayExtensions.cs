@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Scheduling.Gateway.Authentication;
+using Scheduling.Gateway.Cors;
 using Scheduling.Gateway.GraphQLHttp;
 using Scheduling.Gateway.Health;
 using Scheduling.Gateway.Ide;
@@ -31,14 +32,9 @@ public static partial class GatewayExtensions
         builder.Services.AddGraphQLWebSockets();
         builder.Services.AddGraphQLRateLimit();
 
-        // Browser front-ends on other origins: only those listed in Cors:AllowedOrigins (none by default).
-        var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
-        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
-            policy.WithOrigins(origins).WithMethods("GET", "POST").WithHeaders("content-type", "authorization", "accept")
-                .WithExposedHeaders("Server-Timing").SetPreflightMaxAge(TimeSpan.FromHours(1))));
-        builder.Services.AddHealthChecks()
-            .AddCheck<FhirHealthCheck>("fhir", tags: ["ready"])
-            .AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+        // Browser front-ends on other origins: only those listed in Cors:AllowedOrigins (none by default), over HTTP and WebSocket.
+        builder.Services.AddGatewayCors();
+        builder.Services.AddReadiness();
 
         // Traces and metrics: our spans and instruments plus ASP.NET Core's; exported over OTLP when
         // OTEL_EXPORTER_OTLP_ENDPOINT is set (the OpenTelemetry standard variable).
@@ -72,7 +68,8 @@ public static partial class GatewayExtensions
         app.MapGraphQLHttp(path);
         app.MapFhirRestHook();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") })
+            .RequireRateLimiting(ReadinessExtensions.RateLimitPolicy);
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {

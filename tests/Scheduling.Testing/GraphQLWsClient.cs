@@ -11,11 +11,13 @@ public sealed class GraphQLWsClient : IAsyncDisposable
 
     /// <summary>Connects and subscribes; returns once the client reports the connection acknowledged.</summary>
     /// <param name="query">The document, or null with <paramref name="documentId"/> for a persisted one.</param>
-    public static async Task<GraphQLWsClient> SubscribeAsync(Uri gateway, string? query, object? variables = null, int count = 1, int timeoutMs = 20000, object? connectionParams = null, string? documentId = null)
+    /// <param name="renewals">Tokens the client sends in a ping's payload (<c>{"Authorization": "Bearer …"}</c>), each this long after the ack.</param>
+    public static async Task<GraphQLWsClient> SubscribeAsync(Uri gateway, string? query, object? variables = null, int count = 1, int timeoutMs = 20000, object? connectionParams = null, string? documentId = null,
+        IReadOnlyList<(TimeSpan After, string Token)>? renewals = null)
     {
         ArgumentNullException.ThrowIfNull(gateway);
         var url = new UriBuilder(gateway) { Scheme = gateway.Scheme == "https" ? "wss" : "ws", Path = "/graphql" }.Uri.ToString();
-        var request = JsonSerializer.Serialize(new { query, documentId, variables, connectionParams });
+        var request = JsonSerializer.Serialize(new { query, documentId, variables, connectionParams, renewals = renewals?.Select(r => new { afterMs = (int)r.After.TotalMilliseconds, token = r.Token }) });
         var node = await NodeProcess.StartAsync("graphql-ws-client.mjs", url, request, count.ToString(System.Globalization.CultureInfo.InvariantCulture), timeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return new GraphQLWsClient(node);
     }

@@ -28,9 +28,13 @@ public static class TestTokens
 
     public static string Issue(params (string Type, string Value)[] claims) => Issue(SigningKey, DateTime.UtcNow.AddMinutes(10), claims);
 
-    public static string Issue(string key, DateTime expires, params (string Type, string Value)[] claims)
+    public static string Issue(string key, DateTime expires, params (string Type, string Value)[] claims) =>
+        IssueFor("user-" + Guid.NewGuid().ToString("N")[..8], key, expires, claims);
+
+    /// <summary>A token for a given subject: a renewal names the same one.</summary>
+    public static string IssueFor(string subjectId, string key, DateTime expires, params (string Type, string Value)[] claims)
     {
-        var subject = new ClaimsIdentity([new Claim("sub", "user-" + Guid.NewGuid().ToString("N")[..8]), .. claims.Select(c => new Claim(c.Type, c.Value))]);
+        var subject = new ClaimsIdentity([new Claim("sub", subjectId), .. claims.Select(c => new Claim(c.Type, c.Value))]);
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Subject = subject,

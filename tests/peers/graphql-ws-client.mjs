@@ -9,13 +9,30 @@ const request = JSON.parse(requestJson);
 const count = Number(countText ?? '1');
 const print = (line) => process.stdout.write(JSON.stringify(line) + '\n');
 
+// The socket the client opened, for sending what the client's API has no call for: a ping whose payload renews
+// the connection's token ({"Authorization": "Bearer …"}), at request.renewals[i].afterMs after the ack.
+let socket;
+class TrackedWebSocket extends WebSocket {
+  constructor(...args) {
+    super(...args);
+    socket = this;
+  }
+}
+
 const client = createClient({
   url,
-  webSocketImpl: WebSocket,
+  webSocketImpl: TrackedWebSocket,
   lazy: false,
   retryAttempts: 0,
   connectionParams: request.connectionParams,
-  on: { connected: () => print({ event: 'connected' }) },
+  on: {
+    connected: () => {
+      print({ event: 'connected' });
+      for (const renewal of request.renewals ?? []) {
+        setTimeout(() => socket.send(JSON.stringify({ type: 'ping', payload: { Authorization: 'Bearer ' + renewal.token } })), renewal.afterMs);
+      }
+    },
+  },
 });
 
 let received = 0;

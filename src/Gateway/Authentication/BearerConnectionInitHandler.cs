@@ -36,6 +36,30 @@ internal sealed class BearerConnectionInitHandler(GatewayAuthentication authenti
         return true;
     }
 
+    /// <summary>
+    /// Renewal on a long-lived connection: a <c>ping</c> whose payload carries <c>{"Authorization": "Bearer …"}</c>
+    /// (or <c>authorization</c>, or <c>token</c>), validated like the first and for the same subject, replaces the
+    /// connection's principal and so its expiry. Anything else in the payload is an ordinary ping.
+    /// </summary>
+    public async ValueTask<CredentialRenewal> RenewAsync(HttpContext context, JsonElement payload, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (TokenIn(payload) is not { } token)
+        {
+            return CredentialRenewal.None;
+        }
+
+        var principal = await GatewayAuthenticationExtensions.ValidateBearerAsync(context, token);
+        var subject = principal?.FindFirst("sub")?.Value;
+        if (subject is null || subject != context.User.FindFirst("sub")?.Value)
+        {
+            return CredentialRenewal.Refused;
+        }
+
+        context.User = principal!;
+        return CredentialRenewal.Renewed;
+    }
+
     private static string? TokenIn(JsonElement? payload)
     {
         if (payload is not { ValueKind: JsonValueKind.Object } body)

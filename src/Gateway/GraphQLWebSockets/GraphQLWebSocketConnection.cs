@@ -31,6 +31,7 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Operation> _operations = new(StringComparer.Ordinal);
+    private readonly ConnectionExpiry _expiry;
     private int _closed;
     private bool _initReceived;
     private volatile bool _acknowledged;
@@ -50,6 +51,7 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         _options = options;
         _logger = logger;
         _outbox = Channel.CreateBounded<string>(new BoundedChannelOptions(options.SendQueueLength) { SingleReader = true });
+        _expiry = new ConnectionExpiry(http.RequestServices.GetRequiredService<TimeProvider>());
     }
 
     public int OperationCount
@@ -68,6 +70,7 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         var writer = WriteLoopAsync();
         var initTimeout = CloseUnlessInitialisedAsync();
         var keepAlive = KeepAliveLoopAsync();
+        var expiry = CloseWhenExpiredAsync();
         try
         {
             await ReadLoopAsync();
@@ -77,13 +80,14 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
             await _closing.CancelAsync();
             _outbox.Writer.TryComplete();
             StopAllOperations();
-            await Task.WhenAll(writer, initTimeout, keepAlive);
+            await Task.WhenAll(writer, initTimeout, keepAlive, expiry);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         StopAllOperations();
+        _expiry.Dispose();
         _closing.Dispose();
         _sendLock.Dispose();
         await ValueTask.CompletedTask;
@@ -209,7 +213,7 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
                 await OnConnectionInitAsync(payload);
                 break;
             case "ping":
-                Send(payload is { } ping ? $$"""{"type":"pong","payload":{{ping.GetRawText()}}}""" : """{"type":"pong"}""");
+                await OnPingAsync(payload);
                 break;
             case "pong":
                 break;
@@ -254,6 +258,14 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
             return;
         }
 
+        // Accepted credentials run out when their token does (accepted within the validator's clock skew: already).
+        _expiry.Set(ConnectionExpiry.Of(_http.User));
+        if (_expiry.Expired)
+        {
+            await CloseAsync(4403, "Forbidden");
+            return;
+        }
+
         _acknowledged = true;
         Send("""{"type":"connection_ack"}""");
     }
@@ -266,6 +278,12 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
             return;
         }
 
+        if (_expiry.Expired)
+        {
+            await CloseAsync(4403, "Forbidden");
+            return;
+        }
+
         if (!root.TryGetProperty("id", out var idElement) || idElement.ValueKind != JsonValueKind.String || idElement.GetString() is not { Length: > 0 } id ||
             payload is not { ValueKind: JsonValueKind.Object } request ||
             !(StringProperty(request, "query") is not null || StringProperty(request, "documentId") is not null))
@@ -274,30 +292,68 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
             return;
         }
 
-        Operation operation;
-        lock (_gate)
-        {
-            if (_operations.ContainsKey(id))
-            {
-                operation = null!;
-            }
-            else
-            {
-                operation = new Operation(id, _http.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope(), _closing.Token);
-                _operations[id] = operation;
-            }
-        }
-
-        if (operation is null)
+        // graphql-transport-ws requires 'query' to be a string: a persisted document comes with an empty one and its documentId.
+        var documentId = StringProperty(request, "documentId");
+        var query = StringProperty(request, "query");
+        var isSubscription = OperationAdmission.IsSubscription(
+            documentId is not null && string.IsNullOrEmpty(query) ? _http.RequestServices.GetRequiredService<Scheduling.Gateway.PersistedDocuments.PersistedDocumentStore>().Find(documentId) : query,
+            StringProperty(request, "operationName"));
+        var (operation, duplicate, refusal) = Admit(id, isSubscription);
+        if (duplicate)
         {
             await CloseAsync(4409, $"Subscriber for {id} already exists");
             return;
         }
 
-        // graphql-transport-ws requires 'query' to be a string: a persisted document comes with an empty one and its documentId.
-        var documentId = StringProperty(request, "documentId");
-        var query = StringProperty(request, "query");
-        _ = RunOperationAsync(operation, request, documentId is not null && string.IsNullOrEmpty(query) ? null : query, documentId);
+        if (refusal is var (code, message))
+        {
+            // Over a per-socket cap: this operation is refused; the socket and the others carry on.
+            Send(Message(id, "error", new JsonArray(new JsonObject { ["message"] = message, ["extensions"] = new JsonObject { ["code"] = code } }).ToJsonString()));
+            return;
+        }
+
+        _ = RunOperationAsync(operation!, request, documentId is not null && string.IsNullOrEmpty(query) ? null : query, documentId);
+    }
+
+    /// <summary>Registers a new operation under its id, unless the id is in use or a per-socket cap is reached.</summary>
+    private (Operation? Operation, bool Duplicate, (string Code, string Message)? Refusal) Admit(string id, bool isSubscription)
+    {
+        lock (_gate)
+        {
+            if (_operations.ContainsKey(id))
+            {
+                return (null, true, null);
+            }
+
+            if (OperationAdmission.Refusal(_operations.Count, _operations.Values.Count(o => o.IsSubscription), isSubscription, _options) is { } refusal)
+            {
+                return (null, false, refusal);
+            }
+
+            var operation = new Operation(id, _http.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope(), _closing.Token) { IsSubscription = isSubscription };
+            _operations[id] = operation;
+            return (operation, false, null);
+        }
+    }
+
+    /// <summary>A ping is answered with a pong; on an acknowledged connection its payload may renew the credentials first.</summary>
+    private async Task OnPingAsync(JsonElement? payload)
+    {
+        if (_acknowledged && payload is { ValueKind: JsonValueKind.Object } body)
+        {
+            switch (await _initHandler.RenewAsync(_http, body, _closing.Token))
+            {
+                case CredentialRenewal.Renewed:
+                    _expiry.Set(ConnectionExpiry.Of(_http.User));
+                    Send("""{"type":"pong"}"""); // the token is not echoed back
+                    return;
+                case CredentialRenewal.Refused:
+                    await CloseAsync(4403, "Forbidden");
+                    return;
+            }
+        }
+
+        Send(payload is { } ping ? $$"""{"type":"pong","payload":{{ping.GetRawText()}}}""" : """{"type":"pong"}""");
     }
 
     private static string? StringProperty(JsonElement request, string name) =>
@@ -426,6 +482,19 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>When the credentials expire (and are not renewed in time): 4403, which ends every operation and subscription.</summary>
+    private async Task CloseWhenExpiredAsync()
+    {
+        try
+        {
+            await _expiry.WaitAsync(_closing.Token);
+            await CloseAsync(4403, "Forbidden");
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     private async Task KeepAliveLoopAsync()
     {
         if (_options.KeepAliveSeconds == 0)
@@ -492,6 +561,9 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
 
         public IDisposable? Subscription { get; set; }
 
+        /// <summary>Whether it counts against the socket's subscription cap (decided when it was admitted).</summary>
+        public bool IsSubscription { get; init; }
+
         public void Dispose()
         {
             Subscription?.Dispose();
@@ -504,7 +576,17 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
 
     private sealed class StreamObserver(GraphQLWebSocketConnection connection, string id) : IObserver<ExecutionResult>
     {
-        public void OnNext(ExecutionResult value) => connection.Send(Message(id, "next", connection._serializer.Serialize(value)));
+        public void OnNext(ExecutionResult value)
+        {
+            // Between the expiry and the close (a timer's resolution): nothing more is delivered.
+            if (connection._expiry.Expired)
+            {
+                _ = connection.CloseAsync(4403, "Forbidden");
+                return;
+            }
+
+            connection.Send(Message(id, "next", connection._serializer.Serialize(value)));
+        }
 
         public void OnError(Exception error)
         {

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Scheduling.Gateway.GraphQLWebSockets;
 
 /// <summary>Bound from the <c>WebSockets</c> section.</summary>
-public sealed class GraphQLWebSocketOptions
+public sealed class GraphQLWebSocketOptions : IValidatableObject
 {
     public const string SectionName = "WebSockets";
 
@@ -26,12 +26,50 @@ public sealed class GraphQLWebSocketOptions
 
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Operations (queries, mutations, subscriptions) one socket may have running at once; more get a TOO_MANY_OPERATIONS error.</summary>
+    [Range(1, 10_000)]
+    public int MaxOperationsPerSocket { get; set; } = 100;
+
+    /// <summary>Active subscriptions on one socket (they count as operations too); more get a TOO_MANY_SUBSCRIPTIONS error.</summary>
+    [Range(1, 10_000)]
+    public int MaxSubscriptionsPerSocket { get; set; } = 50;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MaxSubscriptionsPerSocket > MaxOperationsPerSocket)
+        {
+            yield return new ValidationResult(
+                $"WebSockets:MaxSubscriptionsPerSocket ({MaxSubscriptionsPerSocket}) cannot exceed WebSockets:MaxOperationsPerSocket ({MaxOperationsPerSocket}): subscriptions are operations.",
+                [nameof(MaxSubscriptionsPerSocket)]);
+        }
+    }
 }
 
 /// <summary>Decides whether a connection_init is accepted (4403 otherwise); where WebSocket clients authenticate.</summary>
 public interface IWebSocketConnectionInitHandler
 {
     ValueTask<bool> AcceptAsync(HttpContext context, JsonElement? payload, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A <c>ping</c> on an acknowledged connection whose payload may carry new credentials for the same caller (see
+    /// <see cref="CredentialRenewal"/>); when renewed, <c>context.User</c> is the new principal. By default pings renew nothing.
+    /// </summary>
+    ValueTask<CredentialRenewal> RenewAsync(HttpContext context, JsonElement payload, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(CredentialRenewal.None);
+}
+
+/// <summary>What a ping's payload did to a connection's credentials.</summary>
+public enum CredentialRenewal
+{
+    /// <summary>It carried none: an ordinary ping.</summary>
+    None,
+
+    /// <summary>Valid credentials for the same caller: they replace the old ones (and their expiry).</summary>
+    Renewed,
+
+    /// <summary>Invalid credentials, or another caller's: the connection is closed with 4403.</summary>
+    Refused,
 }
 
 /// <summary>Accepts every connection: the default where the host registers no handler of its own.</summary>
@@ -80,6 +118,17 @@ public sealed partial class GraphQLWebSocketEndpoint
 
     public async Task HandleAsync(HttpContext http)
     {
+        ArgumentNullException.ThrowIfNull(http);
+        if (!http.RequestServices.GetRequiredService<Scheduling.Gateway.Cors.WebSocketOriginPolicy>().Allows(http.Request))
+        {
+            http.Response.StatusCode = StatusCodes.Status403Forbidden;
+            http.Response.ContentType = "application/json; charset=utf-8";
+            await http.Response.WriteAsync(
+                """{"errors":[{"message":"WebSocket connections are not accepted from this origin.","extensions":{"code":"ORIGIN_NOT_ALLOWED"}}]}""",
+                http.RequestAborted);
+            return;
+        }
+
         if (!http.WebSockets.WebSocketRequestedProtocols.Contains(SubProtocol))
         {
             using var refused = await http.WebSockets.AcceptWebSocketAsync();

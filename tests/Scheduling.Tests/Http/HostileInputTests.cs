@@ -244,6 +244,13 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
             }
         }
 
+        // ---- Issue 10, sockets: cross-site WebSocket hijacking. A browser upgrade from another origin is refused
+        // (403 ORIGIN_NOT_ALLOWED) before any WebSocket exists; "null" and look-alike origins too.
+        foreach (var origin in new[] { "https://evil.example.net", "null", "http://127.0.0.1.evil.example.net", "file://", "https://127.0.0.1:1" })
+        {
+            yield return ($"websocket upgrade from origin {origin}", () => Upgrade(origin));
+        }
+
         // ---- Issue 10, authorization (findings 1, 7, 9, 10): Homer is an actor of one of Dr. Smith's schedules
         // (SeedPatientActorScheduleAsync) and has booked with clientMutationId "hostile-homer-key".
         var roleLess = TestTokens.Issue(("scope", "openid"));
@@ -275,6 +282,18 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
             Graph("{ patient(id: \"homer-simpson\") { name { family } } appointments(first: 100) { nodes { patient { name { family } } } } }"),
             TestTokens.Issue(("fhirUser", "https://evil.example/fhir/Practitioner/alice-smith"))));
         // ---- end of issue 10, authorization
+    }
+
+    private static HttpRequestMessage Upgrade(string origin)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Get, "/graphql");
+        message.Headers.Connection.Add("Upgrade");
+        message.Headers.Upgrade.Add(new ProductHeaderValue("websocket"));
+        message.Headers.Add("Sec-WebSocket-Version", "13");
+        message.Headers.Add("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
+        message.Headers.Add("Sec-WebSocket-Protocol", "graphql-transport-ws");
+        message.Headers.Add("Origin", origin);
+        return message;
     }
 
     /// <summary>A Patient actor on one of Dr. Smith's schedules (with availability), and a booking of Homer's with an idempotency key.</summary>

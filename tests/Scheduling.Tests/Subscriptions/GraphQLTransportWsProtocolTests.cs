@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -111,54 +110,15 @@ public sealed class GraphQLTransportWsProtocolTests : IAsyncLifetime
         Assert.Equal(WebSocketState.Open, socket.State);
     }
 
-    private async Task<ClientWebSocket> ConnectAsync(string subProtocol = GraphQLWebSocketEndpoint.SubProtocol)
-    {
-        var socket = new ClientWebSocket();
-        socket.Options.AddSubProtocol(subProtocol);
-        await socket.ConnectAsync(new UriBuilder(_gateway.GraphQLUrl) { Scheme = "ws" }.Uri, CancellationToken.None);
-        return socket;
-    }
+    private Task<ClientWebSocket> ConnectAsync(string subProtocol = GraphQLWebSocketEndpoint.SubProtocol) => RawSocket.ConnectAsync(_gateway, subProtocol);
 
-    private async Task<ClientWebSocket> ConnectAndInitAsync()
-    {
-        var socket = await ConnectAsync();
-        await SendAsync(socket, """{"type":"connection_init","payload":{"token":"good"}}""");
-        Assert.Equal("""{"type":"connection_ack"}""", await ReceiveUntilAsync(socket, _ => true));
-        return socket;
-    }
+    private Task<ClientWebSocket> ConnectAndInitAsync() => RawSocket.ConnectAndInitAsync(_gateway, """{"token":"good"}""");
 
-    private static Task SendAsync(ClientWebSocket socket, string text) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+    private static Task SendAsync(ClientWebSocket socket, string text) => socket.SendTextAsync(text);
 
-    private static async Task<string> ReceiveUntilAsync(ClientWebSocket socket, Func<string, bool> wanted)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var buffer = new byte[64 * 1024];
-        while (true)
-        {
-            var received = await socket.ReceiveAsync(buffer, timeout.Token);
-            Assert.NotEqual(WebSocketMessageType.Close, received.MessageType);
-            var text = Encoding.UTF8.GetString(buffer, 0, received.Count);
-            if (wanted(text))
-            {
-                return text;
-            }
-        }
-    }
+    private static Task<string> ReceiveUntilAsync(ClientWebSocket socket, Func<string, bool> wanted) => socket.ReceiveUntilAsync(wanted);
 
-    private static async Task<int> CloseCodeAsync(ClientWebSocket socket, TimeSpan? wait = null)
-    {
-        using var timeout = new CancellationTokenSource(wait ?? TimeSpan.FromSeconds(5));
-        var buffer = new byte[4096];
-        while (true)
-        {
-            var received = await socket.ReceiveAsync(buffer, timeout.Token);
-            if (received.MessageType == WebSocketMessageType.Close)
-            {
-                return (int)socket.CloseStatus!.Value;
-            }
-        }
-    }
+    private static Task<int> CloseCodeAsync(ClientWebSocket socket, TimeSpan? wait = null) => socket.CloseCodeAsync(wait);
 
     /// <summary>An init handler as authentication would be: refuses a bad token.</summary>
     private sealed class RefuseBadTokens : IWebSocketConnectionInitHandler
