@@ -111,7 +111,8 @@ public static class SchemaServiceCollectionExtensions
                 if (execution.RequestServices is { } scope)
                 {
                     scope.GetRequiredService<CallerCredentials>().BearerToken = CallerCredentials.TokenOf(execution.User);
-                    scope.GetRequiredService<SchedulingAccess>().Caller = SchedulingCaller.From(execution.User);
+                    scope.GetRequiredService<SchedulingAccess>().Caller =
+                        SchedulingCaller.From(execution.User, scope.GetRequiredService<IOptions<FhirOptions>>().Value.TrustedFhirUserBases);
                 }
 
                 // The operation's size first (it stops validation when over a limit), then GraphQL's own rules.

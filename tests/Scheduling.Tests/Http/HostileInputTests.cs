@@ -35,12 +35,16 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
 
     private GatewayServer _gateway = null!;
 
+    /// <summary>Found in the practice the suite sets up (issue 10 block): an id of Homer's that only his own data would tell.</summary>
+    private readonly List<string> _seededLeaks = [];
+
     public async Task InitializeAsync()
     {
         var settings = TestTokens.GatewaySettings();
         settings["GraphQL:RateLimitPerSecond"] = "0";
         settings["GraphQL:MaxRequestBytes"] = "262144";
         _gateway = await GatewayServer.StartAsync(settings);
+        await SeedPatientActorScheduleAsync();
     }
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
@@ -73,7 +77,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
                 failures.Add($"{name}: {(int)response.StatusCode}");
             }
 
-            if (Leaks.FirstOrDefault(l => body.Contains(l, StringComparison.Ordinal)) is { } leak)
+            if (Leaks.Concat(_seededLeaks).FirstOrDefault(l => body.Contains(l, StringComparison.Ordinal)) is { } leak)
             {
                 leaks++;
                 failures.Add($"{name}: leaks '{leak}': {body[..Math.Min(200, body.Length)]}");
@@ -270,6 +274,37 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         yield return ("surrogate in GET variables", () => Get("{ __typename }", "variables", "{\"v\":\"\\ud800\"}"));
         yield return ("surrogate in GET extensions", () => Get("{ __typename }", "extensions", "{\"v\":\"\\ud800\"}"));
         // --- end of issue 10 (pipeline) block ---
+        // ---- Issue 10, authorization (findings 1, 7, 9, 10): Homer is an actor of one of Dr. Smith's schedules
+        // (SeedPatientActorScheduleAsync) and has booked with clientMutationId "hostile-homer-key".
+        var roleLess = TestTokens.Issue(("scope", "openid"));
+        string[] issue10 =
+        [
+            "{ schedules(first: 1000) { totalCount nodes { actors { __typename ... on Patient { id name { family } birthDate telecom { value } } } } } }",
+            "{ schedules(actor: \"Practitioner/alice-smith\", first: 1000) { nodes { actors { ... on Patient { name { family } birthDate } } } } }",
+            "{ schedules(actor: \"Patient/homer-simpson\") { totalCount nodes { id actors { ... on Patient { name { family } } } } } }",
+            "{ schedules(actor: \"Patient/no-such-patient\") { totalCount nodes { id } } }",
+            "{ availability(input: { practitionerIds: [\"alice-smith\"], first: 200 }) { nodes { actors { ... on Patient { name { family } birthDate } } schedule { actors { ... on Patient { name { family } } } } } } }",
+            "{ practitioner(id: \"alice-smith\") { schedules(first: 100) { edges { node { actors { ... on Patient { name { family } telecom { value } } } } } } } }",
+            "{ patients(identifier: \"http://example.org/fhir/mrn|MRN-HOMER-SIMPSON\", first: 0) { totalCount pageInfo { hasNextPage endCursor } } }",
+            "{ patients(name: \"Simpson\", first: 1) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } }",
+            "mutation { bookAppointment(input: { slotIds: [\"x\"], patientId: \"homer-simpson\", clientMutationId: \"hostile-homer-key\" }) { appointment { id description patient { name { family } } } errors { __typename ... on Error { message } } } }",
+        ];
+        foreach (var query in issue10)
+        {
+            yield return ("issue 10 as a patient " + query[..Math.Min(60, query.Length)], () => Graph(query));
+            yield return ("issue 10 role-less " + query[..Math.Min(60, query.Length)], () => WithToken(Graph(query), roleLess));
+        }
+
+        foreach (var role in new[] { "patient,practitioner", "4", "Admin,", "scheduler;admin", "ADMIN\u0000" })
+        {
+            var token = TestTokens.Issue(("role", role), ("patient", Caller));
+            yield return ($"issue 10 role '{role}'", () => WithToken(Graph("{ patients(first: 100) { nodes { name { family } birthDate } } appointments(first: 100) { nodes { patient { name { family } } } } }"), token));
+        }
+
+        yield return ("issue 10 fhirUser on another host", () => WithToken(
+            Graph("{ patient(id: \"homer-simpson\") { name { family } } appointments(first: 100) { nodes { patient { name { family } } } } }"),
+            TestTokens.Issue(("fhirUser", "https://evil.example/fhir/Practitioner/alice-smith"))));
+        // ---- end of issue 10, authorization
     }
 
     private static HttpRequestMessage Upgrade(string origin)
@@ -281,6 +316,30 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         message.Headers.Add("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
         message.Headers.Add("Sec-WebSocket-Protocol", "graphql-transport-ws");
         message.Headers.Add("Origin", origin);
+        return message;
+    }
+
+    /// <summary>A Patient actor on one of Dr. Smith's schedules (with availability), and a booking of Homer's with an idempotency key.</summary>
+    private async Task SeedPatientActorScheduleAsync()
+    {
+        var admin = TestTokens.Admin();
+        var created = await _gateway.QueryAsync("mutation { createSchedule(input: { actorIds: [\"Patient/homer-simpson\", \"Practitioner/alice-smith\"], comment: \"Home visits\" }) { schedule { id } } }", bearerToken: admin);
+        var scheduleId = created.At("data.createSchedule.schedule.id")?.GetValue<string>() ?? throw new InvalidOperationException(created.ToJsonString());
+        await _gateway.QueryAsync("""
+            mutation($s: ID!) { setAvailability(input: { scheduleId: $s, timeZone: "UTC", slotMinutes: 30,
+              availableTimes: [{ daysOfWeek: [MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY], startTime: "09:00", endTime: "12:00" }] }) { schedule { id } } }
+            """, new { s = scheduleId }, admin);
+        var free = await _gateway.QueryAsync("query($s: ID!) { availability(input: { scheduleIds: [$s], first: 1 }) { nodes { slotIds } } }", new { s = scheduleId }, admin);
+        var slot = free.At("data.availability.nodes.0.slotIds.0")?.GetValue<string>() ?? throw new InvalidOperationException(free.ToJsonString());
+        var booked = await _gateway.QueryAsync("""
+            mutation($slot: ID!) { bookAppointment(input: { slotIds: [$slot], patientId: "homer-simpson", clientMutationId: "hostile-homer-key" }) { appointment { id } } }
+            """, new { slot }, admin);
+        _seededLeaks.Add(booked.At("data.bookAppointment.appointment.id")?.GetValue<string>() ?? throw new InvalidOperationException(booked.ToJsonString()));
+    }
+
+    private static HttpRequestMessage WithToken(HttpRequestMessage message, string token)
+    {
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return message;
     }
 
