@@ -12,8 +12,8 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0
 RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app ./
-# Environment variables (no prefix) override appsettings.json, which binds to loopback for local runs.
-ENV Urls=http://+:8080
+# Listens on 8080 on every interface; ASPNETCORE_URLS or ASPNETCORE_HTTP_PORTS at `docker run` override it.
+ENV ASPNETCORE_HTTP_PORTS=8080
 EXPOSE 8080
 USER $APP_UID
 ENTRYPOINT ["dotnet", "Scheduling.Gateway.dll"]

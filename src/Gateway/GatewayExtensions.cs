@@ -13,7 +13,10 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Microsoft.Extensions.Options;
+using Scheduling.Gateway.Execution;
 using Scheduling.Schema;
+using Scheduling.Schema.Execution;
 using Scheduling.Schema.Telemetry;
 
 namespace Scheduling.Gateway;
@@ -30,7 +33,7 @@ public static partial class GatewayExtensions
         builder.Services.AddPersistedDocuments();
         builder.Services.AddBananaCakePop();
         builder.Services.AddGraphQLWebSockets();
-        builder.Services.AddGraphQLRateLimit();
+        builder.Services.AddGraphQLExecutionPipeline();
 
         // Browser front-ends on other origins: only those listed in Cors:AllowedOrigins (none by default), over HTTP and WebSocket.
         builder.Services.AddGatewayCors();
@@ -52,7 +55,9 @@ public static partial class GatewayExtensions
     public static WebApplication MapSchedulingGateway(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var path = app.Configuration["GraphQL:Path"] ?? "/graphql";
+        var path = app.Services.GetRequiredService<IOptions<GraphQLOptions>>().Value.Path;
+        // The client's address from X-Forwarded-For, only where the connection comes from a configured proxy.
+        app.UseForwardedHeaders();
         // Whatever escapes (a bug), the client gets a coded GraphQL error and nothing of the internals.
         app.UseExceptionHandler(failed => failed.Run(async context =>
         {
@@ -63,7 +68,7 @@ public static partial class GatewayExtensions
         app.UseCors();
         app.UseAuthentication();
         app.UseWebSockets();
-        app.UseRateLimiter();
+        app.UseRateLimiter(); // /health/ready's own limit; GraphQL operations are limited in the execution pipeline
         app.UseBananaCakePop(path);
         app.MapGraphQLHttp(path);
         app.MapFhirRestHook();

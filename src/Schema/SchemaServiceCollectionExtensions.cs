@@ -15,6 +15,8 @@ using Scheduling.Schema.Common;
 using Scheduling.Schema.Schedules;
 using Scheduling.Schema.Subscriptions;
 using Scheduling.Schema.DataLoading;
+using Scheduling.Schema.Execution;
+using Scheduling.Schema.Telemetry;
 using Scheduling.Schema.Fhir;
 
 namespace Scheduling.Schema;
@@ -27,6 +29,11 @@ public static class SchemaServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var redisConfigured = configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>()?.IsConfigured == true;
         services.AddFhirAccess();
+        services.AddOptions<GraphQLOptions>()
+            .BindConfiguration(GraphQLOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<OperationLimitsRule>();
         services.AddOptions<DataLoaderOptions>().BindConfiguration(DataLoaderOptions.SectionName);
         services.AddScoped<ResourceByIdDataLoader>();
         services.AddScoped<ReferencingResourcesDataLoader>();
@@ -105,9 +112,9 @@ public static class SchemaServiceCollectionExtensions
             })
             .AddComplexityAnalyzer((complexity, provider) =>
             {
-                var limits = provider.GetRequiredService<IConfiguration>().GetSection("GraphQL");
-                complexity.MaxDepth = limits.GetValue("MaxDepth", 15);
-                complexity.MaxComplexity = limits.GetValue("MaxComplexity", 5_000_000);
+                var limits = provider.GetRequiredService<IOptions<GraphQLOptions>>().Value;
+                complexity.MaxDepth = limits.MaxDepth;
+                complexity.MaxComplexity = limits.MaxComplexity;
             })
             .UseMiddleware<AccessFieldMiddleware>()
             .ConfigureExecutionOptions(execution =>
@@ -117,20 +124,27 @@ public static class SchemaServiceCollectionExtensions
                 if (execution.RequestServices is { } scope)
                 {
                     scope.GetRequiredService<CallerCredentials>().BearerToken = CallerCredentials.TokenOf(execution.User);
-                    scope.GetRequiredService<SchedulingAccess>().Caller = SchedulingCaller.From(execution.User);
+                    scope.GetRequiredService<SchedulingAccess>().Caller =
+                        SchedulingCaller.From(execution.User, scope.GetRequiredService<IOptions<FhirOptions>>().Value.TrustedFhirUserBases);
                 }
 
-                if (execution.RequestServices is { } provider && !IntrospectionAllowed(provider))
+                // The operation's size first (it stops validation when over a limit), then GraphQL's own rules.
+                if (execution.RequestServices is { } provider)
                 {
-                    execution.ValidationRules = (execution.ValidationRules ?? DocumentValidator.CoreRules).Append(NoIntrospectionValidationRule.Instance);
+                    IEnumerable<IValidationRule> rules = [provider.GetRequiredService<OperationLimitsRule>(), .. execution.ValidationRules ?? DocumentValidator.CoreRules];
+                    execution.ValidationRules = IntrospectionAllowed(provider) ? rules : rules.Append(NoIntrospectionValidationRule.Instance);
                 }
             })
+            .ConfigureExecution<ErrorCap>()
             .AddUnhandledExceptionHandler(context =>
             {
                 // Our FHIR exceptions carry messages written for clients; anything else stays generic.
                 if (context.OriginalException is FhirException fhir)
                 {
-                    context.ErrorMessage = fhir.Message;
+                    var environment = context.ExecutionOptions.RequestServices?.GetService<Microsoft.Extensions.Hosting.IHostEnvironment>();
+                    context.ErrorMessage = fhir.UpstreamDetail is { } detail && environment is not null && InternalsVisibility.For(context.ExecutionOptions.User, environment)
+                        ? $"{fhir.Message} {detail}"
+                        : fhir.Message;
                 }
             }));
         return services;
@@ -138,6 +152,6 @@ public static class SchemaServiceCollectionExtensions
 
     /// <summary>Introspection is for IDEs: on in Development unless <c>GraphQL:EnableIntrospection</c> says otherwise.</summary>
     private static bool IntrospectionAllowed(IServiceProvider provider) =>
-        provider.GetRequiredService<IConfiguration>().GetValue<bool?>("GraphQL:EnableIntrospection") ??
+        provider.GetRequiredService<IOptions<GraphQLOptions>>().Value.EnableIntrospection ??
         provider.GetRequiredService<Microsoft.Extensions.Hosting.IHostEnvironment>().EnvironmentName == "Development";
 }

@@ -1,17 +1,12 @@
 using System.Buffers;
 using GraphQL;
 using GraphQL.Transport;
-using GraphQL.Types;
-using GraphQLParser;
-using GraphQLParser.AST;
-using GraphQLParser.Exceptions;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Scheduling.Gateway.Authentication;
+using Scheduling.Gateway.Execution;
 using Scheduling.Gateway.GraphQLWebSockets;
-using Scheduling.Gateway.PersistedDocuments;
-using Scheduling.Schema.Telemetry;
+using Scheduling.Schema.Execution;
 
 namespace Scheduling.Gateway.GraphQLHttp;
 
@@ -22,14 +17,11 @@ namespace Scheduling.Gateway.GraphQLHttp;
 /// variables) is a 400 without <c>data</c>; with legacy <c>application/json</c> it is a 200, as the spec requires.
 /// </summary>
 internal sealed class GraphQLHttpEndpoint(
-    ISchema schema,
-    IDocumentExecuter<ISchema> executer,
     IGraphQLTextSerializer serializer,
     GraphQLHttpRequestReader reader,
-    IOptions<GraphQLHttpOptions> options,
+    IOptions<GraphQLOptions> options,
     GatewayAuthentication authentication,
-    PersistedDocumentStore persisted,
-    ILogger<GraphQLHttpEndpoint> logger)
+    GraphQLExecutionPipeline pipeline)
 {
     public async Task HandleAsync(HttpContext http)
     {
@@ -56,73 +48,34 @@ internal sealed class GraphQLHttpEndpoint(
             return;
         }
 
-        var (request, error) = isGet ? reader.FromQueryString(http.Request.Query) : await ReadPostAsync(http);
-        if (error is not null)
+        var operation = new OperationRequest("http", caller, http.Connection.RemoteIpAddress, http.RequestServices, QueriesOnly: isGet, StreamsAllowed: false);
+        var outcome = await pipeline.ExecuteAsync(
+            operation,
+            () => isGet ? ValueTask.FromResult(reader.FromQueryString(http.Request.Query)) : new(ReadPostAsync(http)),
+            http.RequestAborted);
+        switch (outcome)
         {
-            await WriteErrorAsync(http, responseType, error);
-            return;
-        }
+            case OperationRefused refused:
+                if (refused.Allow is { } allow)
+                {
+                    http.Response.Headers.Allow = allow;
+                }
 
-        // A persisted document is checked like a sent one; an unknown id is left for the executer to report.
-        var text = request!.Query ?? persisted.Find(request.DocumentId);
-        var document = text is null ? null : TryParse(text);
-        var operation = document is null ? null : SelectOperation(document, request.OperationName);
-        if (isGet && operation is not null && operation.Operation != OperationType.Query)
-        {
-            // A GET must be safe: mutations (and subscriptions) only over POST (or the WebSocket).
-            http.Response.Headers.Allow = "POST";
-            await WriteErrorAsync(http, responseType, new(405, "METHOD_NOT_ALLOWED", $"A {operation.Operation.ToString().ToLowerInvariant()} needs POST."));
-            return;
-        }
+                if (refused is OperationRateLimited limited)
+                {
+                    http.Response.Headers.RetryAfter = ((int)Math.Ceiling(limited.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
 
-        if (document is not null && operation is not null && FhirSearchBudget.Refusal(schema, document, operation, options.Value) is { } tooCostly)
-        {
-            await WriteErrorAsync(http, responseType, tooCostly);
-            return;
+                await WriteErrorAsync(http, responseType, new(refused.Status, refused.Code, refused.Message));
+                break;
+            case OperationExecuted { Result: var result } executed:
+                http.Response.Headers["Server-Timing"] = executed.ServerTiming;
+                // Executed is false when the request failed before execution: parse, validation or variable coercion.
+                http.Response.StatusCode = responseType == GraphQLMediaTypes.GraphQLResponse && !result.Executed ? 400 : 200;
+                http.Response.ContentType = responseType + "; charset=utf-8";
+                await serializer.WriteAsync(http.Response.Body, result, http.RequestAborted);
+                break;
         }
-
-        if (operation?.Operation == OperationType.Subscription)
-        {
-            await WriteErrorAsync(http, responseType, new(400, "SUBSCRIPTION_NEEDS_STREAM",
-                "Subscriptions are served over WebSocket (graphql-transport-ws) at this path."));
-            return;
-        }
-
-        var operationName = request.OperationName ?? operation?.Name?.StringValue;
-        using var logScope = logger.BeginScope(new Dictionary<string, object?> { ["GraphQLOperation"] = operationName ?? "anonymous" });
-        using var telemetry = new OperationTelemetry(operation?.Operation.ToString().ToLowerInvariant() ?? "unknown", operationName);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.OperationTimeoutSeconds));
-        ExecutionResult result;
-        try
-        {
-            result = await executer.ExecuteAsync(new ExecutionOptions
-            {
-                Query = request.Query,
-                DocumentId = request.DocumentId,
-                Document = persisted.MayPassParsedDocument(request.DocumentId) ? document : null,
-                OperationName = request.OperationName,
-                Variables = request.Variables,
-                Extensions = request.Extensions,
-                RequestServices = http.RequestServices,
-                User = caller,
-                CancellationToken = deadline.Token,
-            });
-        }
-        catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
-        {
-            await WriteErrorAsync(http, responseType, new(504, "OPERATION_TIMEOUT",
-                $"The operation did not finish within {options.Value.OperationTimeoutSeconds} s and was cancelled."));
-            return;
-        }
-
-        telemetry.Complete(result);
-        http.Response.Headers["Server-Timing"] = telemetry.ServerTiming();
-
-        // Executed is false when the request failed before execution: parse, validation or variable coercion.
-        http.Response.StatusCode = responseType == GraphQLMediaTypes.GraphQLResponse && !result.Executed ? 400 : 200;
-        http.Response.ContentType = responseType + "; charset=utf-8";
-        await serializer.WriteAsync(http.Response.Body, result, http.RequestAborted);
     }
 
     private async Task<(GraphQLRequest?, GraphQLRequestError?)> ReadPostAsync(HttpContext http)
@@ -171,31 +124,6 @@ internal sealed class GraphQLHttpEndpoint(
         return reader.FromJsonBody(body.WrittenMemory);
     }
 
-    /// <summary>Parsed once here to see the operation type; a parse error is left for the executer to report.</summary>
-    internal static GraphQLDocument? TryParse(string query)
-    {
-        try
-        {
-            return Parser.Parse(query, new ParserOptions { Ignore = IgnoreOptions.Comments });
-        }
-        catch (GraphQLSyntaxErrorException)
-        {
-            return null;
-        }
-        catch (GraphQLMaxDepthExceededException)
-        {
-            return null;
-        }
-    }
-
-    internal static GraphQLOperationDefinition? SelectOperation(GraphQLDocument document, string? operationName)
-    {
-        var operations = document.Definitions.OfType<GraphQLOperationDefinition>().ToList();
-        return operationName is null
-            ? (operations.Count == 1 ? operations[0] : null)
-            : operations.FirstOrDefault(o => o.Name?.StringValue == operationName);
-    }
-
     private async Task WriteErrorAsync(HttpContext http, string responseType, GraphQLRequestError error)
     {
         http.Response.StatusCode = error.Status;
@@ -209,10 +137,6 @@ public static class GraphQLHttpExtensions
 {
     public static IServiceCollection AddGraphQLHttp(this IServiceCollection services)
     {
-        services.AddOptions<GraphQLHttpOptions>()
-            .BindConfiguration(GraphQLHttpOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
         services.AddSingleton<GraphQLHttpRequestReader>();
         services.AddSingleton<GraphQLHttpEndpoint>();
         return services;
@@ -222,37 +146,5 @@ public static class GraphQLHttpExtensions
     public static IEndpointConventionBuilder MapGraphQLHttp(this IEndpointRouteBuilder endpoints, string path) =>
         endpoints.Map(path, context => context.WebSockets.IsWebSocketRequest
             ? context.HandleGraphQLWebSocketAsync()
-            : context.RequestServices.GetRequiredService<GraphQLHttpEndpoint>().HandleAsync(context))
-        .RequireRateLimiting(RateLimitPolicy);
-
-    public const string RateLimitPolicy = "graphql-per-client";
-
-    /// <summary>A token bucket per client (the signed-in user, else the IP address); over it: 429 with a GraphQL error.</summary>
-    public static IServiceCollection AddGraphQLRateLimit(this IServiceCollection services) =>
-        services.AddRateLimiter(limiter =>
-        {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.AddPolicy(RateLimitPolicy, context =>
-            {
-                var settings = context.RequestServices.GetRequiredService<IOptions<GraphQLHttpOptions>>().Value;
-                var client = context.User.Identity?.Name ?? context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-                return settings.RateLimitPerSecond == 0
-                    ? RateLimitPartition.GetNoLimiter("unlimited")
-                    : RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
-                    {
-                        TokenLimit = settings.RateLimitBurst,
-                        TokensPerPeriod = settings.RateLimitPerSecond,
-                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                        QueueLimit = 0,
-                        AutoReplenishment = true,
-                    });
-            });
-            limiter.OnRejected = async (rejected, cancellationToken) =>
-            {
-                rejected.HttpContext.Response.ContentType = "application/json; charset=utf-8";
-                await rejected.HttpContext.Response.WriteAsync(
-                    "{\"errors\":[{\"message\":\"Too many requests from this client; slow down.\",\"extensions\":{\"code\":\"RATE_LIMITED\"}}]}",
-                    cancellationToken);
-            };
-        });
+            : context.RequestServices.GetRequiredService<GraphQLHttpEndpoint>().HandleAsync(context));
 }

@@ -34,19 +34,6 @@ internal sealed class GraphQLHttpRequestReader(IGraphQLTextSerializer serializer
 
     public (GraphQLRequest? Request, GraphQLRequestError? Error) FromJsonBody(ReadOnlyMemory<byte> body)
     {
-        try
-        {
-            return ReadJsonBody(body);
-        }
-        catch (InvalidOperationException)
-        {
-            // Valid JSON can still hold text .NET cannot decode (a lone UTF-16 surrogate): not a request we can read.
-            return (null, new(400, "REQUEST_INVALID_JSON", "The request body has a string that is not valid Unicode text."));
-        }
-    }
-
-    private (GraphQLRequest? Request, GraphQLRequestError? Error) ReadJsonBody(ReadOnlyMemory<byte> body)
-    {
         if (body.IsEmpty)
         {
             return (null, new(400, "REQUEST_EMPTY_BODY", "The request body is empty; send {\"query\": \"...\"}."));
@@ -64,54 +51,80 @@ internal sealed class GraphQLHttpRequestReader(IGraphQLTextSerializer serializer
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return (null, new(400, "REQUEST_INVALID_PARAMETERS", "The request body must be a JSON object."));
-            }
-
-            // A persisted document is named by 'documentId' (sha256:<hex>) instead of sent as 'query'.
-            string? documentId = null;
-            if (root.TryGetProperty("documentId", out var id) && id.ValueKind != JsonValueKind.Null)
-            {
-                if (id.ValueKind != JsonValueKind.String)
-                {
-                    return (null, new(400, "REQUEST_INVALID_PARAMETERS", "'documentId' must be a string."));
-                }
-
-                documentId = NullIfEmpty(id.GetString());
-            }
-
-            var hasQuery = root.TryGetProperty("query", out var query) && query.ValueKind != JsonValueKind.Null;
-            if (!hasQuery && documentId is null)
-            {
-                return (null, new(400, "REQUEST_MISSING_QUERY", "The 'query' parameter (or a persisted 'documentId') is required."));
-            }
-
-            if (hasQuery && query.ValueKind != JsonValueKind.String)
-            {
-                return (null, new(400, "REQUEST_INVALID_PARAMETERS", "'query' must be a string."));
-            }
-
-            string? operationName = null;
-            if (root.TryGetProperty("operationName", out var name) && name.ValueKind != JsonValueKind.Null)
-            {
-                if (name.ValueKind != JsonValueKind.String)
-                {
-                    return (null, new(400, "REQUEST_INVALID_PARAMETERS", "'operationName' must be a string or null."));
-                }
-
-                operationName = NullIfEmpty(name.GetString());
-            }
-
-            if (!TryReadMap(root, "variables", out var variables, out var error) ||
-                !TryReadMap(root, "extensions", out var extensions, out error))
-            {
-                return (null, error);
-            }
-
-            return (new GraphQLRequest { Query = hasQuery ? query.GetString() : null, DocumentId = documentId, OperationName = operationName, Variables = variables, Extensions = extensions }, null);
+            return FromJsonObject(document.RootElement, "The request body");
         }
+    }
+
+    /// <summary>
+    /// A graphql-transport-ws subscribe payload: the same parameters as a POST body. The protocol requires 'query' to be
+    /// a string, so a persisted document comes as its documentId with an empty query.
+    /// </summary>
+    public (GraphQLRequest? Request, GraphQLRequestError? Error) FromSubscribePayload(JsonElement payload)
+    {
+        var (request, error) = FromJsonObject(payload, "The subscribe payload");
+        if (request is { DocumentId: not null, Query: "" })
+        {
+            request.Query = null;
+        }
+
+        return (request, error);
+    }
+
+    /// <summary>The request parameters of a JSON object, every value's type checked, before anything converts them.</summary>
+    private (GraphQLRequest? Request, GraphQLRequestError? Error) FromJsonObject(JsonElement root, string what)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return (null, new(400, "REQUEST_INVALID_PARAMETERS", what + " must be a JSON object."));
+        }
+
+        // Valid JSON can still hold text .NET cannot decode (a lone UTF-16 surrogate): refused before any conversion.
+        if (!UntrustedJson.IsText(root))
+        {
+            return (null, InvalidText(what));
+        }
+
+        // A persisted document is named by 'documentId' (sha256:<hex>) instead of sent as 'query'.
+        string? documentId = null;
+        if (root.TryGetProperty("documentId", out var id) && id.ValueKind != JsonValueKind.Null)
+        {
+            if (id.ValueKind != JsonValueKind.String)
+            {
+                return (null, new(400, "REQUEST_INVALID_PARAMETERS", "'documentId' must be a string."));
+            }
+
+            documentId = NullIfEmpty(id.GetString());
+        }
+
+        var hasQuery = root.TryGetProperty("query", out var query) && query.ValueKind != JsonValueKind.Null;
+        if (!hasQuery && documentId is null)
+        {
+            return (null, new(400, "REQUEST_MISSING_QUERY", "The 'query' parameter (or a persisted 'documentId') is required."));
+        }
+
+        if (hasQuery && query.ValueKind != JsonValueKind.String)
+        {
+            return (null, new(400, "REQUEST_INVALID_PARAMETERS", "'query' must be a string."));
+        }
+
+        string? operationName = null;
+        if (root.TryGetProperty("operationName", out var name) && name.ValueKind != JsonValueKind.Null)
+        {
+            if (name.ValueKind != JsonValueKind.String)
+            {
+                return (null, new(400, "REQUEST_INVALID_PARAMETERS", "'operationName' must be a string or null."));
+            }
+
+            operationName = NullIfEmpty(name.GetString());
+        }
+
+        if (!TryReadMap(root, "variables", out var variables, out var error) ||
+            !TryReadMap(root, "extensions", out var extensions, out error))
+        {
+            return (null, error);
+        }
+
+        return (new GraphQLRequest { Query = hasQuery ? query.GetString() : null, DocumentId = documentId, OperationName = operationName, Variables = variables, Extensions = extensions }, null);
     }
 
     private bool TryReadMap(JsonElement root, string name, out Inputs? map, out GraphQLRequestError? error)
@@ -151,6 +164,12 @@ internal sealed class GraphQLHttpRequestReader(IGraphQLTextSerializer serializer
 
             if (document.RootElement.ValueKind == JsonValueKind.Object)
             {
+                if (!UntrustedJson.IsText(document.RootElement))
+                {
+                    error = InvalidText($"'{name}'");
+                    return null;
+                }
+
                 return serializer.ReadNode<Inputs>(document.RootElement);
             }
         }
@@ -161,6 +180,9 @@ internal sealed class GraphQLHttpRequestReader(IGraphQLTextSerializer serializer
         error = new(400, "REQUEST_INVALID_PARAMETERS", $"'{name}' must be a URL-encoded JSON object.");
         return null;
     }
+
+    private static GraphQLRequestError InvalidText(string what) =>
+        new(400, "REQUEST_INVALID_UNICODE", what + " has a string that is not valid Unicode text (a lone UTF-16 surrogate).");
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 }

@@ -4,8 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using GraphQL;
-using GraphQL.Types;
-using Scheduling.Schema.Telemetry;
+using Scheduling.Gateway.Execution;
+using Scheduling.Gateway.GraphQLHttp;
 
 namespace Scheduling.Gateway.GraphQLWebSockets;
 
@@ -19,9 +19,8 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
 {
     private readonly WebSocket _socket;
     private readonly HttpContext _http;
-    private readonly IDocumentExecuter<ISchema> _executer;
-    private readonly ISchema _schema;
-    private readonly Scheduling.Gateway.GraphQLHttp.GraphQLHttpOptions _limits;
+    private readonly GraphQLExecutionPipeline _pipeline;
+    private readonly GraphQLHttpRequestReader _reader;
     private readonly IGraphQLTextSerializer _serializer;
     private readonly IWebSocketConnectionInitHandler _initHandler;
     private readonly GraphQLWebSocketOptions _options;
@@ -37,15 +36,13 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
     private volatile bool _acknowledged;
 
     public GraphQLWebSocketConnection(
-        WebSocket socket, HttpContext http, IDocumentExecuter<ISchema> executer, IGraphQLTextSerializer serializer,
-        IWebSocketConnectionInitHandler initHandler, GraphQLWebSocketOptions options, ILogger logger,
-        ISchema schema, Scheduling.Gateway.GraphQLHttp.GraphQLHttpOptions limits)
+        WebSocket socket, HttpContext http, GraphQLExecutionPipeline pipeline, GraphQLHttpRequestReader reader, IGraphQLTextSerializer serializer,
+        IWebSocketConnectionInitHandler initHandler, GraphQLWebSocketOptions options, ILogger logger)
     {
-        _schema = schema;
-        _limits = limits;
         _socket = socket;
         _http = http;
-        _executer = executer;
+        _pipeline = pipeline;
+        _reader = reader;
         _serializer = serializer;
         _initHandler = initHandler;
         _options = options;
@@ -206,6 +203,19 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
             return;
         }
 
+        try
+        {
+            await DispatchAsync(root, typeElement);
+        }
+        catch (InvalidOperationException)
+        {
+            // A string .NET cannot decode (a lone UTF-16 surrogate) in the type, id, query or token.
+            await CloseAsync(4400, "Invalid message received");
+        }
+    }
+
+    private async Task DispatchAsync(JsonElement root, JsonElement typeElement)
+    {
         var payload = root.TryGetProperty("payload", out var p) && p.ValueKind != JsonValueKind.Null ? p : (JsonElement?)null;
         switch (typeElement.GetString())
         {
@@ -312,7 +322,7 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
             return;
         }
 
-        _ = RunOperationAsync(operation!, request, documentId is not null && string.IsNullOrEmpty(query) ? null : query, documentId);
+        _ = RunOperationAsync(operation!, request);
     }
 
     /// <summary>Registers a new operation under its id, unless the id is in use or a per-socket cap is reached.</summary>
@@ -359,41 +369,24 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
     private static string? StringProperty(JsonElement request, string name) =>
         request.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private async Task RunOperationAsync(Operation operation, JsonElement request, string? query, string? documentId)
+    private async Task RunOperationAsync(Operation operation, JsonElement request)
     {
         try
         {
-            var operationName = StringProperty(request, "operationName");
-            // A persisted document (documentId) is checked like a sent one; an unknown id is the executer's to report.
-            var persisted = _http.RequestServices.GetRequiredService<Scheduling.Gateway.PersistedDocuments.PersistedDocumentStore>();
-            var text = query ?? persisted.Find(documentId);
-            var document = text is null ? null : Scheduling.Gateway.GraphQLHttp.GraphQLHttpEndpoint.TryParse(text);
-            var selected = document is null ? null : Scheduling.Gateway.GraphQLHttp.GraphQLHttpEndpoint.SelectOperation(document, operationName);
-            if (document is not null && selected is not null &&
-                Scheduling.Gateway.GraphQLHttp.FhirSearchBudget.Refusal(_schema, document, selected, _limits) is { } tooCostly)
+            var outcome = await _pipeline.ExecuteAsync(
+                new OperationRequest("websocket", _http.User, _http.Connection.RemoteIpAddress, operation.Scope.ServiceProvider, QueriesOnly: false, StreamsAllowed: true),
+                () => ValueTask.FromResult(_reader.FromSubscribePayload(request)),
+                operation.Cancellation.Token);
+            if (outcome is OperationRefused refused)
             {
-                var error = new JsonArray(new JsonObject { ["message"] = tooCostly.Message, ["extensions"] = new JsonObject { ["code"] = tooCostly.Code } });
+                // Refused before execution (rate, limits, unreadable request) or timed out: the operation ends, the socket stays.
+                var error = new JsonArray(new JsonObject { ["message"] = refused.Message, ["extensions"] = new JsonObject { ["code"] = refused.Code } });
                 Send(Message(operation.Id, "error", error.ToJsonString()));
                 StopOperation(operation.Id);
                 return;
             }
 
-            using var logScope = _logger.BeginScope(new Dictionary<string, object?> { ["GraphQLOperation"] = operationName ?? "anonymous" });
-            using var telemetry = new OperationTelemetry("websocket", operationName);
-            var result = await _executer.ExecuteAsync(new ExecutionOptions
-            {
-                Query = query,
-                DocumentId = documentId,
-                Document = persisted.MayPassParsedDocument(documentId) ? document : null,
-                OperationName = operationName,
-                Variables = request.TryGetProperty("variables", out var variables) && variables.ValueKind == JsonValueKind.Object ? _serializer.ReadNode<Inputs>(variables) : null,
-                Extensions = request.TryGetProperty("extensions", out var extensions) && extensions.ValueKind == JsonValueKind.Object ? _serializer.ReadNode<Inputs>(extensions) : null,
-                RequestServices = operation.Scope.ServiceProvider,
-                User = _http.User,
-                CancellationToken = operation.Cancellation.Token,
-            });
-            telemetry.Complete(result);
-
+            var result = ((OperationExecuted)outcome).Result;
             if (!result.Executed)
             {
                 // Never ran (syntax, validation, variables): the protocol's error message ends the operation.

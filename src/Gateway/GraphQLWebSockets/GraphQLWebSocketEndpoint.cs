@@ -1,7 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using GraphQL;
-using GraphQL.Types;
+using Scheduling.Gateway.Execution;
+using Scheduling.Gateway.GraphQLHttp;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -79,33 +80,30 @@ public sealed class AcceptingConnectionInitHandler : IWebSocketConnectionInitHan
 }
 
 /// <summary>GraphQL over WebSocket with the graphql-transport-ws subprotocol (the graphql-ws library's protocol).</summary>
-public sealed partial class GraphQLWebSocketEndpoint
+internal sealed partial class GraphQLWebSocketEndpoint
 {
     public const string SubProtocol = "graphql-transport-ws";
 
-    private readonly IDocumentExecuter<ISchema> executer;
+    private readonly GraphQLExecutionPipeline pipeline;
+    private readonly GraphQLHttpRequestReader reader;
     private readonly IGraphQLTextSerializer serializer;
     private readonly IWebSocketConnectionInitHandler initHandler;
     private readonly IOptions<GraphQLWebSocketOptions> options;
     private readonly ILogger<GraphQLWebSocketEndpoint> logger;
-    private readonly ISchema schema;
-    private readonly IOptions<Scheduling.Gateway.GraphQLHttp.GraphQLHttpOptions> limits;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<GraphQLWebSocketConnection, byte> _open = new();
 
     public GraphQLWebSocketEndpoint(
-        IDocumentExecuter<ISchema> executer,
+        GraphQLExecutionPipeline pipeline,
+        GraphQLHttpRequestReader reader,
         IGraphQLTextSerializer serializer,
         IWebSocketConnectionInitHandler initHandler,
         IOptions<GraphQLWebSocketOptions> options,
         ILogger<GraphQLWebSocketEndpoint> logger,
-        IHostApplicationLifetime lifetime,
-        ISchema schema,
-        IOptions<Scheduling.Gateway.GraphQLHttp.GraphQLHttpOptions> limits)
+        IHostApplicationLifetime lifetime)
     {
-        this.schema = schema;
-        this.limits = limits;
         ArgumentNullException.ThrowIfNull(lifetime);
-        this.executer = executer;
+        this.pipeline = pipeline;
+        this.reader = reader;
         this.serializer = serializer;
         this.initHandler = initHandler;
         this.options = options;
@@ -137,7 +135,7 @@ public sealed partial class GraphQLWebSocketEndpoint
         }
 
         using var socket = await http.WebSockets.AcceptWebSocketAsync(SubProtocol);
-        await using var connection = new GraphQLWebSocketConnection(socket, http, executer, serializer, initHandler, options.Value, logger, schema, limits.Value);
+        await using var connection = new GraphQLWebSocketConnection(socket, http, pipeline, reader, serializer, initHandler, options.Value, logger);
         _open.TryAdd(connection, 0);
         try
         {

@@ -1,5 +1,5 @@
 using GraphQLParser.AST;
-using Scheduling.Gateway.GraphQLHttp;
+using Scheduling.Gateway.Execution;
 
 namespace Scheduling.Gateway.GraphQLWebSockets;
 
@@ -17,8 +17,8 @@ internal static class OperationAdmission
     /// <summary>Whether the request's operation is a subscription (a document that does not parse is not: it runs, and fails, as an operation).</summary>
     public static bool IsSubscription(string? text, string? operationName) =>
         text is not null &&
-        GraphQLHttpEndpoint.TryParse(text) is { } document &&
-        GraphQLHttpEndpoint.SelectOperation(document, operationName)?.Operation == OperationType.Subscription;
+        GraphQLExecutionPipeline.TryParse(text) is { } document &&
+        GraphQLExecutionPipeline.SelectOperation(document, operationName)?.Operation == OperationType.Subscription;
 
     /// <summary>The refusal (code and message) for one more operation on a socket already running these, or null when it may start.</summary>
     public static (string Code, string Message)? Refusal(int operations, int subscriptions, bool isSubscription, GraphQLWebSocketOptions options)

@@ -41,6 +41,18 @@ public static class ReadinessExtensions
         services.AddHealthChecks()
             .AddCheck<FhirHealthCheck>("fhir", tags: ["ready"])
             .AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+        // ASP.NET Core's rate limiter serves only this probe (GraphQL operations are limited in the execution pipeline).
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = async (rejected, cancellationToken) =>
+            {
+                rejected.HttpContext.Response.ContentType = "application/json; charset=utf-8";
+                await rejected.HttpContext.Response.WriteAsync(
+                    "{\"errors\":[{\"message\":\"Too many requests from this client; slow down.\",\"extensions\":{\"code\":\"RATE_LIMITED\"}}]}",
+                    cancellationToken);
+            };
+        });
         services.Configure<RateLimiterOptions>(limiter => limiter.AddPolicy(RateLimitPolicy, context =>
         {
             var settings = context.RequestServices.GetRequiredService<IOptions<ReadinessOptions>>().Value;

@@ -26,6 +26,8 @@ public sealed class AppointmentChanges(IFhirStore store, FhirChangeSet changes, 
     public async Task<Appointment> ReadToChangeAsync(string appointmentId, CancellationToken cancellationToken)
     {
         var id = Mutations.RequireId(appointmentId, "appointmentId");
+        // A caller without a role changes no appointment: refused before the read, whatever the id.
+        SchedulingAccess.Require(access.ChangesAppointments, () => ForbiddenError.NotYours("Appointment", id));
         if (access.SeesEverything)
         {
             return await store.ReadRequiredAsync<Appointment>(id, cancellationToken);

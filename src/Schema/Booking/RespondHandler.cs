@@ -19,6 +19,14 @@ public sealed class RespondHandler(AppointmentChanges changes, SlotReservation r
     public async Task<(Appointment Appointment, AppointmentResponse Response)> RespondAsync(RespondToAppointmentInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (!FhirReference.TryParse(input.ActorId, out var actor))
+        {
+            throw AppointmentChanges.Fail(new ValidationError("'actorId' must be a reference such as Practitioner/123.", "actorId"));
+        }
+
+        // Before the appointment is read: whom the caller may answer for does not depend on it.
+        SchedulingAccess.Require(changes.Access.CanAnswerAs(actor), () => new ForbiddenError("A participant answers only for themselves."));
+
         var appointment = await changes.ReadToChangeAsync(input.AppointmentId, cancellationToken);
         if (appointment.Status is not (AppointmentStatus.Proposed or AppointmentStatus.Pending or AppointmentStatus.Booked))
         {
@@ -30,13 +38,6 @@ public sealed class RespondHandler(AppointmentChanges changes, SlotReservation r
         {
             throw AppointmentChanges.Transition(appointment, AppointmentStatus.Cancelled, "The hold has expired; it takes no more answers.");
         }
-
-        if (!FhirReference.TryParse(input.ActorId, out var actor))
-        {
-            throw AppointmentChanges.Fail(new ValidationError("'actorId' must be a reference such as Practitioner/123.", "actorId"));
-        }
-
-        SchedulingAccess.Require(changes.Access.CanAnswerAs(actor), () => new ForbiddenError("A participant answers only for themselves."));
 
         var changed = (Appointment)appointment.DeepCopy();
         var participant = changed.Participant.FirstOrDefault(p => FhirReference.From(p.Actor) == actor) ??

@@ -20,9 +20,9 @@ public sealed class StatusChangeHandler(AppointmentChanges changes)
 
     public async Task<Appointment> ChangeStatusAsync(string appointmentId, AppointmentStatus status, CancellationToken cancellationToken)
     {
-        var appointment = await changes.ReadToChangeAsync(appointmentId, cancellationToken);
-        // Check-in, arrival and the rest are recorded by the practice, not by the patient.
+        // Check-in, arrival and the rest are recorded by the practice, not by the patient (refused before any read).
         SchedulingAccess.Require(changes.Access.CanChangeStatus, () => new ForbiddenError("A patient cannot change an appointment's status."));
+        var appointment = await changes.ReadToChangeAsync(appointmentId, cancellationToken);
         if (!StatusChanges.TryGetValue(status, out var from))
         {
             var hint = status switch

@@ -35,8 +35,9 @@ public sealed class TimeTaking(AppointmentChanges changes, SlotReservation reser
     {
         ArgumentNullException.ThrowIfNull(request);
         Mutations.RequireId(request.PatientId, "patientId");
-        // Before any read: a patient learns nothing of another patient, not even that they exist.
-        SchedulingAccess.Require(changes.Access.CanBookFor(request.PatientId), () => new ForbiddenError("A patient books only for themselves."));
+        // Before any read, the idempotency lookup included: a patient (or a caller without a role) learns nothing
+        // of another patient, not even that they exist or have booked with this key.
+        SchedulingAccess.Require(changes.Access.CanBookFor(request.PatientId), () => new ForbiddenError("A patient books only for themselves; a caller without a role books for nobody."));
         var slotIds = (request.SlotIds ?? []).Distinct().ToList();
         var idempotencyKey = request.ClientMutationId is null ? null : request.PatientId + ":" + request.ClientMutationId;
         if (idempotencyKey is null)
@@ -140,8 +141,8 @@ public sealed class TimeTaking(AppointmentChanges changes, SlotReservation reser
             (RuleSlots.TryParse(id, out _, out var span) && time is { } t && t.Contains(span)));
     }
 
+    /// <summary>An earlier booking with this key, among the appointments the caller may see (another's key tells nothing).</summary>
     private async Task<Appointment?> FindByIdempotencyKeyAsync(string key, CancellationToken cancellationToken) =>
-        (await Store.SearchAllAsync<Appointment>(AppointmentSearches.ByIdempotencyKey(key), cancellationToken)) is [var first, ..]
-            ? first
-            : null;
+        (await Store.SearchAllAsync<Appointment>(changes.Access.Narrow(AppointmentSearches.ByIdempotencyKey(key)), cancellationToken))
+        .FirstOrDefault(changes.Access.CanSee);
 }

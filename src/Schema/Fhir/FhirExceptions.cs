@@ -12,6 +12,9 @@ public abstract class FhirException : Exception
 
     /// <summary>HTTP status the server answered, when there was an answer.</summary>
     public HttpStatusCode? Status { get; init; }
+
+    /// <summary>What the FHIR server said (its OperationOutcome's diagnostics): for admins and Development only.</summary>
+    public string? UpstreamDetail { get; init; }
 }
 
 /// <summary>The FHIR server is down, timed out or answered 5xx: a transient fault of the upstream.</summary>

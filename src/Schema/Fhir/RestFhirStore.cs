@@ -254,16 +254,18 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
         }
         catch (FhirOperationException e)
         {
-            var message = e.Outcome?.Issue.FirstOrDefault()?.Diagnostics ?? e.Message;
+            // The server's own words stay out of the message: only admins and Development see them (UpstreamDetail).
+            var detail = e.Outcome?.Issue.FirstOrDefault()?.Diagnostics ?? e.Message;
+            var message = $"The FHIR server answered {(int)e.Status}.";
             throw e.Status switch
             {
                 HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict =>
-                    new FhirVersionConflictException(message, e) { Status = e.Status },
+                    new FhirVersionConflictException(message, e) { Status = e.Status, UpstreamDetail = detail },
                 HttpStatusCode.NotFound or HttpStatusCode.Gone =>
-                    new FhirResourceNotFoundException(message, e) { Status = e.Status },
+                    new FhirResourceNotFoundException(message, e) { Status = e.Status, UpstreamDetail = detail },
                 >= HttpStatusCode.InternalServerError or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests =>
-                    new FhirUnavailableException($"The FHIR server answered {(int)e.Status}.", e) { Status = e.Status },
-                _ => new FhirRequestRejectedException(message, e) { Status = e.Status },
+                    new FhirUnavailableException(message, e) { Status = e.Status, UpstreamDetail = detail },
+                _ => new FhirRequestRejectedException(message, e) { Status = e.Status, UpstreamDetail = detail },
             };
         }
         catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or BrokenCircuitException

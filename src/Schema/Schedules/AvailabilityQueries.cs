@@ -4,6 +4,7 @@ using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.DataLoading;
+using Scheduling.Schema.Execution;
 
 namespace Scheduling.Schema.Schedules;
 
@@ -15,6 +16,7 @@ public static class AvailabilityQueries
         query.Field<ConnectionGraphType<AvailabilityOptionType, AvailabilityOption>>("availability")
             .Description("Bookable times across the matching schedules, sorted by start. Book one with its slotIds.")
             .Argument<NonNullGraphType<AvailabilityInputType>>("input")
+            .WithMetadata(OperationSize.SearchesMetadata, (Func<FieldArguments, long>)SearchesFor)
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<AvailabilityInput>("input");
@@ -29,6 +31,28 @@ public static class AvailabilityQueries
                 return Paging.Slice(options, offset, first);
             });
     }
+
+    /// <summary>Schedules an availability search without ids is priced as: it may match any number of them.</summary>
+    public const int OpenSearchSchedules = 5;
+
+    /// <summary>
+    /// Priced by its span: one search for the schedules, then about one page of Slots per schedule and week asked for
+    /// (a search without practitioner or schedule ids counts as <see cref="OpenSearchSchedules"/> schedules).
+    /// </summary>
+    internal static long SearchesFor(FieldArguments arguments)
+    {
+        var start = Date(arguments["input.start"]) ?? TimeProvider.System.GetUtcNow();
+        var end = Date(arguments["input.end"]) ?? start.AddDays(14);
+        var days = Math.Clamp((end - start).TotalDays, 1, AvailabilitySearch.MaxWindowDays);
+        var weeks = (long)Math.Ceiling(days / 7);
+        var named = Count(arguments["input.practitionerIds"]) + Count(arguments["input.scheduleIds"]);
+        return 1 + (weeks * (named == 0 ? OpenSearchSchedules : named));
+    }
+
+    private static DateTimeOffset? Date(object? value) =>
+        value is string text && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var date) ? date : null;
+
+    private static long Count(object? value) => value is System.Collections.ICollection list ? list.Count : value is string ? 1 : 0;
 }
 
 public sealed class AvailabilitySourceType : EnumerationGraphType<AvailabilitySource>

@@ -151,17 +151,23 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, 
                 throw Fail(new ValidationError($"'{Truncate(actorId)}' is not a reference to a schedulable actor (Practitioner/1, Location/2, ...).", "actorIds"));
             }
 
-            if (await store.ReadAsync(actor, cancellationToken) is null)
-            {
-                throw Fail(new NotFoundError($"{actor} does not exist.", actor.ResourceType, actor.Id));
-            }
-
             actors.Add(actor);
         }
 
         if (actors.Count == 0)
         {
             throw Fail(new ValidationError("A schedule needs at least one actor.", "actorIds"));
+        }
+
+        // Decided on the references alone, before any of them is read: a missing and an existing id get the same refusal.
+        SchedulingAccess.Require(access.CanCreateScheduleFor(actors),
+            () => new ForbiddenError("A practitioner creates schedules only for themselves, with locations and services; other actors are named by schedulers and admins."));
+        foreach (var actor in actors.Distinct())
+        {
+            if (await store.ReadAsync(actor, cancellationToken) is null)
+            {
+                throw Fail(new NotFoundError($"{actor} does not exist.", actor.ResourceType, actor.Id));
+            }
         }
 
         if (input.PlanningHorizon is { Start: { } hs, End: { } he } && he <= hs)
@@ -186,7 +192,6 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, 
             schedule.Extension.Add(new Extension(GatewayProfile.TimeZoneExtension, new Code(zone)));
         }
 
-        SchedulingAccess.Require(access.CanManage(schedule), () => new ForbiddenError("A practitioner creates schedules only for themselves."));
         return await store.CreateAsync(schedule, cancellationToken);
     }
 

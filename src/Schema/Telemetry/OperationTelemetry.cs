@@ -33,9 +33,14 @@ public sealed class OperationTelemetry : IDisposable
         _activity?.SetTag("graphql.errors", result.Errors?.Count ?? 0);
     }
 
-    /// <summary>The Server-Timing header value: time spent waiting on FHIR, and the whole operation.</summary>
-    public string ServerTiming() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"fhir;dur={Cost.FhirTime.TotalMilliseconds:F2};desc=\"{Cost.FhirRequests} requests\", gateway;dur={_clock.Elapsed.TotalMilliseconds:F2}");
+    /// <summary>
+    /// The Server-Timing header value: the whole operation's duration; <paramref name="detailed"/> (admins, Development)
+    /// adds the time spent waiting on FHIR and how many requests it took.
+    /// </summary>
+    public string ServerTiming(bool detailed) => detailed
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"fhir;dur={Cost.FhirTime.TotalMilliseconds:F2};desc=\"{Cost.FhirRequests} requests\", gateway;dur={_clock.Elapsed.TotalMilliseconds:F2}")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"gateway;dur={_clock.Elapsed.TotalMilliseconds:F2}");
 
     public void Dispose()
     {

@@ -35,12 +35,16 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
 
     private GatewayServer _gateway = null!;
 
+    /// <summary>Found in the practice the suite sets up (issue 10 block): an id of Homer's that only his own data would tell.</summary>
+    private readonly List<string> _seededLeaks = [];
+
     public async Task InitializeAsync()
     {
         var settings = TestTokens.GatewaySettings();
         settings["GraphQL:RateLimitPerSecond"] = "0";
         settings["GraphQL:MaxRequestBytes"] = "262144";
         _gateway = await GatewayServer.StartAsync(settings);
+        await SeedPatientActorScheduleAsync();
     }
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
@@ -73,7 +77,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
                 failures.Add($"{name}: {(int)response.StatusCode}");
             }
 
-            if (Leaks.FirstOrDefault(l => body.Contains(l, StringComparison.Ordinal)) is { } leak)
+            if (Leaks.Concat(_seededLeaks).FirstOrDefault(l => body.Contains(l, StringComparison.Ordinal)) is { } leak)
             {
                 leaks++;
                 failures.Add($"{name}: leaks '{leak}': {body[..Math.Min(200, body.Length)]}");
@@ -246,6 +250,61 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         {
             yield return ($"websocket upgrade from origin {origin}", () => Upgrade(origin));
         }
+
+        // --- Issue 10 (pipeline): directive overload and lone UTF-16 surrogates in variables and extensions. ---
+        yield return ("directive overload on one field", () => Graph("{ __typename" + string.Concat(Enumerable.Repeat(" @skip(if:false)", 15_000)) + " }"));
+        yield return ("directive overload over fields", () => Graph("{ " + string.Concat(Enumerable.Range(0, 5_000).Select(i => $"a{i}: __typename @include(if: true) ")) + "}"));
+        yield return ("directive bomb through fragments", () => Graph("query { ...F0 } " +
+            string.Concat(Enumerable.Range(0, 20).Select(i => $"fragment F{i} on Query {{ ...F{i + 1} @include(if: true) ...F{i + 1} @skip(if: false) }} ")) + "fragment F20 on Query { __typename }"));
+        yield return ("unknown directives", () => Graph("{ __typename" + string.Concat(Enumerable.Range(0, 5_000).Select(i => $" @d{i}")) + " }"));
+        yield return ("errors everywhere", () => Graph("{ " + string.Concat(Enumerable.Range(0, 10_000).Select(i => $"f{i} ")) + "}"));
+        foreach (var (name, body) in new (string, string)[]
+        {
+            ("surrogate in a variable", """{"query":"query($v: String) { practitioners(name: $v) { nodes { id } } }","variables":{"v":"\ud800"}}"""),
+            ("surrogate in a variable name", """{"query":"{ __typename }","variables":{"\udc00":1}}"""),
+            ("surrogate deep in variables", """{"query":"{ __typename }","variables":{"a":[{"b":["\udbff"]}]}}"""),
+            ("surrogate in extensions", """{"query":"{ __typename }","extensions":{"persistedQuery":{"sha256Hash":"\ud800"}}}"""),
+            ("surrogate in operationName", """{"query":"{ __typename }","operationName":"\ud800"}"""),
+            ("surrogate in documentId", """{"documentId":"sha256:\ud800"}"""),
+        })
+        {
+            yield return (name, () => Post(body, "application/json"));
+        }
+
+        yield return ("surrogate in GET variables", () => Get("{ __typename }", "variables", "{\"v\":\"\\ud800\"}"));
+        yield return ("surrogate in GET extensions", () => Get("{ __typename }", "extensions", "{\"v\":\"\\ud800\"}"));
+        // --- end of issue 10 (pipeline) block ---
+        // ---- Issue 10, authorization (findings 1, 7, 9, 10): Homer is an actor of one of Dr. Smith's schedules
+        // (SeedPatientActorScheduleAsync) and has booked with clientMutationId "hostile-homer-key".
+        var roleLess = TestTokens.Issue(("scope", "openid"));
+        string[] issue10 =
+        [
+            "{ schedules(first: 1000) { totalCount nodes { actors { __typename ... on Patient { id name { family } birthDate telecom { value } } } } } }",
+            "{ schedules(actor: \"Practitioner/alice-smith\", first: 1000) { nodes { actors { ... on Patient { name { family } birthDate } } } } }",
+            "{ schedules(actor: \"Patient/homer-simpson\") { totalCount nodes { id actors { ... on Patient { name { family } } } } } }",
+            "{ schedules(actor: \"Patient/no-such-patient\") { totalCount nodes { id } } }",
+            "{ availability(input: { practitionerIds: [\"alice-smith\"], first: 200 }) { nodes { actors { ... on Patient { name { family } birthDate } } schedule { actors { ... on Patient { name { family } } } } } } }",
+            "{ practitioner(id: \"alice-smith\") { schedules(first: 100) { edges { node { actors { ... on Patient { name { family } telecom { value } } } } } } } }",
+            "{ patients(identifier: \"http://example.org/fhir/mrn|MRN-HOMER-SIMPSON\", first: 0) { totalCount pageInfo { hasNextPage endCursor } } }",
+            "{ patients(name: \"Simpson\", first: 1) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } }",
+            "mutation { bookAppointment(input: { slotIds: [\"x\"], patientId: \"homer-simpson\", clientMutationId: \"hostile-homer-key\" }) { appointment { id description patient { name { family } } } errors { __typename ... on Error { message } } } }",
+        ];
+        foreach (var query in issue10)
+        {
+            yield return ("issue 10 as a patient " + query[..Math.Min(60, query.Length)], () => Graph(query));
+            yield return ("issue 10 role-less " + query[..Math.Min(60, query.Length)], () => WithToken(Graph(query), roleLess));
+        }
+
+        foreach (var role in new[] { "patient,practitioner", "4", "Admin,", "scheduler;admin", "ADMIN\u0000" })
+        {
+            var token = TestTokens.Issue(("role", role), ("patient", Caller));
+            yield return ($"issue 10 role '{role}'", () => WithToken(Graph("{ patients(first: 100) { nodes { name { family } birthDate } } appointments(first: 100) { nodes { patient { name { family } } } } }"), token));
+        }
+
+        yield return ("issue 10 fhirUser on another host", () => WithToken(
+            Graph("{ patient(id: \"homer-simpson\") { name { family } } appointments(first: 100) { nodes { patient { name { family } } } } }"),
+            TestTokens.Issue(("fhirUser", "https://evil.example/fhir/Practitioner/alice-smith"))));
+        // ---- end of issue 10, authorization
     }
 
     private static HttpRequestMessage Upgrade(string origin)
@@ -260,8 +319,39 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         return message;
     }
 
+    /// <summary>A Patient actor on one of Dr. Smith's schedules (with availability), and a booking of Homer's with an idempotency key.</summary>
+    private async Task SeedPatientActorScheduleAsync()
+    {
+        var admin = TestTokens.Admin();
+        var created = await _gateway.QueryAsync("mutation { createSchedule(input: { actorIds: [\"Patient/homer-simpson\", \"Practitioner/alice-smith\"], comment: \"Home visits\" }) { schedule { id } } }", bearerToken: admin);
+        var scheduleId = created.At("data.createSchedule.schedule.id")?.GetValue<string>() ?? throw new InvalidOperationException(created.ToJsonString());
+        await _gateway.QueryAsync("""
+            mutation($s: ID!) { setAvailability(input: { scheduleId: $s, timeZone: "UTC", slotMinutes: 30,
+              availableTimes: [{ daysOfWeek: [MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY], startTime: "09:00", endTime: "12:00" }] }) { schedule { id } } }
+            """, new { s = scheduleId }, admin);
+        var free = await _gateway.QueryAsync("query($s: ID!) { availability(input: { scheduleIds: [$s], first: 1 }) { nodes { slotIds } } }", new { s = scheduleId }, admin);
+        var slot = free.At("data.availability.nodes.0.slotIds.0")?.GetValue<string>() ?? throw new InvalidOperationException(free.ToJsonString());
+        var booked = await _gateway.QueryAsync("""
+            mutation($slot: ID!) { bookAppointment(input: { slotIds: [$slot], patientId: "homer-simpson", clientMutationId: "hostile-homer-key" }) { appointment { id } } }
+            """, new { slot }, admin);
+        _seededLeaks.Add(booked.At("data.bookAppointment.appointment.id")?.GetValue<string>() ?? throw new InvalidOperationException(booked.ToJsonString()));
+    }
+
+    private static HttpRequestMessage WithToken(HttpRequestMessage message, string token)
+    {
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return message;
+    }
+
     private static HttpRequestMessage Graph(string query, object? variables = null) =>
         Post(JsonSerializer.Serialize(new { query, variables }), "application/json");
+
+    private static HttpRequestMessage Get(string query, string parameter, string json)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Get, $"/graphql?query={Uri.EscapeDataString(query)}&{parameter}={Uri.EscapeDataString(json)}");
+        message.Headers.Accept.ParseAdd("application/graphql-response+json");
+        return message;
+    }
 
     private static HttpRequestMessage Post(string body, string? contentType)
     {

@@ -37,6 +37,57 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task Directive_overload_is_refused_fast_and_counted_without_expanding_fragments()
+    {
+        await using var gateway = await GatewayServer.StartAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // Finding 5: one field with 30,000 directives (469 KB) took 7-70 s of CPU and answered 5.9 MB of errors.
+        var overload = await RejectedAsync(gateway, "{ __typename" + string.Concat(Enumerable.Repeat(" @skip(if: false)", 30_000)) + " }", "TOO_MANY_DIRECTIVES");
+        Assert.Contains("30000 directives", overload, StringComparison.Ordinal);
+
+        // Spread over many fields, and multiplied through fragments (10 levels: 1,024 fields, 2,046 directives).
+        await RejectedAsync(gateway, "{ " + string.Concat(Enumerable.Range(0, 1500).Select(i => $"a{i}: __typename @include(if: true) ")) + "}", "TOO_MANY_DIRECTIVES");
+        var doubling = "query { ...F0 } " + string.Concat(Enumerable.Range(0, 10).Select(i => $"fragment F{i} on Query {{ ...F{i + 1} @include(if: true) ...F{i + 1} @include(if: true) }} ")) +
+                       "fragment F10 on Query { __typename }";
+        await RejectedAsync(gateway, doubling, "TOO_MANY_DIRECTIVES");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"refusing the directive bombs took {clock.Elapsed.TotalMilliseconds:F0} ms");
+
+        // Within the cap, directives work as ever.
+        var fine = await gateway.QueryAsync("{ a: __typename @skip(if: false) b: __typename @skip(if: true) }");
+        Assert.Equal("Query", fine.At("data.a")!.GetValue<string>());
+        Assert.Null(fine.At("data.b"));
+    }
+
+    [Fact]
+    public async Task A_document_that_fails_everywhere_stops_validation_at_MaxErrors()
+    {
+        await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["GraphQL:MaxErrors"] = "10" });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var message = await RejectedAsync(gateway, "{ " + string.Concat(Enumerable.Range(0, 10_000).Select(i => $"f{i} ")) + "}", "TOO_MANY_ERRORS");
+        Assert.Contains("after 10 errors", message, StringComparison.Ordinal);
+        Assert.Contains("f0", message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"refusing took {clock.Elapsed.TotalMilliseconds:F0} ms");
+
+        // Within the cap every error is reported.
+        using var response = await gateway.PostAsync("{ a b c }");
+        Assert.Equal(3, JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]!.AsArray().Count);
+    }
+
+    [Theory]
+    [InlineData("GraphQL:MaxDepth", "1")]
+    [InlineData("GraphQL:MaxDirectives", "0")]
+    [InlineData("GraphQL:OperationTimeoutSeconds", "0")]
+    [InlineData("ForwardedHeaders:KnownProxies:0", "not-an-address")]
+    [InlineData("ForwardedHeaders:KnownNetworks:0", "10.0.0.0/99")]
+    public async Task A_bad_limit_stops_start_up_naming_the_setting(string setting, string value)
+    {
+        var refused = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => GatewayServer.StartAsync(new Dictionary<string, string?> { [setting] = value }));
+        Assert.Contains(setting.EndsWith(":0", StringComparison.Ordinal) ? setting[..^2] : setting, refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Introspection_can_be_switched_off()
     {
         await using var off = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["GraphQL:EnableIntrospection"] = "false" });

@@ -40,9 +40,14 @@ public sealed class DeploymentFileTests
         Assert.Equal(".", gateway["build"].ToString());
         Assert.Equal("http://fhir:8080/fhir", environment["Fhir__BaseUrl"]);
         Assert.Equal("redis:6379", environment["Redis__Configuration"]);
-        Assert.Equal("http://+:8080", environment["Urls"]);
-        // Behind the load balancer every request comes from nginx: the client address must come from X-Forwarded-For.
-        Assert.Equal("true", environment["ASPNETCORE_FORWARDEDHEADERS_ENABLED"]);
+        // The listen address follows ASP.NET Core's conventions (the image's ASPNETCORE_HTTP_PORTS); a Urls setting would override an operator's.
+        Assert.DoesNotContain("Urls", environment.Keys);
+        Assert.Contains("ENV ASPNETCORE_HTTP_PORTS=8080", File.ReadAllText(Path.Combine(RepoPaths.Root, "Dockerfile")), StringComparison.Ordinal);
+        // Behind the load balancer every request comes from nginx: the client address comes from X-Forwarded-For,
+        // trusted from nginx's fixed address only (never from everyone, as ASPNETCORE_FORWARDEDHEADERS_ENABLED would).
+        Assert.DoesNotContain("ASPNETCORE_FORWARDEDHEADERS_ENABLED", environment.Keys);
+        var lb = (YamlMappingNode)((YamlMappingNode)Compose["services"])["lb"];
+        Assert.Equal(environment["ForwardedHeaders__KnownProxies__0"], lb["networks"]["default"]["ipv4_address"].ToString());
         var dependsOn = (YamlMappingNode)gateway["depends_on"];
         Assert.Equal("service_healthy", ((YamlMappingNode)dependsOn["redis"])["condition"].ToString());
         var probe = ((YamlSequenceNode)gateway["healthcheck"]["test"]).Select(t => t.ToString()).ToList();
@@ -51,7 +56,7 @@ public sealed class DeploymentFileTests
         Assert.Contains(probe[1], File.ReadAllText(Path.Combine(RepoPaths.Root, "Dockerfile")), StringComparison.Ordinal);
 
         // Every setting named in the environment is one the gateway binds (a typo would silently do nothing).
-        var known = new[] { "Urls", "ASPNETCORE_FORWARDEDHEADERS_ENABLED", "Fhir__", "Redis__", "ChangeFeed__", "Logging__", "Booking__", "Cache__", "WebSockets__", "GraphQL__", "Auth__", "OTEL_" };
+        var known = new[] { "ForwardedHeaders__", "Fhir__", "Redis__", "ChangeFeed__", "Logging__", "Booking__", "Cache__", "WebSockets__", "GraphQL__", "Auth__", "OTEL_" };
         Assert.All(environment.Keys, key => Assert.Contains(known, prefix => key.StartsWith(prefix, StringComparison.Ordinal)));
         var fhirSettings = typeof(Scheduling.Schema.Fhir.FhirOptions).GetProperties().Select(p => "Fhir__" + p.Name).ToHashSet();
         Assert.All(environment.Keys.Where(k => k.StartsWith("Fhir__", StringComparison.Ordinal)), key => Assert.Contains(key, fhirSettings));
@@ -59,6 +64,16 @@ public sealed class DeploymentFileTests
         Assert.All(environment.Keys.Where(k => k.StartsWith("Auth__", StringComparison.Ordinal)), key => Assert.Contains(key, authSettings));
         // Production refuses to start without authentication; compose passes the operator's issuer through.
         Assert.Equal("${AUTH_AUTHORITY:-}", environment["Auth__Authority"]);
+    }
+
+    [Fact]
+    public void The_local_port_comes_from_the_launch_profile_so_ASPNETCORE_URLS_is_not_overridden()
+    {
+        var gateway = Path.Combine(RepoPaths.Root, "src", "Gateway");
+        var appsettings = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(gateway, "appsettings.json")))!.AsObject();
+        Assert.DoesNotContain(appsettings, setting => string.Equals(setting.Key, "Urls", StringComparison.OrdinalIgnoreCase));
+        var launch = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(gateway, "Properties", "launchSettings.json")))!;
+        Assert.Equal("http://127.0.0.1:5080", launch["profiles"]!["Scheduling.Gateway"]!["applicationUrl"]!.GetValue<string>());
     }
 
     [Fact]

@@ -1,0 +1,130 @@
+using GraphQL;
+using GraphQL.Types;
+using GraphQLParser;
+using GraphQLParser.AST;
+using GraphQLParser.Exceptions;
+using Microsoft.Extensions.Options;
+using Scheduling.Gateway.PersistedDocuments;
+using Scheduling.Schema.Execution;
+using Scheduling.Schema.Telemetry;
+
+namespace Scheduling.Gateway.Execution;
+
+/// <summary>
+/// The one way an operation runs, whatever transport it came by (HTTP, WebSocket, later SSE): the caller's rate, the
+/// request read, parsed once, persisted documents, what the transport can carry, then validation (GraphQL's rules
+/// behind <see cref="OperationLimitsRule"/>: fields, directives, FHIR searches; errors capped by
+/// <see cref="ErrorCap"/>), the caller for authorization, the deadline, the log scope and telemetry. Transports only
+/// map the <see cref="OperationOutcome"/> to their wire format.
+/// </summary>
+internal sealed class GraphQLExecutionPipeline(
+    IDocumentExecuter<ISchema> executer,
+    PersistedDocumentStore persisted,
+    CallerRateLimiter rateLimiter,
+    IOptions<GraphQLOptions> options,
+    IHostEnvironment environment,
+    ILogger<GraphQLExecutionPipeline> logger)
+{
+    /// <param name="aborted">The transport gave up (client gone, socket closed, operation completed by the client).</param>
+    public async Task<OperationOutcome> ExecuteAsync(OperationRequest operation, GraphQLRequestSource read, CancellationToken aborted)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        ArgumentNullException.ThrowIfNull(read);
+        if (!rateLimiter.TryAcquire(operation.Caller, operation.ClientAddress))
+        {
+            return new OperationRateLimited(TimeSpan.FromSeconds(1));
+        }
+
+        var (request, error) = await read();
+        if (error is not null)
+        {
+            return new OperationRefused(error.Status, error.Code, error.Message);
+        }
+
+        // Parsed once: to see the operation's type here, and (outside persisted-only mode) handed to the executer.
+        var text = request!.Query ?? persisted.Find(request.DocumentId);
+        var document = text is null ? null : TryParse(text);
+        var selected = document is null ? null : SelectOperation(document, request.OperationName);
+        if (operation.QueriesOnly && selected is not null && selected.Operation != OperationType.Query)
+        {
+            // A GET must be safe: mutations (and subscriptions) only over POST (or the WebSocket).
+            return new OperationRefused(405, "METHOD_NOT_ALLOWED", $"A {selected.Operation.ToString().ToLowerInvariant()} needs POST.") { Allow = "POST" };
+        }
+
+        if (!operation.StreamsAllowed && selected?.Operation == OperationType.Subscription)
+        {
+            return new OperationRefused(400, "SUBSCRIPTION_NEEDS_STREAM", "Subscriptions are served over WebSocket (graphql-transport-ws) at this path.");
+        }
+
+        var operationName = request.OperationName ?? selected?.Name?.StringValue;
+        using var logScope = logger.BeginScope(new Dictionary<string, object?> { ["GraphQLOperation"] = operationName ?? "anonymous", ["GraphQLTransport"] = operation.Transport });
+        using var telemetry = new OperationTelemetry(selected?.Operation.ToString().ToLowerInvariant() ?? "unknown", operationName);
+        var seconds = options.Value.OperationTimeoutSeconds;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        // A subscription's token lives as long as its stream: its events are not cut off at the deadline.
+        if (selected?.Operation != OperationType.Subscription)
+        {
+            deadline.CancelAfter(TimeSpan.FromSeconds(seconds));
+        }
+
+        ExecutionResult result;
+        try
+        {
+            result = await executer.ExecuteAsync(new ExecutionOptions
+            {
+                Query = request.Query,
+                DocumentId = request.DocumentId,
+                Document = persisted.MayPassParsedDocument(request.DocumentId) ? document : null,
+                OperationName = request.OperationName,
+                Variables = request.Variables,
+                Extensions = request.Extensions,
+                RequestServices = operation.Services,
+                User = operation.Caller,
+                CancellationToken = deadline.Token,
+            });
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            return new OperationTimedOut(seconds);
+        }
+
+        telemetry.Complete(result);
+        return new OperationExecuted(result, telemetry.ServerTiming(detailed: InternalsVisibility.For(operation.Caller, environment)));
+    }
+
+    /// <summary>A parse error is left for the executer to report.</summary>
+    internal static GraphQLDocument? TryParse(string query)
+    {
+        try
+        {
+            return Parser.Parse(query, new ParserOptions { Ignore = IgnoreOptions.Comments });
+        }
+        catch (GraphQLSyntaxErrorException)
+        {
+            return null;
+        }
+        catch (GraphQLMaxDepthExceededException)
+        {
+            return null;
+        }
+    }
+
+    internal static GraphQLOperationDefinition? SelectOperation(GraphQLDocument document, string? operationName)
+    {
+        var operations = document.Definitions.OfType<GraphQLOperationDefinition>().ToList();
+        return operationName is null
+            ? (operations.Count == 1 ? operations[0] : null)
+            : operations.FirstOrDefault(o => o.Name?.StringValue == operationName);
+    }
+}
+
+public static class GraphQLExecutionPipelineExtensions
+{
+    public static IServiceCollection AddGraphQLExecutionPipeline(this IServiceCollection services)
+    {
+        services.AddSingleton<CallerRateLimiter>();
+        services.AddSingleton<GraphQLExecutionPipeline>();
+        services.AddKnownProxies();
+        return services;
+    }
+}

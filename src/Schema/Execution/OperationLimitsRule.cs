@@ -1,0 +1,61 @@
+using GraphQL.Validation;
+using Microsoft.Extensions.Options;
+
+namespace Scheduling.Schema.Execution;
+
+/// <summary>
+/// The operation's size against the limits (fields, directives, FHIR searches), as the first validation rule every
+/// transport runs. An operation over a limit stops validation at once: the other rules would otherwise walk every one
+/// of its fields and directives first (30,000 repeated directives cost seconds and megabytes of errors). While GraphQL's
+/// rules walk the document, it stops them after <see cref="GraphQLOptions.MaxErrors"/> errors.
+/// </summary>
+public sealed class OperationLimitsRule(IOptions<GraphQLOptions> options) : IValidationRule
+{
+    public ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var limits = options.Value;
+        var size = OperationSize.Of(context.Schema, context.Document, context.Operation, context.Variables);
+        if (size.Fields > limits.MaxFields)
+        {
+            throw Refusal("TOO_MANY_FIELDS",
+                $"This operation selects {Count(size.Fields)} fields once its fragments are expanded; at most {limits.MaxFields} are allowed.");
+        }
+
+        if (size.Directives > limits.MaxDirectives)
+        {
+            throw Refusal("TOO_MANY_DIRECTIVES",
+                $"This operation applies {Count(size.Directives)} directives once its fragments are expanded; at most {limits.MaxDirectives} are allowed.");
+        }
+
+        if (size.Searches > limits.MaxFhirSearches)
+        {
+            throw Refusal("TOO_MANY_FHIR_SEARCHES", $"This operation needs {Count(size.Searches)} FHIR searches; at most {limits.MaxFhirSearches} are allowed.");
+        }
+
+        return new ValueTask<INodeVisitor?>(new ErrorCount(limits.MaxErrors));
+    }
+
+    public ValueTask<IVariableVisitor?> GetVariableVisitorAsync(ValidationContext context) => default;
+
+    public ValueTask<INodeVisitor?> GetPostNodeVisitorAsync(ValidationContext context) => default;
+
+    private static string Count(long value) => value >= OperationSize.Unbounded ? "endlessly many" : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Stops validation once more than <paramref name="limit"/> errors are found: a document built to fail everywhere
+    /// (10,000 unknown fields, each with its "did you mean" suggestions) would otherwise cost seconds to describe.
+    /// </summary>
+    private sealed class ErrorCount(int limit) : INodeVisitor
+    {
+        public ValueTask EnterAsync(GraphQLParser.AST.ASTNode node, ValidationContext context) =>
+            context.HasErrors && context.Errors.Count() > limit
+                ? throw Refusal("TOO_MANY_ERRORS", $"Validation stopped after {limit} errors; the first: {context.Errors.First().Message}")
+                : default;
+
+        public ValueTask LeaveAsync(GraphQLParser.AST.ASTNode node, ValidationContext context) => default;
+    }
+
+    /// <summary>Thrown, not reported: the executer answers it as the only validation error and runs no other rule.</summary>
+    private static ValidationError Refusal(string code, string message) => new(message) { Code = code };
+}

@@ -1,0 +1,107 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Scheduling.Testing;
+
+/// <summary>One GraphQL operation for <see cref="GraphQLTransport.RunAsync"/>.</summary>
+public sealed record GraphQLOperation(string Query, object? Variables = null);
+
+/// <summary>
+/// A way to send operations to the gateway, for tests that must hold on every transport: each answer comes back as the
+/// GraphQL result (<c>data</c> and/or <c>errors</c> with <c>extensions.code</c>), whatever the wire format was.
+/// A new transport (SSE) is one more subclass, one more name in <see cref="Named"/> and one more InlineData where used.
+/// </summary>
+public abstract class GraphQLTransport
+{
+    public const string Http = "http";
+    public const string WebSocket = "websocket";
+
+    public static GraphQLTransport Named(string name) => name switch
+    {
+        Http => new HttpTransport(),
+        WebSocket => new WebSocketTransport(),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such transport"),
+    };
+
+    /// <summary>Runs the operations one after another as one caller (one connection where the transport has them).</summary>
+    public abstract Task<IReadOnlyList<JsonObject>> RunAsync(GatewayServer gateway, IReadOnlyList<GraphQLOperation> operations, string? bearerToken);
+
+    public async Task<JsonObject> RunAsync(GatewayServer gateway, GraphQLOperation operation, string? bearerToken) =>
+        (await RunAsync(gateway, [operation], bearerToken))[0];
+
+    /// <summary>The first error's code, or null when the answer has none.</summary>
+    public static string? CodeOf(JsonObject answer) => answer.At("errors.0.extensions.code")?.GetValue<string>();
+
+    private sealed class HttpTransport : GraphQLTransport
+    {
+        public override async Task<IReadOnlyList<JsonObject>> RunAsync(GatewayServer gateway, IReadOnlyList<GraphQLOperation> operations, string? bearerToken)
+        {
+            var answers = new List<JsonObject>();
+            foreach (var operation in operations)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+                {
+                    Content = new StringContent(JsonSerializer.Serialize(new { query = operation.Query, variables = operation.Variables }), Encoding.UTF8, "application/json"),
+                };
+                request.Headers.Accept.ParseAdd("application/graphql-response+json");
+                if (bearerToken is not null)
+                {
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
+                }
+
+                using var response = await gateway.Client.SendAsync(request);
+                answers.Add(JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject());
+            }
+
+            return answers;
+        }
+    }
+
+    private sealed class WebSocketTransport : GraphQLTransport
+    {
+        public override async Task<IReadOnlyList<JsonObject>> RunAsync(GatewayServer gateway, IReadOnlyList<GraphQLOperation> operations, string? bearerToken)
+        {
+            var url = new UriBuilder(gateway.BaseAddress) { Scheme = "ws", Path = "/graphql" }.Uri.ToString();
+            var request = JsonSerializer.Serialize(new
+            {
+                connectionParams = bearerToken is null ? null : new { Authorization = "Bearer " + bearerToken },
+                operations = operations.Select(o => new { query = o.Query, variables = o.Variables }),
+            });
+            var file = Path.GetTempFileName();
+            await File.WriteAllTextAsync(file, request);
+            try
+            {
+                return await RunAsync(url, "@" + file, operations.Count);
+            }
+            finally
+            {
+                File.Delete(file);
+            }
+        }
+
+        private static async Task<IReadOnlyList<JsonObject>> RunAsync(string url, string request, int count)
+        {
+            await using var node = await NodeProcess.StartAsync("graphql-ws-operations.mjs", url, request, "120000");
+            Assert(node.Ready.TryGetProperty("event", out var first) && first.GetString() == "connected", "the socket was not acknowledged: " + node.Ready);
+            var answers = new List<JsonObject>();
+            while (answers.Count < count)
+            {
+                var line = await node.NextAsync(TimeSpan.FromSeconds(120)) ?? throw new InvalidOperationException("graphql-ws client stopped: " + node.Stderr);
+                Assert(line.TryGetProperty("result", out var result), "the socket closed: " + line);
+                answers.Add(JsonNode.Parse(result.GetRawText())!.AsObject());
+            }
+
+            return answers;
+        }
+
+        private static void Assert(bool condition, string message)
+        {
+            if (!condition)
+            {
+                throw new InvalidOperationException(message);
+            }
+        }
+    }
+}

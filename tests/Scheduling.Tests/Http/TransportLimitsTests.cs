@@ -1,0 +1,70 @@
+using Scheduling.Testing;
+using Scheduling.Tests.Fhir;
+using static Scheduling.Testing.GraphQLTransport;
+
+namespace Scheduling.Tests.Http;
+
+/// <summary>
+/// Every limit of an operation holds the same whichever transport carries it, since all of them run the one execution
+/// pipeline: the per-caller rate, the deadline, the FHIR-search budget (availability priced by its span) and the
+/// directive cap. A new transport is one more InlineData.
+/// </summary>
+[Collection(MedplumCollection.Name)]
+public sealed class TransportLimitsTests(MedplumFixture medplum)
+{
+    [Theory]
+    [InlineData(GraphQLTransport.Http)]
+    [InlineData(GraphQLTransport.WebSocket)]
+    public async Task Every_limit_holds_equally_on_every_transport(string name)
+    {
+        var transport = Named(name);
+        var settings = medplum.Settings(
+            ("GraphQL:OperationTimeoutSeconds", "1"), ("Cache:Enabled", "false"), ("GraphQL:MaxFhirSearches", "10"),
+            ("GraphQL:RateLimitPerSecond", "1"), ("GraphQL:RateLimitBurst", "5"));
+        foreach (var (key, value) in TestTokens.Settings)
+        {
+            settings[key] = value;
+        }
+
+        await using var gateway = await GatewayServer.StartAsync(settings);
+
+        // Each step is its own caller (its own token subject, so its own rate bucket).
+        // FHIR-search budget: eleven connections where ten are allowed.
+        var searches = "{ " + string.Join(' ', Enumerable.Range(0, 11).Select(i => $"p{i}: practitioners {{ nodes {{ id }} }}")) + " }";
+        var budget = await transport.RunAsync(gateway, new GraphQLOperation(searches), TestTokens.Admin());
+        Assert.Equal("TOO_MANY_FHIR_SEARCHES", CodeOf(budget));
+        Assert.Null(budget["data"]);
+
+        // availability is priced by its span: two practitioners over 60 days is 1 + 9 weeks x 2 searches, one day 1 + 2.
+        const string availability = "query($end: DateTime) { availability(input: { practitionerIds: [\"alice-smith\", \"bob-jones\"], end: $end }) { nodes { start } } }";
+        var wide = await transport.RunAsync(gateway, new GraphQLOperation(availability, new { end = DateTimeOffset.UtcNow.AddDays(60).ToString("O") }), TestTokens.Admin());
+        Assert.Equal("TOO_MANY_FHIR_SEARCHES", CodeOf(wide));
+        Assert.Contains("19 FHIR searches", wide.At("errors.0.message")!.GetValue<string>(), StringComparison.Ordinal);
+        var narrow = await transport.RunAsync(gateway, new GraphQLOperation(availability, new { end = DateTimeOffset.UtcNow.AddDays(1).ToString("O") }), TestTokens.Admin());
+        Assert.NotEqual("TOO_MANY_FHIR_SEARCHES", CodeOf(narrow));
+
+        // Directive cap: 30,000 directives on one field (finding 5) are refused before GraphQL's own rules walk them.
+        var directives = await transport.RunAsync(gateway, new GraphQLOperation("{ __typename" + string.Concat(Enumerable.Repeat(" @skip(if: false)", 30_000)) + " }"), TestTokens.Admin());
+        Assert.Equal("TOO_MANY_DIRECTIVES", CodeOf(directives));
+        Assert.Single(directives["errors"]!.AsArray());
+
+        // Operation timeout: FHIR answers after 1.5 s, the deadline is 1 s.
+        await medplum.Server.Control.PostAsync("latency?ms=1500", null);
+        try
+        {
+            var slow = await transport.RunAsync(gateway, new GraphQLOperation("{ practitioners { nodes { id } } }"), TestTokens.Admin());
+            Assert.Equal("OPERATION_TIMEOUT", CodeOf(slow));
+        }
+        finally
+        {
+            await medplum.Server.Control.PostAsync("latency?ms=0", null);
+        }
+
+        // Rate: a burst of 5, then 1 per second; over it RATE_LIMITED, and (on a socket) the connection stays open.
+        var burst = await transport.RunAsync(gateway, Enumerable.Repeat(new GraphQLOperation("{ __typename }"), 12).ToList(), TestTokens.Admin());
+        Assert.Equal(12, burst.Count);
+        Assert.All(burst.Take(5), answer => Assert.Equal("Query", answer.At("data.__typename")?.GetValue<string>()));
+        Assert.InRange(burst.Count(a => CodeOf(a) == "RATE_LIMITED"), 4, 7);
+        Assert.All(burst, answer => Assert.True(CodeOf(answer) is null or "RATE_LIMITED", answer.ToJsonString()));
+    }
+}
