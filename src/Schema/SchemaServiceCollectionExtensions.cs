@@ -51,6 +51,7 @@ public static class SchemaServiceCollectionExtensions
         services.AddScoped<SlotReservation>();
         services.AddScoped<RuleSlots>();
         services.AddScoped<BookingChecks>();
+        services.AddScoped<SpanGuards>();
         services.AddScoped<TimeTaking>();
         services.AddScoped<BookHandler>();
         services.AddScoped<HoldHandler>();

@@ -50,6 +50,19 @@ public sealed class AppointmentChanges(IFhirStore store, FhirChangeSet changes, 
         }
     }
 
+    /// <summary>Applies a change that takes time; a lost If-Match (a slot or a span guard) is a <see cref="ContendedException"/>, to retry.</summary>
+    public async Task<IReadOnlyList<Resource>> ApplyContendedAsync(List<FhirWrite> writes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await changes.ApplyAsync(writes, cancellationToken);
+        }
+        catch (FhirVersionConflictException e)
+        {
+            throw new ContendedException(e);
+        }
+    }
+
     /// <summary>Applies a change of an existing appointment: someone else's change meanwhile is a ConflictError.</summary>
     public async Task<IReadOnlyList<Resource>> ApplyOrConflictAsync(List<FhirWrite> writes, CancellationToken cancellationToken)
     {
@@ -89,3 +102,6 @@ public sealed class AppointmentChanges(IFhirStore store, FhirChangeSet changes, 
 
     public static SchedulingException Fail(SchedulingError error) => new(error);
 }
+
+/// <summary>Another change took a slot or a span guard first: read again and retry, or report the slot unavailable.</summary>
+public sealed class ContendedException(Exception inner) : Exception("Another change took the time first.", inner);

@@ -9,17 +9,24 @@ namespace Scheduling.Schema.Booking;
 public sealed record SpanRequest(
     IReadOnlyList<Slot> Slots,
     IReadOnlyList<FhirReference> Practitioners,
-    string? MovingAppointmentId);
+    string? MovingAppointmentId,
+    string? NewBookingForPatientId = null);
+
+/// <summary>A span that passed every check: its schedule, and the guards its change must claim last (<see cref="SpanGuards"/>).</summary>
+public sealed record CheckedSpan(Schedule Schedule, IReadOnlyList<Basic> Guards)
+{
+    public IEnumerable<FhirWrite> GuardWrites => SpanGuards.Claim(Guards);
+}
 
 /// <summary>
 /// Every check that taking time makes, in one place, for book, hold and reschedule alike: the slots belong to one
 /// active schedule the caller may book on, its practitioners are actors of that schedule, the span lies in the
 /// future and inside the planning horizon, and the whole span is free for every actor of the schedule.
 /// </summary>
-public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, TimeProvider time)
+public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, SpanGuards guards, TimeProvider time)
 {
-    /// <summary>Runs every check; returns the schedule. Writes nothing.</summary>
-    public async Task<Schedule> CheckAsync(SpanRequest request, CancellationToken cancellationToken)
+    /// <summary>Runs every check; returns the schedule and the guards read before busy time. Writes nothing but missing guards.</summary>
+    public async Task<CheckedSpan> CheckAsync(SpanRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var scheduleReference = FhirReference.From(request.Slots[0].Schedule);
@@ -53,6 +60,9 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Tim
             throw Fail(new ValidationError($"That time lies outside schedule '{schedule.Id}''s planning horizon.", "slotIds", "planning-horizon"));
         }
 
+        // The guards first, then busy time: a change that commits after this read changes a guard's version.
+        var claimed = await guards.ReadAsync(actors, span,
+            request.NewBookingForPatientId is { } patient ? [SpanGuards.OpenBookingsKey(patient)] : null, cancellationToken);
         var slots = await store.SearchAllAsync<Slot>(SlotSearches.Overlapping([schedule.Id!], span.Start, span.End), cancellationToken);
         var appointments = actors.Count == 0 ? []
             : await store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOverlapping(actors.Select(a => a.ToString()), span.Start, span.End), cancellationToken);
@@ -62,7 +72,7 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Tim
             throw Fail(new SlotUnavailableError("That time is no longer free.", [.. request.Slots.Select(RuleSlots.ClientId)]));
         }
 
-        return schedule;
+        return new CheckedSpan(schedule, claimed);
     }
 
     public static IReadOnlyList<FhirReference> Actors(Schedule schedule) =>

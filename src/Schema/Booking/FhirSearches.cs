@@ -76,3 +76,11 @@ public static class AppointmentSearches
             .Count(0)
             .WithTotal();
 }
+
+/// <summary>The span guards' search (<see cref="SpanGuards"/>).</summary>
+public static class SpanGuardSearches
+{
+    /// <summary>The guards with these keys (keys hold no comma, bar or dollar).</summary>
+    public static FhirQuery ByKeys(IEnumerable<string> keys) =>
+        FhirQuery.For<Basic>().WhereRaw("identifier", string.Join(',', keys.Select(k => GatewayProfile.GuardSystem + "|" + FhirQuery.Escape(k))));
+}

@@ -30,6 +30,15 @@ public static class GatewayProfile
     /// <summary>Slot.identifier: the availability option (schedule, start, end) a rule-based Slot was made for.</summary>
     public const string RuleSlotSystem = System + "/identifier/rule-slot";
 
+    /// <summary>Basic.identifier of a span guard (<see cref="SpanGuards"/>): actor and UTC hour, or a patient's open bookings.</summary>
+    public const string GuardSystem = System + "/identifier/span-guard";
+
+    /// <summary>Basic.code (in <see cref="TagSystem"/>) of a span guard.</summary>
+    public const string GuardCode = "span-guard";
+
+    /// <summary>Basic: the last change that claimed a span guard (valueString), so every claim makes a new version.</summary>
+    public const string GuardChangeExtension = System + "/StructureDefinition/span-guard-change";
+
     /// <summary>HL7's time zone extension on a Schedule (valueCode, an IANA name).</summary>
     public const string TimeZoneExtension = "http://hl7.org/fhir/StructureDefinition/timezone";
 

@@ -26,7 +26,8 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         var oldSlots = await reservation.OfAsync(appointment, cancellationToken);
         var planned = await reservation.PlanAsync(input.SlotIds, oldSlots.Select(s => s.Id!).ToHashSet(), cancellationToken);
         var patient = await PatientOfAsync(appointment, cancellationToken);
-        var schedule = await checks.CheckAsync(new SpanRequest(planned, AppointmentChanges.Practitioners(appointment), appointment.Id), cancellationToken);
+        var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, AppointmentChanges.Practitioners(appointment), appointment.Id), cancellationToken);
+        var schedule = checkedSpan.Schedule;
         var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
         await rules.CheckAsync(new BookingRuleContext(patient, planned, span.Start, span.End, changes.Now, appointment.Id, changes.Store), cancellationToken);
 
@@ -45,6 +46,7 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
             .Select(a => AppointmentChanges.Participant(a.ToString(), ParticipationStatus.Accepted)));
         writes.Add(FhirWrite.Update(appointment, moved));
         writes.AddRange(await reservation.FreeWritesAsync([.. oldSlots.Where(s => !keep.Contains(s.Id))], appointment.Id!, cancellationToken));
+        writes.AddRange(checkedSpan.GuardWrites);
         return (Appointment)(await changes.ApplyOrSlotUnavailableAsync(writes, newSlots, cancellationToken)).First(r => r is Appointment);
     }
 

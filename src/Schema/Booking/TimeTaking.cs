@@ -29,6 +29,9 @@ public sealed class TimeTaking(AppointmentChanges changes, SlotReservation reser
     /// <summary>How often (50 ms apart) a retried booking that lost its slot looks for its own earlier attempt.</summary>
     private const int IdempotencyWaits = 20;
 
+    /// <summary>How often a booking that lost a race for a span guard reads again and retries before giving up.</summary>
+    private const int ContendedAttempts = 30;
+
     private IFhirStore Store => changes.Store;
 
     public async Task<Appointment> TakeAsync(TakeRequest request, CancellationToken cancellationToken)
@@ -42,7 +45,7 @@ public sealed class TimeTaking(AppointmentChanges changes, SlotReservation reser
         var idempotencyKey = request.ClientMutationId is null ? null : request.PatientId + ":" + request.ClientMutationId;
         if (idempotencyKey is null)
         {
-            return await TakeOnceAsync(request, slotIds, null, cancellationToken);
+            return await TakeRetryingAsync(request, slotIds, null, cancellationToken);
         }
 
         if (await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
@@ -53,7 +56,7 @@ public sealed class TimeTaking(AppointmentChanges changes, SlotReservation reser
 
         try
         {
-            return await TakeOnceAsync(request, slotIds, idempotencyKey, cancellationToken);
+            return await TakeRetryingAsync(request, slotIds, idempotencyKey, cancellationToken);
         }
         catch (SchedulingException e) when (e.Error is SlotUnavailableError)
         {
@@ -73,6 +76,29 @@ public sealed class TimeTaking(AppointmentChanges changes, SlotReservation reser
         }
     }
 
+    /// <summary>
+    /// A lost race for a slot or a span guard reads everything again: the slot may still be free (another booking in
+    /// the same hour won), then the next attempt takes it; if it is gone, the next attempt says so.
+    /// </summary>
+    private async Task<Appointment> TakeRetryingAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TakeOnceAsync(request, slotIds, idempotencyKey, cancellationToken);
+            }
+            catch (ContendedException) when (attempt < ContendedAttempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 + (10 * attempt))), time, cancellationToken);
+            }
+            catch (ContendedException)
+            {
+                throw AppointmentChanges.Fail(new SlotUnavailableError("Another booking took the time first.", slotIds));
+            }
+        }
+    }
+
     private async Task<Appointment> TakeOnceAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var patient = await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
@@ -83,7 +109,8 @@ public sealed class TimeTaking(AppointmentChanges changes, SlotReservation reser
         }
 
         var named = request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(id)] : Array.Empty<FhirReference>();
-        var schedule = await checks.CheckAsync(new SpanRequest(planned, named, null), cancellationToken);
+        var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, named, null, request.PatientId), cancellationToken);
+        var schedule = checkedSpan.Schedule;
         var actors = BookingChecks.Actors(schedule);
         var practitioner = named.Length > 0 ? named[0] : actors.FirstOrDefault(a => a.ResourceType == "Practitioner");
         var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
@@ -129,7 +156,9 @@ public sealed class TimeTaking(AppointmentChanges changes, SlotReservation reser
 
         var writes = slots.Select(s => SlotReservation.Retag(s, pending ? SlotStatus.BusyTentative : SlotStatus.Busy)).ToList();
         writes.Add(FhirWrite.Create(appointment));
-        return (Appointment)(await changes.ApplyOrSlotUnavailableAsync(writes, slots, cancellationToken))[^1];
+        var appointmentAt = writes.Count - 1;
+        writes.AddRange(checkedSpan.GuardWrites);
+        return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken))[appointmentAt];
     }
 
     /// <summary>Whether an earlier appointment was made for these slot ids (real ids among its slots, rule options inside its time).</summary>

@@ -1,0 +1,83 @@
+using System.Globalization;
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Booking;
+
+/// <summary>
+/// Serializes changes that take time, across gateway instances, on any FHIR R4 server: one versioned guard resource
+/// (a Basic with an identifier) per actor and UTC hour. A change reads the guards of every actor and hour its span
+/// touches before it reads busy time, and writes them (If-Match on the version read) as the LAST writes of its
+/// change: in a transaction Bundle that makes the whole change fail when another overlapping change won; in
+/// compensation mode the other change's guard write came after all its own writes, so a change that read the
+/// guard's newer version also saw that change's slots and appointment, and a change that read the older one loses
+/// the If-Match and is undone. A patient has one more guard for their open-bookings limit.
+/// </summary>
+public sealed class SpanGuards(IFhirStore store)
+{
+    /// <summary>The guards of these actors over the UTC days of the span (created on first use), plus extra keys.</summary>
+    public async Task<IReadOnlyList<Basic>> ReadAsync(IEnumerable<FhirReference> actors, TimeRange span, IEnumerable<string>? extraKeys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actors);
+        var keys = new List<string>();
+        foreach (var actor in actors.Distinct())
+        {
+            keys.AddRange(Buckets(span).Select(hour => actor + ":" + hour.ToString("yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture)));
+        }
+
+        keys.AddRange(extraKeys ?? []);
+        keys = [.. keys.Distinct().Order(StringComparer.Ordinal)];
+        var found = await FindAsync(keys, cancellationToken);
+        var missing = keys.Where(k => !found.Any(g => KeyOf(g) == k)).ToList();
+        if (missing.Count == 0)
+        {
+            return found;
+        }
+
+        foreach (var key in missing)
+        {
+            await store.CreateIfNoneExistAsync(
+                new Basic
+                {
+                    Identifier = [new Identifier(GatewayProfile.GuardSystem, key)],
+                    Code = new CodeableConcept(GatewayProfile.TagSystem, GatewayProfile.GuardCode),
+                },
+                SpanGuardSearches.ByKeys([key]),
+                cancellationToken);
+        }
+
+        // Read again: a server whose conditional create is not atomic may hold two guards for one key; claiming every
+        // one found makes two racing first users meet on at least one of them.
+        return await FindAsync(keys, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<Basic>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken) =>
+        await store.SearchAllAsync<Basic>(SpanGuardSearches.ByKeys(keys), cancellationToken);
+
+    private static string? KeyOf(Basic guard) => guard.Identifier.FirstOrDefault(i => i.System == GatewayProfile.GuardSystem)?.Value;
+
+    /// <summary>
+    /// The UTC hours a span touches. Two overlapping spans always share one, so guarding each hour serializes every
+    /// overlapping pair while changes in different hours of one day do not wait for each other.
+    /// </summary>
+    public static IEnumerable<DateTimeOffset> Buckets(TimeRange span)
+    {
+        var utc = span.Start.ToUniversalTime();
+        for (var hour = new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero); hour < span.End; hour = hour.AddHours(1))
+        {
+            yield return hour;
+        }
+    }
+
+    /// <summary>The key of a patient's open-bookings guard.</summary>
+    public static string OpenBookingsKey(string patientId) => "Patient/" + patientId + ":open-bookings";
+
+    /// <summary>The writes that claim the guards: a new value each, only at the version read.</summary>
+    public static IEnumerable<FhirWrite> Claim(IEnumerable<Basic> guards) =>
+        (guards ?? []).Select(guard =>
+        {
+            var claimed = (Basic)guard.DeepCopy();
+            claimed.SetExtension(GatewayProfile.GuardChangeExtension, new FhirString(Guid.NewGuid().ToString("N")));
+            return FhirWrite.Update(guard, claimed);
+        });
+}

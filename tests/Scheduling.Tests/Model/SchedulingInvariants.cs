@@ -1,0 +1,122 @@
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Tests.Model;
+
+/// <summary>
+/// The invariants of SCHEDULING.md, read straight from FHIR after a run, and the reference model of what the
+/// clients were told. Returns every violation found (empty: all hold).
+/// </summary>
+public static class SchedulingInvariants
+{
+    private static readonly Appointment.AppointmentStatus[] Active =
+    [
+        Appointment.AppointmentStatus.Proposed, Appointment.AppointmentStatus.Pending, Appointment.AppointmentStatus.Booked,
+        Appointment.AppointmentStatus.Arrived, Appointment.AppointmentStatus.CheckedIn, Appointment.AppointmentStatus.Waitlist,
+    ];
+
+    private const string HoldExpires = "https://scheduling-gateway.example.org/fhir/StructureDefinition/hold-expires";
+
+    public static async Task<List<string>> CheckAsync(IFhirStore store, ModelWorld world, IReadOnlyList<Told> told, IReadOnlyCollection<string> createdSlots, DateTimeOffset now)
+    {
+        var none = CancellationToken.None;
+        var slots = (await store.SearchAllAsync<Slot>(
+            FhirQuery.For<Slot>().WhereAny("schedule", [$"Schedule/{world.SlotSchedule.Id}", $"Schedule/{world.RuleSchedule.Id}"]), none)).ToDictionary(s => s.Id!);
+        var appointments = await store.SearchAllAsync<Appointment>(
+            FhirQuery.For<Appointment>().WhereAny("patient", world.Patients.Select(p => "Patient/" + p.Id)), none);
+        var violations = new List<string>();
+        var active = appointments.Where(a => a.Status is { } s && Active.Contains(s)).ToList();
+        var standing = active.Where(a => !(a.Status == Appointment.AppointmentStatus.Pending &&
+            a.GetExtension(HoldExpires)?.Value is Instant { Value: { } expires } && expires <= now)).ToList();
+
+        // 1. Per actor, standing appointments never overlap.
+        foreach (var byActor in standing.SelectMany(a => a.Participant.Select(p => (Actor: p.Actor?.Reference, Appointment: a)))
+                     .Where(x => x.Actor is not null && !x.Actor.StartsWith("Patient/", StringComparison.Ordinal)).GroupBy(x => x.Actor))
+        {
+            var list = byActor.Select(x => x.Appointment).OrderBy(a => a.Start).ToList();
+            for (var i = 1; i < list.Count; i++)
+            {
+                if (list[i].Start < list[i - 1].End)
+                {
+                    violations.Add($"I1 overlap for {byActor.Key}: {Describe(list[i - 1])} and {Describe(list[i])}");
+                }
+            }
+        }
+
+        // 2. Busy ⇔ one active booking; tentative ⇔ one standing hold; no active appointment on a free/blocked/missing slot.
+        foreach (var slot in slots.Values)
+        {
+            var holders = active.Where(a => a.Slot.Any(r => r.Reference == "Slot/" + slot.Id)).ToList();
+            // A no-show or a fulfilled appointment used its time: its slot stays busy (FHIR R4 leaves it so).
+            var used = appointments.Where(a => a.Status is Appointment.AppointmentStatus.Noshow or Appointment.AppointmentStatus.Fulfilled &&
+                a.Slot.Any(r => r.Reference == "Slot/" + slot.Id)).ToList();
+            switch (slot.Status)
+            {
+                case Slot.SlotStatus.Busy when holders.Count(a => a.Status != Appointment.AppointmentStatus.Pending) + used.Count != 1 || holders.Any(a => a.Status == Appointment.AppointmentStatus.Pending):
+                    violations.Add($"I2 BUSY slot {Describe(slot)} has {holders.Count} active appointments ({string.Join(", ", holders.Select(Describe))})");
+                    break;
+                case Slot.SlotStatus.BusyTentative when holders.Count(a => a.Status == Appointment.AppointmentStatus.Pending) != 1 || holders.Count != 1:
+                    violations.Add($"I2 BUSY_TENTATIVE slot {Describe(slot)} has {holders.Count} active appointments, not one hold ({string.Join(", ", holders.Select(Describe))})");
+                    break;
+                case Slot.SlotStatus.Free or Slot.SlotStatus.BusyUnavailable when holders.Count > 0:
+                    violations.Add($"I2 {slot.Status} slot {Describe(slot)} under {string.Join(", ", holders.Select(Describe))}");
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        foreach (var appointment in active)
+        {
+            var own = appointment.Slot.Select(r => r.Reference?.Replace("Slot/", string.Empty, StringComparison.Ordinal) ?? string.Empty).ToList();
+            var missing = own.Where(id => !slots.ContainsKey(id)).ToList();
+            if (missing.Count > 0 || own.Count == 0)
+            {
+                violations.Add($"I6 {Describe(appointment)} points to missing slots {string.Join(", ", missing)}");
+                continue;
+            }
+
+            var mine = own.Select(id => slots[id]).OrderBy(s => s.Start).ToList();
+            var expected = appointment.Status == Appointment.AppointmentStatus.Pending ? Slot.SlotStatus.BusyTentative : Slot.SlotStatus.Busy;
+            if (mine.Any(s => s.Status != expected))
+            {
+                violations.Add($"I2 {Describe(appointment)} has slots {string.Join(", ", mine.Select(Describe))}, expected all {expected}");
+            }
+
+            // 3. Times match the slots; one schedule; its practitioners are actors of that schedule.
+            if (appointment.Start != mine[0].Start || appointment.End != mine[^1].End)
+            {
+                violations.Add($"I3 {Describe(appointment)} does not match its slots {string.Join(", ", mine.Select(Describe))}");
+            }
+
+            var schedules = mine.Select(s => s.Schedule?.Reference).Distinct().ToList();
+            var schedule = schedules.Count == 1 ? new[] { world.SlotSchedule, world.RuleSchedule }.FirstOrDefault(s => "Schedule/" + s.Id == schedules[0]) : null;
+            if (schedule is null)
+            {
+                violations.Add($"I4 {Describe(appointment)} spans schedules {string.Join(", ", schedules)}");
+            }
+            else if (appointment.Participant.Select(p => p.Actor?.Reference).Where(r => r?.StartsWith("Practitioner/", StringComparison.Ordinal) == true)
+                         .FirstOrDefault(r => schedule.Actor.All(a => a.Reference != r)) is { } stranger)
+            {
+                violations.Add($"I4 {Describe(appointment)} has {stranger}, not an actor of Schedule/{schedule.Id}");
+            }
+        }
+
+        // The reference model: every success exists in FHIR; nothing exists that no client was told of.
+        var reported = told.Where(t => t.AppointmentId is not null).Select(t => t.AppointmentId!).ToHashSet();
+        violations.AddRange(reported.Where(id => appointments.All(a => a.Id != id)).Select(id => $"M1 reported Appointment/{id} is not in FHIR"));
+        violations.AddRange(appointments.Where(a => !reported.Contains(a.Id!)).Select(a => $"M2 {Describe(a)} exists but no client was told of it"));
+        violations.AddRange(told.Where(t => t.TopLevelError is not null).Select(t => $"M3 {t.Op} got an untyped error: {t.TopLevelError}"));
+        var blocks = told.Where(t => t.BlockId is not null).Select(t => t.BlockId!).ToHashSet();
+        var referenced = appointments.SelectMany(a => a.Slot.Select(r => r.Reference?.Replace("Slot/", string.Empty, StringComparison.Ordinal))).ToHashSet();
+        violations.AddRange(slots.Values
+            .Where(s => s.Status != Slot.SlotStatus.Free && !blocks.Contains(s.Id!) && !referenced.Contains(s.Id) && !createdSlots.Contains(s.Id!) && world.Slots.All(w => w.Id != s.Id))
+            .Select(s => $"M4 {Describe(s)} was written by no reported change"));
+        return violations;
+    }
+
+    private static string Describe(Appointment a) =>
+        $"Appointment/{a.Id} {a.Status} {a.Start:HH:mm}-{a.End:HH:mm} [{string.Join(",", a.Participant.Select(p => p.Actor?.Reference))}]";
+
+    private static string Describe(Slot s) => $"Slot/{s.Id} {s.Status} {s.Start:HH:mm}-{s.End:HH:mm}";
+}

@@ -1,0 +1,131 @@
+using System.Globalization;
+using CsCheck;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Testing;
+using Scheduling.Tests.Fhir;
+using Xunit.Abstractions;
+
+namespace Scheduling.Tests.Model;
+
+/// <summary>
+/// The model-based concurrent property test of issue 11: random sequences of every scheduling operation from three
+/// concurrent clients through two gateway instances on one FHIR store, then SCHEDULING.md's invariants and the
+/// reference model checked straight from FHIR (<see cref="SchedulingInvariants"/>). A failure prints the shrunk
+/// operations and the seed (replay with SCHEDULING_MODEL_SEED). SCHEDULING_MODEL_RUNS sets the runs per store
+/// and mode for longer searches.
+/// </summary>
+public static class SchedulingModel
+{
+    public const int Clients = 3;
+
+    /// <summary>Every operation with its weight; SCHEDULING_MODEL_SKIP (comma-separated names) leaves some out.</summary>
+    private static readonly (string Name, int Weight, Gen<Op> Gen)[] Operations =
+    [
+        ("Book", 6, Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], Gen.Bool, (s, c, h) => (Op)new Op.Book(s, c, h))),
+        ("BookRule", 6, Gen.Select(Gen.Int[0, 11], Gen.OneOf(30, 45, 60), Gen.Bool, (q, m, h) => (Op)new Op.BookRule(q, m, h))),
+        ("BookWithStranger", 1, Gen.Int[0, 7].Select(s => (Op)new Op.BookWithStranger(s))),
+        ("Confirm", 2, Gen.Int[0, 20].Select(a => (Op)new Op.Confirm(a))),
+        ("Cancel", 3, Gen.Int[0, 20].Select(a => (Op)new Op.Cancel(a))),
+        ("Reschedule", 3, Gen.Select(Gen.Int[0, 20], Gen.Int[0, 11], Gen.Bool, (a, t, r) => (Op)new Op.Reschedule(a, t, r))),
+        ("Respond", 2, Gen.Select(Gen.Int[0, 20], Gen.Bool, (a, y) => (Op)new Op.Respond(a, y))),
+        ("Status", 1, Gen.Select(Gen.Int[0, 20], Gen.OneOf("CHECKED_IN", "NOSHOW"), (a, s) => (Op)new Op.Status(a, s))),
+        ("AdvanceClock", 1, Gen.OneOf(6).Select(m => (Op)new Op.AdvanceClock(m))),
+        ("Block", 2, Gen.Select(Gen.Int[0, 7], Gen.Int[1, 3], (s, c) => (Op)new Op.Block(s, c))),
+        ("Unblock", 2, Gen.Int[0, 5].Select(b => (Op)new Op.Unblock(b))),
+        ("CreateSlots", 1, Gen.OneOf(45, 60).Select(m => (Op)new Op.CreateSlots(m))),
+        ("DeleteSlot", 1, Gen.Int[0, 7].Select(s => (Op)new Op.DeleteSlot(s))),
+    ];
+
+    private static readonly Gen<Op> Operation = Gen.Frequency<Op>(
+    [
+        .. Operations
+            .Where(o => !(Environment.GetEnvironmentVariable("SCHEDULING_MODEL_SKIP") ?? string.Empty).Split(',').Contains(o.Name))
+            .Select(o => (o.Weight, (IGen<Op>)o.Gen)),
+    ]);
+
+    /// <summary>One list of operations per client.</summary>
+    public static readonly Gen<Op[][]> Runs = Operation.Array[1, 6].Array[Clients];
+
+    public static long RunsFrom(string variable, long fallback) =>
+        long.TryParse(Environment.GetEnvironmentVariable(variable), NumberStyles.Integer, CultureInfo.InvariantCulture, out var runs) ? runs : fallback;
+
+    public static async Task CheckAsync(IFhirStore store, IReadOnlyList<GatewayServer> gateways, ShiftedTimeProvider clock, ITestOutputHelper output, long runs)
+    {
+        await Runs.SampleAsync(
+            async clients =>
+            {
+                clock.Offset = TimeSpan.Zero;
+                var world = await ModelWorld.CreateAsync(store);
+                var runner = new OperationRunner(world, clock);
+                var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var work = clients.Select(async (ops, client) =>
+                {
+                    await start.Task;
+                    var told = new List<Told>();
+                    foreach (var op in ops)
+                    {
+                        told.Add(await runner.RunAsync(gateways[client % gateways.Count], op, client));
+                    }
+
+                    return told;
+                }).ToList();
+                start.SetResult();
+                var told = (await Task.WhenAll(work)).SelectMany(t => t).ToList();
+                var violations = await SchedulingInvariants.CheckAsync(store, world, told, runner.CreatedSlots, clock.GetUtcNow());
+                if (violations.Count > 0)
+                {
+                    throw new InvalidOperationException(string.Join(Environment.NewLine, violations.Prepend("Invariants broken:")
+                        .Concat(told.Select(t => $"  told {t.Op}: {(t.Succeeded ? "ok " + t.AppointmentId : t.ErrorCode ?? t.TopLevelError)}"))));
+                }
+            },
+            writeLine: output.WriteLine,
+            seed: Environment.GetEnvironmentVariable("SCHEDULING_MODEL_SEED"),
+            iter: runs,
+            threads: 1,
+            print: clients => string.Join(Environment.NewLine, clients.Select((ops, i) => $"client {i}: {string.Join("; ", ops.Select(o => o.ToString()))}")));
+    }
+
+    public static Dictionary<string, string?> Settings(Dictionary<string, string?> settings)
+    {
+        settings["Booking:HoldSweepSeconds"] = "1";
+        settings["Booking:MaxOpenBookingsPerPatient"] = "0";
+        return settings;
+    }
+}
+
+public sealed class EmbeddedSchedulingModelTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Random_concurrent_operations_through_two_gateways_keep_every_invariant_on_the_embedded_store()
+    {
+        var clock = new ShiftedTimeProvider();
+        await using var first = await GatewayServer.StartAsync(SchedulingModel.Settings([]), s => s.AddSingleton<TimeProvider>(clock));
+        var store = first.Services.GetRequiredService<InMemoryFhirStore>();
+        await using var second = await GatewayServer.StartAsync(SchedulingModel.Settings([]), s =>
+        {
+            s.AddSingleton<TimeProvider>(clock);
+            s.AddSingleton(store);
+        });
+
+        await SchedulingModel.CheckAsync(store, [first, second], clock, output, SchedulingModel.RunsFrom("SCHEDULING_MODEL_RUNS", 20));
+    }
+}
+
+[Collection(MedplumCollection.Name)]
+public sealed class MedplumSchedulingModelTests(MedplumFixture medplum, ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Random_concurrent_operations_through_two_gateways_keep_every_invariant_on_Medplum(bool transactions)
+    {
+        var clock = new ShiftedTimeProvider();
+        var settings = SchedulingModel.Settings(medplum.Settings(("Fhir:UseTransactions", transactions ? "true" : "false")));
+        await using var first = await GatewayServer.StartAsync(settings, s => s.AddSingleton<TimeProvider>(clock));
+        await using var second = await GatewayServer.StartAsync(settings, s => s.AddSingleton<TimeProvider>(clock));
+
+        await SchedulingModel.CheckAsync(medplum.Store, [first, second], clock, output, SchedulingModel.RunsFrom("SCHEDULING_MODEL_RUNS", 4));
+    }
+}
