@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Microsoft.Extensions.Options;
 using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Common;
@@ -24,13 +25,17 @@ public sealed record TakeRequest(
 /// the booking rules, then write the rule slots, the slots' new status (If-Match) and the appointment as one change.
 /// A retry with the same clientMutationId returns the earlier appointment, if it was for the same time.
 /// </summary>
-public sealed class TimeTaking(AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules, TimeProvider time)
+public sealed class TimeTaking(
+    AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules, IOptions<BookingOptions> options, TimeProvider time)
 {
     /// <summary>How often (50 ms apart) a retried booking that lost its slot looks for its own earlier attempt.</summary>
     private const int IdempotencyWaits = 20;
 
     /// <summary>How often a booking that lost a race for a span guard reads again and retries before giving up.</summary>
     private const int ContendedAttempts = 30;
+
+    /// <summary>How long a booking keeps retrying lost guard races before it reports the time unavailable.</summary>
+    private static readonly TimeSpan ContendedBudget = TimeSpan.FromSeconds(10);
 
     private IFhirStore Store => changes.Store;
 
@@ -82,13 +87,14 @@ public sealed class TimeTaking(AppointmentChanges changes, SlotReservation reser
     /// </summary>
     private async Task<Appointment> TakeRetryingAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 return await TakeOnceAsync(request, slotIds, idempotencyKey, cancellationToken);
             }
-            catch (ContendedException) when (attempt < ContendedAttempts)
+            catch (ContendedException) when (attempt < ContendedAttempts && time.GetElapsedTime(started) < ContendedBudget)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 + (10 * attempt))), time, cancellationToken);
             }
@@ -109,7 +115,8 @@ public sealed class TimeTaking(AppointmentChanges changes, SlotReservation reser
         }
 
         var named = request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(id)] : Array.Empty<FhirReference>();
-        var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, named, null, request.PatientId), cancellationToken);
+        var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, named, null,
+            options.Value.MaxOpenBookingsPerPatient > 0 ? request.PatientId : null), cancellationToken);
         var schedule = checkedSpan.Schedule;
         var actors = BookingChecks.Actors(schedule);
         var practitioner = named.Length > 0 ? named[0] : actors.FirstOrDefault(a => a.ResourceType == "Practitioner");
