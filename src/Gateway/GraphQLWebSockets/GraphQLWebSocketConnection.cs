@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using GraphQL;
+using Scheduling.Gateway.Authentication;
 using Scheduling.Gateway.Execution;
 using Scheduling.Gateway.GraphQLHttp;
 
@@ -374,7 +375,7 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         try
         {
             var outcome = await _pipeline.ExecuteAsync(
-                new OperationRequest("websocket", _http.User, _http.Connection.RemoteIpAddress, operation.Scope.ServiceProvider, QueriesOnly: false, StreamsAllowed: true),
+                new OperationRequest("websocket", _http.User, _http.Connection.RemoteIpAddress, operation.Scope.ServiceProvider, SafeMethod: false, StreamsAllowed: true),
                 () => ValueTask.FromResult(_reader.FromSubscribePayload(request)),
                 operation.Cancellation.Token);
             if (outcome is OperationRefused refused)
