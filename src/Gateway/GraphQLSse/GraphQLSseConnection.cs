@@ -42,6 +42,8 @@ internal sealed partial class GraphQLSseConnection : IDisposable
         response.Headers["X-Accel-Buffering"] = "no";
         _http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         await response.StartAsync(_closing.Token);
+        // The headers go out now: a client (and a proxy) sees the stream accepted before its first event.
+        await response.Body.FlushAsync(_closing.Token);
     }
 
     /// <summary>Queues a message, unless the stream has ended.</summary>

@@ -80,19 +80,19 @@ public sealed class GraphQLSseTests(EmbeddedGatewayFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public async Task An_EventSource_style_GET_subscription_streams_with_keep_alive_comments_and_is_not_cached()
+    public async Task An_EventSource_style_GET_subscription_streams_keep_alive_comments_until_the_host_stops()
     {
-        await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["Sse:KeepAliveSeconds"] = "1" });
+        var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["Sse:KeepAliveSeconds"] = "1" });
         var query = Uri.EscapeDataString("subscription { slotsChanged(scheduleIds: [\"none\"]) { slotId } }");
         using var request = new HttpRequestMessage(HttpMethod.Get, "/graphql?query=" + query);
         request.Headers.Accept.ParseAdd("text/event-stream");
-        using var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         Assert.True(response.Headers.CacheControl?.NoCache, "Cache-Control: no-cache");
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
         // An idle subscription: comment lines only, at least two within a few seconds, no event.
         var comments = 0;
         while (comments < 2)
@@ -102,6 +102,17 @@ public sealed class GraphQLSseTests(EmbeddedGatewayFixture fixture) : IClassFixt
             Assert.True(line.Length == 0 || line.StartsWith(':'), "unexpected line on an idle stream: " + line);
             comments += line.StartsWith(':') ? 1 : 0;
         }
+
+        // The host stopping cuts the stream without a complete (the subscription did not end: the client reconnects
+        // elsewhere), and does not wait for the client to leave.
+        var stopping = gateway.DisposeAsync().AsTask();
+        string? rest;
+        while ((rest = await reader.ReadLineAsync(timeout.Token)) is not null)
+        {
+            Assert.True(rest.Length == 0 || rest.StartsWith(':'), "unexpected line at shutdown: " + rest);
+        }
+
+        await stopping.WaitAsync(TimeSpan.FromSeconds(5));
     }
 
     [Fact]
