@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.Features;
+using Scheduling.Gateway.Execution;
 
 namespace Scheduling.Gateway.GraphQLSse;
 
@@ -92,7 +93,7 @@ internal sealed partial class GraphQLSseConnection : IDisposable
     /// <summary>Writes the queued messages until the stream has ended and they are all out, the client leaves or the host stops.</summary>
     public async Task RunAsync()
     {
-        var keepAlive = KeepAliveLoopAsync();
+        var keepAlive = Heartbeat.RunAsync(_options.KeepAliveSeconds, () => Send(SseMessage.KeepAlive), _closing.Token);
         try
         {
             var reader = _outbox.Reader;
@@ -118,26 +119,6 @@ internal sealed partial class GraphQLSseConnection : IDisposable
     }
 
     public void Dispose() => _closing.Dispose();
-
-    private async Task KeepAliveLoopAsync()
-    {
-        if (_options.KeepAliveSeconds == 0)
-        {
-            return;
-        }
-
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.KeepAliveSeconds));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_closing.Token))
-            {
-                Send(SseMessage.KeepAlive);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cutting off an event stream client that does not read: {Limit} messages queued")]
     private static partial void LogSlowClient(ILogger logger, int limit);

@@ -67,7 +67,13 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
     {
         var writer = WriteLoopAsync();
         var initTimeout = CloseUnlessInitialisedAsync();
-        var keepAlive = KeepAliveLoopAsync();
+        var keepAlive = Heartbeat.RunAsync(_options.KeepAliveSeconds, () =>
+        {
+            if (_acknowledged)
+            {
+                Send("""{"type":"ping"}""");
+            }
+        }, _closing.Token);
         var expiry = CloseWhenExpiredAsync();
         try
         {
@@ -483,29 +489,6 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         {
             await _expiry.WaitAsync(_closing.Token);
             await CloseAsync(4403, "Forbidden");
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private async Task KeepAliveLoopAsync()
-    {
-        if (_options.KeepAliveSeconds == 0)
-        {
-            return;
-        }
-
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.KeepAliveSeconds));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_closing.Token))
-            {
-                if (_acknowledged)
-                {
-                    Send("""{"type":"ping"}""");
-                }
-            }
         }
         catch (OperationCanceledException)
         {
