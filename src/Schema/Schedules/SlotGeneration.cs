@@ -43,15 +43,16 @@ public sealed class SlotGeneration(
         var candidates = rule.Offer(from, to, input.SlotMinutes, []).ToList();
         var fresh = Uncovered(candidates, existing);
 
-        var slots = fresh.Select(c => new Slot
+        Slot NewSlot((DateTimeOffset Start, DateTimeOffset End) time) => new()
         {
             Schedule = new ResourceReference("Schedule/" + schedule.Id),
             Status = SlotStatus.Free,
-            Start = c.Start,
-            End = c.End,
+            Start = time.Start,
+            End = time.End,
             ServiceType = [.. schedule.ServiceType.Select(t => (CodeableConcept)t.DeepCopy())],
-        }).ToList();
-        var created = await WriteAsync(slots, cancellationToken);
+        };
+
+        var created = await WriteAsync(fresh, NewSlot, cancellationToken);
         return new CreatedSlots(created.Count, candidates.Count - fresh.Count, [.. created.OrderBy(s => s.Start)]);
     }
 
@@ -133,25 +134,29 @@ public sealed class SlotGeneration(
         return fresh;
     }
 
-    /// <summary>Transaction Bundles of a bounded size where the server does transactions, else bounded parallel creates.</summary>
-    private async Task<List<Slot>> WriteAsync(List<Slot> slots, CancellationToken cancellationToken)
+    /// <summary>
+    /// Transaction Bundles of a bounded size where the server does transactions, else a bounded number of creates in
+    /// flight; each slot is built only when its write is due.
+    /// </summary>
+    private async Task<List<Slot>> WriteAsync(
+        List<(DateTimeOffset Start, DateTimeOffset End)> times, Func<(DateTimeOffset Start, DateTimeOffset End), Slot> slot, CancellationToken cancellationToken)
     {
         var limits = options.Value;
-        var created = new List<Slot>(slots.Count);
+        var created = new List<Slot>(times.Count);
         if (fhir.Value.UsesTransactions)
         {
-            foreach (var batch in slots.Chunk(limits.WriteBatchSize))
+            foreach (var batch in times.Chunk(limits.WriteBatchSize))
             {
-                created.AddRange((await store.TransactionAsync([.. batch.Select(FhirWrite.Create)], cancellationToken)).OfType<Slot>());
+                created.AddRange((await store.TransactionAsync([.. batch.Select(t => FhirWrite.Create(slot(t)))], cancellationToken)).OfType<Slot>());
             }
 
             return created;
         }
 
-        var results = new Slot[slots.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, slots.Count),
+        var results = new Slot[times.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, times.Count),
             new ParallelOptions { MaxDegreeOfParallelism = limits.ParallelWrites, CancellationToken = cancellationToken },
-            async (i, token) => results[i] = await store.CreateAsync(slots[i], token));
+            async (i, token) => results[i] = await store.CreateAsync(slot(times[i]), token));
         created.AddRange(results);
         return created;
     }
