@@ -63,6 +63,11 @@ public static class SchemaServiceCollectionExtensions
         services.AddScoped<RespondHandler>();
         services.AddScoped<AvailabilitySearch>();
         services.AddScoped<ScheduleManagement>();
+        services.AddOptions<SlotGenerationOptions>()
+            .BindConfiguration(SlotGenerationOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddScoped<SlotGeneration>();
         services.AddHostedService<HoldExpirySweeper>();
 
         // Live updates: the hub, the bus between instances (Redis when configured), gateway writes announced,

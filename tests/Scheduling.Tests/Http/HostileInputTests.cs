@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Testing;
 using Xunit.Abstractions;
 
@@ -99,6 +100,25 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(cases.Count > 200, $"only {cases.Count} cases");
         Assert.Empty(failures);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task CreateSlots_floods_from_a_practitioner_are_refused_with_a_typed_error_within_5_s_and_write_nothing()
+    {
+        var store = _gateway.Services.GetRequiredService<Scheduling.Schema.Fhir.InMemory.InMemoryFhirStore>();
+        var query = new Scheduling.Schema.Fhir.FhirQuery("Slot").Where("schedule", "Schedule/" + Practitioner + "-schedule");
+        var before = (await store.SearchAllAsync(query, CancellationToken.None)).Count;
+        foreach (var (name, input) in SlotFloods().Where(f => f.Name.StartsWith("92 days", StringComparison.Ordinal) || f.Name.StartsWith("a year", StringComparison.Ordinal)))
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var answer = await _gateway.QueryAsync(CreateSlots, new { input }, PractitionerToken);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{name}: {clock.Elapsed.TotalSeconds:F1} s");
+            Assert.Null(answer["errors"]);
+            Assert.Null(answer.At("data.createSlots.count"));
+            Assert.Equal(("ValidationError", "VALIDATION_FAILED"), (answer.At("data.createSlots.errors.0.__typename")?.GetValue<string>(), answer.At("data.createSlots.errors.0.code")?.GetValue<string>()));
+        }
+
+        Assert.Equal(before, (await store.SearchAllAsync(query, CancellationToken.None)).Count);
     }
 
     /// <summary>A refusal is coded (every error has extensions.code); a success has data and nothing to hide.</summary>
@@ -305,6 +325,14 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
             Graph("{ patient(id: \"homer-simpson\") { name { family } } appointments(first: 100) { nodes { patient { name { family } } } } }"),
             TestTokens.Issue(("fhirUser", "https://evil.example/fhir/Practitioner/alice-smith"))));
         // ---- end of issue 10, authorization
+
+        // ---- Issue 10, finding 6: createSlots amplification (one call, tens of thousands of writes or a quadratic check).
+        foreach (var (name, input) in SlotFloods())
+        {
+            yield return ("createSlots as a practitioner: " + name, () => AsPractitioner(Graph(CreateSlots, new { input })));
+            yield return ("createSlots as a patient: " + name, () => Graph(CreateSlots, new { input }));
+        }
+        // ---- end of issue 10, createSlots
     }
 
     private static HttpRequestMessage Upgrade(string origin)
@@ -340,6 +368,41 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
     private static HttpRequestMessage WithToken(HttpRequestMessage message, string token)
     {
         message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return message;
+    }
+
+    private const string CreateSlots = "mutation($input: CreateSlotsInput!) { createSlots(input: $input) { count skipped errors { __typename ... on Error { code message } } } }";
+
+    private const string Practitioner = "alice-smith";
+
+    private static readonly string PractitionerToken = TestTokens.Practitioner(Practitioner);
+
+    /// <summary>createSlots inputs that would write tens of thousands of slots, span years, or ask for absurd slot lengths.</summary>
+    private static IEnumerable<(string Name, object Input)> SlotFloods()
+    {
+        string[] everyDay = ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"];
+        var first = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(200);
+        string Day(int offset) => first.AddDays(offset).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        object Input(string from, string to, int minutes, string schedule = Practitioner + "-schedule", string[]? days = null, string end = "23:59") =>
+            new { scheduleId = schedule, from, to, daysOfWeek = days ?? everyDay, startTime = "00:00", endTime = end, slotMinutes = minutes };
+
+        yield return ("92 days of 5-minute slots (26,404)", Input(Day(0), Day(91), 5));
+        yield return ("92 days of 5-minute slots, again", Input(Day(0), Day(91), 5));
+        yield return ("92 days of 5-minute slots on another's schedule", Input(Day(0), Day(91), 5, "robert-jones-schedule"));
+        yield return ("92 days of 5-minute slots on no schedule", Input(Day(0), Day(91), 5, "no-such-schedule"));
+        yield return ("a year of 5-minute slots", Input(Day(0), Day(365), 5));
+        yield return ("year 1 to 9999", Input("0001-01-01", "9999-12-31", 5));
+        yield return ("to before from", Input(Day(10), Day(0), 60));
+        yield return ("1-minute slots", Input(Day(0), Day(0), 1));
+        yield return ("int.MaxValue-minute slots", Input(Day(0), Day(0), int.MaxValue));
+        yield return ("negative slots", Input(Day(0), Day(0), -5));
+        yield return ("10,000 days of week", Input(Day(0), Day(91), 5, days: [.. Enumerable.Repeat("MONDAY", 10_000)]));
+        yield return ("end 23:59:59", Input(Day(0), Day(91), 5, end: "23:59:59"));
+    }
+
+    private static HttpRequestMessage AsPractitioner(HttpRequestMessage message)
+    {
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", PractitionerToken);
         return message;
     }
 
