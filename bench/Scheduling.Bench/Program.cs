@@ -3,6 +3,7 @@ using Scheduling.Bench;
 // dotnet run -c Release --project bench/Scheduling.Bench -- booking [--rounds N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- subscribers [--subscribers N] [--events N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- queries [--latency-ms N] [--iterations N]
+// dotnet run -c Release --project bench/Scheduling.Bench -- createslots [--days N] [--medplum 1]
 int Option(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).FirstOrDefault(fallback);
 var rounds = Option("--rounds", 5);
 var benchmark = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "booking";
@@ -17,8 +18,11 @@ switch (benchmark)
     case "subscribers":
         await SubscriberFanOutBenchmark.RunAsync(Option("--subscribers", 1000), Option("--events", 20));
         break;
+    case "createslots":
+        await CreateSlotsBenchmark.RunAsync(Option("--days", 92), Option("--medplum", 0) == 1);
+        break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{benchmark}'. Known: booking, subscribers, queries");
+        Console.Error.WriteLine($"Unknown benchmark '{benchmark}'. Known: booking, subscribers, queries, createslots");
         return 2;
 }
 

@@ -49,6 +49,11 @@ public static class SchemaServiceCollectionExtensions
         services.AddScoped<AppointmentBooking>();
         services.AddScoped<AvailabilitySearch>();
         services.AddScoped<ScheduleManagement>();
+        services.AddOptions<SlotGenerationOptions>()
+            .BindConfiguration(SlotGenerationOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddScoped<SlotGeneration>();
         services.AddHostedService<HoldExpirySweeper>();
 
         // Live updates: the hub, the bus between instances (Redis when configured), gateway writes announced,
@@ -111,7 +116,8 @@ public static class SchemaServiceCollectionExtensions
                 if (execution.RequestServices is { } scope)
                 {
                     scope.GetRequiredService<CallerCredentials>().BearerToken = CallerCredentials.TokenOf(execution.User);
-                    scope.GetRequiredService<SchedulingAccess>().Caller = SchedulingCaller.From(execution.User);
+                    scope.GetRequiredService<SchedulingAccess>().Caller =
+                        SchedulingCaller.From(execution.User, scope.GetRequiredService<IOptions<FhirOptions>>().Value.TrustedFhirUserBases);
                 }
 
                 // The operation's size first (it stops validation when over a limit), then GraphQL's own rules.

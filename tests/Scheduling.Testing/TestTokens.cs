@@ -28,18 +28,24 @@ public static class TestTokens
 
     public static string Issue(params (string Type, string Value)[] claims) => Issue(SigningKey, DateTime.UtcNow.AddMinutes(10), claims);
 
-    public static string Issue(string key, DateTime expires, params (string Type, string Value)[] claims) =>
-        IssueFor("user-" + Guid.NewGuid().ToString("N")[..8], key, expires, claims);
+    public static string Issue(string key, DateTime expires, params (string Type, string Value)[] claims) => Issue(key, Issuer, Audience, expires, claims);
+
+    /// <summary>A token naming another (or no) issuer or audience, signed with <paramref name="key"/>.</summary>
+    public static string Issue(string key, string? issuer, string? audience, DateTime expires, params (string Type, string Value)[] claims) =>
+        IssueFor("user-" + Guid.NewGuid().ToString("N")[..8], key, issuer, audience, expires, claims);
 
     /// <summary>A token for a given subject: a renewal names the same one.</summary>
-    public static string IssueFor(string subjectId, string key, DateTime expires, params (string Type, string Value)[] claims)
+    public static string IssueFor(string subjectId, string key, DateTime expires, params (string Type, string Value)[] claims) =>
+        IssueFor(subjectId, key, Issuer, Audience, expires, claims);
+
+    private static string IssueFor(string subjectId, string key, string? issuer, string? audience, DateTime expires, params (string Type, string Value)[] claims)
     {
         var subject = new ClaimsIdentity([new Claim("sub", subjectId), .. claims.Select(c => new Claim(c.Type, c.Value))]);
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Subject = subject,
-            Issuer = Issuer,
-            Audience = Audience,
+            Issuer = issuer,
+            Audience = audience,
             Expires = expires,
             NotBefore = expires.AddMinutes(-20),
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),

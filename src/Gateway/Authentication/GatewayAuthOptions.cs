@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text;
 using Microsoft.Extensions.Options;
 
@@ -17,8 +18,19 @@ public sealed class GatewayAuthOptions
     /// <summary>A shared HMAC key (at least 32 bytes of UTF-8), for issuers without discovery; an alternative to <see cref="Authority"/>.</summary>
     public string? SigningKey { get; set; }
 
-    /// <summary>The issuer tokens signed with <see cref="SigningKey"/> must name (not checked when empty).</summary>
+    /// <summary>The issuer tokens signed with <see cref="SigningKey"/> must name; required with it, like <see cref="Audience"/>.</summary>
     public string? Issuer { get; set; }
+
+    /// <summary>
+    /// With <see cref="SigningKey"/>: accept tokens whatever their <c>iss</c> and <c>aud</c> when <see cref="Issuer"/> or
+    /// <see cref="Audience"/> is not set. Dangerous: a key shared with another service then lets every token issued for
+    /// that service in here too. Only for an issuer that can put neither claim in its tokens.
+    /// </summary>
+    public bool AllowUnverifiedIssuerAndAudience { get; set; }
+
+    /// <summary>How far a token's expiry and not-before times may be off the gateway's clock.</summary>
+    [Range(0, 300)]
+    public int ClockSkewSeconds { get; set; } = 30;
 
     /// <summary>
     /// Whether requests without a token are served, with full access. Unset: only in Development and only while no
@@ -57,6 +69,27 @@ internal sealed class GatewayAuthOptionsValidator(IHostEnvironment environment) 
         if (!string.IsNullOrEmpty(options.SigningKey) && Encoding.UTF8.GetByteCount(options.SigningKey) < 32)
         {
             failures.Add("Auth:SigningKey must be at least 32 bytes (256 bits).");
+        }
+
+        if (!string.IsNullOrEmpty(options.SigningKey) && !options.AllowUnverifiedIssuerAndAudience)
+        {
+            var missing = new List<string>();
+            if (string.IsNullOrWhiteSpace(options.Issuer))
+            {
+                missing.Add("Auth:Issuer");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.Audience))
+            {
+                missing.Add("Auth:Audience");
+            }
+
+            if (missing.Count > 0)
+            {
+                failures.Add($"{string.Join(" and ", missing)} {(missing.Count == 1 ? "is" : "are")} required with Auth:SigningKey: without them " +
+                    "any token signed with the key, also one issued for another service that shares it, is accepted here. " +
+                    "Set them, or set Auth:AllowUnverifiedIssuerAndAudience=true to accept that risk.");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

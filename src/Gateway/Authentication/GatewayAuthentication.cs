@@ -46,6 +46,7 @@ public static class GatewayAuthenticationExtensions
     {
         services.AddOptions<GatewayAuthOptions>()
             .BindConfiguration(GatewayAuthOptions.SectionName)
+            .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayAuthOptions>, GatewayAuthOptionsValidator>();
         services.AddSingleton<GatewayAuthentication>();
@@ -55,40 +56,47 @@ public static class GatewayAuthenticationExtensions
         var authentication = services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme);
         if (settings.IsConfigured)
         {
-            authentication.AddJwtBearer(jwt =>
-            {
-                // Claims keep their JWT names (role, patient, fhirUser), as authorization reads them.
-                jwt.MapInboundClaims = false;
-                jwt.TokenValidationParameters.NameClaimType = "sub";
-                jwt.TokenValidationParameters.RoleClaimType = SchedulingClaims.Role;
-                // The raw token stays on the identity, for passing the caller's identity on to the FHIR server
-                // (JsonWebTokenHandler ignores SaveSigninToken).
-                jwt.Events = new JwtBearerEvents
-                {
-                    OnTokenValidated = validated =>
-                    {
-                        KeepToken(validated.Principal, (validated.SecurityToken as JsonWebToken)?.EncodedToken);
-                        return Task.CompletedTask;
-                    },
-                };
-                if (!string.IsNullOrEmpty(settings.Authority) && Uri.TryCreate(settings.Authority, UriKind.Absolute, out var authority))
-                {
-                    jwt.Authority = settings.Authority;
-                    jwt.Audience = settings.Audience;
-                    jwt.RequireHttpsMetadata = authority.Scheme == Uri.UriSchemeHttps || !authority.IsLoopback;
-                }
-                else
-                {
-                    jwt.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(settings.SigningKey!));
-                    jwt.TokenValidationParameters.ValidateIssuer = !string.IsNullOrEmpty(settings.Issuer);
-                    jwt.TokenValidationParameters.ValidIssuer = settings.Issuer;
-                    jwt.TokenValidationParameters.ValidateAudience = !string.IsNullOrEmpty(settings.Audience);
-                    jwt.TokenValidationParameters.ValidAudience = settings.Audience;
-                }
-            });
+            authentication.AddJwtBearer();
+            services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+                .Configure<IOptions<GatewayAuthOptions>>((jwt, auth) => Configure(jwt, auth.Value));
         }
 
         return services;
+    }
+
+    /// <summary>The token checks, from the validated <see cref="GatewayAuthOptions"/>.</summary>
+    private static void Configure(JwtBearerOptions jwt, GatewayAuthOptions settings)
+    {
+        // Claims keep their JWT names (role, patient, fhirUser), as authorization reads them.
+        jwt.MapInboundClaims = false;
+        jwt.TokenValidationParameters.NameClaimType = "sub";
+        jwt.TokenValidationParameters.RoleClaimType = SchedulingClaims.Role;
+        jwt.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(settings.ClockSkewSeconds);
+        // The raw token stays on the identity, for passing the caller's identity on to the FHIR server
+        // (JsonWebTokenHandler ignores SaveSigninToken).
+        jwt.Events = new JwtBearerEvents
+        {
+            OnTokenValidated = validated =>
+            {
+                KeepToken(validated.Principal, (validated.SecurityToken as JsonWebToken)?.EncodedToken);
+                return Task.CompletedTask;
+            },
+        };
+        if (!string.IsNullOrEmpty(settings.Authority) && Uri.TryCreate(settings.Authority, UriKind.Absolute, out var authority))
+        {
+            jwt.Authority = settings.Authority;
+            jwt.Audience = settings.Audience;
+            jwt.RequireHttpsMetadata = authority.Scheme == Uri.UriSchemeHttps || !authority.IsLoopback;
+        }
+        else if (!string.IsNullOrEmpty(settings.SigningKey))
+        {
+            // Issuer and audience are required with a shared key (GatewayAuthOptionsValidator) unless explicitly waived.
+            jwt.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(settings.SigningKey));
+            jwt.TokenValidationParameters.ValidateIssuer = !string.IsNullOrEmpty(settings.Issuer);
+            jwt.TokenValidationParameters.ValidIssuer = settings.Issuer;
+            jwt.TokenValidationParameters.ValidateAudience = !string.IsNullOrEmpty(settings.Audience);
+            jwt.TokenValidationParameters.ValidAudience = settings.Audience;
+        }
     }
 
     private static void KeepToken(ClaimsPrincipal? principal, string? token)

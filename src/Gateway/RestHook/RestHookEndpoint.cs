@@ -3,6 +3,7 @@ using System.Text;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.Options;
+using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Subscriptions;
 
 namespace Scheduling.Gateway.RestHook;
@@ -10,7 +11,8 @@ namespace Scheduling.Gateway.RestHook;
 /// <summary>
 /// Receives a FHIR R4 Subscription's rest-hook notifications. The FHIR server's Subscription carries the shared
 /// secret in <c>channel.header</c> (<c>Authorization: Bearer &lt;secret&gt;</c>). A notification with the resource
-/// (or a Bundle of them) is announced at once; an empty one makes the change feed look for changes now.
+/// (or a Bundle of them) has those resources read from the FHIR server and announced at once (never the posted
+/// copy: the secret proves who sent it, not what the resource is); an empty one makes the change feed look now.
 /// </summary>
 public static class RestHookEndpoint
 {
@@ -30,7 +32,7 @@ public static class RestHookEndpoint
         app.MapMethods(options.RestHookPath + "/{**resource}", ["POST", "PUT"], ReceiveAsync);
     }
 
-    private static async Task<IResult> ReceiveAsync(HttpContext context, ChangeHub hub, ChangeFeed feed, IOptions<ChangeFeedOptions> options)
+    private static async Task<IResult> ReceiveAsync(HttpContext context, ChangeFeed feed, IOptions<ChangeFeedOptions> options)
     {
         if (!Authorized(context.Request, options.Value.RestHookSecret!))
         {
@@ -55,10 +57,19 @@ public static class RestHookEndpoint
             return Results.BadRequest(new { error = "Not a FHIR resource: " + e.Message });
         }
 
+        // Only which resources changed is taken from the notification; what they are is read from the FHIR server.
         var resources = resource is Bundle bundle ? bundle.Entry.Select(e => e.Resource).OfType<Resource>() : [resource];
-        foreach (var changed in resources.Where(r => r is Appointment or Slot && !string.IsNullOrEmpty(r.Id)))
+        try
         {
-            hub.Publish(changed, ChangeKind.Updated);
+            await feed.AnnounceCurrentAsync(
+                resources.Where(r => r is Appointment or Slot && FhirReference.IsValidId(r.Id)).Select(r => new FhirReference(r.TypeName, r.Id!)),
+                context.RequestAborted);
+        }
+        catch (FhirException)
+        {
+            // The FHIR server did not answer: the feed looks again (and the server may retry the notification).
+            feed.Nudge();
+            return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
         }
 
         return Results.Ok();

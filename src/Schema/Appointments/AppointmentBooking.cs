@@ -220,9 +220,9 @@ public sealed class AppointmentBooking(
     /// <summary>Check-in, arrival, fulfilment and no-show, as FHIR's state machine allows them.</summary>
     public async Task<Appointment> ChangeStatusAsync(string appointmentId, AppointmentStatus status, CancellationToken cancellationToken)
     {
-        var appointment = await ReadToChangeAsync(appointmentId, cancellationToken);
-        // Check-in, arrival and the rest are recorded by the practice, not by the patient.
+        // Check-in, arrival and the rest are recorded by the practice, not by the patient (refused before any read).
         SchedulingAccess.Require(access.CanChangeStatus, () => new ForbiddenError("A patient cannot change an appointment's status."));
+        var appointment = await ReadToChangeAsync(appointmentId, cancellationToken);
         if (!StatusChanges.TryGetValue(status, out var from))
         {
             var hint = status switch
@@ -252,19 +252,19 @@ public sealed class AppointmentBooking(
     public async Task<(Appointment Appointment, AppointmentResponse Response)> RespondAsync(RespondToAppointmentInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (!FhirReference.TryParse(input.ActorId, out var actor))
+        {
+            throw Fail(new ValidationError("'actorId' must be a reference such as Practitioner/123.", "actorId"));
+        }
+
+        // Before the appointment is read: whom the caller may answer for does not depend on it.
+        SchedulingAccess.Require(access.CanAnswerAs(actor), () => new ForbiddenError("A participant answers only for themselves."));
         var appointment = await ReadToChangeAsync(input.AppointmentId, cancellationToken);
         if (appointment.Status is not (AppointmentStatus.Proposed or AppointmentStatus.Pending or AppointmentStatus.Booked))
         {
             throw Fail(Transition(appointment, appointment.Status ?? AppointmentStatus.Proposed,
                 $"A {appointment.Status?.GetLiteral()} appointment takes no more answers."));
         }
-
-        if (!FhirReference.TryParse(input.ActorId, out var actor))
-        {
-            throw Fail(new ValidationError("'actorId' must be a reference such as Practitioner/123.", "actorId"));
-        }
-
-        SchedulingAccess.Require(access.CanAnswerAs(actor), () => new ForbiddenError("A participant answers only for themselves."));
 
         var changed = (Appointment)appointment.DeepCopy();
         var participant = changed.Participant.FirstOrDefault(p => FhirReference.From(p.Actor) == actor) ??
@@ -328,6 +328,8 @@ public sealed class AppointmentBooking(
     private async Task<Appointment> ReadToChangeAsync(string appointmentId, CancellationToken cancellationToken)
     {
         var id = Mutations.RequireId(appointmentId, "appointmentId");
+        // A caller without a role changes no appointment: refused before the read, whatever the id.
+        SchedulingAccess.Require(access.ChangesAppointments, () => ForbiddenError.NotYours("Appointment", id));
         if (access.SeesEverything)
         {
             return await store.ReadRequiredAsync<Appointment>(id, cancellationToken);
@@ -368,8 +370,9 @@ public sealed class AppointmentBooking(
         TimeSpan? hold, string? clientMutationId, CancellationToken cancellationToken)
     {
         Mutations.RequireId(patientId, "patientId");
-        // Before any read: a patient learns nothing of another patient, not even that they exist.
-        SchedulingAccess.Require(access.CanBookFor(patientId), () => new ForbiddenError("A patient books only for themselves."));
+        // Before any read, the idempotency lookup included: a patient (or a caller without a role) learns nothing
+        // of another patient, not even that they exist or have booked with this key.
+        SchedulingAccess.Require(access.CanBookFor(patientId), () => new ForbiddenError("A patient books only for themselves; a caller without a role books for nobody."));
         var idempotencyKey = clientMutationId is null ? null : patientId + ":" + clientMutationId;
         if (idempotencyKey is null)
         {
@@ -564,10 +567,10 @@ public sealed class AppointmentBooking(
         return [.. occupied.Where(s => !stillHeld.Contains(s.Id!)).Select(s => Retag(s, SlotStatus.Free))];
     }
 
+    /// <summary>An earlier booking with this key, among the appointments the caller may see (another's key tells nothing).</summary>
     private async Task<Appointment?> FindByIdempotencyKeyAsync(string key, CancellationToken cancellationToken) =>
-        (await store.SearchAllAsync<Appointment>(FhirQuery.For<Appointment>().WhereToken("identifier", ClientMutationIdSystem, key), cancellationToken)) is [var first, ..]
-            ? first
-            : null;
+        (await store.SearchAllAsync<Appointment>(access.Narrow(FhirQuery.For<Appointment>().WhereToken("identifier", ClientMutationIdSystem, key)), cancellationToken))
+        .FirstOrDefault(access.CanSee);
 
     private async Task<Patient> PatientOfAsync(Appointment appointment, CancellationToken cancellationToken)
     {

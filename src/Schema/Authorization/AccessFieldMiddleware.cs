@@ -1,7 +1,7 @@
+using System.Collections;
 using GraphQL;
 using GraphQL.DataLoader;
 using GraphQL.Instrumentation;
-using GraphQL.Types;
 using GraphQL.Types.Relay.DataObjects;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,11 +11,14 @@ using Scheduling.Schema.Common;
 namespace Scheduling.Schema.Authorization;
 
 /// <summary>
-/// Checks every appointment, patient and appointment answer a field hands out, whichever path led to it (root
-/// field, nested list, union member, mutation payload, subscription event), so no resolver can forget to.
-/// Hidden items leave lists silently; a hidden single value is null with a FORBIDDEN error, the same error a
-/// missing one gets. Searches are narrowed to the caller's own before they run (<see cref="SchedulingAccess.Narrow"/>);
-/// this is the check that holds whatever the FHIR server returned.
+/// Checks every appointment, patient and appointment answer a field hands out, decided by the value's runtime
+/// type and not by the field's declared shape: a single value, a list (of any depth, of union members), a
+/// connection or its edges, whichever path led to it (root field, nested field, mutation payload, subscription
+/// event), so no resolver can forget to. Hidden items leave lists and connections silently (the connection's
+/// counts and cursors then describe the visible items only, <see cref="Paging.Visible{T}"/>); a hidden single
+/// value is null with a FORBIDDEN error, the same error a missing one gets, naming only an id the caller sent.
+/// Searches are narrowed to the caller's own before they run (<see cref="SchedulingAccess.Narrow"/>,
+/// <see cref="SchedulingAccess.NarrowPatientsAsync"/>); this is the check that holds whatever the FHIR server returned.
 /// </summary>
 public sealed class AccessFieldMiddleware : IFieldMiddleware
 {
@@ -44,37 +47,97 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
 
     private static async Task<object?> CheckAsync(IResolveFieldContext context, SchedulingAccess access, (string Type, string Id)? byId, object? value)
     {
+        if (value is null)
+        {
+            return byId is var (type, id) ? throw ForbiddenError.NotYours(type, id) : null;
+        }
+
+        var found = new List<Resource>();
+        Collect(value, found);
+        if (found.Count == 0)
+        {
+            return value;
+        }
+
+        var hidden = await access.HiddenAsync(found, InsideAppointment(context), context.CancellationToken);
+        if (hidden.Count == 0)
+        {
+            return value;
+        }
+
+        return value is Resource single
+            ? throw (byId is var (asked, askedId) ? ForbiddenError.NotYours(asked, askedId) : ForbiddenError.Hidden(single.TypeName))
+            : Without(value, hidden);
+    }
+
+    /// <summary>The checked resources in a value, through lists, connections and edges.</summary>
+    private static void Collect(object? value, List<Resource> found)
+    {
         switch (value)
         {
-            case null when byId is var (type, id):
-                throw ForbiddenError.NotYours(type, id);
-            case Appointment appointment:
-                return access.CanSee(appointment) ? appointment : throw ForbiddenError.NotYours("Appointment", appointment.Id);
-            case Patient patient:
-                return InsideVisibleAppointment(context, access) ||
-                       (await access.VisiblePatientsAsync([patient.Id ?? string.Empty], context.CancellationToken)).Contains(patient.Id ?? string.Empty)
-                    ? patient
-                    : throw ForbiddenError.NotYours("Patient", patient.Id);
-            case AppointmentResponse response:
-                return context.Source is Appointment or MutationPayload<AppointmentAnswer> || access.CanSee(response)
-                    ? response
-                    : throw ForbiddenError.NotYours("AppointmentResponse", response.Id);
-            case Connection<Appointment> appointments:
-                return Keep(appointments, access.CanSee);
-            case Connection<Patient> patients:
-                var visible = await access.VisiblePatientsAsync(
-                    (patients.Edges ?? []).Select(e => e.Node?.Id).OfType<string>(), context.CancellationToken);
-                return Keep(patients, p => p.Id is { } id && visible.Contains(id));
-            case Connection<AppointmentResponse> responses when context.Source is not Appointment:
-                return Keep(responses, access.CanSee);
-            default:
-                return value;
+            case Appointment or Patient or AppointmentResponse:
+                found.Add((Resource)value);
+                break;
+            case null or string or Resource:
+                break;
+            case var _ when Wrapped.Of(value) is { } wrapped:
+                foreach (var node in wrapped.Nodes(value))
+                {
+                    Collect(node, found);
+                }
+
+                break;
+            case IEnumerable items:
+                foreach (var item in items)
+                {
+                    Collect(item, found);
+                }
+
+                break;
         }
     }
 
-    /// <summary>A practitioner sees the patients of their own appointments; the appointment was checked on the way in.</summary>
-    private static bool InsideVisibleAppointment(IResolveFieldContext context, SchedulingAccess access) =>
-        access.Caller.Role == CallerRole.Practitioner && context.Source is Appointment or Appointment.ParticipantComponent;
+    /// <summary>The value without the hidden resources: dropped from lists (of any depth), edges and connections.</summary>
+    private static object? Without(object? value, IReadOnlySet<Resource> hidden) => value switch
+    {
+        null or string or Resource => value,
+        _ when Wrapped.Of(value) is { } wrapped => wrapped.Without(value, node => Shows(node, hidden)),
+        IEnumerable items => items.Cast<object?>().Where(item => Shows(item, hidden)).Select(item => Without(item, hidden)).ToList(),
+        _ => value,
+    };
+
+    /// <summary>Whether a list item stays: not a hidden resource, nor an edge to one.</summary>
+    private static bool Shows(object? value, IReadOnlySet<Resource> hidden) => value switch
+    {
+        Resource resource => !hidden.Contains(resource),
+        null => true,
+        _ when Wrapped.Of(value) is { } wrapped => wrapped.Shows(value, node => Shows(node, hidden)),
+        _ => true,
+    };
+
+    /// <summary>
+    /// Whether the value comes out of an appointment (its patient, participants, answers, through lists and
+    /// connections): that appointment was checked when it left, so what is seen with it follows it.
+    /// </summary>
+    private static bool InsideAppointment(IResolveFieldContext context)
+    {
+        for (var level = context; level is not null; level = level.Parent)
+        {
+            switch (level.Source)
+            {
+                case Appointment:
+                    return true;
+                case Appointment.ParticipantComponent:
+                    continue;
+                case var source when source is not null && Wrapped.Of(source) is not null:
+                    continue;
+                default:
+                    return false;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary><c>appointment(id)</c> and <c>patient(id)</c>: a miss is answered like a denial.</summary>
     private static (string Type, string Id)? RootByIdOf(IResolveFieldContext context)
@@ -92,27 +155,46 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
         };
     }
 
-    private static Connection<T> Keep<T>(Connection<T> connection, Func<T, bool> visible)
-    {
-        var edges = connection.Edges ?? [];
-        var kept = edges.Where(e => e.Node is not null && visible(e.Node)).ToList();
-        if (kept.Count == edges.Count)
-        {
-            return connection;
-        }
-
-        // Only a FHIR server that ignored the narrowing gets here; its count would reveal the hidden ones.
-        return new Connection<T>
-        {
-            Edges = kept,
-            TotalCount = null,
-            PageInfo = connection.PageInfo,
-        };
-    }
-
     private sealed class CheckedResult(IDataLoaderResult inner, Func<object?, Task<object?>> check) : IDataLoaderResult
     {
         public async Task<object?> GetResultAsync(CancellationToken cancellationToken = default) =>
             await check(await inner.GetResultAsync(cancellationToken));
+    }
+
+    /// <summary>Relay's generic wrappers, <see cref="Connection{T}"/> and <see cref="Edge{T}"/>, whatever their node type.</summary>
+    private abstract class Wrapped
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Wrapped?> Known = new();
+
+        public abstract IEnumerable<object?> Nodes(object wrapper);
+
+        public abstract object Without(object wrapper, Func<object?, bool> keep);
+
+        public abstract bool Shows(object wrapper, Func<object?, bool> keep);
+
+        public static Wrapped? Of(object value) => Known.GetOrAdd(value.GetType(), type =>
+            !type.IsGenericType ? null
+            : type.GetGenericTypeDefinition() == typeof(Connection<>) ? (Wrapped?)Activator.CreateInstance(typeof(ConnectionOf<>).MakeGenericType(type.GetGenericArguments()))
+            : type.GetGenericTypeDefinition() == typeof(Edge<>) ? (Wrapped?)Activator.CreateInstance(typeof(EdgeOf<>).MakeGenericType(type.GetGenericArguments()))
+            : null);
+
+        private sealed class ConnectionOf<T> : Wrapped
+        {
+            public override IEnumerable<object?> Nodes(object wrapper) => (((Connection<T>)wrapper).Edges ?? []).Select(e => (object?)e.Node);
+
+            public override object Without(object wrapper, Func<object?, bool> keep) => Paging.Visible((Connection<T>)wrapper, node => keep(node));
+
+            public override bool Shows(object wrapper, Func<object?, bool> keep) => true;
+        }
+
+        private sealed class EdgeOf<T> : Wrapped
+        {
+            public override IEnumerable<object?> Nodes(object wrapper) => [((Edge<T>)wrapper).Node];
+
+            // An edge with a hidden node is dropped whole by the list around it (Shows).
+            public override object Without(object wrapper, Func<object?, bool> keep) => wrapper;
+
+            public override bool Shows(object wrapper, Func<object?, bool> keep) => keep(((Edge<T>)wrapper).Node);
+        }
     }
 }

@@ -5,15 +5,22 @@ using Scheduling.Schema.Fhir;
 
 namespace Scheduling.Schema.Authorization;
 
-/// <summary>A denial. Its message names what was asked for, never whether it exists.</summary>
+/// <summary>A denial. Its message names what was asked for, never whether it exists, and never what it hides.</summary>
 public sealed class ForbiddenError : ExecutionError
 {
     public ForbiddenError(string message)
         : base(message) => Code = "FORBIDDEN";
 
-    /// <summary>The same answer for a hidden resource and a missing one, so a denial tells nothing.</summary>
+    /// <summary>
+    /// The same answer for a hidden resource and a missing one, so a denial tells nothing. Only for an id the
+    /// caller sent: the message echoes it.
+    /// </summary>
     public static ForbiddenError NotYours(string resourceType, string? id) =>
         new($"{resourceType} '{id}' is not available to this caller.");
+
+    /// <summary>A value the caller did not ask for by id (a co-patient, a schedule's patient): named by its type only.</summary>
+    public static ForbiddenError Hidden(string resourceType) =>
+        new($"A {resourceType} here is not available to this caller.");
 }
 
 /// <summary>
@@ -22,8 +29,14 @@ public sealed class ForbiddenError : ExecutionError
 /// appointments and the patients in them; schedulers and admins everything. Practitioners, locations, services,
 /// schedules and slots (free availability) are visible to every caller with a role.
 /// </summary>
-public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing)
+public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing, IFhirStore store)
 {
+    /// <summary>Actors a practitioner may put on their own schedule besides themselves: places and services, which are public.</summary>
+    private static readonly HashSet<string> SharedScheduleActors = ["Location", "HealthcareService"];
+
+    /// <summary>A practitioner's patients, once a patient search had to know them all (the same answer the per-id lookup gives).</summary>
+    private HashSet<string>? _practitionersPatients;
+
     /// <summary>Set from the operation's principal before it runs; nobody until then.</summary>
     public SchedulingCaller Caller { get; set; } = SchedulingCaller.Nobody;
 
@@ -65,6 +78,11 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing)
             return new HashSet<string>();
         }
 
+        if (_practitionersPatients is { } known)
+        {
+            return ids.Where(known.Contains).ToHashSet();
+        }
+
         var withMe = FhirQuery.For<Appointment>().Where("practitioner", practitioner.ToString());
         // Queue every lookup before waiting on one, so they go out as one search.
         var lookups = ids.Select(id => referencing.Load<Appointment>(withMe, "patient", FhirReference.For<Patient>(id))).ToList();
@@ -81,6 +99,101 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing)
         return visible;
     }
 
+    /// <summary>
+    /// Which of <paramref name="resources"/> (appointments, patients, answers) the caller may not see. Inside an
+    /// appointment that was itself checked on the way out (<paramref name="insideVisibleAppointment"/>), its
+    /// answers are seen with it, and a practitioner sees its patients; a patient never sees a co-patient, nor
+    /// a co-patient's answer.
+    /// </summary>
+    public async Task<IReadOnlySet<Resource>> HiddenAsync(IReadOnlyCollection<Resource> resources, bool insideVisibleAppointment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resources);
+        var hidden = new HashSet<Resource>(ReferenceEqualityComparer.Instance);
+        if (SeesEverything)
+        {
+            return hidden;
+        }
+
+        hidden.UnionWith(resources.OfType<Appointment>().Where(a => !CanSee(a)));
+        hidden.UnionWith(resources.OfType<AppointmentResponse>().Where(r => !insideVisibleAppointment && !CanSee(r)));
+
+        // A patient, and a patient's answer, are seen by whoever may see that patient (in a group appointment, not by a co-patient).
+        var byPatient = resources
+            .Where(r => !hidden.Contains(r))
+            .Select(r => (Resource: r, Patient: r switch
+            {
+                Patient patient => patient.Id ?? string.Empty,
+                AppointmentResponse answer when FhirReference.From(answer.Actor) is { ResourceType: "Patient" } actor && !CanSee(answer) => actor.Id,
+                _ => null,
+            }))
+            .Where(p => p.Patient is not null)
+            .ToList();
+        if (byPatient.Count > 0 && !(insideVisibleAppointment && Caller.Practitioner is not null))
+        {
+            var visible = await VisiblePatientsAsync(byPatient.Select(p => p.Patient!), cancellationToken);
+            hidden.UnionWith(byPatient.Where(p => !visible.Contains(p.Patient!)).Select(p => p.Resource));
+        }
+
+        return hidden;
+    }
+
+    /// <summary>
+    /// A search argument naming a patient (<c>schedules(actor: "Patient/1")</c>) is refused, before the search runs,
+    /// unless the caller may see that patient: otherwise its results and counts would tell the patient exists.
+    /// </summary>
+    public async Task RequireMayNameAsync(FhirReference reference, CancellationToken cancellationToken)
+    {
+        if (reference.ResourceType == "Patient" && !(await VisiblePatientsAsync([reference.Id], cancellationToken)).Contains(reference.Id))
+        {
+            throw ForbiddenError.NotYours("Patient", reference.Id);
+        }
+    }
+
+    /// <summary>
+    /// Patient searches narrowed before they run, so FHIR finds, counts and pages only patients the caller may see:
+    /// a patient themselves, a practitioner the patients of their appointments (null when they have none: nothing
+    /// to search), schedulers and admins anyone. A caller without a role is refused without a search.
+    /// </summary>
+    public async Task<FhirQuery?> NarrowPatientsAsync(FhirQuery patients, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(patients);
+        if (SeesEverything)
+        {
+            return patients;
+        }
+
+        if (Caller.Patient is { } self)
+        {
+            return patients.Where("_id", self.Id);
+        }
+
+        if (Caller.Practitioner is not { } practitioner)
+        {
+            throw new ForbiddenError("Patients are not available to this caller.");
+        }
+
+        var appointments = await store.SearchAllAsync<Appointment>(FhirQuery.For<Appointment>().Where("practitioner", practitioner.ToString()), cancellationToken);
+        _practitionersPatients = appointments.Where(a => Involves(a, practitioner))
+            .SelectMany(a => a.Participant.Select(p => FhirReference.From(p.Actor)))
+            .Where(r => r?.ResourceType == "Patient")
+            .Select(r => r!.Value.Id)
+            .ToHashSet();
+        return _practitionersPatients.Count == 0 ? null : patients.WhereAny("_id", _practitionersPatients.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Who may name whom on a new schedule, decided on the references alone (before anything is read, so a
+    /// missing and an existing id get the same refusal): schedulers and admins anyone, patients included; a
+    /// practitioner themselves, with locations and healthcare services, and no other practitioner or patient.
+    /// </summary>
+    public bool CanCreateScheduleFor(IReadOnlyCollection<FhirReference> actors)
+    {
+        ArgumentNullException.ThrowIfNull(actors);
+        return SeesEverything ||
+               (Caller.Practitioner is { } own && actors.Contains(own) &&
+                actors.All(a => a == own || SharedScheduleActors.Contains(a.ResourceType)));
+    }
+
     /// <summary>Schedules (their availability, slots and blocks) are changed by schedulers, admins and their own practitioner.</summary>
     public bool CanManage(Schedule schedule)
     {
@@ -91,8 +204,19 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing)
     /// <summary>Whether the caller's role manages schedules at all (patients and role-less callers do not).</summary>
     public bool ManagesSchedules => SeesEverything || Caller.Practitioner is not null;
 
-    /// <summary>A patient books only for themselves (decided before anything is read); other roles for anyone.</summary>
-    public bool CanBookFor(string patientId) => Caller.Role != CallerRole.Patient || Caller.PatientId == patientId;
+    /// <summary>
+    /// A patient books only for themselves; practitioners, schedulers and admins for anyone; a caller without a
+    /// role for nobody. Decided before anything is read.
+    /// </summary>
+    public bool CanBookFor(string patientId) => Caller.Role switch
+    {
+        CallerRole.None => false,
+        CallerRole.Patient => Caller.PatientId == patientId,
+        _ => true,
+    };
+
+    /// <summary>Whether the caller's role changes appointments at all; checked before an appointment is read.</summary>
+    public bool ChangesAppointments => Caller.Role != CallerRole.None;
 
     /// <summary>Patients book on any schedule; practitioners only on their own; schedulers and admins anywhere.</summary>
     public bool CanBookOn(Schedule schedule) => Caller.Role == CallerRole.Patient || CanManage(schedule);

@@ -16,7 +16,10 @@ public enum CallerRole
 /// <summary>The claims the gateway reads from a caller's token.</summary>
 public static class SchedulingClaims
 {
-    /// <summary><c>patient</c>, <c>practitioner</c>, <c>scheduler</c> or <c>admin</c>; several allowed, the strongest counts.</summary>
+    /// <summary>
+    /// <c>patient</c>, <c>practitioner</c>, <c>scheduler</c> or <c>admin</c> (whole names, any case); several allowed,
+    /// space-separated or as several claims, the strongest counts. Anything else (<c>patient,practitioner</c>, <c>4</c>) is ignored.
+    /// </summary>
     public const string Role = "role";
 
     /// <summary>The caller's Patient id (SMART's launch-context claim name).</summary>
@@ -25,7 +28,10 @@ public static class SchedulingClaims
     /// <summary>The caller's Practitioner id.</summary>
     public const string Practitioner = "practitioner";
 
-    /// <summary>SMART's <c>fhirUser</c>: <c>Patient/123</c>, <c>Practitioner/456</c> or an absolute URL ending so.</summary>
+    /// <summary>
+    /// SMART's <c>fhirUser</c>: <c>Patient/123</c>, <c>Practitioner/456</c>, or an absolute URL ending so on a trusted
+    /// FHIR base (<c>Fhir:BaseUrl</c> or <c>Fhir:FhirUserBaseUrls</c>); on any other host it is ignored.
+    /// </summary>
     public const string FhirUser = "fhirUser";
 }
 
@@ -51,19 +57,21 @@ public sealed record SchedulingCaller(CallerRole Role, string? PatientId, string
     /// Reads the role (explicit, or implied by <c>fhirUser</c>) and the caller's own resource. A patient or
     /// practitioner role without the id it needs is <see cref="Nobody"/>: it could only ever be refused.
     /// </summary>
-    public static SchedulingCaller From(ClaimsPrincipal? user)
+    /// <param name="trustedFhirBases">FHIR base URLs an absolute <c>fhirUser</c> may point into.</param>
+    public static SchedulingCaller From(ClaimsPrincipal? user, IEnumerable<string>? trustedFhirBases = null)
     {
         if (user?.Identity?.IsAuthenticated != true)
         {
             return Nobody;
         }
 
-        var fhirUser = FhirReference.TryParse(user.FindFirst(SchedulingClaims.FhirUser)?.Value, out var parsed) ? parsed : default;
+        var fhirUser = FhirUser(user.FindFirst(SchedulingClaims.FhirUser)?.Value, trustedFhirBases ?? []) ?? default;
         var patientId = Valid(user.FindFirst(SchedulingClaims.Patient)?.Value) ?? (fhirUser.ResourceType == "Patient" ? fhirUser.Id : null);
         var practitionerId = Valid(user.FindFirst(SchedulingClaims.Practitioner)?.Value) ?? (fhirUser.ResourceType == "Practitioner" ? fhirUser.Id : null);
         var roles = user.FindAll(SchedulingClaims.Role).Concat(user.FindAll(ClaimTypes.Role))
             .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Select(value => Enum.TryParse<CallerRole>(value, ignoreCase: true, out var role) ? role : CallerRole.None)
+            .Select(RoleNamed)
+            .Where(role => role != CallerRole.None)
             .ToList();
         var role = roles.Count > 0 ? roles.Max() : fhirUser.ResourceType switch
         {
@@ -77,6 +85,47 @@ public sealed record SchedulingCaller(CallerRole Role, string? PatientId, string
             CallerRole.Practitioner when practitionerId is null => Nobody,
             _ => new SchedulingCaller(role, patientId, practitionerId),
         };
+    }
+
+    /// <summary>A whole role name, any case; not Enum.TryParse, which takes "4" and "patient,practitioner".</summary>
+    public static CallerRole RoleNamed(string value) => value.ToUpperInvariant() switch
+    {
+        "PATIENT" => CallerRole.Patient,
+        "PRACTITIONER" => CallerRole.Practitioner,
+        "SCHEDULER" => CallerRole.Scheduler,
+        "ADMIN" => CallerRole.Admin,
+        _ => CallerRole.None,
+    };
+
+    /// <summary>
+    /// <c>Patient/123</c> or <c>Practitioner/456</c> as given, or an absolute URL whose base (all before
+    /// <c>Type/id</c>) is one of <paramref name="trustedBases"/>; anything else is no fhirUser at all.
+    /// </summary>
+    public static FhirReference? FhirUser(string? value, IEnumerable<string> trustedBases)
+    {
+        ArgumentNullException.ThrowIfNull(trustedBases);
+        if (value is null || !FhirReference.TryParse(value, out var reference) || reference.ResourceType is not ("Patient" or "Practitioner"))
+        {
+            return null;
+        }
+
+        var local = reference.ToString();
+        if (value == local)
+        {
+            return reference;
+        }
+
+        if (!value.EndsWith("/" + local, StringComparison.Ordinal) ||
+            !Uri.TryCreate(value[..^(local.Length + 1)], UriKind.Absolute, out var valueBase))
+        {
+            return null;
+        }
+
+        return trustedBases.Any(trusted => Uri.TryCreate(trusted.TrimEnd('/'), UriKind.Absolute, out var trustedBase) &&
+                                           Uri.Compare(valueBase, trustedBase, UriComponents.SchemeAndServer | UriComponents.Path,
+                                               UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0)
+            ? reference
+            : null;
     }
 
     private static string? Valid(string? id) => FhirReference.IsValidId(id) ? id : null;

@@ -63,6 +63,27 @@ public static class Paging
         };
     }
 
+    /// <summary>
+    /// The page as a caller who may see only some of its items sees it: the visible items, counted and positioned
+    /// among themselves. A page that lost items ends with them (no next page, no total, cursors renumbered), so
+    /// neither <c>totalCount</c>, <c>hasNextPage</c> nor a cursor tells that hidden items exist. Searches are
+    /// narrowed before they run; this is for a FHIR server that returned more than it was asked for.
+    /// </summary>
+    public static Connection<T> Visible<T>(Connection<T> page, Func<T, bool> visible)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(visible);
+        var edges = page.Edges ?? [];
+        var kept = edges.Where(e => e.Node is not null && visible(e.Node)).Select(e => e.Node!).ToList();
+        if (kept.Count == edges.Count)
+        {
+            return page;
+        }
+
+        var offset = edges.Count > 0 ? DecodeCursor(edges[0].Cursor!) : 0;
+        return Build(kept, offset, kept.Count, total: null);
+    }
+
     public static string EncodeCursor(int position) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes("o:" + position.ToString(CultureInfo.InvariantCulture)));
 

@@ -10,6 +10,15 @@ public sealed class FhirOptions : IValidatableObject
     /// <summary>Base URL of an upstream FHIR R4 server. Empty: the embedded, seeded in-memory store.</summary>
     public string? BaseUrl { get; set; }
 
+    /// <summary>
+    /// Other FHIR bases a token's absolute <c>fhirUser</c> URL may point into (an identity provider that names
+    /// users by another base of the same practice). <see cref="BaseUrl"/> is always trusted; any other host is ignored.
+    /// </summary>
+    public IList<string> FhirUserBaseUrls { get; } = [];
+
+    /// <summary>The bases an absolute <c>fhirUser</c> may point into.</summary>
+    public IEnumerable<string> TrustedFhirUserBases => UsesEmbeddedStore ? FhirUserBaseUrls : FhirUserBaseUrls.Prepend(BaseUrl!);
+
     /// <summary>A static bearer token for the upstream (simplest setups, tests).</summary>
     public string? BearerToken { get; set; }
 

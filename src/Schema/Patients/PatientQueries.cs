@@ -30,13 +30,14 @@ public static class PatientQueries
                     query.WhereTokenText("identifier", identifier);
                 }
 
-                // A patient finds only themselves; a practitioner's results are checked one by one (AccessFieldMiddleware).
-                if (c.Access().Caller.Patient is { } self)
+                // Narrowed before it runs: FHIR finds, counts and pages only patients this caller may see.
+                if (await c.Access().NarrowPatientsAsync(query, c.CancellationToken) is not { } narrowed)
                 {
-                    query.Where("_id", self.Id);
+                    var (offset, first) = Paging.Read(c);
+                    return Paging.Build<Patient>([], offset, first, 0);
                 }
 
-                return await RootList.SearchAsync<Patient>(c, query);
+                return await RootList.SearchAsync<Patient>(c, narrowed);
             });
     }
 }

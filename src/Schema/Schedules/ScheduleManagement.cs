@@ -135,7 +135,6 @@ public sealed record CreatedSlots(int Created, int Skipped, IReadOnlyList<Slot> 
 /// </summary>
 public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, SchedulingAccess access)
 {
-    private const int MaxGeneratedDays = 92;
     private static readonly string[] ActorTypes = ["Practitioner", "PractitionerRole", "Location", "HealthcareService", "Patient", "Device", "RelatedPerson"];
 
     public async Task<Schedule> CreateScheduleAsync(CreateScheduleInput input, CancellationToken cancellationToken)
@@ -150,17 +149,23 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, 
                 throw Fail(new ValidationError($"'{Truncate(actorId)}' is not a reference to a schedulable actor (Practitioner/1, Location/2, ...).", "actorIds"));
             }
 
-            if (await store.ReadAsync(actor, cancellationToken) is null)
-            {
-                throw Fail(new NotFoundError($"{actor} does not exist.", actor.ResourceType, actor.Id));
-            }
-
             actors.Add(actor);
         }
 
         if (actors.Count == 0)
         {
             throw Fail(new ValidationError("A schedule needs at least one actor.", "actorIds"));
+        }
+
+        // Decided on the references alone, before any of them is read: a missing and an existing id get the same refusal.
+        SchedulingAccess.Require(access.CanCreateScheduleFor(actors),
+            () => new ForbiddenError("A practitioner creates schedules only for themselves, with locations and services; other actors are named by schedulers and admins."));
+        foreach (var actor in actors.Distinct())
+        {
+            if (await store.ReadAsync(actor, cancellationToken) is null)
+            {
+                throw Fail(new NotFoundError($"{actor} does not exist.", actor.ResourceType, actor.Id));
+            }
         }
 
         if (input.PlanningHorizon is { Start: { } hs, End: { } he } && he <= hs)
@@ -185,15 +190,14 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, 
             schedule.Extension.Add(new Extension(SeedData.TimeZoneExtension, new Code(zone)));
         }
 
-        SchedulingAccess.Require(access.CanManage(schedule), () => new ForbiddenError("A practitioner creates schedules only for themselves."));
         return await store.CreateAsync(schedule, cancellationToken);
     }
 
     /// <summary>Patients (and callers without a role) manage no schedule; refused before anything is read.</summary>
-    private void RequireManagerRole() =>
+    internal void RequireManagerRole() =>
         SchedulingAccess.Require(access.ManagesSchedules, () => new ForbiddenError("Only schedulers, admins and a schedule's own practitioner manage schedules."));
 
-    private async Task<Schedule> ReadToManageAsync(string scheduleId, CancellationToken cancellationToken)
+    internal async Task<Schedule> ReadToManageAsync(string scheduleId, CancellationToken cancellationToken)
     {
         RequireManagerRole();
         var schedule = await store.ReadRequiredAsync<Schedule>(Mutations.RequireId(scheduleId, "scheduleId"), cancellationToken);
@@ -246,59 +250,6 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, 
         var changed = (Schedule)schedule.DeepCopy();
         rule.WriteTo(changed);
         return await store.UpdateAsync(changed, schedule.Meta?.VersionId, cancellationToken);
-    }
-
-    /// <summary>Generates slots from a rule over a date range, skipping times that already have a slot.</summary>
-    public async Task<CreatedSlots> CreateSlotsAsync(CreateSlotsInput input, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        var schedule = await ReadToManageAsync(input.ScheduleId, cancellationToken);
-        var zoneId = input.TimeZone ?? schedule.GetStringExtension(SeedData.TimeZoneExtension) ?? "UTC";
-        RequireTimeZone(zoneId);
-        if (!DateOnly.TryParseExact(input.From, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var firstDay) ||
-            !DateOnly.TryParseExact(input.To, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var lastDay) ||
-            lastDay < firstDay || lastDay.DayNumber - firstDay.DayNumber >= MaxGeneratedDays)
-        {
-            throw Fail(new ValidationError($"'from' and 'to' must be dates (YYYY-MM-DD), at most {MaxGeneratedDays} days apart.", "from"));
-        }
-
-        if (input.SlotMinutes is < 5 or > 480)
-        {
-            throw Fail(new ValidationError("'slotMinutes' must be between 5 and 480.", "slotMinutes"));
-        }
-
-        var window = new AvailableTime([.. input.DaysOfWeek.Distinct()], ParseTime(input.StartTime, "startTime"), ParseTime(input.EndTime, "endTime"));
-        if (window.DaysOfWeek.Count == 0 || window.EndTime <= window.StartTime)
-        {
-            throw Fail(new ValidationError("Give days of week and an end time after the start time.", "daysOfWeek"));
-        }
-
-        var rule = new AvailabilityRule(zoneId, [window], [], input.SlotMinutes, 0, 0, input.SlotMinutes);
-        var zone = rule.Zone;
-        var from = new DateTimeOffset(firstDay.ToDateTime(TimeOnly.MinValue), zone.GetUtcOffset(firstDay.ToDateTime(TimeOnly.MinValue)));
-        var toLocal = lastDay.AddDays(1).ToDateTime(TimeOnly.MinValue);
-        var to = new DateTimeOffset(toLocal, zone.GetUtcOffset(toLocal));
-
-        var existing = await store.SearchAllAsync<Slot>(
-            FhirQuery.For<Slot>().Where("schedule", "Schedule/" + schedule.Id).WhereDate("start", "ge", from.AddDays(-1)).WhereDate("start", "lt", to),
-            cancellationToken);
-        var candidates = rule.Offer(from, to, input.SlotMinutes, []).ToList();
-        var fresh = candidates.Where(c => !existing.Any(s => s.Start < c.End && c.Start < s.End)).ToList();
-
-        var created = new List<Slot>();
-        foreach (var batch in fresh.Chunk(10))
-        {
-            created.AddRange(await Task.WhenAll(batch.Select(c => store.CreateAsync(new Slot
-            {
-                Schedule = new ResourceReference("Schedule/" + schedule.Id),
-                Status = SlotStatus.Free,
-                Start = c.Start,
-                End = c.End,
-                ServiceType = [.. schedule.ServiceType.Select(t => (CodeableConcept)t.DeepCopy())],
-            }, cancellationToken))));
-        }
-
-        return new CreatedSlots(created.Count, candidates.Count - fresh.Count, [.. created.OrderBy(s => s.Start)]);
     }
 
     /// <summary>
@@ -428,7 +379,7 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, 
             : new CodeableConcept(text[..bar], text[(bar + 1)..]);
     }
 
-    private static TimeOnly ParseTime(string text, string field) =>
+    internal static TimeOnly ParseTime(string text, string field) =>
         TimeOnly.TryParseExact(text, ["HH:mm", "HH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var value)
             ? value
             : throw Fail(new ValidationError($"'{field}' must be a time such as 09:00.", field));
@@ -436,7 +387,7 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, 
     private static int Minutes(int? value, string field) =>
         value is null or (>= 0 and <= 240) ? value ?? 0 : throw Fail(new ValidationError($"'{field}' must be between 0 and 240.", field));
 
-    private static void RequireTimeZone(string zone)
+    internal static void RequireTimeZone(string zone)
     {
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
         {

@@ -35,7 +35,8 @@ public static class ScheduleMutations
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<CreateSlotsInput>("input");
-                return await Mutations.RunAsync(c, input.ClientMutationId, () => Management(c).CreateSlotsAsync(input, c.CancellationToken));
+                return await Mutations.RunAsync(c, input.ClientMutationId,
+                    () => c.RequestServices!.GetRequiredService<SlotGeneration>().CreateSlotsAsync(input, c.CancellationToken));
             });
 
         mutation.Field<NonNullGraphType<BlockTimePayloadType>>("blockTime")

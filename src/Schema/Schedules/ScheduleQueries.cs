@@ -26,6 +26,8 @@ public static class ScheduleQueries
                         throw new UserInputError("'actor' must be a reference such as Practitioner/123.");
                     }
 
+                    // A patient's schedules are asked for only by whoever may see that patient: their count would tell the patient exists.
+                    await c.Access().RequireMayNameAsync(parsed, c.CancellationToken);
                     query.Where("actor", parsed.ToString());
                 }
 

@@ -60,6 +60,35 @@ public sealed partial class ChangeFeed(
         }
     }
 
+    /// <summary>
+    /// Announces these resources as the FHIR server has them now, read by id (one search per type and chunk of ids):
+    /// a notification says only what to look at, never what it is, so a forged body changes nothing that subscribers
+    /// see. What the server does not have is dropped. Returns how many were announced.
+    /// </summary>
+    public async Task<int> AnnounceCurrentAsync(IEnumerable<FhirReference> references, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(references);
+        await using var scope = scopes.CreateAsyncScope();
+        // The inner store, past the cache: the notification is about a version the cache may not have yet.
+        var store = scope.ServiceProvider.GetRequiredKeyedService<IFhirStore>(FhirServiceKeys.Upstream);
+        var announced = 0;
+        foreach (var type in references.Distinct().GroupBy(r => r.ResourceType))
+        {
+            foreach (var ids in type.Select(r => r.Id).Chunk(fhir.Value.MaxValuesPerSearch))
+            {
+                foreach (var resource in await store.SearchAllAsync(new FhirQuery(type.Key).WhereAny("_id", ids), cancellationToken))
+                {
+                    hub.Publish(resource, KindOf(resource));
+                    announced++;
+                }
+            }
+        }
+
+        return announced;
+    }
+
+    private static ChangeKind KindOf(Resource resource) => resource.Meta?.VersionId == "1" ? ChangeKind.Created : ChangeKind.Updated;
+
     public override void Dispose()
     {
         _nudge.Dispose();
@@ -117,7 +146,7 @@ public sealed partial class ChangeFeed(
                 cancellationToken);
             foreach (var resource in changes)
             {
-                hub.Deliver(ResourceChange.From(resource, resource.Meta?.VersionId == "1" ? ChangeKind.Created : ChangeKind.Updated, instance.Id));
+                hub.Deliver(ResourceChange.From(resource, KindOf(resource), instance.Id));
                 if (resource.Meta?.LastUpdated is { } updated && updated > _cursors[type])
                 {
                     _cursors[type] = updated;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Testing;
 using Xunit.Abstractions;
 
@@ -35,12 +36,16 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
 
     private GatewayServer _gateway = null!;
 
+    /// <summary>Found in the practice the suite sets up (issue 10 block): an id of Homer's that only his own data would tell.</summary>
+    private readonly List<string> _seededLeaks = [];
+
     public async Task InitializeAsync()
     {
         var settings = TestTokens.GatewaySettings();
         settings["GraphQL:RateLimitPerSecond"] = "0";
         settings["GraphQL:MaxRequestBytes"] = "262144";
         _gateway = await GatewayServer.StartAsync(settings);
+        await SeedPatientActorScheduleAsync();
     }
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
@@ -73,7 +78,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
                 failures.Add($"{name}: {(int)response.StatusCode}");
             }
 
-            if (Leaks.FirstOrDefault(l => body.Contains(l, StringComparison.Ordinal)) is { } leak)
+            if (Leaks.Concat(_seededLeaks).FirstOrDefault(l => body.Contains(l, StringComparison.Ordinal)) is { } leak)
             {
                 leaks++;
                 failures.Add($"{name}: leaks '{leak}': {body[..Math.Min(200, body.Length)]}");
@@ -95,6 +100,25 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(cases.Count > 200, $"only {cases.Count} cases");
         Assert.Empty(failures);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task CreateSlots_floods_from_a_practitioner_are_refused_with_a_typed_error_within_5_s_and_write_nothing()
+    {
+        var store = _gateway.Services.GetRequiredService<Scheduling.Schema.Fhir.InMemory.InMemoryFhirStore>();
+        var query = new Scheduling.Schema.Fhir.FhirQuery("Slot").Where("schedule", "Schedule/" + Practitioner + "-schedule");
+        var before = (await store.SearchAllAsync(query, CancellationToken.None)).Count;
+        foreach (var (name, input) in SlotFloods().Where(f => f.Name.StartsWith("92 days", StringComparison.Ordinal) || f.Name.StartsWith("a year", StringComparison.Ordinal)))
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var answer = await _gateway.QueryAsync(CreateSlots, new { input }, PractitionerToken);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{name}: {clock.Elapsed.TotalSeconds:F1} s");
+            Assert.Null(answer["errors"]);
+            Assert.Null(answer.At("data.createSlots.count"));
+            Assert.Equal(("ValidationError", "VALIDATION_FAILED"), (answer.At("data.createSlots.errors.0.__typename")?.GetValue<string>(), answer.At("data.createSlots.errors.0.code")?.GetValue<string>()));
+        }
+
+        Assert.Equal(before, (await store.SearchAllAsync(query, CancellationToken.None)).Count);
     }
 
     /// <summary>A refusal is coded (every error has extensions.code); a success has data and nothing to hide.</summary>
@@ -270,6 +294,45 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         yield return ("surrogate in GET variables", () => Get("{ __typename }", "variables", "{\"v\":\"\\ud800\"}"));
         yield return ("surrogate in GET extensions", () => Get("{ __typename }", "extensions", "{\"v\":\"\\ud800\"}"));
         // --- end of issue 10 (pipeline) block ---
+        // ---- Issue 10, authorization (findings 1, 7, 9, 10): Homer is an actor of one of Dr. Smith's schedules
+        // (SeedPatientActorScheduleAsync) and has booked with clientMutationId "hostile-homer-key".
+        var roleLess = TestTokens.Issue(("scope", "openid"));
+        string[] issue10 =
+        [
+            "{ schedules(first: 1000) { totalCount nodes { actors { __typename ... on Patient { id name { family } birthDate telecom { value } } } } } }",
+            "{ schedules(actor: \"Practitioner/alice-smith\", first: 1000) { nodes { actors { ... on Patient { name { family } birthDate } } } } }",
+            "{ schedules(actor: \"Patient/homer-simpson\") { totalCount nodes { id actors { ... on Patient { name { family } } } } } }",
+            "{ schedules(actor: \"Patient/no-such-patient\") { totalCount nodes { id } } }",
+            "{ availability(input: { practitionerIds: [\"alice-smith\"], first: 200 }) { nodes { actors { ... on Patient { name { family } birthDate } } schedule { actors { ... on Patient { name { family } } } } } } }",
+            "{ practitioner(id: \"alice-smith\") { schedules(first: 100) { edges { node { actors { ... on Patient { name { family } telecom { value } } } } } } } }",
+            "{ patients(identifier: \"http://example.org/fhir/mrn|MRN-HOMER-SIMPSON\", first: 0) { totalCount pageInfo { hasNextPage endCursor } } }",
+            "{ patients(name: \"Simpson\", first: 1) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } }",
+            "mutation { bookAppointment(input: { slotIds: [\"x\"], patientId: \"homer-simpson\", clientMutationId: \"hostile-homer-key\" }) { appointment { id description patient { name { family } } } errors { __typename ... on Error { message } } } }",
+        ];
+        foreach (var query in issue10)
+        {
+            yield return ("issue 10 as a patient " + query[..Math.Min(60, query.Length)], () => Graph(query));
+            yield return ("issue 10 role-less " + query[..Math.Min(60, query.Length)], () => WithToken(Graph(query), roleLess));
+        }
+
+        foreach (var role in new[] { "patient,practitioner", "4", "Admin,", "scheduler;admin", "ADMIN\u0000" })
+        {
+            var token = TestTokens.Issue(("role", role), ("patient", Caller));
+            yield return ($"issue 10 role '{role}'", () => WithToken(Graph("{ patients(first: 100) { nodes { name { family } birthDate } } appointments(first: 100) { nodes { patient { name { family } } } } }"), token));
+        }
+
+        yield return ("issue 10 fhirUser on another host", () => WithToken(
+            Graph("{ patient(id: \"homer-simpson\") { name { family } } appointments(first: 100) { nodes { patient { name { family } } } } }"),
+            TestTokens.Issue(("fhirUser", "https://evil.example/fhir/Practitioner/alice-smith"))));
+        // ---- end of issue 10, authorization
+
+        // ---- Issue 10, finding 6: createSlots amplification (one call, tens of thousands of writes or a quadratic check).
+        foreach (var (name, input) in SlotFloods())
+        {
+            yield return ("createSlots as a practitioner: " + name, () => AsPractitioner(Graph(CreateSlots, new { input })));
+            yield return ("createSlots as a patient: " + name, () => Graph(CreateSlots, new { input }));
+        }
+        // ---- end of issue 10, createSlots
     }
 
     private static HttpRequestMessage Upgrade(string origin)
@@ -281,6 +344,65 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         message.Headers.Add("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
         message.Headers.Add("Sec-WebSocket-Protocol", "graphql-transport-ws");
         message.Headers.Add("Origin", origin);
+        return message;
+    }
+
+    /// <summary>A Patient actor on one of Dr. Smith's schedules (with availability), and a booking of Homer's with an idempotency key.</summary>
+    private async Task SeedPatientActorScheduleAsync()
+    {
+        var admin = TestTokens.Admin();
+        var created = await _gateway.QueryAsync("mutation { createSchedule(input: { actorIds: [\"Patient/homer-simpson\", \"Practitioner/alice-smith\"], comment: \"Home visits\" }) { schedule { id } } }", bearerToken: admin);
+        var scheduleId = created.At("data.createSchedule.schedule.id")?.GetValue<string>() ?? throw new InvalidOperationException(created.ToJsonString());
+        await _gateway.QueryAsync("""
+            mutation($s: ID!) { setAvailability(input: { scheduleId: $s, timeZone: "UTC", slotMinutes: 30,
+              availableTimes: [{ daysOfWeek: [MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY], startTime: "09:00", endTime: "12:00" }] }) { schedule { id } } }
+            """, new { s = scheduleId }, admin);
+        var free = await _gateway.QueryAsync("query($s: ID!) { availability(input: { scheduleIds: [$s], first: 1 }) { nodes { slotIds } } }", new { s = scheduleId }, admin);
+        var slot = free.At("data.availability.nodes.0.slotIds.0")?.GetValue<string>() ?? throw new InvalidOperationException(free.ToJsonString());
+        var booked = await _gateway.QueryAsync("""
+            mutation($slot: ID!) { bookAppointment(input: { slotIds: [$slot], patientId: "homer-simpson", clientMutationId: "hostile-homer-key" }) { appointment { id } } }
+            """, new { slot }, admin);
+        _seededLeaks.Add(booked.At("data.bookAppointment.appointment.id")?.GetValue<string>() ?? throw new InvalidOperationException(booked.ToJsonString()));
+    }
+
+    private static HttpRequestMessage WithToken(HttpRequestMessage message, string token)
+    {
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return message;
+    }
+
+    private const string CreateSlots = "mutation($input: CreateSlotsInput!) { createSlots(input: $input) { count skipped errors { __typename ... on Error { code message } } } }";
+
+    private const string Practitioner = "alice-smith";
+
+    private static readonly string PractitionerToken = TestTokens.Practitioner(Practitioner);
+
+    /// <summary>createSlots inputs that would write tens of thousands of slots, span years, or ask for absurd slot lengths.</summary>
+    private static IEnumerable<(string Name, object Input)> SlotFloods()
+    {
+        string[] everyDay = ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"];
+        var first = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(200);
+        string Day(int offset) => first.AddDays(offset).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        object Input(string from, string to, int minutes, string schedule = Practitioner + "-schedule", string[]? days = null, string end = "23:59") =>
+            new { scheduleId = schedule, from, to, daysOfWeek = days ?? everyDay, startTime = "00:00", endTime = end, slotMinutes = minutes };
+
+        yield return ("92 days of 5-minute slots (26,404)", Input(Day(0), Day(91), 5));
+        yield return ("92 days of 5-minute slots, again", Input(Day(0), Day(91), 5));
+        yield return ("92 days of 5-minute slots on another's schedule", Input(Day(0), Day(91), 5, "robert-jones-schedule"));
+        yield return ("92 days of 5-minute slots on no schedule", Input(Day(0), Day(91), 5, "no-such-schedule"));
+        yield return ("a year of 5-minute slots", Input(Day(0), Day(365), 5));
+        yield return ("year 1 to 9999", Input("0001-01-01", "9999-12-31", 5));
+        yield return ("to before from", Input(Day(10), Day(0), 60));
+        yield return ("1-minute slots", Input(Day(0), Day(0), 1));
+        yield return ("int.MaxValue-minute slots", Input(Day(0), Day(0), int.MaxValue));
+        yield return ("negative slots", Input(Day(0), Day(0), -5));
+        yield return ("10,000 days of week", Input(Day(0), Day(91), 5, days: [.. Enumerable.Repeat("MONDAY", 10_000)]));
+        yield return ("end 23:59:59", Input(Day(0), Day(91), 5, end: "23:59:59"));
+    }
+
+    private static HttpRequestMessage AsPractitioner(HttpRequestMessage message)
+    {
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", PractitionerToken);
         return message;
     }
 

@@ -75,6 +75,42 @@ public sealed class ChangeFeedTests(MedplumFixture medplum)
     }
 
     [Fact]
+    public async Task A_rest_hook_notification_announces_what_the_FHIR_server_has_never_the_posted_body()
+    {
+        await using var gateway = await GatewayServer.StartAsync(medplum.Settings(("ChangeFeed:PollSeconds", "0"), ("ChangeFeed:RestHookSecret", "s3cret")));
+        var world = await BookingWorld.CreateAsync(medplum.Store);
+        var patient = new Appointment.ParticipantComponent { Actor = new ResourceReference("Patient/" + world.Patient.Id), Status = ParticipationStatus.Accepted };
+        var real = await medplum.Store.CreateAsync(new Appointment { Status = Appointment.AppointmentStatus.Booked, Comment = "Real", Participant = [patient] }, CancellationToken.None);
+        var before = gateway.Listeners();
+        await using var client = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress,
+            "subscription($p: ID!) { appointmentChanged(patientId: $p) { versionId appointment { id status comment participants { actor { __typename } } } } }",
+            new { p = world.Patient.Id }, count: 1);
+        await gateway.UntilListeningAsync(before);
+
+        // Whoever has the secret posts an appointment FHIR never had, and the real one with its status, participants,
+        // comment and version made up.
+        var ghost = new Appointment { Id = "forged-" + Guid.NewGuid().ToString("N")[..8], Status = Appointment.AppointmentStatus.Booked, Comment = "Ghost", Participant = [patient], Meta = new Meta { VersionId = "1" } };
+        var forged = (Appointment)real.DeepCopy();
+        forged.Status = Appointment.AppointmentStatus.Cancelled;
+        forged.Comment = "Forged";
+        forged.Participant.Add(new Appointment.ParticipantComponent { Actor = new ResourceReference("Practitioner/" + world.Practitioner.Id), Status = ParticipationStatus.Accepted });
+        forged.Meta!.VersionId = "999";
+        var notification = new Bundle { Type = Bundle.BundleType.History, Entry = [new() { Resource = ghost }, new() { Resource = forged }] };
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/fhir/rest-hook")
+        {
+            Headers = { { "Authorization", "Bearer s3cret" } },
+            Content = new StringContent(Hl7.Fhir.Serialization.JsonSerializationExtensions.SerializeToString(new Hl7.Fhir.Serialization.FhirJsonSerializer(), notification), System.Text.Encoding.UTF8, "application/fhir+json"),
+        };
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await gateway.Client.SendAsync(post)).StatusCode);
+
+        var change = Assert.Single(await client.CollectAsync(TimeSpan.FromSeconds(10))).GetProperty("appointmentChanged");
+        Assert.Equal(real.Meta!.VersionId, change.GetProperty("versionId").GetString());
+        var appointment = change.GetProperty("appointment");
+        Assert.Equal((real.Id, "BOOKED", "Real", 1), (appointment.GetProperty("id").GetString(), appointment.GetProperty("status").GetString(),
+            appointment.GetProperty("comment").GetString(), appointment.GetProperty("participants").GetArrayLength()));
+    }
+
+    [Fact]
     public async Task A_version_that_arrives_both_from_the_gateway_and_the_feed_is_delivered_once()
     {
         await using var gateway = await GatewayServer.StartAsync(medplum.Settings(("ChangeFeed:PollSeconds", "1")));

@@ -1,0 +1,123 @@
+using System.Text.Json.Nodes;
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Fhir;
+using Scheduling.Testing;
+
+namespace Scheduling.Tests.Security;
+
+/// <summary>
+/// A practice where another patient's data sits on every path a caller might take: practitioner A's schedule
+/// has that patient (<see cref="Other"/>) as an actor next to A, a location and a service, with free slots
+/// (availability) and the other patient's own booking (made with an idempotency key); a group appointment of
+/// <see cref="Me"/> and the other patient, with the other patient's answer; and practitioner B, unrelated to both.
+/// </summary>
+public sealed record ExposurePractice(
+    BookingWorld A,
+    BookingWorld B,
+    Patient Me,
+    Patient Other,
+    HealthcareService Service,
+    Schedule PatientSchedule,
+    IReadOnlyList<Slot> PatientScheduleSlots,
+    string OthersAppointment,
+    string OthersKey,
+    string GroupAppointment,
+    string OthersResponse)
+{
+    public const string MrnSystem = "http://example.org/fhir/mrn";
+
+    public string OthersMrn => Other.Identifier[0].Value!;
+
+    /// <summary>What of the other patient must never reach a caller who may not see them.</summary>
+    public IEnumerable<string> OthersSecrets =>
+    [
+        Other.Name[0].Family!, Other.Name[0].Given.First()!, OthersMrn, Other.BirthDate!, Other.Telecom[0].Value!, Other.Telecom[1].Value!,
+    ];
+
+    /// <summary>Ids of the other patient and their own appointment: a leak unless echoed from what the caller sent.</summary>
+    public IEnumerable<string> OthersIds => [Other.Id!, OthersAppointment, OthersResponse];
+
+    public static async Task<ExposurePractice> CreateAsync(IFhirStore store, GatewayServer gateway)
+    {
+        var none = CancellationToken.None;
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var a = await BookingWorld.CreateAsync(store);
+        var b = await BookingWorld.CreateAsync(store);
+        var other = await store.CreateAsync(new Patient
+        {
+            Name = [new HumanName { Given = ["Hidden" + tag], Family = "Secretary" + tag }],
+            Identifier = [new Identifier(MrnSystem, "MRN-" + tag.ToUpperInvariant())],
+            BirthDate = "1931-02-" + (10 + (tag[0] % 18)).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Gender = AdministrativeGender.Female,
+            Telecom =
+            [
+                new ContactPoint(ContactPoint.ContactPointSystem.Phone, null, "+1-555-" + tag[..4]),
+                new ContactPoint(ContactPoint.ContactPointSystem.Email, null, "hidden." + tag + "@example.org"),
+            ],
+        }, none);
+        var service = await store.CreateAsync(new HealthcareService { Name = "Home visits " + tag, Active = true }, none);
+        var schedule = await store.CreateAsync(new Schedule
+        {
+            Active = true,
+            Actor =
+            [
+                new ResourceReference("Patient/" + other.Id), new ResourceReference("Practitioner/" + a.Practitioner.Id),
+                new ResourceReference("Location/" + a.Location.Id), new ResourceReference("HealthcareService/" + service.Id),
+            ],
+            Comment = "Home care",
+        }, none);
+        var day = DateTimeOffset.UtcNow.Date.AddDays(4);
+        var slots = new List<Slot>();
+        for (var i = 0; i < 4; i++)
+        {
+            var start = new DateTimeOffset(day.Year, day.Month, day.Day, 9, 0, 0, TimeSpan.Zero).AddMinutes(30 * i);
+            slots.Add(await store.CreateAsync(new Slot
+            {
+                Schedule = new ResourceReference("Schedule/" + schedule.Id), Status = Slot.SlotStatus.Free, Start = start, End = start.AddMinutes(30),
+            }, none));
+        }
+
+        var key = "key-" + tag;
+        var booked = await gateway.QueryAsync("""
+            mutation($slot: ID!, $patient: ID!, $key: String) {
+              bookAppointment(input: { slotIds: [$slot], patientId: $patient, clientMutationId: $key }) { appointment { id } errors { ... on Error { message } } }
+            }
+            """, new { slot = slots[0].Id, patient = other.Id, key }, TestTokens.Scheduler());
+        var othersAppointment = booked.At("data.bookAppointment.appointment.id")?.GetValue<string>() ?? throw new InvalidOperationException(booked.ToJsonString());
+
+        var group = await store.CreateAsync(new Appointment
+        {
+            Status = Appointment.AppointmentStatus.Booked,
+            Description = "Group session",
+            Start = a.Slots[2].Start,
+            End = a.Slots[2].End,
+            Slot = [new ResourceReference("Slot/" + a.SlotId(2))],
+            Participant =
+            [
+                new Appointment.ParticipantComponent { Actor = new ResourceReference("Patient/" + a.Patient.Id), Status = ParticipationStatus.Accepted },
+                new Appointment.ParticipantComponent { Actor = new ResourceReference("Patient/" + other.Id), Status = ParticipationStatus.Accepted },
+                new Appointment.ParticipantComponent { Actor = new ResourceReference("Practitioner/" + a.Practitioner.Id), Status = ParticipationStatus.Accepted },
+            ],
+        }, none);
+        var response = await store.CreateAsync(new AppointmentResponse
+        {
+            Appointment = new ResourceReference("Appointment/" + group.Id),
+            Actor = new ResourceReference("Patient/" + other.Id),
+            ParticipantStatus = ParticipationStatus.Accepted,
+            Comment = "See you, " + other.Name[0].Family,
+        }, none);
+        return new ExposurePractice(a, b, a.Patient, other, service, schedule, slots, othersAppointment, key, group.Id!, response.Id!);
+    }
+
+    /// <summary>Secrets of the other patient found in an answer; their ids count only where the caller did not send them.</summary>
+    public IReadOnlyList<string> LeaksIn(JsonObject answer, string sent)
+    {
+        var text = answer.ToJsonString();
+        var data = answer["data"]?.ToJsonString() ?? string.Empty;
+        return
+        [
+            .. OthersSecrets.Where(s => text.Contains(s, StringComparison.Ordinal)),
+            .. OthersIds.Where(id => sent.Contains(id, StringComparison.Ordinal) ? data.Contains(id, StringComparison.Ordinal) : text.Contains(id, StringComparison.Ordinal)),
+        ];
+    }
+}
