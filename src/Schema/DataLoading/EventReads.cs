@@ -21,11 +21,35 @@ public static class EventReads
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(change);
         var partition = Partition(services);
-        services.GetRequiredService<ResourceByIdDataLoader>().ShareLoads(
-            change.Shared("by-id|" + partition, () => new SharedLoads<FhirReference, Resource?>(keepCompleted: true)));
+        services.GetRequiredService<ResourceByIdDataLoader>().ShareLoads(ById(change, partition));
         services.GetRequiredService<ReferencingResourcesDataLoader>().ShareLoads(
             change.Shared("referencing|" + partition, () => new SharedLoads<ReverseLookup, IReadOnlyList<Resource>>(keepCompleted: true)));
     }
+
+    /// <summary>
+    /// Resources of one type by reference, read for the event outside an operation's DataLoaders (a subscription's
+    /// filter): once per event, and what the subscribers' fields then find already read.
+    /// </summary>
+    public static async Task<IReadOnlyList<T>> ReadAsync<T>(IServiceProvider services, ResourceEvent change, IReadOnlyList<FhirReference> keys, CancellationToken cancellationToken)
+        where T : Resource
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        var store = services.GetRequiredService<IFhirStore>();
+        var fhir = services.GetRequiredService<IOptions<FhirOptions>>().Value;
+        var found = await ById(change, Partition(services)).LoadAsync(
+            keys, (missing, token) => ResourceByIdDataLoader.SearchAsync(store, fhir, missing, token), null, cancellationToken);
+        return [.. found.Values.OfType<T>()];
+    }
+
+    private static SharedLoads<FhirReference, Resource?> ById(ResourceEvent change, string partition) =>
+        change.Shared("by-id|" + partition, () => new SharedLoads<FhirReference, Resource?>(keepCompleted: true));
 
     /// <summary>
     /// Reads are shared only between callers the FHIR server answers alike: all of them when the gateway reads with

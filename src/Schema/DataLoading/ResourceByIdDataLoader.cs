@@ -48,11 +48,15 @@ public sealed class ResourceByIdDataLoader(IFhirStore store, FhirResourceCache c
         IReadOnlyList<FhirReference> keys, CancellationToken cancellationToken) =>
         cache.Caches(keys[0].ResourceType) ? cache.GetOrReadAsync(keys, SearchAsync, cancellationToken) : SearchAsync(keys, cancellationToken);
 
-    /// <summary>One <c>Type?_id=</c> search per chunk of ids.</summary>
-    private async Task<IReadOnlyDictionary<FhirReference, Resource?>> SearchAsync(IReadOnlyList<FhirReference> keys, CancellationToken cancellationToken)
+    private Task<IReadOnlyDictionary<FhirReference, Resource?>> SearchAsync(IReadOnlyList<FhirReference> keys, CancellationToken cancellationToken) =>
+        SearchAsync(store, fhir.Value, keys, cancellationToken);
+
+    /// <summary>Resources of one type by id: one <c>Type?_id=</c> search per chunk of ids.</summary>
+    internal static async Task<IReadOnlyDictionary<FhirReference, Resource?>> SearchAsync(
+        IFhirStore store, FhirOptions fhir, IReadOnlyList<FhirReference> keys, CancellationToken cancellationToken)
     {
         var type = keys[0].ResourceType;
-        var searches = keys.Select(k => k.Id).Distinct().Chunk(fhir.Value.MaxValuesPerSearch)
+        var searches = keys.Select(k => k.Id).Distinct().Chunk(fhir.MaxValuesPerSearch)
             .Select(chunk => store.SearchAllAsync(new FhirQuery(type).WhereAny("_id", chunk), cancellationToken));
         var found = new Dictionary<FhirReference, Resource?>();
         foreach (var resource in (await Task.WhenAll(searches)).SelectMany(p => p).Where(r => FhirReference.IsValidId(r.Id)))

@@ -17,8 +17,8 @@ namespace Scheduling.Tests.Subscriptions;
 public sealed class MedplumFanOutTests(MedplumFixture medplumFixture, ITestOutputHelper output)
 {
     private const string Watch = """
-        subscription($practitioner: ID!) {
-          appointmentChanged(practitionerId: $practitioner) {
+        subscription($practitioner: ID!, $schedule: ID!) {
+          appointmentChanged(practitionerId: $practitioner, scheduleId: $schedule) {
             kind appointmentId
             appointment { slots { status } patient { displayName } practitioners { displayName } }
           }
@@ -44,7 +44,8 @@ public sealed class MedplumFanOutTests(MedplumFixture medplumFixture, ITestOutpu
         output.WriteLine($"1 subscriber: {one.Count} ({delivery.One} for delivery)\n  {string.Join("\n  ", one)}");
         output.WriteLine($"200 subscribers: {many.Count} ({delivery.Many} for delivery)\n  {string.Join("\n  ", many)}");
 
-        // Delivery reads the slot, the patient and the practitioner: once per event, however many subscribers.
+        // Delivery reads the slot (for the schedule filter and the slots field alike), the patient and the
+        // practitioner: once per event, however many subscribers.
         Assert.Equal(delivery.One, delivery.Many);
         Assert.InRange(delivery.One, 1, 3);
     }
@@ -96,7 +97,7 @@ public sealed class MedplumFanOutTests(MedplumFixture medplumFixture, ITestOutpu
         }
 
         var before = gateway.Listeners();
-        await using var crowd = subscribers == 0 ? null : await GraphQLWsCrowd.SubscribeAsync(gateway.BaseAddress, Watch, new { practitioner = world.Practitioner.Id }, watchers);
+        await using var crowd = subscribers == 0 ? null : await GraphQLWsCrowd.SubscribeAsync(gateway.BaseAddress, Watch, new { practitioner = world.Practitioner.Id, schedule = world.Schedule.Id }, watchers);
         if (crowd is not null)
         {
             Assert.Equal("connected", crowd.First.GetProperty("event").GetString());
