@@ -28,6 +28,9 @@ public sealed class GraphQLWsCrowd : IAsyncDisposable
         return new GraphQLWsCrowd(node, file);
     }
 
+    /// <summary>When each result arrived at its client, in the order they arrived (for latencies).</summary>
+    public List<DateTimeOffset> Arrivals { get; } = [];
+
     /// <summary>The first line: {"event":"connected","clients":N} once every client is acknowledged.</summary>
     public JsonElement First => _node.Ready;
 
@@ -49,6 +52,10 @@ public sealed class GraphQLWsCrowd : IAsyncDisposable
             }
 
             list.Add(line.TryGetProperty("data", out var data) ? data : line);
+            if (line.TryGetProperty("at", out var at))
+            {
+                Arrivals.Add(DateTimeOffset.FromUnixTimeMilliseconds(at.GetInt64()));
+            }
         }
 
         return (results, false);

@@ -1,7 +1,7 @@
 // Many graphql-ws clients in one process, each on its own connection with its own subscription.
 //   node --experimental-websocket graphql-ws-many.mjs <ws-url> <request-json | @file> [timeout-ms]
 // request-json: {"query": "...", "variables": {...}, "count": <results per client>, "clients": [{"connectionParams": {...}}, ...]}
-// Prints {"event":"connected","clients":N} once every client is acknowledged, then {"index":i,"data":<result>} per
+// Prints {"event":"connected","clients":N} once every client is acknowledged, then {"index":i,"at":<epoch ms>,"data":<result>} per
 // result, then {"event":"done"} once every client has <count> results, or {"event":"timeout"} / {"index":i,"error":...}.
 import { readFileSync } from 'node:fs';
 import { createClient } from 'graphql-ws';
@@ -34,7 +34,7 @@ const clients = request.clients.map((options, index) => {
     { query: request.query, variables: request.variables },
     {
       next: (data) => {
-        print({ index, data });
+        print({ index, at: Date.now(), data });
         if (++received === count && options.expectsEvents !== false && ++finished === expected) {
           print({ event: 'done' });
           Promise.allSettled(clients.map((c) => c.dispose())).finally(() => process.exit(0));
