@@ -8,6 +8,7 @@ using Scheduling.Gateway.Health;
 using Scheduling.Gateway.Ide;
 using Scheduling.Gateway.PersistedDocuments;
 using Scheduling.Gateway.RestHook;
+using Scheduling.Gateway.GraphQLSse;
 using Scheduling.Gateway.GraphQLWebSockets;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -33,6 +34,7 @@ public static partial class GatewayExtensions
         builder.Services.AddPersistedDocuments();
         builder.Services.AddBananaCakePop();
         builder.Services.AddGraphQLWebSockets();
+        builder.Services.AddGraphQLSse();
         builder.Services.AddGraphQLExecutionPipeline();
 
         // Browser front-ends on other origins: only those listed in Cors:AllowedOrigins (none by default), over HTTP and WebSocket.

@@ -11,17 +11,19 @@ public sealed record GraphQLOperation(string Query, object? Variables = null);
 /// <summary>
 /// A way to send operations to the gateway, for tests that must hold on every transport: each answer comes back as the
 /// GraphQL result (<c>data</c> and/or <c>errors</c> with <c>extensions.code</c>), whatever the wire format was.
-/// A new transport (SSE) is one more subclass, one more name in <see cref="Named"/> and one more InlineData where used.
+/// A new transport is one more subclass, one more name in <see cref="Named"/> and one more InlineData where used.
 /// </summary>
 public abstract class GraphQLTransport
 {
     public const string Http = "http";
     public const string WebSocket = "websocket";
+    public const string Sse = "sse";
 
     public static GraphQLTransport Named(string name) => name switch
     {
         Http => new HttpTransport(),
         WebSocket => new WebSocketTransport(),
+        Sse => new SseTransport(),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such transport"),
     };
 
@@ -102,6 +104,16 @@ public abstract class GraphQLTransport
             {
                 throw new InvalidOperationException(message);
             }
+        }
+    }
+
+    /// <summary>GraphQL over SSE with the graphql-sse client: one event stream per operation, its last result the answer.</summary>
+    private sealed class SseTransport : GraphQLTransport
+    {
+        public override async Task<IReadOnlyList<JsonObject>> RunAsync(GatewayServer gateway, IReadOnlyList<GraphQLOperation> operations, string? bearerToken)
+        {
+            await using var client = await GraphQLSseClient.StartAsync(gateway.BaseAddress, operations, bearerToken, timeoutMs: 120000);
+            return await client.AnswersAsync(operations.Count, TimeSpan.FromSeconds(120));
         }
     }
 }

@@ -11,7 +11,7 @@ using Scheduling.Schema.Telemetry;
 namespace Scheduling.Gateway.Execution;
 
 /// <summary>
-/// The one way an operation runs, whatever transport it came by (HTTP, WebSocket, later SSE): the caller's rate, the
+/// The one way an operation runs, whatever transport it came by (HTTP, WebSocket, SSE): the caller's rate, the
 /// request read, parsed once, persisted documents, what the transport can carry, then validation (GraphQL's rules
 /// behind <see cref="OperationLimitsRule"/>: fields, directives, FHIR searches; errors capped by
 /// <see cref="ErrorCap"/>), the caller for authorization, the deadline, the log scope and telemetry. Transports only
@@ -45,15 +45,16 @@ internal sealed class GraphQLExecutionPipeline(
         var text = request!.Query ?? persisted.Find(request.DocumentId);
         var document = text is null ? null : TryParse(text);
         var selected = document is null ? null : SelectOperation(document, request.OperationName);
-        if (operation.QueriesOnly && selected is not null && selected.Operation != OperationType.Query)
+        if (operation.SafeMethod && selected is not null &&
+            (selected.Operation == OperationType.Mutation || (selected.Operation == OperationType.Subscription && !operation.StreamsAllowed)))
         {
-            // A GET must be safe: mutations (and subscriptions) only over POST (or the WebSocket).
+            // A GET must be safe: mutations only over POST (or the WebSocket); a subscription over GET only as an event stream.
             return new OperationRefused(405, "METHOD_NOT_ALLOWED", $"A {selected.Operation.ToString().ToLowerInvariant()} needs POST.") { Allow = "POST" };
         }
 
         if (!operation.StreamsAllowed && selected?.Operation == OperationType.Subscription)
         {
-            return new OperationRefused(400, "SUBSCRIPTION_NEEDS_STREAM", "Subscriptions are served over WebSocket (graphql-transport-ws) at this path.");
+            return new OperationRefused(400, "SUBSCRIPTION_NEEDS_STREAM", "Subscriptions are served over WebSocket (graphql-transport-ws) or as an event stream (Accept: text/event-stream) at this path.");
         }
 
         var operationName = request.OperationName ?? selected?.Name?.StringValue;

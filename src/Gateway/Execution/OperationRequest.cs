@@ -9,11 +9,11 @@ namespace Scheduling.Gateway.Execution;
 internal delegate ValueTask<(GraphQLRequest? Request, GraphQLRequestError? Error)> GraphQLRequestSource();
 
 /// <summary>One operation as a transport hands it to the pipeline.</summary>
-/// <param name="Transport">"http", "websocket" (later "sse"), for telemetry.</param>
+/// <param name="Transport">"http", "websocket", "sse", for telemetry.</param>
 /// <param name="Caller">Who asks: the principal the transport authenticated (or the anonymous one, where allowed).</param>
 /// <param name="ClientAddress">The client's address (X-Forwarded-For from known proxies already applied).</param>
 /// <param name="Services">The operation's own scope (its DataLoaders).</param>
-/// <param name="QueriesOnly">A safe method (GET): mutations and subscriptions are refused with 405.</param>
+/// <param name="SafeMethod">A safe method (GET): mutations are refused with 405, and so are subscriptions where the transport cannot stream them.</param>
 /// <param name="StreamsAllowed">Whether the transport can deliver a subscription's events.</param>
 internal sealed record OperationRequest(
-    string Transport, ClaimsPrincipal Caller, IPAddress? ClientAddress, IServiceProvider Services, bool QueriesOnly, bool StreamsAllowed);
+    string Transport, ClaimsPrincipal Caller, IPAddress? ClientAddress, IServiceProvider Services, bool SafeMethod, bool StreamsAllowed);

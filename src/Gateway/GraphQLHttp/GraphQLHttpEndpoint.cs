@@ -1,10 +1,9 @@
-using System.Buffers;
 using GraphQL;
 using GraphQL.Transport;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Scheduling.Gateway.Authentication;
 using Scheduling.Gateway.Execution;
+using Scheduling.Gateway.GraphQLSse;
 using Scheduling.Gateway.GraphQLWebSockets;
 using Scheduling.Schema.Execution;
 
@@ -19,7 +18,6 @@ namespace Scheduling.Gateway.GraphQLHttp;
 internal sealed class GraphQLHttpEndpoint(
     IGraphQLTextSerializer serializer,
     GraphQLHttpRequestReader reader,
-    IOptions<GraphQLOptions> options,
     GatewayAuthentication authentication,
     GraphQLExecutionPipeline pipeline)
 {
@@ -48,10 +46,10 @@ internal sealed class GraphQLHttpEndpoint(
             return;
         }
 
-        var operation = new OperationRequest("http", caller, http.Connection.RemoteIpAddress, http.RequestServices, QueriesOnly: isGet, StreamsAllowed: false);
+        var operation = new OperationRequest("http", caller, http.Connection.RemoteIpAddress, http.RequestServices, SafeMethod: isGet, StreamsAllowed: false);
         var outcome = await pipeline.ExecuteAsync(
             operation,
-            () => isGet ? ValueTask.FromResult(reader.FromQueryString(http.Request.Query)) : new(ReadPostAsync(http)),
+            () => reader.FromHttpRequestAsync(http),
             http.RequestAborted);
         switch (outcome)
         {
@@ -78,53 +76,8 @@ internal sealed class GraphQLHttpEndpoint(
         }
     }
 
-    private async Task<(GraphQLRequest?, GraphQLRequestError?)> ReadPostAsync(HttpContext http)
-    {
-        if (string.IsNullOrEmpty(http.Request.ContentType))
-        {
-            return (null, new(415, "UNSUPPORTED_MEDIA_TYPE", "A POST needs Content-Type: application/json."));
-        }
-
-        if (!GraphQLMediaTypes.IsAcceptedRequestType(http.Request.ContentType))
-        {
-            return (null, new(415, "UNSUPPORTED_MEDIA_TYPE", "A POST body must be application/json in UTF-8."));
-        }
-
-        var limit = options.Value.MaxRequestBytes;
-        if (http.Request.ContentLength > limit)
-        {
-            return (null, new(413, "REQUEST_TOO_LARGE", $"The request body is larger than {limit} bytes."));
-        }
-
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-        {
-            size.MaxRequestBodySize = limit;
-        }
-
-        var body = new ArrayBufferWriter<byte>();
-        try
-        {
-            var buffer = new byte[16 * 1024];
-            int read;
-            while ((read = await http.Request.Body.ReadAsync(buffer, http.RequestAborted)) > 0)
-            {
-                if (body.WrittenCount + read > limit)
-                {
-                    return (null, new(413, "REQUEST_TOO_LARGE", $"The request body is larger than {limit} bytes."));
-                }
-
-                body.Write(buffer.AsSpan(0, read));
-            }
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return (null, new(413, "REQUEST_TOO_LARGE", $"The request body is larger than {limit} bytes."));
-        }
-
-        return reader.FromJsonBody(body.WrittenMemory);
-    }
-
-    private async Task WriteErrorAsync(HttpContext http, string responseType, GraphQLRequestError error)
+    /// <summary>A coded error as GraphQL over HTTP answers it (the event stream too, before it is accepted).</summary>
+    internal async Task WriteErrorAsync(HttpContext http, string responseType, GraphQLRequestError error)
     {
         http.Response.StatusCode = error.Status;
         http.Response.ContentType = responseType + "; charset=utf-8";
@@ -142,9 +95,12 @@ public static class GraphQLHttpExtensions
         return services;
     }
 
-    /// <summary>GraphQL over HTTP at <paramref name="path"/>, and GraphQL over WebSocket when a client upgrades there.</summary>
+    /// <summary>
+    /// GraphQL over HTTP at <paramref name="path"/>; GraphQL over WebSocket when a client upgrades there, and GraphQL over
+    /// SSE when it asks for <c>text/event-stream</c>.
+    /// </summary>
     public static IEndpointConventionBuilder MapGraphQLHttp(this IEndpointRouteBuilder endpoints, string path) =>
-        endpoints.Map(path, context => context.WebSockets.IsWebSocketRequest
-            ? context.HandleGraphQLWebSocketAsync()
+        endpoints.Map(path, context => context.WebSockets.IsWebSocketRequest ? context.HandleGraphQLWebSocketAsync()
+            : GraphQLMediaTypes.PrefersEventStream(context.Request.GetTypedHeaders().Accept) ? context.HandleGraphQLSseAsync()
             : context.RequestServices.GetRequiredService<GraphQLHttpEndpoint>().HandleAsync(context));
 }

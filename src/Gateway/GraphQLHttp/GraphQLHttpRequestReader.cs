@@ -1,15 +1,75 @@
+using System.Buffers;
 using System.Text.Json;
 using GraphQL;
 using GraphQL.Transport;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Scheduling.Schema.Execution;
 
 namespace Scheduling.Gateway.GraphQLHttp;
 
 /// <summary>A request that cannot be executed, with the status the GraphQL-over-HTTP spec gives it.</summary>
 internal sealed record GraphQLRequestError(int Status, string Code, string Message);
 
-/// <summary>Reads a GraphQL request from a GET query string or a POST JSON body, checking every parameter's type.</summary>
-internal sealed class GraphQLHttpRequestReader(IGraphQLTextSerializer serializer)
+/// <summary>Reads a GraphQL request from a GET query string or a POST JSON body (or a socket's subscribe payload), checking every parameter's type.</summary>
+internal sealed class GraphQLHttpRequestReader(IGraphQLTextSerializer serializer, IOptions<GraphQLOptions> options)
 {
+    /// <summary>
+    /// The request of a GET (its query string) or a POST (its JSON body: Content-Type, size and encoding checked before
+    /// anything is parsed), as GraphQL over HTTP and the event stream both take it.
+    /// </summary>
+    public ValueTask<(GraphQLRequest? Request, GraphQLRequestError? Error)> FromHttpRequestAsync(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        return HttpMethods.IsGet(http.Request.Method) ? ValueTask.FromResult(FromQueryString(http.Request.Query)) : new(FromPostBodyAsync(http));
+    }
+
+    private async Task<(GraphQLRequest?, GraphQLRequestError?)> FromPostBodyAsync(HttpContext http)
+    {
+        if (string.IsNullOrEmpty(http.Request.ContentType))
+        {
+            return (null, new(415, "UNSUPPORTED_MEDIA_TYPE", "A POST needs Content-Type: application/json."));
+        }
+
+        if (!GraphQLMediaTypes.IsAcceptedRequestType(http.Request.ContentType))
+        {
+            return (null, new(415, "UNSUPPORTED_MEDIA_TYPE", "A POST body must be application/json in UTF-8."));
+        }
+
+        var limit = options.Value.MaxRequestBytes;
+        if (http.Request.ContentLength > limit)
+        {
+            return (null, new(413, "REQUEST_TOO_LARGE", $"The request body is larger than {limit} bytes."));
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = limit;
+        }
+
+        var body = new ArrayBufferWriter<byte>();
+        try
+        {
+            var buffer = new byte[16 * 1024];
+            int read;
+            while ((read = await http.Request.Body.ReadAsync(buffer, http.RequestAborted)) > 0)
+            {
+                if (body.WrittenCount + read > limit)
+                {
+                    return (null, new(413, "REQUEST_TOO_LARGE", $"The request body is larger than {limit} bytes."));
+                }
+
+                body.Write(buffer.AsSpan(0, read));
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, new(413, "REQUEST_TOO_LARGE", $"The request body is larger than {limit} bytes."));
+        }
+
+        return FromJsonBody(body.WrittenMemory);
+    }
+
     public (GraphQLRequest? Request, GraphQLRequestError? Error) FromQueryString(IQueryCollection query)
     {
         var text = query["query"].ToString();

@@ -7,6 +7,35 @@ internal static class GraphQLMediaTypes
 {
     public const string GraphQLResponse = "application/graphql-response+json";
     public const string Json = "application/json";
+    public const string EventStream = "text/event-stream";
+
+    /// <summary>
+    /// Whether the client asks for an event stream (GraphQL over SSE): <c>text/event-stream</c> is its most preferred of
+    /// that and the two GraphQL JSON types (the first listed among equals). Wildcards decide nothing: <c>*/*</c> is JSON.
+    /// </summary>
+    public static bool PrefersEventStream(IList<MediaTypeHeaderValue> accept)
+    {
+        ArgumentNullException.ThrowIfNull(accept);
+        foreach (var candidate in accept.OrderByDescending(a => a.Quality ?? 1.0))
+        {
+            if (candidate.Quality == 0)
+            {
+                continue;
+            }
+
+            if (candidate.MediaType.Equals(EventStream, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            if (candidate.MediaType.Equals(GraphQLResponse, StringComparison.OrdinalIgnoreCase) || candidate.MediaType.Equals(Json, StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// The response type for an Accept header: the client's most preferred of the two GraphQL types;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using GraphQL;
+using Scheduling.Gateway.Authentication;
 using Scheduling.Gateway.Execution;
 using Scheduling.Gateway.GraphQLHttp;
 
@@ -66,7 +67,13 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
     {
         var writer = WriteLoopAsync();
         var initTimeout = CloseUnlessInitialisedAsync();
-        var keepAlive = KeepAliveLoopAsync();
+        var keepAlive = Heartbeat.RunAsync(_options.KeepAliveSeconds, () =>
+        {
+            if (_acknowledged)
+            {
+                Send("""{"type":"ping"}""");
+            }
+        }, _closing.Token);
         var expiry = CloseWhenExpiredAsync();
         try
         {
@@ -374,7 +381,7 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         try
         {
             var outcome = await _pipeline.ExecuteAsync(
-                new OperationRequest("websocket", _http.User, _http.Connection.RemoteIpAddress, operation.Scope.ServiceProvider, QueriesOnly: false, StreamsAllowed: true),
+                new OperationRequest("websocket", _http.User, _http.Connection.RemoteIpAddress, operation.Scope.ServiceProvider, SafeMethod: false, StreamsAllowed: true),
                 () => ValueTask.FromResult(_reader.FromSubscribePayload(request)),
                 operation.Cancellation.Token);
             if (outcome is OperationRefused refused)
@@ -482,29 +489,6 @@ internal sealed partial class GraphQLWebSocketConnection : IAsyncDisposable
         {
             await _expiry.WaitAsync(_closing.Token);
             await CloseAsync(4403, "Forbidden");
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private async Task KeepAliveLoopAsync()
-    {
-        if (_options.KeepAliveSeconds == 0)
-        {
-            return;
-        }
-
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.KeepAliveSeconds));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_closing.Token))
-            {
-                if (_acknowledged)
-                {
-                    Send("""{"type":"ping"}""");
-                }
-            }
         }
         catch (OperationCanceledException)
         {

@@ -15,6 +15,7 @@ public sealed class TransportLimitsTests(MedplumFixture medplum)
     [Theory]
     [InlineData(GraphQLTransport.Http)]
     [InlineData(GraphQLTransport.WebSocket)]
+    [InlineData(GraphQLTransport.Sse)]
     public async Task Every_limit_holds_equally_on_every_transport(string name)
     {
         var transport = Named(name);

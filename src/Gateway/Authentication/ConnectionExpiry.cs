@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Security.Claims;
 
-namespace Scheduling.Gateway.GraphQLWebSockets;
+namespace Scheduling.Gateway.Authentication;
 
 /// <summary>
 /// When a connection's credentials run out: the <c>exp</c> of the token it was accepted (or last renewed) with.
-/// The connection is closed with 4403 then; a connection without an expiry (anonymous, development) runs on.
+/// A WebSocket is closed with 4403 then, an SSE stream ends with a TOKEN_EXPIRED error; a connection without an
+/// expiry (anonymous, development) runs on.
 /// The deadline is <c>exp</c> itself, not <c>exp</c> plus the validator's clock skew: the skew forgives a clock that
 /// differs from the issuer's at the moment a token is checked; a socket the gateway holds open is not checked again,
 /// and should not outlive what the issuer granted.
