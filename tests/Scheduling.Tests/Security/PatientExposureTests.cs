@@ -151,6 +151,8 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
     [InlineData("4")]
     [InlineData("Scheduler,")]
     [InlineData("adm")]
+    [InlineData("\u017Fcheduler")]
+    [InlineData("adm\u0131n")]
     public async Task Role_claims_count_only_as_whole_role_names(string role)
     {
         var (gateway, practice) = await PracticeAsync();
