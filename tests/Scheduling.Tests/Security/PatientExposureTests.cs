@@ -224,4 +224,30 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
         Assert.Equal(cancelOthers.ToJsonString().Replace(practice.OthersAppointment, "ID", StringComparison.Ordinal),
             (await gateway.QueryAsync(Cancel, new { id = "no-such-appointment" }, RoleLess)).ToJsonString().Replace("no-such-appointment", "ID", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Booking_on_a_schedule_not_the_callers_answers_alike_for_existing_and_missing_patients()
+    {
+        var (gateway, practice) = await PracticeAsync();
+        string[] mutations =
+        [
+            "mutation($slot: ID!, $patient: ID!) { holdSlots(input: { slotIds: [$slot], patientId: $patient }) { appointment { id } errors { __typename ... on Error { message } } } }",
+            "mutation($slot: ID!, $patient: ID!) { bookAppointment(input: { slotIds: [$slot], patientId: $patient }) { appointment { id } errors { __typename ... on Error { message } } } }",
+        ];
+        // Practitioner B, who has no patients: on A's schedule (FORBIDDEN) and with a missing slot (NotFound), an
+        // existing patient and a missing one get one and the same answer; the patient is read only where B may book.
+        var b = TestTokens.Practitioner(practice.B.Practitioner.Id!);
+        foreach (var mutation in mutations)
+        {
+            foreach (var slot in new[] { practice.A.SlotId(3), "no-such-slot" })
+            {
+                var existing = await gateway.QueryAsync(mutation, new { slot, patient = practice.Other.Id }, b);
+                var missing = await gateway.QueryAsync(mutation, new { slot, patient = "no-such-patient" }, b);
+                Assert.Null(existing.At("data.holdSlots.appointment") ?? existing.At("data.bookAppointment.appointment"));
+                Assert.Empty(practice.LeaksIn(existing, practice.Other.Id!));
+                Assert.Equal(existing.ToJsonString().Replace(practice.Other.Id!, "ID", StringComparison.Ordinal),
+                    missing.ToJsonString().Replace("no-such-patient", "ID", StringComparison.Ordinal));
+            }
+        }
+    }
 }
