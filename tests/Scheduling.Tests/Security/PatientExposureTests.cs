@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Scheduling.Schema.Fhir;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
 
@@ -249,5 +250,20 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
                     missing.ToJsonString().Replace("no-such-patient", "ID", StringComparison.Ordinal));
             }
         }
+    }
+
+    [Fact]
+    public async Task Deleting_slots_of_a_schedule_not_the_callers_is_refused_before_their_status_is_told()
+    {
+        var (gateway, practice) = await PracticeAsync();
+        const string Delete = "mutation($slot: ID!) { deleteSlots(input: { slotIds: [$slot] }) { deletedSlotIds errors { __typename ... on Error { message } } } }";
+        var b = TestTokens.Practitioner(practice.B.Practitioner.Id!);
+        // A's slots, one booked (by the other patient) and one free: to B, the same refusal, not "only free slots".
+        var booked = await gateway.QueryAsync(Delete, new { slot = practice.PatientScheduleSlots[0].Id }, b);
+        var free = await gateway.QueryAsync(Delete, new { slot = practice.PatientScheduleSlots[3].Id }, b);
+        AuthorizationTests.AssertForbidden(booked, "deleteSlots");
+        Assert.Equal(booked.ToJsonString().Replace(practice.PatientScheduleSlots[0].Id!, "ID", StringComparison.Ordinal),
+            free.ToJsonString().Replace(practice.PatientScheduleSlots[3].Id!, "ID", StringComparison.Ordinal));
+        Assert.NotNull(await medplum.Store.ReadAsync<Hl7.Fhir.Model.Slot>(practice.PatientScheduleSlots[3].Id!, CancellationToken.None));
     }
 }
