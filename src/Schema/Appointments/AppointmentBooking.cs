@@ -410,7 +410,6 @@ public sealed class AppointmentBooking(
         IEnumerable<string> slotIds, string patientId, string? practitionerId, string? serviceType, string? reason, string? comment,
         TimeSpan? hold, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var patient = await store.ReadRequiredAsync<Patient>(patientId, cancellationToken);
         var slots = await ResolveFreeSlotsAsync(slotIds, cancellationToken);
         var scheduleReference = FhirReference.From(slots[0].Schedule);
         if (scheduleReference is null || slots.Any(s => FhirReference.From(s.Schedule) != scheduleReference))
@@ -420,6 +419,9 @@ public sealed class AppointmentBooking(
 
         var schedule = await store.ReadRequiredAsync<Schedule>(scheduleReference.Value.Id, cancellationToken);
         SchedulingAccess.Require(access.CanBookOn(schedule), () => new ForbiddenError($"Schedule '{schedule.Id}' is not this caller's to book on."));
+        // Only now, where the caller may book, the patient: read before, a missing one would answer NotFound where an
+        // existing one answers "no such slot" or FORBIDDEN, telling any practitioner which patient ids exist.
+        var patient = await store.ReadRequiredAsync<Patient>(patientId, cancellationToken);
         var scheduleActors = schedule.Actor.Select(FhirReference.From).OfType<FhirReference>().ToList();
         var practitioner = practitionerId is null
             ? scheduleActors.FirstOrDefault(a => a.ResourceType == "Practitioner")
