@@ -59,6 +59,32 @@ public sealed class LimitsTests
         Assert.Null(fine.At("data.b"));
     }
 
+    /// <summary>
+    /// GraphQL's validation walks every definition, and compares every pair of same-named selections: bombs outside the
+    /// selected operation (29 s), in a fragment never spread (25 s) or as one name repeated under MaxFields (19 s) are
+    /// refused by the whole document's limits before any rule walks them.
+    /// </summary>
+    [Fact]
+    public async Task Validation_bombs_outside_the_selected_operation_or_in_repeated_names_are_refused()
+    {
+        await using var gateway = await GatewayServer.StartAsync();
+        var directives = "__typename" + string.Concat(Enumerable.Repeat(" @skip(if: false)", 30_000));
+        await RejectedAsync(gateway, "query A { __typename } query B { " + directives + " }", "TOO_MANY_DIRECTIVES", operationName: "A");
+        await RejectedAsync(gateway, "{ __typename } fragment Unused on Query { " + directives + " }", "TOO_MANY_DIRECTIVES");
+        await RejectedAsync(gateway, "{ " + string.Concat(Enumerable.Repeat("a: __typename ", 19_999)) + "}", "TOO_MANY_SAME_NAME_SELECTIONS");
+        await RejectedAsync(gateway, "query A { __typename } query B { " + string.Concat(Enumerable.Range(0, 20_001).Select(i => $"a{i}: __typename ")) + "}", "TOO_MANY_FIELDS", operationName: "A");
+
+        // The same name through inline fragments and spreads counts as the merge rule sees it.
+        await RejectedAsync(gateway, "{ " + string.Concat(Enumerable.Repeat("... on Query { a: __typename } ", 5_000)) + "}", "TOO_MANY_SAME_NAME_SELECTIONS");
+        await RejectedAsync(gateway, "{ " + string.Concat(Enumerable.Repeat("...F ", 5_000)) + "} fragment F on Query { __typename }", "TOO_MANY_SAME_NAME_SELECTIONS");
+        await RejectedAsync(gateway, "{ " + string.Concat(Enumerable.Range(0, 200).Select(i => $"...F{i} ")) + "} " +
+            string.Concat(Enumerable.Range(0, 200).Select(i => $"fragment F{i} on Query {{ a: __typename }} ")), "TOO_MANY_SAME_NAME_SELECTIONS");
+
+        // Within the caps, a name may repeat (merged as GraphQL merges it) and other operations may sit beside.
+        var fine = await gateway.QueryAsync("{ a: __typename a: __typename ... on Query { a: __typename } }");
+        Assert.Equal("Query", fine.At("data.a")!.GetValue<string>());
+    }
+
     [Fact]
     public async Task A_document_that_fails_everywhere_stops_validation_at_MaxErrors()
     {
@@ -126,9 +152,14 @@ public sealed class LimitsTests
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
     }
 
-    private static async Task<string> RejectedAsync(GatewayServer gateway, string query, string? code = null)
+    private static async Task<string> RejectedAsync(GatewayServer gateway, string query, string? code = null, string? operationName = null)
     {
-        using var response = await gateway.PostAsync(query);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        {
+            Content = new StringContent(System.Text.Json.JsonSerializer.Serialize(new { query, operationName }), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/graphql-response+json");
+        using var response = await gateway.Client.SendAsync(request);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Null(body["data"]);
