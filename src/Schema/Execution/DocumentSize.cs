@@ -41,6 +41,68 @@ public readonly record struct DocumentSize(long Fields, long Directives, long Mo
         return walker.Size;
     }
 
+    /// <summary>The length of every list literal in the document's arguments (fields and directives), nested ones included.</summary>
+    public static IEnumerable<long> ListLengths(GraphQLDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var lengths = new List<long>();
+        var pending = new Stack<ASTNode>(document.Definitions);
+        while (pending.TryPop(out var node))
+        {
+            switch (node)
+            {
+                case GraphQLListValue list:
+                    lengths.Add(list.Values?.Count ?? 0);
+                    PushAll(pending, list.Values);
+                    break;
+                case GraphQLObjectValue map:
+                    PushAll(pending, map.Fields?.Select(f => f.Value));
+                    break;
+                case GraphQLOperationDefinition operation:
+                    PushAll(pending, operation.Directives?.Items);
+                    PushAll(pending, operation.Variables?.Items.Where(v => v.DefaultValue is not null).Select(v => v.DefaultValue!));
+                    pending.Push(operation.SelectionSet);
+                    break;
+                case GraphQLFragmentDefinition fragment:
+                    PushAll(pending, fragment.Directives?.Items);
+                    pending.Push(fragment.SelectionSet);
+                    break;
+                case GraphQLSelectionSet set:
+                    PushAll(pending, set.Selections);
+                    break;
+                case GraphQLField field:
+                    PushAll(pending, field.Arguments?.Items.Select(a => a.Value));
+                    PushAll(pending, field.Directives?.Items);
+                    if (field.SelectionSet is not null)
+                    {
+                        pending.Push(field.SelectionSet);
+                    }
+
+                    break;
+                case GraphQLInlineFragment inline:
+                    PushAll(pending, inline.Directives?.Items);
+                    pending.Push(inline.SelectionSet);
+                    break;
+                case GraphQLFragmentSpread spread:
+                    PushAll(pending, spread.Directives?.Items);
+                    break;
+                case GraphQLDirective directive:
+                    PushAll(pending, directive.Arguments?.Items.Select(a => a.Value));
+                    break;
+            }
+        }
+
+        return lengths;
+    }
+
+    private static void PushAll(Stack<ASTNode> pending, IEnumerable<ASTNode>? nodes)
+    {
+        foreach (var node in nodes ?? [])
+        {
+            pending.Push(node);
+        }
+    }
+
     private sealed class Walker(Dictionary<string, GraphQLFragmentDefinition> fragments)
     {
         private readonly Dictionary<string, Dictionary<string, long>> _fragmentNames = new(StringComparer.Ordinal);

@@ -10,13 +10,20 @@ namespace Scheduling.Schema.Execution;
 /// of its fields and directives first (30,000 repeated directives cost seconds and megabytes of errors). While GraphQL's
 /// rules walk the document, it stops them after <see cref="GraphQLOptions.MaxErrors"/> errors.
 /// </summary>
-public sealed class OperationLimitsRule(IOptions<GraphQLOptions> options) : IValidationRule
+public sealed class OperationLimitsRule(IOptions<GraphQLOptions> options, IOptions<Fhir.FhirOptions> fhir) : IValidationRule
 {
     public ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var limits = options.Value;
-        var size = OperationSize.Of(context.Schema, context.Document, context.Operation, context.Variables);
+        // Every list argument (ids to delete, ids to search), literal or variable, of every field and input, is capped.
+        var longestList = (context.Variables?.Values ?? Enumerable.Empty<object?>()).SelectMany(FieldArguments.ListLengths).Concat(DocumentSize.ListLengths(context.Document)).DefaultIfEmpty(0).Max();
+        if (longestList > limits.MaxListArgumentLength)
+        {
+            throw Refusal("TOO_LONG_LIST", $"A list argument has {Count(longestList)} values; at most {limits.MaxListArgumentLength} are allowed.");
+        }
+
+        var size = OperationSize.Of(context.Schema, context.Document, context.Operation, context.Variables, fhir.Value.MaxValuesPerSearch);
         if (size.Fields > limits.MaxFields)
         {
             throw Refusal("TOO_MANY_FIELDS",

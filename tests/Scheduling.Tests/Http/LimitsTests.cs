@@ -85,6 +85,30 @@ public sealed class LimitsTests
         Assert.Equal("Query", fine.At("data.a")!.GetValue<string>());
     }
 
+    /// <summary>
+    /// List arguments: 30,000 schedule ids in one slots search answered 504 after 30 s, and deleteSlots took 30,000 ids
+    /// uncapped. Every list argument (literal or variable, search or mutation input) is capped, and a FHIR search field
+    /// is priced by its lists in chunks of Fhir:MaxValuesPerSearch.
+    /// </summary>
+    [Fact]
+    public async Task Long_list_arguments_are_capped_and_priced_as_the_searches_they_need()
+    {
+        await using var gateway = await GatewayServer.StartAsync();
+        var many = Enumerable.Range(0, 30_000).Select(i => $"schedule-{i}").ToArray();
+        const string Slots = "query($ids: [ID!]) { slots(where: { scheduleIds: $ids }, first: 1) { totalCount } }";
+        Assert.Contains("30000 values", await RejectedAsync(gateway, Slots, "TOO_LONG_LIST", variables: new { ids = many }), StringComparison.Ordinal);
+        await RejectedAsync(gateway, "{ slots(where: { status: [" + string.Join(',', Enumerable.Repeat("FREE", 30_000)) + "] }, first: 1) { totalCount } }", "TOO_LONG_LIST");
+        await RejectedAsync(gateway, "mutation($ids: [ID!]!) { deleteSlots(input: { slotIds: $ids }) { __typename } }", "TOO_LONG_LIST", variables: new { ids = many });
+
+        // Within the cap, 1000 ids are 10 searches of 100: eleven such fields are past the budget of 100.
+        var thousand = many.Take(1000).ToArray();
+        var eleven = "query($ids: [ID!]) { " + string.Concat(Enumerable.Range(0, 11).Select(i => $"a{i}: slots(where: {{ scheduleIds: $ids }}, first: 1) {{ totalCount }} ")) + "}";
+        Assert.Contains("110 FHIR searches", await RejectedAsync(gateway, eleven, "TOO_MANY_FHIR_SEARCHES", variables: new { ids = thousand }), StringComparison.Ordinal);
+
+        using var fine = await gateway.PostAsync(Slots, new { ids = many.Take(150).ToArray() });
+        Assert.Null(JsonNode.Parse(await fine.Content.ReadAsStringAsync())!["errors"]);
+    }
+
     [Fact]
     public async Task A_document_that_fails_everywhere_stops_validation_at_MaxErrors()
     {
@@ -152,11 +176,11 @@ public sealed class LimitsTests
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
     }
 
-    private static async Task<string> RejectedAsync(GatewayServer gateway, string query, string? code = null, string? operationName = null)
+    private static async Task<string> RejectedAsync(GatewayServer gateway, string query, string? code = null, string? operationName = null, object? variables = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
         {
-            Content = new StringContent(System.Text.Json.JsonSerializer.Serialize(new { query, operationName }), System.Text.Encoding.UTF8, "application/json"),
+            Content = new StringContent(System.Text.Json.JsonSerializer.Serialize(new { query, operationName, variables }), System.Text.Encoding.UTF8, "application/json"),
         };
         request.Headers.Accept.ParseAdd("application/graphql-response+json");
         using var response = await gateway.Client.SendAsync(request);
