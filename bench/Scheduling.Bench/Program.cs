@@ -2,6 +2,7 @@ using Scheduling.Bench;
 
 // dotnet run -c Release --project bench/Scheduling.Bench -- booking [--rounds N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- subscribers [--subscribers N] [--events N]
+// dotnet run -c Release --project bench/Scheduling.Bench -- subscribers-medplum [--latency-ms N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- queries [--latency-ms N] [--iterations N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- createslots [--days N] [--medplum 1]
 int Option(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).FirstOrDefault(fallback);
@@ -18,11 +19,14 @@ switch (benchmark)
     case "subscribers":
         await SubscriberFanOutBenchmark.RunAsync(Option("--subscribers", 1000), Option("--events", 20));
         break;
+    case "subscribers-medplum":
+        await MedplumFanOutBenchmark.RunAsync([1, 10, 200, 1000], Option("--latency-ms", 5));
+        break;
     case "createslots":
         await CreateSlotsBenchmark.RunAsync(Option("--days", 92), Option("--medplum", 0) == 1);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{benchmark}'. Known: booking, subscribers, queries, createslots");
+        Console.Error.WriteLine($"Unknown benchmark '{benchmark}'. Known: booking, subscribers, subscribers-medplum, queries, createslots");
         return 2;
 }
 

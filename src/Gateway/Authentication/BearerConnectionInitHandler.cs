@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Scheduling.Schema.Authorization;
+using Scheduling.Schema.Fhir;
 using Scheduling.Gateway.GraphQLWebSockets;
 
 namespace Scheduling.Gateway.Authentication;
@@ -8,7 +11,7 @@ namespace Scheduling.Gateway.Authentication;
 /// <c>{"Authorization": "Bearer …"}</c> (or <c>authorization</c>, or <c>token</c>). A bad token, or none where one is
 /// required, is refused (4403). The accepted principal is what every operation on the connection runs as.
 /// </summary>
-internal sealed class BearerConnectionInitHandler(GatewayAuthentication authentication) : IWebSocketConnectionInitHandler
+internal sealed class BearerConnectionInitHandler(GatewayAuthentication authentication, IOptions<FhirOptions> fhir) : IWebSocketConnectionInitHandler
 {
     public async ValueTask<bool> AcceptAsync(HttpContext context, JsonElement? payload, CancellationToken cancellationToken)
     {
@@ -38,8 +41,10 @@ internal sealed class BearerConnectionInitHandler(GatewayAuthentication authenti
 
     /// <summary>
     /// Renewal on a long-lived connection: a <c>ping</c> whose payload carries <c>{"Authorization": "Bearer …"}</c>
-    /// (or <c>authorization</c>, or <c>token</c>), validated like the first and for the same subject, replaces the
-    /// connection's principal and so its expiry. Anything else in the payload is an ordinary ping.
+    /// (or <c>authorization</c>, or <c>token</c>), validated like the first, for the same subject and with the same
+    /// rights (role, patient, practitioner), replaces the connection's principal and so its expiry. A token with other
+    /// rights is refused: subscriptions already running were authorized as the first caller and would go on delivering
+    /// what only that caller may see. Anything else in the payload is an ordinary ping.
     /// </summary>
     public async ValueTask<CredentialRenewal> RenewAsync(HttpContext context, JsonElement payload, CancellationToken cancellationToken)
     {
@@ -51,7 +56,8 @@ internal sealed class BearerConnectionInitHandler(GatewayAuthentication authenti
 
         var principal = await GatewayAuthenticationExtensions.ValidateBearerAsync(context, token);
         var subject = principal?.FindFirst("sub")?.Value;
-        if (subject is null || subject != context.User.FindFirst("sub")?.Value)
+        if (subject is null || subject != context.User.FindFirst("sub")?.Value ||
+            SchedulingCaller.From(principal, fhir.Value.TrustedFhirUserBases) != SchedulingCaller.From(context.User, fhir.Value.TrustedFhirUserBases))
         {
             return CredentialRenewal.Refused;
         }

@@ -26,14 +26,8 @@ internal sealed class CallerRateLimiter : IDisposable
             return;
         }
 
-        _limiter = PartitionedRateLimiter.Create<string, string>(caller => RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = settings.RateLimitBurst,
-            TokensPerPeriod = settings.RateLimitPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+        _limiter = PartitionedRateLimiter.Create<string, string>(caller =>
+            RateLimitPartition.GetTokenBucketLimiter(caller, _ => TokenBuckets.PerSecond(settings.RateLimitBurst, settings.RateLimitPerSecond)));
     }
 
     /// <summary>Takes one operation from the caller's bucket; false when it is empty.</summary>

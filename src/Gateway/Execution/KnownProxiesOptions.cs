@@ -38,7 +38,10 @@ public sealed class KnownProxiesOptions : IValidatableObject
 
 public static class KnownProxiesExtensions
 {
-    /// <summary>X-Forwarded-For is honoured from the configured proxies only (ASP.NET Core trusts loopback by default).</summary>
+    /// <summary>
+    /// X-Forwarded-For is honoured from the configured proxies only (ASP.NET Core trusts loopback by default), and not at
+    /// all when none is configured.
+    /// </summary>
     public static IServiceCollection AddKnownProxies(this IServiceCollection services)
     {
         services.AddOptions<KnownProxiesOptions>()
@@ -47,7 +50,9 @@ public static class KnownProxiesExtensions
             .ValidateOnStart();
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<KnownProxiesOptions>>((forwarded, proxies) =>
         {
-            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            // With both lists empty ForwardedHeadersMiddleware checks no sender at all and believes every client's
+            // X-Forwarded-For; so without a configured proxy the header is not read.
+            forwarded.ForwardedHeaders = proxies.Value.Any ? ForwardedHeaders.XForwardedFor : ForwardedHeaders.None;
             forwarded.KnownProxies.Clear();
             forwarded.KnownIPNetworks.Clear();
             foreach (var proxy in proxies.Value.KnownProxies)

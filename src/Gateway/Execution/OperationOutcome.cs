@@ -14,7 +14,7 @@ internal record OperationRefused(int Status, string Code, string Message) : Oper
 
 /// <summary>The caller is over its rate: nothing was read or run.</summary>
 internal sealed record OperationRateLimited(TimeSpan RetryAfter)
-    : OperationRefused(429, "RATE_LIMITED", "Too many requests from this client; slow down.");
+    : OperationRefused(429, TokenBuckets.RateLimitedCode, TokenBuckets.RateLimitedMessage);
 
 /// <summary>The operation ran past its deadline and was cancelled.</summary>
 internal sealed record OperationTimedOut(int Seconds)

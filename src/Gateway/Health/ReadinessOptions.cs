@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using Scheduling.Gateway.Execution;
 
 namespace Scheduling.Gateway.Health;
 
@@ -49,25 +50,18 @@ public static class ReadinessExtensions
             {
                 rejected.HttpContext.Response.ContentType = "application/json; charset=utf-8";
                 await rejected.HttpContext.Response.WriteAsync(
-                    "{\"errors\":[{\"message\":\"Too many requests from this client; slow down.\",\"extensions\":{\"code\":\"RATE_LIMITED\"}}]}",
+                    $$$"""{"errors":[{"message":"{{{TokenBuckets.RateLimitedMessage}}}","extensions":{"code":"{{{TokenBuckets.RateLimitedCode}}}"}}]}""",
                     cancellationToken);
             };
         });
         services.Configure<RateLimiterOptions>(limiter => limiter.AddPolicy(RateLimitPolicy, context =>
         {
             var settings = context.RequestServices.GetRequiredService<IOptions<ReadinessOptions>>().Value;
-            // Unauthenticated: per client address (X-Forwarded-For from a proxy, where forwarded headers are enabled).
+            // Unauthenticated: per client address (X-Forwarded-For only from a configured proxy: ForwardedHeaders:KnownProxies).
             var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
             return settings.ReadyRequestsPerSecond == 0
                 ? RateLimitPartition.GetNoLimiter("unlimited")
-                : RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = settings.ReadyBurst,
-                    TokensPerPeriod = settings.ReadyRequestsPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
+                : RateLimitPartition.GetTokenBucketLimiter(client, _ => TokenBuckets.PerSecond(settings.ReadyBurst, settings.ReadyRequestsPerSecond));
         }));
         return services;
     }

@@ -4,6 +4,7 @@ using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Common;
+using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Subscriptions;
 
@@ -38,7 +39,6 @@ public static class AppointmentSubscriptions
                 var patient = c.GetArgument<string?>("patientId") is { } p ? "Patient/" + p : null;
                 var practitioner = c.GetArgument<string?>("practitionerId") is { } d ? "Practitioner/" + d : null;
                 var scheduleId = c.GetArgument<string?>("scheduleId");
-                var store = services.GetRequiredService<IFhirStore>();
                 // Events are filtered like queries: a caller hears only of appointments they may see.
                 var access = services.GetRequiredService<SchedulingAccess>();
                 return new ChangeSubscription<AppointmentChanged>(
@@ -62,8 +62,9 @@ public static class AppointmentSubscriptions
                             return true;
                         }
 
-                        var slotIds = appointment.Slot.Select(FhirReference.From).OfType<FhirReference>().Select(r => r.Id).ToList();
-                        return slotIds.Count > 0 && (await store.SearchAllAsync<Slot>(FhirQuery.For<Slot>().WhereAny("_id", slotIds), cancellationToken))
+                        // Read once for the event, however many subscribers filter on it (and their slots fields reuse it).
+                        var slots = appointment.Slot.Select(FhirReference.From).OfType<FhirReference>().Where(r => r.ResourceType == "Slot").Distinct().ToList();
+                        return (await EventReads.ReadAsync<Slot>(services, change, slots, cancellationToken))
                             .Any(s => FhirReference.From(s.Schedule)?.Id == scheduleId);
                     },
                     change => new AppointmentChanged(KindOf(change), change.Id, change.Resource as Appointment, change.VersionId, change.OccurredAt));

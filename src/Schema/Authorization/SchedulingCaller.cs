@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text;
 using Scheduling.Schema.Fhir;
 
 namespace Scheduling.Schema.Authorization;
@@ -87,15 +88,20 @@ public sealed record SchedulingCaller(CallerRole Role, string? PatientId, string
         };
     }
 
-    /// <summary>A whole role name, any case; not Enum.TryParse, which takes "4" and "patient,practitioner".</summary>
-    public static CallerRole RoleNamed(string value) => value.ToUpperInvariant() switch
-    {
-        "PATIENT" => CallerRole.Patient,
-        "PRACTITIONER" => CallerRole.Practitioner,
-        "SCHEDULER" => CallerRole.Scheduler,
-        "ADMIN" => CallerRole.Admin,
-        _ => CallerRole.None,
-    };
+    /// <summary>
+    /// A whole role name, any ASCII case; not Enum.TryParse, which takes "4" and "patient,practitioner", and not a
+    /// culture or Unicode case fold, which turns "ſcheduler" (U+017F) and "admın" (U+0131) into role names.
+    /// </summary>
+    public static CallerRole RoleNamed(string value) =>
+        Roles.FirstOrDefault(role => Ascii.EqualsIgnoreCase(value, role.Name)).Role;
+
+    private static readonly (string Name, CallerRole Role)[] Roles =
+    [
+        ("patient", CallerRole.Patient),
+        ("practitioner", CallerRole.Practitioner),
+        ("scheduler", CallerRole.Scheduler),
+        ("admin", CallerRole.Admin),
+    ];
 
     /// <summary>
     /// <c>Patient/123</c> or <c>Practitioner/456</c> as given, or an absolute URL whose base (all before

@@ -107,16 +107,13 @@ public sealed class TimeTaking(
 
     private async Task<Appointment> TakeOnceAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var patient = await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
         var planned = await reservation.PlanAsync(slotIds, null, cancellationToken);
-        if (request.PractitionerId is { } practitionerId)
-        {
-            await Store.ReadRequiredAsync<Practitioner>(Mutations.RequireId(practitionerId, "practitionerId"), cancellationToken);
-        }
-
-        var named = request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(id)] : Array.Empty<FhirReference>();
+        var named = request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(Mutations.RequireId(id, "practitionerId"))] : Array.Empty<FhirReference>();
         var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, named, null,
             options.Value.MaxOpenBookingsPerPatient > 0 ? request.PatientId : null), cancellationToken);
+        // Only now, where the caller may book on the schedule, the patient: read before, a missing one would answer
+        // NotFound where an existing one answers "no such slot" or FORBIDDEN, telling any practitioner which ids exist.
+        var patient = await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
         var schedule = checkedSpan.Schedule;
         var actors = BookingChecks.Actors(schedule);
         var practitioner = named.Length > 0 ? named[0] : actors.FirstOrDefault(a => a.ResourceType == "Practitioner");

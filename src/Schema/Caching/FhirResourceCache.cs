@@ -6,6 +6,7 @@ using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
 
 namespace Scheduling.Schema.Caching;
@@ -28,7 +29,8 @@ public sealed class CacheOptions
 /// Reads of slowly changing resources, cached in <see cref="HybridCache"/>: in memory on each instance (with
 /// stampede protection), and in Redis as the second level when Redis is configured. Keys carry the upstream base
 /// URL, so two gateways on different FHIR servers never share entries. Every change an instance hears of (its own
-/// writes, other instances' over the bus, the change feed) removes the entry everywhere.
+/// writes, other instances' over the bus, the change feed) removes the entry everywhere. Misses are read once: however
+/// many operations miss the same resource at once, one upstream read fills it (<see cref="GetOrReadAsync"/>).
 /// </summary>
 public sealed partial class FhirResourceCache(HybridCache cache, IOptions<CacheOptions> options, IOptions<FhirOptions> fhir, ILogger<FhirResourceCache> logger)
 {
@@ -42,6 +44,8 @@ public sealed partial class FhirResourceCache(HybridCache cache, IOptions<CacheO
 
     private readonly string _prefix = "fhir:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(fhir.Value.BaseUrl ?? "embedded")))[..12] + ":";
     private readonly HashSet<string> _types = [.. options.Value.ResourceTypes];
+    private readonly SharedLoads<FhirReference, Resource?> _reads = new(keepCompleted: false);
+    private long _removals;
 
     public bool Caches(string resourceType) => options.Value.Enabled && _types.Contains(resourceType);
 
@@ -58,6 +62,61 @@ public sealed partial class FhirResourceCache(HybridCache cache, IOptions<CacheO
             LogCacheFailed(logger, reference.ToString(), e);
             return null;
         }
+    }
+
+    /// <summary>
+    /// The cached resources, and the rest read with <paramref name="read"/> and cached: a miss that another operation
+    /// is already reading waits for that read. A read during which an entry was removed caches nothing (it may
+    /// predate the change).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<FhirReference, Resource?>> GetOrReadAsync(
+        IReadOnlyList<FhirReference> keys,
+        Func<IReadOnlyList<FhirReference>, CancellationToken, Task<IReadOnlyDictionary<FhirReference, Resource?>>> read,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(read);
+        var cached = await Task.WhenAll(keys.Distinct().Select(async k => (Key: k, Resource: await GetAsync(k, cancellationToken))));
+        var found = cached.Where(c => c.Resource is not null).ToDictionary(c => c.Key, c => c.Resource);
+        var misses = cached.Where(c => c.Resource is null).Select(c => c.Key).ToList();
+        if (misses.Count == 0)
+        {
+            return found;
+        }
+
+        var loaded = await _reads.LoadAsync(misses, async (claimed, token) =>
+        {
+            // A read that finished between our miss and our claim has filled the cache: ask it again first.
+            var removals = Interlocked.Read(ref _removals);
+            var values = new Dictionary<FhirReference, Resource?>();
+            foreach (var key in claimed)
+            {
+                values[key] = await GetAsync(key, token);
+            }
+
+            var unread = values.Where(v => v.Value is null).Select(v => v.Key).ToList();
+            if (unread.Count == 0)
+            {
+                return values;
+            }
+
+            foreach (var (key, resource) in await read(unread, token))
+            {
+                values[key] = resource;
+                if (resource is not null && Interlocked.Read(ref _removals) == removals)
+                {
+                    await SetAsync(resource, token);
+                }
+            }
+
+            return values;
+        }, null, cancellationToken);
+        foreach (var (key, resource) in loaded)
+        {
+            found[key] = resource;
+        }
+
+        return found;
     }
 
     public async ValueTask SetAsync(Resource resource, CancellationToken cancellationToken)
@@ -77,6 +136,9 @@ public sealed partial class FhirResourceCache(HybridCache cache, IOptions<CacheO
 
     public async ValueTask RemoveAsync(FhirReference reference, CancellationToken cancellationToken)
     {
+        // A read in flight may have started before the change: later readers do not wait for it, and it caches nothing.
+        Interlocked.Increment(ref _removals);
+        _reads.Forget(reference);
         try
         {
             await cache.RemoveAsync(Key(reference), cancellationToken);

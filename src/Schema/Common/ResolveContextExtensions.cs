@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Authorization;
 using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Subscriptions;
 
 namespace Scheduling.Schema.Common;
 
@@ -28,7 +29,8 @@ public static class ResolveContextExtensions
 
     /// <summary>
     /// A subscription field's per-event resolver: the event itself, with this long-lived operation's cached reads
-    /// dropped first, so each event's nested fields are read afresh through the DataLoaders.
+    /// dropped first, so each event's nested fields are read afresh through the DataLoaders, and those reads shared
+    /// with every other subscriber of the same event (<see cref="EventReads"/>).
     /// </summary>
     public static FieldBuilder<object?, TReturn> ResolveEachEventFresh<TReturn>(this FieldBuilder<object?, TReturn> field)
     {
@@ -36,6 +38,12 @@ public static class ResolveContextExtensions
         return field.Resolve(c =>
         {
             c.ForgetReads();
+            if (c.Source is IChangeEvent change)
+            {
+                EventReads.Join(c.RequestServices ?? throw new InvalidOperationException("GraphQL request without services."), change.Change);
+                return (TReturn?)change.Value;
+            }
+
             return (TReturn?)c.Source;
         });
     }

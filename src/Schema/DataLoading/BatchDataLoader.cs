@@ -7,7 +7,9 @@ namespace Scheduling.Schema.DataLoading;
 /// key; GraphQL.NET completes every pending data-loader field of a level after the level's other fields, and the
 /// first completion fetches all keys queued so far in one <see cref="FetchAsync"/>. Each key is fetched at most
 /// once per request, and later loads of it are answered from that result. Keys fall into independent groups
-/// (<see cref="GroupOf"/>), fetched in parallel: a group that fails fails only its own fields.
+/// (<see cref="GroupOf"/>), fetched in parallel: a group that fails fails only its own fields. While it resolves a
+/// subscription event, a loader reads through the event's <see cref="SharedLoads{TKey, TValue}"/>
+/// (<see cref="ShareLoads"/>): every subscriber the event reaches asks the same keys, and they are fetched once.
 /// </summary>
 public abstract class BatchDataLoader<TKey, TValue>
     where TKey : notnull
@@ -16,6 +18,7 @@ public abstract class BatchDataLoader<TKey, TValue>
     private readonly Dictionary<TKey, Task<TValue>> _loaded;
     private readonly bool _batching;
     private Dictionary<TKey, TaskCompletionSource<TValue>> _pending;
+    private SharedLoads<TKey, TValue>? _shared;
 
     protected BatchDataLoader(DataLoaderOptions options, IEqualityComparer<TKey>? comparer = null)
     {
@@ -81,6 +84,9 @@ public abstract class BatchDataLoader<TKey, TValue>
         }
     }
 
+    /// <summary>From now on, fetches go through loads shared with other operations (null: this loader's own only).</summary>
+    public void ShareLoads(SharedLoads<TKey, TValue>? shared) => Volatile.Write(ref _shared, shared);
+
     /// <summary>Fetches the keys of one group; keys absent from the answer get <see cref="MissingValue"/>.</summary>
     protected abstract Task<IReadOnlyDictionary<TKey, TValue>> FetchAsync(IReadOnlyList<TKey> keys, CancellationToken cancellationToken);
 
@@ -91,9 +97,14 @@ public abstract class BatchDataLoader<TKey, TValue>
 
     private async Task<TValue> FetchOneAsync(TKey key)
     {
-        var found = await FetchAsync([key], CancellationToken.None);
+        var found = await FetchSharedAsync([key], CancellationToken.None);
         return found.TryGetValue(key, out var value) ? value : MissingValue;
     }
+
+    private Task<IReadOnlyDictionary<TKey, TValue>> FetchSharedAsync(IReadOnlyList<TKey> keys, CancellationToken cancellationToken) =>
+        Volatile.Read(ref _shared) is { } shared
+            ? shared.LoadAsync(keys, FetchAsync, MissingValue, cancellationToken)
+            : FetchAsync(keys, cancellationToken);
 
     private async Task DispatchAsync(CancellationToken cancellationToken)
     {
@@ -116,7 +127,7 @@ public abstract class BatchDataLoader<TKey, TValue>
     {
         try
         {
-            var found = await FetchAsync([.. group.Select(entry => entry.Key)], cancellationToken);
+            var found = await FetchSharedAsync([.. group.Select(entry => entry.Key)], cancellationToken);
             foreach (var (key, completion) in group)
             {
                 completion.TrySetResult(found.TryGetValue(key, out var value) ? value : MissingValue);

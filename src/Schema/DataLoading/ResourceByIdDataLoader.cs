@@ -43,33 +43,25 @@ public sealed class ResourceByIdDataLoader(IFhirStore store, FhirResourceCache c
     /// <summary>One group per resource type: a failing Patient search leaves the practitioners alone.</summary>
     protected override string GroupOf(FhirReference key) => key.ResourceType;
 
-    protected override async Task<IReadOnlyDictionary<FhirReference, Resource?>> FetchAsync(
-        IReadOnlyList<FhirReference> keys, CancellationToken cancellationToken)
+    /// <summary>Cached types through the cache (its misses read once however many ask at once), the rest from FHIR.</summary>
+    protected override Task<IReadOnlyDictionary<FhirReference, Resource?>> FetchAsync(
+        IReadOnlyList<FhirReference> keys, CancellationToken cancellationToken) =>
+        cache.Caches(keys[0].ResourceType) ? cache.GetOrReadAsync(keys, SearchAsync, cancellationToken) : SearchAsync(keys, cancellationToken);
+
+    private Task<IReadOnlyDictionary<FhirReference, Resource?>> SearchAsync(IReadOnlyList<FhirReference> keys, CancellationToken cancellationToken) =>
+        SearchAsync(store, fhir.Value, keys, cancellationToken);
+
+    /// <summary>Resources of one type by id: one <c>Type?_id=</c> search per chunk of ids.</summary>
+    internal static async Task<IReadOnlyDictionary<FhirReference, Resource?>> SearchAsync(
+        IFhirStore store, FhirOptions fhir, IReadOnlyList<FhirReference> keys, CancellationToken cancellationToken)
     {
         var type = keys[0].ResourceType;
-        var found = new Dictionary<FhirReference, Resource?>();
-        var ids = keys.Select(k => k.Id).Distinct().ToList();
-        if (cache.Caches(type))
-        {
-            var cached = await Task.WhenAll(keys.Distinct().Select(async k => (Key: k, Resource: await cache.GetAsync(k, cancellationToken))));
-            foreach (var (key, resource) in cached.Where(c => c.Resource is not null))
-            {
-                found[key] = resource;
-            }
-
-            ids = [.. ids.Where(id => !found.ContainsKey(new FhirReference(type, id)))];
-        }
-
-        // What the cache did not have: one search per chunk of ids.
-        var searches = ids.Chunk(fhir.Value.MaxValuesPerSearch)
+        var searches = keys.Select(k => k.Id).Distinct().Chunk(fhir.MaxValuesPerSearch)
             .Select(chunk => store.SearchAllAsync(new FhirQuery(type).WhereAny("_id", chunk), cancellationToken));
+        var found = new Dictionary<FhirReference, Resource?>();
         foreach (var resource in (await Task.WhenAll(searches)).SelectMany(p => p).Where(r => FhirReference.IsValidId(r.Id)))
         {
             found[new FhirReference(resource.TypeName, resource.Id!)] = resource;
-            if (cache.Caches(type))
-            {
-                await cache.SetAsync(resource, cancellationToken);
-            }
         }
 
         return found;

@@ -34,6 +34,17 @@ public sealed class GraphQLOptions
     [Range(1, 1_000_000, ErrorMessage = "GraphQL:MaxDirectives must be between {1} and {2}.")]
     public int MaxDirectives { get; set; } = 1_000;
 
+    /// <summary>
+    /// Selections one selection set may have under the same response name (fragments merged in): GraphQL's
+    /// "overlapping fields can be merged" rule compares each pair of them, so this bounds its quadratic work.
+    /// </summary>
+    [Range(2, 10_000, ErrorMessage = "GraphQL:MaxSameNameSelections must be between {1} and {2}.")]
+    public int MaxSameNameSelections { get; set; } = 100;
+
+    /// <summary>Values one list argument may hold (ids to delete or to search, statuses), in literals and variables alike.</summary>
+    [Range(1, 100_000, ErrorMessage = "GraphQL:MaxListArgumentLength must be between {1} and {2}.")]
+    public int MaxListArgumentLength { get; set; } = 1_000;
+
     /// <summary>Errors one answer carries; the rest are summed up in one TOO_MANY_ERRORS error.</summary>
     [Range(1, 10_000, ErrorMessage = "GraphQL:MaxErrors must be between {1} and {2}.")]
     public int MaxErrors { get; set; } = 100;

@@ -4,18 +4,26 @@ using Microsoft.Extensions.Options;
 namespace Scheduling.Schema.Execution;
 
 /// <summary>
-/// The operation's size against the limits (fields, directives, FHIR searches), as the first validation rule every
+/// The operation's size against the limits (fields, directives, FHIR searches), then the whole document's (every
+/// operation and fragment, and selections sharing a response name: see <see cref="DocumentSize"/>), as the first validation rule every
 /// transport runs. An operation over a limit stops validation at once: the other rules would otherwise walk every one
 /// of its fields and directives first (30,000 repeated directives cost seconds and megabytes of errors). While GraphQL's
 /// rules walk the document, it stops them after <see cref="GraphQLOptions.MaxErrors"/> errors.
 /// </summary>
-public sealed class OperationLimitsRule(IOptions<GraphQLOptions> options) : IValidationRule
+public sealed class OperationLimitsRule(IOptions<GraphQLOptions> options, IOptions<Fhir.FhirOptions> fhir) : IValidationRule
 {
     public ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var limits = options.Value;
-        var size = OperationSize.Of(context.Schema, context.Document, context.Operation, context.Variables);
+        // Every list argument (ids to delete, ids to search), literal or variable, of every field and input, is capped.
+        var longestList = (context.Variables?.Values ?? Enumerable.Empty<object?>()).SelectMany(FieldArguments.ListLengths).Concat(DocumentSize.ListLengths(context.Document)).DefaultIfEmpty(0).Max();
+        if (longestList > limits.MaxListArgumentLength)
+        {
+            throw Refusal("TOO_LONG_LIST", $"A list argument has {Count(longestList)} values; at most {limits.MaxListArgumentLength} are allowed.");
+        }
+
+        var size = OperationSize.Of(context.Schema, context.Document, context.Operation, context.Variables, fhir.Value.MaxValuesPerSearch);
         if (size.Fields > limits.MaxFields)
         {
             throw Refusal("TOO_MANY_FIELDS",
@@ -31,6 +39,27 @@ public sealed class OperationLimitsRule(IOptions<GraphQLOptions> options) : IVal
         if (size.Searches > limits.MaxFhirSearches)
         {
             throw Refusal("TOO_MANY_FHIR_SEARCHES", $"This operation needs {Count(size.Searches)} FHIR searches; at most {limits.MaxFhirSearches} are allowed.");
+        }
+
+        // GraphQL's rules walk every definition, not only the selected operation: the whole document is held to the
+        // same limits, each operation and fragment counted once.
+        var document = DocumentSize.Of(context.Document);
+        if (document.Fields > limits.MaxFields)
+        {
+            throw Refusal("TOO_MANY_FIELDS",
+                $"This document has {Count(document.Fields)} fields in its operations and fragments; at most {limits.MaxFields} are allowed.");
+        }
+
+        if (document.Directives > limits.MaxDirectives)
+        {
+            throw Refusal("TOO_MANY_DIRECTIVES",
+                $"This document applies {Count(document.Directives)} directives in its operations and fragments; at most {limits.MaxDirectives} are allowed.");
+        }
+
+        if (document.MostSameName > limits.MaxSameNameSelections)
+        {
+            throw Refusal("TOO_MANY_SAME_NAME_SELECTIONS",
+                $"One selection set selects '{document.SameName}' {Count(document.MostSameName)} times; at most {limits.MaxSameNameSelections} selections may share a response name.");
         }
 
         return new ValueTask<INodeVisitor?>(new ErrorCount(limits.MaxErrors));

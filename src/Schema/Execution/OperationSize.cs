@@ -29,8 +29,9 @@ public readonly record struct OperationSize(long Searches, long Fields, long Dir
     /// one search (or what its <see cref="SearchesMetadata"/> says), aliases and fragment spreads included. Fragments are
     /// counted once and multiplied, never expanded, so a fragment or directive bomb costs microseconds to refuse.
     /// </summary>
-    public static OperationSize Of(ISchema schema, GraphQLDocument document, GraphQLOperationDefinition operation, Inputs? variables)
+    public static OperationSize Of(ISchema schema, GraphQLDocument document, GraphQLOperationDefinition operation, Inputs? variables, int valuesPerSearch)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(valuesPerSearch, 1);
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(operation);
@@ -44,11 +45,11 @@ public readonly record struct OperationSize(long Searches, long Fields, long Dir
             OperationType.Subscription => schema.Subscription,
             _ => schema.Query,
         };
-        var counter = new Counter(schema, fragments, variables ?? Inputs.Empty);
+        var counter = new Counter(schema, fragments, variables ?? Inputs.Empty, valuesPerSearch);
         return new OperationSize(0, 0, operation.Directives?.Count ?? 0) + counter.Selection(operation.SelectionSet, root);
     }
 
-    private sealed class Counter(ISchema schema, Dictionary<string, GraphQLFragmentDefinition> fragments, Inputs variables)
+    private sealed class Counter(ISchema schema, Dictionary<string, GraphQLFragmentDefinition> fragments, Inputs variables, int valuesPerSearch)
     {
         private static readonly OperationSize Infinite = new(Unbounded, Unbounded, Unbounded);
         private readonly Dictionary<string, OperationSize> _fragmentSizes = new(StringComparer.Ordinal);
@@ -79,9 +80,16 @@ public readonly record struct OperationSize(long Searches, long Fields, long Dir
             var type = definition?.ResolvedType is { } resolved ? Unwrap(resolved) : null;
             long searches = definition?.GetMetadata<Func<FieldArguments, long>>(SearchesMetadata) is { } price
                 ? Math.Max(1, price(new FieldArguments(field.Arguments, variables)))
-                : type is not null && (FhirTypes.Contains(type.Name) || type.Name.EndsWith("Connection", StringComparison.Ordinal)) ? 1 : 0;
+                : type is not null && (FhirTypes.Contains(type.Name) || type.Name.EndsWith("Connection", StringComparison.Ordinal)) ? ListSearches(new FieldArguments(field.Arguments, variables)) : 0;
             return new OperationSize(searches, 1, field.Directives?.Count ?? 0) + Selection(field.SelectionSet, type as IComplexGraphType);
         }
+
+        /// <summary>
+        /// A FHIR search field with lists in its arguments (ids, references, statuses) searches in chunks of
+        /// <c>Fhir:MaxValuesPerSearch</c> values: every list, wherever it sits in the arguments, costs ceil(n / chunk).
+        /// </summary>
+        private long ListSearches(FieldArguments arguments) =>
+            Math.Max(1, arguments.Lists().Sum(n => (n + valuesPerSearch - 1) / valuesPerSearch));
 
         private OperationSize Fragment(string name)
         {
@@ -129,6 +137,35 @@ public sealed class FieldArguments(GraphQLArguments? arguments, Inputs variables
             }
 
             return value;
+        }
+    }
+
+    /// <summary>The length of every list in the arguments, nested ones included.</summary>
+    public IEnumerable<long> Lists() => (arguments?.Items ?? []).SelectMany(a => ListLengths(Read(a.Value)));
+
+    /// <summary>The length of every list in a value as sent (variables or literals), nested ones included.</summary>
+    public static IEnumerable<long> ListLengths(object? value)
+    {
+        switch (value)
+        {
+            case string:
+                yield break;
+            case IDictionary<string, object?> map:
+                foreach (var length in map.Values.SelectMany(ListLengths))
+                {
+                    yield return length;
+                }
+
+                break;
+            case System.Collections.IEnumerable list:
+                var items = list.Cast<object?>().ToList();
+                yield return items.Count;
+                foreach (var length in items.SelectMany(ListLengths))
+                {
+                    yield return length;
+                }
+
+                break;
         }
     }
 

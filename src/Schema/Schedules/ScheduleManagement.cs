@@ -344,13 +344,13 @@ public sealed class ScheduleManagement(IFhirStore store, FhirChangeSet changes, 
             throw Fail(new NotFoundError($"Slot/{missing} does not exist.", "Slot", missing));
         }
 
+        // Whose slots first: a caller who may not manage them learns nothing of their status (booked or free).
+        await RequireManagesSlotsAsync(slots, cancellationToken);
         var notFree = slots.Where(s => s.Status != SlotStatus.Free).Select(s => s.Id!).ToList();
         if (notFree.Count > 0)
         {
             throw Fail(new SlotUnavailableError("Only free slots can be deleted.", notFree));
         }
-
-        await RequireManagesSlotsAsync(slots, cancellationToken);
 
         var deleted = new List<string>();
         foreach (var slot in slots)

@@ -6,16 +6,18 @@ namespace Scheduling.Schema.Subscriptions;
 /// One subscription's view of the hub: changes of one resource type that pass its (possibly asynchronous) filter,
 /// each version of each resource at most once and never older than one already delivered, in order.
 /// A bounded queue per subscription: a subscriber that cannot keep up loses its oldest changes, nobody else waits.
+/// Each value goes out with the hub's event (<see cref="ChangeEvent{T}"/>), so every subscriber of one event
+/// resolves it through the same shared reads.
 /// </summary>
 public sealed class ChangeSubscription<T>(
     ChangeHub hub,
     string resourceType,
     Func<ResourceEvent, CancellationToken, ValueTask<bool>> filter,
-    Func<ResourceEvent, T> map) : IObservable<T>
+    Func<ResourceEvent, T> map) : IObservable<ChangeEvent<T>>
 {
     private const int QueueLength = 1024;
 
-    public IDisposable Subscribe(IObserver<T> observer)
+    public IDisposable Subscribe(IObserver<ChangeEvent<T>> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
         var queue = Channel.CreateBounded<ResourceEvent>(new BoundedChannelOptions(QueueLength)
@@ -35,7 +37,7 @@ public sealed class ChangeSubscription<T>(
         return new Subscription(listening, stop);
     }
 
-    private async Task PumpAsync(ChannelReader<ResourceEvent> reader, IObserver<T> observer, CancellationToken cancellationToken)
+    private async Task PumpAsync(ChannelReader<ResourceEvent> reader, IObserver<ChangeEvent<T>> observer, CancellationToken cancellationToken)
     {
         var delivered = new Dictionary<string, (DateTimeOffset LastUpdated, string? VersionId)>(StringComparer.Ordinal);
         try
@@ -54,7 +56,7 @@ public sealed class ChangeSubscription<T>(
                 }
 
                 delivered[change.Id] = (change.LastUpdated, change.VersionId);
-                observer.OnNext(map(change));
+                observer.OnNext(new ChangeEvent<T>(map(change), change));
             }
         }
         catch (OperationCanceledException)

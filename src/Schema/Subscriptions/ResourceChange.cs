@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 
@@ -50,6 +51,7 @@ public sealed record ResourceChange(
 public sealed class ResourceEvent(ChangeKind kind, string resourceType, string id, string? versionId, DateTimeOffset lastUpdated, Func<Resource?> parse, DateTimeOffset occurredAt)
 {
     private readonly Lazy<Resource?> _resource = new(parse);
+    private readonly ConcurrentDictionary<string, object> _shared = new(StringComparer.Ordinal);
 
     public ChangeKind Kind { get; } = kind;
 
@@ -64,4 +66,15 @@ public sealed class ResourceEvent(ChangeKind kind, string resourceType, string i
     public DateTimeOffset OccurredAt { get; } = occurredAt;
 
     public Resource? Resource => _resource.Value;
+
+    /// <summary>
+    /// State shared by everything that handles this event on this instance, made on first use: the reads of every
+    /// subscriber it reaches (it lives as long as one of them still resolves it).
+    /// </summary>
+    public T Shared<T>(string key, Func<T> create)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        return (T)_shared.GetOrAdd(key, _ => create());
+    }
 }

@@ -277,6 +277,12 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
         yield return ("directive bomb through fragments", () => Graph("query { ...F0 } " +
             string.Concat(Enumerable.Range(0, 20).Select(i => $"fragment F{i} on Query {{ ...F{i + 1} @include(if: true) ...F{i + 1} @skip(if: false) }} ")) + "fragment F20 on Query { __typename }"));
         yield return ("unknown directives", () => Graph("{ __typename" + string.Concat(Enumerable.Range(0, 5_000).Select(i => $" @d{i}")) + " }"));
+        // Validation bombs outside the selected operation, and one response name repeated (the merge rule is quadratic).
+        var directives = "__typename" + string.Concat(Enumerable.Repeat(" @skip(if:false)", 15_000));
+        yield return ("directive bomb in an operation not selected", () => Post(JsonSerializer.Serialize(new { query = "query A { __typename } query B { " + directives + " }", operationName = "A" }), "application/json"));
+        yield return ("directive bomb in an unused fragment", () => Graph("{ __typename } fragment Unused on Query { " + directives + " }"));
+        yield return ("one alias repeated under MaxFields", () => Graph("{ " + string.Concat(Enumerable.Repeat("a:__typename ", 15_000)) + "}"));
+        yield return ("one fragment spread repeated", () => Graph("{ " + string.Concat(Enumerable.Repeat("...F ", 15_000)) + "} fragment F on Query { __typename }"));
         yield return ("errors everywhere", () => Graph("{ " + string.Concat(Enumerable.Range(0, 10_000).Select(i => $"f{i} ")) + "}"));
         foreach (var (name, body) in new (string, string)[]
         {
@@ -315,7 +321,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
             yield return ("issue 10 role-less " + query[..Math.Min(60, query.Length)], () => WithToken(Graph(query), roleLess));
         }
 
-        foreach (var role in new[] { "patient,practitioner", "4", "Admin,", "scheduler;admin", "ADMIN\u0000" })
+        foreach (var role in new[] { "patient,practitioner", "4", "Admin,", "scheduler;admin", "ADMIN\u0000", "\u017Fcheduler", "adm\u0131n", "ADM\u0130N" })
         {
             var token = TestTokens.Issue(("role", role), ("patient", Caller));
             yield return ($"issue 10 role '{role}'", () => WithToken(Graph("{ patients(first: 100) { nodes { name { family } birthDate } } appointments(first: 100) { nodes { patient { name { family } } } } }"), token));

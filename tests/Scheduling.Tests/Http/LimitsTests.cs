@@ -59,6 +59,56 @@ public sealed class LimitsTests
         Assert.Null(fine.At("data.b"));
     }
 
+    /// <summary>
+    /// GraphQL's validation walks every definition, and compares every pair of same-named selections: bombs outside the
+    /// selected operation (29 s), in a fragment never spread (25 s) or as one name repeated under MaxFields (19 s) are
+    /// refused by the whole document's limits before any rule walks them.
+    /// </summary>
+    [Fact]
+    public async Task Validation_bombs_outside_the_selected_operation_or_in_repeated_names_are_refused()
+    {
+        await using var gateway = await GatewayServer.StartAsync();
+        var directives = "__typename" + string.Concat(Enumerable.Repeat(" @skip(if: false)", 30_000));
+        await RejectedAsync(gateway, "query A { __typename } query B { " + directives + " }", "TOO_MANY_DIRECTIVES", operationName: "A");
+        await RejectedAsync(gateway, "{ __typename } fragment Unused on Query { " + directives + " }", "TOO_MANY_DIRECTIVES");
+        await RejectedAsync(gateway, "{ " + string.Concat(Enumerable.Repeat("a: __typename ", 19_999)) + "}", "TOO_MANY_SAME_NAME_SELECTIONS");
+        await RejectedAsync(gateway, "query A { __typename } query B { " + string.Concat(Enumerable.Range(0, 20_001).Select(i => $"a{i}: __typename ")) + "}", "TOO_MANY_FIELDS", operationName: "A");
+
+        // The same name through inline fragments and spreads counts as the merge rule sees it.
+        await RejectedAsync(gateway, "{ " + string.Concat(Enumerable.Repeat("... on Query { a: __typename } ", 5_000)) + "}", "TOO_MANY_SAME_NAME_SELECTIONS");
+        await RejectedAsync(gateway, "{ " + string.Concat(Enumerable.Repeat("...F ", 5_000)) + "} fragment F on Query { __typename }", "TOO_MANY_SAME_NAME_SELECTIONS");
+        await RejectedAsync(gateway, "{ " + string.Concat(Enumerable.Range(0, 200).Select(i => $"...F{i} ")) + "} " +
+            string.Concat(Enumerable.Range(0, 200).Select(i => $"fragment F{i} on Query {{ a: __typename }} ")), "TOO_MANY_SAME_NAME_SELECTIONS");
+
+        // Within the caps, a name may repeat (merged as GraphQL merges it) and other operations may sit beside.
+        var fine = await gateway.QueryAsync("{ a: __typename a: __typename ... on Query { a: __typename } }");
+        Assert.Equal("Query", fine.At("data.a")!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// List arguments: 30,000 schedule ids in one slots search answered 504 after 30 s, and deleteSlots took 30,000 ids
+    /// uncapped. Every list argument (literal or variable, search or mutation input) is capped, and a FHIR search field
+    /// is priced by its lists in chunks of Fhir:MaxValuesPerSearch.
+    /// </summary>
+    [Fact]
+    public async Task Long_list_arguments_are_capped_and_priced_as_the_searches_they_need()
+    {
+        await using var gateway = await GatewayServer.StartAsync();
+        var many = Enumerable.Range(0, 30_000).Select(i => $"schedule-{i}").ToArray();
+        const string Slots = "query($ids: [ID!]) { slots(where: { scheduleIds: $ids }, first: 1) { totalCount } }";
+        Assert.Contains("30000 values", await RejectedAsync(gateway, Slots, "TOO_LONG_LIST", variables: new { ids = many }), StringComparison.Ordinal);
+        await RejectedAsync(gateway, "{ slots(where: { status: [" + string.Join(',', Enumerable.Repeat("FREE", 30_000)) + "] }, first: 1) { totalCount } }", "TOO_LONG_LIST");
+        await RejectedAsync(gateway, "mutation($ids: [ID!]!) { deleteSlots(input: { slotIds: $ids }) { __typename } }", "TOO_LONG_LIST", variables: new { ids = many });
+
+        // Within the cap, 1000 ids are 10 searches of 100: eleven such fields are past the budget of 100.
+        var thousand = many.Take(1000).ToArray();
+        var eleven = "query($ids: [ID!]) { " + string.Concat(Enumerable.Range(0, 11).Select(i => $"a{i}: slots(where: {{ scheduleIds: $ids }}, first: 1) {{ totalCount }} ")) + "}";
+        Assert.Contains("110 FHIR searches", await RejectedAsync(gateway, eleven, "TOO_MANY_FHIR_SEARCHES", variables: new { ids = thousand }), StringComparison.Ordinal);
+
+        using var fine = await gateway.PostAsync(Slots, new { ids = many.Take(150).ToArray() });
+        Assert.Null(JsonNode.Parse(await fine.Content.ReadAsStringAsync())!["errors"]);
+    }
+
     [Fact]
     public async Task A_document_that_fails_everywhere_stops_validation_at_MaxErrors()
     {
@@ -126,9 +176,14 @@ public sealed class LimitsTests
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
     }
 
-    private static async Task<string> RejectedAsync(GatewayServer gateway, string query, string? code = null)
+    private static async Task<string> RejectedAsync(GatewayServer gateway, string query, string? code = null, string? operationName = null, object? variables = null)
     {
-        using var response = await gateway.PostAsync(query);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        {
+            Content = new StringContent(System.Text.Json.JsonSerializer.Serialize(new { query, operationName, variables }), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/graphql-response+json");
+        using var response = await gateway.Client.SendAsync(request);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Null(body["data"]);

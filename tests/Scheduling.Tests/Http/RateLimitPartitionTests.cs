@@ -87,6 +87,34 @@ public sealed class RateLimitPartitionTests
         Assert.Equal(secondClient, await StatusAsync(gateway, forwardedFor: "203.0.113.8", token: null));
     }
 
+    /// <summary>
+    /// With no proxy configured X-Forwarded-For is nobody's word: one anonymous client naming a new address on every
+    /// request still draws from one bucket, for GraphQL operations and for <c>/health/ready</c>'s own limiter.
+    /// </summary>
+    [Fact]
+    public async Task Without_a_configured_proxy_X_Forwarded_For_buys_no_fresh_bucket()
+    {
+        await using var gateway = await GatewayServer.StartAsync(Settings(("Health:ReadyRequestsPerSecond", "1"), ("Health:ReadyBurst", "3")));
+        var graphql = new List<HttpStatusCode>();
+        var ready = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            graphql.Add(await StatusAsync(gateway, forwardedFor: $"203.0.113.{i + 1}", token: null));
+            ready.Add(await ReadyStatusAsync(gateway, forwardedFor: $"198.51.100.{i + 1}"));
+        }
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, graphql);
+        Assert.Contains(HttpStatusCode.TooManyRequests, ready);
+    }
+
+    private static async Task<HttpStatusCode> ReadyStatusAsync(GatewayServer gateway, string forwardedFor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/ready");
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        using var response = await gateway.Client.SendAsync(request);
+        return response.StatusCode;
+    }
+
     private static async Task<HttpStatusCode> StatusAsync(GatewayServer gateway, string? forwardedFor, string? token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")

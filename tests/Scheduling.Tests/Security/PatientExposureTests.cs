@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Scheduling.Schema.Fhir;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
 
@@ -151,6 +152,8 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
     [InlineData("4")]
     [InlineData("Scheduler,")]
     [InlineData("adm")]
+    [InlineData("\u017Fcheduler")]
+    [InlineData("adm\u0131n")]
     public async Task Role_claims_count_only_as_whole_role_names(string role)
     {
         var (gateway, practice) = await PracticeAsync();
@@ -221,5 +224,46 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
         AuthorizationTests.AssertForbidden(cancelOthers, "cancelAppointment");
         Assert.Equal(cancelOthers.ToJsonString().Replace(practice.OthersAppointment, "ID", StringComparison.Ordinal),
             (await gateway.QueryAsync(Cancel, new { id = "no-such-appointment" }, RoleLess)).ToJsonString().Replace("no-such-appointment", "ID", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Booking_on_a_schedule_not_the_callers_answers_alike_for_existing_and_missing_patients()
+    {
+        var (gateway, practice) = await PracticeAsync();
+        string[] mutations =
+        [
+            "mutation($slot: ID!, $patient: ID!) { holdSlots(input: { slotIds: [$slot], patientId: $patient }) { appointment { id } errors { __typename ... on Error { message } } } }",
+            "mutation($slot: ID!, $patient: ID!) { bookAppointment(input: { slotIds: [$slot], patientId: $patient }) { appointment { id } errors { __typename ... on Error { message } } } }",
+        ];
+        // Practitioner B, who has no patients: on A's schedule (FORBIDDEN) and with a missing slot (NotFound), an
+        // existing patient and a missing one get one and the same answer; the patient is read only where B may book.
+        var b = TestTokens.Practitioner(practice.B.Practitioner.Id!);
+        foreach (var mutation in mutations)
+        {
+            foreach (var slot in new[] { practice.A.SlotId(3), "no-such-slot" })
+            {
+                var existing = await gateway.QueryAsync(mutation, new { slot, patient = practice.Other.Id }, b);
+                var missing = await gateway.QueryAsync(mutation, new { slot, patient = "no-such-patient" }, b);
+                Assert.Null(existing.At("data.holdSlots.appointment") ?? existing.At("data.bookAppointment.appointment"));
+                Assert.Empty(practice.LeaksIn(existing, practice.Other.Id!));
+                Assert.Equal(existing.ToJsonString().Replace(practice.Other.Id!, "ID", StringComparison.Ordinal),
+                    missing.ToJsonString().Replace("no-such-patient", "ID", StringComparison.Ordinal));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Deleting_slots_of_a_schedule_not_the_callers_is_refused_before_their_status_is_told()
+    {
+        var (gateway, practice) = await PracticeAsync();
+        const string Delete = "mutation($slot: ID!) { deleteSlots(input: { slotIds: [$slot] }) { deletedSlotIds errors { __typename ... on Error { message } } } }";
+        var b = TestTokens.Practitioner(practice.B.Practitioner.Id!);
+        // A's slots, one booked (by the other patient) and one free: to B, the same refusal, not "only free slots".
+        var booked = await gateway.QueryAsync(Delete, new { slot = practice.PatientScheduleSlots[0].Id }, b);
+        var free = await gateway.QueryAsync(Delete, new { slot = practice.PatientScheduleSlots[3].Id }, b);
+        AuthorizationTests.AssertForbidden(booked, "deleteSlots");
+        Assert.Equal(booked.ToJsonString().Replace(practice.PatientScheduleSlots[0].Id!, "ID", StringComparison.Ordinal),
+            free.ToJsonString().Replace(practice.PatientScheduleSlots[3].Id!, "ID", StringComparison.Ordinal));
+        Assert.NotNull(await medplum.Store.ReadAsync<Hl7.Fhir.Model.Slot>(practice.PatientScheduleSlots[3].Id!, CancellationToken.None));
     }
 }

@@ -147,6 +147,27 @@ public sealed class TokenExpiryTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_ping_with_a_token_of_the_same_subject_but_other_rights_closes_with_4403()
+    {
+        // An admin's socket watching every appointment, renewed with a patient's token for the same subject (and the
+        // reverse, and another patient): the running subscription was authorized for the first rights, so the renewal
+        // is refused rather than letting it go on delivering other patients' appointments past the admin token's expiry.
+        const string Subject = "user-changing";
+        var admin = TestTokens.IssueFor(Subject, TestTokens.SigningKey, DateTime.UtcNow.AddMinutes(10), ("role", "admin"));
+        var patient = TestTokens.IssueFor(Subject, TestTokens.SigningKey, DateTime.UtcNow.AddMinutes(10), ("role", "patient"), ("patient", _world.Patient.Id!));
+        var otherPatient = TestTokens.IssueFor(Subject, TestTokens.SigningKey, DateTime.UtcNow.AddMinutes(10), ("role", "patient"), ("patient", "ned-flanders"));
+        foreach (var (first, renewal) in new[] { (admin, patient), (patient, admin), (patient, otherPatient) })
+        {
+            await using var client = await GraphQLWsClient.SubscribeAsync(_gateway.BaseAddress, "subscription { appointmentChanged { appointment { patient { name { family } } } } }",
+                timeoutMs: 15000, connectionParams: new { Authorization = "Bearer " + first }, renewals: [(TimeSpan.FromMilliseconds(200), renewal)]);
+            Assert.Equal("connected", client.First.GetProperty("event").GetString());
+            var closed = await client.NextAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal("error", closed?.GetProperty("event").GetString());
+            Assert.Equal(4403, closed?.GetProperty("code").GetInt32());
+        }
+    }
+
     /// <summary>
     /// An admin token that expires in 9 to 10 s (a JWT's exp is in whole seconds), and that exact expiry: long enough
     /// for the Node client to start and subscribe on a loaded machine (the whole suite on 2 cores), short for a test.
