@@ -115,7 +115,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
         where T : Resource
     {
         ArgumentNullException.ThrowIfNull(resource);
-        return Call(async () =>
+        return Versioned(ifMatchVersionId is not null, () => Call(async () =>
         {
             // Firely sends If-Match from meta.versionId when the update is version-aware.
             var copy = resource.DeepCopy();
@@ -126,7 +126,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
             }
 
             return (await _client.UpdateAsync(copy, versionAware: ifMatchVersionId is not null, cancellationToken))!;
-        });
+        }));
     }
 
     public Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
@@ -182,7 +182,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
     public Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writes);
-        return Call<IReadOnlyList<Resource>>(async () =>
+        return Versioned(writes.Any(w => w.IfMatchVersionId is not null), () => Call<IReadOnlyList<Resource>>(async () =>
         {
             var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
             foreach (var write in writes)
@@ -224,7 +224,23 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
             }
 
             return results;
-        });
+        }));
+    }
+
+    /// <summary>
+    /// A versioned write whose resource was deleted since it was read answers 404 or 410 on some servers (Medplum,
+    /// in a transaction too), 412 on others: either way the version read is gone, a lost If-Match like any other.
+    /// </summary>
+    private static async Task<T> Versioned<T>(bool versioned, Func<Task<T>> write)
+    {
+        try
+        {
+            return await write();
+        }
+        catch (FhirResourceNotFoundException e) when (versioned)
+        {
+            throw new FhirVersionConflictException("A resource written at the version read was deleted meanwhile.", e) { Status = e.Status, UpstreamDetail = e.UpstreamDetail };
+        }
     }
 
     public void Dispose()

@@ -215,6 +215,29 @@ public abstract class FhirStoreContractTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public async Task A_versioned_write_of_a_resource_deleted_since_it_was_read_is_a_conflict_and_writes_nothing(bool useTransactions)
+    {
+        var changes = ChangeSet(useTransactions);
+        var schedule = await NewScheduleAsync();
+        var start = new DateTimeOffset(2030, 11, 5, 9, 0, 0, TimeSpan.Zero);
+        var kept = await Store.CreateAsync(NewSlot(schedule, start), None);
+        var deleted = await Store.CreateAsync(NewSlot(schedule, start.AddMinutes(30)), None);
+        await Store.DeleteAsync(deleted, None);
+
+        // A block racing a deleteSlots: it read the slot before the delete. Losing that race is a lost If-Match.
+        var takeKept = kept.DeepCopy();
+        takeKept.Status = Slot.SlotStatus.BusyUnavailable;
+        var takeDeleted = deleted.DeepCopy();
+        takeDeleted.Status = Slot.SlotStatus.BusyUnavailable;
+        await Assert.ThrowsAsync<FhirVersionConflictException>(() => changes.ApplyAsync([FhirWrite.Update(kept, takeKept), FhirWrite.Update(deleted, takeDeleted)], None));
+
+        Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(kept.Id!, None))!.Status);
+        Assert.Null(await Store.ReadAsync<Slot>(deleted.Id!, None));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public async Task A_change_is_applied_whole_or_not_at_all(bool useTransactions)
     {
         var changes = ChangeSet(useTransactions);
