@@ -67,7 +67,11 @@ public static class SchemaServiceCollectionExtensions
             .BindConfiguration(SlotGenerationOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddScoped<SlotGeneration>();
+        services.AddScoped<ScheduleChanges>();
+        services.AddScoped<CreateSlotsHandler>();
+        services.AddScoped<BlockHandler>();
+        services.AddScoped<UnblockHandler>();
+        services.AddScoped<DeleteSlotsHandler>();
         services.AddHostedService<HoldExpirySweeper>();
 
         // Live updates: the hub, the bus between instances (Redis when configured), gateway writes announced,

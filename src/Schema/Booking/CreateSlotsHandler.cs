@@ -1,48 +1,51 @@
 using System.Globalization;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Options;
-using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Schema.Schedules;
 using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
 
-namespace Scheduling.Schema.Schedules;
+namespace Scheduling.Schema.Booking;
 
 /// <summary>
-/// createSlots: free slots generated from a rule over a date range, skipping times a slot already covers. Its work is
-/// bounded before it starts: the input alone says how many days and slots a call spans, and a call over
-/// <see cref="SlotGenerationOptions"/> is refused before anything is read. Then one search for the existing slots of
-/// the span, a sweep over both sorted lists (n log n, not candidates × existing), and writes in transaction Bundles
-/// of <see cref="SlotGenerationOptions.WriteBatchSize"/> (or a bounded number of creates in flight).
+/// createSlots: free slots generated from a rule over a date range, skipping times a slot already covers, on an
+/// active schedule and inside its planning horizon, in the schedule's time zone unless the input names one. Its
+/// work is bounded before it starts: the input alone says how many days and slots a call spans, and a call over
+/// <see cref="SlotGenerationOptions"/> is refused before anything is read. Then one search for the existing slots
+/// of the span, a sweep over both sorted lists (n log n, not candidates × existing), and changes of at most
+/// <see cref="SlotGenerationOptions.WriteBatchSize"/> slots, each claiming the schedule's slots guard last
+/// (<see cref="ScheduleChanges.SlotsGuardKey"/>): a block made meanwhile makes the next change read again, so no
+/// slot is left free under it.
 /// </summary>
-public sealed class SlotGeneration(
-    ScheduleManagement management,
-    IFhirStore store,
-    IOptions<FhirOptions> fhir,
-    IOptions<SlotGenerationOptions> options)
+public sealed class CreateSlotsHandler(ScheduleChanges changes, IOptions<SlotGenerationOptions> options)
 {
     public async Task<CreatedSlots> CreateSlotsAsync(CreateSlotsInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
-        management.RequireManagerRole();
+        changes.RequireManagerRole();
         var (firstDay, lastDay, window) = Validate(input, options.Value);
 
-        var schedule = await management.ReadToManageAsync(input.ScheduleId, cancellationToken);
+        var schedule = await changes.ReadToManageAsync(input.ScheduleId, cancellationToken);
+        if (schedule.Active == false)
+        {
+            throw Fail($"Schedule '{schedule.Id}' is not active.", "scheduleId", "active-schedule");
+        }
+
         var zoneId = input.TimeZone ?? GatewayProfile.TimeZoneOf(schedule) ?? "UTC";
-        ScheduleManagement.RequireTimeZone(zoneId);
+        ScheduleInputChecks.RequireTimeZone(zoneId);
         var rule = new AvailabilityRule(zoneId, [window], [], input.SlotMinutes, 0, 0, input.SlotMinutes);
         var zone = rule.Zone;
         var fromLocal = firstDay.ToDateTime(TimeOnly.MinValue);
         var from = new DateTimeOffset(fromLocal, zone.GetUtcOffset(fromLocal));
         var toLocal = lastDay.AddDays(1).ToDateTime(TimeOnly.MinValue);
         var to = new DateTimeOffset(toLocal, zone.GetUtcOffset(toLocal));
-
-        var existing = await store.SearchAllAsync<Slot>(
-            FhirQuery.For<Slot>().Where("schedule", "Schedule/" + schedule.Id).WhereDate("start", "ge", from.AddDays(-1)).WhereDate("start", "lt", to),
-            cancellationToken);
-        var candidates = rule.Offer(from, to, input.SlotMinutes, []).ToList();
-        var fresh = Uncovered(candidates, existing);
+        var candidates = rule.Offer(from, to, input.SlotMinutes, []).OrderBy(c => c.Start).ToList();
+        if (candidates.Where(c => !BookingChecks.InsideHorizon(schedule, new TimeRange(c.Start, c.End))).Take(1).ToList() is [var outside])
+        {
+            throw Fail($"{outside.Start:O} to {outside.End:O} lies outside schedule '{schedule.Id}''s planning horizon; no slot was created.",
+                outside.Start < from.AddDays(1) ? "from" : "to", "planning-horizon");
+        }
 
         Slot NewSlot((DateTimeOffset Start, DateTimeOffset End) time) => new()
         {
@@ -53,8 +56,45 @@ public sealed class SlotGeneration(
             ServiceType = [.. schedule.ServiceType.Select(t => (CodeableConcept)t.DeepCopy())],
         };
 
-        var created = await WriteAsync(fresh, NewSlot, cancellationToken);
-        return new CreatedSlots(created.Count, candidates.Count - fresh.Count, [.. created.OrderBy(s => s.Start)]);
+        var created = new List<Slot>(candidates.Count);
+        await changes.RetryingAsync(() => WriteAsync(schedule, candidates, to, NewSlot, created, cancellationToken),
+            $"The schedule's slots kept changing meanwhile; {created.Count} slots were created before it gave up. Run it again to fill the rest.",
+            cancellationToken);
+        return new CreatedSlots(created.Count, candidates.Count - created.Count, [.. created.OrderBy(s => s.Start)]);
+    }
+
+    /// <summary>
+    /// One attempt: the guard, then the slots from where earlier attempts got to, then the uncovered candidates batch
+    /// by batch, each change claiming the guard at the version the previous one left. Overtaken, it throws and the
+    /// next attempt reads again; what earlier changes created stays in <paramref name="created"/>.
+    /// </summary>
+    private async Task<bool> WriteAsync(
+        Schedule schedule,
+        List<(DateTimeOffset Start, DateTimeOffset End)> candidates,
+        DateTimeOffset to,
+        Func<(DateTimeOffset Start, DateTimeOffset End), Slot> slot,
+        List<Slot> created,
+        CancellationToken cancellationToken)
+    {
+        var resumeAt = created.Count == 0 ? DateTimeOffset.MinValue : created.Max(s => s.End!.Value);
+        var rest = candidates.Where(c => c.Start >= resumeAt).ToList();
+        if (rest.Count == 0)
+        {
+            return true;
+        }
+
+        var span = new TimeRange(rest[0].Start, to);
+        IReadOnlyList<Basic> guards = await changes.Guards.ReadAsync([], span, [ScheduleChanges.SlotsGuardKey(schedule.Id!)], cancellationToken);
+        var existing = await changes.Store.SearchAllAsync<Slot>(SlotSearches.Overlapping([schedule.Id!], span.Start, span.End), cancellationToken);
+        foreach (var batch in Uncovered(rest, existing).Chunk(options.Value.WriteBatchSize))
+        {
+            List<FhirWrite> writes = [.. batch.Select(t => FhirWrite.Create(slot(t))), .. SpanGuards.Claim(guards)];
+            var written = await changes.ApplyAsync(writes, cancellationToken);
+            created.AddRange(written.OfType<Slot>());
+            guards = [.. written.OfType<Basic>()];
+        }
+
+        return true;
     }
 
     /// <summary>Everything that can be checked from the input alone, the limits included: no FHIR call yet.</summary>
@@ -79,7 +119,7 @@ public sealed class SlotGeneration(
         }
 
         var window = new AvailableTime([.. input.DaysOfWeek.Distinct()],
-            ScheduleManagement.ParseTime(input.StartTime, "startTime"), ScheduleManagement.ParseTime(input.EndTime, "endTime"));
+            ScheduleInputChecks.ParseTime(input.StartTime, "startTime"), ScheduleInputChecks.ParseTime(input.EndTime, "endTime"));
         if (window.DaysOfWeek.Count == 0 || window.EndTime <= window.StartTime)
         {
             throw Fail("Give days of week and an end time after the start time.", "daysOfWeek");
@@ -87,7 +127,7 @@ public sealed class SlotGeneration(
 
         if (input.TimeZone is { } zone)
         {
-            ScheduleManagement.RequireTimeZone(zone);
+            ScheduleInputChecks.RequireTimeZone(zone);
         }
 
         // At most this many: a daylight-saving change can only take wall-clock times away.
@@ -133,33 +173,6 @@ public sealed class SlotGeneration(
         }
 
         return fresh;
-    }
-
-    /// <summary>
-    /// Transaction Bundles of a bounded size where the server does transactions, else a bounded number of creates in
-    /// flight; each slot is built only when its write is due.
-    /// </summary>
-    private async Task<List<Slot>> WriteAsync(
-        List<(DateTimeOffset Start, DateTimeOffset End)> times, Func<(DateTimeOffset Start, DateTimeOffset End), Slot> slot, CancellationToken cancellationToken)
-    {
-        var limits = options.Value;
-        var created = new List<Slot>(times.Count);
-        if (fhir.Value.UsesTransactions)
-        {
-            foreach (var batch in times.Chunk(limits.WriteBatchSize))
-            {
-                created.AddRange((await store.TransactionAsync([.. batch.Select(t => FhirWrite.Create(slot(t)))], cancellationToken)).OfType<Slot>());
-            }
-
-            return created;
-        }
-
-        var results = new Slot[times.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, times.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = limits.ParallelWrites, CancellationToken = cancellationToken },
-            async (i, token) => results[i] = await store.CreateAsync(slot(times[i]), token));
-        created.AddRange(results);
-        return created;
     }
 
     private static SchedulingException Fail(string message, string field, string? limit = null) => new(new ValidationError(message, field, limit));

@@ -13,7 +13,10 @@ public static class GatewayProfile
     /// <summary>Appointment: when a hold stops standing (valueInstant).</summary>
     public const string HoldExpiresExtension = System + "/StructureDefinition/hold-expires";
 
-    /// <summary>Slot: the block (a busy-unavailable Slot) that made this free slot unavailable (valueReference).</summary>
+    /// <summary>
+    /// Slot: marks a free slot a block made unavailable (valueReference to the block, by its <see cref="BlockSystem"/>
+    /// identifier). Which time it frees is decided on time alone (<see cref="BlockNesting"/>).
+    /// </summary>
     public const string BlockedByExtension = System + "/StructureDefinition/blocked-by";
 
     /// <summary>Schedule: the recurring availability rule (see <see cref="Schedules.AvailabilityRule"/>).</summary>
@@ -29,6 +32,9 @@ public static class GatewayProfile
 
     /// <summary>Slot.identifier: the availability option (schedule, start, end) a rule-based Slot was made for.</summary>
     public const string RuleSlotSystem = System + "/identifier/rule-slot";
+
+    /// <summary>Slot.identifier of a block made by blockTime, so that the slots it marks can name it before it has an id.</summary>
+    public const string BlockSystem = System + "/identifier/block";
 
     /// <summary>Basic.identifier of a span guard (<see cref="SpanGuards"/>): actor and UTC hour, or a patient's open bookings.</summary>
     public const string GuardSystem = System + "/identifier/span-guard";

@@ -2,6 +2,7 @@ using GraphQL;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Slots;
 
@@ -36,7 +37,7 @@ public static class ScheduleMutations
             {
                 var input = c.GetArgument<CreateSlotsInput>("input");
                 return await Mutations.RunAsync(c, input.ClientMutationId,
-                    () => c.RequestServices!.GetRequiredService<SlotGeneration>().CreateSlotsAsync(input, c.CancellationToken));
+                    () => Handler<CreateSlotsHandler>(c).CreateSlotsAsync(input, c.CancellationToken));
             });
 
         mutation.Field<NonNullGraphType<BlockTimePayloadType>>("blockTime")
@@ -45,30 +46,32 @@ public static class ScheduleMutations
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<BlockTimeInput>("input");
-                return await Mutations.RunAsync(c, input.ClientMutationId, () => Management(c).BlockTimeAsync(input, c.CancellationToken));
+                return await Mutations.RunAsync(c, input.ClientMutationId, () => Handler<BlockHandler>(c).BlockAsync(input, c.CancellationToken));
             });
 
         mutation.Field<NonNullGraphType<UnblockTimePayloadType>>("unblockTime")
-            .Description("Removes a block made by blockTime and frees the slots it covered.")
+            .Description("Removes a block made by blockTime and frees the slots it covered that no other block covers.")
             .Argument<NonNullGraphType<UnblockTimeInputType>>("input")
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<SlotIdInput>("input");
-                return await Mutations.RunAsync(c, input.ClientMutationId, () => Management(c).UnblockTimeAsync(input.SlotId, c.CancellationToken));
+                return await Mutations.RunAsync(c, input.ClientMutationId, () => Handler<UnblockHandler>(c).UnblockAsync(input.SlotId, c.CancellationToken));
             });
 
         mutation.Field<NonNullGraphType<DeleteSlotsPayloadType>>("deleteSlots")
-            .Description("Deletes free slots.")
+            .Description("Deletes free slots that no appointment (cancelled ones included) points to.")
             .Argument<NonNullGraphType<DeleteSlotsInputType>>("input")
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<SlotIdsInput>("input");
-                return await Mutations.RunAsync(c, input.ClientMutationId, () => Management(c).DeleteSlotsAsync(input.SlotIds, c.CancellationToken));
+                return await Mutations.RunAsync(c, input.ClientMutationId, () => Handler<DeleteSlotsHandler>(c).DeleteAsync(input.SlotIds, c.CancellationToken));
             });
     }
 
-    private static ScheduleManagement Management(IResolveFieldContext context) =>
-        context.RequestServices!.GetRequiredService<ScheduleManagement>();
+    private static ScheduleManagement Management(IResolveFieldContext context) => Handler<ScheduleManagement>(context);
+
+    private static T Handler<T>(IResolveFieldContext context)
+        where T : notnull => context.RequestServices!.GetRequiredService<T>();
 }
 
 public sealed class DayOfWeekType : EnumerationGraphType<DayOfWeek>

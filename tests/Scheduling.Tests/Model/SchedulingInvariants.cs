@@ -17,6 +17,8 @@ public static class SchedulingInvariants
 
     private const string HoldExpires = "https://scheduling-gateway.example.org/fhir/StructureDefinition/hold-expires";
 
+    private const string BlockedBy = "https://scheduling-gateway.example.org/fhir/StructureDefinition/blocked-by";
+
     public static async Task<List<string>> CheckAsync(IFhirStore store, ModelWorld world, IReadOnlyList<Told> told, IReadOnlyCollection<string> createdSlots, DateTimeOffset now)
     {
         var none = CancellationToken.None;
@@ -63,6 +65,27 @@ public static class SchedulingInvariants
                     break;
                 default:
                     break;
+            }
+        }
+
+        // 5. Blocks nest: time any standing block covers is neither FREE nor held by a standing appointment, whichever
+        // block marked the slot and whichever others were unblocked since.
+        var standingBlocks = slots.Values.Where(s => s.Status == Slot.SlotStatus.BusyUnavailable && s.GetExtension(BlockedBy) is null).ToList();
+        foreach (var slot in slots.Values.Where(s => !standingBlocks.Contains(s)))
+        {
+            if (standingBlocks.FirstOrDefault(b => b.Schedule?.Reference == slot.Schedule?.Reference && b.Start < slot.End && slot.Start < b.End) is not { } block)
+            {
+                continue;
+            }
+
+            if (slot.Status == Slot.SlotStatus.Free)
+            {
+                violations.Add($"I5 FREE slot {Describe(slot)} under the standing block {Describe(block)}");
+            }
+
+            if (standing.FirstOrDefault(a => a.Slot.Any(r => r.Reference == "Slot/" + slot.Id)) is { } holder)
+            {
+                violations.Add($"I5 {Describe(holder)} holds {Describe(slot)} under the standing block {Describe(block)}");
             }
         }
 

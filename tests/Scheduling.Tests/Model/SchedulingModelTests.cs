@@ -38,12 +38,8 @@ public static class SchedulingModel
         ("DeleteSlot", 1, Gen.Int[0, 7].Select(s => (Op)new Op.DeleteSlot(s))),
     ];
 
-    /// <summary>
-    /// Left out by default until blockTime, unblockTime and deleteSlots go through the booking core: a block racing a
-    /// deleteSlots on Medplum in transaction mode answers an untyped FHIR 404 and leaves its block written.
-    /// SCHEDULING_MODEL_SKIP= (empty) runs them.
-    /// </summary>
-    private const string LeftOut = "Block,Unblock,DeleteSlot";
+    /// <summary>Operations left out by default (none: every operation goes through the booking core). SCHEDULING_MODEL_SKIP overrides it.</summary>
+    private const string LeftOut = "";
 
     private static readonly Gen<Op> Operation = Gen.Frequency<Op>(
     [
