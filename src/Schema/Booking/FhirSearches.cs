@@ -60,6 +60,10 @@ public static class AppointmentSearches
             .WhereAny("slot", slotIds.Select(id => "Slot/" + id))
             .WhereAny("status", ActiveStatuses.Select(s => s.GetLiteral()));
 
+    /// <summary>Every appointment, of any status, pointing to any of these slots.</summary>
+    public static FhirQuery OnSlots(IEnumerable<string> slotIds) =>
+        FhirQuery.For<Appointment>().WhereAny("slot", slotIds.Select(id => "Slot/" + id));
+
     /// <summary>Holds still pending (expired or not).</summary>
     public static FhirQuery PendingHolds() =>
         FhirQuery.For<Appointment>().Where("status", "pending").WhereToken("_tag", GatewayProfile.TagSystem, GatewayProfile.HoldTag);

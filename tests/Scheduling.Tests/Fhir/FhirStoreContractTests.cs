@@ -260,7 +260,7 @@ public abstract class FhirStoreContractTests
     }
 
     private FhirChangeSet ChangeSet(bool useTransactions) =>
-        new(Store, Options.Create(new FhirOptions { UseTransactions = useTransactions }), NullLogger<FhirChangeSet>.Instance);
+        new(Store, Options.Create(new FhirOptions { UseTransactions = useTransactions }), Options.Create(new ChangeSafetyOptions()), TimeProvider.System, NullLogger<FhirChangeSet>.Instance);
 
     protected async Task<Schedule> NewScheduleAsync() =>
         await Store.CreateAsync(new Schedule { Active = true, Actor = [new ResourceReference("Practitioner/contract")] }, None);
