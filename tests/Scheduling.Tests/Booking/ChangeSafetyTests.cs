@@ -53,13 +53,25 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
             var clock = Stopwatch.StartNew();
             await BookAsync(gateway, slots[tries], world.Patient.Id!, None);
             var whole = clock.Elapsed;
-            var delays = Enumerable.Range(0, tries).Select(_ => TimeSpan.FromMilliseconds(random.Next(50, (int)whole.TotalMilliseconds))).ToList();
+            await medplum.Server.ResetCountsAsync();
+            // Even tries go away at any moment of the booking; odd ones at a moment of its writes: 0 to 3 latencies
+            // after their slot write reached Medplum (the slot write, the appointment write or a guard in flight).
+            var aborts = Enumerable.Range(0, tries).Select(_ => new CancellationTokenSource()).ToList();
+            var delays = Enumerable.Range(0, tries)
+                .Select(i => TimeSpan.FromMilliseconds(i % 2 == 0 ? random.Next(50, (int)whole.TotalMilliseconds) : random.Next(0, 3 * LatencyMilliseconds)))
+                .ToList();
+            for (var i = 0; i < tries; i += 2)
+            {
+                aborts[i].CancelAfter(delays[i]);
+            }
+
+            using var stopWatching = new CancellationTokenSource();
+            var watcher = ArmAtSlotWritesAsync(Enumerable.Range(0, tries).Where(i => i % 2 == 1).ToDictionary(i => slots[i], i => (aborts[i], delays[i])), stopWatching.Token);
             var outcomes = await Task.WhenAll(Enumerable.Range(0, tries).Select(async i =>
             {
-                using var abort = new CancellationTokenSource(delays[i]);
                 try
                 {
-                    await BookAsync(gateway, slots[i], world.Patient.Id!, abort.Token);
+                    await BookAsync(gateway, slots[i], world.Patient.Id!, aborts[i].Token);
                     return false;
                 }
                 catch (OperationCanceledException)
@@ -67,9 +79,13 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
                     return true;
                 }
             }));
+            await stopWatching.CancelAsync();
+            await watcher;
+            aborts.ForEach(a => a.Dispose());
             aborted = outcomes.Count(a => a);
-            output.WriteLine($"seed {seed}: a whole booking took {whole.TotalMilliseconds:F0} ms; {aborted} of {tries} aborted at " +
-                string.Join(", ", delays.Select(d => d.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture))) + " ms");
+            output.WriteLine($"seed {seed}: a whole booking took {whole.TotalMilliseconds:F0} ms; {aborted} of {tries} aborted " +
+                $"({outcomes.Where((a, i) => a && i % 2 == 1).Count()} during their writes), at " +
+                string.Join(", ", delays.Select((d, i) => (i % 2 == 1 ? "slot write + " : string.Empty) + d.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture))) + " ms");
         }
         finally
         {
@@ -147,6 +163,27 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         await AssertWholeAsync(world, [slotId]);
     }
 
+    /// <summary>Arms each booking's abort once its slot write is seen at Medplum (the request is logged as it arrives).</summary>
+    private async Task ArmAtSlotWritesAsync(Dictionary<string, (CancellationTokenSource Abort, TimeSpan After)> bySlot, CancellationToken stop)
+    {
+        var armed = new HashSet<string>(StringComparer.Ordinal);
+        while (!stop.IsCancellationRequested && armed.Count < bySlot.Count)
+        {
+            foreach (var request in await medplum.Server.RequestsAsync())
+            {
+                foreach (var (slot, (abort, after)) in bySlot)
+                {
+                    if (request.StartsWith("PUT Slot/" + slot, StringComparison.Ordinal) && armed.Add(slot))
+                    {
+                        abort.CancelAfter(after);
+                    }
+                }
+            }
+
+            await Task.Delay(20, CancellationToken.None);
+        }
+    }
+
     private static Task<JsonObject> BookAsync(GatewayServer gateway, string slotId, string patientId, CancellationToken cancellationToken) =>
         BookAsync(gateway.Client, slotId, patientId, cancellationToken);
 
@@ -178,21 +215,20 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
     }
 
     /// <summary>Every BUSY slot has exactly one active appointment; no active appointment is on a FREE slot; none on two.</summary>
-    private async Task AssertWholeAsync(BookingWorld world, IReadOnlyList<string> slotIds)
+    private async Task AssertWholeAsync(BookingWorld world, List<string> slotIds)
     {
         var active = await ActiveOnAsync(slotIds);
+        var broken = new List<string>();
         foreach (var slot in await Store.SearchAllAsync<Slot>(SlotSearches.ByIds(slotIds), None))
         {
-            var on = active.Where(a => SlotsOf(a).Contains(slot.Id!)).ToList();
-            if (slot.Status == Slot.SlotStatus.Busy)
+            var on = active.Count(a => SlotsOf(a).Contains(slot.Id!));
+            if (on != (slot.Status == Slot.SlotStatus.Busy ? 1 : 0))
             {
-                Assert.True(on.Count == 1, $"busy Slot/{slot.Id} has {on.Count} active appointments ({world.Schedule.Id})");
-            }
-            else
-            {
-                Assert.True(on.Count == 0, $"{slot.Status} Slot/{slot.Id} has {on.Count} active appointments ({world.Schedule.Id})");
+                broken.Add($"{slot.Status} Slot/{slot.Id} has {on} active appointments");
             }
         }
+
+        Assert.True(broken.Count == 0, $"{broken.Count} of {slotIds.Count} slots of Schedule/{world.Schedule.Id} broken: " + string.Join("; ", broken));
     }
 
     private async Task<IReadOnlyList<Appointment>> ActiveOnAsync(IEnumerable<string> slotIds) =>
