@@ -184,6 +184,30 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         }
     }
 
+    [Fact]
+    public async Task A_FHIR_refusal_during_a_booking_is_a_typed_payload_error()
+    {
+        var gateway = await medplum.GatewayAsync(("Fhir:UseTransactions", "false"));
+        var world = await BookingWorld.CreateAsync(Store, slots: 1);
+        // The slot write (PUT Slot/id) is refused with a 422, as a validating server would.
+        await medplum.Server.FaultAsync(422, "Slot/" + world.SlotId(0), times: 1);
+        JsonObject response;
+        try
+        {
+            response = await BookAsync(gateway, world.SlotId(0), world.Patient.Id!, None);
+        }
+        finally
+        {
+            await medplum.Server.FaultAsync(0);
+        }
+
+        Assert.Null(response["errors"]);
+        Assert.Equal("CONFLICT", response.At("data.bookAppointment.errors.0.code")?.GetValue<string>());
+        Assert.Null(response.At("data.bookAppointment.appointment"));
+        Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(world.SlotId(0), None))!.Status);
+        await AssertWholeAsync(world, [world.SlotId(0)]);
+    }
+
     private static Task<JsonObject> BookAsync(GatewayServer gateway, string slotId, string patientId, CancellationToken cancellationToken) =>
         BookAsync(gateway.Client, slotId, patientId, cancellationToken);
 
