@@ -126,7 +126,7 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
                 var seen = Stopwatch.StartNew();
                 while (!(await medplum.Server.RequestsAsync()).Any(r => r.StartsWith("PUT Slot/" + slotId, StringComparison.Ordinal)))
                 {
-                    Assert.True(seen.Elapsed < TimeSpan.FromSeconds(30), "the slot write never reached Medplum");
+                    Assert.True(seen.Elapsed < TimeSpan.FromSeconds(90), "the slot write never reached Medplum within 90 s");
                     Assert.False(booking.IsCompleted, "the booking finished before its slot write was seen");
                     await Task.Delay(20);
                 }
