@@ -73,6 +73,8 @@ public static class SchemaServiceCollectionExtensions
         services.AddScoped<UnblockHandler>();
         services.AddScoped<DeleteSlotsHandler>();
         services.AddHostedService<HoldExpirySweeper>();
+        services.AddScoped<ChangeIntentRepair>();
+        services.AddHostedService<ChangeIntentSweeper>();
 
         // Live updates: the hub, the bus between instances (Redis when configured), gateway writes announced,
         // and the change feed for writes made on the FHIR server directly.

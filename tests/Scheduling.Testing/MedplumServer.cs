@@ -56,6 +56,10 @@ public sealed class MedplumServer : IAsyncDisposable
 
     public string TokenUrl => new Uri(new Uri(FhirBaseUrl), "/oauth2/token").ToString();
 
+    /// <summary>Adds <paramref name="milliseconds"/> before each FHIR answer (0 clears it); the request is logged on arrival.</summary>
+    public async Task LatencyAsync(int milliseconds) =>
+        (await Control.PostAsync($"latency?ms={milliseconds}", null)).EnsureSuccessStatusCode();
+
     /// <summary>FHIR requests whose URL starts with <paramref name="match"/> answer <paramref name="status"/> (0 clears it),
     /// the next <paramref name="times"/> of them or all.</summary>
     public async Task FaultAsync(int status, string match = "", int? times = null) =>

@@ -11,7 +11,8 @@
 //   POST /__control/fault?status=503&match=Patient -> only requests whose URL starts with "Patient"
 //   POST /__control/fault?status=0   -> clears the fault
 //   POST /__control/fault?status=503&times=1 -> only the next N matching requests fail
-//   POST /__control/latency?ms=N     -> adds N ms before each FHIR answer
+//   POST /__control/latency?ms=N     -> adds N ms before each FHIR request is carried out (and answered); a request
+//                                       that arrived whole is carried out even if its client has gone meanwhile
 // An OAuth2 client-credentials token endpoint for upstream-auth tests:
 //   POST /oauth2/token (grant_type=client_credentials, client_id=gateway, client_secret=secret)
 // Each logged FHIR request carries the Authorization header it came with (stats "auth").
@@ -139,6 +140,14 @@ const server = http.createServer(async (req, res) => {
   log.push(`${req.method} ${decodeURIComponent(relative)}`);
   auth.push(req.headers.authorization ?? '');
 
+  // The body first: a request that arrived whole is carried out even if its client goes away during the latency,
+  // as a real server does (a write whose answer is lost has still landed).
+  let body;
+  try {
+    body = await readBody(req);
+  } catch (err) {
+    return send(res, 400, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid', diagnostics: String(err?.message ?? err) }] });
+  }
   if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
   if (faultStatus && faultTimes > 0 && relative.startsWith(faultMatch)) {
     faultTimes--;
@@ -149,7 +158,6 @@ const server = http.createServer(async (req, res) => {
   }
 
   try {
-    const body = await readBody(req);
     const [outcome, resource] = await serially(() =>
       router.handleRequest(
         { method: req.method, url: relative, pathname: '', body, params: {}, query: {}, headers: req.headers, config: { transactions: true } },

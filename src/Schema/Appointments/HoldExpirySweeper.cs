@@ -1,9 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Booking;
+using Scheduling.Schema.Common;
 
 namespace Scheduling.Schema.Appointments;
 
@@ -15,34 +14,19 @@ public sealed partial class HoldExpirySweeper(
     IServiceScopeFactory scopes,
     IOptions<BookingOptions> options,
     TimeProvider time,
-    ILogger<HoldExpirySweeper> logger) : BackgroundService
+    ILogger<HoldExpirySweeper> logger) : SystemSweeper(scopes, time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Period => TimeSpan.FromSeconds(options.Value.HoldSweepSeconds);
+
+    protected override async Task SweepAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.HoldSweepSeconds), time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        var expired = await services.GetRequiredService<HoldExpiry>().ExpireHoldsAsync(cancellationToken);
+        if (expired > 0)
         {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                scope.ServiceProvider.GetRequiredService<SchedulingAccess>().Caller = SchedulingCaller.System;
-                var expired = await scope.ServiceProvider.GetRequiredService<HoldExpiry>().ExpireHoldsAsync(stoppingToken);
-                if (expired > 0)
-                {
-                    LogExpired(logger, expired);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The FHIR server may be down; the next tick tries again.
-                LogSweepFailed(logger, e);
-            }
+            LogExpired(logger, expired);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Released {Count} expired holds")]
     private static partial void LogExpired(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Hold sweep failed; retrying on the next tick")]
-    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }

@@ -45,6 +45,18 @@ public static class GatewayProfile
     /// <summary>Basic: the last change that claimed a span guard (valueString), so every claim makes a new version.</summary>
     public const string GuardChangeExtension = System + "/StructureDefinition/span-guard-change";
 
+    /// <summary>meta.tag system of the change that last wrote a resource (code: the change id), so a repair from a fresh read sees what is its own.</summary>
+    public const string ChangeTagSystem = System + "/CodeSystem/change";
+
+    /// <summary>Basic.code (in <see cref="TagSystem"/>) of a change intent (<see cref="ChangeIntent"/>).</summary>
+    public const string IntentCode = "change-intent";
+
+    /// <summary>Basic.identifier of a change intent: the change id.</summary>
+    public const string IntentSystem = System + "/identifier/change-intent";
+
+    /// <summary>Basic: when a change intent was recorded (valueInstant), for the repair's grace period.</summary>
+    public const string IntentStartedExtension = System + "/StructureDefinition/change-intent-started";
+
     /// <summary>HL7's time zone extension on a Schedule (valueCode, an IANA name).</summary>
     public const string TimeZoneExtension = "http://hl7.org/fhir/StructureDefinition/timezone";
 

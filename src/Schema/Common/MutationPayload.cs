@@ -52,6 +52,12 @@ public static class Mutations
         {
             return new MutationPayload<T>(default, clientMutationId, [new ConflictError("It changed while this request ran; read it again and retry.")]);
         }
+        catch (FhirException e) when (e is FhirRequestRejectedException or FhirResourceNotFoundException)
+        {
+            // A refusal of the FHIR server (a 4xx, a resource gone meanwhile) is the mutation's answer, typed like any
+            // other; only an unreachable server stays a top-level error (a fault upstream, not an answer).
+            return new MutationPayload<T>(default, clientMutationId, [new ConflictError("The FHIR server refused the change; read it again and retry.")]);
+        }
         finally
         {
             // Whatever happened, reads cached before the write may be stale now.

@@ -24,6 +24,10 @@ public static class FhirServiceCollectionExtensions
             .BindConfiguration(FhirOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<ChangeSafetyOptions>()
+            .BindConfiguration(ChangeSafetyOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddTransient<UpstreamAuthHandler>();

@@ -2,6 +2,7 @@ using Hl7.Fhir.Model;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;
@@ -282,8 +283,69 @@ public abstract class FhirStoreContractTests
         Assert.Single(await Store.SearchAllAsync(byMarker, None));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_empty_change_sends_nothing(bool useTransactions) =>
+        Assert.Empty(await ChangeSet(useTransactions).ApplyAsync([], None));
+
+    [Fact]
+    public async Task A_write_whose_answer_was_lost_is_undone_from_a_fresh_read_and_no_intent_is_left()
+    {
+        var schedule = await NewScheduleAsync();
+        var slot = await Store.CreateAsync(NewSlot(schedule, DateTimeOffset.UtcNow.AddDays(4)), None);
+        var take = slot.DeepCopy();
+        take.Status = Slot.SlotStatus.Busy;
+        var marker = "lost-" + Guid.NewGuid().ToString("N")[..8];
+        var appointment = new Appointment
+        {
+            Status = Appointment.AppointmentStatus.Booked,
+            Identifier = [new Identifier("urn:test", marker)],
+            Participant = [new() { Status = ParticipationStatus.Accepted }],
+            Slot = [new ResourceReference("Slot/" + slot.Id)],
+        };
+        // The appointment lands, but its answer never comes back (a timeout, a reset connection).
+        var changes = new FhirChangeSet(new LostAnswerStore(Store, "Appointment"), Options.Create(new FhirOptions { UseTransactions = false }),
+            Options.Create(new ChangeSafetyOptions()), TimeProvider.System, NullLogger<FhirChangeSet>.Instance);
+        var started = DateTimeOffset.UtcNow.AddSeconds(-5);
+
+        await Assert.ThrowsAsync<FhirUnavailableException>(() => changes.ApplyAsync([FhirWrite.Update(slot, take), FhirWrite.Create(appointment)], None));
+
+        Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(slot.Id!, None))!.Status);
+        Assert.Empty(await Store.SearchAllAsync(new FhirQuery("Appointment").WhereToken("identifier", "urn:test", marker), None));
+        Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntent.All(), None), i => ChangeIntent.StartedAt(i) >= started);
+    }
+
+    /// <summary>Creates of one type land, then fail as if their answer was lost.</summary>
+    private sealed class LostAnswerStore(IFhirStore inner, string lostType) : IFhirStore
+    {
+        public Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAsync(query, cancellationToken);
+
+        public Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAllAsync(query, cancellationToken);
+
+        public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
+
+        public async Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
+            where T : Resource
+        {
+            var created = await inner.CreateAsync(resource, cancellationToken);
+            return created.TypeName == lostType ? throw new FhirUnavailableException("The answer was lost.") : created;
+        }
+
+        public Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
+            where T : Resource => inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken);
+
+        public Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
+            where T : Resource => inner.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
+
+        public Task DeleteAsync(Resource current, CancellationToken cancellationToken) => inner.DeleteAsync(current, cancellationToken);
+
+        public Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken) =>
+            inner.TransactionAsync(writes, cancellationToken);
+    }
+
     private FhirChangeSet ChangeSet(bool useTransactions) =>
-        new(Store, Options.Create(new FhirOptions { UseTransactions = useTransactions }), NullLogger<FhirChangeSet>.Instance);
+        new(Store, Options.Create(new FhirOptions { UseTransactions = useTransactions }), Options.Create(new ChangeSafetyOptions()), TimeProvider.System, NullLogger<FhirChangeSet>.Instance);
 
     protected async Task<Schedule> NewScheduleAsync() =>
         await Store.CreateAsync(new Schedule { Active = true, Actor = [new ResourceReference("Practitioner/contract")] }, None);

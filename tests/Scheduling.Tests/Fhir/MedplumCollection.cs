@@ -45,6 +45,8 @@ public sealed class MedplumFixture : IAsyncLifetime
             ["Booking:HoldSweepSeconds"] = 3600.ToString(CultureInfo.InvariantCulture),
             // Likewise the change feed's polls; the change-feed tests turn it on.
             ["ChangeFeed:PollSeconds"] = 0.ToString(CultureInfo.InvariantCulture),
+            // Likewise the repair sweeps for interrupted changes; the change-safety tests turn them on.
+            ["Changes:RepairSweepSeconds"] = 3600.ToString(CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in settings)
         {

@@ -1,0 +1,108 @@
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Booking;
+
+/// <summary>
+/// Finds change intents older than the grace period (their change's instance died, or its undo could not finish)
+/// and repairs what their change left, from fresh reads (<see cref="ChangeRepair"/>). Safe on every instance at
+/// once: every repair write is an If-Match on the version just read, so of two sweepers one wins each write and the
+/// other keeps the intent for its next round, when a fresh read shows nothing left to do.
+/// </summary>
+public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<ChangeSafetyOptions> options, TimeProvider time, ILogger<ChangeIntentRepair> logger)
+{
+    public const string CancelReason = "The change that made this appointment did not finish.";
+
+    /// <summary>Repairs every stale intent; returns how many needed a repair write.</summary>
+    public async Task<int> RepairStaleAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var intents = await store.SearchAllAsync<Basic>(ChangeIntent.All(), cancellationToken);
+        var repaired = 0;
+        foreach (var intent in intents.Where(i => ChangeIntent.StartedAt(i) is not { } started || now - started >= options.Value.RepairGrace))
+        {
+            if (await RepairAsync(intent, cancellationToken))
+            {
+                repaired++;
+            }
+        }
+
+        return repaired;
+    }
+
+    /// <summary>Repairs one intent's change and removes the intent once nothing is left to do; returns whether it wrote.</summary>
+    public async Task<bool> RepairAsync(Basic intent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        if (ChangeIntent.ChangeIdOf(intent) is not { } changeId)
+        {
+            await store.DeleteAsync(intent, cancellationToken);
+            return false;
+        }
+
+        var appointments = await store.SearchAllAsync<Appointment>(ChangeIntent.TaggedBy("Appointment", changeId), cancellationToken);
+        var slots = (await store.SearchAllAsync<Slot>(ChangeIntent.TaggedBy("Slot", changeId), cancellationToken)).ToList();
+        var missing = appointments.SelectMany(a => a.Slot).Select(FhirReference.From).OfType<FhirReference>()
+            .Select(r => r.Id).Where(id => !slots.Any(s => s.Id == id)).Distinct().ToList();
+        if (missing.Count > 0)
+        {
+            slots.AddRange(await store.SearchAllAsync<Slot>(SlotSearches.ByIds(missing), cancellationToken));
+        }
+
+        var onSlots = slots.Count == 0 ? []
+            : await store.SearchAllAsync<Appointment>(AppointmentSearches.OnSlots(slots.Select(s => s.Id!)), cancellationToken);
+        var plan = ChangeRepair.Decide(changeId, slots, appointments, onSlots);
+        var settled = true;
+        foreach (var appointment in plan.Cancel)
+        {
+            settled &= await WriteAsync(appointment, Cancelled(appointment), cancellationToken);
+        }
+
+        foreach (var slot in plan.Free)
+        {
+            var free = ChangeIntent.Untagged(slot);
+            free.Status = Slot.SlotStatus.Free;
+            settled &= await WriteAsync(slot, free, cancellationToken);
+        }
+
+        if (settled)
+        {
+            await store.DeleteAsync(intent, cancellationToken);
+        }
+
+        if (!plan.IsEmpty)
+        {
+            LogRepaired(logger, changeId, plan.Cancel.Count, plan.Free.Count);
+        }
+
+        return !plan.IsEmpty;
+    }
+
+    private static Appointment Cancelled(Appointment appointment)
+    {
+        var cancelled = ChangeIntent.Untagged(appointment);
+        cancelled.Status = Appointment.AppointmentStatus.Cancelled;
+        cancelled.CancelationReason = new CodeableConcept { Text = CancelReason };
+        AppointmentChanges.ClearHold(cancelled);
+        return cancelled;
+    }
+
+    /// <summary>One repair write at the version just read; false when someone else wrote it first (the next round looks again).</summary>
+    private async Task<bool> WriteAsync(Resource current, Resource changed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.UpdateAsync(changed, current.Meta?.VersionId, cancellationToken);
+            return true;
+        }
+        catch (FhirVersionConflictException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Repaired interrupted change {ChangeId}: {Cancelled} appointments cancelled, {Freed} slots freed")]
+    private static partial void LogRepaired(ILogger logger, string changeId, int cancelled, int freed);
+}

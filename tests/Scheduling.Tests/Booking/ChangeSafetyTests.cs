@@ -1,0 +1,263 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Booking;
+using Scheduling.Schema.Fhir;
+using Scheduling.Testing;
+using Scheduling.Tests.Fhir;
+using Xunit.Abstractions;
+
+namespace Scheduling.Tests.Booking;
+
+/// <summary>
+/// Crash and abort safety of a change written resource by resource (<c>Fhir:UseTransactions=false</c>, the default
+/// upstream) on Medplum with 300 ms before every FHIR answer: bookings whose client goes away at random points, and a
+/// gateway process killed between the slot write and the appointment write. Afterwards, straight from FHIR: no busy
+/// slot without an active appointment, no active appointment on a free slot, and no slot booked twice.
+/// </summary>
+[Collection(MedplumCollection.Name)]
+public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper output)
+{
+    private const int LatencyMilliseconds = 300;
+
+    private const string Book = """
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { ... on Error { code } } } }
+        """;
+
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private IFhirStore Store => medplum.Store;
+
+    [Fact]
+    public async Task Bookings_aborted_at_random_points_leave_every_slot_whole_and_bookable_once()
+    {
+        const int tries = 12;
+        var testStart = DateTimeOffset.UtcNow;
+        await using var gateway = await GatewayServer.StartAsync(medplum.Settings(
+            ("Fhir:UseTransactions", "false"), ("Booking:MaxOpenBookingsPerPatient", "0"),
+            ("Changes:WriteSeconds", "5"), ("Changes:RepairGraceSeconds", "11"), ("Changes:RepairSweepSeconds", "1")));
+        // One slot per hour (every other 30-minute slot), so the tries do not contend for one hour's span guards.
+        var world = await BookingWorld.CreateAsync(Store, slots: 2 * (tries + 1));
+        var slots = Enumerable.Range(0, tries + 1).Select(i => world.SlotId(2 * i)).ToList();
+        var seed = Environment.GetEnvironmentVariable("SCHEDULING_ABORT_SEED") is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : Random.Shared.Next();
+        var random = new Random(seed);
+        await medplum.Server.LatencyAsync(LatencyMilliseconds);
+        int aborted;
+        try
+        {
+            // One whole booking first: how long the gateway takes, so that the aborts fall anywhere in it.
+            var clock = Stopwatch.StartNew();
+            await BookAsync(gateway, slots[tries], world.Patient.Id!, None);
+            var whole = clock.Elapsed;
+            await medplum.Server.ResetCountsAsync();
+            // Even tries go away at any moment of the booking; odd ones at a moment of its writes: 0 to 3 latencies
+            // after their slot write reached Medplum (the slot write, the appointment write or a guard in flight).
+            var aborts = Enumerable.Range(0, tries).Select(_ => new CancellationTokenSource()).ToList();
+            var delays = Enumerable.Range(0, tries)
+                .Select(i => TimeSpan.FromMilliseconds(i % 2 == 0 ? random.Next(50, (int)whole.TotalMilliseconds) : random.Next(0, 3 * LatencyMilliseconds)))
+                .ToList();
+            for (var i = 0; i < tries; i += 2)
+            {
+                aborts[i].CancelAfter(delays[i]);
+            }
+
+            using var stopWatching = new CancellationTokenSource();
+            var watcher = ArmAtSlotWritesAsync(Enumerable.Range(0, tries).Where(i => i % 2 == 1).ToDictionary(i => slots[i], i => (aborts[i], delays[i])), stopWatching.Token);
+            var outcomes = await Task.WhenAll(Enumerable.Range(0, tries).Select(async i =>
+            {
+                try
+                {
+                    await BookAsync(gateway, slots[i], world.Patient.Id!, aborts[i].Token);
+                    return false;
+                }
+                catch (OperationCanceledException)
+                {
+                    return true;
+                }
+            }));
+            await stopWatching.CancelAsync();
+            await watcher;
+            aborts.ForEach(a => a.Dispose());
+            aborted = outcomes.Count(a => a);
+            output.WriteLine($"seed {seed}: a whole booking took {whole.TotalMilliseconds:F0} ms; {aborted} of {tries} aborted " +
+                $"({outcomes.Where((a, i) => a && i % 2 == 1).Count()} during their writes), at " +
+                string.Join(", ", delays.Select((d, i) => (i % 2 == 1 ? "slot write + " : string.Empty) + d.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture))) + " ms");
+        }
+        finally
+        {
+            await medplum.Server.LatencyAsync(0);
+        }
+
+        // The gateway finishes (or undoes) what it started; its intents go once it has.
+        var settled = await SettleAsync(testStart, TimeSpan.FromSeconds(40));
+        output.WriteLine($"settled after {settled.TotalMilliseconds:F0} ms");
+        Assert.True(aborted > 0, "no booking was aborted: nothing was tried");
+        await AssertWholeAsync(world, slots);
+
+        // A second patient then books every slot: it gets each free one and none twice.
+        foreach (var slot in slots)
+        {
+            await BookAsync(gateway, slot, world.OtherPatient.Id!, None);
+        }
+
+        await AssertWholeAsync(world, slots);
+        var active = await ActiveOnAsync(slots);
+        Assert.All(slots, s => Assert.Single(active, a => SlotsOf(a).Contains(s)));
+    }
+
+    [Fact]
+    public async Task A_gateway_killed_between_slot_and_appointment_write_is_repaired_by_another_instance_sweeper()
+    {
+        var testStart = DateTimeOffset.UtcNow;
+        var world = await BookingWorld.CreateAsync(Store, slots: 2);
+        var slotId = world.SlotId(0);
+        var settings = medplum.Settings(("Fhir:UseTransactions", "false"), ("Booking:MaxOpenBookingsPerPatient", "0"));
+        await using (var doomed = await GatewayProcess.StartAsync(settings))
+        {
+            await medplum.Server.LatencyAsync(LatencyMilliseconds);
+            try
+            {
+                await medplum.Server.ResetCountsAsync();
+                var booking = BookAsync(doomed.Client, slotId, world.Patient.Id!, None);
+                var seen = Stopwatch.StartNew();
+                while (!(await medplum.Server.RequestsAsync()).Any(r => r.StartsWith("PUT Slot/" + slotId, StringComparison.Ordinal)))
+                {
+                    Assert.True(seen.Elapsed < TimeSpan.FromSeconds(90), "the slot write never reached Medplum within 90 s");
+                    Assert.False(booking.IsCompleted, "the booking finished before its slot write was seen");
+                    await Task.Delay(20);
+                }
+
+                doomed.Kill();
+                await Assert.ThrowsAnyAsync<Exception>(() => booking);
+                // The slot write was on its way: it lands after the latency, with nobody left to write the appointment.
+                await Task.Delay(2 * LatencyMilliseconds);
+            }
+            finally
+            {
+                await medplum.Server.LatencyAsync(0);
+            }
+        }
+
+        var killedAt = Stopwatch.StartNew();
+        var left = (await Store.ReadAsync<Slot>(slotId, None))!;
+        Assert.Equal(Slot.SlotStatus.Busy, left.Status);
+        Assert.Empty(await ActiveOnAsync([slotId]));
+
+        const int grace = 5;
+        await using var survivor = await GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "false"), ("Booking:MaxOpenBookingsPerPatient", "0"),
+            ("Changes:WriteSeconds", "2"), ("Changes:RepairGraceSeconds", grace.ToString(CultureInfo.InvariantCulture)), ("Changes:RepairSweepSeconds", "1")));
+        while ((await Store.ReadAsync<Slot>(slotId, None))!.Status != Slot.SlotStatus.Free)
+        {
+            Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(grace + 30), $"the busy slot was not repaired within {grace + 30} s");
+            await Task.Delay(200);
+        }
+
+        output.WriteLine($"repaired {killedAt.Elapsed.TotalMilliseconds:F0} ms after the kill (grace {grace} s, sweeps every 1 s)");
+        Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntent.All(), None), i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5));
+        var rebooked = await BookAsync(survivor.Client, slotId, world.OtherPatient.Id!, None);
+        Assert.NotNull(rebooked.At("data.bookAppointment.appointment.id"));
+        await AssertWholeAsync(world, [slotId]);
+    }
+
+    /// <summary>Arms each booking's abort once its slot write is seen at Medplum (the request is logged as it arrives).</summary>
+    private async Task ArmAtSlotWritesAsync(Dictionary<string, (CancellationTokenSource Abort, TimeSpan After)> bySlot, CancellationToken stop)
+    {
+        var armed = new HashSet<string>(StringComparer.Ordinal);
+        while (!stop.IsCancellationRequested && armed.Count < bySlot.Count)
+        {
+            foreach (var request in await medplum.Server.RequestsAsync())
+            {
+                foreach (var (slot, (abort, after)) in bySlot)
+                {
+                    if (request.StartsWith("PUT Slot/" + slot, StringComparison.Ordinal) && armed.Add(slot))
+                    {
+                        abort.CancelAfter(after);
+                    }
+                }
+            }
+
+            await Task.Delay(20, CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task A_FHIR_refusal_during_a_booking_is_a_typed_payload_error()
+    {
+        var gateway = await medplum.GatewayAsync(("Fhir:UseTransactions", "false"));
+        var world = await BookingWorld.CreateAsync(Store, slots: 1);
+        // The slot write (PUT Slot/id) is refused with a 422, as a validating server would.
+        await medplum.Server.FaultAsync(422, "Slot/" + world.SlotId(0), times: 1);
+        JsonObject response;
+        try
+        {
+            response = await BookAsync(gateway, world.SlotId(0), world.Patient.Id!, None);
+        }
+        finally
+        {
+            await medplum.Server.FaultAsync(0);
+        }
+
+        Assert.Null(response["errors"]);
+        Assert.Equal("CONFLICT", response.At("data.bookAppointment.errors.0.code")?.GetValue<string>());
+        Assert.Null(response.At("data.bookAppointment.appointment"));
+        Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(world.SlotId(0), None))!.Status);
+        await AssertWholeAsync(world, [world.SlotId(0)]);
+    }
+
+    private static Task<JsonObject> BookAsync(GatewayServer gateway, string slotId, string patientId, CancellationToken cancellationToken) =>
+        BookAsync(gateway.Client, slotId, patientId, cancellationToken);
+
+    private static async Task<JsonObject> BookAsync(HttpClient client, string slotId, string patientId, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { query = Book, variables = new { input = new { slotIds = new[] { slotId }, patientId } } }), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/graphql-response+json"));
+        using var response = await client.SendAsync(request, cancellationToken);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!.AsObject();
+    }
+
+    /// <summary>Waits until no intent recorded since <paramref name="since"/> is left (twice in a row, a second apart).</summary>
+    private async Task<TimeSpan> SettleAsync(DateTimeOffset since, TimeSpan atMost)
+    {
+        var clock = Stopwatch.StartNew();
+        var quiet = 0;
+        while (quiet < 2)
+        {
+            Assert.True(clock.Elapsed < atMost, "change intents were still left after " + atMost);
+            await Task.Delay(1000);
+            var intents = await Store.SearchAllAsync<Basic>(ChangeIntent.All(), None);
+            quiet = intents.Any(i => ChangeIntent.StartedAt(i) is { } started && started >= since.AddSeconds(-5)) ? 0 : quiet + 1;
+        }
+
+        return clock.Elapsed;
+    }
+
+    /// <summary>Every BUSY slot has exactly one active appointment; no active appointment is on a FREE slot; none on two.</summary>
+    private async Task AssertWholeAsync(BookingWorld world, List<string> slotIds)
+    {
+        var active = await ActiveOnAsync(slotIds);
+        var broken = new List<string>();
+        foreach (var slot in await Store.SearchAllAsync<Slot>(SlotSearches.ByIds(slotIds), None))
+        {
+            var on = active.Count(a => SlotsOf(a).Contains(slot.Id!));
+            if (on != (slot.Status == Slot.SlotStatus.Busy ? 1 : 0))
+            {
+                broken.Add($"{slot.Status} Slot/{slot.Id} has {on} active appointments");
+            }
+        }
+
+        Assert.True(broken.Count == 0, $"{broken.Count} of {slotIds.Count} slots of Schedule/{world.Schedule.Id} broken: " + string.Join("; ", broken));
+    }
+
+    private async Task<IReadOnlyList<Appointment>> ActiveOnAsync(IEnumerable<string> slotIds) =>
+        await Store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOnSlots(slotIds), None);
+
+    private static IReadOnlyList<string> SlotsOf(Appointment appointment) =>
+        [.. appointment.Slot.Select(FhirReference.From).OfType<FhirReference>().Select(r => r.Id)];
+}
