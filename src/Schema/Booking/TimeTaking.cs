@@ -26,7 +26,7 @@ public sealed record TakeRequest(
 /// A retry with the same clientMutationId returns the earlier appointment, if it was for the same time.
 /// </summary>
 public sealed class TimeTaking(
-    AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules, IOptions<BookingOptions> options, TimeProvider time)
+    AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules, HoldExpiry expiry, IOptions<BookingOptions> options, TimeProvider time)
 {
     /// <summary>How often (50 ms apart) a retried booking that lost its slot looks for its own earlier attempt.</summary>
     private const int IdempotencyWaits = 20;
@@ -83,9 +83,13 @@ public sealed class TimeTaking(
 
     /// <summary>
     /// A lost race for a slot or a span guard reads everything again: the slot may still be free (another booking in
-    /// the same hour won), then the next attempt takes it; if it is gone, the next attempt says so.
+    /// the same hour won), then the next attempt takes it; if it is gone, the next attempt says so. Time taken only by
+    /// expired holds is released and taken.
     /// </summary>
-    private async Task<Appointment> TakeRetryingAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
+    private Task<Appointment> TakeRetryingAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken) =>
+        expiry.PastExpiredHoldsAsync(() => TakeContendedAsync(request, slotIds, idempotencyKey, cancellationToken), cancellationToken);
+
+    private async Task<Appointment> TakeContendedAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         for (var attempt = 1; ; attempt++)
