@@ -55,8 +55,7 @@ public sealed class TimeTaking(
 
         if (await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
         {
-            return SameTime(earlier, slotIds) ? earlier
-                : throw AppointmentChanges.Fail(new ValidationError("This clientMutationId was already used for another booking.", "clientMutationId", "idempotency-key"));
+            return Earlier(earlier, slotIds);
         }
 
         try
@@ -113,8 +112,16 @@ public sealed class TimeTaking(
     {
         var planned = await reservation.PlanAsync(slotIds, null, cancellationToken);
         var named = request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(Mutations.RequireId(id, "practitionerId"))] : Array.Empty<FhirReference>();
+        // The patient's guard serializes their bookings for the open-bookings limit and for their clientMutationIds.
         var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, named, null,
-            options.Value.MaxOpenBookingsPerPatient > 0 ? request.PatientId : null), cancellationToken);
+            options.Value.MaxOpenBookingsPerPatient > 0 || idempotencyKey is not null ? request.PatientId : null), cancellationToken);
+        // Read after the guards: a concurrent booking with this key that committed first is found here (its guard
+        // claim came last), one that commits later loses its If-Match on the patient's guard and finds this one.
+        if (idempotencyKey is not null && await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
+        {
+            return Earlier(earlier, slotIds);
+        }
+
         // Only now, where the caller may book on the schedule, the patient: read before, a missing one would answer
         // NotFound where an existing one answers "no such slot" or FORBIDDEN, telling any practitioner which ids exist.
         var patient = await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
@@ -168,6 +175,11 @@ public sealed class TimeTaking(
         writes.AddRange(checkedSpan.GuardWrites);
         return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken))[appointmentAt];
     }
+
+    /// <summary>The earlier booking with this key if it was for the same time; another time is a typed error.</summary>
+    private static Appointment Earlier(Appointment earlier, List<string> slotIds) =>
+        SameTime(earlier, slotIds) ? earlier
+            : throw AppointmentChanges.Fail(new ValidationError("This clientMutationId was already used for another booking.", "clientMutationId", "idempotency-key"));
 
     /// <summary>Whether an earlier appointment was made for these slot ids (real ids among its slots, rule options inside its time).</summary>
     private static bool SameTime(Appointment earlier, List<string> slotIds)

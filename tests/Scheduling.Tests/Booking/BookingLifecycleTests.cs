@@ -343,6 +343,14 @@ public abstract class BookingLifecycleTests
 
         Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(world.SlotId(1), None))!.Status);
         Assert.Single(await Store.SearchAllAsync(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None));
+
+        // Two bookings of other slots with one new key at the same moment: one wins, the other is told so.
+        var racedKey = "race-" + Guid.NewGuid();
+        var raced = await Task.WhenAll(new[] { 2, 4 }.Select(i =>
+            RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(i) }, patientId = world.Patient.Id, clientMutationId = racedKey })));
+        Assert.Single(raced, r => r["appointment"] is JsonObject);
+        Assert.Single(raced, r => r.At("errors.0.field")?.GetValue<string>() == "clientMutationId");
+        Assert.Equal(2, (await Store.SearchAllAsync(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None)).Count);
     }
 
     /// <summary>Runs one mutation with its input as a variable; returns its payload.</summary>
