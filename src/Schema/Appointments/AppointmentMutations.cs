@@ -59,7 +59,7 @@ public static class AppointmentMutations
             });
 
         mutation.Field<NonNullGraphType<ChangeAppointmentStatusPayloadType>>("changeAppointmentStatus")
-            .Description("Check-in, arrival, fulfilment or no-show: BOOKED → CHECKED_IN → ARRIVED → FULFILLED, BOOKED → NOSHOW.")
+            .Description("Check-in, arrival, fulfilment or no-show: BOOKED → CHECKED_IN → ARRIVED → FULFILLED, BOOKED → NOSHOW; no-show and fulfilment from the start on, check-in and arrival from Booking:CheckInMinutesBeforeStart before it.")
             .Argument<NonNullGraphType<ChangeAppointmentStatusInputType>>("input")
             .ResolveAsync(async c =>
             {
@@ -68,7 +68,7 @@ public static class AppointmentMutations
             });
 
         mutation.Field<NonNullGraphType<RespondToAppointmentPayloadType>>("respondToAppointment")
-            .Description("A participant's answer: accept, decline, or tentative with a new time (a counter-proposal).")
+            .Description("A participant's answer: accept, decline, or tentative with a new time (a counter-proposal). BOOKED while every required participant has accepted: a required participant's TENTATIVE or NEEDS_ACTION puts a BOOKED appointment back to PENDING, its slots BUSY_TENTATIVE.")
             .Argument<NonNullGraphType<RespondToAppointmentInputType>>("input")
             .ResolveAsync(async c =>
             {

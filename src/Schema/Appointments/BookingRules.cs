@@ -30,6 +30,10 @@ public sealed class BookingOptions
     [Range(1, 24 * 60)]
     public int MaxHoldMinutes { get; set; } = 60;
 
+    /// <summary>How long before its start an appointment may be checked in or marked arrived (no-show and fulfilment: from its start).</summary>
+    [Range(0, 24 * 60)]
+    public int CheckInMinutesBeforeStart { get; set; } = 60;
+
     /// <summary>How often expired holds are looked for and released.</summary>
     [Range(1, 3600)]
     public int HoldSweepSeconds { get; set; } = 5;

@@ -17,9 +17,17 @@ public sealed class CancelHandler(AppointmentChanges changes, SlotReservation re
         }
 
         var appointment = await changes.ReadToChangeAsync(appointmentId, cancellationToken);
+        if (GatewayProfile.IsExpiredHold(appointment, changes.Now))
+        {
+            // Void already: the same answer whether or not the sweeper has cancelled it yet.
+            throw AppointmentChanges.Transition(appointment, AppointmentStatus.Cancelled,
+                $"The hold expired at {IsoDateTimeGraphType.Format(GatewayProfile.HoldExpiry(appointment)!.Value)}; it is released by itself.");
+        }
+
         return await CancelAsync(appointment, reason, cancellationToken);
     }
 
+    /// <summary>Cancels an appointment already read (hold expiry included), whoever asks.</summary>
     public async Task<Appointment> CancelAsync(Appointment appointment, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(appointment);
@@ -42,17 +50,43 @@ public sealed class CancelHandler(AppointmentChanges changes, SlotReservation re
 public sealed class HoldExpiry(AppointmentChanges changes, CancelHandler cancel)
 {
     /// <summary>Returns how many holds it released.</summary>
-    public async Task<int> ExpireHoldsAsync(CancellationToken cancellationToken)
+    public async Task<int> ExpireHoldsAsync(CancellationToken cancellationToken) => (await ReleaseAsync(cancellationToken)).Released;
+
+    /// <summary>
+    /// Takes time (book, hold, reschedule); when the time is unavailable and expired holds were found (and released,
+    /// here or by another instance meanwhile), takes it once more: an expired hold is in nobody's way, whether or
+    /// not the sweeper has run.
+    /// </summary>
+    public async Task<T> PastExpiredHoldsAsync<T>(Func<Task<T>> take, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(take);
+        try
+        {
+            return await take();
+        }
+        catch (SchedulingException e) when (e.Error is SlotUnavailableError)
+        {
+            if ((await ReleaseAsync(cancellationToken)).Found == 0)
+            {
+                throw;
+            }
+        }
+
+        return await take();
+    }
+
+    private async Task<(int Found, int Released)> ReleaseAsync(CancellationToken cancellationToken)
     {
         var now = changes.Now;
         var holds = await changes.Store.SearchAllAsync<Appointment>(AppointmentSearches.PendingHolds(), cancellationToken);
-        var expired = 0;
-        foreach (var hold in holds.Where(h => GatewayProfile.IsExpiredHold(h, now)))
+        var expired = holds.Where(h => GatewayProfile.IsExpiredHold(h, now)).ToList();
+        var released = 0;
+        foreach (var hold in expired)
         {
             try
             {
                 await cancel.CancelAsync(hold, "Hold expired", cancellationToken);
-                expired++;
+                released++;
             }
             catch (Exception e) when (e is SchedulingException or FhirVersionConflictException)
             {
@@ -60,6 +94,6 @@ public sealed class HoldExpiry(AppointmentChanges changes, CancelHandler cancel)
             }
         }
 
-        return expired;
+        return (expired.Count, released);
     }
 }

@@ -12,11 +12,17 @@ namespace Scheduling.Schema.Booking;
 /// makes (<see cref="BookingChecks"/>: one active schedule the caller may book on, the appointment's practitioners
 /// its actors, horizon, busy time) and the booking rules.
 /// </summary>
-public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules)
+public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules, HoldExpiry expiry)
 {
-    public async Task<Appointment> RescheduleAsync(RescheduleAppointmentInput input, CancellationToken cancellationToken)
+    /// <summary>Moves the appointment; new slots taken only by expired holds are released and taken.</summary>
+    public Task<Appointment> RescheduleAsync(RescheduleAppointmentInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
+        return expiry.PastExpiredHoldsAsync(() => MoveAsync(input, cancellationToken), cancellationToken);
+    }
+
+    private async Task<Appointment> MoveAsync(RescheduleAppointmentInput input, CancellationToken cancellationToken)
+    {
         var appointment = await changes.ReadToChangeAsync(input.AppointmentId, cancellationToken);
         if (appointment.Status is not (AppointmentStatus.Booked or AppointmentStatus.Pending) || GatewayProfile.IsExpiredHold(appointment, changes.Now))
         {

@@ -9,10 +9,13 @@ using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
 namespace Scheduling.Schema.Booking;
 
 /// <summary>
-/// respondToAppointment: a participant's answer (an AppointmentResponse) and its effect: all required accepted →
-/// booked and slots busy; a required decline → cancelled and slots free; a tentative answer with a new time (a
-/// counter-proposal, only before the appointment is booked: a booked one moves by rescheduling) → everyone needs
-/// to answer again. An expired hold takes no answer, whether or not the sweeper has run.
+/// respondToAppointment: a participant's answer (an AppointmentResponse) and its effect, as FHIR R4 puts it: the
+/// appointment is booked exactly while every required participant has accepted. All required accepted → booked and
+/// slots busy; a required decline → cancelled and slots free; a tentative answer with a new time (a counter-proposal)
+/// → everyone needs to answer again. On a booked appointment, a required participant's tentative or needs-action
+/// answer (a counter-proposal included) puts it back to pending, its slots busy-tentative: its time stays taken
+/// (nobody else books it) until everyone accepts again (booked), someone required declines (cancelled) or it is
+/// rescheduled or cancelled; it has no hold expiry. An expired hold takes no answer, whether or not the sweeper has run.
 /// </summary>
 public sealed class RespondHandler(AppointmentChanges changes, SlotReservation reservation)
 {
@@ -46,12 +49,6 @@ public sealed class RespondHandler(AppointmentChanges changes, SlotReservation r
         if (counterProposal && (input.Start is not { } proposedStart || input.End is not { } proposedEnd || proposedEnd <= proposedStart))
         {
             throw AppointmentChanges.Fail(new ValidationError("A counter-proposal needs both 'start' and 'end', end after start.", "end"));
-        }
-
-        if (counterProposal && appointment.Status == AppointmentStatus.Booked)
-        {
-            throw AppointmentChanges.Transition(appointment, AppointmentStatus.Booked,
-                "A booked appointment takes no counter-proposal; move it with rescheduleAppointment.");
         }
 
         var response = new AppointmentResponse
@@ -88,6 +85,14 @@ public sealed class RespondHandler(AppointmentChanges changes, SlotReservation r
             changed.Status = AppointmentStatus.Booked;
             AppointmentChanges.ClearHold(changed);
             writes.AddRange(slots.Where(s => s.Status != SlotStatus.Busy).Select(s => SlotReservation.Retag(s, SlotStatus.Busy)));
+        }
+
+        if (changed.Status == AppointmentStatus.Booked &&
+            !changed.Participant.Where(AppointmentChanges.IsRequired).All(p => p.Status == ParticipationStatus.Accepted))
+        {
+            // Booked no longer: back to pending, its time still taken (tentatively) while the participants answer.
+            changed.Status = AppointmentStatus.Pending;
+            writes.AddRange(slots.Where(s => s.Status == SlotStatus.Busy && s.Overbooked != true).Select(s => SlotReservation.Retag(s, SlotStatus.BusyTentative)));
         }
 
         if (!writes.Any(w => w.Resource is Appointment))

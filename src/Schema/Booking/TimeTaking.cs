@@ -26,7 +26,7 @@ public sealed record TakeRequest(
 /// A retry with the same clientMutationId returns the earlier appointment, if it was for the same time.
 /// </summary>
 public sealed class TimeTaking(
-    AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules, IOptions<BookingOptions> options, TimeProvider time)
+    AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules, HoldExpiry expiry, IOptions<BookingOptions> options, TimeProvider time)
 {
     /// <summary>How often (50 ms apart) a retried booking that lost its slot looks for its own earlier attempt.</summary>
     private const int IdempotencyWaits = 20;
@@ -55,8 +55,7 @@ public sealed class TimeTaking(
 
         if (await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
         {
-            return SameTime(earlier, slotIds) ? earlier
-                : throw AppointmentChanges.Fail(new ValidationError("This clientMutationId was already used for another booking.", "clientMutationId", "idempotency-key"));
+            return Earlier(earlier, slotIds);
         }
 
         try
@@ -83,9 +82,13 @@ public sealed class TimeTaking(
 
     /// <summary>
     /// A lost race for a slot or a span guard reads everything again: the slot may still be free (another booking in
-    /// the same hour won), then the next attempt takes it; if it is gone, the next attempt says so.
+    /// the same hour won), then the next attempt takes it; if it is gone, the next attempt says so. Time taken only by
+    /// expired holds is released and taken.
     /// </summary>
-    private async Task<Appointment> TakeRetryingAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
+    private Task<Appointment> TakeRetryingAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken) =>
+        expiry.PastExpiredHoldsAsync(() => TakeContendedAsync(request, slotIds, idempotencyKey, cancellationToken), cancellationToken);
+
+    private async Task<Appointment> TakeContendedAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         for (var attempt = 1; ; attempt++)
@@ -109,8 +112,16 @@ public sealed class TimeTaking(
     {
         var planned = await reservation.PlanAsync(slotIds, null, cancellationToken);
         var named = request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(Mutations.RequireId(id, "practitionerId"))] : Array.Empty<FhirReference>();
+        // The patient's guard serializes their bookings for the open-bookings limit and for their clientMutationIds.
         var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, named, null,
-            options.Value.MaxOpenBookingsPerPatient > 0 ? request.PatientId : null), cancellationToken);
+            options.Value.MaxOpenBookingsPerPatient > 0 || idempotencyKey is not null ? request.PatientId : null), cancellationToken);
+        // Read after the guards: a concurrent booking with this key that committed first is found here (its guard
+        // claim came last), one that commits later loses its If-Match on the patient's guard and finds this one.
+        if (idempotencyKey is not null && await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
+        {
+            return Earlier(earlier, slotIds);
+        }
+
         // Only now, where the caller may book on the schedule, the patient: read before, a missing one would answer
         // NotFound where an existing one answers "no such slot" or FORBIDDEN, telling any practitioner which ids exist.
         var patient = await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
@@ -164,6 +175,11 @@ public sealed class TimeTaking(
         writes.AddRange(checkedSpan.GuardWrites);
         return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken))[appointmentAt];
     }
+
+    /// <summary>The earlier booking with this key if it was for the same time; another time is a typed error.</summary>
+    private static Appointment Earlier(Appointment earlier, List<string> slotIds) =>
+        SameTime(earlier, slotIds) ? earlier
+            : throw AppointmentChanges.Fail(new ValidationError("This clientMutationId was already used for another booking.", "clientMutationId", "idempotency-key"));
 
     /// <summary>Whether an earlier appointment was made for these slot ids (real ids among its slots, rule options inside its time).</summary>
     private static bool SameTime(Appointment earlier, List<string> slotIds)

@@ -172,6 +172,7 @@ public abstract class BookingLifecycleTests
     {
         var world = await BookingWorld.CreateAsync(Store);
         var id = Str(await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }), "appointment.id");
+        await MoveToAsync(id, DateTimeOffset.UtcNow.AddMinutes(-5));
         foreach (var status in new[] { "CHECKED_IN", "ARRIVED", "FULFILLED" })
         {
             var changed = await RunAsync("changeAppointmentStatus", "ChangeAppointmentStatusInput", new { appointmentId = id, status });
@@ -202,6 +203,10 @@ public abstract class BookingLifecycleTests
     [InlineData("fulfilled", "cancel", "fulfilled", "cancelled")]
     [InlineData("arrived", "cancel", "arrived", "cancelled")]
     [InlineData("arrived", "status:CHECKED_IN", "arrived", "checked-in")]
+    [InlineData("booked", "status:NOSHOW", "booked", "noshow")] // three days before its start
+    [InlineData("booked", "status:CHECKED_IN", "booked", "checked-in")]
+    [InlineData("booked", "status:ARRIVED", "booked", "arrived")]
+    [InlineData("checked-in-early", "status:FULFILLED", "checked-in", "fulfilled")] // 30 minutes before its start
     public async Task An_invalid_transition_is_an_InvalidTransitionError_and_changes_nothing(string state, string action, string from, string to)
     {
         var world = await BookingWorld.CreateAsync(Store);
@@ -276,6 +281,78 @@ public abstract class BookingLifecycleTests
         Assert.Equal(("ValidationError", "actorId"), (Str(stranger, "errors.0.__typename"), Str(stranger, "errors.0.field")));
     }
 
+    [Fact]
+    public async Task A_required_participant_not_accepting_a_booked_appointment_puts_it_back_to_pending_with_its_time_still_taken()
+    {
+        var world = await BookingWorld.CreateAsync(Store);
+        var id = Str(await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }), "appointment.id");
+
+        var counter = await RunAsync("respondToAppointment", "RespondToAppointmentInput", new
+        {
+            appointmentId = id,
+            actorId = "Practitioner/" + world.Practitioner.Id,
+            participantStatus = "TENTATIVE",
+            start = world.Slots[4].Start!.Value.ToString("O"),
+            end = world.Slots[4].End!.Value.ToString("O"),
+        }, "appointment { ...A } response { participantStatus }");
+        AssertNoErrors(counter);
+        Assert.Equal("PENDING", Str(counter, "appointment.status"));
+        Assert.Equal("BUSY_TENTATIVE", Str(counter, "appointment.slots.0.status"));
+        Assert.All(counter["appointment"]!["participants"]!.AsArray(), p => Assert.Equal("NEEDS_ACTION", Str(p, "status")));
+        Assert.Null(counter.At("appointment.holdExpiresAt"));
+        Assert.Equal(Slot.SlotStatus.BusyTentative, (await Store.ReadAsync<Slot>(world.SlotId(0), None))!.Status);
+
+        // Its time is still taken while everyone answers.
+        var other = await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.OtherPatient.Id });
+        Assert.Equal("SLOT_UNAVAILABLE", Str(other, "errors.0.code"));
+
+        foreach (var actor in new[] { "Patient/" + world.Patient.Id, "Location/" + world.Location.Id })
+        {
+            var accepted = await RunAsync("respondToAppointment", "RespondToAppointmentInput", new { appointmentId = id, actorId = actor, participantStatus = "ACCEPTED" });
+            Assert.Equal("PENDING", Str(accepted, "appointment.status"));
+        }
+
+        var booked = await RunAsync("respondToAppointment", "RespondToAppointmentInput",
+            new { appointmentId = id, actorId = "Practitioner/" + world.Practitioner.Id, participantStatus = "ACCEPTED" });
+        AssertNoErrors(booked);
+        Assert.Equal(("BOOKED", "BUSY"), (Str(booked, "appointment.status"), Str(booked, "appointment.slots.0.status")));
+
+        // Needs-action without a new time does the same.
+        var again = await RunAsync("respondToAppointment", "RespondToAppointmentInput",
+            new { appointmentId = id, actorId = "Patient/" + world.Patient.Id, participantStatus = "NEEDS_ACTION" });
+        Assert.Equal(("PENDING", "BUSY_TENTATIVE"), (Str(again, "appointment.status"), Str(again, "appointment.slots.0.status")));
+        Assert.Equal(Appointment.AppointmentStatus.Pending, (await Store.ReadAsync<Appointment>(id, None))!.Status);
+    }
+
+    [Fact]
+    public async Task Reusing_a_client_mutation_id_for_other_slots_is_a_typed_error_that_books_nothing()
+    {
+        var world = await BookingWorld.CreateAsync(Store);
+        var key = "reuse-" + Guid.NewGuid();
+        var first = await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id, clientMutationId = key });
+        AssertNoErrors(first);
+
+        var reused = await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(1) }, patientId = world.Patient.Id, clientMutationId = key });
+        var held = await RunAsync("holdSlots", "HoldSlotsInput", new { slotIds = new[] { world.SlotId(0), world.SlotId(1) }, patientId = world.Patient.Id, clientMutationId = key });
+
+        foreach (var payload in new[] { reused, held })
+        {
+            Assert.Equal(("ValidationError", "clientMutationId"), (Str(payload, "errors.0.__typename"), Str(payload, "errors.0.field")));
+            Assert.Null(payload["appointment"]);
+        }
+
+        Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(world.SlotId(1), None))!.Status);
+        Assert.Single(await Store.SearchAllAsync(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None));
+
+        // Two bookings of other slots with one new key at the same moment: one wins, the other is told so.
+        var racedKey = "race-" + Guid.NewGuid();
+        var raced = await Task.WhenAll(new[] { 2, 4 }.Select(i =>
+            RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(i) }, patientId = world.Patient.Id, clientMutationId = racedKey })));
+        Assert.Single(raced, r => r["appointment"] is JsonObject);
+        Assert.Single(raced, r => r.At("errors.0.field")?.GetValue<string>() == "clientMutationId");
+        Assert.Equal(2, (await Store.SearchAllAsync(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None)).Count);
+    }
+
     /// <summary>Runs one mutation with its input as a variable; returns its payload.</summary>
     protected async Task<JsonNode> RunAsync(string field, string inputType, object input, string selection = "appointment { ...A }")
     {
@@ -301,12 +378,18 @@ public abstract class BookingLifecycleTests
         }
 
         var id = Str(await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }), "appointment.id");
+        if (state is "noshow" or "arrived" or "fulfilled" or "checked-in-early")
+        {
+            await MoveToAsync(id, DateTimeOffset.UtcNow.AddMinutes(state == "checked-in-early" ? 30 : -5));
+        }
+
         string[] steps = state switch
         {
             "cancelled" => ["cancel"],
             "noshow" => ["NOSHOW"],
             "arrived" => ["ARRIVED"],
             "fulfilled" => ["CHECKED_IN", "FULFILLED"],
+            "checked-in-early" => ["CHECKED_IN"],
             _ => [],
         };
         foreach (var step in steps)
@@ -317,5 +400,21 @@ public abstract class BookingLifecycleTests
         }
 
         return id;
+    }
+
+    /// <summary>The appointment's time comes (or nears): it and its slots moved in FHIR to start then, as if days had passed.</summary>
+    private async Task MoveToAsync(string id, DateTimeOffset start)
+    {
+        var appointment = (await Store.ReadAsync<Appointment>(id, None))!;
+        var shift = start - appointment.Start!.Value;
+        foreach (var reference in appointment.Slot)
+        {
+            var slot = (await Store.ReadAsync<Slot>(reference.Reference!["Slot/".Length..], None))!;
+            (slot.Start, slot.End) = (slot.Start + shift, slot.End + shift);
+            await Store.UpdateAsync(slot, slot.Meta?.VersionId, None);
+        }
+
+        (appointment.Start, appointment.End) = (appointment.Start + shift, appointment.End + shift);
+        await Store.UpdateAsync(appointment, appointment.Meta?.VersionId, None);
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
@@ -64,6 +65,57 @@ public abstract class HoldExpiryTests
         Assert.Contains("expired", confirm.At("data.confirmAppointment.errors.0.message")!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(Appointment.AppointmentStatus.Pending, (await store.ReadAsync<Appointment>(id, CancellationToken.None))!.Status);
     }
+
+    /// <summary>Before the sweeper runs, every path treats an expired hold as void: no answer, cancel or move revives it, and its time is bookable.</summary>
+    [Fact]
+    public async Task An_expired_hold_is_dead_for_every_path_before_the_sweeper_runs()
+    {
+        var clock = new ShiftedTimeProvider();
+        var (gateway, store, owner) = await StartAsync(clock, sweepSeconds: 3600);
+        await using var _ = owner;
+        var world = await BookingWorld.CreateAsync(store);
+        var hold = await gateway.QueryAsync(HoldMutation, new { input = new { slotIds = new[] { world.SlotId(0), world.SlotId(1) }, patientId = world.Patient.Id, holdMinutes = 5 } });
+        var id = hold.At("data.holdSlots.appointment.id")!.GetValue<string>();
+        clock.Offset = TimeSpan.FromMinutes(6);
+
+        var answers = new Dictionary<string, JsonNode?>
+        {
+            ["respondToAppointment"] = await gateway.QueryAsync(RespondMutation, new { id, actor = "Practitioner/" + world.Practitioner.Id }),
+            ["cancelAppointment"] = await gateway.QueryAsync(CancelMutation, new { id }),
+            ["rescheduleAppointment"] = await gateway.QueryAsync(RescheduleMutation, new { id, slot = world.SlotId(4) }),
+        };
+        foreach (var (field, answer) in answers)
+        {
+            Assert.True(answer.At($"data.{field}.errors.0.__typename")?.GetValue<string>() == "InvalidTransitionError", answer!.ToJsonString());
+        }
+
+        Assert.Equal(Appointment.AppointmentStatus.Pending, (await store.ReadAsync<Appointment>(id, CancellationToken.None))!.Status);
+        Assert.Equal(Slot.SlotStatus.Free, (await store.ReadAsync<Slot>(world.SlotId(4), CancellationToken.None))!.Status);
+
+        // Its time is free for anyone: the booking releases the dead hold (as the sweeper would) and takes the slot.
+        var booked = await gateway.QueryAsync(BookMutation, new { input = new { slotIds = new[] { world.SlotId(1) }, patientId = world.OtherPatient.Id } });
+        Assert.True(booked.At("data.bookAppointment.appointment.id") is not null, booked.ToJsonString());
+        var released = (await store.ReadAsync<Appointment>(id, CancellationToken.None))!;
+        Assert.Equal((Appointment.AppointmentStatus.Cancelled, "Hold expired"), (released.Status, released.CancelationReason?.Text));
+        Assert.Equal(Slot.SlotStatus.Free, (await store.ReadAsync<Slot>(world.SlotId(0), CancellationToken.None))!.Status);
+        Assert.Equal(Slot.SlotStatus.Busy, (await store.ReadAsync<Slot>(world.SlotId(1), CancellationToken.None))!.Status);
+    }
+
+    private const string RespondMutation = """
+        mutation($id: ID!, $actor: String!) { respondToAppointment(input: { appointmentId: $id, actorId: $actor, participantStatus: ACCEPTED }) { appointment { id } errors { __typename } } }
+        """;
+
+    private const string CancelMutation = """
+        mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id, reason: "changed my mind" }) { appointment { id } errors { __typename } } }
+        """;
+
+    private const string RescheduleMutation = """
+        mutation($id: ID!, $slot: ID!) { rescheduleAppointment(input: { appointmentId: $id, slotIds: [$slot] }) { appointment { id } errors { __typename } } }
+        """;
+
+    private const string BookMutation = """
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename } } }
+        """;
 
     private static async Task<bool> PollAsync(Func<Task<bool>> condition)
     {

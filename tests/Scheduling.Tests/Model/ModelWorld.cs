@@ -8,7 +8,8 @@ namespace Scheduling.Tests.Model;
 /// A fresh world per run: one practitioner with two schedules over the same hours of one future day: a slot
 /// schedule (practitioner and room, eight 30-minute Slots from 14:00 UTC) and a rule schedule (practitioner only,
 /// a recurring 14:00–18:00 UTC rule, 30-minute options), so both kinds of booking compete for one person's time;
-/// three patients; and a practitioner who is on neither schedule.
+/// three patients; and a practitioner who is on neither schedule, with a slot schedule of their own (four 30-minute
+/// Slots from 14:00 UTC) to be moved onto wrongly.
 /// </summary>
 public sealed record ModelWorld(
     Practitioner Practitioner,
@@ -20,7 +21,14 @@ public sealed record ModelWorld(
     IReadOnlyList<Patient> Patients,
     DateOnly Day)
 {
+    public Schedule StrangerSchedule { get; init; } = new();
+
+    public IReadOnlyList<Slot> StrangerSlots { get; init; } = [];
+
     public const int SlotCount = 8;
+
+    /// <summary>Where the rule schedule's planning horizon ends, after 14:00 UTC of the day.</summary>
+    public static readonly TimeSpan HorizonAfterStart = TimeSpan.FromHours(3);
 
     public DateTimeOffset DayStart => new(Day.ToDateTime(new TimeOnly(14, 0)), TimeSpan.Zero);
 
@@ -42,13 +50,19 @@ public sealed record ModelWorld(
             Active = true,
             Actor = [new ResourceReference("Practitioner/" + practitioner.Id), new ResourceReference("Location/" + location.Id)],
         }, none);
-        var ruleSchedule = new Schedule { Active = true, Actor = [new ResourceReference("Practitioner/" + practitioner.Id)] };
+        var day = DateOnly.FromDateTime(DateTime.UtcNow.Date.AddDays(daysAhead));
+        var start = new DateTimeOffset(day.ToDateTime(new TimeOnly(14, 0)), TimeSpan.Zero);
+        // The rule schedule's planning horizon ends at 17:00: its later options (up to 17:45) are outside it.
+        var ruleSchedule = new Schedule
+        {
+            Active = true,
+            Actor = [new ResourceReference("Practitioner/" + practitioner.Id)],
+            PlanningHorizon = new Period(new FhirDateTime(start.AddDays(-daysAhead - 1)), new FhirDateTime(start.Add(HorizonAfterStart))),
+        };
         new AvailabilityRule("UTC", [new AvailableTime(Enum.GetValues<DayOfWeek>(), new TimeOnly(14, 0), new TimeOnly(18, 0))], [], 30, 0, 0, 15)
             .WriteTo(ruleSchedule);
         ruleSchedule = await store.CreateAsync(ruleSchedule, none);
 
-        var day = DateOnly.FromDateTime(DateTime.UtcNow.Date.AddDays(daysAhead));
-        var start = new DateTimeOffset(day.ToDateTime(new TimeOnly(14, 0)), TimeSpan.Zero);
         var slots = new List<Slot>();
         for (var i = 0; i < SlotCount; i++)
         {
@@ -61,7 +75,24 @@ public sealed record ModelWorld(
             }, none));
         }
 
-        return new ModelWorld(practitioner, stranger, location, slotSchedule, ruleSchedule, slots, patients, day);
+        var strangerSchedule = await store.CreateAsync(new Schedule { Active = true, Actor = [new ResourceReference("Practitioner/" + stranger.Id)] }, none);
+        var strangerSlots = new List<Slot>();
+        for (var i = 0; i < 4; i++)
+        {
+            strangerSlots.Add(await store.CreateAsync(new Slot
+            {
+                Schedule = new ResourceReference("Schedule/" + strangerSchedule.Id),
+                Status = Slot.SlotStatus.Free,
+                Start = start.AddMinutes(30 * i),
+                End = start.AddMinutes(30 * (i + 1)),
+            }, none));
+        }
+
+        return new ModelWorld(practitioner, stranger, location, slotSchedule, ruleSchedule, slots, patients, day)
+        {
+            StrangerSchedule = strangerSchedule,
+            StrangerSlots = strangerSlots,
+        };
     }
 
     public string[] SlotRun(int first, int count)
@@ -75,6 +106,10 @@ public sealed record ModelWorld(
         var run = SlotRun(first, count);
         return (Slots.First(s => s.Id == run[0]).Start!.Value, Slots.First(s => s.Id == run[^1]).End!.Value);
     }
+
+    public string[] StrangerSlotRun(int first) => [StrangerSlots[first % StrangerSlots.Count].Id!];
+
+    public string RuleOptionAt(DateTimeOffset start, int minutes) => OperationRunner.RuleOptionId(RuleSchedule.Id!, start, start.AddMinutes(minutes));
 
     public string RuleOption(int quarter, int minutes)
     {

@@ -19,11 +19,12 @@ public static class SchedulingInvariants
 
     private const string BlockedBy = "https://scheduling-gateway.example.org/fhir/StructureDefinition/blocked-by";
 
-    public static async Task<List<string>> CheckAsync(IFhirStore store, ModelWorld world, IReadOnlyList<Told> told, IReadOnlyCollection<string> createdSlots, DateTimeOffset now)
+    public static async Task<List<string>> CheckAsync(
+        IFhirStore store, ModelWorld world, IReadOnlyList<Told> told, IReadOnlyCollection<string> createdSlots, DateTimeOffset now, int openLimit = 0)
     {
         var none = CancellationToken.None;
         var slots = (await store.SearchAllAsync<Slot>(
-            FhirQuery.For<Slot>().WhereAny("schedule", [$"Schedule/{world.SlotSchedule.Id}", $"Schedule/{world.RuleSchedule.Id}"]), none)).ToDictionary(s => s.Id!);
+            FhirQuery.For<Slot>().WhereAny("schedule", [$"Schedule/{world.SlotSchedule.Id}", $"Schedule/{world.RuleSchedule.Id}", $"Schedule/{world.StrangerSchedule.Id}"]), none)).ToDictionary(s => s.Id!);
         var appointments = await store.SearchAllAsync<Appointment>(
             FhirQuery.For<Appointment>().WhereAny("patient", world.Patients.Select(p => "Patient/" + p.Id)), none);
         var violations = new List<string>();
@@ -113,7 +114,7 @@ public static class SchedulingInvariants
             }
 
             var schedules = mine.Select(s => s.Schedule?.Reference).Distinct().ToList();
-            var schedule = schedules.Count == 1 ? new[] { world.SlotSchedule, world.RuleSchedule }.FirstOrDefault(s => "Schedule/" + s.Id == schedules[0]) : null;
+            var schedule = schedules.Count == 1 ? new[] { world.SlotSchedule, world.RuleSchedule, world.StrangerSchedule }.FirstOrDefault(s => "Schedule/" + s.Id == schedules[0]) : null;
             if (schedule is null)
             {
                 violations.Add($"I4 {Describe(appointment)} spans schedules {string.Join(", ", schedules)}");
@@ -124,6 +125,20 @@ public static class SchedulingInvariants
                 violations.Add($"I4 {Describe(appointment)} has {stranger}, not an actor of Schedule/{schedule.Id}");
             }
         }
+
+        violations.AddRange(ToldChecks.BookedMeansAccepted(active));
+        violations.AddRange(active.Where(a => a.Slot.Any(r => slots.TryGetValue(r.Reference?.Replace("Slot/", string.Empty, StringComparison.Ordinal) ?? string.Empty, out var s) &&
+                                                             s.Schedule?.Reference == "Schedule/" + world.RuleSchedule.Id) &&
+                                              a.End > world.DayStart.Add(ModelWorld.HorizonAfterStart))
+            .Select(a => $"I8 {Describe(a)} ends after the rule schedule's planning horizon"));
+        // Nothing is written before every check has passed: a rule-made Slot that no appointment uses was asked for by
+        // a change that could pass the checks (and then won or lost a race), never only by ones a fixed rule refuses.
+        string[] fixedRules = ["planning-horizon", "actor-of-schedule", "active-schedule"];
+        violations.AddRange(slots.Values
+            .Where(s => s.Schedule?.Reference == "Schedule/" + world.RuleSchedule.Id && !appointments.Any(a => a.Slot.Any(r => r.Reference == "Slot/" + s.Id)))
+            .Where(s => !told.Any(t => s.Identifier.Any(i => t.AskedSlots.Contains(i.Value)) && !fixedRules.Contains(t.Rule)))
+            .Select(s => $"M5 {Describe(s)} was made from the rule though a fixed rule refused every change asking for it"));
+        violations.AddRange(ToldChecks.Check(told, appointments, now, openLimit, TimeSpan.FromMinutes(60)));
 
         // The reference model: every success exists in FHIR; nothing exists that no client was told of.
         var reported = told.Where(t => t.AppointmentId is not null).Select(t => t.AppointmentId!).ToHashSet();

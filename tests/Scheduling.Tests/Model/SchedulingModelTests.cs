@@ -23,15 +23,19 @@ public static class SchedulingModel
     /// <summary>Every operation with its weight; SCHEDULING_MODEL_SKIP (comma-separated names) leaves some out.</summary>
     private static readonly (string Name, int Weight, Gen<Op> Gen)[] Operations =
     [
-        ("Book", 6, Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], Gen.Bool, (s, c, h) => (Op)new Op.Book(s, c, h))),
+        ("Book", 6, Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], Gen.Bool, Gen.OneOf(0, 0, 0, 1, 2), (s, c, h, k) => (Op)new Op.Book(s, c, h, k))),
         ("BookRule", 6, Gen.Select(Gen.Int[0, 11], Gen.OneOf(30, 45, 60), Gen.Bool, (q, m, h) => (Op)new Op.BookRule(q, m, h))),
+        ("BookSeenSlot", 2, Gen.Int[0, 20].Select(i => (Op)new Op.BookSeenSlot(i))),
         ("BookWithStranger", 1, Gen.Int[0, 7].Select(s => (Op)new Op.BookWithStranger(s))),
         ("Confirm", 2, Gen.Int[0, 20].Select(a => (Op)new Op.Confirm(a))),
         ("Cancel", 3, Gen.Int[0, 20].Select(a => (Op)new Op.Cancel(a))),
-        ("Reschedule", 3, Gen.Select(Gen.Int[0, 20], Gen.Int[0, 11], Gen.Bool, (a, t, r) => (Op)new Op.Reschedule(a, t, r))),
-        ("Respond", 2, Gen.Select(Gen.Int[0, 20], Gen.Bool, (a, y) => (Op)new Op.Respond(a, y))),
-        ("Status", 1, Gen.Select(Gen.Int[0, 20], Gen.OneOf("CHECKED_IN", "NOSHOW"), (a, s) => (Op)new Op.Status(a, s))),
+        ("Reschedule", 3, Gen.Select(Gen.Int[0, 20], Gen.Int[0, 11], Gen.OneOf(MoveTo.Slots, MoveTo.Rule, MoveTo.Slots, MoveTo.Rule, MoveTo.Stranger, MoveTo.TwoSchedules),
+            (a, t, m) => (Op)new Op.Reschedule(a, t, m))),
+        ("Respond", 3, Gen.Select(Gen.Int[0, 20], Gen.OneOf("ACCEPTED", "ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS_ACTION"), Gen.OneOf("Practitioner", "Practitioner", "Patient", "Location"),
+            (a, y, w) => (Op)new Op.Respond(a, y, w))),
+        ("Status", 2, Gen.Select(Gen.Int[0, 20], Gen.OneOf("CHECKED_IN", "ARRIVED", "FULFILLED", "NOSHOW"), (a, s) => (Op)new Op.Status(a, s))),
         ("AdvanceClock", 1, Gen.OneOf(6).Select(m => (Op)new Op.AdvanceClock(m))),
+        ("TimeComes", 1, Gen.OneOf(-30, 45, 120).Select(m => (Op)new Op.TimeComes(m))),
         ("Block", 2, Gen.Select(Gen.Int[0, 7], Gen.Int[1, 3], (s, c) => (Op)new Op.Block(s, c))),
         ("Unblock", 2, Gen.Int[0, 5].Select(b => (Op)new Op.Unblock(b))),
         ("CreateSlots", 1, Gen.OneOf(45, 60).Select(m => (Op)new Op.CreateSlots(m))),
@@ -56,6 +60,7 @@ public static class SchedulingModel
 
     public static async Task CheckAsync(IFhirStore store, IReadOnlyList<GatewayServer> gateways, ShiftedTimeProvider clock, ITestOutputHelper output, long runs)
     {
+        var tally = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
         await Runs.SampleAsync(
             async clients =>
             {
@@ -76,7 +81,12 @@ public static class SchedulingModel
                 }).ToList();
                 start.SetResult();
                 var told = (await Task.WhenAll(work)).SelectMany(t => t).ToList();
-                var violations = await SchedulingInvariants.CheckAsync(store, world, told, runner.CreatedSlots, clock.GetUtcNow());
+                foreach (var t in told)
+                {
+                    tally.AddOrUpdate($"{t.Op.GetType().Name} {(t.Succeeded ? "ok" : t.ErrorCode ?? "untyped")}", 1, (_, n) => n + 1);
+                }
+
+                var violations = await SchedulingInvariants.CheckAsync(store, world, told, runner.CreatedSlots, clock.GetUtcNow(), OpenLimit);
                 if (violations.Count > 0)
                 {
                     throw new InvalidOperationException(string.Join(Environment.NewLine, violations.Prepend("Invariants broken:")
@@ -88,12 +98,17 @@ public static class SchedulingModel
             iter: runs,
             threads: 1,
             print: clients => string.Join(Environment.NewLine, clients.Select((ops, i) => $"client {i}: {string.Join("; ", ops.Select(o => o.ToString()))}")));
+        output.WriteLine("Answers: " + string.Join(", ", tally.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key} {t.Value}")));
     }
 
-    public static Dictionary<string, string?> Settings(Dictionary<string, string?> settings)
+    /// <summary>A patient's open-bookings limit small enough for two clients booking for one patient to race it.</summary>
+    public const int OpenLimit = 3;
+
+    /// <param name="sweepSeconds">1: the sweeper releases expired holds at once; 3600: never, so every path must treat them as dead by itself.</param>
+    public static Dictionary<string, string?> Settings(Dictionary<string, string?> settings, int sweepSeconds = 1)
     {
-        settings["Booking:HoldSweepSeconds"] = "1";
-        settings["Booking:MaxOpenBookingsPerPatient"] = "0";
+        settings["Booking:HoldSweepSeconds"] = sweepSeconds.ToString(CultureInfo.InvariantCulture);
+        settings["Booking:MaxOpenBookingsPerPatient"] = OpenLimit.ToString(CultureInfo.InvariantCulture);
         return settings;
     }
 }
@@ -104,9 +119,9 @@ public sealed class EmbeddedSchedulingModelTests(ITestOutputHelper output)
     public async Task Random_concurrent_operations_through_two_gateways_keep_every_invariant_on_the_embedded_store()
     {
         var clock = new ShiftedTimeProvider();
-        await using var first = await GatewayServer.StartAsync(SchedulingModel.Settings([]), s => s.AddSingleton<TimeProvider>(clock));
+        await using var first = await GatewayServer.StartAsync(SchedulingModel.Settings([], sweepSeconds: 3600), s => s.AddSingleton<TimeProvider>(clock));
         var store = first.Services.GetRequiredService<InMemoryFhirStore>();
-        await using var second = await GatewayServer.StartAsync(SchedulingModel.Settings([]), s =>
+        await using var second = await GatewayServer.StartAsync(SchedulingModel.Settings([], sweepSeconds: 3600), s =>
         {
             s.AddSingleton<TimeProvider>(clock);
             s.AddSingleton(store);

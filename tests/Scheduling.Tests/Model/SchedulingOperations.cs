@@ -8,7 +8,11 @@ namespace Scheduling.Tests.Model;
 /// <summary>One client's step. Indexes pick among the world's slots, rule options and the appointments and blocks made so far.</summary>
 public abstract record Op
 {
-    public sealed record Book(int Slot, int Count, bool Hold) : Op;
+    /// <summary>Real slots of the slot schedule; Key &gt; 0 sends clientMutationId "k{Key}" (reused across ops and slots).</summary>
+    public sealed record Book(int Slot, int Count, bool Hold, int Key = 0) : Op;
+
+    /// <summary>Books a real Slot id some answer showed (rule-made or not, maybe left FREE by a cancellation).</summary>
+    public sealed record BookSeenSlot(int Index) : Op;
 
     /// <summary>A rule option of the rule schedule: start at Quarter × 15 min after 14:00 UTC, Minutes long.</summary>
     public sealed record BookRule(int Quarter, int Minutes, bool Hold) : Op;
@@ -20,15 +24,19 @@ public abstract record Op
 
     public sealed record Cancel(int Appointment) : Op;
 
-    /// <summary>Onto real slots of the slot schedule (Rule = false) or onto a rule option.</summary>
-    public sealed record Reschedule(int Appointment, int Target, bool Rule) : Op;
+    /// <summary>Onto real slots of the slot schedule, a rule option, the stranger's schedule, or a slot plus a rule option (two schedules).</summary>
+    public sealed record Reschedule(int Appointment, int Target, MoveTo To) : Op;
 
-    public sealed record Respond(int Appointment, bool Accept) : Op;
+    /// <summary>An answer by the practitioner, the appointment's patient or the room; TENTATIVE comes with a new time (a counter-proposal).</summary>
+    public sealed record Respond(int Appointment, string Answer, string Actor) : Op;
 
     public sealed record Status(int Appointment, string To) : Op;
 
     /// <summary>Moves the gateways' shared clock on, past holds' expiry.</summary>
     public sealed record AdvanceClock(int Minutes) : Op;
+
+    /// <summary>The day comes: the clock jumps (forward only) to this many minutes after 14:00 UTC of the world's day.</summary>
+    public sealed record TimeComes(int MinutesAfterStart) : Op;
 
     public sealed record Block(int Slot, int Count) : Op;
 
@@ -40,16 +48,50 @@ public abstract record Op
     public sealed record DeleteSlot(int Slot) : Op;
 }
 
+public enum MoveTo
+{
+    Slots,
+    Rule,
+    Stranger,
+    TwoSchedules,
+}
+
 /// <summary>What a client was told.</summary>
 public sealed record Told(Op Op, string? AppointmentId, string? ErrorCode, string? TopLevelError, string? BlockId = null)
 {
     public bool Succeeded => ErrorCode is null && TopLevelError is null;
+
+    /// <summary>The clock before the request was sent and after its answer came: the server's "now" lies between.</summary>
+    public DateTimeOffset Before { get; init; }
+
+    public DateTimeOffset After { get; init; }
+
+    /// <summary>The appointment the answer showed, the one an appointment operation was about, and what was asked for.</summary>
+    public JsonNode? Appointment { get; init; }
+
+    public string? Target { get; init; }
+
+    public string? PatientId { get; init; }
+
+    public string? Key { get; init; }
+
+    public IReadOnlyList<string> AskedSlots { get; init; } = [];
+
+    /// <summary>The rule a ValidationError named, if any.</summary>
+    public string? Rule { get; init; }
 }
 
 /// <summary>Runs operations over GraphQL against a <see cref="ModelWorld"/>; what each was told is kept for the checks.</summary>
 public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
 {
+    /// <summary>The patients in play: clients 0 and 2 book for the same one, so a patient's limit is raced.</summary>
+    public const int Patients = 2;
+
+    private const string AppointmentSelection = "appointment { id status start end holdExpiresAt slots { id } }";
+
     private readonly List<string> _appointments = [];
+    private readonly Dictionary<string, string> _patientOf = [];
+    private readonly List<string> _seenSlots = [];
     private readonly List<string> _blocks = [];
     private readonly Lock _gate = new();
 
@@ -68,26 +110,90 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
 
     public async Task<Told> RunAsync(GatewayServer gateway, Op op, int patient)
     {
-        var patientId = world.Patients[patient % world.Patients.Count].Id!;
-        return op switch
+        var patientId = world.Patients[patient % Patients].Id!;
+        var before = clock.GetUtcNow();
+        var told = await RunOpAsync(gateway, op, patientId);
+        told = told with { Before = before, After = clock.GetUtcNow(), PatientId = told.PatientId ?? patientId };
+        Learn(told);
+        return told;
+    }
+
+    private async Task<Told> RunOpAsync(GatewayServer gateway, Op op, string patientId) => op switch
+    {
+        Op.Book b => await TakeAsync(gateway, op, world.SlotRun(b.Slot, b.Count), patientId, b.Hold, null, b.Key > 0 ? "k" + b.Key : null),
+        Op.BookSeenSlot s => SeenSlot(s.Index) is { } seen ? await TakeAsync(gateway, op, [seen], patientId, false, null, null) : new Told(op, null, "NO_SLOT_SEEN_YET", null),
+        Op.BookRule r => await TakeAsync(gateway, op, [world.RuleOption(r.Quarter, r.Minutes)], patientId, r.Hold, null, null),
+        Op.BookWithStranger s => await TakeAsync(gateway, op, world.SlotRun(s.Slot, 1), patientId, false, world.Stranger.Id, null),
+        Op.Confirm c => await AppointmentAsync(gateway, op, c.Appointment, "confirmAppointment", "ConfirmAppointmentInput", id => new { appointmentId = id }),
+        Op.Cancel c => await AppointmentAsync(gateway, op, c.Appointment, "cancelAppointment", "CancelAppointmentInput", id => new { appointmentId = id, reason = "model" }),
+        Op.Reschedule r => await AppointmentAsync(gateway, op, r.Appointment, "rescheduleAppointment", "RescheduleAppointmentInput",
+            id => new { appointmentId = id, slotIds = MoveTargets(r) }) with { AskedSlots = MoveTargets(r) },
+        Op.Respond r => await AppointmentAsync(gateway, op, r.Appointment, "respondToAppointment", "RespondToAppointmentInput", id => Answer(id, r)),
+        Op.Status s => await AppointmentAsync(gateway, op, s.Appointment, "changeAppointmentStatus", "ChangeAppointmentStatusInput", id => new { appointmentId = id, status = s.To }),
+        Op.AdvanceClock a => Advance(op, a.Minutes),
+        Op.TimeComes t => Advance(op, (int)Math.Max(0, (world.DayStart.AddMinutes(t.MinutesAfterStart) - clock.GetUtcNow()).TotalMinutes)),
+        Op.Block b => await BlockAsync(gateway, op, b),
+        Op.Unblock u => await UnblockAsync(gateway, op, u),
+        Op.CreateSlots c => await CreateSlotsAsync(gateway, op, c.Minutes),
+        Op.DeleteSlot d => await MutateAsync(gateway, op, "deleteSlots", "DeleteSlotsInput", new { slotIds = world.SlotRun(d.Slot, 1) }, "deletedSlotIds"),
+        _ => throw new ArgumentOutOfRangeException(nameof(op)),
+    };
+
+    private string[] MoveTargets(Op.Reschedule r) => r.To switch
+    {
+        MoveTo.Rule => [world.RuleOption(r.Target % 12, 30)],
+        MoveTo.Stranger => world.StrangerSlotRun(r.Target),
+        MoveTo.TwoSchedules => [world.SlotRun(r.Target % (ModelWorld.SlotCount - 1), 1)[0], world.RuleOptionAt(world.SlotSpan(r.Target % (ModelWorld.SlotCount - 1), 1).End, 30)],
+        _ => world.SlotRun(r.Target, 1),
+    };
+
+    private object Answer(string id, Op.Respond r)
+    {
+        string? patient;
+        lock (_gate)
         {
-            Op.Book b => await TakeAsync(gateway, op, world.SlotRun(b.Slot, b.Count), patientId, b.Hold, null),
-            Op.BookRule r => await TakeAsync(gateway, op, [world.RuleOption(r.Quarter, r.Minutes)], patientId, r.Hold, null),
-            Op.BookWithStranger s => await TakeAsync(gateway, op, world.SlotRun(s.Slot, 1), patientId, false, world.Stranger.Id),
-            Op.Confirm c => await AppointmentAsync(gateway, op, c.Appointment, "confirmAppointment", "ConfirmAppointmentInput", id => new { appointmentId = id }),
-            Op.Cancel c => await AppointmentAsync(gateway, op, c.Appointment, "cancelAppointment", "CancelAppointmentInput", id => new { appointmentId = id, reason = "model" }),
-            Op.Reschedule r => await AppointmentAsync(gateway, op, r.Appointment, "rescheduleAppointment", "RescheduleAppointmentInput",
-                id => new { appointmentId = id, slotIds = r.Rule ? new[] { world.RuleOption(r.Target % 12, 30) } : world.SlotRun(r.Target, 1) }),
-            Op.Respond r => await AppointmentAsync(gateway, op, r.Appointment, "respondToAppointment", "RespondToAppointmentInput",
-                id => new { appointmentId = id, actorId = "Practitioner/" + world.Practitioner.Id, participantStatus = r.Accept ? "ACCEPTED" : "DECLINED" }),
-            Op.Status s => await AppointmentAsync(gateway, op, s.Appointment, "changeAppointmentStatus", "ChangeAppointmentStatusInput", id => new { appointmentId = id, status = s.To }),
-            Op.AdvanceClock a => Advance(op, a.Minutes),
-            Op.Block b => await BlockAsync(gateway, op, b),
-            Op.Unblock u => await UnblockAsync(gateway, op, u),
-            Op.CreateSlots c => await CreateSlotsAsync(gateway, op, c.Minutes),
-            Op.DeleteSlot d => await MutateAsync(gateway, op, "deleteSlots", "DeleteSlotsInput", new { slotIds = world.SlotRun(d.Slot, 1) }, "deletedSlotIds"),
-            _ => throw new ArgumentOutOfRangeException(nameof(op)),
+            patient = _patientOf.GetValueOrDefault(id);
+        }
+
+        var actor = r.Actor switch
+        {
+            "Patient" => "Patient/" + patient,
+            "Location" => "Location/" + world.Location.Id,
+            _ => "Practitioner/" + world.Practitioner.Id,
         };
+        var (start, end) = world.SlotSpan(id.Length % ModelWorld.SlotCount, 1);
+        return r.Answer == "TENTATIVE"
+            ? new { appointmentId = id, actorId = actor, participantStatus = r.Answer, start = Iso(start), end = Iso(end) }
+            : (object)new { appointmentId = id, actorId = actor, participantStatus = r.Answer };
+    }
+
+    /// <summary>Keeps what answers showed: appointments made (and whose), real slot ids seen.</summary>
+    private void Learn(Told told)
+    {
+        lock (_gate)
+        {
+            if (told.Op is Op.Book or Op.BookRule or Op.BookWithStranger or Op.BookSeenSlot && told.AppointmentId is { } id && !_appointments.Contains(id))
+            {
+                _appointments.Add(id);
+                _patientOf[id] = told.PatientId!;
+            }
+
+            foreach (var slot in (told.Appointment?["slots"] as JsonArray ?? []).Select(s => s?["id"]?.GetValue<string>()).OfType<string>())
+            {
+                if (!_seenSlots.Contains(slot))
+                {
+                    _seenSlots.Add(slot);
+                }
+            }
+        }
+    }
+
+    private string? SeenSlot(int index)
+    {
+        lock (_gate)
+        {
+            return _seenSlots.Count == 0 ? null : _seenSlots[index % _seenSlots.Count];
+        }
     }
 
     private Told Advance(Op op, int minutes)
@@ -96,20 +202,12 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
         return new Told(op, null, null, null);
     }
 
-    private async Task<Told> TakeAsync(GatewayServer gateway, Op op, string[] slotIds, string patientId, bool hold, string? practitionerId)
+    private async Task<Told> TakeAsync(GatewayServer gateway, Op op, string[] slotIds, string patientId, bool hold, string? practitionerId, string? key)
     {
         var told = hold
-            ? await MutateAsync(gateway, op, "holdSlots", "HoldSlotsInput", new { slotIds, patientId, holdMinutes = 5 }, "appointment { id }")
-            : await MutateAsync(gateway, op, "bookAppointment", "BookAppointmentInput", new { slotIds, patientId, practitionerId }, "appointment { id }");
-        if (told.AppointmentId is { } id)
-        {
-            lock (_gate)
-            {
-                _appointments.Add(id);
-            }
-        }
-
-        return told;
+            ? await MutateAsync(gateway, op, "holdSlots", "HoldSlotsInput", new { slotIds, patientId, holdMinutes = 5, clientMutationId = key }, AppointmentSelection)
+            : await MutateAsync(gateway, op, "bookAppointment", "BookAppointmentInput", new { slotIds, patientId, practitionerId, clientMutationId = key }, AppointmentSelection);
+        return told with { PatientId = patientId, Key = key, AskedSlots = slotIds };
     }
 
     private async Task<Told> AppointmentAsync(GatewayServer gateway, Op op, int index, string mutation, string inputType, Func<string, object> input)
@@ -120,7 +218,8 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
             id = _appointments.Count == 0 ? null : _appointments[index % _appointments.Count];
         }
 
-        return id is null ? new Told(op, null, "NO_APPOINTMENT_YET", null) : await MutateAsync(gateway, op, mutation, inputType, input(id), "appointment { id }");
+        return id is null ? new Told(op, null, "NO_APPOINTMENT_YET", null)
+            : await MutateAsync(gateway, op, mutation, inputType, input(id), AppointmentSelection) with { Target = id };
     }
 
     private async Task<Told> BlockAsync(GatewayServer gateway, Op op, Op.Block block)
@@ -170,7 +269,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
 
     private async Task<Told> MutateAsync(GatewayServer gateway, Op op, string mutation, string inputType, object input, string selection)
     {
-        var query = $"mutation($input: {inputType}!) {{ {mutation}(input: $input) {{ {selection} errors {{ ... on Error {{ code }} }} }} }}";
+        var query = $"mutation($input: {inputType}!) {{ {mutation}(input: $input) {{ {selection} errors {{ ... on Error {{ code }} ... on ValidationError {{ rule }} }} }} }}";
         var response = await gateway.QueryAsync(query, new { input });
         if (response["errors"] is JsonArray { Count: > 0 } errors)
         {
@@ -188,7 +287,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
             }
         }
 
-        return new Told(op, appointmentId, code, null, payload.At("slot.id")?.GetValue<string>());
+        return new Told(op, appointmentId, code, null, payload.At("slot.id")?.GetValue<string>()) { Appointment = code is null ? payload?["appointment"]?.DeepClone() : null, Rule = payload.At("errors.0.rule")?.GetValue<string>() };
     }
 
     private static string Iso(DateTimeOffset time) => time.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);

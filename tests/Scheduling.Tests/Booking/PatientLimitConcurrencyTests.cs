@@ -1,0 +1,84 @@
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Booking;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Testing;
+using Scheduling.Tests.Fhir;
+using Xunit.Abstractions;
+
+namespace Scheduling.Tests.Booking;
+
+/// <summary>
+/// MaxOpenBookingsPerPatient under concurrency: one patient books 40 different slots at the same moment through two
+/// gateways; at most the limit may be open afterwards, each success told is one of them, and every refusal is typed.
+/// </summary>
+public static class PatientLimitRace
+{
+    public const int Limit = 5;
+
+    public const int Attempts = 40;
+
+    private const string Book = """
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { ... on Error { code } } } }
+        """;
+
+    public static async Task<string> RunAsync(IFhirStore store, IReadOnlyList<GatewayServer> gateways)
+    {
+        var world = await BookingWorld.CreateAsync(store, slots: Attempts);
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var attempts = Enumerable.Range(0, Attempts).Select(async i =>
+        {
+            await start.Task;
+            var response = await gateways[i % gateways.Count].QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(i) }, patientId = world.Patient.Id } });
+            return (Id: response.At("data.bookAppointment.appointment.id")?.GetValue<string>(),
+                Code: response.At("data.bookAppointment.errors.0.code")?.GetValue<string>() ?? response.ToJsonString());
+        }).ToList();
+        start.SetResult();
+        var outcomes = await Task.WhenAll(attempts);
+
+        var open = (await store.SearchAllAsync<Appointment>(FhirQuery.For<Appointment>().Where("patient", "Patient/" + world.Patient.Id), CancellationToken.None))
+            .Where(AppointmentSearches.IsActive).Select(a => a.Id).Order().ToList();
+        var won = outcomes.Where(o => o.Id is not null).Select(o => o.Id).Order().ToList();
+        Assert.True(open.Count <= Limit, $"{open.Count} open appointments against a limit of {Limit}");
+        Assert.Equal(won, open);
+        Assert.NotEmpty(won);
+        Assert.All(outcomes.Where(o => o.Id is null), o => Assert.Contains(o.Code, new[] { "VALIDATION_FAILED", "SLOT_UNAVAILABLE" }));
+        return $"{won.Count} booked, refused: {string.Join(", ", outcomes.Where(o => o.Id is null).GroupBy(o => o.Code).Select(g => $"{g.Count()} {g.Key}"))}";
+    }
+
+    public static Dictionary<string, string?> Settings(Dictionary<string, string?> settings)
+    {
+        settings["Booking:MaxOpenBookingsPerPatient"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return settings;
+    }
+}
+
+public sealed class EmbeddedPatientLimitConcurrencyTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Forty_concurrent_bookings_by_one_patient_leave_at_most_the_limit_open_on_the_embedded_store()
+    {
+        await using var first = await GatewayServer.StartAsync(PatientLimitRace.Settings([]));
+        var store = first.Services.GetRequiredService<InMemoryFhirStore>();
+        await using var second = await GatewayServer.StartAsync(PatientLimitRace.Settings([]), s => s.AddSingleton(store));
+
+        output.WriteLine(await PatientLimitRace.RunAsync(store, [first, second]));
+    }
+}
+
+[Collection(MedplumCollection.Name)]
+public sealed class MedplumPatientLimitConcurrencyTests(MedplumFixture medplum, ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Forty_concurrent_bookings_by_one_patient_leave_at_most_the_limit_open_on_Medplum(bool transactions)
+    {
+        var settings = PatientLimitRace.Settings(medplum.Settings(("Fhir:UseTransactions", transactions ? "true" : "false")));
+        await using var first = await GatewayServer.StartAsync(settings);
+        await using var second = await GatewayServer.StartAsync(settings);
+
+        output.WriteLine(await PatientLimitRace.RunAsync(medplum.Store, [first, second]));
+    }
+}
