@@ -88,11 +88,12 @@ public sealed class TimeTaking(
     private async Task<Appointment> TakeRetryingAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
+        var unchanging = new UnchangingReads();
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await TakeOnceAsync(request, slotIds, idempotencyKey, cancellationToken);
+                return await TakeOnceAsync(request, slotIds, idempotencyKey, unchanging, cancellationToken);
             }
             catch (ContendedException) when (attempt < ContendedAttempts && time.GetElapsedTime(started) < ContendedBudget)
             {
@@ -105,16 +106,17 @@ public sealed class TimeTaking(
         }
     }
 
-    private async Task<Appointment> TakeOnceAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
+    private async Task<Appointment> TakeOnceAsync(
+        TakeRequest request, List<string> slotIds, string? idempotencyKey, UnchangingReads unchanging, CancellationToken cancellationToken)
     {
         var planned = await reservation.PlanAsync(slotIds, null, cancellationToken);
         var named = request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(Mutations.RequireId(id, "practitionerId"))] : Array.Empty<FhirReference>();
         var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, named, null,
-            options.Value.MaxOpenBookingsPerPatient > 0 ? request.PatientId : null), cancellationToken);
+            options.Value.MaxOpenBookingsPerPatient > 0 ? request.PatientId : null, unchanging.Schedule), cancellationToken);
         // Only now, where the caller may book on the schedule, the patient: read before, a missing one would answer
         // NotFound where an existing one answers "no such slot" or FORBIDDEN, telling any practitioner which ids exist.
-        var patient = await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
-        var schedule = checkedSpan.Schedule;
+        var patient = unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
+        var schedule = unchanging.Schedule = checkedSpan.Schedule;
         var actors = BookingChecks.Actors(schedule);
         var practitioner = named.Length > 0 ? named[0] : actors.FirstOrDefault(a => a.ResourceType == "Practitioner");
         var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
@@ -163,6 +165,17 @@ public sealed class TimeTaking(
         var appointmentAt = writes.Count - 1;
         writes.AddRange(checkedSpan.GuardWrites);
         return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken))[appointmentAt];
+    }
+
+    /// <summary>
+    /// What a retry after a lost race does not read again: the schedule and the patient (a lost race is about busy
+    /// time, which every attempt reads afresh with its guards; the schedule's own checks run again on what was read).
+    /// </summary>
+    private sealed class UnchangingReads
+    {
+        public Schedule? Schedule { get; set; }
+
+        public Patient? Patient { get; set; }
     }
 
     /// <summary>Whether an earlier appointment was made for these slot ids (real ids among its slots, rule options inside its time).</summary>
