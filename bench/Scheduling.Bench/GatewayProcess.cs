@@ -57,7 +57,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(90))
+        while (clock.Elapsed < TimeSpan.FromSeconds(240))
         {
             if (process.HasExited)
             {

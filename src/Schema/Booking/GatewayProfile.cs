@@ -30,7 +30,7 @@ public static class GatewayProfile
     /// <summary>Slot.identifier: the availability option (schedule, start, end) a rule-based Slot was made for.</summary>
     public const string RuleSlotSystem = System + "/identifier/rule-slot";
 
-    /// <summary>Basic.identifier of a span guard (<see cref="SpanGuards"/>): actor and UTC half hour, or a patient's open bookings.</summary>
+    /// <summary>Basic.identifier of a span guard (<see cref="SpanGuards"/>): actor and UTC hour, or a patient's open bookings.</summary>
     public const string GuardSystem = System + "/identifier/span-guard";
 
     /// <summary>Basic.code (in <see cref="TagSystem"/>) of a span guard.</summary>
