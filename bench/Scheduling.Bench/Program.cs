@@ -1,17 +1,24 @@
 using Scheduling.Bench;
 
 // dotnet run -c Release --project bench/Scheduling.Bench -- booking [--rounds N]
+// dotnet run -c Release --project bench/Scheduling.Bench -- booking-compare [--before COMMIT] [--core COMMIT] [--rounds N] [--clients N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- subscribers [--subscribers N] [--events N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- subscribers-medplum [--latency-ms N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- queries [--latency-ms N] [--iterations N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- createslots [--days N] [--medplum 1]
 int Option(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).FirstOrDefault(fallback);
+string? Text(string name, string? fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault(fallback);
 var rounds = Option("--rounds", 5);
 var benchmark = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "booking";
 switch (benchmark)
 {
     case "booking":
         await BookingContentionBenchmark.RunAsync(rounds);
+        break;
+    case "booking-compare":
+        await BookingBeforeAfterBenchmark.RunAsync(
+            [("before", Text("--before", "2f83bf1")), .. Text("--core", null) is { } core ? [("core", core)] : Array.Empty<(string, string?)>(), ("after", null)],
+            Option("--rounds", 3), Option("--clients", 100));
         break;
     case "queries":
         await QueryBenchmark.RunAsync(Option("--latency-ms", 5), Option("--iterations", 200));
@@ -26,7 +33,7 @@ switch (benchmark)
         await CreateSlotsBenchmark.RunAsync(Option("--days", 92), Option("--medplum", 0) == 1);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{benchmark}'. Known: booking, subscribers, subscribers-medplum, queries, createslots");
+        Console.Error.WriteLine($"Unknown benchmark '{benchmark}'. Known: booking, booking-compare, subscribers, subscribers-medplum, queries, createslots");
         return 2;
 }
 

@@ -5,12 +5,17 @@ using Scheduling.Schema.Fhir;
 
 namespace Scheduling.Schema.Booking;
 
-/// <summary>What a booking, a hold or a reschedule asks for: slots of one schedule (some maybe still planned).</summary>
+/// <summary>
+/// What a booking, a hold or a reschedule asks for: slots of one schedule (some maybe still planned).
+/// <see cref="KnownSchedule"/>: the schedule as an earlier attempt of the same request read it (a retry after a lost
+/// race reads busy time and guards again, not the schedule).
+/// </summary>
 public sealed record SpanRequest(
     IReadOnlyList<Slot> Slots,
     IReadOnlyList<FhirReference> Practitioners,
     string? MovingAppointmentId,
-    string? NewBookingForPatientId = null);
+    string? NewBookingForPatientId = null,
+    Schedule? KnownSchedule = null);
 
 /// <summary>A span that passed every check: its schedule, and the guards its change must claim last (<see cref="SpanGuards"/>).</summary>
 public sealed record CheckedSpan(Schedule Schedule, IReadOnlyList<Basic> Guards)
@@ -35,7 +40,9 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
             throw Fail(new ValidationError("All slots of one booking must belong to one schedule.", "slotIds"));
         }
 
-        var schedule = await store.ReadRequiredAsync<Schedule>(scheduleReference.Value.Id, cancellationToken);
+        var schedule = request.KnownSchedule is { } known && known.Id == scheduleReference.Value.Id
+            ? known
+            : await store.ReadRequiredAsync<Schedule>(scheduleReference.Value.Id, cancellationToken);
         SchedulingAccess.Require(access.CanBookOn(schedule), () => new ForbiddenError($"Schedule '{schedule.Id}' is not this caller's to book on."));
         var actors = Actors(schedule);
         if (request.Practitioners.Where(p => !actors.Contains(p)).Select(p => (FhirReference?)p).FirstOrDefault() is { } stranger)
@@ -63,10 +70,12 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
         // The guards first, then busy time: a change that commits after this read changes a guard's version.
         var claimed = await guards.ReadAsync(actors, span,
             request.NewBookingForPatientId is { } patient ? [SpanGuards.OpenBookingsKey(patient)] : null, cancellationToken);
-        var slots = await store.SearchAllAsync<Slot>(SlotSearches.Overlapping([schedule.Id!], span.Start, span.End), cancellationToken);
-        var appointments = actors.Count == 0 ? []
-            : await store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOverlapping(actors.Select(a => a.ToString()), span.Start, span.End), cancellationToken);
-        var conflicts = BusyTime.Conflicts(span, slots, appointments, request.Slots, request.MovingAppointmentId, now);
+        // Busy time's two searches at once (both after the guards, which is all their order needs).
+        var slots = store.SearchAllAsync<Slot>(SlotSearches.Overlapping([schedule.Id!], span.Start, span.End), cancellationToken);
+        var appointments = actors.Count == 0 ? Task.FromResult<IReadOnlyList<Appointment>>([])
+            : store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOverlapping(actors.Select(a => a.ToString()), span.Start, span.End), cancellationToken);
+        await Task.WhenAll(slots, appointments);
+        var conflicts = BusyTime.Conflicts(span, await slots, await appointments, request.Slots, request.MovingAppointmentId, now);
         if (conflicts.Any)
         {
             throw Fail(new SlotUnavailableError("That time is no longer free.", [.. request.Slots.Select(RuleSlots.ClientId)]));

@@ -91,11 +91,12 @@ public sealed class TimeTaking(
     private async Task<Appointment> TakeContendedAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
+        var unchanging = new UnchangingReads();
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await TakeOnceAsync(request, slotIds, idempotencyKey, cancellationToken);
+                return await TakeOnceAsync(request, slotIds, idempotencyKey, unchanging, cancellationToken);
             }
             catch (ContendedException) when (attempt < ContendedAttempts && time.GetElapsedTime(started) < ContendedBudget)
             {
@@ -108,13 +109,14 @@ public sealed class TimeTaking(
         }
     }
 
-    private async Task<Appointment> TakeOnceAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
+    private async Task<Appointment> TakeOnceAsync(
+        TakeRequest request, List<string> slotIds, string? idempotencyKey, UnchangingReads unchanging, CancellationToken cancellationToken)
     {
         var planned = await reservation.PlanAsync(slotIds, null, cancellationToken);
         var named = request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(Mutations.RequireId(id, "practitionerId"))] : Array.Empty<FhirReference>();
         // The patient's guard serializes their bookings for the open-bookings limit and for their clientMutationIds.
         var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, named, null,
-            options.Value.MaxOpenBookingsPerPatient > 0 || idempotencyKey is not null ? request.PatientId : null), cancellationToken);
+            options.Value.MaxOpenBookingsPerPatient > 0 || idempotencyKey is not null ? request.PatientId : null, unchanging.Schedule), cancellationToken);
         // Read after the guards: a concurrent booking with this key that committed first is found here (its guard
         // claim came last), one that commits later loses its If-Match on the patient's guard and finds this one.
         if (idempotencyKey is not null && await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
@@ -124,8 +126,8 @@ public sealed class TimeTaking(
 
         // Only now, where the caller may book on the schedule, the patient: read before, a missing one would answer
         // NotFound where an existing one answers "no such slot" or FORBIDDEN, telling any practitioner which ids exist.
-        var patient = await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
-        var schedule = checkedSpan.Schedule;
+        var patient = unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
+        var schedule = unchanging.Schedule = checkedSpan.Schedule;
         var actors = BookingChecks.Actors(schedule);
         var practitioner = named.Length > 0 ? named[0] : actors.FirstOrDefault(a => a.ResourceType == "Practitioner");
         var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
@@ -176,10 +178,23 @@ public sealed class TimeTaking(
         return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken))[appointmentAt];
     }
 
+<<<<<<< HEAD
     /// <summary>The earlier booking with this key if it was for the same time; another time is a typed error.</summary>
     private static Appointment Earlier(Appointment earlier, List<string> slotIds) =>
         SameTime(earlier, slotIds) ? earlier
             : throw AppointmentChanges.Fail(new ValidationError("This clientMutationId was already used for another booking.", "clientMutationId", "idempotency-key"));
+=======
+    /// <summary>
+    /// What a retry after a lost race does not read again: the schedule and the patient (a lost race is about busy
+    /// time, which every attempt reads afresh with its guards; the schedule's own checks run again on what was read).
+    /// </summary>
+    private sealed class UnchangingReads
+    {
+        public Schedule? Schedule { get; set; }
+
+        public Patient? Patient { get; set; }
+    }
+>>>>>>> core-bench
 
     /// <summary>Whether an earlier appointment was made for these slot ids (real ids among its slots, rule options inside its time).</summary>
     private static bool SameTime(Appointment earlier, List<string> slotIds)

@@ -1,6 +1,7 @@
 using System.Net;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
+using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -23,8 +24,8 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
     private readonly Uri _baseUri;
     private readonly int _pageSize;
 
-    // FhirClient.LastResult is per client: conditional creates read it one at a time.
-    private readonly SemaphoreSlim _lastResultGate = new(1, 1);
+    private static readonly FhirJsonSerializer Serializer = new();
+    private static readonly FhirJsonDeserializer Deserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
 
     public RestFhirStore(IHttpClientFactory httpClientFactory, IHttpMessageHandlerFactory handlerFactory, CallerCredentials credentials, IOptions<FhirOptions> options)
     {
@@ -132,26 +133,33 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
     public Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
         where T : Resource
     {
+        ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(ifNoneExist);
         return Call(async () =>
         {
-            var condition = new SearchParams();
-            foreach (var (name, value) in ifNoneExist.Parameters)
+            // Sent by hand: whether it was created is this response's status (Firely's LastResult is shared by every
+            // request of the client, so reading it meant one conditional create at a time for the whole gateway).
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_baseUri, resource.TypeName))
             {
-                condition.Add(name, value);
+                Content = new StringContent(Serializer.SerializeToString(resource), System.Text.Encoding.UTF8, "application/fhir+json"),
+            };
+            request.Headers.TryAddWithoutValidation("If-None-Exist", ifNoneExist.ToRelativeUrl()[(ifNoneExist.ResourceType.Length + 1)..]);
+            request.Headers.TryAddWithoutValidation("Prefer", "return=representation");
+            request.Headers.Accept.ParseAdd("application/fhir+json");
+            using var response = await _http.SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new FhirOperationException($"Conditional create of {resource.TypeName} answered {(int)response.StatusCode}.", response.StatusCode);
             }
 
-            await _lastResultGate.WaitAsync(cancellationToken);
-            try
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            var result = string.IsNullOrWhiteSpace(body) ? null : Deserializer.DeserializeResource(body) as T;
+            if (result is null && FhirReference.TryParse(response.Headers.Location?.ToString(), out var location))
             {
-                var result = await _client.ConditionalCreateAsync(resource, condition, cancellationToken);
-                var created = _client.LastResult?.Status?.StartsWith("201", StringComparison.Ordinal) == true;
-                return (result ?? throw new FhirRequestRejectedException("The conditional create returned no resource."), created);
+                result = await _client.ReadAsync<T>(new Uri(_baseUri, location.ToString()), ct: cancellationToken);
             }
-            finally
-            {
-                _lastResultGate.Release();
-            }
+
+            return (result ?? throw new FhirRequestRejectedException("The conditional create returned no resource."), response.StatusCode == HttpStatusCode.Created);
         });
     }
 
@@ -246,7 +254,6 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
     public void Dispose()
     {
         _client.Dispose();
-        _lastResultGate.Dispose();
     }
 
     private static HttpStatusCode ParseStatus(string status) =>
