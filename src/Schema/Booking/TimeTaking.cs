@@ -178,12 +178,11 @@ public sealed class TimeTaking(
         return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken))[appointmentAt];
     }
 
-<<<<<<< HEAD
     /// <summary>The earlier booking with this key if it was for the same time; another time is a typed error.</summary>
     private static Appointment Earlier(Appointment earlier, List<string> slotIds) =>
         SameTime(earlier, slotIds) ? earlier
             : throw AppointmentChanges.Fail(new ValidationError("This clientMutationId was already used for another booking.", "clientMutationId", "idempotency-key"));
-=======
+
     /// <summary>
     /// What a retry after a lost race does not read again: the schedule and the patient (a lost race is about busy
     /// time, which every attempt reads afresh with its guards; the schedule's own checks run again on what was read).
@@ -194,7 +193,6 @@ public sealed class TimeTaking(
 
         public Patient? Patient { get; set; }
     }
->>>>>>> core-bench
 
     /// <summary>Whether an earlier appointment was made for these slot ids (real ids among its slots, rule options inside its time).</summary>
     private static bool SameTime(Appointment earlier, List<string> slotIds)
