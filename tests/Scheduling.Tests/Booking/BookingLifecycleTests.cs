@@ -403,18 +403,5 @@ public abstract class BookingLifecycleTests
     }
 
     /// <summary>The appointment's time comes (or nears): it and its slots moved in FHIR to start then, as if days had passed.</summary>
-    private async Task MoveToAsync(string id, DateTimeOffset start)
-    {
-        var appointment = (await Store.ReadAsync<Appointment>(id, None))!;
-        var shift = start - appointment.Start!.Value;
-        foreach (var reference in appointment.Slot)
-        {
-            var slot = (await Store.ReadAsync<Slot>(reference.Reference!["Slot/".Length..], None))!;
-            (slot.Start, slot.End) = (slot.Start + shift, slot.End + shift);
-            await Store.UpdateAsync(slot, slot.Meta?.VersionId, None);
-        }
-
-        (appointment.Start, appointment.End) = (appointment.Start + shift, appointment.End + shift);
-        await Store.UpdateAsync(appointment, appointment.Meta?.VersionId, None);
-    }
+    private Task MoveToAsync(string id, DateTimeOffset start) => Store.MoveAppointmentAsync(id, start);
 }

@@ -160,6 +160,8 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
         Assert.NotNull((await gateway.QueryAsync(block, new { s = practice.A.Schedule.Id }, token)).At("data.blockTime.slot.id"));
         AssertForbidden(await gateway.QueryAsync(block, new { s = practice.B.Schedule.Id }, token), "blockTime");
         AssertForbidden(await gateway.QueryAsync(Book, new { slot = practice.B.SlotId(3), patient = practice.A.Patient.Id }, token), "bookAppointment");
+        // Check-in opens an hour before the start (statuses follow the clock): bring the appointment's day.
+        await medplum.Store.MoveAppointmentAsync(practice.APatientAppointment, DateTimeOffset.UtcNow.AddMinutes(30));
         var checkedIn = await gateway.QueryAsync("mutation($id: ID!) { changeAppointmentStatus(input: { appointmentId: $id, status: CHECKED_IN }) { appointment { status } } }",
             new { id = practice.APatientAppointment }, token);
         Assert.Equal("CHECKED_IN", checkedIn.At("data.changeAppointmentStatus.appointment.status")!.GetValue<string>());
