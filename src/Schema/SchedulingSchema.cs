@@ -2,6 +2,7 @@ using GraphQL.Types;
 using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.HealthcareServices;
+using Scheduling.Schema.Introspection;
 using Scheduling.Schema.Locations;
 using Scheduling.Schema.Patients;
 using Scheduling.Schema.Practitioners;
@@ -22,7 +23,10 @@ public sealed class SchedulingSchema : GraphQL.Types.Schema
         Description = "Scheduling over FHIR R4: schedules, slots, appointments and the people in them.";
         // FHIR instants keep their offset: the DateTime scalar is ours, not GraphQL.NET's UTC DateTime.
         RegisterTypeMapping(typeof(DateTimeOffset), typeof(IsoDateTimeGraphType));
+        CurrentIntrospection.Enable(this);
     }
+
+    protected override void OnBeforeInitializeType(IGraphType graphType) => CurrentIntrospection.Extend(graphType);
 }
 
 public sealed class QueryType : ObjectGraphType

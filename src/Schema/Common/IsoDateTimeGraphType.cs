@@ -1,16 +1,22 @@
 using System.Globalization;
+using GraphQL;
 using GraphQL.Types;
 using GraphQLParser.AST;
+using Scheduling.Schema.Introspection;
 
 namespace Scheduling.Schema.Common;
 
 /// <summary>An instant as ISO-8601 with its offset (<c>2024-06-03T11:00:00-04:00</c>), as FHIR keeps it.</summary>
 public sealed class IsoDateTimeGraphType : ScalarGraphType
 {
+    /// <summary>The GraphQL Scalars specification of an RFC 3339 date-time with a required offset.</summary>
+    public const string SpecifiedByUrl = "https://scalars.graphql.org/andimarek/date-time";
+
     public IsoDateTimeGraphType()
     {
         Name = "DateTime";
         Description = "An instant in ISO-8601 with a UTC offset, e.g. 2024-06-03T11:00:00-04:00.";
+        this.ApplyDirective(SpecifiedByDirective.DirectiveName, SpecifiedByDirective.UrlArgument, SpecifiedByUrl);
     }
 
     public override object? Serialize(object? value) => value switch
