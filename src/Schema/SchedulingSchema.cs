@@ -34,6 +34,7 @@ public sealed class QueryType : ObjectGraphType
     public QueryType()
     {
         Name = "Query";
+        Description = "What can be read: practitioners, patients, locations, services, schedules, slots, appointments and bookable times.";
         PractitionerQueries.AddTo(this);
         PatientQueries.AddTo(this);
         LocationQueries.AddTo(this);
@@ -50,6 +51,7 @@ public sealed class SubscriptionType : ObjectGraphType
     public SubscriptionType()
     {
         Name = "Subscription";
+        Description = "Live changes, over WebSocket (graphql-transport-ws) or server-sent events.";
         AppointmentSubscriptions.AddTo(this);
         SlotSubscriptions.AddTo(this);
     }
@@ -60,6 +62,7 @@ public sealed class MutationType : ObjectGraphType
     public MutationType()
     {
         Name = "Mutation";
+        Description = "Booking and managing time: every mutation answers a payload with its result or typed errors.";
         AppointmentMutations.AddTo(this);
         ScheduleMutations.AddTo(this);
     }
