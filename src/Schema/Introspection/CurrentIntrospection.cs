@@ -10,7 +10,8 @@ namespace Scheduling.Schema.Introspection;
 /// <c>isRepeatable</c> on directives, deprecated arguments and input fields (<c>includeDeprecated</c>,
 /// <c>isDeprecated</c>, <c>deprecationReason</c>), <c>specifiedByURL</c> on scalars and <c>includeDeprecated</c> on a
 /// directive's arguments. GraphQL.NET 8 has the first two as schema features; the last two it lacks, so they are
-/// added to its introspection types before the schema initializes them.
+/// added to its introspection types before the schema initializes them. <c>isRepeatable</c> is listed among
+/// <c>__Directive</c>'s fields too: tools that first ask which fields introspection has (Banana Cake Pop) use only those.
 /// </summary>
 public static class CurrentIntrospection
 {
@@ -20,6 +21,7 @@ public static class CurrentIntrospection
         schema.Features.RepeatableDirectives = true;
         schema.Features.DeprecationOfInputValues = true;
         schema.Directives.Register(new SpecifiedByDirective());
+        schema.Filter = new ListsIsRepeatable();
     }
 
     /// <summary>Called for every graph type before the schema initializes it (<c>Schema.OnBeforeInitializeType</c>).</summary>
@@ -46,5 +48,12 @@ public static class CurrentIntrospection
                 });
                 break;
         }
+    }
+
+    /// <summary>GraphQL.NET's default filter hides <c>__Directive.isRepeatable</c> from <c>__type(name: "__Directive") { fields }</c>.</summary>
+    private sealed class ListsIsRepeatable : DefaultSchemaFilter
+    {
+        public override Task<bool> AllowField(IGraphType parent, IFieldType field) =>
+            parent is __Directive && field.Name == "isRepeatable" ? Allowed : base.AllowField(parent, field);
     }
 }

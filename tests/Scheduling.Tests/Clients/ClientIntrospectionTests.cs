@@ -24,6 +24,18 @@ public sealed class ClientIntrospectionTests(EmbeddedGatewayFixture fixture) : I
         Assert.Superset(new HashSet<string> { "ARGUMENT_DEFINITION", "INPUT_FIELD_DEFINITION" }, Names(result, "deprecatedLocations").ToHashSet());
     }
 
+    /// <summary>Tools that first ask which fields introspection has (Banana Cake Pop does) then use only those.</summary>
+    [Theory]
+    [InlineData("__Directive", "isRepeatable")]
+    [InlineData("__Type", "specifiedByURL")]
+    [InlineData("__InputValue", "isDeprecated")]
+    public async Task Introspection_lists_its_own_newer_fields(string type, string field)
+    {
+        var response = await fixture.Gateway.QueryAsync("query($type: String!) { __type(name: $type) { fields { name } } }", new { type });
+        Assert.Null(response["errors"]);
+        Assert.Contains(field, response.At("data.__type.fields")!.AsArray().Select(f => f!["name"]!.GetValue<string>()));
+    }
+
     private static string[] Names(JsonElement result, string property) =>
         [.. result.GetProperty(property).EnumerateArray().Select(e => e.GetString()!)];
 }

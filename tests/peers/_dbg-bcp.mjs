@@ -1,0 +1,17 @@
+import { chromium } from 'playwright-core';
+const url = process.argv[2];
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log('console', m.type(), m.text().slice(0, 300)); });
+page.on('response', async (r) => { const q = r.request(); if (q.method() === 'POST' || r.url().includes('bcp-config')) console.log('resp', r.status(), q.method(), r.url(), (q.postData() ?? '').slice(0, 200).replace(/\s+/g, ' '), '=>', (await r.text().catch(() => '')).slice(0, 300)); });
+await page.goto(url, { waitUntil: 'load' });
+await page.waitForTimeout(6000);
+await page.screenshot({ path: '/tmp/i12-bcp1.png' });
+console.log('editors', JSON.stringify(await page.locator('.monaco-editor .view-lines').allInnerTexts()));
+console.log('body', (await page.locator('body').innerText()).slice(0, 800).replace(/\s+/g, ' '));
+await page.getByText('Browse Schema').click();
+await page.waitForTimeout(15000);
+console.log('after', (await page.locator('body').innerText()).slice(0, 600).replace(/\s+/g, ' '));
+console.log('editors after create', JSON.stringify(await page.locator('.monaco-editor .view-lines').allInnerTexts()).slice(0, 500));
+await page.screenshot({ path: '/tmp/i12-bcp2.png' });
+await browser.close();
