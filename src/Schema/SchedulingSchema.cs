@@ -2,6 +2,7 @@ using GraphQL.Types;
 using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.HealthcareServices;
+using Scheduling.Schema.Introspection;
 using Scheduling.Schema.Locations;
 using Scheduling.Schema.Patients;
 using Scheduling.Schema.Practitioners;
@@ -22,7 +23,10 @@ public sealed class SchedulingSchema : GraphQL.Types.Schema
         Description = "Scheduling over FHIR R4: schedules, slots, appointments and the people in them.";
         // FHIR instants keep their offset: the DateTime scalar is ours, not GraphQL.NET's UTC DateTime.
         RegisterTypeMapping(typeof(DateTimeOffset), typeof(IsoDateTimeGraphType));
+        CurrentIntrospection.Enable(this);
     }
+
+    protected override void OnBeforeInitializeType(IGraphType graphType) => CurrentIntrospection.Extend(graphType);
 }
 
 public sealed class QueryType : ObjectGraphType
@@ -30,6 +34,7 @@ public sealed class QueryType : ObjectGraphType
     public QueryType()
     {
         Name = "Query";
+        Description = "What can be read: practitioners, patients, locations, services, schedules, slots, appointments and bookable times.";
         PractitionerQueries.AddTo(this);
         PatientQueries.AddTo(this);
         LocationQueries.AddTo(this);
@@ -46,6 +51,7 @@ public sealed class SubscriptionType : ObjectGraphType
     public SubscriptionType()
     {
         Name = "Subscription";
+        Description = "Live changes, over WebSocket (graphql-transport-ws) or server-sent events.";
         AppointmentSubscriptions.AddTo(this);
         SlotSubscriptions.AddTo(this);
     }
@@ -56,6 +62,7 @@ public sealed class MutationType : ObjectGraphType
     public MutationType()
     {
         Name = "Mutation";
+        Description = "Booking and managing time: every mutation answers a payload with its result or typed errors.";
         AppointmentMutations.AddTo(this);
         ScheduleMutations.AddTo(this);
     }

@@ -148,6 +148,7 @@ public static class SchemaServiceCollectionExtensions
                 }
             })
             .ConfigureExecution<ErrorCap>()
+            .ConfigureExecution<ScalarInputErrors>()
             .AddUnhandledExceptionHandler(context =>
             {
                 // Our FHIR exceptions carry messages written for clients; anything else stays generic.

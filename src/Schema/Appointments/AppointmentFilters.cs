@@ -39,8 +39,9 @@ public sealed class AppointmentFilterInputType : InputObjectGraphType<Appointmen
     public AppointmentFilterInputType()
     {
         Name = "AppointmentFilterInput";
-        Field<IdGraphType>("patientId");
-        Field<IdGraphType>("practitionerId");
+        Description = "Which appointments; all the given conditions must hold.";
+        Field<IdGraphType>("patientId").Description("Appointments of this patient.");
+        Field<IdGraphType>("practitionerId").Description("Appointments with this practitioner.");
         Field<StringGraphType>("actor").Description("Any participant, as a reference: Location/1, HealthcareService/2, ...");
         Field<ListGraphType<NonNullGraphType<AppointmentStatusType>>>("status").Description("Any of these statuses.");
         Field<DateTimeFilterInputType>("date").Description("The appointment's start.");
@@ -53,8 +54,8 @@ public sealed class AppointmentSortInputType : InputObjectGraphType<AppointmentS
     {
         Name = "AppointmentSortInput";
         Description = "One sort key per entry; the list gives their priority.";
-        Field<SortDirectionType>("start");
-        Field<SortDirectionType>("status");
+        Field<SortDirectionType>("start").Description("By start time.");
+        Field<SortDirectionType>("status").Description("By status.");
     }
 }
 
@@ -62,7 +63,7 @@ public static class AppointmentFilters
 {
     public static FieldBuilder<TSource, TReturn> AppointmentListArguments<TSource, TReturn>(this FieldBuilder<TSource, TReturn> field) =>
         field
-            .Argument<AppointmentFilterInputType>("where")
+            .Argument<AppointmentFilterInputType>("where", a => a.Description = "Which appointments (default: all this caller may see).")
             .Argument<ListGraphType<NonNullGraphType<AppointmentSortInputType>>>("order", a => a.Description = "Default: start ascending.")
             .PagingArguments();
 

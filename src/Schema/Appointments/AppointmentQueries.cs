@@ -15,6 +15,7 @@ public static class AppointmentQueries
         query.AddById<AppointmentType, Appointment>("appointment");
 
         query.Field<ConnectionGraphType<AppointmentType, Appointment>>("appointments")
+            .Description("The appointments this caller may see, by participant, status and date.")
             .AppointmentListArguments()
             .ResolveAsync(async c => await RootList.SearchAsync<Appointment>(c, c.Access().Narrow(AppointmentFilters.ToQuery(c))));
     }

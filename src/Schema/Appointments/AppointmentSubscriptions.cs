@@ -28,9 +28,9 @@ public static class AppointmentSubscriptions
         ArgumentNullException.ThrowIfNull(subscription);
         subscription.Field<NonNullGraphType<AppointmentChangedType>>("appointmentChanged")
             .Description("Every new version of the matching appointments, from this gateway, other instances, or changes made on the FHIR server directly.")
-            .Argument<IdGraphType>("appointmentId")
-            .Argument<IdGraphType>("patientId")
-            .Argument<IdGraphType>("practitionerId")
+            .Argument<IdGraphType>("appointmentId", a => a.Description = "Only this appointment.")
+            .Argument<IdGraphType>("patientId", a => a.Description = "Only appointments of this patient.")
+            .Argument<IdGraphType>("practitionerId", a => a.Description = "Only appointments with this practitioner.")
             .Argument<IdGraphType>("scheduleId", a => a.Description = "Appointments on slots of this schedule.")
             .ResolveStream(c =>
             {
@@ -83,7 +83,16 @@ public static class AppointmentSubscriptions
 
 public sealed class AppointmentChangeKindType : EnumerationGraphType<AppointmentChangeKind>
 {
-    public AppointmentChangeKindType() => Name = "AppointmentChangeKind";
+    public AppointmentChangeKindType()
+    {
+        Name = "AppointmentChangeKind";
+        Description = "What happened to an appointment.";
+        this.DescribeValues(
+            ("CREATED", "It was made."),
+            ("UPDATED", "It changed in another way (status, participants, times, ...)."),
+            ("CANCELLED", "It was cancelled."),
+            ("DELETED", "It was deleted from the FHIR server."));
+    }
 }
 
 public sealed class AppointmentChangedType : ObjectGraphType<AppointmentChanged>
@@ -91,10 +100,11 @@ public sealed class AppointmentChangedType : ObjectGraphType<AppointmentChanged>
     public AppointmentChangedType()
     {
         Name = "AppointmentChanged";
-        Field<NonNullGraphType<AppointmentChangeKindType>>("kind").Resolve(c => c.Source.Kind);
-        Field<NonNullGraphType<IdGraphType>>("appointmentId").Resolve(c => c.Source.AppointmentId);
+        Description = "A new version of an appointment, as a subscriber receives it.";
+        Field<NonNullGraphType<AppointmentChangeKindType>>("kind").Description("What happened.").Resolve(c => c.Source.Kind);
+        Field<NonNullGraphType<IdGraphType>>("appointmentId").Description("The appointment's id.").Resolve(c => c.Source.AppointmentId);
         Field<AppointmentType>("appointment").Description("This version (for DELETED, the last one).").Resolve(c => c.Source.Appointment);
-        Field<StringGraphType>("versionId").Resolve(c => c.Source.VersionId);
+        Field<StringGraphType>("versionId").Description("The FHIR version it is now at.").Resolve(c => c.Source.VersionId);
         Field<NonNullGraphType<IsoDateTimeGraphType>>("occurredAt").Description("When the gateway learnt of the change.").Resolve(c => c.Source.OccurredAt);
     }
 }

@@ -18,34 +18,34 @@ public sealed class AppointmentType : ObjectGraphType<Appointment>
     {
         Name = "Appointment";
         Description = "A booking of one or more participants for a time, usually on one or more slots.";
-        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
+        Field<NonNullGraphType<IdGraphType>>("id").Description("The FHIR logical id, unique among resources of this type.").Resolve(c => c.Source.Id);
         Field<NonNullGraphType<StringGraphType>>("versionId")
             .Description("The FHIR version of this appointment; changes on every update.")
             .Resolve(c => c.Source.Meta?.VersionId ?? string.Empty);
-        Field<AppointmentStatusType>("status").Resolve(c => c.Source.Status);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("serviceType").Resolve(c => c.Source.ServiceType);
-        Field<CodeableConceptType>("appointmentType").Resolve(c => c.Source.AppointmentType);
-        Field<StringGraphType>("description").Resolve(c => c.Source.Description);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("reason").Resolve(c => c.Source.ReasonCode);
-        Field<IsoDateTimeGraphType>("start").Resolve(c => c.Source.Start);
-        Field<IsoDateTimeGraphType>("end").Resolve(c => c.Source.End);
-        Field<IntGraphType>("minutesDuration").Resolve(c => c.Source.MinutesDuration);
-        Field<IsoDateTimeGraphType>("created").Resolve(c => FhirTime.Parse(c.Source.Created));
-        Field<StringGraphType>("comment").Resolve(c => c.Source.Comment);
-        Field<CodeableConceptType>("cancelationReason").Resolve(c => c.Source.CancelationReason);
+        Field<AppointmentStatusType>("status").Description("Where the appointment is in its life: PROPOSED, PENDING, BOOKED, ... CANCELLED.").Resolve(c => c.Source.Status);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("serviceType").Description("The services to be given.").Resolve(c => c.Source.ServiceType);
+        Field<CodeableConceptType>("appointmentType").Description("The kind of appointment, e.g. a follow-up.").Resolve(c => c.Source.AppointmentType);
+        Field<StringGraphType>("description").Description("A short title, shown in lists.").Resolve(c => c.Source.Description);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("reason").Description("Why the appointment is made.").Resolve(c => c.Source.ReasonCode);
+        Field<IsoDateTimeGraphType>("start").Description("When it starts (its first slot's start).").Resolve(c => c.Source.Start);
+        Field<IsoDateTimeGraphType>("end").Description("When it ends (its last slot's end).").Resolve(c => c.Source.End);
+        Field<IntGraphType>("minutesDuration").Description("How long it is planned to take, in minutes.").Resolve(c => c.Source.MinutesDuration);
+        Field<IsoDateTimeGraphType>("created").Description("When it was made.").Resolve(c => FhirTime.Parse(c.Source.Created));
+        Field<StringGraphType>("comment").Description("A note about the appointment.").Resolve(c => c.Source.Comment);
+        Field<CodeableConceptType>("cancelationReason").Description("Why it was cancelled, if it was.").Resolve(c => c.Source.CancelationReason);
         Field<IsoDateTimeGraphType>("holdExpiresAt")
             .Description("When this hold lapses, if the appointment is a standing hold.")
             .Resolve(c => GatewayProfile.HoldExpiry(c.Source));
 
-        Field<ListGraphType<NonNullGraphType<SlotType>>>("slots")
+        Field<ListGraphType<NonNullGraphType<SlotType>>>("slots").Description("The slots it takes.")
             .Resolve(c => c.ById().LoadMany(c.Source.Slot.Select(FhirReference.From).OfType<FhirReference>())
                 .Then(found => found.OfType<Slot>().ToList()));
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<AppointmentParticipantType>>>>("participants")
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<AppointmentParticipantType>>>>("participants").Description("Who takes part, with their answers.")
             .Resolve(c => c.Source.Participant);
         Field<PatientType>("patient")
             .Description("The first participant that is a patient.")
             .Resolve(c => c.ById().Load<Patient>(ActorsOf(c.Source, "Patient").FirstOrDefault()));
-        Field<ListGraphType<NonNullGraphType<PractitionerType>>>("practitioners")
+        Field<ListGraphType<NonNullGraphType<PractitionerType>>>("practitioners").Description("The participants that are practitioners.")
             .Resolve(c => c.ById().LoadMany(ActorsOf(c.Source, "Practitioner").Select(FhirReference.From).OfType<FhirReference>())
                 .Then(found => found.OfType<Practitioner>().ToList()));
         Field<LocationType>("location")
@@ -75,9 +75,10 @@ public sealed class AppointmentParticipantType : ObjectGraphType<Appointment.Par
     public AppointmentParticipantType()
     {
         Name = "AppointmentParticipant";
-        Field<ActorType>("actor").Resolve(c => ActorType.Resolve(c.ById(), c.Source.Actor));
-        Field<ParticipantRequiredType>("required").Resolve(c => c.Source.Required);
-        Field<ParticipationStatusType>("status").Resolve(c => c.Source.Status);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("type").Resolve(c => c.Source.Type);
+        Description = "One participant of an appointment and their answer.";
+        Field<ActorType>("actor").Description("The participant; null when its reference cannot be resolved.").Resolve(c => ActorType.Resolve(c.ById(), c.Source.Actor));
+        Field<ParticipantRequiredType>("required").Description("Whether the appointment needs this participant.").Resolve(c => c.Source.Required);
+        Field<ParticipationStatusType>("status").Description("The participant's answer.").Resolve(c => c.Source.Status);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("type").Description("The participant's role, e.g. attender or translator.").Resolve(c => c.Source.Type);
     }
 }

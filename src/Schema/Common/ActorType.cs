@@ -52,7 +52,8 @@ public sealed class OtherActorType : ObjectGraphType<OtherActor>
     public OtherActorType()
     {
         Name = "OtherActor";
+        Description = "An actor of a kind this API does not model (a device, a related person, ...): its reference as FHIR has it.";
         Field<StringGraphType>("reference").Description("The FHIR reference, e.g. Device/123.").Resolve(c => c.Source.Reference);
-        Field<StringGraphType>("display").Resolve(c => c.Source.Display);
+        Field<StringGraphType>("display").Description("The reference's text for people, if it has one.").Resolve(c => c.Source.Display);
     }
 }

@@ -9,9 +9,10 @@ public sealed class CodingType : ObjectGraphType<Coding>
     public CodingType()
     {
         Name = "Coding";
-        Field<StringGraphType>("system").Resolve(c => c.Source.System);
-        Field<StringGraphType>("code").Resolve(c => c.Source.Code);
-        Field<StringGraphType>("display").Resolve(c => c.Source.Display);
+        Description = "A code from a code system (FHIR Coding).";
+        Field<StringGraphType>("system").Description("The code system's URI.").Resolve(c => c.Source.System);
+        Field<StringGraphType>("code").Description("The code within its system.").Resolve(c => c.Source.Code);
+        Field<StringGraphType>("display").Description("The code's text for people.").Resolve(c => c.Source.Display);
     }
 }
 
@@ -24,7 +25,7 @@ public sealed class CodeableConceptType : ObjectGraphType<CodeableConcept>
         Field<StringGraphType>("text")
             .Description("The text, or the first coding's display when there is no text.")
             .Resolve(c => c.Source.Text ?? c.Source.Coding.Select(x => x.Display ?? x.Code).FirstOrDefault(x => x is not null));
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodingType>>>>("coding").Resolve(c => c.Source.Coding);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodingType>>>>("coding").Description("The concept's codes in one or more code systems.").Resolve(c => c.Source.Coding);
     }
 }
 
@@ -33,11 +34,12 @@ public sealed class HumanNameType : ObjectGraphType<HumanName>
     public HumanNameType()
     {
         Name = "HumanName";
-        Field<StringGraphType>("text").Resolve(c => c.Source.Text ?? Display(c.Source));
-        Field<StringGraphType>("family").Resolve(c => c.Source.Family);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("given").Resolve(c => c.Source.Given);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("prefix").Resolve(c => c.Source.Prefix);
-        Field<StringGraphType>("use").Resolve(c => c.Source.Use?.ToString().ToUpperInvariant());
+        Description = "A person's name (FHIR HumanName).";
+        Field<StringGraphType>("text").Description("The full name as written, or built from its parts.").Resolve(c => c.Source.Text ?? Display(c.Source));
+        Field<StringGraphType>("family").Description("The family name (surname).").Resolve(c => c.Source.Family);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("given").Description("Given names, in order.").Resolve(c => c.Source.Given);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("prefix").Description("Titles before the name, e.g. Dr.").Resolve(c => c.Source.Prefix);
+        Field<StringGraphType>("use").Description("OFFICIAL, USUAL, NICKNAME, ... (FHIR name-use, upper case).").Resolve(c => c.Source.Use?.ToString().ToUpperInvariant());
     }
 
     /// <summary>"Dr. Alice Smith": prefix, given names and family, or the name's own text.</summary>
@@ -65,9 +67,10 @@ public sealed class ContactPointType : ObjectGraphType<ContactPoint>
     public ContactPointType()
     {
         Name = "ContactPoint";
-        Field<StringGraphType>("system").Resolve(c => c.Source.System?.GetLiteral());
-        Field<StringGraphType>("value").Resolve(c => c.Source.Value);
-        Field<StringGraphType>("use").Resolve(c => c.Source.Use?.GetLiteral());
+        Description = "A phone number, email address or other way to reach someone (FHIR ContactPoint).";
+        Field<StringGraphType>("system").Description("phone, fax, email, pager, url, sms or other (FHIR code).").Resolve(c => c.Source.System?.GetLiteral());
+        Field<StringGraphType>("value").Description("The number, address or URL.").Resolve(c => c.Source.Value);
+        Field<StringGraphType>("use").Description("home, work, temp, old or mobile (FHIR code).").Resolve(c => c.Source.Use?.GetLiteral());
     }
 }
 
@@ -76,12 +79,13 @@ public sealed class AddressType : ObjectGraphType<Address>
     public AddressType()
     {
         Name = "Address";
-        Field<StringGraphType>("text").Resolve(c => c.Source.Text);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("line").Resolve(c => c.Source.Line);
-        Field<StringGraphType>("city").Resolve(c => c.Source.City);
-        Field<StringGraphType>("state").Resolve(c => c.Source.State);
-        Field<StringGraphType>("postalCode").Resolve(c => c.Source.PostalCode);
-        Field<StringGraphType>("country").Resolve(c => c.Source.Country);
+        Description = "A postal address (FHIR Address).";
+        Field<StringGraphType>("text").Description("The whole address as written.").Resolve(c => c.Source.Text);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("line").Description("Street, house number and so on, one line each.").Resolve(c => c.Source.Line);
+        Field<StringGraphType>("city").Description("The city or town.").Resolve(c => c.Source.City);
+        Field<StringGraphType>("state").Description("The state, province or region.").Resolve(c => c.Source.State);
+        Field<StringGraphType>("postalCode").Description("The postal code.").Resolve(c => c.Source.PostalCode);
+        Field<StringGraphType>("country").Description("The country (name or ISO 3166 code).").Resolve(c => c.Source.Country);
     }
 }
 
@@ -90,7 +94,8 @@ public sealed class PeriodType : ObjectGraphType<Period>
     public PeriodType()
     {
         Name = "Period";
-        Field<IsoDateTimeGraphType>("start").Resolve(c => FhirTime.Parse(c.Source.Start));
-        Field<IsoDateTimeGraphType>("end").Resolve(c => FhirTime.Parse(c.Source.End));
+        Description = "A span of time; either end may be open.";
+        Field<IsoDateTimeGraphType>("start").Description("When it starts; null if open.").Resolve(c => FhirTime.Parse(c.Source.Start));
+        Field<IsoDateTimeGraphType>("end").Description("When it ends; null if open.").Resolve(c => FhirTime.Parse(c.Source.End));
     }
 }

@@ -11,7 +11,14 @@ public enum SortDirection
 
 public sealed class SortDirectionType : EnumerationGraphType<SortDirection>
 {
-    public SortDirectionType() => Name = "SortDirection";
+    public SortDirectionType()
+    {
+        Name = "SortDirection";
+        Description = "Which way to sort.";
+        this.DescribeValues(
+            ("ASC", "Ascending: earliest or lowest first."),
+            ("DESC", "Descending: latest or highest first."));
+    }
 }
 
 /// <summary>A time range on a date search parameter; each bound maps to a FHIR prefix (gt, ge, lt, le).</summary>
@@ -56,10 +63,10 @@ public sealed class DateTimeFilterInputType : InputObjectGraphType<DateTimeFilte
     {
         Name = "DateTimeFilterInput";
         Description = "A time range; give any of the bounds.";
-        Field<IsoDateTimeGraphType>("gt");
-        Field<IsoDateTimeGraphType>("gte");
-        Field<IsoDateTimeGraphType>("lt");
-        Field<IsoDateTimeGraphType>("lte");
+        Field<IsoDateTimeGraphType>("gt").Description("After this instant.");
+        Field<IsoDateTimeGraphType>("gte").Description("At or after this instant.");
+        Field<IsoDateTimeGraphType>("lt").Description("Before this instant.");
+        Field<IsoDateTimeGraphType>("lte").Description("At or before this instant.");
     }
 }
 

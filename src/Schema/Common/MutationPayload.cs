@@ -14,7 +14,8 @@ public abstract class PayloadBaseGraphType<T> : ObjectGraphType<MutationPayload<
     protected PayloadBaseGraphType(string name)
     {
         Name = name;
-        Field<StringGraphType>("clientMutationId").Resolve(c => c.Source.ClientMutationId);
+        Description = $"What {char.ToLowerInvariant(name[0]) + name[1..^"Payload".Length]} answers: its result, or the errors that stopped it.";
+        Field<StringGraphType>("clientMutationId").Description("The input's clientMutationId, as given.").Resolve(c => c.Source.ClientMutationId);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<SchedulingErrorType>>>>("errors")
             .Description("Empty when the mutation succeeded.")
             .Resolve(c => c.Source.Errors);
@@ -26,7 +27,7 @@ public abstract class PayloadGraphType<TResultType, T> : PayloadBaseGraphType<T>
     where TResultType : IGraphType
 {
     protected PayloadGraphType(string name, string resultField)
-        : base(name) => Field<TResultType>(resultField).Resolve(c => c.Source.Result);
+        : base(name) => Field<TResultType>(resultField).Description("The result; null when errors stopped the mutation.").Resolve(c => c.Source.Result);
 }
 
 public static class Mutations

@@ -115,9 +115,9 @@ public sealed class ConnectionGraphType<TNodeType, TNode> : ObjectGraphType<Conn
         var node = GraphTypeNames.Of<TNodeType>();
         Name = node + "Connection";
         Description = $"A page of {node} items.";
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<EdgeGraphType<TNodeType, TNode>>>>>("edges").Resolve(c => c.Source.Edges);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<TNodeType>>>>("nodes").Resolve(c => c.Source.Items);
-        Field<NonNullGraphType<GraphQL.Types.Relay.PageInfoType>>("pageInfo").Resolve(c => c.Source.PageInfo);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<EdgeGraphType<TNodeType, TNode>>>>>("edges").Description("The items with their cursors.").Resolve(c => c.Source.Edges);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<TNodeType>>>>("nodes").Description("The items, without cursors.").Resolve(c => c.Source.Items);
+        Field<NonNullGraphType<GraphQL.Types.Relay.PageInfoType>>("pageInfo").Description("Whether there are more items, and the cursors to get them.").Resolve(c => c.Source.PageInfo);
         Field<IntGraphType>("totalCount")
             .Description("How many items match in all, when the FHIR server counts them.")
             .Resolve(c => c.Source.TotalCount);
@@ -130,8 +130,9 @@ public sealed class EdgeGraphType<TNodeType, TNode> : ObjectGraphType<Edge<TNode
     public EdgeGraphType()
     {
         Name = GraphTypeNames.Of<TNodeType>() + "Edge";
-        Field<NonNullGraphType<StringGraphType>>("cursor").Resolve(c => c.Source.Cursor);
-        Field<NonNullGraphType<TNodeType>>("node").Resolve(c => c.Source.Node);
+        Description = $"A {GraphTypeNames.Of<TNodeType>()} in a page, with its cursor.";
+        Field<NonNullGraphType<StringGraphType>>("cursor").Description("The item's position; pass it as 'after' to get the items after it.").Resolve(c => c.Source.Cursor);
+        Field<NonNullGraphType<TNodeType>>("node").Description("The item.").Resolve(c => c.Source.Node);
     }
 }
 

@@ -13,7 +13,8 @@ public static class RootFields
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Field<TGraphType>(name)
-            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Description($"The {GraphTypeNames.Of<TGraphType>()} with this FHIR id; null when there is none.")
+            .Argument<NonNullGraphType<IdGraphType>>("id", a => a.Description = "The FHIR logical id.")
             .Resolve(c => c.ById().Load<TResource>(c.GetArgument<string>("id")));
     }
 }

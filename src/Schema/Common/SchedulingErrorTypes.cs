@@ -8,8 +8,8 @@ public sealed class ErrorInterfaceType : InterfaceGraphType<SchedulingError>
     {
         Name = "Error";
         Description = "What went wrong, for people (message) and for code (code).";
-        Field<NonNullGraphType<StringGraphType>>("message");
-        Field<NonNullGraphType<StringGraphType>>("code");
+        Field<NonNullGraphType<StringGraphType>>("message").Description("What went wrong, for people.");
+        Field<NonNullGraphType<StringGraphType>>("code").Description("A stable code for what went wrong, for programs.");
     }
 }
 
@@ -22,8 +22,8 @@ public abstract class ErrorGraphType<T> : ObjectGraphType<T>
         Name = name;
         Description = description;
         Interface<ErrorInterfaceType>();
-        Field<NonNullGraphType<StringGraphType>>("message").Resolve(c => c.Source.Message);
-        Field<NonNullGraphType<StringGraphType>>("code").Resolve(c => c.Source.Code);
+        Field<NonNullGraphType<StringGraphType>>("message").Description("What went wrong, for people.").Resolve(c => c.Source.Message);
+        Field<NonNullGraphType<StringGraphType>>("code").Description("A stable code for what went wrong, for programs.").Resolve(c => c.Source.Code);
     }
 }
 
@@ -31,7 +31,7 @@ public sealed class SlotUnavailableErrorType : ErrorGraphType<SlotUnavailableErr
 {
     public SlotUnavailableErrorType()
         : base("SlotUnavailableError", "A slot is no longer free: another booking, hold or block got there first.") =>
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds").Resolve(c => c.Source.SlotIds);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds").Description("The slots that are no longer free.").Resolve(c => c.Source.SlotIds);
 }
 
 public sealed class NotFoundErrorType : ErrorGraphType<NotFoundError>
@@ -39,8 +39,8 @@ public sealed class NotFoundErrorType : ErrorGraphType<NotFoundError>
     public NotFoundErrorType()
         : base("NotFoundError", "Something the input names does not exist.")
     {
-        Field<NonNullGraphType<StringGraphType>>("resourceType").Resolve(c => c.Source.ResourceType);
-        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
+        Field<NonNullGraphType<StringGraphType>>("resourceType").Description("The FHIR resource type asked for, e.g. Appointment.").Resolve(c => c.Source.ResourceType);
+        Field<NonNullGraphType<IdGraphType>>("id").Description("The id that was not found.").Resolve(c => c.Source.Id);
     }
 }
 
@@ -59,8 +59,8 @@ public sealed class InvalidTransitionErrorType : ErrorGraphType<InvalidTransitio
     public InvalidTransitionErrorType()
         : base("InvalidTransitionError", "The appointment's status does not allow this change.")
     {
-        Field<NonNullGraphType<StringGraphType>>("from").Resolve(c => c.Source.From);
-        Field<NonNullGraphType<StringGraphType>>("to").Resolve(c => c.Source.To);
+        Field<NonNullGraphType<StringGraphType>>("from").Description("The appointment's status now (FHIR code).").Resolve(c => c.Source.From);
+        Field<NonNullGraphType<StringGraphType>>("to").Description("The status asked for (FHIR code).").Resolve(c => c.Source.To);
     }
 }
 
@@ -77,6 +77,7 @@ public sealed class SchedulingErrorType : UnionGraphType
     public SchedulingErrorType()
     {
         Name = "SchedulingError";
+        Description = "Any of the errors a mutation reports in its payload; each implements Error.";
         Type<SlotUnavailableErrorType>();
         Type<NotFoundErrorType>();
         Type<ValidationErrorType>();

@@ -14,15 +14,17 @@ public sealed class HealthcareServiceType : ObjectGraphType<HealthcareService>
     public HealthcareServiceType()
     {
         Name = "HealthcareService";
-        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
-        Field<StringGraphType>("name").Resolve(c => c.Source.Name);
-        Field<StringGraphType>("comment").Resolve(c => c.Source.Comment);
-        Field<BooleanGraphType>("active").Resolve(c => c.Source.Active);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("type").Resolve(c => c.Source.Type);
+        Description = "A service offered, e.g. physiotherapy (FHIR HealthcareService).";
+        Field<NonNullGraphType<IdGraphType>>("id").Description("The FHIR logical id, unique among resources of this type.").Resolve(c => c.Source.Id);
+        Field<StringGraphType>("name").Description("The service's name.").Resolve(c => c.Source.Name);
+        Field<StringGraphType>("comment").Description("More about the service, for people.").Resolve(c => c.Source.Comment);
+        Field<BooleanGraphType>("active").Description("Whether the service is in use.").Resolve(c => c.Source.Active);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("type").Description("The kinds of service offered.").Resolve(c => c.Source.Type);
         Field<ListGraphType<NonNullGraphType<LocationType>>>("locations")
+            .Description("Where the service is offered.")
             .Resolve(c => c.ById().LoadMany(c.Source.Location.Select(FhirReference.From).OfType<FhirReference>())
                 .Then(found => found.OfType<Location>().ToList()));
-        Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules")
+        Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules").Description("The service's schedules.")
             .ScheduleListArguments()
             .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<HealthcareService>(c.Source.Id)));
     }

@@ -12,12 +12,13 @@ public sealed class LocationType : ObjectGraphType<Location>
     public LocationType()
     {
         Name = "Location";
-        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
-        Field<StringGraphType>("name").Resolve(c => c.Source.Name);
-        Field<StringGraphType>("description").Resolve(c => c.Source.Description);
-        Field<AddressType>("address").Resolve(c => c.Source.Address);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Resolve(c => c.Source.Telecom);
-        Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules")
+        Description = "A place where care is given: a clinic, a room, ... (FHIR Location).";
+        Field<NonNullGraphType<IdGraphType>>("id").Description("The FHIR logical id, unique among resources of this type.").Resolve(c => c.Source.Id);
+        Field<StringGraphType>("name").Description("The location's name.").Resolve(c => c.Source.Name);
+        Field<StringGraphType>("description").Description("More about the location, for people.").Resolve(c => c.Source.Description);
+        Field<AddressType>("address").Description("Where it is.").Resolve(c => c.Source.Address);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Description("How to reach the location.").Resolve(c => c.Source.Telecom);
+        Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules").Description("The location's schedules (rooms, equipment).")
             .ScheduleListArguments()
             .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<Location>(c.Source.Id)));
     }

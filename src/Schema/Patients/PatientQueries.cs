@@ -14,6 +14,7 @@ public static class PatientQueries
         query.AddById<PatientType, Patient>("patient");
 
         query.Field<ConnectionGraphType<PatientType, Patient>>("patients")
+            .Description("The patients this caller may see, by name or identifier.")
             .Argument<StringGraphType>("name", a => a.Description = "Any part of the name starts with this (case and accents ignored).")
             .Argument<StringGraphType>("identifier", a => a.Description = "An identifier value, or system|value.")
             .PagingArguments()

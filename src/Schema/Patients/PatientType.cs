@@ -8,7 +8,16 @@ namespace Scheduling.Schema.Patients;
 
 public sealed class AdministrativeGenderType : EnumerationGraphType<AdministrativeGender>
 {
-    public AdministrativeGenderType() => Name = "AdministrativeGender";
+    public AdministrativeGenderType()
+    {
+        Name = "AdministrativeGender";
+        Description = "Gender for administration (FHIR administrative-gender).";
+        this.DescribeValues(
+            ("MALE", "Male."),
+            ("FEMALE", "Female."),
+            ("OTHER", "Other."),
+            ("UNKNOWN", "Unknown."));
+    }
 }
 
 public sealed class PatientType : ObjectGraphType<Patient>
@@ -16,15 +25,16 @@ public sealed class PatientType : ObjectGraphType<Patient>
     public PatientType()
     {
         Name = "Patient";
-        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<HumanNameType>>>>("name").Resolve(c => c.Source.Name);
-        Field<StringGraphType>("displayName").Resolve(c => HumanNameType.Display(c.Source.Name));
+        Description = "A person who receives care (FHIR Patient).";
+        Field<NonNullGraphType<IdGraphType>>("id").Description("The FHIR logical id, unique among resources of this type.").Resolve(c => c.Source.Id);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<HumanNameType>>>>("name").Description("The patient's names.").Resolve(c => c.Source.Name);
+        Field<StringGraphType>("displayName").Description("The name the patient goes by (the official one, else the first), e.g. Homer Simpson.").Resolve(c => HumanNameType.Display(c.Source.Name));
         Field<StringGraphType>("birthDate")
             .Description("A FHIR date: YYYY, YYYY-MM or YYYY-MM-DD.")
             .Resolve(c => c.Source.BirthDate);
-        Field<AdministrativeGenderType>("gender").Resolve(c => c.Source.Gender);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Resolve(c => c.Source.Telecom);
-        Field<ConnectionGraphType<AppointmentType, Appointment>>("appointments")
+        Field<AdministrativeGenderType>("gender").Description("Gender for administration.").Resolve(c => c.Source.Gender);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Description("How to reach the patient.").Resolve(c => c.Source.Telecom);
+        Field<ConnectionGraphType<AppointmentType, Appointment>>("appointments").Description("The patient's appointments.")
             .AppointmentListArguments()
             .Resolve(c => AppointmentQueries.ForReference(c, "patient", FhirReference.For<Patient>(c.Source.Id)));
     }

@@ -14,6 +14,7 @@ public static class PractitionerQueries
         query.AddById<PractitionerType, Practitioner>("practitioner");
 
         query.Field<ConnectionGraphType<PractitionerType, Practitioner>>("practitioners")
+            .Description("Practitioners, by name.")
             .Argument<StringGraphType>("name", a => a.Description = "Any part of the name starts with this (case and accents ignored).")
             .PagingArguments()
             .ResolveAsync(async c =>

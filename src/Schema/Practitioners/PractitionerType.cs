@@ -12,14 +12,15 @@ public sealed class PractitionerType : ObjectGraphType<Practitioner>
     public PractitionerType()
     {
         Name = "Practitioner";
-        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<HumanNameType>>>>("name").Resolve(c => c.Source.Name);
+        Description = "A person who gives care: a doctor, nurse, therapist, ... (FHIR Practitioner).";
+        Field<NonNullGraphType<IdGraphType>>("id").Description("The FHIR logical id, unique among resources of this type.").Resolve(c => c.Source.Id);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<HumanNameType>>>>("name").Description("The practitioner's names.").Resolve(c => c.Source.Name);
         Field<StringGraphType>("displayName").Description("e.g. Dr. Alice Smith").Resolve(c => HumanNameType.Display(c.Source.Name));
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Resolve(c => c.Source.Telecom);
-        Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules")
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Description("How to reach the practitioner.").Resolve(c => c.Source.Telecom);
+        Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules").Description("The practitioner's schedules.")
             .ScheduleListArguments()
             .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<Practitioner>(c.Source.Id)));
-        Field<ConnectionGraphType<AppointmentType, Appointment>>("appointments")
+        Field<ConnectionGraphType<AppointmentType, Appointment>>("appointments").Description("Appointments the practitioner takes part in.")
             .AppointmentListArguments()
             .Resolve(c => AppointmentQueries.ForReference(c, "practitioner", FhirReference.For<Practitioner>(c.Source.Id)));
     }

@@ -15,7 +15,7 @@ public static class AvailabilityQueries
         ArgumentNullException.ThrowIfNull(query);
         query.Field<ConnectionGraphType<AvailabilityOptionType, AvailabilityOption>>("availability")
             .Description("Bookable times across the matching schedules, sorted by start. Book one with its slotIds.")
-            .Argument<NonNullGraphType<AvailabilityInputType>>("input")
+            .Argument<NonNullGraphType<AvailabilityInputType>>("input", a => a.Description = "Where, when and how long; and the page.")
             .WithMetadata(OperationSize.SearchesMetadata, (Func<FieldArguments, long>)SearchesFor)
             .ResolveAsync(async c =>
             {
@@ -57,7 +57,14 @@ public static class AvailabilityQueries
 
 public sealed class AvailabilitySourceType : EnumerationGraphType<AvailabilitySource>
 {
-    public AvailabilitySourceType() => Name = "AvailabilitySource";
+    public AvailabilitySourceType()
+    {
+        Name = "AvailabilitySource";
+        Description = "Where a bookable time comes from.";
+        this.DescribeValues(
+            ("SLOT", "A FREE slot that exists on the FHIR server."),
+            ("RULE", "The schedule's availability rule; booking it creates the slot."));
+    }
 }
 
 public sealed class AvailabilityInputType : InputObjectGraphType<AvailabilityInput>
@@ -65,15 +72,16 @@ public sealed class AvailabilityInputType : InputObjectGraphType<AvailabilityInp
     public AvailabilityInputType()
     {
         Name = "AvailabilityInput";
-        Field<ListGraphType<NonNullGraphType<IdGraphType>>>("practitionerIds");
-        Field<ListGraphType<NonNullGraphType<IdGraphType>>>("scheduleIds");
-        Field<IdGraphType>("locationId");
+        Description = "Which schedules to search (by practitioner, schedule, location, service), the time range and the length wanted.";
+        Field<ListGraphType<NonNullGraphType<IdGraphType>>>("practitionerIds").Description("On the active schedules of these practitioners.");
+        Field<ListGraphType<NonNullGraphType<IdGraphType>>>("scheduleIds").Description("On these schedules.");
+        Field<IdGraphType>("locationId").Description("On the active schedules of this location.");
         Field<StringGraphType>("serviceType").Description("A service type code, or system|code.");
         Field<IsoDateTimeGraphType>("start").Description("Default: now. Never earlier than now.");
         Field<IsoDateTimeGraphType>("end").Description($"Default: start + 14 days; at most {AvailabilitySearch.MaxWindowDays} days after start.");
         Field<IntGraphType>("durationMinutes").Description("Default: one slot (or the rule's slot length).");
-        Field<IntGraphType>("first");
-        Field<StringGraphType>("after");
+        Field<IntGraphType>("first").Description("How many options, 0 to 1000 (default 50).");
+        Field<StringGraphType>("after").Description("Options after this cursor (an edge's or pageInfo.endCursor).");
     }
 }
 
@@ -83,10 +91,10 @@ public sealed class AvailabilityOptionType : ObjectGraphType<AvailabilityOption>
     {
         Name = "AvailabilityOption";
         Description = "A bookable time on one schedule.";
-        Field<NonNullGraphType<IsoDateTimeGraphType>>("start").Resolve(c => c.Source.Start);
-        Field<NonNullGraphType<IsoDateTimeGraphType>>("end").Resolve(c => c.Source.End);
-        Field<NonNullGraphType<IntGraphType>>("durationMinutes").Resolve(c => (int)(c.Source.End - c.Source.Start).TotalMinutes);
-        Field<NonNullGraphType<ScheduleType>>("schedule").Resolve(c => c.Source.Schedule);
+        Field<NonNullGraphType<IsoDateTimeGraphType>>("start").Description("When it starts.").Resolve(c => c.Source.Start);
+        Field<NonNullGraphType<IsoDateTimeGraphType>>("end").Description("When it ends.").Resolve(c => c.Source.End);
+        Field<NonNullGraphType<IntGraphType>>("durationMinutes").Description("How long it is, in minutes.").Resolve(c => (int)(c.Source.End - c.Source.Start).TotalMinutes);
+        Field<NonNullGraphType<ScheduleType>>("schedule").Description("The schedule it is on.").Resolve(c => c.Source.Schedule);
         Field<ListGraphType<ActorType>>("actors")
             .Description("Whom the schedule is for.")
             .Resolve(c =>
@@ -97,6 +105,6 @@ public sealed class AvailabilityOptionType : ObjectGraphType<AvailabilityOption>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds")
             .Description("Pass these to bookAppointment or holdSlots.")
             .Resolve(c => c.Source.SlotIds);
-        Field<NonNullGraphType<AvailabilitySourceType>>("source").Resolve(c => c.Source.Source);
+        Field<NonNullGraphType<AvailabilitySourceType>>("source").Description("Whether it is a free slot or computed from the schedule's rule.").Resolve(c => c.Source.Source);
     }
 }

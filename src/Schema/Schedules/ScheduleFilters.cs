@@ -13,7 +13,7 @@ public static class ScheduleFilters
     public static FieldBuilder<TSource, TReturn> ScheduleListArguments<TSource, TReturn>(this FieldBuilder<TSource, TReturn> field) =>
         field
             .Argument<StringGraphType>("serviceType", a => a.Description = "A service type code, or system|code.")
-            .Argument<BooleanGraphType>("active")
+            .Argument<BooleanGraphType>("active", a => a.Description = "Only active (true) or inactive (false) schedules.")
             .PagingArguments();
 
     public static FhirQuery ToQuery(IResolveFieldContext context)

@@ -14,8 +14,8 @@ public sealed class ScheduleType : ObjectGraphType<Schedule>
     {
         Name = "Schedule";
         Description = "The availability of one or more actors: its slots say what is free and what is taken.";
-        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
-        Field<BooleanGraphType>("active").Resolve(c => c.Source.Active);
+        Field<NonNullGraphType<IdGraphType>>("id").Description("The FHIR logical id, unique among resources of this type.").Resolve(c => c.Source.Id);
+        Field<BooleanGraphType>("active").Description("Whether the schedule is in use; inactive schedules offer no availability.").Resolve(c => c.Source.Active);
         Field<ListGraphType<ActorType>>("actors")
             .Description("Whom the schedule is for; null where a reference cannot be resolved.")
             .Resolve(c =>
@@ -23,14 +23,14 @@ public sealed class ScheduleType : ObjectGraphType<Schedule>
                 var loader = c.ById();
                 return new ManyResults(c.Source.Actor.Select(a => ActorType.Resolve(loader, a)).ToList());
             });
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("serviceType").Resolve(c => c.Source.ServiceType);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("specialty").Resolve(c => c.Source.Specialty);
-        Field<PeriodType>("planningHorizon").Resolve(c => c.Source.PlanningHorizon);
-        Field<StringGraphType>("comment").Resolve(c => c.Source.Comment);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("serviceType").Description("The services that can be booked on this schedule.").Resolve(c => c.Source.ServiceType);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("specialty").Description("The specialties of care on this schedule.").Resolve(c => c.Source.Specialty);
+        Field<PeriodType>("planningHorizon").Description("The span of time the schedule's slots cover.").Resolve(c => c.Source.PlanningHorizon);
+        Field<StringGraphType>("comment").Description("About the schedule, for people.").Resolve(c => c.Source.Comment);
         Field<AvailabilityRuleType>("availability")
             .Description("The recurring availability rule, if the schedule has one.")
             .Resolve(c => AvailabilityRule.FromSchedule(c.Source));
-        Field<ConnectionGraphType<SlotType, Slot>>("slots")
+        Field<ConnectionGraphType<SlotType, Slot>>("slots").Description("The schedule's slots.")
             .SlotListArguments()
             .Resolve(c =>
             {

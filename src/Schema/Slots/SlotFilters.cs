@@ -36,9 +36,10 @@ public sealed class SlotFilterInputType : InputObjectGraphType<SlotFilter>
     public SlotFilterInputType()
     {
         Name = "SlotFilterInput";
+        Description = "Which slots; all the given conditions must hold.";
         Field<ListGraphType<NonNullGraphType<IdGraphType>>>("scheduleIds").Description("On any of these schedules.");
         Field<ListGraphType<NonNullGraphType<SlotStatusType>>>("status").Description("Any of these statuses.");
-        Field<DateTimeFilterInputType>("start");
+        Field<DateTimeFilterInputType>("start").Description("The slot's start.");
         Field<StringGraphType>("serviceType").Description("A service type code, or system|code.");
     }
 }
@@ -49,8 +50,8 @@ public sealed class SlotSortInputType : InputObjectGraphType<SlotSort>
     {
         Name = "SlotSortInput";
         Description = "One sort key per entry; the list gives their priority.";
-        Field<SortDirectionType>("start");
-        Field<SortDirectionType>("status");
+        Field<SortDirectionType>("start").Description("By start time.");
+        Field<SortDirectionType>("status").Description("By status.");
     }
 }
 
@@ -58,7 +59,7 @@ public static class SlotFilters
 {
     public static FieldBuilder<TSource, TReturn> SlotListArguments<TSource, TReturn>(this FieldBuilder<TSource, TReturn> field) =>
         field
-            .Argument<SlotFilterInputType>("where")
+            .Argument<SlotFilterInputType>("where", a => a.Description = "Which slots (default: all).")
             .Argument<ListGraphType<NonNullGraphType<SlotSortInputType>>>("order", a => a.Description = "Default: start ascending.")
             .PagingArguments();
 

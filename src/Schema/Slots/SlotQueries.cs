@@ -13,6 +13,7 @@ public static class SlotQueries
         query.AddById<SlotType, Slot>("slot");
 
         query.Field<ConnectionGraphType<SlotType, Slot>>("slots")
+            .Description("Slots across schedules, by schedule, status, start and service type.")
             .SlotListArguments()
             .ResolveAsync(async c => await RootList.SearchAsync<Slot>(c, SlotFilters.ToQuery(c)));
     }

@@ -18,9 +18,9 @@ public static class SlotSubscriptions
         ArgumentNullException.ThrowIfNull(subscription);
         subscription.Field<NonNullGraphType<SlotChangedType>>("slotsChanged")
             .Description("Every new version of the slots of these schedules in this time range: a live calendar.")
-            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("scheduleIds")
-            .Argument<IsoDateTimeGraphType>("start")
-            .Argument<IsoDateTimeGraphType>("end")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("scheduleIds", a => a.Description = "Slots of these schedules.")
+            .Argument<IsoDateTimeGraphType>("start", a => a.Description = "Only slots that end after this instant.")
+            .Argument<IsoDateTimeGraphType>("end", a => a.Description = "Only slots that start before this instant.")
             .ResolveStream(c =>
             {
                 var schedules = c.GetArgument<List<string>>("scheduleIds").ToHashSet(StringComparer.Ordinal);
@@ -40,7 +40,15 @@ public static class SlotSubscriptions
 
 public sealed class ChangeKindType : EnumerationGraphType<ChangeKind>
 {
-    public ChangeKindType() => Name = "ChangeKind";
+    public ChangeKindType()
+    {
+        Name = "ChangeKind";
+        Description = "What happened to a resource.";
+        this.DescribeValues(
+            ("CREATED", "It was made."),
+            ("UPDATED", "It changed."),
+            ("DELETED", "It was deleted."));
+    }
 }
 
 public sealed class SlotChangedType : ObjectGraphType<SlotChanged>
@@ -48,10 +56,11 @@ public sealed class SlotChangedType : ObjectGraphType<SlotChanged>
     public SlotChangedType()
     {
         Name = "SlotChanged";
-        Field<NonNullGraphType<ChangeKindType>>("kind").Resolve(c => c.Source.Kind);
-        Field<NonNullGraphType<IdGraphType>>("slotId").Resolve(c => c.Source.SlotId);
+        Description = "A new version of a slot, as a subscriber receives it.";
+        Field<NonNullGraphType<ChangeKindType>>("kind").Description("What happened.").Resolve(c => c.Source.Kind);
+        Field<NonNullGraphType<IdGraphType>>("slotId").Description("The slot's id.").Resolve(c => c.Source.SlotId);
         Field<SlotType>("slot").Description("This version (for DELETED, the last one).").Resolve(c => c.Source.Slot);
-        Field<StringGraphType>("versionId").Resolve(c => c.Source.VersionId);
-        Field<NonNullGraphType<IsoDateTimeGraphType>>("occurredAt").Resolve(c => c.Source.OccurredAt);
+        Field<StringGraphType>("versionId").Description("The FHIR version it is now at.").Resolve(c => c.Source.VersionId);
+        Field<NonNullGraphType<IsoDateTimeGraphType>>("occurredAt").Description("When the gateway learnt of the change.").Resolve(c => c.Source.OccurredAt);
     }
 }

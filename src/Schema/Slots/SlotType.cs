@@ -9,7 +9,17 @@ namespace Scheduling.Schema.Slots;
 
 public sealed class SlotStatusType : EnumerationGraphType<Slot.SlotStatus>
 {
-    public SlotStatusType() => Name = "SlotStatus";
+    public SlotStatusType()
+    {
+        Name = "SlotStatus";
+        Description = "Whether a slot can be booked (FHIR slotstatus).";
+        this.DescribeValues(
+            ("BUSY", "Taken by an appointment."),
+            ("FREE", "Open: it can be booked."),
+            ("BUSY_UNAVAILABLE", "Blocked (blockTime): it cannot be booked."),
+            ("BUSY_TENTATIVE", "Held (holdSlots) until the hold is confirmed, cancelled or expires."),
+            ("ENTERED_IN_ERROR", "Made in error; to be ignored."));
+    }
 }
 
 public sealed class SlotType : ObjectGraphType<Slot>
@@ -18,18 +28,18 @@ public sealed class SlotType : ObjectGraphType<Slot>
     {
         Name = "Slot";
         Description = "A span of time on a schedule that can be booked (FREE) or is taken or blocked.";
-        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
+        Field<NonNullGraphType<IdGraphType>>("id").Description("The FHIR logical id, unique among resources of this type.").Resolve(c => c.Source.Id);
         Field<NonNullGraphType<StringGraphType>>("versionId")
             .Description("The FHIR version of this slot; changes on every update.")
             .Resolve(c => c.Source.Meta?.VersionId ?? string.Empty);
-        Field<ScheduleType>("schedule").Resolve(c => c.ById().Load<Schedule>(c.Source.Schedule));
-        Field<SlotStatusType>("status").Resolve(c => c.Source.Status);
-        Field<IsoDateTimeGraphType>("start").Resolve(c => c.Source.Start);
-        Field<IsoDateTimeGraphType>("end").Resolve(c => c.Source.End);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("serviceType").Resolve(c => c.Source.ServiceType);
-        Field<CodeableConceptType>("appointmentType").Resolve(c => c.Source.AppointmentType);
-        Field<BooleanGraphType>("overbooked").Resolve(c => c.Source.Overbooked);
-        Field<StringGraphType>("comment").Resolve(c => c.Source.Comment);
+        Field<ScheduleType>("schedule").Description("The schedule the slot belongs to.").Resolve(c => c.ById().Load<Schedule>(c.Source.Schedule));
+        Field<SlotStatusType>("status").Description("Whether it can be booked.").Resolve(c => c.Source.Status);
+        Field<IsoDateTimeGraphType>("start").Description("When it starts.").Resolve(c => c.Source.Start);
+        Field<IsoDateTimeGraphType>("end").Description("When it ends.").Resolve(c => c.Source.End);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("serviceType").Description("The services that can be booked in it.").Resolve(c => c.Source.ServiceType);
+        Field<CodeableConceptType>("appointmentType").Description("The kind of appointment it is for.").Resolve(c => c.Source.AppointmentType);
+        Field<BooleanGraphType>("overbooked").Description("Whether it holds more appointments than it was meant to.").Resolve(c => c.Source.Overbooked);
+        Field<StringGraphType>("comment").Description("A note about the slot, e.g. why it is blocked.").Resolve(c => c.Source.Comment);
         Field<ConnectionGraphType<AppointmentType, Appointment>>("appointments")
             .Description("Appointments on this slot.")
             .AppointmentListArguments()
