@@ -24,6 +24,7 @@ internal sealed class GraphQLExecutionPipeline(
     IDocumentExecuter<ISchema> executer,
     PersistedDocumentStore persisted,
     CallerRateLimiter rateLimiter,
+    CallerSubscriptions subscriptions,
     IOptions<GraphQLOptions> options,
     IHostEnvironment environment,
     ILogger<GraphQLExecutionPipeline> logger)
@@ -83,6 +84,13 @@ internal sealed class GraphQLExecutionPipeline(
             deadline.CancelAfter(TimeSpan.FromSeconds(seconds));
         }
 
+        // A subscription holds one of its caller's places (across every connection) for as long as it runs.
+        var place = selected?.Operation == OperationType.Subscription ? subscriptions.TryTake(operation.Caller, operation.ClientAddress) : null;
+        if (selected?.Operation == OperationType.Subscription && place is null)
+        {
+            return subscriptions.Refusal();
+        }
+
         ExecutionResult result;
         try
         {
@@ -98,10 +106,23 @@ internal sealed class GraphQLExecutionPipeline(
                 User = operation.Caller,
                 CancellationToken = deadline.Token,
             });
+            if (place is not null && result.Streams is { Count: > 0 } streams)
+            {
+                foreach (var name in streams.Keys.ToList())
+                {
+                    streams[name] = CallerSubscriptions.Holding(streams[name], place);
+                }
+
+                place = null; // handed to the stream
+            }
         }
         catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
         {
             return new OperationTimedOut(seconds);
+        }
+        finally
+        {
+            place?.Dispose();
         }
 
         telemetry.Complete(result);
@@ -148,6 +169,11 @@ public static class GraphQLExecutionPipelineExtensions
     public static IServiceCollection AddGraphQLExecutionPipeline(this IServiceCollection services)
     {
         services.AddSingleton<CallerRateLimiter>();
+        services.AddOptions<SubscriptionOptions>()
+            .BindConfiguration(SubscriptionOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<CallerSubscriptions>();
         services.AddSingleton<GraphQLExecutionPipeline>();
         services.AddSingleton<StreamingOperations>();
         services.AddKnownProxies();

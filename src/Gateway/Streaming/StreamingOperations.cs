@@ -24,7 +24,21 @@ internal sealed class StreamingOperations(GraphQLExecutionPipeline pipeline, IGr
     {
         ArgumentNullException.ThrowIfNull(sink);
         var outcome = await pipeline.ExecuteAsync(operation, read, aborted);
-        await sink.StartAsync(outcome);
+        try
+        {
+            await sink.StartAsync(outcome);
+        }
+        catch
+        {
+            // Never subscribed (the client left first): what the stream holds is given back.
+            foreach (var stream in (outcome as OperationExecuted)?.Result.Streams?.Values ?? [])
+            {
+                (stream as IDisposable)?.Dispose();
+            }
+
+            throw;
+        }
+
         switch (outcome)
         {
             case OperationRefused refused:
