@@ -38,6 +38,7 @@ public static class MedplumFanOutBenchmark
             ["ChangeFeed:PollSeconds"] = "0",
             ["GraphQL:RateLimitPerSecond"] = "0",
             ["WebSockets:KeepAliveSeconds"] = "0",
+            ["Subscriptions:MaxPerCaller"] = "100000", // every subscriber here is the same anonymous caller
         });
 
         var baseline = (await BookAsync(server, store, gateway, 0)).Requests;

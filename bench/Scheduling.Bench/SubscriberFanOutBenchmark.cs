@@ -22,7 +22,7 @@ public static class SubscriberFanOutBenchmark
         var port = FreePort();
         var dll = Path.Combine(RepoPaths.Root, "src", "Gateway", "bin", "Release", "net10.0", "Scheduling.Gateway.dll");
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.Combine(RepoPaths.Root, "src", "Gateway"), UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (var argument in new[] { dll, $"--Urls=http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning", "--WebSockets:KeepAliveSeconds=0", "--Booking:MaxOpenBookingsPerPatient=0", "--GraphQL:RateLimitPerSecond=0", "--Auth:AllowAnonymous=true" })
+        foreach (var argument in new[] { dll, $"--Urls=http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning", "--WebSockets:KeepAliveSeconds=0", "--Booking:MaxOpenBookingsPerPatient=0", "--GraphQL:RateLimitPerSecond=0", "--Auth:AllowAnonymous=true", "--Subscriptions:MaxPerCaller=100000" })
         {
             start.ArgumentList.Add(argument);
         }

@@ -1,5 +1,12 @@
+using System.Net.Http.Headers;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Gateway.Execution;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
+using Scheduling.Tests.Subscriptions;
 using static Scheduling.Testing.GraphQLTransport;
 
 namespace Scheduling.Tests.Http;
@@ -7,7 +14,8 @@ namespace Scheduling.Tests.Http;
 /// <summary>
 /// Every limit of an operation holds the same whichever transport carries it, since all of them run the one execution
 /// pipeline: the per-caller rate, the deadline, the FHIR-search budget (availability priced by its span) and the
-/// directive cap. A new transport is one more InlineData.
+/// directive cap; and a caller's subscriptions are capped across all its connections and transports. A new transport
+/// is one more InlineData.
 /// </summary>
 [Collection(MedplumCollection.Name)]
 public sealed class TransportLimitsTests(MedplumFixture medplum)
@@ -68,4 +76,64 @@ public sealed class TransportLimitsTests(MedplumFixture medplum)
         Assert.InRange(burst.Count(a => CodeOf(a) == "RATE_LIMITED"), 4, 7);
         Assert.All(burst, answer => Assert.True(CodeOf(answer) is null or "RATE_LIMITED", answer.ToJsonString()));
     }
+
+    [Theory]
+    [InlineData(GraphQLTransport.Http)]
+    [InlineData(GraphQLTransport.WebSocket)]
+    [InlineData(GraphQLTransport.Sse)]
+    public async Task One_callers_subscriptions_are_capped_across_its_connections_and_transports(string name)
+    {
+        const string Watch = "subscription { slotsChanged(scheduleIds: [\"s\"]) { slotId } }";
+        var transport = Named(name);
+        var settings = TestTokens.GatewaySettings();
+        settings["Subscriptions:MaxPerCaller"] = "2";
+        await using var gateway = await GatewayServer.StartAsync(settings);
+        var caller = TestTokens.Scheduler();
+        var before = gateway.Listeners();
+
+        // The caller's two places: one subscription on an event stream, one on a socket (each alone on its connection).
+        using var stream = await OpenEventStreamAsync(gateway, Watch, caller);
+        using var socket = await RawSocket.ConnectAndInitAsync(gateway, JsonSerializer.Serialize(new { Authorization = "Bearer " + caller }));
+        await socket.SendTextAsync(JsonSerializer.Serialize(new { id = "1", type = "subscribe", payload = new { query = Watch } }));
+        await gateway.UntilListeningAsync(before, 2);
+
+        // A third, on a new connection of any transport, is refused with a typed error (over HTTP no subscription runs at all).
+        var third = await transport.RunAsync(gateway, new GraphQLOperation(Watch), caller);
+        Assert.Equal(name == GraphQLTransport.Http ? "SUBSCRIPTION_NEEDS_STREAM" : CallerSubscriptions.TooManySubscriptions, CodeOf(third));
+        Assert.Null(third["data"]);
+
+        // Queries are not subscriptions; and the socket that holds a place carries on.
+        Assert.Equal("Query", (await transport.RunAsync(gateway, new GraphQLOperation("{ __typename }"), caller)).At("data.__typename")?.GetValue<string>());
+        Assert.Equal(WebSocketState.Open, socket.State);
+
+        // A place is given back when its subscription ends (here its connection closes).
+        var open = gateway.Services.GetRequiredService<CallerSubscriptions>();
+        var principal = Principal(caller);
+        Assert.Equal(2, open.OpenBy(principal, null));
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        for (var i = 0; i < 200 && open.OpenBy(principal, null) > 1; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(1, open.OpenBy(principal, null));
+    }
+
+    /// <summary>An SSE subscription held open by a raw client (accepted: its headers have come).</summary>
+    private static async Task<HttpResponseMessage> OpenEventStreamAsync(GatewayServer gateway, string query, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { query }), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        return response;
+    }
+
+    /// <summary>The principal a token names, as far as the cap tells callers apart (its subject).</summary>
+    private static System.Security.Claims.ClaimsPrincipal Principal(string token) =>
+        new(new System.Security.Claims.ClaimsIdentity([new System.Security.Claims.Claim("sub", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Subject)], "test"));
 }

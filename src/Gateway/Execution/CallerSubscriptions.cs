@@ -1,0 +1,98 @@
+using System.Net;
+using System.Security.Claims;
+using GraphQL;
+using Microsoft.Extensions.Options;
+
+namespace Scheduling.Gateway.Execution;
+
+/// <summary>
+/// The subscriptions each caller has open on this instance, whatever the transport and connection, held to
+/// <see cref="SubscriptionOptions.MaxPerCaller"/>: the execution pipeline takes a place before a subscription runs
+/// and the place is given back when its stream ends (the client completes it, its connection closes, or it never
+/// got under way). Callers are told apart as the rate limit does (<see cref="CallerRateLimiter.PartitionOf"/>).
+/// </summary>
+internal sealed class CallerSubscriptions(IOptions<SubscriptionOptions> options)
+{
+    public const string TooManySubscriptions = "TOO_MANY_SUBSCRIPTIONS";
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, int> _open = new(StringComparer.Ordinal);
+
+    /// <summary>A place for one more subscription of this caller (dispose it when the subscription ends), or null when the caller is at the cap.</summary>
+    public IDisposable? TryTake(ClaimsPrincipal caller, IPAddress? address)
+    {
+        var partition = CallerRateLimiter.PartitionOf(caller, address);
+        lock (_gate)
+        {
+            var open = _open.GetValueOrDefault(partition);
+            if (open >= options.Value.MaxPerCaller)
+            {
+                return null;
+            }
+
+            _open[partition] = open + 1;
+        }
+
+        return new Place(this, partition);
+    }
+
+    /// <summary>The refusal for a caller at the cap.</summary>
+    public OperationRefused Refusal() => new(429, TooManySubscriptions,
+        $"This caller already has {options.Value.MaxPerCaller} subscriptions open, the most one caller may across all its connections; complete one first.");
+
+    /// <summary>The subscriptions this caller has open (for tests and diagnostics).</summary>
+    public int OpenBy(ClaimsPrincipal caller, IPAddress? address)
+    {
+        lock (_gate)
+        {
+            return _open.GetValueOrDefault(CallerRateLimiter.PartitionOf(caller, address));
+        }
+    }
+
+    /// <summary>The stream of a subscription holding <paramref name="place"/>: the place is given back when the subscriber unsubscribes, or when it is disposed unsubscribed.</summary>
+    public static IObservable<ExecutionResult> Holding(IObservable<ExecutionResult> stream, IDisposable place) => new HeldStream(stream, place);
+
+    private void Give(string partition)
+    {
+        lock (_gate)
+        {
+            if (_open.GetValueOrDefault(partition) <= 1)
+            {
+                _open.Remove(partition);
+            }
+            else
+            {
+                _open[partition]--;
+            }
+        }
+    }
+
+    private sealed class Place(CallerSubscriptions owner, string partition) : IDisposable
+    {
+        private int _given;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _given, 1) == 0)
+            {
+                owner.Give(partition);
+            }
+        }
+    }
+
+    private sealed class HeldStream(IObservable<ExecutionResult> stream, IDisposable place) : IObservable<ExecutionResult>, IDisposable
+    {
+        public IDisposable Subscribe(IObserver<ExecutionResult> observer) => new Subscription(stream.Subscribe(observer), place);
+
+        public void Dispose() => place.Dispose();
+
+        private sealed class Subscription(IDisposable subscription, IDisposable place) : IDisposable
+        {
+            public void Dispose()
+            {
+                subscription.Dispose();
+                place.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Scheduling.Gateway.Execution;
+
+/// <summary>Bound from the <c>Subscriptions</c> section.</summary>
+public sealed class SubscriptionOptions
+{
+    public const string SectionName = "Subscriptions";
+
+    /// <summary>
+    /// Subscriptions one caller (a token's subject; without a token, a client address) may have open at once across
+    /// all its connections, WebSocket and SSE together; more are refused with TOO_MANY_SUBSCRIPTIONS. The per-socket
+    /// caps (<c>WebSockets:MaxSubscriptionsPerSocket</c>) still hold within each socket.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxPerCaller { get; set; } = 100;
+}
