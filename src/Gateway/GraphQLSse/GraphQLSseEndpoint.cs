@@ -1,8 +1,10 @@
 using GraphQL;
+using GraphQL.Transport;
 using Microsoft.Extensions.Options;
 using Scheduling.Gateway.Authentication;
 using Scheduling.Gateway.Execution;
 using Scheduling.Gateway.GraphQLHttp;
+using Scheduling.Schema.Subscriptions;
 
 namespace Scheduling.Gateway.GraphQLSse;
 
@@ -64,7 +66,7 @@ internal sealed class GraphQLSseEndpoint(
             {
                 var outcome = await pipeline.ExecuteAsync(
                     new OperationRequest("sse", caller, http.Connection.RemoteIpAddress, http.RequestServices, SafeMethod: isGet, StreamsAllowed: true),
-                    () => reader.FromHttpRequestAsync(http),
+                    async () => ResumeFromLastEventId(http, await reader.FromHttpRequestAsync(http)),
                     connection.Closing);
                 subscription = await StartAsync(http, connection, expiry, outcome);
             }
@@ -129,7 +131,27 @@ internal sealed class GraphQLSseEndpoint(
     private void EndExpired(GraphQLSseConnection connection) =>
         connection.End(Error(TokenExpired, "The token this stream was opened with has expired; open it again with a new one."), SseMessage.Complete);
 
-    private SseMessage Next(ExecutionResult result) => SseMessage.Next(serializer.Serialize(result));
+    /// <summary>
+    /// A reconnecting client's <c>Last-Event-ID</c> (Server-Sent Events' own way to resume) becomes the request's
+    /// <see cref="ChangeSubscription.LastEventIdExtension"/>, which the subscription reads whatever the transport.
+    /// </summary>
+    private static (GraphQLRequest? Request, GraphQLRequestError? Error) ResumeFromLastEventId(HttpContext http, (GraphQLRequest? Request, GraphQLRequestError? Error) read)
+    {
+        var last = http.Request.Headers["Last-Event-ID"].ToString();
+        if (read.Request is { } request && last.Length > 0 && request.Extensions?.ContainsKey(ChangeSubscription.LastEventIdExtension) != true)
+        {
+            var extensions = request.Extensions?.ToDictionary() ?? [];
+            extensions[ChangeSubscription.LastEventIdExtension] = last;
+            request.Extensions = new Inputs(extensions);
+        }
+
+        return read;
+    }
+
+    /// <summary>A result as a <c>next</c> event; a subscription event's id (its result's extension) is the event's <c>id</c>.</summary>
+    private SseMessage Next(ExecutionResult result) => SseMessage.Next(
+        serializer.Serialize(result),
+        result.Extensions?.GetValueOrDefault(ChangeSubscription.EventIdExtension) as string);
 
     private SseMessage Error(string code, string message) => Next(new ExecutionResult { Errors = [new ExecutionError(message) { Code = code }] });
 
