@@ -1,10 +1,13 @@
 using GraphQL;
+using GraphQL.Transport;
 using GraphQL.Types;
 using GraphQLParser;
 using GraphQLParser.AST;
 using GraphQLParser.Exceptions;
 using Microsoft.Extensions.Options;
+using Scheduling.Gateway.GraphQLHttp;
 using Scheduling.Gateway.PersistedDocuments;
+using Scheduling.Gateway.Streaming;
 using Scheduling.Schema.Execution;
 using Scheduling.Schema.Telemetry;
 
@@ -26,7 +29,22 @@ internal sealed class GraphQLExecutionPipeline(
     ILogger<GraphQLExecutionPipeline> logger)
 {
     /// <param name="aborted">The transport gave up (client gone, socket closed, operation completed by the client).</param>
-    public async Task<OperationOutcome> ExecuteAsync(OperationRequest operation, GraphQLRequestSource read, CancellationToken aborted)
+    public Task<OperationOutcome> ExecuteAsync(OperationRequest operation, GraphQLRequestSource read, CancellationToken aborted) =>
+        ExecuteAsync(operation, Parsing(read), aborted);
+
+    /// <summary>A source that reads the request and then parses it (<see cref="Parse"/>).</summary>
+    public ParsedRequestSource Parsing(GraphQLRequestSource read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        return async () =>
+        {
+            var (request, error) = await read();
+            return error is null ? (Parse(request!), null) : (null, error);
+        };
+    }
+
+    /// <summary>The same for a request the transport has already read and parsed (<see cref="Parse"/>) to decide on it.</summary>
+    public async Task<OperationOutcome> ExecuteAsync(OperationRequest operation, ParsedRequestSource read, CancellationToken aborted)
     {
         ArgumentNullException.ThrowIfNull(operation);
         ArgumentNullException.ThrowIfNull(read);
@@ -35,16 +53,13 @@ internal sealed class GraphQLExecutionPipeline(
             return new OperationRateLimited(TimeSpan.FromSeconds(1));
         }
 
-        var (request, error) = await read();
+        var (parsed, error) = await read();
         if (error is not null)
         {
             return new OperationRefused(error.Status, error.Code, error.Message);
         }
 
-        // Parsed once: to see the operation's type here, and (outside persisted-only mode) handed to the executer.
-        var text = request!.Query ?? persisted.Find(request.DocumentId);
-        var document = text is null ? null : TryParse(text);
-        var selected = document is null ? null : SelectOperation(document, request.OperationName);
+        var (request, document, selected) = parsed!;
         if (operation.SafeMethod && selected is not null &&
             (selected.Operation == OperationType.Mutation || (selected.Operation == OperationType.Subscription && !operation.StreamsAllowed)))
         {
@@ -93,6 +108,15 @@ internal sealed class GraphQLExecutionPipeline(
         return new OperationExecuted(result, telemetry.ServerTiming(detailed: InternalsVisibility.For(operation.Caller, environment)));
     }
 
+    /// <summary>The request's document (its text, or the persisted one its id names) parsed, and the operation it selects.</summary>
+    public ParsedRequest Parse(GraphQLRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var text = request.Query ?? persisted.Find(request.DocumentId);
+        var document = text is null ? null : TryParse(text);
+        return new ParsedRequest(request, document, document is null ? null : SelectOperation(document, request.OperationName));
+    }
+
     /// <summary>A parse error is left for the executer to report.</summary>
     internal static GraphQLDocument? TryParse(string query)
     {
@@ -125,6 +149,7 @@ public static class GraphQLExecutionPipelineExtensions
     {
         services.AddSingleton<CallerRateLimiter>();
         services.AddSingleton<GraphQLExecutionPipeline>();
+        services.AddSingleton<StreamingOperations>();
         services.AddKnownProxies();
         return services;
     }

@@ -1,12 +1,12 @@
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.Features;
 using Scheduling.Gateway.Execution;
+using Scheduling.Gateway.Streaming;
 
 namespace Scheduling.Gateway.GraphQLSse;
 
 /// <summary>
-/// One event stream's I/O: the response's headers, one bounded queue drained by one writer (a client too slow to read
-/// is cut off when its queue is full, and nobody else waits for it), keep-alive comments, and the stream's end: its
+/// One event stream's I/O: the response's headers, one <see cref="SendQueue{T}"/> (a client too slow to read is cut
+/// off when its queue is full, and nobody else waits for it), keep-alive comments, and the stream's end: its
 /// last messages are written and the response completes; or the client leaves, or the host stops.
 /// </summary>
 internal sealed partial class GraphQLSseConnection : IDisposable
@@ -14,7 +14,7 @@ internal sealed partial class GraphQLSseConnection : IDisposable
     private readonly HttpContext _http;
     private readonly GraphQLSseOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<SseMessage> _outbox;
+    private readonly SendQueue<SseMessage> _outbox;
     private readonly CancellationTokenSource _closing;
     private readonly Lock _gate = new();
     private bool _ended;
@@ -26,7 +26,7 @@ internal sealed partial class GraphQLSseConnection : IDisposable
         _http = http;
         _options = options;
         _logger = logger;
-        _outbox = Channel.CreateBounded<SseMessage>(new BoundedChannelOptions(options.SendQueueLength) { SingleReader = true });
+        _outbox = new SendQueue<SseMessage>(options.SendQueueLength);
         _closing = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
     }
 
@@ -57,12 +57,11 @@ internal sealed partial class GraphQLSseConnection : IDisposable
                 return;
             }
 
-            if (!_outbox.Writer.TryWrite(message))
+            if (_outbox.Enqueue(message) == SendQueue<SseMessage>.Outcome.Overflowed)
             {
                 // A client that does not read: its stream is dropped, nothing else waits for it.
                 _ended = true;
                 LogSlowClient(_logger, _options.SendQueueLength);
-                _outbox.Writer.TryComplete();
                 _closing.Cancel();
                 _http.Abort();
             }
@@ -86,7 +85,7 @@ internal sealed partial class GraphQLSseConnection : IDisposable
             }
 
             _ended = true;
-            _outbox.Writer.TryComplete();
+            _outbox.Complete();
         }
     }
 
@@ -96,16 +95,10 @@ internal sealed partial class GraphQLSseConnection : IDisposable
         var keepAlive = Heartbeat.RunAsync(_options.KeepAliveSeconds, () => Send(SseMessage.KeepAlive), _closing.Token);
         try
         {
-            var reader = _outbox.Reader;
-            while (await reader.WaitToReadAsync(_closing.Token))
-            {
-                while (reader.TryRead(out var message))
-                {
-                    await _http.Response.WriteAsync(message.Format(), _closing.Token);
-                }
-
-                await _http.Response.Body.FlushAsync(_closing.Token);
-            }
+            await _outbox.DrainAsync(
+                (message, closing) => new ValueTask(_http.Response.WriteAsync(message.Format(), closing)),
+                closing => new ValueTask(_http.Response.Body.FlushAsync(closing)),
+                _closing.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Scheduling.Gateway.Authentication;
 using Scheduling.Gateway.Execution;
 using Scheduling.Gateway.GraphQLHttp;
+using Scheduling.Gateway.Streaming;
 using Scheduling.Schema.Subscriptions;
 
 namespace Scheduling.Gateway.GraphQLSse;
@@ -12,17 +13,19 @@ namespace Scheduling.Gateway.GraphQLSse;
 /// GraphQL over Server-Sent Events, the graphql-sse protocol in its distinct connections mode: a GET or POST to the
 /// GraphQL path asking for <c>text/event-stream</c> is one operation (a subscription, query or mutation); its results
 /// come as <c>next</c> events and a <c>complete</c> ends the stream; the client ends a subscription by closing the
-/// connection. The operation runs through the <see cref="GraphQLExecutionPipeline"/> like on every transport: a
+/// connection. The operation runs through the <see cref="GraphQLExecutionPipeline"/> like on every transport (by way of
+/// <see cref="StreamingOperations"/>, as over WebSocket): a
 /// refusal (rate, unreadable request, limits, timeout) comes, as the protocol requires, as a <c>next</c> with the
 /// errors on an accepted stream. A stream ends with a <c>TOKEN_EXPIRED</c> error when the caller's token does
-/// (<see cref="ConnectionExpiry"/>, the WebSocket's rule). The single connection mode (PUT reservations) is not
+/// (<see cref="ConnectionExpiry"/>, the WebSocket's rule). A subscription event's <c>next</c> carries its id in the
+/// change stream as the event's <c>id</c>; a client that reconnects with it as <c>Last-Event-ID</c> gets what it
+/// missed first (<see cref="ChangeSubscription{T}"/>). The single connection mode (PUT reservations) is not
 /// offered: over HTTP/2 distinct streams share one connection anyway.
 /// </summary>
 internal sealed class GraphQLSseEndpoint(
-    GraphQLExecutionPipeline pipeline,
+    StreamingOperations streaming,
     GraphQLHttpRequestReader reader,
     GraphQLHttpEndpoint httpEndpoint,
-    IGraphQLTextSerializer serializer,
     GatewayAuthentication authentication,
     IOptions<GraphQLSseOptions> options,
     TimeProvider time,
@@ -53,6 +56,7 @@ internal sealed class GraphQLSseEndpoint(
         using var connection = new GraphQLSseConnection(http, options.Value, logger, lifetime.ApplicationStopping);
         using var expiry = new ConnectionExpiry(time);
         expiry.Set(ConnectionExpiry.Of(caller));
+        var stream = new StreamSink(http, connection);
         IDisposable? subscription = null;
         try
         {
@@ -60,18 +64,19 @@ internal sealed class GraphQLSseEndpoint(
             {
                 // Accepted within the validator's clock skew, but past its exp already.
                 await connection.StartAsync();
-                EndExpired(connection);
+                stream.Expired();
             }
             else
             {
-                var outcome = await pipeline.ExecuteAsync(
+                subscription = await streaming.RunAsync(
                     new OperationRequest("sse", caller, http.Connection.RemoteIpAddress, http.RequestServices, SafeMethod: isGet, StreamsAllowed: true),
                     async () => ResumeFromLastEventId(http, await reader.FromHttpRequestAsync(http)),
+                    stream,
+                    expiry,
                     connection.Closing);
-                subscription = await StartAsync(http, connection, expiry, outcome);
             }
 
-            var expired = EndWhenExpiredAsync(connection, expiry);
+            var expired = EndWhenExpiredAsync(stream, connection, expiry);
             await connection.RunAsync();
             await expired;
         }
@@ -84,52 +89,6 @@ internal sealed class GraphQLSseEndpoint(
             subscription?.Dispose();
         }
     }
-
-    /// <summary>Accepts the stream and maps the pipeline's outcome to events; the subscription to its events, if it has some.</summary>
-    private async Task<IDisposable?> StartAsync(HttpContext http, GraphQLSseConnection connection, ConnectionExpiry expiry, OperationOutcome outcome)
-    {
-        switch (outcome)
-        {
-            case OperationRefused refused:
-                if (refused is OperationRateLimited limited)
-                {
-                    http.Response.Headers.RetryAfter = ((int)Math.Ceiling(limited.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                }
-
-                await connection.StartAsync();
-                connection.End(Error(refused.Code, refused.Message), SseMessage.Complete);
-                return null;
-            case OperationExecuted executed:
-                http.Response.Headers["Server-Timing"] = executed.ServerTiming;
-                await connection.StartAsync();
-                if (executed.Result is { Executed: true, Streams: { Count: > 0 } streams })
-                {
-                    return streams.Values.First().Subscribe(new StreamObserver(this, connection, expiry));
-                }
-
-                // A query or mutation, or an operation that never ran (syntax, validation, variables): one result.
-                connection.End(Next(executed.Result), SseMessage.Complete);
-                return null;
-            default:
-                throw new InvalidOperationException("Unknown outcome " + outcome.GetType().Name);
-        }
-    }
-
-    /// <summary>When the caller's token expires: a final error, then complete, and the response ends.</summary>
-    private async Task EndWhenExpiredAsync(GraphQLSseConnection connection, ConnectionExpiry expiry)
-    {
-        try
-        {
-            await expiry.WaitAsync(connection.Closing);
-            EndExpired(connection);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private void EndExpired(GraphQLSseConnection connection) =>
-        connection.End(Error(TokenExpired, "The token this stream was opened with has expired; open it again with a new one."), SseMessage.Complete);
 
     /// <summary>
     /// A reconnecting client's <c>Last-Event-ID</c> (Server-Sent Events' own way to resume) becomes the request's
@@ -148,32 +107,47 @@ internal sealed class GraphQLSseEndpoint(
         return read;
     }
 
-    /// <summary>A result as a <c>next</c> event; a subscription event's id (its result's extension) is the event's <c>id</c>.</summary>
-    private SseMessage Next(ExecutionResult result) => SseMessage.Next(
-        serializer.Serialize(result),
-        result.Extensions?.GetValueOrDefault(ChangeSubscription.EventIdExtension) as string);
-
-    private SseMessage Error(string code, string message) => Next(new ExecutionResult { Errors = [new ExecutionError(message) { Code = code }] });
-
-    /// <summary>A subscription's events as <c>next</c> events; its end (or failure) ends the stream.</summary>
-    private sealed class StreamObserver(GraphQLSseEndpoint endpoint, GraphQLSseConnection connection, ConnectionExpiry expiry) : IObserver<ExecutionResult>
+    /// <summary>When the caller's token expires: a final error, then complete, and the response ends.</summary>
+    private static async Task EndWhenExpiredAsync(StreamSink stream, GraphQLSseConnection connection, ConnectionExpiry expiry)
     {
-        public void OnNext(ExecutionResult value)
+        try
         {
-            // Between the expiry and its timer: nothing more is delivered.
-            if (expiry.Expired)
+            await expiry.WaitAsync(connection.Closing);
+            stream.Expired();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// One operation's results as events: the stream is accepted once the pipeline has decided (so its headers can
+    /// say Retry-After or Server-Timing), every result a <c>next</c>, errors a <c>next</c> with them, and the end a <c>complete</c>.
+    /// </summary>
+    private sealed class StreamSink(HttpContext http, GraphQLSseConnection connection) : IOperationSink
+    {
+        public async ValueTask StartAsync(OperationOutcome outcome)
+        {
+            switch (outcome)
             {
-                endpoint.EndExpired(connection);
-                return;
+                case OperationRateLimited limited:
+                    http.Response.Headers.RetryAfter = ((int)Math.Ceiling(limited.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    break;
+                case OperationExecuted executed:
+                    http.Response.Headers["Server-Timing"] = executed.ServerTiming;
+                    break;
             }
 
-            connection.Send(endpoint.Next(value));
+            await connection.StartAsync();
         }
 
-        public void OnError(Exception error) =>
-            connection.End(endpoint.Error("SUBSCRIPTION_FAILED", "The subscription failed."), SseMessage.Complete);
+        public void Next(string result, string? eventId = null) => connection.Send(SseMessage.Next(result, eventId));
 
-        public void OnCompleted() => connection.End(SseMessage.Complete);
+        public void Error(string errors) => connection.End(SseMessage.Next(StreamingOperations.ResultOf(errors)), SseMessage.Complete);
+
+        public void Complete() => connection.End(SseMessage.Complete);
+
+        public void Expired() => Error(StreamingOperations.Errors(TokenExpired, "The token this stream was opened with has expired; open it again with a new one."));
     }
 }
 

@@ -1,113 +1,41 @@
-using System.ComponentModel.DataAnnotations;
-using System.Text.Json;
-using GraphQL;
-using Scheduling.Gateway.Execution;
-using Scheduling.Gateway.GraphQLHttp;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Scheduling.Gateway.Execution;
+using Scheduling.Gateway.GraphQLHttp;
+using Scheduling.Gateway.Streaming;
 
 namespace Scheduling.Gateway.GraphQLWebSockets;
 
-/// <summary>Bound from the <c>WebSockets</c> section.</summary>
-public sealed class GraphQLWebSocketOptions : IValidatableObject
-{
-    public const string SectionName = "WebSockets";
-
-    /// <summary>A client must send connection_init within this time, or is closed with 4408.</summary>
-    [Range(1, 300)]
-    public int ConnectionInitWaitTimeoutSeconds { get; set; } = 10;
-
-    /// <summary>The server pings acknowledged clients this often; 0 turns it off.</summary>
-    [Range(0, 600)]
-    public int KeepAliveSeconds { get; set; } = 12;
-
-    /// <summary>Messages queued for one client before it counts as not reading and is closed.</summary>
-    [Range(1, 1_000_000)]
-    public int SendQueueLength { get; set; } = 1000;
-
-    [Range(1024, 16 * 1024 * 1024)]
-    public int MaxMessageBytes { get; set; } = 1024 * 1024;
-
-    /// <summary>Operations (queries, mutations, subscriptions) one socket may have running at once; more get a TOO_MANY_OPERATIONS error.</summary>
-    [Range(1, 10_000)]
-    public int MaxOperationsPerSocket { get; set; } = 100;
-
-    /// <summary>Active subscriptions on one socket (they count as operations too); more get a TOO_MANY_SUBSCRIPTIONS error.</summary>
-    [Range(1, 10_000)]
-    public int MaxSubscriptionsPerSocket { get; set; } = 50;
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (MaxSubscriptionsPerSocket > MaxOperationsPerSocket)
-        {
-            yield return new ValidationResult(
-                $"WebSockets:MaxSubscriptionsPerSocket ({MaxSubscriptionsPerSocket}) cannot exceed WebSockets:MaxOperationsPerSocket ({MaxOperationsPerSocket}): subscriptions are operations.",
-                [nameof(MaxSubscriptionsPerSocket)]);
-        }
-    }
-}
-
-/// <summary>Decides whether a connection_init is accepted (4403 otherwise); where WebSocket clients authenticate.</summary>
-public interface IWebSocketConnectionInitHandler
-{
-    ValueTask<bool> AcceptAsync(HttpContext context, JsonElement? payload, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// A <c>ping</c> on an acknowledged connection whose payload may carry new credentials for the same caller (see
-    /// <see cref="CredentialRenewal"/>); when renewed, <c>context.User</c> is the new principal. By default pings renew nothing.
-    /// </summary>
-    ValueTask<CredentialRenewal> RenewAsync(HttpContext context, JsonElement payload, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(CredentialRenewal.None);
-}
-
-/// <summary>What a ping's payload did to a connection's credentials.</summary>
-public enum CredentialRenewal
-{
-    /// <summary>It carried none: an ordinary ping.</summary>
-    None,
-
-    /// <summary>Valid credentials for the same caller: they replace the old ones (and their expiry).</summary>
-    Renewed,
-
-    /// <summary>Invalid credentials, or another caller's: the connection is closed with 4403.</summary>
-    Refused,
-}
-
-/// <summary>Accepts every connection: the default where the host registers no handler of its own.</summary>
-public sealed class AcceptingConnectionInitHandler : IWebSocketConnectionInitHandler
-{
-    public ValueTask<bool> AcceptAsync(HttpContext context, JsonElement? payload, CancellationToken cancellationToken) => ValueTask.FromResult(true);
-}
-
-/// <summary>GraphQL over WebSocket with the graphql-transport-ws subprotocol (the graphql-ws library's protocol).</summary>
-internal sealed partial class GraphQLWebSocketEndpoint
+/// <summary>
+/// GraphQL over WebSocket with the graphql-transport-ws subprotocol (the graphql-ws library's protocol): the origin
+/// and subprotocol checked at the upgrade, then each socket is a <see cref="WebSocketConnection"/> (I/O) under a
+/// <see cref="GraphQLTransportWsServer"/> (the protocol), its operations run through the pipeline like SSE's.
+/// </summary>
+internal sealed class GraphQLWebSocketEndpoint
 {
     public const string SubProtocol = "graphql-transport-ws";
 
-    private readonly GraphQLExecutionPipeline pipeline;
-    private readonly GraphQLHttpRequestReader reader;
-    private readonly IGraphQLTextSerializer serializer;
-    private readonly IWebSocketConnectionInitHandler initHandler;
-    private readonly IOptions<GraphQLWebSocketOptions> options;
-    private readonly ILogger<GraphQLWebSocketEndpoint> logger;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<GraphQLWebSocketConnection, byte> _open = new();
+    private readonly GraphQLExecutionPipeline _pipeline;
+    private readonly GraphQLHttpRequestReader _reader;
+    private readonly StreamingOperations _streaming;
+    private readonly IWebSocketConnectionInitHandler _initHandler;
+    private readonly IOptions<GraphQLWebSocketOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<GraphQLWebSocketEndpoint> _logger;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<WebSocketConnection, byte> _open = new();
 
     public GraphQLWebSocketEndpoint(
         GraphQLExecutionPipeline pipeline,
         GraphQLHttpRequestReader reader,
-        IGraphQLTextSerializer serializer,
+        StreamingOperations streaming,
         IWebSocketConnectionInitHandler initHandler,
         IOptions<GraphQLWebSocketOptions> options,
+        TimeProvider time,
         ILogger<GraphQLWebSocketEndpoint> logger,
         IHostApplicationLifetime lifetime)
     {
         ArgumentNullException.ThrowIfNull(lifetime);
-        this.pipeline = pipeline;
-        this.reader = reader;
-        this.serializer = serializer;
-        this.initHandler = initHandler;
-        this.options = options;
-        this.logger = logger;
+        (_pipeline, _reader, _streaming, _initHandler, _options, _time, _logger) = (pipeline, reader, streaming, initHandler, options, time, logger);
         // Shutting down: say goodbye (1001) so clients reconnect elsewhere, and let the host finish.
         lifetime.ApplicationStopping.Register(() => Task.WaitAll([.. _open.Keys.Select(c => c.CloseAsync(1001, "Server shutting down"))], TimeSpan.FromSeconds(5)));
     }
@@ -134,12 +62,18 @@ internal sealed partial class GraphQLWebSocketEndpoint
             return;
         }
 
+        var settings = _options.Value;
         using var socket = await http.WebSockets.AcceptWebSocketAsync(SubProtocol);
-        await using var connection = new GraphQLWebSocketConnection(socket, http, pipeline, reader, serializer, initHandler, options.Value, logger);
+        using var connection = new WebSocketConnection(socket, http, settings.SendQueueLength, settings.MaxMessageBytes, _logger);
+        using var server = new GraphQLTransportWsServer(
+            connection, http, _initHandler, new SocketOperationRunner(http, _reader, _pipeline, _streaming), settings, _time, _logger);
         _open.TryAdd(connection, 0);
         try
         {
-            await connection.RunAsync();
+            var timers = server.RunTimersAsync();
+            await connection.RunAsync(server.ReceiveAsync);
+            server.Dispose();
+            await timers;
         }
         finally
         {

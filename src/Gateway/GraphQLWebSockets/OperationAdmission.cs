@@ -1,6 +1,3 @@
-using GraphQLParser.AST;
-using Scheduling.Gateway.Execution;
-
 namespace Scheduling.Gateway.GraphQLWebSockets;
 
 /// <summary>
@@ -13,12 +10,6 @@ internal static class OperationAdmission
     public const string TooManyOperations = "TOO_MANY_OPERATIONS";
 
     public const string TooManySubscriptions = "TOO_MANY_SUBSCRIPTIONS";
-
-    /// <summary>Whether the request's operation is a subscription (a document that does not parse is not: it runs, and fails, as an operation).</summary>
-    public static bool IsSubscription(string? text, string? operationName) =>
-        text is not null &&
-        GraphQLExecutionPipeline.TryParse(text) is { } document &&
-        GraphQLExecutionPipeline.SelectOperation(document, operationName)?.Operation == OperationType.Subscription;
 
     /// <summary>The refusal (code and message) for one more operation on a socket already running these, or null when it may start.</summary>
     public static (string Code, string Message)? Refusal(int operations, int subscriptions, bool isSubscription, GraphQLWebSocketOptions options)
