@@ -80,6 +80,7 @@ public static class SchemaServiceCollectionExtensions
         // and the change feed for writes made on the FHIR server directly.
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ChangeFeedOptions>().BindConfiguration(ChangeFeedOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ChangeHistoryOptions>().BindConfiguration(ChangeHistoryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<GatewayInstance>();
         if (redisConfigured)
         {

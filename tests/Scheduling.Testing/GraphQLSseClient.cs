@@ -20,13 +20,20 @@ public sealed class GraphQLSseClient : IAsyncDisposable
     }
 
     /// <summary>Starts the client on the operations, one after another; returns once it has started.</summary>
-    public static async Task<GraphQLSseClient> StartAsync(Uri gateway, IReadOnlyList<GraphQLOperation> operations, string? bearerToken = null, int timeoutMs = 60000)
+    /// <param name="headers">More request headers (e.g. <c>Last-Event-ID</c> to resume).</param>
+    public static async Task<GraphQLSseClient> StartAsync(Uri gateway, IReadOnlyList<GraphQLOperation> operations, string? bearerToken = null, int timeoutMs = 60000, IReadOnlyDictionary<string, string>? headers = null)
     {
         ArgumentNullException.ThrowIfNull(gateway);
         ArgumentNullException.ThrowIfNull(operations);
+        var sent = new Dictionary<string, string>(headers ?? new Dictionary<string, string>());
+        if (bearerToken is not null)
+        {
+            sent["Authorization"] = "Bearer " + bearerToken;
+        }
+
         var request = JsonSerializer.Serialize(new
         {
-            headers = bearerToken is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["Authorization"] = "Bearer " + bearerToken },
+            headers = sent,
             operations = operations.Select(o => new { query = o.Query, variables = o.Variables }),
         });
         // In a file: a large document does not fit on a command line.
@@ -38,8 +45,8 @@ public sealed class GraphQLSseClient : IAsyncDisposable
     }
 
     /// <summary>Subscribes (one operation); returns once the client has started (wait for the gateway to listen before publishing).</summary>
-    public static Task<GraphQLSseClient> SubscribeAsync(Uri gateway, string query, object? variables = null, string? bearerToken = null, int timeoutMs = 60000) =>
-        StartAsync(gateway, [new GraphQLOperation(query, variables)], bearerToken, timeoutMs);
+    public static Task<GraphQLSseClient> SubscribeAsync(Uri gateway, string query, object? variables = null, string? bearerToken = null, int timeoutMs = 60000, IReadOnlyDictionary<string, string>? headers = null) =>
+        StartAsync(gateway, [new GraphQLOperation(query, variables)], bearerToken, timeoutMs, headers);
 
     /// <summary>The next message as the client printed it: {"index":0,"event":"next","data":…}, "complete", "error", then "done" or "timeout".</summary>
     public Task<JsonElement?> NextAsync(TimeSpan timeout) => _node.NextAsync(timeout);

@@ -12,12 +12,13 @@ public sealed class GraphQLWsClient : IAsyncDisposable
     /// <summary>Connects and subscribes; returns once the client reports the connection acknowledged.</summary>
     /// <param name="query">The document, or null with <paramref name="documentId"/> for a persisted one.</param>
     /// <param name="renewals">Tokens the client sends in a ping's payload (<c>{"Authorization": "Bearer …"}</c>), each this long after the ack.</param>
+    /// <param name="extensions">The subscribe request's extensions (e.g. <c>{ lastEventId }</c> to resume).</param>
     public static async Task<GraphQLWsClient> SubscribeAsync(Uri gateway, string? query, object? variables = null, int count = 1, int timeoutMs = 20000, object? connectionParams = null, string? documentId = null,
-        IReadOnlyList<(TimeSpan After, string Token)>? renewals = null)
+        IReadOnlyList<(TimeSpan After, string Token)>? renewals = null, object? extensions = null)
     {
         ArgumentNullException.ThrowIfNull(gateway);
         var url = new UriBuilder(gateway) { Scheme = gateway.Scheme == "https" ? "wss" : "ws", Path = "/graphql" }.Uri.ToString();
-        var request = JsonSerializer.Serialize(new { query, documentId, variables, connectionParams, renewals = renewals?.Select(r => new { afterMs = (int)r.After.TotalMilliseconds, token = r.Token }) });
+        var request = JsonSerializer.Serialize(new { query, documentId, variables, extensions, connectionParams, renewals = renewals?.Select(r => new { afterMs = (int)r.After.TotalMilliseconds, token = r.Token }) });
         var node = await NodeProcess.StartAsync("graphql-ws-client.mjs", url, request, count.ToString(System.Globalization.CultureInfo.InvariantCulture), timeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return new GraphQLWsClient(node);
     }

@@ -38,7 +38,8 @@ const client = createClient({
 let received = 0;
 client.subscribe(
   // A persisted document is sent by id (documentId) with an empty query: the protocol requires 'query' to be a string.
-  { query: request.query ?? '', documentId: request.documentId ?? undefined, variables: request.variables },
+  // extensions: e.g. {"lastEventId": "…"} to resume a subscription after the last event received.
+  { query: request.query ?? '', documentId: request.documentId ?? undefined, variables: request.variables, extensions: request.extensions ?? undefined },
   {
     next: (data) => {
       print({ event: 'next', data });

@@ -1,8 +1,11 @@
+using GraphQL;
+using GraphQL.Transport;
 using Microsoft.Extensions.Options;
 using Scheduling.Gateway.Authentication;
 using Scheduling.Gateway.Execution;
 using Scheduling.Gateway.GraphQLHttp;
 using Scheduling.Gateway.Streaming;
+using Scheduling.Schema.Subscriptions;
 
 namespace Scheduling.Gateway.GraphQLSse;
 
@@ -14,7 +17,9 @@ namespace Scheduling.Gateway.GraphQLSse;
 /// <see cref="StreamingOperations"/>, as over WebSocket): a
 /// refusal (rate, unreadable request, limits, timeout) comes, as the protocol requires, as a <c>next</c> with the
 /// errors on an accepted stream. A stream ends with a <c>TOKEN_EXPIRED</c> error when the caller's token does
-/// (<see cref="ConnectionExpiry"/>, the WebSocket's rule). The single connection mode (PUT reservations) is not
+/// (<see cref="ConnectionExpiry"/>, the WebSocket's rule). A subscription event's <c>next</c> carries its id in the
+/// change stream as the event's <c>id</c>; a client that reconnects with it as <c>Last-Event-ID</c> gets what it
+/// missed first (<see cref="ChangeSubscription{T}"/>). The single connection mode (PUT reservations) is not
 /// offered: over HTTP/2 distinct streams share one connection anyway.
 /// </summary>
 internal sealed class GraphQLSseEndpoint(
@@ -65,7 +70,7 @@ internal sealed class GraphQLSseEndpoint(
             {
                 subscription = await streaming.RunAsync(
                     new OperationRequest("sse", caller, http.Connection.RemoteIpAddress, http.RequestServices, SafeMethod: isGet, StreamsAllowed: true),
-                    () => reader.FromHttpRequestAsync(http),
+                    async () => ResumeFromLastEventId(http, await reader.FromHttpRequestAsync(http)),
                     stream,
                     expiry,
                     connection.Closing);
@@ -83,6 +88,23 @@ internal sealed class GraphQLSseEndpoint(
         {
             subscription?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// A reconnecting client's <c>Last-Event-ID</c> (Server-Sent Events' own way to resume) becomes the request's
+    /// <see cref="ChangeSubscription.LastEventIdExtension"/>, which the subscription reads whatever the transport.
+    /// </summary>
+    private static (GraphQLRequest? Request, GraphQLRequestError? Error) ResumeFromLastEventId(HttpContext http, (GraphQLRequest? Request, GraphQLRequestError? Error) read)
+    {
+        var last = http.Request.Headers["Last-Event-ID"].ToString();
+        if (read.Request is { } request && last.Length > 0 && request.Extensions?.ContainsKey(ChangeSubscription.LastEventIdExtension) != true)
+        {
+            var extensions = request.Extensions?.ToDictionary() ?? [];
+            extensions[ChangeSubscription.LastEventIdExtension] = last;
+            request.Extensions = new Inputs(extensions);
+        }
+
+        return read;
     }
 
     /// <summary>When the caller's token expires: a final error, then complete, and the response ends.</summary>
@@ -119,7 +141,7 @@ internal sealed class GraphQLSseEndpoint(
             await connection.StartAsync();
         }
 
-        public void Next(string result) => connection.Send(SseMessage.Next(result));
+        public void Next(string result, string? eventId = null) => connection.Send(SseMessage.Next(result, eventId));
 
         public void Error(string errors) => connection.End(SseMessage.Next(StreamingOperations.ResultOf(errors)), SseMessage.Complete);
 

@@ -13,8 +13,11 @@ internal abstract record SseMessage
 
     public static readonly SseMessage Complete = new SseComplete();
 
-    /// <summary>A <c>next</c> event carrying one execution result (serialized JSON).</summary>
-    public static SseMessage Next(string executionResult) => new SseNext(executionResult);
+    /// <summary>
+    /// A <c>next</c> event carrying one execution result (serialized JSON), with the subscription event's id if it has
+    /// one: the browser's EventSource (and a client that does it likewise) sends it back as <c>Last-Event-ID</c>.
+    /// </summary>
+    public static SseMessage Next(string executionResult, string? id = null) => new SseNext(executionResult, id);
 
     public abstract string Format();
 
@@ -29,11 +32,16 @@ internal abstract record SseMessage
         }
     }
 
-    private sealed record SseNext(string Result) : SseMessage
+    private sealed record SseNext(string Result, string? Id) : SseMessage
     {
         public override string Format()
         {
-            var frame = new StringBuilder("event: next\n", Result.Length + 20);
+            var frame = new StringBuilder("event: next\n", Result.Length + 64);
+            if (Id is not null && !Id.Contains('\n', StringComparison.Ordinal) && !Id.Contains('\r', StringComparison.Ordinal))
+            {
+                frame.Append("id: ").Append(Id).Append('\n');
+            }
+
             AppendData(frame, Result);
             return frame.Append('\n').ToString();
         }

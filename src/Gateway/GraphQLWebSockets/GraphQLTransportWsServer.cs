@@ -224,7 +224,7 @@ internal sealed partial class GraphQLTransportWsServer(
     {
         public ValueTask StartAsync(OperationOutcome outcome) => ValueTask.CompletedTask;
 
-        public void Next(string result)
+        public void Next(string result, string? eventId = null)
         {
             if (!operation.Stopped)
             {

@@ -11,8 +11,11 @@ internal interface IOperationSink
     /// <summary>Called once, before anything is sent: what the pipeline made of the operation (an event stream's headers).</summary>
     ValueTask StartAsync(OperationOutcome outcome);
 
-    /// <summary>One result (serialized JSON): a query's or a mutation's, or one event of a subscription.</summary>
-    void Next(string result);
+    /// <summary>
+    /// One result (serialized JSON): a query's or a mutation's, or one event of a subscription, with the event's id in
+    /// the change stream when it has one (also in the result's extensions; SSE writes it as the event's <c>id</c>).
+    /// </summary>
+    void Next(string result, string? eventId = null);
 
     /// <summary>The operation ends without (further) results: refused, never ran, or its events failed. A JSON array of GraphQL errors.</summary>
     void Error(string errors);

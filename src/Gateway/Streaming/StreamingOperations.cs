@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using GraphQL;
 using Scheduling.Gateway.Authentication;
 using Scheduling.Gateway.Execution;
+using Scheduling.Schema.Subscriptions;
 
 namespace Scheduling.Gateway.Streaming;
 
@@ -78,7 +79,7 @@ internal sealed class StreamingOperations(GraphQLExecutionPipeline pipeline, IGr
                 return;
             }
 
-            sink.Next(serializer.Serialize(value));
+            sink.Next(serializer.Serialize(value), value.Extensions?.GetValueOrDefault(ChangeSubscription.EventIdExtension) as string);
         }
 
         public void OnError(Exception error) => sink.Error(Errors(SubscriptionFailed, "The subscription failed."));

@@ -41,8 +41,8 @@ public static class AppointmentSubscriptions
                 var scheduleId = c.GetArgument<string?>("scheduleId");
                 // Events are filtered like queries: a caller hears only of appointments they may see.
                 var access = services.GetRequiredService<SchedulingAccess>();
-                return new ChangeSubscription<AppointmentChanged>(
-                    services.GetRequiredService<ChangeHub>(),
+                return ChangeSubscription.For(
+                    c,
                     "Appointment",
                     async (change, cancellationToken) =>
                     {

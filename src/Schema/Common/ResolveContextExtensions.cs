@@ -30,7 +30,8 @@ public static class ResolveContextExtensions
     /// <summary>
     /// A subscription field's per-event resolver: the event itself, with this long-lived operation's cached reads
     /// dropped first, so each event's nested fields are read afresh through the DataLoaders, and those reads shared
-    /// with every other subscriber of the same event (<see cref="EventReads"/>).
+    /// with every other subscriber of the same event (<see cref="EventReads"/>). The event's id goes out in the result's
+    /// extensions (<see cref="ChangeSubscription.EventIdExtension"/>); a <see cref="RefetchRequired"/> goes out as its error.
     /// </summary>
     public static FieldBuilder<object?, TReturn> ResolveEachEventFresh<TReturn>(this FieldBuilder<object?, TReturn> field)
     {
@@ -38,14 +39,30 @@ public static class ResolveContextExtensions
         return field.Resolve(c =>
         {
             c.ForgetReads();
+            if (c.Source is RefetchRequired refetch)
+            {
+                SetEventId(c, refetch.EventId);
+                throw refetch.ToError();
+            }
+
             if (c.Source is IChangeEvent change)
             {
+                SetEventId(c, change.Change.EventId);
                 EventReads.Join(c.RequestServices ?? throw new InvalidOperationException("GraphQL request without services."), change.Change);
                 return (TReturn?)change.Value;
             }
 
             return (TReturn?)c.Source;
         });
+    }
+
+    /// <summary>The event's place in the change stream, in the result's extensions: what the client resumes after.</summary>
+    private static void SetEventId(IResolveFieldContext context, ChangeEventId? id)
+    {
+        if (id is { } eventId)
+        {
+            context.OutputExtensions[ChangeSubscription.EventIdExtension] = eventId.ToString();
+        }
     }
 
     /// <summary>Whether the query selected a field of the result (to ask FHIR only for what is used).</summary>

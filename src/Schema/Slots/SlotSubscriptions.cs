@@ -26,8 +26,8 @@ public static class SlotSubscriptions
                 var schedules = c.GetArgument<List<string>>("scheduleIds").ToHashSet(StringComparer.Ordinal);
                 var start = c.GetArgument<DateTimeOffset?>("start");
                 var end = c.GetArgument<DateTimeOffset?>("end");
-                return new ChangeSubscription<SlotChanged>(
-                    c.RequestServices!.GetRequiredService<ChangeHub>(),
+                return ChangeSubscription.For(
+                    c,
                     "Slot",
                     (change, _) => ValueTask.FromResult(change.Resource is Slot slot &&
                         schedules.Contains(FhirReference.From(slot.Schedule)?.Id ?? string.Empty) &&

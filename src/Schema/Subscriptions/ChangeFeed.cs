@@ -26,8 +26,8 @@ public sealed class ChangeFeedOptions
 
 /// <summary>
 /// Changes made behind the gateway's back, straight on the FHIR server: polled with <c>_lastUpdated</c> (works on
-/// every server), or fetched at once when a FHIR rest-hook nudges it. What it finds goes to this instance's hub,
-/// which drops versions it has already seen. Off on the embedded store, where every write is the gateway's own.
+/// every server), or fetched at once when a FHIR rest-hook nudges it. What it finds goes to the hub, which records
+/// in the change stream the versions no instance has announced yet (so they get ids and reach every instance). Off on the embedded store, where every write is the gateway's own.
 /// </summary>
 public sealed partial class ChangeFeed(
     IServiceScopeFactory scopes,
@@ -78,7 +78,7 @@ public sealed partial class ChangeFeed(
             {
                 foreach (var resource in await store.SearchAllAsync(new FhirQuery(type.Key).WhereAny("_id", ids), cancellationToken))
                 {
-                    hub.Publish(resource, KindOf(resource));
+                    await hub.PublishAsync(resource, KindOf(resource));
                     announced++;
                 }
             }
@@ -137,7 +137,7 @@ public sealed partial class ChangeFeed(
     private async Task PollAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
-        // The inner store: what the feed finds is delivered here, not announced again as this gateway's own write.
+        // The inner store: what the feed finds is announced once, here, not again as this gateway's own write.
         var store = scope.ServiceProvider.GetRequiredKeyedService<IFhirStore>(FhirServiceKeys.Upstream);
         foreach (var type in _watched)
         {
@@ -146,7 +146,7 @@ public sealed partial class ChangeFeed(
                 cancellationToken);
             foreach (var resource in changes)
             {
-                hub.Deliver(ResourceChange.From(resource, KindOf(resource), instance.Id));
+                await hub.PublishAsync(ResourceChange.From(resource, KindOf(resource), instance.Id));
                 if (resource.Meta?.LastUpdated is { } updated && updated > _cursors[type])
                 {
                     _cursors[type] = updated;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Logging;
 
@@ -11,23 +10,25 @@ public sealed class GatewayInstance
 }
 
 /// <summary>
-/// Where resource changes meet subscribers on this instance. Every change (from this gateway's writes, another
-/// instance, the change feed or a FHIR rest-hook) arrives here once per version: the resource is parsed once and
-/// handed to every local listener, whichever way and however often it arrived.
+/// Where resource changes meet their listeners on this instance, once per version however and however often they
+/// arrive (this gateway's writes, another instance, the change feed, a FHIR rest-hook). Two kinds of listener:
+/// <see cref="Listen"/> hears a change at once, before it is recorded (the cache: a read after a write must not see
+/// the old version); <see cref="Follow"/> receives the change stream in its order, each change with its id (the
+/// subscriptions: what a client receives live and what it reads back when it resumes are one sequence). The resource
+/// is parsed once for all followers.
 /// </summary>
 public sealed partial class ChangeHub : IDisposable
 {
-    private const int RememberedVersions = 10_000;
-
     private readonly IChangeBus _bus;
     private readonly GatewayInstance _instance;
     private readonly TimeProvider _time;
     private readonly ILogger<ChangeHub> _logger;
     private readonly IDisposable _busSubscription;
-    private readonly ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _seenOrder = new();
+    private readonly SeenVersions _heard = new();
+    private readonly SeenVersions _followed = new();
     private readonly Lock _gate = new();
     private Action<ResourceEvent>[] _listeners = [];
+    private Action<ResourceEvent>[] _followers = [];
 
     public ChangeHub(IChangeBus bus, GatewayInstance instance, TimeProvider time, ILogger<ChangeHub> logger)
     {
@@ -35,31 +36,77 @@ public sealed partial class ChangeHub : IDisposable
         _instance = instance;
         _time = time;
         _logger = logger;
-        _busSubscription = bus.Subscribe(Deliver);
+        _busSubscription = bus.Subscribe(OnRecorded);
     }
 
-    /// <summary>Announces a change to every instance (this one included).</summary>
-    public void Publish(Resource resource, ChangeKind kind) => _bus.Publish(ResourceChange.From(resource, kind, _instance.Id));
+    /// <summary>Announces a change this gateway made to every instance (this one included).</summary>
+    public Task PublishAsync(Resource resource, ChangeKind kind) => PublishAsync(ResourceChange.From(resource, kind, _instance.Id));
 
-    /// <summary>Hands a change to this instance's listeners only (what this instance's change feed found).</summary>
-    public void Deliver(ResourceChange change)
+    /// <summary>
+    /// Announces a change to every instance: this instance's listeners hear it now, then it is recorded in the
+    /// stream and followed everywhere. A version already known (the change feed finding this gateway's own write,
+    /// or a change another instance recorded) is not recorded again.
+    /// </summary>
+    public Task PublishAsync(ResourceChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        // One version is one change however it arrived (the gateway's write, another instance, the feed);
-        // only a deletion is news about a version already seen.
-        var key = $"{change.ResourceType}/{change.Id}/{change.VersionId}" + (change.Kind == ChangeKind.Deleted ? "/deleted" : string.Empty);
-        if (!_seen.TryAdd(key, 0))
+        return Hear(change) ? _bus.PublishAsync(change) : Task.CompletedTask;
+    }
+
+    /// <summary>What came after a client's last event, as the followers received it, or why the client must refetch.</summary>
+    public async Task<(IReadOnlyList<ResourceEvent> Events, ChangeEventId? Head, RefetchReason? Refetch)> HistoryAfterAsync(ChangeEventId after, CancellationToken cancellationToken)
+    {
+        var history = await _bus.ReadAfterAsync(after, cancellationToken);
+        return ([.. history.Changes.Select(c => EventOf(c.Change, c.Id))], history.Head, history.Refetch);
+    }
+
+    /// <summary>Every change from now on, at once; the handler must not block (it runs on the delivering thread).</summary>
+    public IDisposable Listen(Action<ResourceEvent> listener) => Add(ref _listeners, listener);
+
+    /// <summary>Every change from now on in the stream's order, with its id; the handler must not block.</summary>
+    public IDisposable Follow(Action<ResourceEvent> follower) => Add(ref _followers, follower);
+
+    public int ListenerCount => Volatile.Read(ref _listeners).Length + Volatile.Read(ref _followers).Length;
+
+    public void Dispose() => _busSubscription.Dispose();
+
+    private bool Hear(ResourceChange change)
+    {
+        if (!_heard.Add(change))
+        {
+            return false;
+        }
+
+        var listeners = Volatile.Read(ref _listeners);
+        if (listeners.Length > 0)
+        {
+            var heard = EventOf(change, null);
+            foreach (var listener in listeners)
+            {
+                listener(heard);
+            }
+        }
+
+        return true;
+    }
+
+    private void OnRecorded(RecordedChange recorded)
+    {
+        Hear(recorded.Change); // another instance's change: heard here first
+        if (!_followed.Add(recorded.Change))
         {
             return;
         }
 
-        _seenOrder.Enqueue(key);
-        while (_seenOrder.Count > RememberedVersions && _seenOrder.TryDequeue(out var old))
+        var followed = EventOf(recorded.Change, recorded.Id);
+        foreach (var follower in Volatile.Read(ref _followers))
         {
-            _seen.TryRemove(old, out _);
+            follower(followed);
         }
+    }
 
-        var resourceEvent = new ResourceEvent(change.Kind, change.ResourceType, change.Id, change.VersionId, change.LastUpdated, () =>
+    private ResourceEvent EventOf(ResourceChange change, ChangeEventId? id) =>
+        new(change.Kind, change.ResourceType, change.Id, change.VersionId, change.LastUpdated, () =>
         {
             try
             {
@@ -70,39 +117,29 @@ public sealed partial class ChangeHub : IDisposable
                 LogUnreadable(_logger, change.ResourceType, change.Id, e);
                 return null;
             }
-        }, _time.GetUtcNow());
+        }, id is { } recorded ? DateTimeOffset.FromUnixTimeMilliseconds(recorded.Milliseconds) : _time.GetUtcNow(), id);
 
-        foreach (var listener in Volatile.Read(ref _listeners))
-        {
-            listener(resourceEvent);
-        }
-    }
-
-    /// <summary>Every change from now on; the handler must not block (it runs on the delivering thread).</summary>
-    public IDisposable Listen(Action<ResourceEvent> listener)
+    private Remove Add(ref Action<ResourceEvent>[] list, Action<ResourceEvent> handler)
     {
         lock (_gate)
         {
-            _listeners = [.. _listeners, listener];
+            list = [.. list, handler];
         }
 
-        return new Unlisten(this, listener);
+        return new Remove(this, handler);
     }
-
-    public int ListenerCount => Volatile.Read(ref _listeners).Length;
-
-    public void Dispose() => _busSubscription.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped an unreadable change of {ResourceType}/{Id}")]
     private static partial void LogUnreadable(ILogger logger, string resourceType, string id, Exception exception);
 
-    private sealed class Unlisten(ChangeHub hub, Action<ResourceEvent> listener) : IDisposable
+    private sealed class Remove(ChangeHub hub, Action<ResourceEvent> handler) : IDisposable
     {
         public void Dispose()
         {
             lock (hub._gate)
             {
-                hub._listeners = [.. hub._listeners.Where(l => l != listener)];
+                hub._listeners = [.. hub._listeners.Where(l => l != handler)];
+                hub._followers = [.. hub._followers.Where(l => l != handler)];
             }
         }
     }

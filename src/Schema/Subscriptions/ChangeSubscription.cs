@@ -1,62 +1,82 @@
 using System.Threading.Channels;
+using GraphQL;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Scheduling.Schema.Subscriptions;
 
 /// <summary>
-/// One subscription's view of the hub: changes of one resource type that pass its (possibly asynchronous) filter,
-/// each version of each resource at most once and never older than one already delivered, in order.
-/// A bounded queue per subscription: a subscriber that cannot keep up loses its oldest changes, nobody else waits.
-/// Each value goes out with the hub's event (<see cref="ChangeEvent{T}"/>), so every subscriber of one event
-/// resolves it through the same shared reads.
+/// One subscription's view of the change stream: changes of one resource type that pass its (possibly asynchronous)
+/// filter, each version of each resource at most once and never older than one already delivered, in the stream's
+/// order. A client that resumes after an event id (<see cref="ChangeSubscription.LastEventIdExtension"/>) first gets what came after it,
+/// through the same filter, then the live changes, without gap or repeat (it follows the stream before it reads the
+/// history, and skips live changes the history covered); or, when that cannot be told, <see cref="RefetchRequired"/>.
+/// A bounded queue per subscription: a subscriber that cannot keep up loses its oldest changes (and is told to
+/// refetch), nobody else waits. Each value goes out with the hub's event (<see cref="ChangeEvent{T}"/>), so every
+/// subscriber of one event resolves it through the same shared reads.
 /// </summary>
 public sealed class ChangeSubscription<T>(
     ChangeHub hub,
     string resourceType,
     Func<ResourceEvent, CancellationToken, ValueTask<bool>> filter,
-    Func<ResourceEvent, T> map) : IObservable<ChangeEvent<T>>
+    Func<ResourceEvent, T> map,
+    string? lastEventId = null) : IObservable<object>
 {
     private const int QueueLength = 1024;
 
-    public IDisposable Subscribe(IObserver<ChangeEvent<T>> observer)
+    public IDisposable Subscribe(IObserver<object> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        var queue = Channel.CreateBounded<ResourceEvent>(new BoundedChannelOptions(QueueLength)
-        {
-            FullMode = BoundedChannelFullMode.DropOldest,
-            SingleReader = true,
-        });
+        var overflowed = 0;
+        var queue = Channel.CreateBounded<ResourceEvent>(
+            new BoundedChannelOptions(QueueLength) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            _ => Volatile.Write(ref overflowed, 1));
         var stop = new CancellationTokenSource();
-        var listening = hub.Listen(e =>
+        // Live first, then the history: nothing falls between them.
+        var following = hub.Follow(e =>
         {
             if (e.ResourceType == resourceType)
             {
                 queue.Writer.TryWrite(e);
             }
         });
-        _ = PumpAsync(queue.Reader, observer, stop.Token);
-        return new Subscription(listening, stop);
+        _ = PumpAsync(queue.Reader, observer, () => Interlocked.Exchange(ref overflowed, 0) == 1, stop.Token);
+        return new Subscription(following, stop);
     }
 
-    private async Task PumpAsync(ChannelReader<ResourceEvent> reader, IObserver<ChangeEvent<T>> observer, CancellationToken cancellationToken)
+    private async Task PumpAsync(ChannelReader<ResourceEvent> reader, IObserver<object> observer, Func<bool> overflowed, CancellationToken cancellationToken)
     {
         var delivered = new Dictionary<string, (DateTimeOffset LastUpdated, string? VersionId)>(StringComparer.Ordinal);
-        try
+        async Task OfferAsync(ResourceEvent change)
         {
-            await foreach (var change in reader.ReadAllAsync(cancellationToken))
+            if (delivered.TryGetValue(change.Id, out var last) &&
+                (change.LastUpdated < last.LastUpdated || (change.VersionId == last.VersionId && change.Kind != ChangeKind.Deleted)))
             {
-                if (delivered.TryGetValue(change.Id, out var last) &&
-                    (change.LastUpdated < last.LastUpdated || (change.VersionId == last.VersionId && change.Kind != ChangeKind.Deleted)))
-                {
-                    continue; // an older version, or this version again
-                }
+                return; // an older version, or this version again
+            }
 
-                if (!await filter(change, cancellationToken))
-                {
-                    continue;
-                }
-
+            if (await filter(change, cancellationToken))
+            {
                 delivered[change.Id] = (change.LastUpdated, change.VersionId);
                 observer.OnNext(new ChangeEvent<T>(map(change), change));
+            }
+        }
+
+        try
+        {
+            var replayedThrough = await ReplayAsync(observer, OfferAsync, cancellationToken);
+            await foreach (var change in reader.ReadAllAsync(cancellationToken))
+            {
+                if (overflowed())
+                {
+                    observer.OnNext(new RefetchRequired(RefetchReason.Overflow, null));
+                }
+
+                if (replayedThrough is { } through && change.EventId is { } id && id <= through)
+                {
+                    continue; // the history had it
+                }
+
+                await OfferAsync(change);
             }
         }
         catch (OperationCanceledException)
@@ -69,13 +89,64 @@ public sealed class ChangeSubscription<T>(
         }
     }
 
-    private sealed class Subscription(IDisposable listening, CancellationTokenSource stop) : IDisposable
+    /// <summary>What the client missed, or the signal to refetch; the newest id this covers.</summary>
+    private async Task<ChangeEventId?> ReplayAsync(IObserver<object> observer, Func<ResourceEvent, Task> offer, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(lastEventId))
+        {
+            return null;
+        }
+
+        if (!ChangeEventId.TryParse(lastEventId, out var after))
+        {
+            observer.OnNext(new RefetchRequired(RefetchReason.UnknownEventId, null));
+            return null;
+        }
+
+        var (events, head, refetch) = await hub.HistoryAfterAsync(after, cancellationToken);
+        if (refetch is { } reason)
+        {
+            observer.OnNext(new RefetchRequired(reason, head));
+            return head;
+        }
+
+        foreach (var change in events.Where(e => e.ResourceType == resourceType))
+        {
+            await offer(change);
+        }
+
+        return head;
+    }
+
+    private sealed class Subscription(IDisposable following, CancellationTokenSource stop) : IDisposable
     {
         public void Dispose()
         {
-            listening.Dispose();
+            following.Dispose();
             stop.Cancel();
             stop.Dispose();
         }
+    }
+}
+
+/// <summary>How a subscription field starts its <see cref="ChangeSubscription{T}"/>: the hub, and where the client resumes.</summary>
+public static class ChangeSubscription
+{
+    /// <summary>The subscribe request's extension naming the last event id the client received (SSE: <c>Last-Event-ID</c>).</summary>
+    public const string LastEventIdExtension = "lastEventId";
+
+    /// <summary>The extension of each event's result that carries its id (SSE also writes it as the event's <c>id</c>).</summary>
+    public const string EventIdExtension = "eventId";
+
+    public static ChangeSubscription<T> For<T>(
+        IResolveFieldContext context,
+        string resourceType,
+        Func<ResourceEvent, CancellationToken, ValueTask<bool>> filter,
+        Func<ResourceEvent, T> map)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var services = context.RequestServices ?? throw new InvalidOperationException("GraphQL request without services.");
+        var lastEventId = context.InputExtensions.TryGetValue(LastEventIdExtension, out var value) ? value as string ?? value?.ToString() : null;
+        return new ChangeSubscription<T>(services.GetRequiredService<ChangeHub>(), resourceType, filter, map, lastEventId);
     }
 }

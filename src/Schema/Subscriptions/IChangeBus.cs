@@ -1,22 +1,31 @@
+using Microsoft.Extensions.Options;
+
 namespace Scheduling.Schema.Subscriptions;
 
-/// <summary>Carries resource changes to every gateway instance, this one included.</summary>
+/// <summary>
+/// Carries resource changes to every gateway instance, this one included, as one stream that keeps its recent
+/// history: every change gets an id, handlers receive them in id order, and a resuming subscriber reads what came
+/// after its last one.
+/// </summary>
 public interface IChangeBus
 {
-    /// <summary>Sends a change to all instances; delivery to this instance never depends on the transport.</summary>
-    void Publish(ResourceChange change);
+    /// <summary>Records a change and sends it to all instances; delivery to this instance never depends on the transport.</summary>
+    Task PublishAsync(ResourceChange change);
 
-    /// <summary>Receives every change published by any instance.</summary>
-    IDisposable Subscribe(Action<ResourceChange> handler);
+    /// <summary>Receives every change published by any instance, in the stream's order, each once.</summary>
+    IDisposable Subscribe(Action<RecordedChange> handler);
+
+    /// <summary>What came after <paramref name="after"/>, or why it cannot be told; never throws for the stream's state.</summary>
+    Task<ChangeHistory> ReadAfterAsync(ChangeEventId after, CancellationToken cancellationToken);
 }
 
-/// <summary>One instance: changes go straight to the local handlers.</summary>
-public sealed class InProcessChangeBus : IChangeBus
+/// <summary>The handlers of a bus on this instance.</summary>
+internal sealed class ChangeHandlers
 {
     private readonly Lock _gate = new();
-    private Action<ResourceChange>[] _handlers = [];
+    private Action<RecordedChange>[] _handlers = [];
 
-    public void Publish(ResourceChange change)
+    public void Deliver(RecordedChange change)
     {
         foreach (var handler in Volatile.Read(ref _handlers))
         {
@@ -24,24 +33,53 @@ public sealed class InProcessChangeBus : IChangeBus
         }
     }
 
-    public IDisposable Subscribe(Action<ResourceChange> handler)
+    public IDisposable Add(Action<RecordedChange> handler)
     {
         lock (_gate)
         {
             _handlers = [.. _handlers, handler];
         }
 
-        return new Unsubscriber(() =>
-        {
-            lock (_gate)
-            {
-                _handlers = [.. _handlers.Where(h => h != handler)];
-            }
-        });
+        return new Unsubscriber(this, handler);
     }
 
-    private sealed class Unsubscriber(Action dispose) : IDisposable
+    private sealed class Unsubscriber(ChangeHandlers handlers, Action<RecordedChange> handler) : IDisposable
     {
-        public void Dispose() => dispose();
+        public void Dispose()
+        {
+            lock (handlers._gate)
+            {
+                handlers._handlers = [.. handlers._handlers.Where(h => h != handler)];
+            }
+        }
+    }
+}
+
+/// <summary>One instance: changes go straight to the local handlers, and the history is a ring buffer in memory.</summary>
+public sealed class InProcessChangeBus(IOptions<ChangeHistoryOptions> options, TimeProvider time) : IChangeBus
+{
+    private readonly ChangeHandlers _handlers = new();
+    private readonly Lock _gate = new();
+    private readonly ChangeRingBuffer _history = new(options.Value.MaxRetainedEvents, TimeSpan.FromSeconds(options.Value.RetentionSeconds));
+
+    public Task PublishAsync(ResourceChange change)
+    {
+        // Under one lock: ids are handed out, kept and delivered in the same order.
+        lock (_gate)
+        {
+            _handlers.Deliver(_history.Append(change, time.GetUtcNow()));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public IDisposable Subscribe(Action<RecordedChange> handler) => _handlers.Add(handler);
+
+    public Task<ChangeHistory> ReadAfterAsync(ChangeEventId after, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_history.ReadAfter(after, time.GetUtcNow()));
+        }
     }
 }

@@ -16,23 +16,23 @@ public sealed class PublishingFhirStore(IFhirStore inner, ChangeHub hub) : IFhir
     public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
 
     public async Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
-        where T : Resource => Announce(await inner.CreateAsync(resource, cancellationToken), ChangeKind.Created);
+        where T : Resource => await AnnounceAsync(await inner.CreateAsync(resource, cancellationToken), ChangeKind.Created);
 
     public async Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
-        where T : Resource => Announce(await inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken), ChangeKind.Updated);
+        where T : Resource => await AnnounceAsync(await inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken), ChangeKind.Updated);
 
     public async Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
         where T : Resource
     {
         var (result, created) = await inner.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
-        return (created ? Announce(result, ChangeKind.Created) : result, created);
+        return (created ? await AnnounceAsync(result, ChangeKind.Created) : result, created);
     }
 
     public async Task DeleteAsync(Resource current, CancellationToken cancellationToken)
     {
         // The caller's copy is the last version (the delete was guarded by it): subscribers filter on it.
         await inner.DeleteAsync(current, cancellationToken);
-        Announce(current, ChangeKind.Deleted);
+        await AnnounceAsync(current, ChangeKind.Deleted);
     }
 
     public async Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)
@@ -41,18 +41,18 @@ public sealed class PublishingFhirStore(IFhirStore inner, ChangeHub hub) : IFhir
         var results = await inner.TransactionAsync(writes, cancellationToken);
         for (var i = 0; i < results.Count; i++)
         {
-            Announce(results[i], writes[i].IsCreate ? ChangeKind.Created : ChangeKind.Updated);
+            await AnnounceAsync(results[i], writes[i].IsCreate ? ChangeKind.Created : ChangeKind.Updated);
         }
 
         return results;
     }
 
-    private T Announce<T>(T resource, ChangeKind kind)
+    private async Task<T> AnnounceAsync<T>(T resource, ChangeKind kind)
         where T : Resource
     {
         if (IsAnnounced(resource.TypeName))
         {
-            hub.Publish(resource, kind);
+            await hub.PublishAsync(resource, kind);
         }
 
         return resource;

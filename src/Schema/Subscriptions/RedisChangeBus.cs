@@ -14,7 +14,12 @@ public sealed class RedisOptions : IValidatableObject
     /// <summary>StackExchange.Redis configuration, e.g. <c>localhost:6379</c>. Empty: one instance, no Redis.</summary>
     public string? Configuration { get; set; }
 
+    /// <summary>The pub/sub channel that wakes the other instances' readers when a change is added to the stream.</summary>
     public string Channel { get; set; } = "scheduling-gateway:changes";
+
+    /// <summary>The stream (key) every instance adds its changes to and reads them from.</summary>
+    [Required]
+    public string Stream { get; set; } = "scheduling-gateway:change-stream";
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Configuration);
 
@@ -41,55 +46,264 @@ public sealed class RedisOptions : IValidatableObject
 }
 
 /// <summary>
-/// Changes across instances over Redis pub/sub. Local delivery never waits for Redis: if Redis is down this
-/// instance's subscribers still get its own changes, the connection comes back by itself, and the health check says
-/// how it stands. Changes made while Redis was away reach other instances through their change feed.
+/// Changes across instances as one Redis stream: each instance adds its changes (<c>XADD</c>, trimmed to the
+/// retention) and one reader per instance reads the stream in order from where it stands (woken by a pub/sub nudge,
+/// and every second in case a nudge is lost), so every instance delivers the same changes in the same order with
+/// the same ids, and a reader that lost Redis for a while catches up on what it missed. A resuming subscriber reads
+/// the stream's history (<c>XRANGE</c>). If Redis is down, this instance's subscribers still get its own changes
+/// (without an id: a client that resumes from before then is told to refetch), the connection comes back by itself,
+/// and the health check says how it stands.
 /// </summary>
-public sealed partial class RedisChangeBus : IChangeBus
+public sealed partial class RedisChangeBus : IChangeBus, IDisposable
 {
-    private readonly InProcessChangeBus _local = new();
-    private readonly ConnectionMultiplexer _redis;
-    private readonly RedisChannel _channel;
-    private readonly GatewayInstance _instance;
-    private readonly ILogger<RedisChangeBus> _logger;
+    private const string Field = "change";
+    private const int Page = 500;
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
-    public RedisChangeBus(RedisConnection connection, IOptions<RedisOptions> options, GatewayInstance instance, ILogger<RedisChangeBus> logger)
+    private readonly ChangeHandlers _handlers = new();
+    private readonly ConnectionMultiplexer _redis;
+    private readonly RedisKey _stream;
+    private readonly RedisChannel _channel;
+    private readonly ChangeHistoryOptions _history;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RedisChangeBus> _logger;
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _gate = new();
+    private readonly Task _reader;
+    private ChangeEventId? _position;
+    private ChangeEventId? _gapThrough;
+    private DateTimeOffset _trimmedAt;
+
+    public RedisChangeBus(RedisConnection connection, IOptions<RedisOptions> options, IOptions<ChangeHistoryOptions> history, TimeProvider time, ILogger<RedisChangeBus> logger)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
-        _instance = instance;
+        ArgumentNullException.ThrowIfNull(history);
+        _history = history.Value;
+        _time = time;
         _logger = logger;
+        _stream = options.Value.Stream;
         _channel = RedisChannel.Literal(options.Value.Channel);
         _redis = connection.Multiplexer;
-        _redis.GetSubscriber().Subscribe(_channel, (_, message) => Receive(message));
+        _redis.GetSubscriber().Subscribe(_channel, (_, _) => Wake());
+        _reader = Task.Run(ReadAsync);
     }
 
     public bool IsConnected => _redis.IsConnected;
 
-    public void Publish(ResourceChange change)
+    private TimeSpan Retention => TimeSpan.FromSeconds(_history.RetentionSeconds);
+
+    public async Task PublishAsync(ResourceChange change)
     {
-        _local.Publish(change);
+        ArgumentNullException.ThrowIfNull(change);
         try
         {
-            _redis.GetSubscriber().Publish(_channel, JsonSerializer.Serialize(change), CommandFlags.FireAndForget);
+            await _redis.GetDatabase().StreamAddAsync(_stream, Field, JsonSerializer.Serialize(change), maxLength: _history.MaxRetainedEvents, useApproximateMaxLength: true);
+            Wake();
+            await _redis.GetSubscriber().PublishAsync(_channel, RedisValue.EmptyString, CommandFlags.FireAndForget);
         }
         catch (RedisException e)
         {
             LogPublishFailed(_logger, change.ResourceType, change.Id, e);
+            lock (_gate)
+            {
+                // Not in the stream: a client whose last event is from before now cannot be told what it missed.
+                _gapThrough = _position ?? new ChangeEventId(_time.GetUtcNow().ToUnixTimeMilliseconds(), 0);
+                _handlers.Deliver(new RecordedChange(null, change));
+            }
         }
     }
 
-    public IDisposable Subscribe(Action<ResourceChange> handler) => _local.Subscribe(handler);
+    public IDisposable Subscribe(Action<RecordedChange> handler) => _handlers.Add(handler);
 
-    private void Receive(RedisValue message)
+    public async Task<ChangeHistory> ReadAfterAsync(ChangeEventId after, CancellationToken cancellationToken)
     {
-        var change = JsonSerializer.Deserialize<ResourceChange>(message.ToString());
-        if (change is not null && change.Origin != _instance.Id)
+        var db = _redis.GetDatabase();
+        try
         {
-            _local.Publish(change);
+            ChangeEventId? head = null, oldest = null;
+            try
+            {
+                var info = await db.StreamInfoAsync(_stream);
+                head = ParseId(info.LastGeneratedId);
+                oldest = info.Length > 0 ? ParseId(info.FirstEntry.Id) : null;
+            }
+            catch (RedisServerException)
+            {
+                // no stream (yet, or any more)
+            }
+
+            ChangeEventId? gap;
+            lock (_gate)
+            {
+                gap = _gapThrough;
+            }
+
+            var reason = ChangeHistory.Place(after, head, oldest, _time.GetUtcNow(), Retention);
+            if (reason is null && gap is { } g && after <= g && after != head)
+            {
+                reason = RefetchReason.Expired;
+            }
+
+            if (reason is not null)
+            {
+                return ChangeHistory.Missing(reason.Value, head);
+            }
+
+            var changes = new List<RecordedChange>();
+            for (var from = after; from < head!.Value;)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var page = await db.StreamRangeAsync(_stream, from.Next.ToString(), head.Value.ToString(), Page);
+                changes.AddRange(page.Select(Parse).OfType<RecordedChange>());
+                if (page.Length < Page)
+                {
+                    break;
+                }
+
+                from = ParseId(page[^1].Id) ?? head.Value;
+            }
+
+            return new ChangeHistory(changes, head, null);
+        }
+        catch (RedisException e)
+        {
+            LogHistoryFailed(_logger, e);
+            return ChangeHistory.Missing(RefetchReason.Unavailable, null);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis is unavailable: change of {ResourceType}/{Id} not sent to other instances")]
+    public void Dispose()
+    {
+        _stop.Cancel();
+        try
+        {
+            _reader.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+            // stopped
+        }
+
+        _stop.Dispose();
+        _wake.Dispose();
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            if (_wake.CurrentCount == 0)
+            {
+                _wake.Release();
+            }
+        }
+        catch (Exception e) when (e is SemaphoreFullException or ObjectDisposedException)
+        {
+            // already woken, or stopping
+        }
+    }
+
+    /// <summary>The one reader of this instance: from where it stands to the stream's end, in order, then waits.</summary>
+    private async Task ReadAsync()
+    {
+        var failing = false;
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await CatchUpAsync();
+                failing = false;
+            }
+            catch (RedisException e)
+            {
+                if (!failing)
+                {
+                    LogReadFailed(_logger, e);
+                }
+
+                failing = true;
+            }
+
+            try
+            {
+                await _wake.WaitAsync(failing ? TimeSpan.FromMilliseconds(500) : Poll, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task CatchUpAsync()
+    {
+        var db = _redis.GetDatabase();
+        if (_position is null)
+        {
+            // Start at the stream's end: what came before is history, not news.
+            var last = await db.StreamRangeAsync(_stream, count: 1, messageOrder: Order.Descending);
+            lock (_gate)
+            {
+                _position = last.Length > 0 ? ParseId(last[0].Id) : new ChangeEventId(0, 0);
+            }
+        }
+
+        while (true)
+        {
+            var page = await db.StreamRangeAsync(_stream, _position!.Value.Next.ToString(), "+", Page);
+            foreach (var entry in page)
+            {
+                if (Parse(entry) is { } change)
+                {
+                    _handlers.Deliver(change);
+                }
+
+                lock (_gate)
+                {
+                    _position = ParseId(entry.Id) ?? _position;
+                }
+            }
+
+            if (page.Length < Page)
+            {
+                break;
+            }
+        }
+
+        var now = _time.GetUtcNow();
+        if (now - _trimmedAt > TimeSpan.FromSeconds(Math.Min(60, _history.RetentionSeconds)))
+        {
+            _trimmedAt = now;
+            await db.StreamTrimByMinIdAsync(_stream, new ChangeEventId((now - Retention).ToUnixTimeMilliseconds(), 0).ToString(), useApproximateMaxLength: true);
+        }
+    }
+
+    private RecordedChange? Parse(StreamEntry entry)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ResourceChange>(entry[Field].ToString()) is { } change ? new RecordedChange(ParseId(entry.Id), change) : null;
+        }
+        catch (JsonException e)
+        {
+            LogUnreadable(_logger, entry.Id.ToString(), e);
+            return null;
+        }
+    }
+
+    private static ChangeEventId? ParseId(RedisValue id) => ChangeEventId.TryParse(id.ToString(), out var parsed) ? parsed : null;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis is unavailable: change of {ResourceType}/{Id} not sent to other instances nor kept for resuming clients")]
     private static partial void LogPublishFailed(ILogger logger, string resourceType, string id, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the change stream failed; retrying until Redis is back")]
+    private static partial void LogReadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the change stream's history failed: the resuming client is told to refetch")]
+    private static partial void LogHistoryFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped an unreadable entry {EntryId} of the change stream")]
+    private static partial void LogUnreadable(ILogger logger, string entryId, Exception exception);
 }

@@ -46,9 +46,10 @@ public sealed record ResourceChange(
 /// <summary>
 /// A change as listeners see it: what changed and when the gateway saw it, and the resource (for a deletion, its
 /// last version), parsed on first use and once for all listeners: a listener that needs only the type and id (the
-/// cache) never pays for parsing. Null when the resource cannot be read.
+/// cache) never pays for parsing. Null when the resource cannot be read. <see cref="EventId"/> is its place in the
+/// change stream (null for a listener that hears it before it is recorded, or when it could not be recorded).
 /// </summary>
-public sealed class ResourceEvent(ChangeKind kind, string resourceType, string id, string? versionId, DateTimeOffset lastUpdated, Func<Resource?> parse, DateTimeOffset occurredAt)
+public sealed class ResourceEvent(ChangeKind kind, string resourceType, string id, string? versionId, DateTimeOffset lastUpdated, Func<Resource?> parse, DateTimeOffset occurredAt, ChangeEventId? eventId = null)
 {
     private readonly Lazy<Resource?> _resource = new(parse);
     private readonly ConcurrentDictionary<string, object> _shared = new(StringComparer.Ordinal);
@@ -64,6 +65,8 @@ public sealed class ResourceEvent(ChangeKind kind, string resourceType, string i
     public DateTimeOffset LastUpdated { get; } = lastUpdated;
 
     public DateTimeOffset OccurredAt { get; } = occurredAt;
+
+    public ChangeEventId? EventId { get; } = eventId;
 
     public Resource? Resource => _resource.Value;
 

@@ -37,7 +37,7 @@ public sealed class SlowClientTests
         var comment = new string('x', 64 * 1024);
         for (var i = 0; i < events; i++)
         {
-            hub.Deliver(ResourceChange.From(new Slot
+            await hub.PublishAsync(ResourceChange.From(new Slot
             {
                 Id = "flood-" + i,
                 Meta = new Meta { VersionId = "1", LastUpdated = DateTimeOffset.UtcNow },

@@ -1,0 +1,100 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Testing;
+using static Scheduling.Tests.Subscriptions.ResumeTests;
+
+namespace Scheduling.Tests.Subscriptions;
+
+/// <summary>
+/// Past the retention window (one second here), or with an id the stream never gave out, a reconnecting client is
+/// told to refetch (a <c>next</c> whose error is <c>REFETCH_REQUIRED</c>) and then receives the live events: with the
+/// reference clients, on one instance (embedded store), over the in-process bus and over a real redis-server.
+/// </summary>
+public sealed class ResumeWindowTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Past_the_retention_window_a_reconnecting_client_is_told_to_refetch_then_gets_live_events(bool overRedis)
+    {
+        await using var redis = overRedis ? await RedisServer.StartAsync() : null;
+        var settings = new Dictionary<string, string?> { ["Subscriptions:RetentionSeconds"] = "1" };
+        if (redis is not null)
+        {
+            settings["Redis:Configuration"] = redis.Configuration;
+        }
+
+        await using var gateway = await GatewayServer.StartAsync(settings);
+        var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
+        var watching = new { p = world.Practitioner.Id };
+        var before = gateway.Listeners();
+        var first = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress, Watch, watching, count: 1, timeoutMs: 60_000);
+        await gateway.UntilListeningAsync(before);
+        await BookAsync(gateway, world, 0);
+        var lastId = EventIdOf(await NextAsync(first.NextAsync));
+        await first.DisposeAsync();
+        await UntilAsync(() => gateway.Listeners() == before);
+
+        await BookAsync(gateway, world, 1);
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // past the window
+
+        await using var ws = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress, Watch, watching, count: 2, timeoutMs: 60_000,
+            extensions: new { lastEventId = lastId });
+        await using var sse = await GraphQLSseClient.SubscribeAsync(gateway.BaseAddress, Watch, watching,
+            headers: new Dictionary<string, string> { ["Last-Event-ID"] = lastId });
+        await using var unknown = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress, Watch, watching, count: 2, timeoutMs: 60_000,
+            extensions: new { lastEventId = "not-an-event-id" });
+        var signals = new[] { await NextAsync(ws.NextAsync), await NextAsync(sse.NextAsync), await NextAsync(unknown.NextAsync) };
+        Assert.Equal(["EXPIRED", "EXPIRED", "UNKNOWN_EVENT_ID"], signals.Select(RefetchReasonOf));
+        // From the signal on, the stream goes on live: its id is where a later resume would start.
+        AssertIncreasing([lastId, EventIdOf(signals[0])]);
+
+        await gateway.UntilListeningAsync(before, 3);
+        await BookAsync(gateway, world, 2);
+        foreach (var client in new Func<TimeSpan, Task<JsonElement?>>[] { ws.NextAsync, sse.NextAsync, unknown.NextAsync })
+        {
+            Assert.Equal(world.SlotId(2), SlotOf(await NextAsync(client)));
+        }
+    }
+
+    [Fact]
+    public async Task An_event_streams_next_events_carry_the_event_id_as_their_id_field()
+    {
+        await using var gateway = await GatewayServer.StartAsync();
+        var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
+        var before = gateway.Listeners();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        {
+            Content = JsonContent.Create(new { query = Watch, variables = new { p = world.Practitioner.Id } }),
+        };
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        await gateway.UntilListeningAsync(before);
+        await BookAsync(gateway, world, 0);
+
+        var fields = new Dictionary<string, string>();
+        while (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)) is { } line && (line.Length > 0 || !fields.ContainsKey("event")))
+        {
+            if (line.StartsWith(':') || line.Length == 0)
+            {
+                continue; // keep-alive
+            }
+
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            fields[line[..colon]] = line[(colon + 1)..].TrimStart();
+        }
+
+        Assert.Equal("next", fields["event"]);
+        Assert.Equal(EventIdOf(JsonDocument.Parse(fields["data"]).RootElement), fields["id"]);
+    }
+
+    private static string? RefetchReasonOf(JsonElement result)
+    {
+        var error = result.GetProperty("errors")[0].GetProperty("extensions");
+        Assert.Equal("REFETCH_REQUIRED", error.GetProperty("code").GetString());
+        return error.GetProperty("reason").GetString();
+    }
+}
