@@ -9,7 +9,9 @@ namespace Scheduling.Tests.Model;
 /// schedule (practitioner and room, eight 30-minute Slots from 14:00 UTC) and a rule schedule (practitioner only,
 /// a recurring 14:00–18:00 UTC rule, 30-minute options), so both kinds of booking compete for one person's time;
 /// three patients; and a practitioner who is on neither schedule, with a slot schedule of their own (four 30-minute
-/// Slots from 14:00 UTC) to be moved onto wrongly.
+/// Slots from 14:00 UTC) to be moved onto wrongly; a colleague whose schedule shares the room with the slot
+/// schedule (four 30-minute Slots from 14:00 UTC), so one actor's time is taken across two schedules; and an
+/// inactive schedule of the practitioner (two 30-minute Slots from 14:00 UTC) on which every booking is refused.
 /// </summary>
 public sealed record ModelWorld(
     Practitioner Practitioner,
@@ -24,6 +26,19 @@ public sealed record ModelWorld(
     public Schedule StrangerSchedule { get; init; } = new();
 
     public IReadOnlyList<Slot> StrangerSlots { get; init; } = [];
+
+    /// <summary>The colleague's schedule: the colleague and the slot schedule's room.</summary>
+    public Schedule SharedSchedule { get; init; } = new();
+
+    public IReadOnlyList<Slot> SharedSlots { get; init; } = [];
+
+    /// <summary>The practitioner's schedule that is not active.</summary>
+    public Schedule InactiveSchedule { get; init; } = new();
+
+    public IReadOnlyList<Slot> InactiveSlots { get; init; } = [];
+
+    /// <summary>Every schedule of the world.</summary>
+    public IEnumerable<Schedule> Schedules => [SlotSchedule, RuleSchedule, StrangerSchedule, SharedSchedule, InactiveSchedule];
 
     public const int SlotCount = 8;
 
@@ -63,36 +78,43 @@ public sealed record ModelWorld(
             .WriteTo(ruleSchedule);
         ruleSchedule = await store.CreateAsync(ruleSchedule, none);
 
-        var slots = new List<Slot>();
-        for (var i = 0; i < SlotCount; i++)
-        {
-            slots.Add(await store.CreateAsync(new Slot
-            {
-                Schedule = new ResourceReference("Schedule/" + slotSchedule.Id),
-                Status = Slot.SlotStatus.Free,
-                Start = start.AddMinutes(30 * i),
-                End = start.AddMinutes(30 * (i + 1)),
-            }, none));
-        }
-
+        var slots = await SlotsAsync(store, slotSchedule, start, SlotCount);
         var strangerSchedule = await store.CreateAsync(new Schedule { Active = true, Actor = [new ResourceReference("Practitioner/" + stranger.Id)] }, none);
-        var strangerSlots = new List<Slot>();
-        for (var i = 0; i < 4; i++)
+        var colleague = await store.CreateAsync(new Practitioner { Name = [new HumanName { Family = "Colleague" + tag }] }, none);
+        var sharedSchedule = await store.CreateAsync(new Schedule
         {
-            strangerSlots.Add(await store.CreateAsync(new Slot
-            {
-                Schedule = new ResourceReference("Schedule/" + strangerSchedule.Id),
-                Status = Slot.SlotStatus.Free,
-                Start = start.AddMinutes(30 * i),
-                End = start.AddMinutes(30 * (i + 1)),
-            }, none));
-        }
+            Active = true,
+            Actor = [new ResourceReference("Practitioner/" + colleague.Id), new ResourceReference("Location/" + location.Id)],
+        }, none);
+        var inactiveSchedule = await store.CreateAsync(new Schedule { Active = false, Actor = [new ResourceReference("Practitioner/" + practitioner.Id)] }, none);
 
         return new ModelWorld(practitioner, stranger, location, slotSchedule, ruleSchedule, slots, patients, day)
         {
             StrangerSchedule = strangerSchedule,
-            StrangerSlots = strangerSlots,
+            StrangerSlots = await SlotsAsync(store, strangerSchedule, start, 4),
+            SharedSchedule = sharedSchedule,
+            SharedSlots = await SlotsAsync(store, sharedSchedule, start, 4),
+            InactiveSchedule = inactiveSchedule,
+            InactiveSlots = await SlotsAsync(store, inactiveSchedule, start, 2),
         };
+    }
+
+    /// <summary>Free 30-minute Slots one after another from the start.</summary>
+    private static async Task<List<Slot>> SlotsAsync(IFhirStore store, Schedule schedule, DateTimeOffset start, int count)
+    {
+        var slots = new List<Slot>();
+        for (var i = 0; i < count; i++)
+        {
+            slots.Add(await store.CreateAsync(new Slot
+            {
+                Schedule = new ResourceReference("Schedule/" + schedule.Id),
+                Status = Slot.SlotStatus.Free,
+                Start = start.AddMinutes(30 * i),
+                End = start.AddMinutes(30 * (i + 1)),
+            }, CancellationToken.None));
+        }
+
+        return slots;
     }
 
     public string[] SlotRun(int first, int count)
@@ -108,6 +130,15 @@ public sealed record ModelWorld(
     }
 
     public string[] StrangerSlotRun(int first) => [StrangerSlots[first % StrangerSlots.Count].Id!];
+
+    /// <summary>One or two of the colleague's slots (sharing the room), from the given one.</summary>
+    public string[] SharedSlotRun(int first, int count)
+    {
+        first %= SharedSlots.Count;
+        return [.. SharedSlots.Skip(first).Take(Math.Max(1, Math.Min(count, SharedSlots.Count - first))).Select(s => s.Id!)];
+    }
+
+    public string[] InactiveSlotRun(int first) => [InactiveSlots[first % InactiveSlots.Count].Id!];
 
     public string RuleOptionAt(DateTimeOffset start, int minutes) => OperationRunner.RuleOptionId(RuleSchedule.Id!, start, start.AddMinutes(minutes));
 

@@ -24,7 +24,7 @@ public static class SchedulingInvariants
     {
         var none = CancellationToken.None;
         var slots = (await store.SearchAllAsync<Slot>(
-            FhirQuery.For<Slot>().WhereAny("schedule", [$"Schedule/{world.SlotSchedule.Id}", $"Schedule/{world.RuleSchedule.Id}", $"Schedule/{world.StrangerSchedule.Id}"]), none)).ToDictionary(s => s.Id!);
+            FhirQuery.For<Slot>().WhereAny("schedule", world.Schedules.Select(s => "Schedule/" + s.Id)), none)).ToDictionary(s => s.Id!);
         var appointments = await store.SearchAllAsync<Appointment>(
             FhirQuery.For<Appointment>().WhereAny("patient", world.Patients.Select(p => "Patient/" + p.Id)), none);
         var violations = new List<string>();
@@ -114,7 +114,7 @@ public static class SchedulingInvariants
             }
 
             var schedules = mine.Select(s => s.Schedule?.Reference).Distinct().ToList();
-            var schedule = schedules.Count == 1 ? new[] { world.SlotSchedule, world.RuleSchedule, world.StrangerSchedule }.FirstOrDefault(s => "Schedule/" + s.Id == schedules[0]) : null;
+            var schedule = schedules.Count == 1 ? world.Schedules.FirstOrDefault(s => "Schedule/" + s.Id == schedules[0]) : null;
             if (schedule is null)
             {
                 violations.Add($"I4 {Describe(appointment)} spans schedules {string.Join(", ", schedules)}");
@@ -126,6 +126,8 @@ public static class SchedulingInvariants
             }
         }
 
+        violations.AddRange(active.Where(a => a.Slot.Any(r => world.InactiveSlots.Any(s => r.Reference == "Slot/" + s.Id)))
+            .Select(a => $"I9 {Describe(a)} is on the inactive schedule"));
         violations.AddRange(ToldChecks.BookedMeansAccepted(active));
         violations.AddRange(active.Where(a => a.Slot.Any(r => slots.TryGetValue(r.Reference?.Replace("Slot/", string.Empty, StringComparison.Ordinal) ?? string.Empty, out var s) &&
                                                              s.Schedule?.Reference == "Schedule/" + world.RuleSchedule.Id) &&

@@ -17,6 +17,12 @@ public abstract record Op
     /// <summary>A rule option of the rule schedule: start at Quarter × 15 min after 14:00 UTC, Minutes long.</summary>
     public sealed record BookRule(int Quarter, int Minutes, bool Hold) : Op;
 
+    /// <summary>Real slots of the colleague's schedule, whose room is the slot schedule's too.</summary>
+    public sealed record BookShared(int Slot, int Count, bool Hold) : Op;
+
+    /// <summary>A slot of the practitioner's inactive schedule: always refused, with the rule named.</summary>
+    public sealed record BookInactive(int Slot) : Op;
+
     /// <summary>Books a real slot naming a practitioner who is not an actor of its schedule.</summary>
     public sealed record BookWithStranger(int Slot) : Op;
 
@@ -54,6 +60,7 @@ public enum MoveTo
     Rule,
     Stranger,
     TwoSchedules,
+    Inactive,
 }
 
 /// <summary>What a client was told.</summary>
@@ -123,6 +130,8 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
         Op.Book b => await TakeAsync(gateway, op, world.SlotRun(b.Slot, b.Count), patientId, b.Hold, null, b.Key > 0 ? "k" + b.Key : null),
         Op.BookSeenSlot s => SeenSlot(s.Index) is { } seen ? await TakeAsync(gateway, op, [seen], patientId, false, null, null) : new Told(op, null, "NO_SLOT_SEEN_YET", null),
         Op.BookRule r => await TakeAsync(gateway, op, [world.RuleOption(r.Quarter, r.Minutes)], patientId, r.Hold, null, null),
+        Op.BookShared b => await TakeAsync(gateway, op, world.SharedSlotRun(b.Slot, b.Count), patientId, b.Hold, null, null),
+        Op.BookInactive b => await TakeAsync(gateway, op, world.InactiveSlotRun(b.Slot), patientId, false, null, null),
         Op.BookWithStranger s => await TakeAsync(gateway, op, world.SlotRun(s.Slot, 1), patientId, false, world.Stranger.Id, null),
         Op.Confirm c => await AppointmentAsync(gateway, op, c.Appointment, "confirmAppointment", "ConfirmAppointmentInput", id => new { appointmentId = id }),
         Op.Cancel c => await AppointmentAsync(gateway, op, c.Appointment, "cancelAppointment", "CancelAppointmentInput", id => new { appointmentId = id, reason = "model" }),
@@ -143,6 +152,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
     {
         MoveTo.Rule => [world.RuleOption(r.Target % 12, 30)],
         MoveTo.Stranger => world.StrangerSlotRun(r.Target),
+        MoveTo.Inactive => world.InactiveSlotRun(r.Target),
         MoveTo.TwoSchedules => [world.SlotRun(r.Target % (ModelWorld.SlotCount - 1), 1)[0], world.RuleOptionAt(world.SlotSpan(r.Target % (ModelWorld.SlotCount - 1), 1).End, 30)],
         _ => world.SlotRun(r.Target, 1),
     };
@@ -172,7 +182,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
     {
         lock (_gate)
         {
-            if (told.Op is Op.Book or Op.BookRule or Op.BookWithStranger or Op.BookSeenSlot && told.AppointmentId is { } id && !_appointments.Contains(id))
+            if (told.Op is Op.Book or Op.BookRule or Op.BookWithStranger or Op.BookSeenSlot or Op.BookShared or Op.BookInactive && told.AppointmentId is { } id && !_appointments.Contains(id))
             {
                 _appointments.Add(id);
                 _patientOf[id] = told.PatientId!;

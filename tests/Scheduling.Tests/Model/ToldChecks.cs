@@ -18,7 +18,7 @@ public static class ToldChecks
         var successes = told.Where(t => t.Succeeded && t.Op is not (Op.AdvanceClock or Op.TimeComes)).ToList();
 
         // T1 A booking's answer is the time asked for: every real slot asked among its slots, a rule option's exact span.
-        foreach (var t in successes.Where(t => t.Op is Op.Book or Op.BookRule or Op.BookWithStranger or Op.BookSeenSlot))
+        foreach (var t in successes.Where(t => t.Op is Op.Book or Op.BookRule or Op.BookWithStranger or Op.BookSeenSlot or Op.BookShared or Op.BookInactive))
         {
             var slots = (t.Appointment?["slots"] as JsonArray ?? []).Select(s => s?["id"]?.GetValue<string>()).ToHashSet();
             var (start, end) = (Time(t.Appointment?["start"]), Time(t.Appointment?["end"]));
@@ -29,6 +29,12 @@ public static class ToldChecks
                     yield return $"T1 {t.Op} asked for {Describe(asked)} and was told Appointment/{t.AppointmentId} {start:HH:mm}-{end:HH:mm} on [{string.Join(",", slots)}]";
                 }
             }
+        }
+
+        // T7 Nothing lands on an inactive schedule, and a booking there is told why (whatever else is wrong, the schedule is checked first).
+        foreach (var t in told.Where(t => t.Op is Op.BookInactive or Op.Reschedule { To: MoveTo.Inactive } && (t.Succeeded || (t.Op is Op.BookInactive && t.Rule != "active-schedule"))))
+        {
+            yield return $"T7 {t.Op} on the inactive schedule was told {(t.Succeeded ? "ok " + t.AppointmentId : t.ErrorCode + " " + t.Rule)}";
         }
 
         // T2 One patient's clientMutationId stands for one appointment.
