@@ -111,6 +111,10 @@ public static class SchedulingModel
     {
         settings["Booking:HoldSweepSeconds"] = sweepSeconds.ToString(CultureInfo.InvariantCulture);
         settings["Booking:MaxOpenBookingsPerPatient"] = OpenLimit.ToString(CultureInfo.InvariantCulture);
+        // The model moves the gateways' clock by minutes to days (holds expire, the day comes); an interrupted-change
+        // repair keyed on that clock would take every change still being written for a dead one and undo it under
+        // its feet. Nothing is killed here, so repair stays out of the model (ChangeSafetyTests cover it).
+        settings["Changes:RepairSweepSeconds"] = 3600.ToString(CultureInfo.InvariantCulture);
         return settings;
     }
 }
