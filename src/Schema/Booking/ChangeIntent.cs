@@ -13,12 +13,22 @@ public static class ChangeIntent
 {
     public static string NewChangeId() => Guid.NewGuid().ToString("N");
 
-    public static Basic Record(string changeId, DateTimeOffset started) => new()
+    /// <summary>The intent of a change: its id, when it began, and every write it plans, in order (the last one tells whether it finished).</summary>
+    public static Basic Record(string changeId, DateTimeOffset started, IEnumerable<FhirWrite> writes) => new()
     {
         Identifier = [new Identifier(GatewayProfile.IntentSystem, changeId)],
         Code = new CodeableConcept(GatewayProfile.TagSystem, GatewayProfile.IntentCode),
-        Extension = [new Extension(GatewayProfile.IntentStartedExtension, new Instant(started))],
+        Extension =
+        [
+            new Extension(GatewayProfile.IntentStartedExtension, new Instant(started)),
+            .. (writes ?? []).Select(w => new Extension(GatewayProfile.IntentWriteExtension, new FhirString(PlannedWrite.Of(w).ToString()))),
+        ],
     };
+
+    /// <summary>The writes the change planned, in order; empty for an intent recorded without them.</summary>
+    public static IReadOnlyList<PlannedWrite> PlannedWrites(Basic intent) =>
+        [.. (intent?.Extension ?? []).Where(e => e.Url == GatewayProfile.IntentWriteExtension)
+            .Select(e => e.Value is FhirString { Value: { } text } ? PlannedWrite.Parse(text) : null).OfType<PlannedWrite>()];
 
     public static string? ChangeIdOf(Basic intent) =>
         intent?.Identifier.FirstOrDefault(i => i.System == GatewayProfile.IntentSystem)?.Value;
@@ -57,4 +67,30 @@ public static class ChangeIntent
     /// <summary>The resources of one type this change wrote last.</summary>
     public static FhirQuery TaggedBy(string resourceType, string changeId) =>
         new FhirQuery(resourceType).WhereToken("_tag", GatewayProfile.ChangeTagSystem, changeId);
+}
+
+/// <summary>One write a change planned: an update of <c>Type/Id</c> at <see cref="Version"/>, or a create of a <c>Type</c> (no id).</summary>
+public sealed record PlannedWrite(string ResourceType, string? Id, string? Version)
+{
+    public bool IsCreate => Id is null;
+
+    public static PlannedWrite Of(FhirWrite write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        return write.IsCreate ? new(write.Resource.TypeName, null, null) : new(write.Resource.TypeName, write.Resource.Id, write.IfMatchVersionId);
+    }
+
+    public static PlannedWrite? Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var at = text.IndexOf('@', StringComparison.Ordinal);
+        var reference = at < 0 ? text : text[..at];
+        var version = at < 0 || at == text.Length - 1 ? null : text[(at + 1)..];
+        var slash = reference.IndexOf('/', StringComparison.Ordinal);
+        return reference.Length == 0 ? null
+            : slash < 0 ? new(reference, null, null)
+            : new(reference[..slash], reference[(slash + 1)..], version);
+    }
+
+    public override string ToString() => IsCreate ? ResourceType : ResourceType + "/" + Id + (Version is null ? string.Empty : "@" + Version);
 }

@@ -42,10 +42,14 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
             return false;
         }
 
+        var planned = ChangeIntent.PlannedWrites(intent);
         var appointments = await store.SearchAllAsync<Appointment>(ChangeIntent.TaggedBy("Appointment", changeId), cancellationToken);
         var slots = (await store.SearchAllAsync<Slot>(ChangeIntent.TaggedBy("Slot", changeId), cancellationToken)).ToList();
-        var missing = appointments.SelectMany(a => a.Slot).Select(FhirReference.From).OfType<FhirReference>()
-            .Select(r => r.Id).Where(id => !slots.Any(s => s.Id == id)).Distinct().ToList();
+        // Also the slots it meant to update and those of its appointments: a cancel's or a reschedule's old slots
+        // carry no tag of this change when it died before freeing them.
+        var missing = appointments.SelectMany(a => a.Slot).Select(FhirReference.From).OfType<FhirReference>().Where(r => r.ResourceType == "Slot").Select(r => r.Id)
+            .Concat(planned.Where(p => !p.IsCreate && p.ResourceType == "Slot").Select(p => p.Id!))
+            .Where(id => !slots.Any(s => s.Id == id)).Distinct(StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
         {
             slots.AddRange(await store.SearchAllAsync<Slot>(SlotSearches.ByIds(missing), cancellationToken));
@@ -53,7 +57,10 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
 
         var onSlots = slots.Count == 0 ? []
             : await store.SearchAllAsync<Appointment>(AppointmentSearches.OnSlots(slots.Select(s => s.Id!)), cancellationToken);
-        var plan = ChangeRepair.Decide(changeId, slots, appointments, onSlots);
+        var live = (await store.SearchAllAsync<Basic>(ChangeIntent.All(), cancellationToken))
+            .Select(ChangeIntent.ChangeIdOf).OfType<string>().Where(id => id != changeId).ToHashSet(StringComparer.Ordinal);
+        var lastWritten = await LastWrittenAsync(changeId, planned, appointments, cancellationToken);
+        var plan = ChangeRepair.Decide(new ChangeState(changeId, planned, lastWritten, slots, appointments, onSlots, live));
         var settled = true;
         foreach (var appointment in plan.Cancel)
         {
@@ -78,6 +85,25 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
         }
 
         return !plan.IsEmpty;
+    }
+
+    /// <summary>Fresh: the resource of the change's last planned write, or (a create) what of its type the change tagged.</summary>
+    private async Task<IReadOnlyList<Resource>> LastWrittenAsync(
+        string changeId, IReadOnlyList<PlannedWrite> planned, IReadOnlyList<Appointment> appointments, CancellationToken cancellationToken)
+    {
+        if (planned.Count == 0)
+        {
+            return [];
+        }
+
+        var last = planned[^1];
+        if (!last.IsCreate)
+        {
+            return await store.ReadAsync(new FhirReference(last.ResourceType, last.Id!), cancellationToken) is { } current ? [current] : [];
+        }
+
+        return last.ResourceType == "Appointment" ? appointments
+            : await store.SearchAllAsync(ChangeIntent.TaggedBy(last.ResourceType, changeId), cancellationToken);
     }
 
     private static Appointment Cancelled(Appointment appointment)

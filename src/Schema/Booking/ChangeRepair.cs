@@ -8,53 +8,102 @@ namespace Scheduling.Schema.Booking;
 /// <summary>What a repair of an interrupted change writes: appointments to cancel, then slots to free.</summary>
 public sealed record RepairPlan(IReadOnlyList<Appointment> Cancel, IReadOnlyList<Slot> Free)
 {
+    public static readonly RepairPlan None = new([], []);
+
     public bool IsEmpty => Cancel.Count == 0 && Free.Count == 0;
 }
 
 /// <summary>
+/// What a repair reads fresh about one interrupted change.
+/// </summary>
+/// <param name="ChangeId">The interrupted change.</param>
+/// <param name="Planned">The writes its intent recorded, in order (empty for an intent recorded without them).</param>
+/// <param name="LastWritten">Fresh: the resource of the last planned write (an update), or every resource of its type the change tagged (a create).</param>
+/// <param name="Slots">Fresh: the slots the change tagged or planned to update, and the slots of the appointments it tagged.</param>
+/// <param name="Appointments">Fresh: the appointments the change tagged.</param>
+/// <param name="OnSlots">Fresh: every appointment (any status) that points to one of <paramref name="Slots"/>.</param>
+/// <param name="LiveChanges">The ids of the other changes whose intent still stands: what they tagged is theirs to finish or repair.</param>
+public sealed record ChangeState(
+    string ChangeId,
+    IReadOnlyList<PlannedWrite> Planned,
+    IReadOnlyList<Resource> LastWritten,
+    IReadOnlyList<Slot> Slots,
+    IReadOnlyList<Appointment> Appointments,
+    IReadOnlyList<Appointment> OnSlots,
+    IReadOnlySet<string> LiveChanges);
+
+/// <summary>
 /// The repair of a change whose instance died mid-way (or whose undo could not finish), decided from fresh reads
-/// alone, whatever the change was (book, hold, reschedule, cancel): it restores the booking invariants rather than
-/// the versions before the change, which no other instance knows.
+/// alone, whatever the change was (book, hold, reschedule, cancel). An intent that remains means the change never
+/// answered success (or could not remove its intent after it did), so:
 /// <list type="bullet">
-/// <item>An active appointment this change wrote last whose slots are not all taken (BUSY or BUSY_TENTATIVE) is
-/// cancelled: the change did not finish, so its caller never heard of a success, and taking the slots again now
-/// would skip the busy-time checks made when the change began.</item>
-/// <item>A slot this change wrote last that is BUSY or BUSY_TENTATIVE and that no appointment holds (an active one,
-/// or a no-show or fulfilled one, whose time was used) is freed.</item>
+/// <item>The change finished only if its LAST planned write landed (it still carries the change's tag; for a booking
+/// that is its last span guard claim, see <see cref="SpanGuards"/>). Then it is kept and only the intent goes.</item>
+/// <item>Otherwise it is undone as far as a fresh read allows: an active appointment the change created is cancelled
+/// (its guards were never claimed, so a rival may hold the same time); one it updated is cancelled only if its slots
+/// are not all taken (BUSY or BUSY_TENTATIVE) any more.</item>
+/// <item>Every slot the change touched (tagged, planned to update, or referenced by an appointment it wrote: a
+/// cancel's or a reschedule's old slots included) that is taken and that no appointment holds (an active one, or a
+/// no-show or fulfilled one, whose time was used) is freed, unless another change still in flight wrote it last.</item>
 /// </list>
-/// Only what carries the change's tag is touched: what another change wrote since is that change's.
+/// Every repair write is an If-Match on the version read, so what someone changed since stands.
+/// A known limit: when another change overwrote the last write's resource before the repair looked, the change is
+/// taken as unfinished and undone (safe for the invariants; its caller was only told of a success if removing the
+/// intent failed after it).
 /// </summary>
 public static class ChangeRepair
 {
-    /// <param name="changeId">The interrupted change.</param>
-    /// <param name="slots">Fresh: the slots the change wrote and the slots of the appointments it wrote.</param>
-    /// <param name="appointments">Fresh: the appointments the change wrote.</param>
-    /// <param name="onSlots">Fresh: every appointment (any status) that points to one of <paramref name="slots"/>.</param>
-    public static RepairPlan Decide(string changeId, IReadOnlyList<Slot> slots, IReadOnlyList<Appointment> appointments, IReadOnlyList<Appointment> onSlots)
+    public static RepairPlan Decide(ChangeState state)
     {
-        ArgumentNullException.ThrowIfNull(slots);
-        ArgumentNullException.ThrowIfNull(appointments);
-        ArgumentNullException.ThrowIfNull(onSlots);
-        var taken = slots.Where(s => s.Status is SlotStatus.Busy or SlotStatus.BusyTentative).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
-        var cancel = appointments
-            .Where(a => ChangeIntent.IsTaggedBy(a, changeId) && AppointmentSearches.IsActive(a))
-            .Where(a => a.Slot.Count == 0 || SlotIds(a).Any(id => !taken.Contains(id)))
+        ArgumentNullException.ThrowIfNull(state);
+        if (Finished(state))
+        {
+            return RepairPlan.None;
+        }
+
+        var updated = state.Planned.Where(p => !p.IsCreate).Select(p => p.ResourceType + "/" + p.Id).ToHashSet(StringComparer.Ordinal);
+        bool Created(Appointment a) => state.Planned.Count > 0 && !updated.Contains("Appointment/" + a.Id);
+        var taken = state.Slots.Where(IsTaken).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        var cancel = state.Appointments
+            .Where(a => ChangeIntent.IsTaggedBy(a, state.ChangeId) && AppointmentSearches.IsActive(a))
+            .Where(a => Created(a) || a.Slot.Count == 0 || SlotIds(a).Any(id => !taken.Contains(id)))
+            .DistinctBy(a => a.Id)
             .ToList();
         var cancelled = cancel.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
-        var held = onSlots.Concat(appointments)
+        var held = state.OnSlots.Concat(state.Appointments)
             .Where(a => !cancelled.Contains(a.Id) && HoldsItsSlots(a))
             .SelectMany(SlotIds)
             .ToHashSet(StringComparer.Ordinal);
-        var free = slots
-            .Where(s => ChangeIntent.IsTaggedBy(s, changeId) && taken.Contains(s.Id) && !held.Contains(s.Id!))
+        var free = state.Slots
+            .Where(s => IsTaken(s) && !held.Contains(s.Id!) && !WrittenByAnother(s, state))
             .DistinctBy(s => s.Id)
             .ToList();
         return new RepairPlan(cancel, free);
     }
 
+    /// <summary>Whether the change's last planned write landed: the change wrote everything it planned.</summary>
+    public static bool Finished(ChangeState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Planned.Count == 0)
+        {
+            return false;
+        }
+
+        var last = state.Planned[^1];
+        var updated = state.Planned.Where(p => !p.IsCreate).Select(p => p.ResourceType + "/" + p.Id).ToHashSet(StringComparer.Ordinal);
+        return state.LastWritten.Any(r => r.TypeName == last.ResourceType && ChangeIntent.IsTaggedBy(r, state.ChangeId) &&
+            (last.IsCreate ? !updated.Contains(r.TypeName + "/" + r.Id) : r.Id == last.Id));
+    }
+
     /// <summary>An appointment keeps its slots busy unless cancelled or entered in error (a no-show's time was used).</summary>
     public static bool HoldsItsSlots(Appointment appointment) =>
         appointment?.Status is { } status && status is not (AppointmentStatus.Cancelled or AppointmentStatus.EnteredInError);
+
+    private static bool IsTaken(Slot slot) => slot.Status is SlotStatus.Busy or SlotStatus.BusyTentative;
+
+    private static bool WrittenByAnother(Slot slot, ChangeState state) =>
+        !ChangeIntent.IsTaggedBy(slot, state.ChangeId) && state.LiveChanges.Any(other => ChangeIntent.IsTaggedBy(slot, other));
 
     private static IEnumerable<string> SlotIds(Appointment appointment) =>
         appointment.Slot.Select(FhirReference.From).OfType<FhirReference>().Where(r => r.ResourceType == "Slot").Select(r => r.Id);

@@ -57,6 +57,9 @@ public static class GatewayProfile
     /// <summary>Basic: when a change intent was recorded (valueInstant), for the repair's grace period.</summary>
     public const string IntentStartedExtension = System + "/StructureDefinition/change-intent-started";
 
+    /// <summary>Basic: one planned write of a change intent, in order (valueString: <c>Type/id@version</c> for an update, <c>Type</c> for a create).</summary>
+    public const string IntentWriteExtension = System + "/StructureDefinition/change-intent-write";
+
     /// <summary>HL7's time zone extension on a Schedule (valueCode, an IANA name).</summary>
     public const string TimeZoneExtension = "http://hl7.org/fhir/StructureDefinition/timezone";
 

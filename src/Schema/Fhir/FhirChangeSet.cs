@@ -56,7 +56,7 @@ public sealed partial class FhirChangeSet(
     {
         var changeId = ChangeIntent.NewChangeId();
         var tagged = writes.Select(w => ChangeIntent.Tag(w, changeId)).ToList();
-        var intent = await store.CreateAsync(ChangeIntent.Record(changeId, time.GetUtcNow()), deadline);
+        var intent = await store.CreateAsync(ChangeIntent.Record(changeId, time.GetUtcNow(), tagged), deadline);
         var results = new List<Resource>(tagged.Count);
         try
         {

@@ -17,7 +17,7 @@ public sealed class ChangeRepairTests
     {
         var slot = NewSlot("s1", SlotStatus.Busy, Change);
 
-        var plan = ChangeRepair.Decide(Change, [slot], [], []);
+        var plan = Decide([slot], [], [], Book("s1"));
 
         Assert.Empty(plan.Cancel);
         Assert.Equal("s1", Assert.Single(plan.Free).Id);
@@ -26,20 +26,47 @@ public sealed class ChangeRepairTests
     [Fact]
     public void A_tentative_slot_the_change_wrote_without_its_hold_is_freed()
     {
-        var plan = ChangeRepair.Decide(Change, [NewSlot("s1", SlotStatus.BusyTentative, Change)], [], []);
+        var plan = Decide([NewSlot("s1", SlotStatus.BusyTentative, Change)], [], [], Book("s1"));
 
         Assert.Single(plan.Free);
     }
 
     [Fact]
-    public void A_change_that_got_everything_written_is_left_as_it_is()
+    public void A_booking_whose_last_guard_claim_landed_is_kept()
     {
         var slots = new[] { NewSlot("s1", SlotStatus.Busy, Change), NewSlot("s2", SlotStatus.Busy, Change) };
         var appointment = NewAppointment("a1", AppointmentStatus.Booked, Change, "s1", "s2");
 
-        var plan = ChangeRepair.Decide(Change, slots, [appointment], [appointment]);
+        var state = State(slots, [appointment], [appointment], Book("s1", "s2"), lastWritten: [Guard("g2", Change)]);
 
-        Assert.True(plan.IsEmpty);
+        Assert.True(ChangeRepair.Finished(state));
+        Assert.True(ChangeRepair.Decide(state).IsEmpty);
+    }
+
+    [Fact]
+    public void A_booking_killed_before_its_guard_claims_is_undone_though_its_slots_are_all_taken()
+    {
+        // Appointment and slots landed, the guards were never claimed: a rival that read them unclaimed may hold the
+        // same time, and the caller never heard of a success.
+        var slots = new[] { NewSlot("s1", SlotStatus.Busy, Change), NewSlot("s2", SlotStatus.Busy, Change) };
+        var appointment = NewAppointment("a1", AppointmentStatus.Booked, Change, "s1", "s2");
+
+        var plan = Decide(slots, [appointment], [appointment], Book("s1", "s2"), lastWritten: [Guard("g2", OtherChange)]);
+
+        Assert.Equal("a1", Assert.Single(plan.Cancel).Id);
+        Assert.Equal(["s1", "s2"], plan.Free.Select(s => s.Id).Order());
+    }
+
+    [Fact]
+    public void A_change_whose_last_write_was_a_create_that_landed_is_kept()
+    {
+        var slot = NewSlot("s1", SlotStatus.Busy, Change);
+        var appointment = NewAppointment("a1", AppointmentStatus.Booked, Change, "s1");
+        var response = new AppointmentResponse { Id = "r1", Meta = Tagged(Change) };
+        List<PlannedWrite> respond = [new("Slot", "s1", "1"), new("Appointment", "a1", "1"), new("AppointmentResponse", null, null)];
+
+        Assert.True(Decide([slot], [appointment], [appointment], respond, lastWritten: [response]).IsEmpty);
+        Assert.False(ChangeRepair.Finished(State([slot], [appointment], [appointment], respond, lastWritten: [])));
     }
 
     [Fact]
@@ -49,7 +76,7 @@ public sealed class ChangeRepairTests
         var slots = new[] { NewSlot("s1", SlotStatus.Busy, Change), NewSlot("s2", SlotStatus.Free, null) };
         var appointment = NewAppointment("a1", AppointmentStatus.Booked, Change, "s1", "s2");
 
-        var plan = ChangeRepair.Decide(Change, slots, [appointment], [appointment]);
+        var plan = Decide(slots, [appointment], [appointment], Book("s1", "s2"));
 
         Assert.Equal("a1", Assert.Single(plan.Cancel).Id);
         Assert.Equal("s1", Assert.Single(plan.Free).Id);
@@ -60,7 +87,7 @@ public sealed class ChangeRepairTests
     {
         var appointment = NewAppointment("a1", AppointmentStatus.Pending, Change, "gone");
 
-        var plan = ChangeRepair.Decide(Change, [], [appointment], []);
+        var plan = Decide([], [appointment], [], []);
 
         Assert.Single(plan.Cancel);
     }
@@ -71,7 +98,7 @@ public sealed class ChangeRepairTests
         var slot = NewSlot("s1", SlotStatus.Busy, Change);
         var other = NewAppointment("a2", AppointmentStatus.Booked, OtherChange, "s1");
 
-        Assert.True(ChangeRepair.Decide(Change, [slot], [], [other]).IsEmpty);
+        Assert.True(Decide([slot], [], [other], Book("s1")).IsEmpty);
     }
 
     [Theory]
@@ -83,19 +110,47 @@ public sealed class ChangeRepairTests
         var slot = NewSlot("s1", SlotStatus.Busy, Change);
         var used = NewAppointment("a1", status, null, "s1");
 
-        Assert.True(ChangeRepair.Decide(Change, [slot], [], [used]).IsEmpty);
+        Assert.True(Decide([slot], [], [used], Book("s1")).IsEmpty);
     }
 
     [Fact]
-    public void A_cancellation_interrupted_before_its_slots_were_freed_gets_them_freed()
+    public void A_cancellation_killed_after_its_appointment_write_gets_every_slot_freed()
     {
+        // The slots still carry the tag of the booking that took them: the cancel died before writing them.
+        var slots = new[] { NewSlot("s1", SlotStatus.Busy, OtherChange), NewSlot("s2", SlotStatus.Busy, OtherChange) };
+        var cancelled = NewAppointment("a1", AppointmentStatus.Cancelled, Change, "s1", "s2");
+        List<PlannedWrite> cancel = [new("Appointment", "a1", "2"), new("Slot", "s1", "1"), new("Slot", "s2", "1")];
+
+        var plan = Decide(slots, [cancelled], [cancelled], cancel, lastWritten: [slots[1]]);
+
+        Assert.Empty(plan.Cancel);
+        Assert.Equal(["s1", "s2"], plan.Free.Select(s => s.Id).Order());
+    }
+
+    [Fact]
+    public void A_reschedule_killed_after_its_appointment_write_frees_the_old_slots_and_keeps_the_new()
+    {
+        var fresh = NewSlot("n1", SlotStatus.Busy, Change);
+        var old = NewSlot("o1", SlotStatus.Busy, OtherChange);
+        var moved = NewAppointment("a1", AppointmentStatus.Booked, Change, "n1");
+        List<PlannedWrite> reschedule = [new("Slot", "n1", "1"), new("Appointment", "a1", "2"), new("Slot", "o1", "1"), new("Basic", "g1", "4")];
+
+        var plan = Decide([fresh, old], [moved], [moved], reschedule, lastWritten: [Guard("g1", null)]);
+
+        Assert.Empty(plan.Cancel);
+        Assert.Equal("o1", Assert.Single(plan.Free).Id);
+    }
+
+    [Fact]
+    public void A_slot_another_change_in_flight_wrote_last_is_left_to_it()
+    {
+        // Freed meanwhile and taken by a change that has not yet written its appointment.
         var slot = NewSlot("s1", SlotStatus.Busy, OtherChange);
         var cancelled = NewAppointment("a1", AppointmentStatus.Cancelled, Change, "s1");
-        var slotWrittenByTheCancel = NewSlot("s2", SlotStatus.Busy, Change);
-        var cancelledToo = NewAppointment("a1", AppointmentStatus.Cancelled, Change, "s2");
+        List<PlannedWrite> cancel = [new("Appointment", "a1", "2"), new("Slot", "s1", "1")];
 
-        Assert.True(ChangeRepair.Decide(Change, [slot], [cancelled], [cancelled]).IsEmpty); // s1 is not this change's
-        Assert.Equal("s2", Assert.Single(ChangeRepair.Decide(Change, [slotWrittenByTheCancel], [cancelledToo], [cancelledToo]).Free).Id);
+        Assert.True(Decide([slot], [cancelled], [cancelled], cancel, live: [OtherChange]).IsEmpty);
+        Assert.Single(Decide([slot], [cancelled], [cancelled], cancel).Free);
     }
 
     [Fact]
@@ -103,8 +158,19 @@ public sealed class ChangeRepairTests
     {
         var slot = NewSlot("s1", SlotStatus.Busy, OtherChange);
         var appointment = NewAppointment("a1", AppointmentStatus.Booked, OtherChange, "s9");
+        var holder = NewAppointment("a2", AppointmentStatus.Booked, OtherChange, "s1");
 
-        Assert.True(ChangeRepair.Decide(Change, [slot], [appointment], []).IsEmpty);
+        Assert.True(Decide([slot], [appointment], [holder], Book("s1")).IsEmpty);
+    }
+
+    [Fact]
+    public void A_planned_write_survives_the_intent_record()
+    {
+        var slot = NewSlot("s1", SlotStatus.Free, null);
+        var intent = ChangeIntent.Record(Change, DateTimeOffset.UnixEpoch, [FhirWrite.Update(slot, slot), FhirWrite.Create(new Appointment())]);
+
+        Assert.Equal([new PlannedWrite("Slot", "s1", "1"), new PlannedWrite("Appointment", null, null)], ChangeIntent.PlannedWrites(intent));
+        Assert.Equal(DateTimeOffset.UnixEpoch, ChangeIntent.StartedAt(intent));
     }
 
     [Fact]
@@ -132,6 +198,25 @@ public sealed class ChangeRepairTests
         options.RepairGraceSeconds = 61;
         Assert.Empty(options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)));
     }
+
+    /// <summary>A booking's planned writes: its slots, its appointment (a create), then its guards g1 and g2.</summary>
+    private static List<PlannedWrite> Book(params string[] slotIds) =>
+        [.. slotIds.Select(id => new PlannedWrite("Slot", id, "1")), new("Appointment", null, null), new("Basic", "g1", "3"), new("Basic", "g2", "3")];
+
+    private static RepairPlan Decide(
+        IReadOnlyList<Slot> slots, IReadOnlyList<Appointment> appointments, IReadOnlyList<Appointment> onSlots, IReadOnlyList<PlannedWrite> planned,
+        IReadOnlyList<Resource>? lastWritten = null, IReadOnlyList<string>? live = null) =>
+        ChangeRepair.Decide(State(slots, appointments, onSlots, planned, lastWritten, live));
+
+    private static ChangeState State(
+        IReadOnlyList<Slot> slots, IReadOnlyList<Appointment> appointments, IReadOnlyList<Appointment> onSlots, IReadOnlyList<PlannedWrite> planned,
+        IReadOnlyList<Resource>? lastWritten = null, IReadOnlyList<string>? live = null) =>
+        new(Change, planned, lastWritten ?? [], slots, appointments, onSlots, (live ?? []).ToHashSet());
+
+    private static Basic Guard(string id, string? change) => new() { Id = id, Meta = Tagged(change) };
+
+    private static Meta Tagged(string? change) =>
+        new() { VersionId = "1", Tag = change is null ? [] : [new Coding(GatewayProfile.ChangeTagSystem, change)] };
 
     private static Slot NewSlot(string id, SlotStatus status, string? change) => new()
     {

@@ -110,7 +110,16 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
     }
 
     [Fact]
-    public async Task A_gateway_killed_between_slot_and_appointment_write_is_repaired_by_another_instance_sweeper()
+    public Task A_gateway_killed_between_slot_and_appointment_write_is_repaired_by_another_instance_sweeper() =>
+        KillAndRepairAsync(slotId => "PUT Slot/" + slotId, appointmentLanded: false);
+
+    /// <summary>The appointment landed but the span guards (the change's last writes) were never claimed: a rival may hold the time, so it is undone.</summary>
+    [Fact]
+    public Task A_gateway_killed_between_appointment_write_and_guard_claim_is_undone_by_another_instance_sweeper() =>
+        KillAndRepairAsync(_ => "POST Appointment", appointmentLanded: true);
+
+    /// <summary>Kills a gateway process once <paramref name="killAfter"/>'s request reached Medplum mid-booking; another instance's sweeper must free the slot.</summary>
+    private async Task KillAndRepairAsync(Func<string, string> killAfter, bool appointmentLanded)
     {
         var testStart = DateTimeOffset.UtcNow;
         var world = await BookingWorld.CreateAsync(Store, slots: 2);
@@ -124,16 +133,16 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
                 await medplum.Server.ResetCountsAsync();
                 var booking = BookAsync(doomed.Client, slotId, world.Patient.Id!, None);
                 var seen = Stopwatch.StartNew();
-                while (!(await medplum.Server.RequestsAsync()).Any(r => r.StartsWith("PUT Slot/" + slotId, StringComparison.Ordinal)))
+                while (!(await medplum.Server.RequestsAsync()).Any(r => r.StartsWith(killAfter(slotId), StringComparison.Ordinal)))
                 {
-                    Assert.True(seen.Elapsed < TimeSpan.FromSeconds(90), "the slot write never reached Medplum within 90 s");
-                    Assert.False(booking.IsCompleted, "the booking finished before its slot write was seen");
+                    Assert.True(seen.Elapsed < TimeSpan.FromSeconds(90), $"{killAfter(slotId)} never reached Medplum within 90 s");
+                    Assert.False(booking.IsCompleted, $"the booking finished before {killAfter(slotId)} was seen");
                     await Task.Delay(20);
                 }
 
                 doomed.Kill();
                 await Assert.ThrowsAnyAsync<Exception>(() => booking);
-                // The slot write was on its way: it lands after the latency, with nobody left to write the appointment.
+                // The write was on its way: it lands after the latency, with nobody left to write what follows it.
                 await Task.Delay(2 * LatencyMilliseconds);
             }
             finally
@@ -145,7 +154,8 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         var killedAt = Stopwatch.StartNew();
         var left = (await Store.ReadAsync<Slot>(slotId, None))!;
         Assert.Equal(Slot.SlotStatus.Busy, left.Status);
-        Assert.Empty(await ActiveOnAsync([slotId]));
+        var orphan = await ActiveOnAsync([slotId]);
+        Assert.Equal(appointmentLanded ? 1 : 0, orphan.Count);
 
         const int grace = 5;
         await using var survivor = await GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "false"), ("Booking:MaxOpenBookingsPerPatient", "0"),
@@ -157,6 +167,12 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         }
 
         output.WriteLine($"repaired {killedAt.Elapsed.TotalMilliseconds:F0} ms after the kill (grace {grace} s, sweeps every 1 s)");
+        Assert.Empty(await ActiveOnAsync([slotId]));
+        foreach (var appointment in orphan)
+        {
+            Assert.Equal(Appointment.AppointmentStatus.Cancelled, (await Store.ReadAsync<Appointment>(appointment.Id!, None))!.Status);
+        }
+
         Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntent.All(), None), i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5));
         var rebooked = await BookAsync(survivor.Client, slotId, world.OtherPatient.Id!, None);
         Assert.NotNull(rebooked.At("data.bookAppointment.appointment.id"));
