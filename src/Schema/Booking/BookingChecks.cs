@@ -50,7 +50,7 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
             throw Fail(new ValidationError($"{stranger} is not an actor of schedule '{schedule.Id}'.", "practitionerId", "actor-of-schedule"));
         }
 
-        if (schedule.Active == false)
+        if (!IsActive(schedule))
         {
             throw Fail(new ValidationError($"Schedule '{schedule.Id}' is not active.", "slotIds", "active-schedule"));
         }
@@ -87,13 +87,20 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
     public static IReadOnlyList<FhirReference> Actors(Schedule schedule) =>
         [.. (schedule?.Actor ?? []).Select(FhirReference.From).OfType<FhirReference>()];
 
-    /// <summary>Inside the schedule's planning horizon (an open end is unbounded).</summary>
-    public static bool InsideHorizon(Schedule schedule, TimeRange span)
+    /// <summary>Whether time may be offered and taken on this schedule (FHIR: an absent <c>active</c> means active).</summary>
+    public static bool IsActive(Schedule schedule) => schedule?.Active != false;
+
+    /// <summary>The part of a span inside the schedule's planning horizon (an open end is unbounded); null when none is.</summary>
+    public static TimeRange? WithinHorizon(Schedule schedule, TimeRange span)
     {
         ArgumentNullException.ThrowIfNull(schedule);
-        return !(FhirTime.Parse(schedule.PlanningHorizon?.Start) is { } start && span.Start < start) &&
-            !(FhirTime.Parse(schedule.PlanningHorizon?.End) is { } end && span.End > end);
+        var start = FhirTime.Parse(schedule.PlanningHorizon?.Start) is { } horizonStart && horizonStart > span.Start ? horizonStart : span.Start;
+        var end = FhirTime.Parse(schedule.PlanningHorizon?.End) is { } horizonEnd && horizonEnd < span.End ? horizonEnd : span.End;
+        return TimeRange.Of(start, end);
     }
+
+    /// <summary>Wholly inside the schedule's planning horizon.</summary>
+    public static bool InsideHorizon(Schedule schedule, TimeRange span) => WithinHorizon(schedule, span) == span;
 
     private static SchedulingException Fail(SchedulingError error) => new(error);
 }

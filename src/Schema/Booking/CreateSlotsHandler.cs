@@ -27,7 +27,7 @@ public sealed class CreateSlotsHandler(ScheduleChanges changes, IOptions<SlotGen
         var (firstDay, lastDay, window) = Validate(input, options.Value);
 
         var schedule = await changes.ReadToManageAsync(input.ScheduleId, cancellationToken);
-        if (schedule.Active == false)
+        if (!BookingChecks.IsActive(schedule))
         {
             throw Fail($"Schedule '{schedule.Id}' is not active.", "scheduleId", "active-schedule");
         }

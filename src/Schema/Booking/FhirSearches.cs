@@ -25,9 +25,35 @@ public static class SlotSearches
     /// <summary>The Slot made for one availability option of a rule (its identifier).</summary>
     public static FhirQuery ForRuleOption(string ruleSlotId) =>
         FhirQuery.For<Slot>().WhereToken("identifier", GatewayProfile.RuleSlotSystem, ruleSlotId);
+}
 
-    public static FhirQuery BlockedBy(string scheduleReference) =>
-        FhirQuery.For<Slot>().Where("schedule", scheduleReference).WhereRaw("status", "busy-unavailable");
+/// <summary>The Schedule searches of the booking core.</summary>
+public static class ScheduleSearches
+{
+    public static FhirQuery ByIds(IEnumerable<string> ids) => FhirQuery.For<Schedule>().WhereAny("_id", ids);
+
+    /// <summary>Schedules with any of these practitioners, this location and this service type (each when given).</summary>
+    public static FhirQuery WithActors(IReadOnlyCollection<string> practitionerReferences, string? locationReference, string? serviceTypeText)
+    {
+        ArgumentNullException.ThrowIfNull(practitionerReferences);
+        var query = FhirQuery.For<Schedule>();
+        if (practitionerReferences.Count > 0)
+        {
+            query.WhereAny("actor", practitionerReferences);
+        }
+
+        if (locationReference is not null)
+        {
+            query.Where("actor", locationReference);
+        }
+
+        if (serviceTypeText is not null)
+        {
+            query.WhereTokenText("service-type", serviceTypeText);
+        }
+
+        return query;
+    }
 }
 
 /// <summary>The Appointment searches of the booking core.</summary>

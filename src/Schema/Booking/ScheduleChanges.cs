@@ -47,7 +47,7 @@ public sealed class ScheduleChanges(IFhirStore store, FhirChangeSet changes, Sch
 
         var scheduleIds = slots.Select(s => FhirReference.From(s.Schedule)?.Id ?? string.Empty).Distinct().ToList();
         var schedules = scheduleIds.Any(id => id.Length == 0) ? []
-            : await store.SearchAllAsync<Schedule>(FhirQuery.For<Schedule>().WhereAny("_id", scheduleIds), cancellationToken);
+            : await store.SearchAllAsync<Schedule>(ScheduleSearches.ByIds(scheduleIds), cancellationToken);
         SchedulingAccess.Require(schedules.Count == scheduleIds.Count && schedules.All(access.CanManage),
             () => new ForbiddenError("These slots are not all on this caller's schedules."));
     }

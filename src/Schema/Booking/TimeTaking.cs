@@ -136,6 +136,20 @@ public sealed class TimeTaking(
 
         var slots = await reservation.MaterializeAsync(planned, cancellationToken);
         var pending = request.Hold is not null;
+        var appointment = NewAppointment(request, patient, practitioner, actors, slots, span, now, idempotencyKey);
+        var writes = slots.Select(s => SlotReservation.Retag(s, pending ? SlotStatus.BusyTentative : SlotStatus.Busy)).ToList();
+        writes.Add(FhirWrite.Create(appointment));
+        var appointmentAt = writes.Count - 1;
+        writes.AddRange(checkedSpan.GuardWrites);
+        return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken))[appointmentAt];
+    }
+
+    /// <summary>The appointment a booking or hold creates: the patient, the practitioner and the schedule's locations take part.</summary>
+    private static Appointment NewAppointment(
+        TakeRequest request, Patient patient, FhirReference? practitioner, IReadOnlyList<FhirReference> actors,
+        List<Slot> slots, TimeRange span, DateTimeOffset now, string? idempotencyKey)
+    {
+        var pending = request.Hold is not null;
         var appointment = new Appointment
         {
             Status = pending ? AppointmentStatus.Pending : AppointmentStatus.Booked,
@@ -171,11 +185,7 @@ public sealed class TimeTaking(
             appointment.Extension.Add(new Extension(GatewayProfile.HoldExpiresExtension, new Instant(now + holdFor)));
         }
 
-        var writes = slots.Select(s => SlotReservation.Retag(s, pending ? SlotStatus.BusyTentative : SlotStatus.Busy)).ToList();
-        writes.Add(FhirWrite.Create(appointment));
-        var appointmentAt = writes.Count - 1;
-        writes.AddRange(checkedSpan.GuardWrites);
-        return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken))[appointmentAt];
+        return appointment;
     }
 
     /// <summary>The earlier booking with this key if it was for the same time; another time is a typed error.</summary>

@@ -73,20 +73,15 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
             return [];
         }
 
+        // The same overlap search booking checks busy time with: a long block that starts earlier hides what it covers.
         var slots = await store.SearchAllAsync<Slot>(
-            FhirQuery.For<Slot>()
-                .WhereAny("schedule", schedules.Select(s => "Schedule/" + s.Id))
-                .WhereDate("start", "ge", from.AddDays(-1))
-                .WhereDate("start", "lt", to)
-                .SortBy([("start", false)]),
-            cancellationToken);
+            SlotSearches.Overlapping(schedules.Select(s => s.Id!), from, to).SortBy([("start", false)]), cancellationToken);
         var slotsBySchedule = slots.ToLookup(s => FhirReference.From(s.Schedule)?.Id);
 
         var options = new List<AvailabilityOption>();
         foreach (var schedule in schedules)
         {
-            var (windowFrom, windowTo) = Clamp(schedule, from, to);
-            if (windowTo <= windowFrom || schedule.Active == false)
+            if (!BookingChecks.IsActive(schedule) || BookingChecks.WithinHorizon(schedule, new TimeRange(from, to)) is not var (windowFrom, windowTo))
             {
                 continue;
             }
@@ -104,51 +99,20 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
     {
         if (input.ScheduleIds?.ToList() is { Count: > 0 } ids)
         {
-            return await store.SearchAllAsync<Schedule>(FhirQuery.For<Schedule>().WhereAny("_id", ids), cancellationToken);
+            return await store.SearchAllAsync<Schedule>(ScheduleSearches.ByIds(ids), cancellationToken);
         }
 
-        var query = FhirQuery.For<Schedule>().WhereRaw("active", "true");
-        if (input.PractitionerIds?.ToList() is { Count: > 0 } practitioners)
-        {
-            query.WhereAny("actor", practitioners.Select(id => "Practitioner/" + id));
-        }
-
-        if (input.LocationId is { } location)
-        {
-            query.Where("actor", "Location/" + location);
-        }
-
-        if (input.ServiceType is { } serviceType)
-        {
-            query.WhereTokenText("service-type", serviceType);
-        }
-
+        // Inactive ones are left out by the caller (BookingChecks.IsActive): an absent 'active' is active, which no search says.
+        var query = ScheduleSearches.WithActors(
+            [.. (input.PractitionerIds ?? []).Select(id => "Practitioner/" + id)],
+            input.LocationId is { } location ? "Location/" + location : null,
+            input.ServiceType);
         return await store.SearchAllAsync<Schedule>(query, cancellationToken);
     }
 
-    /// <summary>No time outside the schedule's planning horizon.</summary>
-    private static (DateTimeOffset From, DateTimeOffset To) Clamp(Schedule schedule, DateTimeOffset from, DateTimeOffset to)
-    {
-        if (FhirTime.Parse(schedule.PlanningHorizon?.Start) is { } horizonStart && horizonStart > from)
-        {
-            from = horizonStart;
-        }
-
-        if (FhirTime.Parse(schedule.PlanningHorizon?.End) is { } horizonEnd && horizonEnd < to)
-        {
-            to = horizonEnd;
-        }
-
-        return (from, to);
-    }
-
-    private static List<(DateTimeOffset Start, DateTimeOffset End)> Busy(IEnumerable<Slot> slots) =>
-        [.. slots.Where(s => s.Status is not (Slot.SlotStatus.Free or Slot.SlotStatus.EnteredInError) && s.Start is not null && s.End is not null)
-            .Select(s => (s.Start!.Value, s.End!.Value))];
-
     private static IEnumerable<AvailabilityOption> FromRule(
         Schedule schedule, AvailabilityRule rule, List<Slot> slots, DateTimeOffset from, DateTimeOffset to, int? durationMinutes) =>
-        rule.Offer(from, to, durationMinutes ?? rule.SlotMinutes, Busy(slots))
+        rule.Offer(from, to, durationMinutes ?? rule.SlotMinutes, [.. BusyTime.Spans(slots).Select(b => (b.Start, b.End))])
             .Select(o => new AvailabilityOption(o.Start, o.End, schedule, [RuleSlots.Id(schedule.Id!, o.Start, o.End)], AvailabilitySource.Rule));
 
     /// <summary>Each free slot, or with a duration longer than a slot, each run of contiguous free slots that covers it.</summary>

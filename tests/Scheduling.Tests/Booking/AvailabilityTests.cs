@@ -184,6 +184,25 @@ public abstract class AvailabilityTests
     }
 
     [Fact]
+    public async Task A_block_longer_than_a_day_that_starts_the_day_before_hides_what_it_covers_as_booking_refuses_it()
+    {
+        var world = await BookingWorld.CreateAsync(Store);
+        var firstStart = world.Slots[0].Start!.Value;
+        await Store.CreateAsync(new Slot
+        {
+            Schedule = new ResourceReference("Schedule/" + world.Schedule.Id),
+            Status = Slot.SlotStatus.BusyUnavailable,
+            Start = firstStart.AddHours(-36),
+            End = firstStart.AddHours(12),
+            Comment = "Two-day leave",
+        }, None);
+
+        var window = new { scheduleIds = new[] { world.Schedule.Id }, start = Iso(firstStart), end = Iso(world.Slots[^1].End!.Value) };
+        Assert.Empty(await FindAsync(window));
+        Assert.Equal("SLOT_UNAVAILABLE", Str(await BookAsync(world.SlotId(0), world.Patient.Id!), "errors.0.code"));
+    }
+
+    [Fact]
     public async Task Only_free_slots_can_be_deleted()
     {
         var world = await BookingWorld.CreateAsync(Store);

@@ -47,6 +47,21 @@ public sealed class BookingRulesTests
         Assert.Equal(Slot.SlotStatus.Free, (await store.ReadAsync<Slot>(fine.SlotId(4), CancellationToken.None))!.Status);
     }
 
+    [Fact]
+    public async Task Booking_on_an_inactive_schedule_is_refused_with_a_typed_error_and_writes_nothing()
+    {
+        await using var gateway = await GatewayServer.StartAsync();
+        var store = gateway.Services.GetRequiredService<InMemoryFhirStore>();
+        var inactive = await BookingWorld.CreateAsync(store, daysAhead: 5, schedule: s => s.Active = false);
+
+        var response = await gateway.QueryAsync(Book, new { input = new { slotIds = new[] { inactive.SlotId(0) }, patientId = inactive.Patient.Id } });
+
+        Assert.Equal(("ValidationError", "active-schedule"),
+            (response.At("data.bookAppointment.errors.0.__typename")?.GetValue<string>(), response.At("data.bookAppointment.errors.0.rule")?.GetValue<string>()));
+        Assert.Null(response.At("data.bookAppointment.appointment"));
+        Assert.Equal(Slot.SlotStatus.Free, (await store.ReadAsync<Slot>(inactive.SlotId(0), CancellationToken.None))!.Status);
+    }
+
     /// <summary>A custom rule, as a deployment would add one.</summary>
     private sealed class NoFlandersRule : IBookingRule
     {
