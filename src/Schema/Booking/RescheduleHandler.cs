@@ -31,8 +31,9 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
 
         var oldSlots = await reservation.OfAsync(appointment, cancellationToken);
         var planned = await reservation.PlanAsync(input.SlotIds, oldSlots.Select(s => s.Id!).ToHashSet(), cancellationToken);
-        var patient = await PatientOfAsync(appointment, cancellationToken);
         var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, AppointmentChanges.Practitioners(appointment), appointment.Id), cancellationToken);
+        // The patient only after the booking rights on the target schedule are checked (as booking reads it).
+        var patient = await PatientOfAsync(appointment, cancellationToken);
         var schedule = checkedSpan.Schedule;
         var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
         await rules.CheckAsync(new BookingRuleContext(patient, planned, span.Start, span.End, changes.Now, appointment.Id, changes.Store), cancellationToken);

@@ -129,7 +129,8 @@ public sealed class TimeTaking(
         var patient = unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
         var schedule = unchanging.Schedule = checkedSpan.Schedule;
         var actors = BookingChecks.Actors(schedule);
-        var practitioner = named.Length > 0 ? named[0] : actors.FirstOrDefault(a => a.ResourceType == "Practitioner");
+        // Nullable on purpose: a schedule of a room or a device alone has no practitioner to take part.
+        FhirReference? practitioner = named.Length > 0 ? named[0] : actors.Where(a => a.ResourceType == "Practitioner").Select(a => (FhirReference?)a).FirstOrDefault();
         var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
         var now = changes.Now;
         await rules.CheckAsync(new BookingRuleContext(patient, planned, span.Start, span.End, now, null, Store), cancellationToken);

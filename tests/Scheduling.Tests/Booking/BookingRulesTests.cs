@@ -62,6 +62,22 @@ public sealed class BookingRulesTests
         Assert.Equal(Slot.SlotStatus.Free, (await store.ReadAsync<Slot>(inactive.SlotId(0), CancellationToken.None))!.Status);
     }
 
+    [Fact]
+    public async Task Booking_on_a_schedule_of_a_room_alone_lists_only_real_participants()
+    {
+        await using var gateway = await GatewayServer.StartAsync();
+        var store = gateway.Services.GetRequiredService<InMemoryFhirStore>();
+        var room = await BookingWorld.CreateAsync(store, daysAhead: 5, schedule: s => s.Actor.RemoveAll(a => a.Reference?.StartsWith("Practitioner/", StringComparison.Ordinal) == true));
+
+        var response = await gateway.QueryAsync(Book, new { input = new { slotIds = new[] { room.SlotId(0) }, patientId = room.Patient.Id } });
+
+        var id = response.At("data.bookAppointment.appointment.id")!.GetValue<string>();
+        var appointment = (await store.ReadAsync<Appointment>(id, CancellationToken.None))!;
+        Assert.Equal(
+            new[] { "Location/" + room.Location.Id, "Patient/" + room.Patient.Id }.Order(),
+            appointment.Participant.Select(p => p.Actor?.Reference ?? "(none)").Order());
+    }
+
     /// <summary>A custom rule, as a deployment would add one.</summary>
     private sealed class NoFlandersRule : IBookingRule
     {
