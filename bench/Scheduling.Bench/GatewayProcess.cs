@@ -33,22 +33,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public static async Task<GatewayProcess> StartAsync(string gatewayDll, IDictionary<string, string?> settings)
     {
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            // The content root (appsettings.json) is the project folder next to bin/.
-            WorkingDirectory = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(gatewayDll)!, "..", "..", "..")),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(gatewayDll);
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (key, value) in settings)
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
+        // The content root (appsettings.json) is the project folder next to bin/.
+        var start = Scheduling.Testing.GatewayProcess.StartInfo(
+            gatewayDll, Path.GetFullPath(Path.Combine(Path.GetDirectoryName(gatewayDll)!, "..", "..", "..")), port, settings);
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         var gateway = new GatewayProcess(process, new Uri($"http://127.0.0.1:{port}"));
