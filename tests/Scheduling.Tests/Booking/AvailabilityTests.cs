@@ -246,19 +246,12 @@ public abstract class AvailabilityTests
     private async Task<JsonNode> BookAsync(string slotId, string patientId) =>
         await MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { slotId }, patientId }, "appointment { id start slots { status } }");
 
-    private async Task<JsonNode> MutateAsync(string field, string inputType, object input, string selection)
-    {
-        var response = await (await GatewayAsync()).QueryAsync(
-            $"mutation($input: {inputType}!) {{ {field}(input: $input) {{ {selection} errors {{ __typename ... on Error {{ code message }} ... on ValidationError {{ field }} }} }} }}",
-            new { input });
-        Assert.True(response["errors"] is null, response.ToJsonString());
-        return response.At("data." + field)!;
-    }
+    private async Task<JsonNode> MutateAsync(string field, string inputType, object input, string selection) =>
+        await (await GatewayAsync()).MutateAsync(field, inputType, input, selection);
 
-    private static string Iso(DateTimeOffset value) => value.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+    private static string Iso(DateTimeOffset value) => GraphQLMutations.Iso(value);
 
-    private static string Str(JsonNode? node, string path) =>
-        node.At(path)?.GetValue<string>() ?? throw new InvalidOperationException($"{path} missing in {node?.ToJsonString()}");
+    private static string Str(JsonNode? node, string path) => GraphQLMutations.Str(node, path);
 }
 
 public sealed class EmbeddedAvailabilityTests(EmbeddedGatewayFixture fixture) : AvailabilityTests, IClassFixture<EmbeddedGatewayFixture>

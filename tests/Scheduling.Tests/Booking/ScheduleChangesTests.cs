@@ -14,8 +14,6 @@ namespace Scheduling.Tests.Booking;
 /// <summary>The schedule side of the booking core (blockTime, unblockTime, deleteSlots, createSlots), on both stores.</summary>
 public abstract class ScheduleChangesTests
 {
-    private const string Errors = "errors { __typename ... on Error { code message } ... on ValidationError { field rule } }";
-
     protected abstract Task<GatewayServer> GatewayAsync();
 
     /// <summary>A gateway writing with FHIR transaction Bundles.</summary>
@@ -129,18 +127,12 @@ public abstract class ScheduleChangesTests
         return Str(block, "slot.id");
     }
 
-    private async Task<JsonNode> MutateAsync(string field, string inputType, object input, string selection, GatewayServer? gateway = null)
-    {
-        var response = await (gateway ?? await GatewayAsync()).QueryAsync(
-            $"mutation($input: {inputType}!) {{ {field}(input: $input) {{ {selection} {Errors} }} }}", new { input });
-        Assert.True(response["errors"] is null, response.ToJsonString());
-        return response.At("data." + field)!;
-    }
+    private async Task<JsonNode> MutateAsync(string field, string inputType, object input, string selection, GatewayServer? gateway = null) =>
+        await (gateway ?? await GatewayAsync()).MutateAsync(field, inputType, input, selection);
 
-    private static string Iso(DateTimeOffset value) => value.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+    private static string Iso(DateTimeOffset value) => GraphQLMutations.Iso(value);
 
-    private static string Str(JsonNode? node, string path) =>
-        node.At(path)?.GetValue<string>() ?? throw new InvalidOperationException($"{path} missing in {node?.ToJsonString()}");
+    private static string Str(JsonNode? node, string path) => GraphQLMutations.Str(node, path);
 }
 
 public sealed class EmbeddedScheduleChangesTests(EmbeddedGatewayFixture fixture) : ScheduleChangesTests, IClassFixture<EmbeddedGatewayFixture>
