@@ -93,10 +93,6 @@ public sealed class AppointmentChanges(IFhirStore store, FhirChangeSet changes, 
         Status = status,
     };
 
-    /// <summary>The practitioners taking part in an appointment.</summary>
-    public static IReadOnlyList<FhirReference> Practitioners(Appointment appointment) =>
-        [.. appointment.Participant.Select(p => FhirReference.From(p.Actor)).OfType<FhirReference>().Where(r => r.ResourceType == "Practitioner")];
-
     public static SchedulingException Transition(Appointment appointment, AppointmentStatus to, string message) =>
         Fail(new InvalidTransitionError(message, appointment?.Status?.GetLiteral() ?? "none", to.GetLiteral()));
 

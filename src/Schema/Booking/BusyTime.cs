@@ -42,8 +42,7 @@ public static class BusyTime
                 continue;
             }
 
-            if (!AppointmentSearches.IsActive(appointment) || GatewayProfile.IsExpiredHold(appointment, now) ||
-                TimeRange.Of(appointment.Start, appointment.End) is not { } time || !time.Overlaps(span) ||
+            if (!TakesTime(appointment, now) || TimeRange.Of(appointment.Start, appointment.End) is not { } time || !time.Overlaps(span) ||
                 (slotIds.Count > 0 && slotIds.All(overbooked.Contains)))
             {
                 continue;
@@ -60,6 +59,23 @@ public static class BusyTime
         return new BusyConflicts(slotConflicts, appointmentIds);
     }
 
+    /// <summary>Whether an appointment takes its actors' time: active, and not a hold past its expiry.</summary>
+    public static bool TakesTime(Appointment appointment, DateTimeOffset now) =>
+        AppointmentSearches.IsActive(appointment) && !GatewayProfile.IsExpiredHold(appointment, now);
+
+    /// <summary>
+    /// A schedule's busy spans: its busy slots, and the time of every appointment that takes the time of any of its
+    /// actors (on whatever schedule), as <see cref="Conflicts"/> counts them; what availability leaves out.
+    /// </summary>
+    public static IReadOnlyList<TimeRange> Spans(IEnumerable<Slot> slots, IEnumerable<Appointment> appointments, IReadOnlyCollection<FhirReference> actors, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(appointments);
+        ArgumentNullException.ThrowIfNull(actors);
+        return [.. Spans(slots), .. appointments
+            .Where(a => TakesTime(a, now) && a.Participant.Any(p => FhirReference.From(p.Actor) is { } actor && actors.Contains(actor)))
+            .Select(a => TimeRange.Of(a.Start, a.End)).OfType<TimeRange>()];
+    }
+
     /// <summary>Busy, held or blocked: time that nobody else may take.</summary>
     public static bool IsBusy(Slot slot) =>
         slot?.Status is SlotStatus.Busy or SlotStatus.BusyTentative or SlotStatus.BusyUnavailable;
@@ -68,11 +84,11 @@ public static class BusyTime
     public static IReadOnlyList<TimeRange> Spans(IEnumerable<Slot> slots) =>
         [.. slots.Where(IsBusy).Select(s => TimeRange.Of(s.Start, s.End)).OfType<TimeRange>()];
 
-    /// <summary>Free slots that no busy slot overlaps: what may be offered.</summary>
-    public static IEnumerable<Slot> OfferableFree(IReadOnlyCollection<Slot> slots)
+    /// <summary>Free slots that no busy span overlaps: what may be offered.</summary>
+    public static IEnumerable<Slot> OfferableFree(IReadOnlyCollection<Slot> slots, IReadOnlyList<TimeRange> busy)
     {
         ArgumentNullException.ThrowIfNull(slots);
-        var busy = Spans(slots);
+        ArgumentNullException.ThrowIfNull(busy);
         return slots.Where(s => s.Status == SlotStatus.Free && TimeRange.Of(s.Start, s.End) is { } time && !busy.Any(b => b.Overlaps(time)));
     }
 }

@@ -60,6 +60,12 @@ public static class GatewayProfile
     /// <summary>Basic: one planned write of a change intent, in order (valueString: <c>Type/id@version</c> for an update, <c>Type</c> for a create).</summary>
     public const string IntentWriteExtension = System + "/StructureDefinition/change-intent-write";
 
+    /// <summary>Appointment.participant.type: HL7 v3 ParticipationType (FHIR R4's ParticipantType value set).</summary>
+    public const string ParticipationTypeSystem = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
+
+    /// <summary>The practitioner who answers for the schedule (<see cref="ScheduleParticipants"/>): primary performer.</summary>
+    public const string PrimaryPerformer = "PPRF";
+
     /// <summary>HL7's time zone extension on a Schedule (valueCode, an IANA name).</summary>
     public const string TimeZoneExtension = "http://hl7.org/fhir/StructureDefinition/timezone";
 

@@ -31,7 +31,7 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
 
         var oldSlots = await reservation.OfAsync(appointment, cancellationToken);
         var planned = await reservation.PlanAsync(input.SlotIds, oldSlots.Select(s => s.Id!).ToHashSet(), cancellationToken);
-        var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, AppointmentChanges.Practitioners(appointment), appointment.Id), cancellationToken);
+        var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, ScheduleParticipants.AnsweringOf(appointment), appointment.Id), cancellationToken);
         // The patient only after the booking rights on the target schedule are checked (as booking reads it).
         var patient = await PatientOfAsync(appointment, cancellationToken);
         var schedule = checkedSpan.Schedule;
@@ -47,10 +47,8 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         moved.Start = span.Start;
         moved.End = span.End;
         moved.MinutesDuration = (int)span.Length.TotalMinutes;
-        // The locations taking part are the new schedule's.
-        moved.Participant.RemoveAll(p => FhirReference.From(p.Actor)?.ResourceType == "Location");
-        moved.Participant.AddRange(BookingChecks.Actors(schedule).Where(a => a.ResourceType == "Location")
-            .Select(a => AppointmentChanges.Participant(a.ToString(), ParticipationStatus.Accepted)));
+        // The patient and the answering practitioner stay; the other actors taking part are the new schedule's.
+        ScheduleParticipants.MoveTo(moved, BookingChecks.Actors(schedule));
         writes.Add(FhirWrite.Update(appointment, moved));
         writes.AddRange(await reservation.FreeWritesAsync([.. oldSlots.Where(s => !keep.Contains(s.Id))], appointment.Id!, cancellationToken));
         writes.AddRange(checkedSpan.GuardWrites);

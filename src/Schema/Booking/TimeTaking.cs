@@ -129,8 +129,7 @@ public sealed class TimeTaking(
         var patient = unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
         var schedule = unchanging.Schedule = checkedSpan.Schedule;
         var actors = BookingChecks.Actors(schedule);
-        // Nullable on purpose: a schedule of a room or a device alone has no practitioner to take part.
-        FhirReference? practitioner = named.Length > 0 ? named[0] : actors.Where(a => a.ResourceType == "Practitioner").Select(a => (FhirReference?)a).FirstOrDefault();
+        var practitioner = ScheduleParticipants.Answering(actors, named.Length > 0 ? named[0] : null);
         var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
         var now = changes.Now;
         await rules.CheckAsync(new BookingRuleContext(patient, planned, span.Start, span.End, now, null, Store), cancellationToken);
@@ -145,7 +144,7 @@ public sealed class TimeTaking(
         return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken))[appointmentAt];
     }
 
-    /// <summary>The appointment a booking or hold creates: the patient, the practitioner and the schedule's locations take part.</summary>
+    /// <summary>The appointment a booking or hold creates: the patient and the schedule's actors take part (<see cref="ScheduleParticipants"/>).</summary>
     private static Appointment NewAppointment(
         TakeRequest request, Patient patient, FhirReference? practitioner, IReadOnlyList<FhirReference> actors,
         List<Slot> slots, TimeRange span, DateTimeOffset now, string? idempotencyKey)
@@ -165,16 +164,9 @@ public sealed class TimeTaking(
             MinutesDuration = (int)span.Length.TotalMinutes,
             Created = new FhirDateTime(now).Value,
             Slot = [.. slots.Select(s => new ResourceReference("Slot/" + s.Id))],
-            Participant = [AppointmentChanges.Participant("Patient/" + patient.Id, ParticipationStatus.Accepted)],
+            // A hold waits for the answering practitioner (or a confirmation); a direct booking is accepted at once.
+            Participant = ScheduleParticipants.For(FhirReference.For<Patient>(patient.Id), practitioner, actors, pending),
         };
-        if (practitioner is { } doctor)
-        {
-            // A hold waits for the practitioner's answer (or a confirmation); a direct booking is accepted at once.
-            appointment.Participant.Add(AppointmentChanges.Participant(doctor.ToString(), pending ? ParticipationStatus.NeedsAction : ParticipationStatus.Accepted));
-        }
-
-        appointment.Participant.AddRange(actors.Where(a => a.ResourceType == "Location")
-            .Select(a => AppointmentChanges.Participant(a.ToString(), ParticipationStatus.Accepted)));
         if (idempotencyKey is not null)
         {
             appointment.Identifier.Add(new Identifier(GatewayProfile.ClientMutationIdSystem, idempotencyKey));

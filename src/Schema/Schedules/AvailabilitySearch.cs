@@ -73,10 +73,17 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
             return [];
         }
 
-        // The same overlap search booking checks busy time with: a long block that starts earlier hides what it covers.
-        var slots = await store.SearchAllAsync<Slot>(
+        // The same two searches booking checks busy time with, once for every schedule: the slots overlapping the
+        // window (a long block that starts earlier hides what it covers) and the active appointments of every actor
+        // of the schedules, on whatever schedule (time an actor gave elsewhere is not offered here).
+        var actors = schedules.SelectMany(BookingChecks.Actors).Distinct().ToList();
+        var slotSearch = store.SearchAllAsync<Slot>(
             SlotSearches.Overlapping(schedules.Select(s => s.Id!), from, to).SortBy([("start", false)]), cancellationToken);
-        var slotsBySchedule = slots.ToLookup(s => FhirReference.From(s.Schedule)?.Id);
+        var appointmentSearch = actors.Count == 0 ? Task.FromResult<IReadOnlyList<Appointment>>([])
+            : store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOverlapping(actors.Select(a => a.ToString()), from, to), cancellationToken);
+        await Task.WhenAll(slotSearch, appointmentSearch);
+        var slotsBySchedule = (await slotSearch).ToLookup(s => FhirReference.From(s.Schedule)?.Id);
+        var appointments = await appointmentSearch;
 
         var options = new List<AvailabilityOption>();
         foreach (var schedule in schedules)
@@ -87,9 +94,10 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
             }
 
             var own = slotsBySchedule[schedule.Id].ToList();
+            var busy = BusyTime.Spans(own, appointments, BookingChecks.Actors(schedule), now);
             options.AddRange(AvailabilityRule.FromSchedule(schedule) is { } rule
-                ? FromRule(schedule, rule, own, windowFrom, windowTo, input.DurationMinutes)
-                : FromFreeSlots(schedule, own, windowFrom, windowTo, input.DurationMinutes));
+                ? FromRule(schedule, rule, busy, windowFrom, windowTo, input.DurationMinutes)
+                : FromFreeSlots(schedule, own, busy, windowFrom, windowTo, input.DurationMinutes));
         }
 
         return [.. options.OrderBy(o => o.Start).ThenBy(o => o.Schedule.Id, StringComparer.Ordinal)];
@@ -111,16 +119,16 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
     }
 
     private static IEnumerable<AvailabilityOption> FromRule(
-        Schedule schedule, AvailabilityRule rule, List<Slot> slots, DateTimeOffset from, DateTimeOffset to, int? durationMinutes) =>
-        rule.Offer(from, to, durationMinutes ?? rule.SlotMinutes, [.. BusyTime.Spans(slots).Select(b => (b.Start, b.End))])
+        Schedule schedule, AvailabilityRule rule, IReadOnlyList<TimeRange> busy, DateTimeOffset from, DateTimeOffset to, int? durationMinutes) =>
+        rule.Offer(from, to, durationMinutes ?? rule.SlotMinutes, [.. busy.Select(b => (b.Start, b.End))])
             .Select(o => new AvailabilityOption(o.Start, o.End, schedule, [RuleSlots.Id(schedule.Id!, o.Start, o.End)], AvailabilitySource.Rule));
 
     /// <summary>Each free slot, or with a duration longer than a slot, each run of contiguous free slots that covers it.</summary>
     private static IEnumerable<AvailabilityOption> FromFreeSlots(
-        Schedule schedule, List<Slot> slots, DateTimeOffset from, DateTimeOffset to, int? durationMinutes)
+        Schedule schedule, List<Slot> slots, IReadOnlyList<TimeRange> busy, DateTimeOffset from, DateTimeOffset to, int? durationMinutes)
     {
-        // A free slot that a busy one of another length overlaps is not offered (busy time, not slot status).
-        var free = BusyTime.OfferableFree(slots)
+        // A free slot that busy time overlaps is not offered (a busy slot of another length, an actor's appointment elsewhere).
+        var free = BusyTime.OfferableFree(slots, busy)
             .Where(s => s.Start >= from && s.End <= to)
             .OrderBy(s => s.Start)
             .ToList();

@@ -38,7 +38,7 @@ public sealed class BookingCoreLogicTests
         var conflicts = BusyTime.Conflicts(Span(0, 30), [free, busy], [], [free], null, Past);
 
         Assert.Equal(["long"], conflicts.SlotIds);
-        Assert.Empty(BusyTime.OfferableFree([free, busy]));
+        Assert.Empty(BusyTime.OfferableFree([free, busy], BusyTime.Spans([free, busy])));
     }
 
     [Fact]
