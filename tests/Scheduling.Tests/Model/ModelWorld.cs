@@ -6,11 +6,12 @@ namespace Scheduling.Tests.Model;
 
 /// <summary>
 /// A fresh world per run: one practitioner with two schedules over the same hours of one future day: a slot
-/// schedule (practitioner and room, eight 30-minute Slots from 14:00 UTC) and a rule schedule (practitioner only,
+/// schedule (practitioner and room, eight 30-minute Slots from 14:00 UTC) and a rule schedule (practitioner and a device,
 /// a recurring 14:00–18:00 UTC rule, 30-minute options), so both kinds of booking compete for one person's time;
 /// three patients; and a practitioner who is on neither schedule, with a slot schedule of their own (four 30-minute
 /// Slots from 14:00 UTC) to be moved onto wrongly; a colleague whose schedule shares the room with the slot
-/// schedule (four 30-minute Slots from 14:00 UTC), so one actor's time is taken across two schedules; and an
+/// schedule and, with an assistant, a device the rule schedule has too (four 30-minute Slots from 14:00 UTC), so one
+/// actor's time is taken across two schedules whatever its kind; and an
 /// inactive schedule of the practitioner (two 30-minute Slots from 14:00 UTC) on which every booking is refused.
 /// </summary>
 public sealed record ModelWorld(
@@ -27,7 +28,7 @@ public sealed record ModelWorld(
 
     public IReadOnlyList<Slot> StrangerSlots { get; init; } = [];
 
-    /// <summary>The colleague's schedule: the colleague and the slot schedule's room.</summary>
+    /// <summary>The colleague's schedule: the colleague, an assistant, the slot schedule's room and the rule schedule's device.</summary>
     public Schedule SharedSchedule { get; init; } = new();
 
     public IReadOnlyList<Slot> SharedSlots { get; init; } = [];
@@ -68,10 +69,11 @@ public sealed record ModelWorld(
         var day = DateOnly.FromDateTime(DateTime.UtcNow.Date.AddDays(daysAhead));
         var start = new DateTimeOffset(day.ToDateTime(new TimeOnly(14, 0)), TimeSpan.Zero);
         // The rule schedule's planning horizon ends at 17:00: its later options (up to 17:45) are outside it.
+        var device = await store.CreateAsync(new Device { DeviceName = [new Device.DeviceNameComponent { Name = "Model laser " + tag, Type = DeviceNameType.UserFriendlyName }] }, none);
         var ruleSchedule = new Schedule
         {
             Active = true,
-            Actor = [new ResourceReference("Practitioner/" + practitioner.Id)],
+            Actor = [new ResourceReference("Practitioner/" + practitioner.Id), new ResourceReference("Device/" + device.Id)],
             PlanningHorizon = new Period(new FhirDateTime(start.AddDays(-daysAhead - 1)), new FhirDateTime(start.Add(HorizonAfterStart))),
         };
         new AvailabilityRule("UTC", [new AvailableTime(Enum.GetValues<DayOfWeek>(), new TimeOnly(14, 0), new TimeOnly(18, 0))], [], 30, 0, 0, 15)
@@ -81,10 +83,15 @@ public sealed record ModelWorld(
         var slots = await SlotsAsync(store, slotSchedule, start, SlotCount);
         var strangerSchedule = await store.CreateAsync(new Schedule { Active = true, Actor = [new ResourceReference("Practitioner/" + stranger.Id)] }, none);
         var colleague = await store.CreateAsync(new Practitioner { Name = [new HumanName { Family = "Colleague" + tag }] }, none);
+        var assistant = await store.CreateAsync(new Practitioner { Name = [new HumanName { Family = "Assistant" + tag }] }, none);
         var sharedSchedule = await store.CreateAsync(new Schedule
         {
             Active = true,
-            Actor = [new ResourceReference("Practitioner/" + colleague.Id), new ResourceReference("Location/" + location.Id)],
+            Actor =
+            [
+                new ResourceReference("Practitioner/" + colleague.Id), new ResourceReference("Practitioner/" + assistant.Id),
+                new ResourceReference("Location/" + location.Id), new ResourceReference("Device/" + device.Id),
+            ],
         }, none);
         var inactiveSchedule = await store.CreateAsync(new Schedule { Active = false, Actor = [new ResourceReference("Practitioner/" + practitioner.Id)] }, none);
 

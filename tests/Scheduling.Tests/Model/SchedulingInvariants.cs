@@ -32,8 +32,11 @@ public static class SchedulingInvariants
         var standing = active.Where(a => !(a.Status == Appointment.AppointmentStatus.Pending &&
             a.GetExtension(HoldExpires)?.Value is Instant { Value: { } expires } && expires <= now)).ToList();
 
-        // 1. Per actor, standing appointments never overlap.
-        foreach (var byActor in standing.SelectMany(a => a.Participant.Select(p => (Actor: p.Actor?.Reference, Appointment: a)))
+        // 1. Per actor, standing appointments never overlap: the actors taking part and every actor of its slots' schedule.
+        IEnumerable<string?> ActorsOf(Appointment a) => a.Participant.Select(p => p.Actor?.Reference).Concat(a.Slot
+            .Select(r => slots.TryGetValue(r.Reference?.Replace("Slot/", string.Empty, StringComparison.Ordinal) ?? string.Empty, out var slot) ? slot.Schedule?.Reference : null)
+            .SelectMany(schedule => world.Schedules.FirstOrDefault(s => "Schedule/" + s.Id == schedule)?.Actor.Select(x => x.Reference) ?? [])).Distinct();
+        foreach (var byActor in standing.SelectMany(a => ActorsOf(a).Select(actor => (Actor: actor, Appointment: a)))
                      .Where(x => x.Actor is not null && !x.Actor.StartsWith("Patient/", StringComparison.Ordinal)).GroupBy(x => x.Actor))
         {
             var list = byActor.Select(x => x.Appointment).OrderBy(a => a.Start).ToList();
