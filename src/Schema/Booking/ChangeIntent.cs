@@ -61,12 +61,6 @@ public static class ChangeIntent
         return copy;
     }
 
-    /// <summary>Every intent record.</summary>
-    public static FhirQuery All() => FhirQuery.For<Basic>().WhereToken("code", GatewayProfile.TagSystem, GatewayProfile.IntentCode);
-
-    /// <summary>The resources of one type this change wrote last.</summary>
-    public static FhirQuery TaggedBy(string resourceType, string changeId) =>
-        new FhirQuery(resourceType).WhereToken("_tag", GatewayProfile.ChangeTagSystem, changeId);
 }
 
 /// <summary>One write a change planned: an update of <c>Type/Id</c> at <see cref="Version"/>, or a create of a <c>Type</c> (no id).</summary>

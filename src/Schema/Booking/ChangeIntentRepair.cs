@@ -19,7 +19,7 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
     public async Task<int> RepairStaleAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var intents = await store.SearchAllAsync<Basic>(ChangeIntent.All(), cancellationToken);
+        var intents = await store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), cancellationToken);
         var repaired = 0;
         foreach (var intent in intents.Where(i => ChangeIntent.StartedAt(i) is not { } started || now - started >= options.Value.RepairGrace))
         {
@@ -43,8 +43,8 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
         }
 
         var planned = ChangeIntent.PlannedWrites(intent);
-        var appointments = await store.SearchAllAsync<Appointment>(ChangeIntent.TaggedBy("Appointment", changeId), cancellationToken);
-        var slots = (await store.SearchAllAsync<Slot>(ChangeIntent.TaggedBy("Slot", changeId), cancellationToken)).ToList();
+        var appointments = await store.SearchAllAsync<Appointment>(ChangeIntentSearches.TaggedBy("Appointment", changeId), cancellationToken);
+        var slots = (await store.SearchAllAsync<Slot>(ChangeIntentSearches.TaggedBy("Slot", changeId), cancellationToken)).ToList();
         // Also the slots it meant to update and those of its appointments: a cancel's or a reschedule's old slots
         // carry no tag of this change when it died before freeing them.
         var missing = appointments.SelectMany(a => a.Slot).Select(FhirReference.From).OfType<FhirReference>().Where(r => r.ResourceType == "Slot").Select(r => r.Id)
@@ -57,7 +57,7 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
 
         var onSlots = slots.Count == 0 ? []
             : await store.SearchAllAsync<Appointment>(AppointmentSearches.OnSlots(slots.Select(s => s.Id!)), cancellationToken);
-        var live = (await store.SearchAllAsync<Basic>(ChangeIntent.All(), cancellationToken))
+        var live = (await store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), cancellationToken))
             .Select(ChangeIntent.ChangeIdOf).OfType<string>().Where(id => id != changeId).ToHashSet(StringComparer.Ordinal);
         var lastWritten = await LastWrittenAsync(changeId, planned, appointments, cancellationToken);
         var plan = ChangeRepair.Decide(new ChangeState(changeId, planned, lastWritten, slots, appointments, onSlots, live));
@@ -103,7 +103,7 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
         }
 
         return last.ResourceType == "Appointment" ? appointments
-            : await store.SearchAllAsync(ChangeIntent.TaggedBy(last.ResourceType, changeId), cancellationToken);
+            : await store.SearchAllAsync(ChangeIntentSearches.TaggedBy(last.ResourceType, changeId), cancellationToken);
     }
 
     private static Appointment Cancelled(Appointment appointment)

@@ -173,7 +173,7 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
             Assert.Equal(Appointment.AppointmentStatus.Cancelled, (await Store.ReadAsync<Appointment>(appointment.Id!, None))!.Status);
         }
 
-        Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntent.All(), None), i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5));
+        Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None), i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5));
         var rebooked = await BookAsync(survivor.Client, slotId, world.OtherPatient.Id!, None);
         Assert.NotNull(rebooked.At("data.bookAppointment.appointment.id"));
         await AssertWholeAsync(world, [slotId]);
@@ -247,7 +247,7 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         {
             Assert.True(clock.Elapsed < atMost, "change intents were still left after " + atMost);
             await Task.Delay(1000);
-            var intents = await Store.SearchAllAsync<Basic>(ChangeIntent.All(), None);
+            var intents = await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None);
             quiet = intents.Any(i => ChangeIntent.StartedAt(i) is { } started && started >= since.AddSeconds(-5)) ? 0 : quiet + 1;
         }
 
