@@ -60,6 +60,9 @@ public static class GatewayProfile
     /// <summary>Basic: one planned write of a change intent, in order (valueString: <c>Type/id@version</c> for an update, <c>Type</c> for a create).</summary>
     public const string IntentWriteExtension = System + "/StructureDefinition/change-intent-write";
 
+    /// <summary>Basic: an appointment as it was before the change updated it (valueString: its FHIR JSON), for the repair to restore.</summary>
+    public const string IntentPreviousExtension = System + "/StructureDefinition/change-intent-previous";
+
     /// <summary>HL7's time zone extension on a Schedule (valueCode, an IANA name).</summary>
     public const string TimeZoneExtension = "http://hl7.org/fhir/StructureDefinition/timezone";
 
