@@ -51,7 +51,9 @@ public static class SchemaServiceCollectionExtensions
         services.AddScoped<SlotReservation>();
         services.AddScoped<RuleSlots>();
         services.AddScoped<BookingChecks>();
+        services.AddScoped<AppointmentTimeTaking>();
         services.AddScoped<SpanGuards>();
+        services.AddSingleton<ContendedRetry>();
         services.AddScoped<TimeTaking>();
         services.AddScoped<BookHandler>();
         services.AddScoped<HoldHandler>();

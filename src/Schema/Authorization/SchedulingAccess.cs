@@ -1,5 +1,6 @@
 using GraphQL;
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
 
@@ -83,7 +84,7 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
             return ids.Where(known.Contains).ToHashSet();
         }
 
-        var withMe = FhirQuery.For<Appointment>().Where("practitioner", practitioner.ToString());
+        var withMe = AppointmentSearches.WithPractitioner(practitioner);
         // Queue every lookup before waiting on one, so they go out as one search.
         var lookups = ids.Select(id => referencing.Load<Appointment>(withMe, "patient", FhirReference.For<Patient>(id))).ToList();
         var visible = new HashSet<string>();
@@ -164,7 +165,7 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
 
         if (Caller.Patient is { } self)
         {
-            return patients.Where("_id", self.Id);
+            return ResourceSearches.NarrowedToIds(patients, [self.Id]);
         }
 
         if (Caller.Practitioner is not { } practitioner)
@@ -172,13 +173,13 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
             throw new ForbiddenError("Patients are not available to this caller.");
         }
 
-        var appointments = await store.SearchAllAsync<Appointment>(FhirQuery.For<Appointment>().Where("practitioner", practitioner.ToString()), cancellationToken);
+        var appointments = await store.SearchAllAsync<Appointment>(AppointmentSearches.WithPractitioner(practitioner), cancellationToken);
         _practitionersPatients = appointments.Where(a => Involves(a, practitioner))
             .SelectMany(a => a.Participant.Select(p => FhirReference.From(p.Actor)))
             .Where(r => r?.ResourceType == "Patient")
             .Select(r => r!.Value.Id)
             .ToHashSet();
-        return _practitionersPatients.Count == 0 ? null : patients.WhereAny("_id", _practitionersPatients.Order(StringComparer.Ordinal));
+        return _practitionersPatients.Count == 0 ? null : ResourceSearches.NarrowedToIds(patients, _practitionersPatients.Order(StringComparer.Ordinal));
     }
 
     /// <summary>
@@ -236,8 +237,8 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
             return appointments;
         }
 
-        return Caller.Patient is { } patient ? appointments.Where("patient", patient.ToString())
-            : Caller.Practitioner is { } practitioner ? appointments.Where("practitioner", practitioner.ToString())
+        return Caller.Patient is { } patient ? AppointmentSearches.NarrowedTo(appointments, patient)
+            : Caller.Practitioner is { } practitioner ? AppointmentSearches.NarrowedTo(appointments, practitioner)
             : throw new ForbiddenError("Appointments are not available to this caller.");
     }
 

@@ -11,9 +11,12 @@ namespace Scheduling.Schema.Booking;
 /// What every appointment change shares: reading the appointment the caller may change, applying the writes as
 /// one change (<see cref="FhirChangeSet"/>, versions read as If-Match) and turning a lost race into a typed error.
 /// </summary>
-public sealed class AppointmentChanges(IFhirStore store, FhirChangeSet changes, SchedulingAccess access, TimeProvider time)
+public sealed class AppointmentChanges(IFhirStore store, FhirChangeSet changes, SchedulingAccess access, ContendedRetry retry, TimeProvider time)
 {
     public IFhirStore Store => store;
+
+    /// <summary>The one retry of a change that lost a race (<see cref="ContendedRetry"/>).</summary>
+    public ContendedRetry Retry => retry;
 
     public SchedulingAccess Access => access;
 
@@ -35,19 +38,6 @@ public sealed class AppointmentChanges(IFhirStore store, FhirChangeSet changes, 
 
         var appointment = await store.ReadAsync<Appointment>(id, cancellationToken);
         return appointment is not null && access.CanSee(appointment) ? appointment : throw ForbiddenError.NotYours("Appointment", id);
-    }
-
-    /// <summary>Applies a change that takes slots: losing the race for one is a SlotUnavailableError.</summary>
-    public async Task<IReadOnlyList<Resource>> ApplyOrSlotUnavailableAsync(List<FhirWrite> writes, IEnumerable<Slot> slots, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await changes.ApplyAsync(writes, cancellationToken);
-        }
-        catch (FhirVersionConflictException)
-        {
-            throw Fail(new SlotUnavailableError("Another booking took the slot first.", [.. slots.Select(RuleSlots.ClientId)]));
-        }
     }
 
     /// <summary>Applies a change that takes time; a lost If-Match (a slot or a span guard) is a <see cref="ContendedException"/>, to retry.</summary>
@@ -98,6 +88,3 @@ public sealed class AppointmentChanges(IFhirStore store, FhirChangeSet changes, 
 
     public static SchedulingException Fail(SchedulingError error) => new(error);
 }
-
-/// <summary>Another change took a slot or a span guard first: read again and retry, or report the slot unavailable.</summary>
-public sealed class ContendedException(Exception inner) : Exception("Another change took the time first.", inner);

@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
 using Scheduling.Schema.Fhir;
 
 namespace Scheduling.Schema.Booking;
@@ -11,19 +12,50 @@ namespace Scheduling.Schema.Booking;
 /// </summary>
 public static class ChangeIntent
 {
+    private static readonly FhirJsonSerializer Serializer = new();
+
+    private static readonly FhirJsonDeserializer Deserializer = new();
+
     public static string NewChangeId() => Guid.NewGuid().ToString("N");
 
-    /// <summary>The intent of a change: its id, when it began, and every write it plans, in order (the last one tells whether it finished).</summary>
-    public static Basic Record(string changeId, DateTimeOffset started, IEnumerable<FhirWrite> writes) => new()
+    /// <summary>
+    /// The intent of a change: its id, when it began, every write it plans, in order (the last one tells whether it
+    /// finished), and each appointment it updates as it was before (what a repair restores).
+    /// </summary>
+    public static Basic Record(string changeId, DateTimeOffset started, IEnumerable<FhirWrite> writes)
     {
-        Identifier = [new Identifier(GatewayProfile.IntentSystem, changeId)],
-        Code = new CodeableConcept(GatewayProfile.TagSystem, GatewayProfile.IntentCode),
-        Extension =
-        [
-            new Extension(GatewayProfile.IntentStartedExtension, new Instant(started)),
-            .. (writes ?? []).Select(w => new Extension(GatewayProfile.IntentWriteExtension, new FhirString(PlannedWrite.Of(w).ToString()))),
-        ],
-    };
+        var planned = (writes ?? []).ToList();
+        return new()
+        {
+            Identifier = [new Identifier(GatewayProfile.IntentSystem, changeId)],
+            Code = new CodeableConcept(GatewayProfile.TagSystem, GatewayProfile.IntentCode),
+            Extension =
+            [
+                new Extension(GatewayProfile.IntentStartedExtension, new Instant(started)),
+                .. planned.Select(w => new Extension(GatewayProfile.IntentWriteExtension, new FhirString(PlannedWrite.Of(w).ToString()))),
+                .. planned.Where(w => !w.IsCreate && w.Previous is Appointment)
+                    .Select(w => new Extension(GatewayProfile.IntentPreviousExtension, new FhirString(Serializer.SerializeToString(Untagged(w.Previous!))))),
+            ],
+        };
+    }
+
+    /// <summary>The appointments the change updated, as they were before it (with their version then).</summary>
+    public static IReadOnlyList<Appointment> PreviousAppointments(Basic intent) =>
+        [.. (intent?.Extension ?? []).Where(e => e.Url == GatewayProfile.IntentPreviousExtension)
+            .Select(e => e.Value is FhirString { Value: { } json } ? Parse(json) as Appointment : null).OfType<Appointment>()];
+
+    /// <summary>What was recorded, even if a FHIR rule (a cardinality) does not hold for it: a repair restores what was there.</summary>
+    private static Base? Parse(string json)
+    {
+        try
+        {
+            return Deserializer.DeserializeResource(json);
+        }
+        catch (DeserializationFailedException e)
+        {
+            return e.PartialResult;
+        }
+    }
 
     /// <summary>The writes the change planned, in order; empty for an intent recorded without them.</summary>
     public static IReadOnlyList<PlannedWrite> PlannedWrites(Basic intent) =>
@@ -61,12 +93,6 @@ public static class ChangeIntent
         return copy;
     }
 
-    /// <summary>Every intent record.</summary>
-    public static FhirQuery All() => FhirQuery.For<Basic>().WhereToken("code", GatewayProfile.TagSystem, GatewayProfile.IntentCode);
-
-    /// <summary>The resources of one type this change wrote last.</summary>
-    public static FhirQuery TaggedBy(string resourceType, string changeId) =>
-        new FhirQuery(resourceType).WhereToken("_tag", GatewayProfile.ChangeTagSystem, changeId);
 }
 
 /// <summary>One write a change planned: an update of <c>Type/Id</c> at <see cref="Version"/>, or a create of a <c>Type</c> (no id).</summary>

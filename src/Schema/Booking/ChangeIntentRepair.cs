@@ -19,7 +19,7 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
     public async Task<int> RepairStaleAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var intents = await store.SearchAllAsync<Basic>(ChangeIntent.All(), cancellationToken);
+        var intents = await store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), cancellationToken);
         var repaired = 0;
         foreach (var intent in intents.Where(i => ChangeIntent.StartedAt(i) is not { } started || now - started >= options.Value.RepairGrace))
         {
@@ -43,11 +43,12 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
         }
 
         var planned = ChangeIntent.PlannedWrites(intent);
-        var appointments = await store.SearchAllAsync<Appointment>(ChangeIntent.TaggedBy("Appointment", changeId), cancellationToken);
-        var slots = (await store.SearchAllAsync<Slot>(ChangeIntent.TaggedBy("Slot", changeId), cancellationToken)).ToList();
+        var previous = ChangeIntent.PreviousAppointments(intent);
+        var appointments = await store.SearchAllAsync<Appointment>(ChangeIntentSearches.TaggedBy("Appointment", changeId), cancellationToken);
+        var slots = (await store.SearchAllAsync<Slot>(ChangeIntentSearches.TaggedBy("Slot", changeId), cancellationToken)).ToList();
         // Also the slots it meant to update and those of its appointments: a cancel's or a reschedule's old slots
         // carry no tag of this change when it died before freeing them.
-        var missing = appointments.SelectMany(a => a.Slot).Select(FhirReference.From).OfType<FhirReference>().Where(r => r.ResourceType == "Slot").Select(r => r.Id)
+        var missing = appointments.Concat(previous).SelectMany(a => a.Slot).Select(FhirReference.From).OfType<FhirReference>().Where(r => r.ResourceType == "Slot").Select(r => r.Id)
             .Concat(planned.Where(p => !p.IsCreate && p.ResourceType == "Slot").Select(p => p.Id!))
             .Where(id => !slots.Any(s => s.Id == id)).Distinct(StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
@@ -57,11 +58,16 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
 
         var onSlots = slots.Count == 0 ? []
             : await store.SearchAllAsync<Appointment>(AppointmentSearches.OnSlots(slots.Select(s => s.Id!)), cancellationToken);
-        var live = (await store.SearchAllAsync<Basic>(ChangeIntent.All(), cancellationToken))
+        var live = (await store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), cancellationToken))
             .Select(ChangeIntent.ChangeIdOf).OfType<string>().Where(id => id != changeId).ToHashSet(StringComparer.Ordinal);
         var lastWritten = await LastWrittenAsync(changeId, planned, appointments, cancellationToken);
-        var plan = ChangeRepair.Decide(new ChangeState(changeId, planned, lastWritten, slots, appointments, onSlots, live));
+        var plan = ChangeRepair.Decide(new ChangeState(changeId, planned, lastWritten, slots, appointments, onSlots, live, previous));
         var settled = true;
+        foreach (var restore in plan.Restores)
+        {
+            settled &= await WriteAsync(restore.Current, ChangeIntent.Untagged(restore.Previous), cancellationToken);
+        }
+
         foreach (var appointment in plan.Cancel)
         {
             settled &= await WriteAsync(appointment, Cancelled(appointment), cancellationToken);
@@ -81,7 +87,7 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
 
         if (!plan.IsEmpty)
         {
-            LogRepaired(logger, changeId, plan.Cancel.Count, plan.Free.Count);
+            LogRepaired(logger, changeId, plan.Restores.Count, plan.Cancel.Count, plan.Free.Count);
         }
 
         return !plan.IsEmpty;
@@ -103,7 +109,7 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
         }
 
         return last.ResourceType == "Appointment" ? appointments
-            : await store.SearchAllAsync(ChangeIntent.TaggedBy(last.ResourceType, changeId), cancellationToken);
+            : await store.SearchAllAsync(ChangeIntentSearches.TaggedBy(last.ResourceType, changeId), cancellationToken);
     }
 
     private static Appointment Cancelled(Appointment appointment)
@@ -129,6 +135,6 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Repaired interrupted change {ChangeId}: {Cancelled} appointments cancelled, {Freed} slots freed")]
-    private static partial void LogRepaired(ILogger logger, string changeId, int cancelled, int freed);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Repaired interrupted change {ChangeId}: {Restored} appointments restored, {Cancelled} cancelled, {Freed} slots freed")]
+    private static partial void LogRepaired(ILogger logger, string changeId, int restored, int cancelled, int freed);
 }

@@ -5,12 +5,17 @@ using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
 
 namespace Scheduling.Schema.Booking;
 
-/// <summary>What a repair of an interrupted change writes: appointments to cancel, then slots to free.</summary>
-public sealed record RepairPlan(IReadOnlyList<Appointment> Cancel, IReadOnlyList<Slot> Free)
+/// <summary>An appointment a repair puts back as it was before the interrupted change (<see cref="Current"/> read fresh, for If-Match).</summary>
+public sealed record AppointmentRestore(Appointment Current, Appointment Previous);
+
+/// <summary>What a repair of an interrupted change writes: appointments to restore, then to cancel, then slots to free.</summary>
+public sealed record RepairPlan(IReadOnlyList<Appointment> Cancel, IReadOnlyList<Slot> Free, IReadOnlyList<AppointmentRestore>? Restore = null)
 {
     public static readonly RepairPlan None = new([], []);
 
-    public bool IsEmpty => Cancel.Count == 0 && Free.Count == 0;
+    public IReadOnlyList<AppointmentRestore> Restores => Restore ?? [];
+
+    public bool IsEmpty => Cancel.Count == 0 && Free.Count == 0 && Restores.Count == 0;
 }
 
 /// <summary>
@@ -23,6 +28,7 @@ public sealed record RepairPlan(IReadOnlyList<Appointment> Cancel, IReadOnlyList
 /// <param name="Appointments">Fresh: the appointments the change tagged.</param>
 /// <param name="OnSlots">Fresh: every appointment (any status) that points to one of <paramref name="Slots"/>.</param>
 /// <param name="LiveChanges">The ids of the other changes whose intent still stands: what they tagged is theirs to finish or repair.</param>
+/// <param name="Previous">The appointments the change updated, as its intent recorded them before it (empty for an older intent); their slots are among <paramref name="Slots"/>.</param>
 public sealed record ChangeState(
     string ChangeId,
     IReadOnlyList<PlannedWrite> Planned,
@@ -30,7 +36,8 @@ public sealed record ChangeState(
     IReadOnlyList<Slot> Slots,
     IReadOnlyList<Appointment> Appointments,
     IReadOnlyList<Appointment> OnSlots,
-    IReadOnlySet<string> LiveChanges);
+    IReadOnlySet<string> LiveChanges,
+    IReadOnlyList<Appointment>? Previous = null);
 
 /// <summary>
 /// The repair of a change whose instance died mid-way (or whose undo could not finish), decided from fresh reads
@@ -40,8 +47,11 @@ public sealed record ChangeState(
 /// <item>The change finished only if its LAST planned write landed (it still carries the change's tag; for a booking
 /// that is its last span guard claim, see <see cref="SpanGuards"/>). Then it is kept and only the intent goes.</item>
 /// <item>Otherwise it is undone as far as a fresh read allows: an active appointment the change created is cancelled
-/// (its guards were never claimed, so a rival may hold the same time); one it updated is cancelled only if its slots
-/// are not all taken (BUSY or BUSY_TENTATIVE) any more.</item>
+/// (its guards were never claimed, so a rival may hold the same time). One it moved to other slots (a reschedule) is
+/// put back as it was before, when its intent recorded that and every slot it had then is still taken, untouched by
+/// the change and held by no other appointment (then nobody can have taken its old time, and its new time, never
+/// guarded, is given up); else it is cancelled. One it updated on the same slots is cancelled only if its slots are
+/// not all taken (BUSY or BUSY_TENTATIVE) any more.</item>
 /// <item>Every slot the change touched (tagged, planned to update, or referenced by an appointment it wrote: a
 /// cancel's or a reschedule's old slots included) that is taken and that no appointment holds (an active one, or a
 /// no-show or fulfilled one, whose time was used) is freed, unless another change still in flight wrote it last.</item>
@@ -64,21 +74,48 @@ public static class ChangeRepair
         var updated = state.Planned.Where(p => !p.IsCreate).Select(p => p.ResourceType + "/" + p.Id).ToHashSet(StringComparer.Ordinal);
         bool Created(Appointment a) => state.Planned.Count > 0 && !updated.Contains("Appointment/" + a.Id);
         var taken = state.Slots.Where(IsTaken).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
-        var cancel = state.Appointments
+        var previous = (state.Previous ?? []).Where(p => p.Id is not null).DistinctBy(p => p.Id).ToDictionary(p => p.Id!, StringComparer.Ordinal);
+        var unfinished = state.Appointments
             .Where(a => ChangeIntent.IsTaggedBy(a, state.ChangeId) && AppointmentSearches.IsActive(a))
-            .Where(a => Created(a) || a.Slot.Count == 0 || SlotIds(a).Any(id => !taken.Contains(id)))
             .DistinctBy(a => a.Id)
+            .ToList();
+        var restore = unfinished
+            .Where(a => !Created(a) && previous.TryGetValue(a.Id!, out var before) && Moved(before, a) && Restorable(before, state))
+            .Select(a => new AppointmentRestore(a, previous[a.Id!]))
+            .ToList();
+        var restored = restore.Select(r => r.Current.Id).ToHashSet(StringComparer.Ordinal);
+        var cancel = unfinished
+            .Where(a => !restored.Contains(a.Id))
+            .Where(a => Created(a) || a.Slot.Count == 0 || SlotIds(a).Any(id => !taken.Contains(id)) ||
+                        (previous.TryGetValue(a.Id!, out var before) && Moved(before, a)))
             .ToList();
         var cancelled = cancel.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
         var held = state.OnSlots.Concat(state.Appointments)
-            .Where(a => !cancelled.Contains(a.Id) && HoldsItsSlots(a))
+            .Where(a => !cancelled.Contains(a.Id) && !restored.Contains(a.Id) && HoldsItsSlots(a))
+            .Concat(restore.Select(r => r.Previous))
             .SelectMany(SlotIds)
             .ToHashSet(StringComparer.Ordinal);
         var free = state.Slots
             .Where(s => IsTaken(s) && !held.Contains(s.Id!) && !WrittenByAnother(s, state))
             .DistinctBy(s => s.Id)
             .ToList();
-        return new RepairPlan(cancel, free);
+        return new RepairPlan(cancel, free, restore);
+    }
+
+    /// <summary>Whether the change moved the appointment to other slots (a reschedule).</summary>
+    private static bool Moved(Appointment before, Appointment after) =>
+        !SlotIds(before).ToHashSet(StringComparer.Ordinal).SetEquals(SlotIds(after));
+
+    /// <summary>
+    /// Whether the appointment can go back to its slots of before: each is still taken, the change never wrote it,
+    /// and no other active appointment holds it; so its old time was never free for anyone else.
+    /// </summary>
+    private static bool Restorable(Appointment before, ChangeState state)
+    {
+        var ids = SlotIds(before).ToList();
+        return ids.Count > 0 && AppointmentSearches.IsActive(before) && ids.All(id =>
+            state.Slots.FirstOrDefault(s => s.Id == id) is { } slot && IsTaken(slot) && !ChangeIntent.IsTaggedBy(slot, state.ChangeId) &&
+            !state.OnSlots.Any(a => a.Id != before.Id && AppointmentSearches.IsActive(a) && SlotIds(a).Contains(id)));
     }
 
     /// <summary>Whether the change's last planned write landed: the change wrote everything it planned.</summary>

@@ -6,10 +6,18 @@ using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
 
 namespace Scheduling.Schema.Booking;
 
-/// <summary>confirmAppointment: a standing hold becomes a booking (pending → booked, slots busy-tentative → busy).</summary>
-public sealed class ConfirmHandler(AppointmentChanges changes, SlotReservation reservation)
+/// <summary>
+/// confirmAppointment: a standing hold becomes a booking (pending → booked, slots busy). Its time is taken through
+/// <see cref="AppointmentTimeTaking"/> like any booking's (a hold whose slots were freed and taken meanwhile is
+/// refused); a lost race reads everything again (<see cref="ContendedRetry"/>).
+/// </summary>
+public sealed class ConfirmHandler(AppointmentChanges changes, AppointmentTimeTaking taking)
 {
-    public async Task<Appointment> ConfirmAsync(string appointmentId, CancellationToken cancellationToken)
+    public Task<Appointment> ConfirmAsync(string appointmentId, CancellationToken cancellationToken) =>
+        changes.Retry.RunAsync(() => ConfirmOnceAsync(appointmentId, cancellationToken),
+            () => new ConflictError("The appointment or its slots kept changing; read it again and retry."), cancellationToken);
+
+    private async Task<Appointment> ConfirmOnceAsync(string appointmentId, CancellationToken cancellationToken)
     {
         var appointment = await changes.ReadToChangeAsync(appointmentId, cancellationToken);
         if (appointment.Status != AppointmentStatus.Pending || GatewayProfile.HoldExpiry(appointment) is not { } expires)
@@ -22,8 +30,7 @@ public sealed class ConfirmHandler(AppointmentChanges changes, SlotReservation r
             throw AppointmentChanges.Transition(appointment, AppointmentStatus.Booked, $"The hold expired at {IsoDateTimeGraphType.Format(expires)}.");
         }
 
-        var slots = await reservation.OfAsync(appointment, cancellationToken);
-        var writes = slots.Select(s => SlotReservation.Retag(s, SlotStatus.Busy)).ToList();
+        var taken = await taking.TakeAsync(appointment, SlotStatus.Busy, cancellationToken);
         var booked = (Appointment)appointment.DeepCopy();
         booked.Status = AppointmentStatus.Booked;
         AppointmentChanges.ClearHold(booked);
@@ -32,7 +39,7 @@ public sealed class ConfirmHandler(AppointmentChanges changes, SlotReservation r
             participant.Status = ParticipationStatus.Accepted;
         }
 
-        writes.Add(FhirWrite.Update(appointment, booked));
-        return (Appointment)(await changes.ApplyOrConflictAsync(writes, cancellationToken))[^1];
+        List<FhirWrite> writes = [.. taken.SlotWrites, FhirWrite.Update(appointment, booked), .. taken.GuardWrites];
+        return (await changes.ApplyContendedAsync(writes, cancellationToken)).OfType<Appointment>().First();
     }
 }

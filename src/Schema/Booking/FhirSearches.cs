@@ -94,6 +94,16 @@ public static class AppointmentSearches
     public static FhirQuery PendingHolds() =>
         FhirQuery.For<Appointment>().Where("status", "pending").WhereToken("_tag", GatewayProfile.TagSystem, GatewayProfile.HoldTag);
 
+    /// <summary>Appointments a practitioner takes part in.</summary>
+    public static FhirQuery WithPractitioner(FhirReference practitioner) => NarrowedTo(FhirQuery.For<Appointment>(), practitioner);
+
+    /// <summary>An appointment search narrowed to those a patient or a practitioner takes part in.</summary>
+    public static FhirQuery NarrowedTo(FhirQuery appointments, FhirReference participant)
+    {
+        ArgumentNullException.ThrowIfNull(appointments);
+        return appointments.Where(participant.ResourceType == "Patient" ? "patient" : "practitioner", participant.ToString());
+    }
+
     public static FhirQuery ByIdempotencyKey(string key) =>
         FhirQuery.For<Appointment>().WhereToken("identifier", GatewayProfile.ClientMutationIdSystem, key);
 
@@ -113,4 +123,33 @@ public static class SpanGuardSearches
     /// <summary>The guards with these keys (keys hold no comma, bar or dollar).</summary>
     public static FhirQuery ByKeys(IEnumerable<string> keys) =>
         FhirQuery.For<Basic>().WhereRaw("identifier", string.Join(',', keys.Select(k => GatewayProfile.GuardSystem + "|" + FhirQuery.Escape(k))));
+}
+
+/// <summary>The searches of change intents and of what a change wrote (<see cref="ChangeIntent"/>).</summary>
+public static class ChangeIntentSearches
+{
+    /// <summary>Every intent record.</summary>
+    public static FhirQuery All() => FhirQuery.For<Basic>().WhereToken("code", GatewayProfile.TagSystem, GatewayProfile.IntentCode);
+
+    /// <summary>The resources of one type this change wrote last (its meta.tag).</summary>
+    public static FhirQuery TaggedBy(string resourceType, string changeId) =>
+        new FhirQuery(resourceType).WhereToken("_tag", GatewayProfile.ChangeTagSystem, changeId);
+}
+
+/// <summary>Searches of any resource type, by the parameters every type has.</summary>
+public static class ResourceSearches
+{
+    /// <summary>Resources of one type with these ids.</summary>
+    public static FhirQuery ByIds(string resourceType, IEnumerable<string> ids) => NarrowedToIds(new FhirQuery(resourceType), ids);
+
+    /// <summary>A search narrowed to these ids.</summary>
+    public static FhirQuery NarrowedToIds(FhirQuery query, IEnumerable<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return query.WhereAny("_id", ids);
+    }
+
+    /// <summary>Resources of one type changed at or after an instant, oldest first (a change feed's page).</summary>
+    public static FhirQuery UpdatedSince(string resourceType, DateTimeOffset since) =>
+        new FhirQuery(resourceType).WhereDate("_lastUpdated", "ge", since).SortBy([("_lastUpdated", false)]);
 }

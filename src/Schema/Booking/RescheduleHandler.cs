@@ -14,11 +14,15 @@ namespace Scheduling.Schema.Booking;
 /// </summary>
 public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules, HoldExpiry expiry)
 {
-    /// <summary>Moves the appointment; new slots taken only by expired holds are released and taken.</summary>
+    /// <summary>
+    /// Moves the appointment; a lost race reads everything again (<see cref="ContendedRetry"/>: the change that won
+    /// may not be in this one's way), and new slots taken only by expired holds are released and taken.
+    /// </summary>
     public Task<Appointment> RescheduleAsync(RescheduleAppointmentInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return expiry.PastExpiredHoldsAsync(() => MoveAsync(input, cancellationToken), cancellationToken);
+        return expiry.PastExpiredHoldsAsync(() => changes.Retry.RunAsync(() => MoveAsync(input, cancellationToken),
+            () => new SlotUnavailableError("Another booking took the time first.", [.. input.SlotIds ?? []]), cancellationToken), cancellationToken);
     }
 
     private async Task<Appointment> MoveAsync(RescheduleAppointmentInput input, CancellationToken cancellationToken)
@@ -52,7 +56,7 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         writes.Add(FhirWrite.Update(appointment, moved));
         writes.AddRange(await reservation.FreeWritesAsync([.. oldSlots.Where(s => !keep.Contains(s.Id))], appointment.Id!, cancellationToken));
         writes.AddRange(checkedSpan.GuardWrites);
-        return (Appointment)(await changes.ApplyOrSlotUnavailableAsync(writes, newSlots, cancellationToken)).First(r => r is Appointment);
+        return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken)).First(r => r is Appointment);
     }
 
     private async Task<Patient> PatientOfAsync(Appointment appointment, CancellationToken cancellationToken)

@@ -10,14 +10,8 @@ namespace Scheduling.Schema.Booking;
 /// schedule and slots, and applying a change so that a lost race reads everything again and retries, and whatever
 /// the FHIR server refuses ends as a typed error with nothing left behind.
 /// </summary>
-public sealed class ScheduleChanges(IFhirStore store, FhirChangeSet changes, SchedulingAccess access, SpanGuards guards, TimeProvider time)
+public sealed class ScheduleChanges(IFhirStore store, FhirChangeSet changes, SchedulingAccess access, SpanGuards guards, ContendedRetry retry, TimeProvider time)
 {
-    /// <summary>How often a change that lost a race (a slot or a guard changed since it was read) reads again and retries.</summary>
-    private const int ContendedAttempts = 30;
-
-    /// <summary>How long it keeps retrying lost races before it reports a conflict.</summary>
-    private static readonly TimeSpan ContendedBudget = TimeSpan.FromSeconds(10);
-
     public IFhirStore Store => store;
 
     public SpanGuards Guards => guards;
@@ -64,25 +58,25 @@ public sealed class ScheduleChanges(IFhirStore store, FhirChangeSet changes, Sch
     public async Task<T> RetryingAsync<T>(Func<Task<T>> attempt, string overtaken, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(attempt);
-        var started = time.GetTimestamp();
-        for (var tries = 1; ; tries++)
+        try
         {
-            try
-            {
-                return await attempt();
-            }
-            catch (FhirException e) when (IsOvertaken(e) && tries < ContendedAttempts && time.GetElapsedTime(started) < ContendedBudget)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 + (10 * tries))), time, cancellationToken);
-            }
-            catch (FhirException e) when (IsOvertaken(e))
-            {
-                throw Fail(new ConflictError(overtaken));
-            }
-            catch (FhirRequestRejectedException)
-            {
-                throw Fail(new ConflictError("The FHIR server refused the change; nothing of it was kept."));
-            }
+            return await retry.RunAsync(() => OvertakenAsContended(attempt), () => new ConflictError(overtaken), cancellationToken);
+        }
+        catch (FhirRequestRejectedException)
+        {
+            throw Fail(new ConflictError("The FHIR server refused the change; nothing of it was kept."));
+        }
+    }
+
+    private static async Task<T> OvertakenAsContended<T>(Func<Task<T>> attempt)
+    {
+        try
+        {
+            return await attempt();
+        }
+        catch (FhirException e) when (IsOvertaken(e))
+        {
+            throw new ContendedException(e);
         }
     }
 

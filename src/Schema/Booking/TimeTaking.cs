@@ -31,12 +31,6 @@ public sealed class TimeTaking(
     /// <summary>How often (50 ms apart) a retried booking that lost its slot looks for its own earlier attempt.</summary>
     private const int IdempotencyWaits = 20;
 
-    /// <summary>How often a booking that lost a race for a span guard reads again and retries before giving up.</summary>
-    private const int ContendedAttempts = 30;
-
-    /// <summary>How long a booking keeps retrying lost guard races before it reports the time unavailable.</summary>
-    private static readonly TimeSpan ContendedBudget = TimeSpan.FromSeconds(10);
-
     private IFhirStore Store => changes.Store;
 
     public async Task<Appointment> TakeAsync(TakeRequest request, CancellationToken cancellationToken)
@@ -88,25 +82,11 @@ public sealed class TimeTaking(
     private Task<Appointment> TakeRetryingAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken) =>
         expiry.PastExpiredHoldsAsync(() => TakeContendedAsync(request, slotIds, idempotencyKey, cancellationToken), cancellationToken);
 
-    private async Task<Appointment> TakeContendedAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
+    private Task<Appointment> TakeContendedAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var started = time.GetTimestamp();
         var unchanging = new UnchangingReads();
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await TakeOnceAsync(request, slotIds, idempotencyKey, unchanging, cancellationToken);
-            }
-            catch (ContendedException) when (attempt < ContendedAttempts && time.GetElapsedTime(started) < ContendedBudget)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 + (10 * attempt))), time, cancellationToken);
-            }
-            catch (ContendedException)
-            {
-                throw AppointmentChanges.Fail(new SlotUnavailableError("Another booking took the time first.", slotIds));
-            }
-        }
+        return changes.Retry.RunAsync(() => TakeOnceAsync(request, slotIds, idempotencyKey, unchanging, cancellationToken),
+            () => new SlotUnavailableError("Another booking took the time first.", slotIds), cancellationToken);
     }
 
     private async Task<Appointment> TakeOnceAsync(

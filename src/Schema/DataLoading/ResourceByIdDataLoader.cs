@@ -1,6 +1,7 @@
 using GraphQL.DataLoader;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Options;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Caching;
 using Scheduling.Schema.Fhir;
 
@@ -57,7 +58,7 @@ public sealed class ResourceByIdDataLoader(IFhirStore store, FhirResourceCache c
     {
         var type = keys[0].ResourceType;
         var searches = keys.Select(k => k.Id).Distinct().Chunk(fhir.MaxValuesPerSearch)
-            .Select(chunk => store.SearchAllAsync(new FhirQuery(type).WhereAny("_id", chunk), cancellationToken));
+            .Select(chunk => store.SearchAllAsync(ResourceSearches.ByIds(type, chunk), cancellationToken));
         var found = new Dictionary<FhirReference, Resource?>();
         foreach (var resource in (await Task.WhenAll(searches)).SelectMany(p => p).Where(r => FhirReference.IsValidId(r.Id)))
         {

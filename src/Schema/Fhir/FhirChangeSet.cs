@@ -105,7 +105,7 @@ public sealed partial class FhirChangeSet(
                 {
                     if (searchedTypes.Add(write.Resource.TypeName))
                     {
-                        var landed = await store.SearchAllAsync(ChangeIntent.TaggedBy(write.Resource.TypeName, changeId), cancellationToken);
+                        var landed = await store.SearchAllAsync(ChangeIntentSearches.TaggedBy(write.Resource.TypeName, changeId), cancellationToken);
                         foreach (var created in landed.Where(r => !updated.Contains(r.TypeName + "/" + r.Id)))
                         {
                             await store.DeleteAsync(created, cancellationToken);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
 
 namespace Scheduling.Schema.Subscriptions;
@@ -76,7 +77,7 @@ public sealed partial class ChangeFeed(
         {
             foreach (var ids in type.Select(r => r.Id).Chunk(fhir.Value.MaxValuesPerSearch))
             {
-                foreach (var resource in await store.SearchAllAsync(new FhirQuery(type.Key).WhereAny("_id", ids), cancellationToken))
+                foreach (var resource in await store.SearchAllAsync(ResourceSearches.ByIds(type.Key, ids), cancellationToken))
                 {
                     await hub.PublishAsync(resource, KindOf(resource));
                     announced++;
@@ -142,7 +143,7 @@ public sealed partial class ChangeFeed(
         foreach (var type in _watched)
         {
             var changes = await store.SearchAllAsync(
-                new FhirQuery(type).WhereDate("_lastUpdated", "ge", _cursors[type]).SortBy([("_lastUpdated", false)]),
+                ResourceSearches.UpdatedSince(type, _cursors[type]),
                 cancellationToken);
             foreach (var resource in changes)
             {

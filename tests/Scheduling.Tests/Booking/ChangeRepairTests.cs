@@ -141,6 +141,85 @@ public sealed class ChangeRepairTests
         Assert.Equal("o1", Assert.Single(plan.Free).Id);
     }
 
+    /// <summary>New slot n1 taken, appointment a1 moved from o1 to n1, o1 to be freed, then the guard claim.</summary>
+    private static readonly List<PlannedWrite> Reschedule = [new("Slot", "n1", "1"), new("Appointment", "a1", "2"), new("Slot", "o1", "1"), new("Basic", "g1", "4")];
+
+    [Fact]
+    public void A_reschedule_killed_before_freeing_its_old_slots_is_put_back_and_its_unguarded_new_time_given_up()
+    {
+        var fresh = NewSlot("n1", SlotStatus.Busy, Change);
+        var old = NewSlot("o1", SlotStatus.Busy, OtherChange);
+        var moved = NewAppointment("a1", AppointmentStatus.Booked, Change, "n1");
+        var before = NewAppointment("a1", AppointmentStatus.Booked, null, "o1");
+
+        var plan = Decide([fresh, old], [moved], [moved], Reschedule, lastWritten: [Guard("g1", null)], previous: [before]);
+
+        var restore = Assert.Single(plan.Restores);
+        Assert.Same(moved, restore.Current);
+        Assert.Equal("Slot/o1", Assert.Single(restore.Previous.Slot).Reference);
+        Assert.Empty(plan.Cancel);
+        Assert.Equal("n1", Assert.Single(plan.Free).Id);
+    }
+
+    [Fact]
+    public void A_reschedule_killed_after_freeing_an_old_slot_is_cancelled_for_its_old_time_may_be_taken()
+    {
+        var fresh = NewSlot("n1", SlotStatus.Busy, Change);
+        var old = NewSlot("o1", SlotStatus.Free, Change);
+        var moved = NewAppointment("a1", AppointmentStatus.Booked, Change, "n1");
+
+        var plan = Decide([fresh, old], [moved], [moved], Reschedule, lastWritten: [Guard("g1", null)], previous: [NewAppointment("a1", AppointmentStatus.Booked, null, "o1")]);
+
+        Assert.Empty(plan.Restores);
+        Assert.Same(moved, Assert.Single(plan.Cancel));
+        Assert.Equal("n1", Assert.Single(plan.Free).Id);
+    }
+
+    [Fact]
+    public void A_reschedule_whose_old_slot_another_appointment_holds_is_cancelled_not_put_back()
+    {
+        var old = NewSlot("o1", SlotStatus.Busy, null);
+        var moved = NewAppointment("a1", AppointmentStatus.Booked, Change, "n1");
+        var rival = NewAppointment("a2", AppointmentStatus.Booked, null, "o1");
+
+        var plan = Decide([NewSlot("n1", SlotStatus.Busy, Change), old], [moved], [moved, rival], Reschedule,
+            previous: [NewAppointment("a1", AppointmentStatus.Booked, null, "o1")]);
+
+        Assert.Empty(plan.Restores);
+        Assert.Same(moved, Assert.Single(plan.Cancel));
+        Assert.Equal("n1", Assert.Single(plan.Free).Id);
+    }
+
+    [Fact]
+    public void A_finished_reschedule_and_an_update_on_the_same_slots_are_not_put_back()
+    {
+        var moved = NewAppointment("a1", AppointmentStatus.Booked, Change, "n1");
+        var finished = Decide([NewSlot("n1", SlotStatus.Busy, Change), NewSlot("o1", SlotStatus.Free, Change)], [moved], [moved], Reschedule,
+            lastWritten: [Guard("g1", Change)], previous: [NewAppointment("a1", AppointmentStatus.Booked, null, "o1")]);
+        Assert.True(finished.IsEmpty);
+
+        var confirmed = NewAppointment("a1", AppointmentStatus.Booked, Change, "s1");
+        var sameSlots = Decide([NewSlot("s1", SlotStatus.Busy, Change)], [confirmed], [confirmed],
+            [new("Slot", "s1", "1"), new("Appointment", "a1", "2"), new("Basic", "g1", "4")], previous: [NewAppointment("a1", AppointmentStatus.Pending, null, "s1")]);
+        Assert.True(sameSlots.IsEmpty);
+    }
+
+    [Fact]
+    public void An_intent_records_each_updated_appointment_as_it_was_before_without_any_change_tag()
+    {
+        var before = NewAppointment("a1", AppointmentStatus.Booked, OtherChange, "o1");
+        var moved = NewAppointment("a1", AppointmentStatus.Booked, null, "n1");
+        var slot = NewSlot("n1", SlotStatus.Free, null);
+        var busy = NewSlot("n1", SlotStatus.Busy, null);
+
+        var intent = ChangeIntent.Record(Change, DateTimeOffset.UnixEpoch, [FhirWrite.Update(slot, busy), FhirWrite.Update(before, moved), FhirWrite.Create(new Basic())]);
+
+        var recorded = Assert.Single(ChangeIntent.PreviousAppointments(intent));
+        Assert.Equal(("a1", "Slot/o1"), (recorded.Id, Assert.Single(recorded.Slot).Reference));
+        Assert.False(ChangeIntent.IsTaggedBy(recorded, OtherChange));
+        Assert.Equal(3, ChangeIntent.PlannedWrites(intent).Count);
+    }
+
     [Fact]
     public void A_slot_another_change_in_flight_wrote_last_is_left_to_it()
     {
@@ -205,13 +284,13 @@ public sealed class ChangeRepairTests
 
     private static RepairPlan Decide(
         IReadOnlyList<Slot> slots, IReadOnlyList<Appointment> appointments, IReadOnlyList<Appointment> onSlots, IReadOnlyList<PlannedWrite> planned,
-        IReadOnlyList<Resource>? lastWritten = null, IReadOnlyList<string>? live = null) =>
-        ChangeRepair.Decide(State(slots, appointments, onSlots, planned, lastWritten, live));
+        IReadOnlyList<Resource>? lastWritten = null, IReadOnlyList<string>? live = null, IReadOnlyList<Appointment>? previous = null) =>
+        ChangeRepair.Decide(State(slots, appointments, onSlots, planned, lastWritten, live, previous));
 
     private static ChangeState State(
         IReadOnlyList<Slot> slots, IReadOnlyList<Appointment> appointments, IReadOnlyList<Appointment> onSlots, IReadOnlyList<PlannedWrite> planned,
-        IReadOnlyList<Resource>? lastWritten = null, IReadOnlyList<string>? live = null) =>
-        new(Change, planned, lastWritten ?? [], slots, appointments, onSlots, (live ?? []).ToHashSet());
+        IReadOnlyList<Resource>? lastWritten = null, IReadOnlyList<string>? live = null, IReadOnlyList<Appointment>? previous = null) =>
+        new(Change, planned, lastWritten ?? [], slots, appointments, onSlots, (live ?? []).ToHashSet(), previous);
 
     private static Basic Guard(string id, string? change) => new() { Id = id, Meta = Tagged(change) };
 

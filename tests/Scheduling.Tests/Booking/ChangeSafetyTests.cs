@@ -28,6 +28,10 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { ... on Error { code } } } }
         """;
 
+    private const string Reschedule = """
+        mutation($input: RescheduleAppointmentInput!) { rescheduleAppointment(input: $input) { appointment { id } errors { ... on Error { code } } } }
+        """;
+
     private static readonly CancellationToken None = CancellationToken.None;
 
     private IFhirStore Store => medplum.Store;
@@ -118,6 +122,67 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
     public Task A_gateway_killed_between_appointment_write_and_guard_claim_is_undone_by_another_instance_sweeper() =>
         KillAndRepairAsync(_ => "POST Appointment", appointmentLanded: true);
 
+    /// <summary>
+    /// A reschedule killed after its appointment write: its old slot not yet freed, its new time never guarded (a
+    /// rival may hold it). Another instance's sweeper puts the appointment back on its old slot and frees the new one.
+    /// </summary>
+    [Fact]
+    public async Task A_gateway_killed_mid_reschedule_is_put_back_on_its_old_slot_by_another_instance_sweeper()
+    {
+        var testStart = DateTimeOffset.UtcNow;
+        var world = await BookingWorld.CreateAsync(Store, slots: 2);
+        var (oldSlot, newSlot) = (world.SlotId(0), world.SlotId(1));
+        var settings = medplum.Settings(("Fhir:UseTransactions", "false"), ("Booking:MaxOpenBookingsPerPatient", "0"));
+        string appointmentId;
+        await using (var doomed = await GatewayProcess.StartAsync(settings))
+        {
+            appointmentId = (await BookAsync(doomed.Client, oldSlot, world.Patient.Id!, None)).At("data.bookAppointment.appointment.id")!.GetValue<string>();
+            await medplum.Server.LatencyAsync(LatencyMilliseconds);
+            try
+            {
+                await medplum.Server.ResetCountsAsync();
+                var move = PostAsync(doomed.Client, Reschedule, new { appointmentId, slotIds = new[] { newSlot } }, None);
+                var seen = Stopwatch.StartNew();
+                while (!(await medplum.Server.RequestsAsync()).Any(r => r.StartsWith("PUT Appointment/" + appointmentId, StringComparison.Ordinal)))
+                {
+                    Assert.True(seen.Elapsed < TimeSpan.FromSeconds(90), "the reschedule's appointment write never reached Medplum within 90 s");
+                    Assert.False(move.IsCompleted, "the reschedule finished before its appointment write was seen");
+                    await Task.Delay(20);
+                }
+
+                doomed.Kill();
+                await Assert.ThrowsAnyAsync<Exception>(() => move);
+                await Task.Delay(2 * LatencyMilliseconds);
+            }
+            finally
+            {
+                await medplum.Server.LatencyAsync(0);
+            }
+        }
+
+        var killedAt = Stopwatch.StartNew();
+        Assert.Equal("Slot/" + newSlot, Assert.Single((await Store.ReadAsync<Appointment>(appointmentId, None))!.Slot).Reference);
+        Assert.Equal(Slot.SlotStatus.Busy, (await Store.ReadAsync<Slot>(oldSlot, None))!.Status);
+
+        const int grace = 5;
+        await using var survivor = await GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "false"), ("Booking:MaxOpenBookingsPerPatient", "0"),
+            ("Changes:WriteSeconds", "2"), ("Changes:RepairGraceSeconds", grace.ToString(CultureInfo.InvariantCulture)), ("Changes:RepairSweepSeconds", "1")));
+        while ((await Store.ReadAsync<Slot>(newSlot, None))!.Status != Slot.SlotStatus.Free)
+        {
+            Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(grace + 30), $"the new slot was not freed within {grace + 30} s");
+            await Task.Delay(200);
+        }
+
+        output.WriteLine($"repaired {killedAt.Elapsed.TotalMilliseconds:F0} ms after the kill (grace {grace} s, sweeps every 1 s)");
+        var restored = (await Store.ReadAsync<Appointment>(appointmentId, None))!;
+        Assert.Equal(Appointment.AppointmentStatus.Booked, restored.Status);
+        Assert.Equal("Slot/" + oldSlot, Assert.Single(restored.Slot).Reference);
+        Assert.Equal(world.Slots[0].Start, restored.Start);
+        Assert.Equal(Slot.SlotStatus.Busy, (await Store.ReadAsync<Slot>(oldSlot, None))!.Status);
+        Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None), i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5));
+        await AssertWholeAsync(world, [oldSlot, newSlot]);
+    }
+
     /// <summary>Kills a gateway process once <paramref name="killAfter"/>'s request reached Medplum mid-booking; another instance's sweeper must free the slot.</summary>
     private async Task KillAndRepairAsync(Func<string, string> killAfter, bool appointmentLanded)
     {
@@ -173,7 +238,7 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
             Assert.Equal(Appointment.AppointmentStatus.Cancelled, (await Store.ReadAsync<Appointment>(appointment.Id!, None))!.Status);
         }
 
-        Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntent.All(), None), i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5));
+        Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None), i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5));
         var rebooked = await BookAsync(survivor.Client, slotId, world.OtherPatient.Id!, None);
         Assert.NotNull(rebooked.At("data.bookAppointment.appointment.id"));
         await AssertWholeAsync(world, [slotId]);
@@ -227,11 +292,14 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
     private static Task<JsonObject> BookAsync(GatewayServer gateway, string slotId, string patientId, CancellationToken cancellationToken) =>
         BookAsync(gateway.Client, slotId, patientId, cancellationToken);
 
-    private static async Task<JsonObject> BookAsync(HttpClient client, string slotId, string patientId, CancellationToken cancellationToken)
+    private static Task<JsonObject> BookAsync(HttpClient client, string slotId, string patientId, CancellationToken cancellationToken) =>
+        PostAsync(client, Book, new { slotIds = new[] { slotId }, patientId }, cancellationToken);
+
+    private static async Task<JsonObject> PostAsync(HttpClient client, string query, object input, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
         {
-            Content = new StringContent(JsonSerializer.Serialize(new { query = Book, variables = new { input = new { slotIds = new[] { slotId }, patientId } } }), Encoding.UTF8, "application/json"),
+            Content = new StringContent(JsonSerializer.Serialize(new { query, variables = new { input } }), Encoding.UTF8, "application/json"),
         };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/graphql-response+json"));
         using var response = await client.SendAsync(request, cancellationToken);
@@ -247,7 +315,7 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         {
             Assert.True(clock.Elapsed < atMost, "change intents were still left after " + atMost);
             await Task.Delay(1000);
-            var intents = await Store.SearchAllAsync<Basic>(ChangeIntent.All(), None);
+            var intents = await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None);
             quiet = intents.Any(i => ChangeIntent.StartedAt(i) is { } started && started >= since.AddSeconds(-5)) ? 0 : quiet + 1;
         }
 

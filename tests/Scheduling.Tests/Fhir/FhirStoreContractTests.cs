@@ -313,7 +313,7 @@ public abstract class FhirStoreContractTests
 
         Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(slot.Id!, None))!.Status);
         Assert.Empty(await Store.SearchAllAsync(new FhirQuery("Appointment").WhereToken("identifier", "urn:test", marker), None));
-        Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntent.All(), None), i => ChangeIntent.StartedAt(i) >= started);
+        Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None), i => ChangeIntent.StartedAt(i) >= started);
     }
 
     /// <summary>Creates of one type land, then fail as if their answer was lost.</summary>

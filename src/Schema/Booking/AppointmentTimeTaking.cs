@@ -1,0 +1,47 @@
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
+
+namespace Scheduling.Schema.Booking;
+
+/// <summary>
+/// The writes that take an appointment's time: its slots' new status, to write before the appointment, and the span
+/// guards to claim as the change's last writes (<see cref="SpanGuards"/>).
+/// </summary>
+public sealed record TakenTime(IReadOnlyList<FhirWrite> SlotWrites, IReadOnlyList<FhirWrite> GuardWrites);
+
+/// <summary>
+/// An existing appointment taking the time its slots name (respond's "all required accepted", confirm): the same
+/// path as booking, not a retag of whatever its slots say. Its slots must exist, follow each other and be its own
+/// (busy or busy-tentative) or free; then every check of <see cref="BookingChecks"/> (one active schedule the caller
+/// may book on, its practitioners actors of it, future, horizon, busy time over the whole span with the appointment
+/// itself left out) and the span guards. A proposed appointment written by another FHIR client over time someone
+/// else holds, or a hold whose slots were freed meanwhile and taken, is refused here as a booking would be.
+/// </summary>
+public sealed class AppointmentTimeTaking(SlotReservation reservation, BookingChecks checks)
+{
+    public async Task<TakenTime> TakeAsync(Appointment appointment, SlotStatus taken, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(appointment);
+        var ids = appointment.Slot.Select(FhirReference.From).OfType<FhirReference>().Where(r => r.ResourceType == "Slot").Select(r => r.Id).Distinct().ToList();
+        if (ids.Count == 0)
+        {
+            throw AppointmentChanges.Fail(new ValidationError("An appointment without slots takes no time here; reschedule it onto slots first.", "appointmentId", "appointment-slots"));
+        }
+
+        // Every slot counts as ours for the plan (existence, order, no gaps); its status is checked here: a slot
+        // that is busy or held for another appointment is that appointment's, which busy time finds.
+        var planned = await reservation.PlanAsync(ids, ids.ToHashSet(), cancellationToken);
+        var unavailable = planned.Where(s => s.Status is not (SlotStatus.Free or SlotStatus.Busy or SlotStatus.BusyTentative)).Select(s => s.Id!).ToList();
+        if (unavailable.Count > 0)
+        {
+            throw AppointmentChanges.Fail(new SlotUnavailableError("The appointment's time is no longer free.", unavailable));
+        }
+
+        var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, AppointmentChanges.Practitioners(appointment), appointment.Id), cancellationToken);
+        return new TakenTime(
+            [.. planned.Where(s => s.Status != taken).Select(s => SlotReservation.Retag(s, taken))],
+            [.. checkedSpan.GuardWrites]);
+    }
+}
