@@ -15,6 +15,7 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public static async Task<NodeProcess> StartAsync(string script, params string[] arguments)
     {
+        Prerequisites.NodePeers();
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = RepoPaths.Peers,
@@ -28,11 +29,6 @@ public sealed class NodeProcess : IAsyncDisposable
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
-        }
-
-        if (!Directory.Exists(Path.Combine(RepoPaths.Peers, "node_modules")))
-        {
-            throw new InvalidOperationException("tests/peers/node_modules is missing: run `npm ci --prefix tests/peers` (.ci/run does).");
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");

@@ -29,6 +29,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>(Re)starts the server on the same port and waits until it answers.</summary>
     public async Task StartAgainAsync()
     {
+        Prerequisites.RedisServer();
         var start = new ProcessStartInfo("redis-server")
         {
             UseShellExecute = false,

@@ -15,7 +15,7 @@ public static class AppointmentMutations
         ArgumentNullException.ThrowIfNull(mutation);
         mutation.Field<NonNullGraphType<BookAppointmentPayloadType>>("bookAppointment")
             .Description("Books slots for a patient at once: appointment BOOKED, participants accepted, slots BUSY.")
-            .Argument<NonNullGraphType<BookAppointmentInputType>>("input")
+            .Argument<NonNullGraphType<BookAppointmentInputType>>("input", MutationInputs.InputDescription)
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<BookAppointmentInput>("input");
@@ -24,7 +24,7 @@ public static class AppointmentMutations
 
         mutation.Field<NonNullGraphType<HoldSlotsPayloadType>>("holdSlots")
             .Description("Holds slots for a while: appointment PENDING, slots BUSY_TENTATIVE until confirmed, cancelled or expired.")
-            .Argument<NonNullGraphType<HoldSlotsInputType>>("input")
+            .Argument<NonNullGraphType<HoldSlotsInputType>>("input", MutationInputs.InputDescription)
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<HoldSlotsInput>("input");
@@ -33,7 +33,7 @@ public static class AppointmentMutations
 
         mutation.Field<NonNullGraphType<ConfirmAppointmentPayloadType>>("confirmAppointment")
             .Description("Turns a standing hold into a booking.")
-            .Argument<NonNullGraphType<ConfirmAppointmentInputType>>("input")
+            .Argument<NonNullGraphType<ConfirmAppointmentInputType>>("input", MutationInputs.InputDescription)
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<AppointmentIdInput>("input");
@@ -42,7 +42,7 @@ public static class AppointmentMutations
 
         mutation.Field<NonNullGraphType<CancelAppointmentPayloadType>>("cancelAppointment")
             .Description("Cancels a booked, held or proposed appointment and frees its slots.")
-            .Argument<NonNullGraphType<CancelAppointmentInputType>>("input")
+            .Argument<NonNullGraphType<CancelAppointmentInputType>>("input", MutationInputs.InputDescription)
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<CancelAppointmentInput>("input");
@@ -51,7 +51,7 @@ public static class AppointmentMutations
 
         mutation.Field<NonNullGraphType<RescheduleAppointmentPayloadType>>("rescheduleAppointment")
             .Description("Moves an appointment to other slots, taking the new and freeing the old as one change.")
-            .Argument<NonNullGraphType<RescheduleAppointmentInputType>>("input")
+            .Argument<NonNullGraphType<RescheduleAppointmentInputType>>("input", MutationInputs.InputDescription)
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<RescheduleAppointmentInput>("input");
@@ -60,7 +60,7 @@ public static class AppointmentMutations
 
         mutation.Field<NonNullGraphType<ChangeAppointmentStatusPayloadType>>("changeAppointmentStatus")
             .Description("Check-in, arrival, fulfilment or no-show: BOOKED → CHECKED_IN → ARRIVED → FULFILLED, BOOKED → NOSHOW; no-show and fulfilment from the start on, check-in and arrival from Booking:CheckInMinutesBeforeStart before it.")
-            .Argument<NonNullGraphType<ChangeAppointmentStatusInputType>>("input")
+            .Argument<NonNullGraphType<ChangeAppointmentStatusInputType>>("input", MutationInputs.InputDescription)
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<ChangeAppointmentStatusInput>("input");
@@ -69,7 +69,7 @@ public static class AppointmentMutations
 
         mutation.Field<NonNullGraphType<RespondToAppointmentPayloadType>>("respondToAppointment")
             .Description("A participant's answer: accept, decline, or tentative with a new time (a counter-proposal). BOOKED while every required participant has accepted: a required participant's TENTATIVE or NEEDS_ACTION puts a BOOKED appointment back to PENDING, its slots BUSY_TENTATIVE.")
-            .Argument<NonNullGraphType<RespondToAppointmentInputType>>("input")
+            .Argument<NonNullGraphType<RespondToAppointmentInputType>>("input", MutationInputs.InputDescription)
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<RespondToAppointmentInput>("input");
@@ -95,14 +95,15 @@ public sealed class BookAppointmentInputType : InputObjectGraphType<BookAppointm
     public BookAppointmentInputType()
     {
         Name = "BookAppointmentInput";
+        Description = "What bookAppointment books: the slots, for whom, with whom, and why.";
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds")
             .Description("Contiguous slots of one schedule, or the slotIds of an availability option.");
-        Field<NonNullGraphType<IdGraphType>>("patientId");
-        Field<IdGraphType>("practitionerId").Description("Default: the schedule's practitioner.");
-        Field<StringGraphType>("serviceType").Description("Default: the slot's service type.");
-        Field<StringGraphType>("reason");
-        Field<StringGraphType>("comment");
-        Field<StringGraphType>("clientMutationId").Description("Retrying with the same value returns the same appointment.");
+        Field<NonNullGraphType<IdGraphType>>("patientId").Description("The patient the appointment is for; a patient books only for themselves.");
+        Field<IdGraphType>("practitionerId").Description("The practitioner taking part; default: the schedule's practitioner.");
+        Field<StringGraphType>("serviceType").Description("The kind of service, a code or system|code; default: the slot's service type.");
+        Field<StringGraphType>("reason").Description("Why the appointment is made, in words.");
+        Field<StringGraphType>("comment").Description("A note on the appointment.");
+        MutationInputs.ClientMutationId(this, "Retrying with the same value returns the same appointment instead of booking again.");
     }
 }
 
@@ -111,11 +112,13 @@ public sealed class HoldSlotsInputType : InputObjectGraphType<HoldSlotsInput>
     public HoldSlotsInputType()
     {
         Name = "HoldSlotsInput";
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds");
-        Field<NonNullGraphType<IdGraphType>>("patientId");
-        Field<IdGraphType>("practitionerId");
+        Description = "What holdSlots holds: the slots, for whom, and for how long.";
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds")
+            .Description("Contiguous slots of one schedule, or the slotIds of an availability option.");
+        Field<NonNullGraphType<IdGraphType>>("patientId").Description("The patient the hold is for; a patient holds only for themselves.");
+        Field<IdGraphType>("practitionerId").Description("The practitioner taking part; default: the schedule's practitioner.");
         Field<IntGraphType>("holdMinutes").Description("How long the hold stands (default from settings).");
-        Field<StringGraphType>("clientMutationId");
+        MutationInputs.ClientMutationId(this, "Retrying with the same value returns the same hold instead of holding again.");
     }
 }
 
@@ -124,8 +127,9 @@ public sealed class ConfirmAppointmentInputType : InputObjectGraphType<Appointme
     public ConfirmAppointmentInputType()
     {
         Name = "ConfirmAppointmentInput";
-        Field<NonNullGraphType<IdGraphType>>("appointmentId");
-        Field<StringGraphType>("clientMutationId");
+        Description = "Which hold confirmAppointment turns into a booking.";
+        Field<NonNullGraphType<IdGraphType>>("appointmentId").Description("The held (PENDING) appointment, as holdSlots returned it.");
+        MutationInputs.ClientMutationId(this);
     }
 }
 
@@ -134,9 +138,10 @@ public sealed class CancelAppointmentInputType : InputObjectGraphType<CancelAppo
     public CancelAppointmentInputType()
     {
         Name = "CancelAppointmentInput";
-        Field<NonNullGraphType<IdGraphType>>("appointmentId");
-        Field<NonNullGraphType<StringGraphType>>("reason");
-        Field<StringGraphType>("clientMutationId");
+        Description = "Which appointment cancelAppointment cancels, and why.";
+        Field<NonNullGraphType<IdGraphType>>("appointmentId").Description("The appointment to cancel.");
+        Field<NonNullGraphType<StringGraphType>>("reason").Description("Why it is cancelled (not blank); kept as the appointment's cancelationReason.");
+        MutationInputs.ClientMutationId(this);
     }
 }
 
@@ -145,9 +150,11 @@ public sealed class RescheduleAppointmentInputType : InputObjectGraphType<Resche
     public RescheduleAppointmentInputType()
     {
         Name = "RescheduleAppointmentInput";
-        Field<NonNullGraphType<IdGraphType>>("appointmentId");
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds");
-        Field<StringGraphType>("clientMutationId");
+        Description = "Which appointment rescheduleAppointment moves, and to which slots.";
+        Field<NonNullGraphType<IdGraphType>>("appointmentId").Description("The booked or held appointment to move.");
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds")
+            .Description("The new time: contiguous slots of one schedule, or the slotIds of an availability option.");
+        MutationInputs.ClientMutationId(this);
     }
 }
 
@@ -156,9 +163,10 @@ public sealed class ChangeAppointmentStatusInputType : InputObjectGraphType<Chan
     public ChangeAppointmentStatusInputType()
     {
         Name = "ChangeAppointmentStatusInput";
-        Field<NonNullGraphType<IdGraphType>>("appointmentId");
-        Field<NonNullGraphType<AppointmentStatusType>>("status");
-        Field<StringGraphType>("clientMutationId");
+        Description = "Which appointment changeAppointmentStatus moves on, and to which status.";
+        Field<NonNullGraphType<IdGraphType>>("appointmentId").Description("The appointment whose status changes.");
+        Field<NonNullGraphType<AppointmentStatusType>>("status").Description("The new status: CHECKED_IN, ARRIVED, FULFILLED or NOSHOW.");
+        MutationInputs.ClientMutationId(this);
     }
 }
 
@@ -167,34 +175,42 @@ public sealed class RespondToAppointmentInputType : InputObjectGraphType<Respond
     public RespondToAppointmentInputType()
     {
         Name = "RespondToAppointmentInput";
-        Field<NonNullGraphType<IdGraphType>>("appointmentId");
+        Description = "A participant's answer to an appointment, for respondToAppointment.";
+        Field<NonNullGraphType<IdGraphType>>("appointmentId").Description("The appointment answered.");
         Field<NonNullGraphType<StringGraphType>>("actorId").Description("The answering participant: Practitioner/1, Patient/2, ...");
-        Field<NonNullGraphType<ParticipationStatusType>>("participantStatus");
-        Field<StringGraphType>("comment");
+        Field<NonNullGraphType<ParticipationStatusType>>("participantStatus").Description("The answer: ACCEPTED, DECLINED, TENTATIVE or NEEDS_ACTION.");
+        Field<StringGraphType>("comment").Description("A note kept with the answer.");
         Field<IsoDateTimeGraphType>("start").Description("With end and TENTATIVE: a counter-proposal.");
-        Field<IsoDateTimeGraphType>("end");
-        Field<StringGraphType>("clientMutationId");
+        Field<IsoDateTimeGraphType>("end").Description("With start and TENTATIVE: the counter-proposal's end.");
+        MutationInputs.ClientMutationId(this);
     }
 }
 
-public sealed class BookAppointmentPayloadType() : PayloadGraphType<AppointmentType, Appointment>("BookAppointmentPayload", "appointment");
+// Each payload declares the errors its mutation can return beyond those every mutation can (MutationErrors.EveryMutation).
+public sealed class BookAppointmentPayloadType() : PayloadGraphType<AppointmentType, Appointment>("BookAppointmentPayload", "appointment",
+    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.SlotUnavailable);
 
-public sealed class HoldSlotsPayloadType() : PayloadGraphType<AppointmentType, Appointment>("HoldSlotsPayload", "appointment");
+public sealed class HoldSlotsPayloadType() : PayloadGraphType<AppointmentType, Appointment>("HoldSlotsPayload", "appointment",
+    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.SlotUnavailable);
 
-public sealed class ConfirmAppointmentPayloadType() : PayloadGraphType<AppointmentType, Appointment>("ConfirmAppointmentPayload", "appointment");
+public sealed class ConfirmAppointmentPayloadType() : PayloadGraphType<AppointmentType, Appointment>("ConfirmAppointmentPayload", "appointment",
+    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition);
 
-public sealed class CancelAppointmentPayloadType() : PayloadGraphType<AppointmentType, Appointment>("CancelAppointmentPayload", "appointment");
+public sealed class CancelAppointmentPayloadType() : PayloadGraphType<AppointmentType, Appointment>("CancelAppointmentPayload", "appointment",
+    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition);
 
-public sealed class RescheduleAppointmentPayloadType() : PayloadGraphType<AppointmentType, Appointment>("RescheduleAppointmentPayload", "appointment");
+public sealed class RescheduleAppointmentPayloadType() : PayloadGraphType<AppointmentType, Appointment>("RescheduleAppointmentPayload", "appointment",
+    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition, SchedulingErrorCode.SlotUnavailable);
 
-public sealed class ChangeAppointmentStatusPayloadType() : PayloadGraphType<AppointmentType, Appointment>("ChangeAppointmentStatusPayload", "appointment");
+public sealed class ChangeAppointmentStatusPayloadType() : PayloadGraphType<AppointmentType, Appointment>("ChangeAppointmentStatusPayload", "appointment",
+    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition);
 
 public sealed class RespondToAppointmentPayloadType : PayloadBaseGraphType<AppointmentAnswer>
 {
     public RespondToAppointmentPayloadType()
-        : base("RespondToAppointmentPayload")
+        : base("RespondToAppointmentPayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition)
     {
-        Field<AppointmentType>("appointment").Resolve(c => c.Source.Result?.Appointment);
-        Field<AppointmentResponseType>("response").Resolve(c => c.Source.Result?.Response);
+        Field<AppointmentType>("appointment").Description("The appointment after the answer; null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Appointment);
+        Field<AppointmentResponseType>("response").Description("The answer as recorded; null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Response);
     }
 }

@@ -1,15 +1,35 @@
 using GraphQL.Types;
+using Hl7.Fhir.Utility;
+using Scheduling.Schema.Appointments;
+using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
 
 namespace Scheduling.Schema.Common;
+
+public sealed class SchedulingErrorCodeType : EnumerationGraphType<SchedulingErrorCode>
+{
+    public SchedulingErrorCodeType()
+    {
+        Name = "SchedulingErrorCode";
+        Description = "What went wrong, for programs: one value per error type, stable across releases.";
+        this.DescribeValues(
+            ("SLOT_UNAVAILABLE", "SlotUnavailableError: a slot is no longer free."),
+            ("NOT_FOUND", "NotFoundError: something the input names does not exist."),
+            ("VALIDATION_FAILED", "ValidationError: the input is not valid, or a booking rule refused it."),
+            ("INVALID_TRANSITION", "InvalidTransitionError: the appointment's status does not allow this change."),
+            ("CONFLICT", "ConflictError: something changed meanwhile; read again and retry."),
+            ("FORBIDDEN", "ForbiddenError: the caller may not make this change."),
+            ("SERVICE_UNAVAILABLE", "ServiceUnavailableError: the FHIR server could not be reached; retry later."));
+    }
+}
 
 public sealed class ErrorInterfaceType : InterfaceGraphType<SchedulingError>
 {
     public ErrorInterfaceType()
     {
         Name = "Error";
-        Description = "What went wrong, for people (message) and for code (code).";
+        Description = "What went wrong, for people (message) and for code (code). Every member of a mutation's error union implements it.";
         Field<NonNullGraphType<StringGraphType>>("message").Description("What went wrong, for people.");
-        Field<NonNullGraphType<StringGraphType>>("code").Description("A stable code for what went wrong, for programs.");
+        Field<NonNullGraphType<SchedulingErrorCodeType>>("code").Description("What went wrong, for programs.");
     }
 }
 
@@ -23,7 +43,7 @@ public abstract class ErrorGraphType<T> : ObjectGraphType<T>
         Description = description;
         Interface<ErrorInterfaceType>();
         Field<NonNullGraphType<StringGraphType>>("message").Description("What went wrong, for people.").Resolve(c => c.Source.Message);
-        Field<NonNullGraphType<StringGraphType>>("code").Description("A stable code for what went wrong, for programs.").Resolve(c => c.Source.Code);
+        Field<NonNullGraphType<SchedulingErrorCodeType>>("code").Description("What went wrong, for programs.").Resolve(c => c.Source.Code);
     }
 }
 
@@ -59,9 +79,12 @@ public sealed class InvalidTransitionErrorType : ErrorGraphType<InvalidTransitio
     public InvalidTransitionErrorType()
         : base("InvalidTransitionError", "The appointment's status does not allow this change.")
     {
-        Field<NonNullGraphType<StringGraphType>>("from").Description("The appointment's status now (FHIR code).").Resolve(c => c.Source.From);
-        Field<NonNullGraphType<StringGraphType>>("to").Description("The status asked for (FHIR code).").Resolve(c => c.Source.To);
+        Field<AppointmentStatusType>("from").Description("The appointment's status now; null when it has none.").Resolve(c => Status(c.Source.From));
+        Field<NonNullGraphType<AppointmentStatusType>>("to").Description("The status the change would have led to.").Resolve(c => Status(c.Source.To));
     }
+
+    /// <summary>The booking core speaks FHIR codes (<c>booked</c>); the schema its AppointmentStatus enum (<c>BOOKED</c>).</summary>
+    public static AppointmentStatus? Status(string fhirCode) => EnumUtility.ParseLiteral<AppointmentStatus>(fhirCode);
 }
 
 public sealed class ConflictErrorType : ErrorGraphType<ConflictError>
@@ -72,16 +95,17 @@ public sealed class ConflictErrorType : ErrorGraphType<ConflictError>
     }
 }
 
-public sealed class SchedulingErrorType : UnionGraphType
+public sealed class ForbiddenErrorType : ErrorGraphType<AccessDeniedError>
 {
-    public SchedulingErrorType()
+    public ForbiddenErrorType()
+        : base("ForbiddenError", "The caller may not make this change; a missing resource the caller could not see anyway gets the same answer.")
     {
-        Name = "SchedulingError";
-        Description = "Any of the errors a mutation reports in its payload; each implements Error.";
-        Type<SlotUnavailableErrorType>();
-        Type<NotFoundErrorType>();
-        Type<ValidationErrorType>();
-        Type<InvalidTransitionErrorType>();
-        Type<ConflictErrorType>();
     }
+}
+
+public sealed class ServiceUnavailableErrorType : ErrorGraphType<ServiceUnavailableError>
+{
+    public ServiceUnavailableErrorType()
+        : base("ServiceUnavailableError", "The FHIR server could not be reached or failed, so the change was not decided. Retry later (with the same clientMutationId, a booking is not made twice).") =>
+        Field<NonNullGraphType<BooleanGraphType>>("retryable").Description("Always true: the same request may succeed when sent again later.").Resolve(_ => true);
 }

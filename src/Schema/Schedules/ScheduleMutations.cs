@@ -14,7 +14,8 @@ public static class ScheduleMutations
     {
         ArgumentNullException.ThrowIfNull(mutation);
         mutation.Field<NonNullGraphType<CreateSchedulePayloadType>>("createSchedule")
-            .Argument<NonNullGraphType<CreateScheduleInputType>>("input")
+            .Description("Creates an active schedule for practitioners, locations or services; a practitioner creates only their own.")
+            .Argument<NonNullGraphType<CreateScheduleInputType>>("input", MutationInputs.InputDescription)
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<CreateScheduleInput>("input");
@@ -23,7 +24,7 @@ public static class ScheduleMutations
 
         mutation.Field<NonNullGraphType<SetAvailabilityPayloadType>>("setAvailability")
             .Description("Sets a schedule's recurring availability; free times are then computed from it (see Query.availability).")
-            .Argument<NonNullGraphType<SetAvailabilityInputType>>("input")
+            .Argument<NonNullGraphType<SetAvailabilityInputType>>("input", MutationInputs.InputDescription)
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<SetAvailabilityInput>("input");
@@ -32,7 +33,7 @@ public static class ScheduleMutations
 
         mutation.Field<NonNullGraphType<CreateSlotsPayloadType>>("createSlots")
             .Description("Generates free slots from a rule over a date range, e.g. 30-minute slots 09:00–17:00 Monday to Friday; skips times that have a slot.")
-            .Argument<NonNullGraphType<CreateSlotsInputType>>("input")
+            .Argument<NonNullGraphType<CreateSlotsInputType>>("input", MutationInputs.InputDescription)
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<CreateSlotsInput>("input");
@@ -42,7 +43,7 @@ public static class ScheduleMutations
 
         mutation.Field<NonNullGraphType<BlockTimePayloadType>>("blockTime")
             .Description("Makes a time range unavailable (BUSY_UNAVAILABLE); refused while a booking stands in it.")
-            .Argument<NonNullGraphType<BlockTimeInputType>>("input")
+            .Argument<NonNullGraphType<BlockTimeInputType>>("input", MutationInputs.InputDescription)
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<BlockTimeInput>("input");
@@ -51,7 +52,7 @@ public static class ScheduleMutations
 
         mutation.Field<NonNullGraphType<UnblockTimePayloadType>>("unblockTime")
             .Description("Removes a block made by blockTime and frees the slots it covered that no other block covers.")
-            .Argument<NonNullGraphType<UnblockTimeInputType>>("input")
+            .Argument<NonNullGraphType<UnblockTimeInputType>>("input", MutationInputs.InputDescription)
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<SlotIdInput>("input");
@@ -60,7 +61,7 @@ public static class ScheduleMutations
 
         mutation.Field<NonNullGraphType<DeleteSlotsPayloadType>>("deleteSlots")
             .Description("Deletes free slots that no appointment (cancelled ones included) points to.")
-            .Argument<NonNullGraphType<DeleteSlotsInputType>>("input")
+            .Argument<NonNullGraphType<DeleteSlotsInputType>>("input", MutationInputs.InputDescription)
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<SlotIdsInput>("input");
@@ -76,7 +77,15 @@ public static class ScheduleMutations
 
 public sealed class DayOfWeekType : EnumerationGraphType<DayOfWeek>
 {
-    public DayOfWeekType() => Name = "DayOfWeek";
+    public DayOfWeekType()
+    {
+        Name = "DayOfWeek";
+        Description = "A day of the week, in the schedule's time zone.";
+        foreach (var value in Values)
+        {
+            value.Description = char.ToUpperInvariant(value.Name[0]) + value.Name[1..].ToLowerInvariant() + ".";
+        }
+    }
 }
 
 public sealed class PeriodInputType : InputObjectGraphType<PeriodInput>
@@ -84,8 +93,9 @@ public sealed class PeriodInputType : InputObjectGraphType<PeriodInput>
     public PeriodInputType()
     {
         Name = "PeriodInput";
-        Field<IsoDateTimeGraphType>("start");
-        Field<IsoDateTimeGraphType>("end");
+        Description = "A span of time; either end may be open.";
+        Field<IsoDateTimeGraphType>("start").Description("Where it starts; open when null.");
+        Field<IsoDateTimeGraphType>("end").Description("Where it ends; open when null.");
     }
 }
 
@@ -94,13 +104,14 @@ public sealed class CreateScheduleInputType : InputObjectGraphType<CreateSchedul
     public CreateScheduleInputType()
     {
         Name = "CreateScheduleInput";
+        Description = "The schedule createSchedule creates: whose it is, what it offers, and when.";
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("actorIds").Description("References: Practitioner/1, Location/2, ...");
         Field<ListGraphType<NonNullGraphType<StringGraphType>>>("serviceTypes").Description("Codes, or system|code.");
-        Field<ListGraphType<NonNullGraphType<StringGraphType>>>("specialties");
+        Field<ListGraphType<NonNullGraphType<StringGraphType>>>("specialties").Description("Specialty codes, or system|code.");
         Field<PeriodInputType>("planningHorizon").Description("No slots or bookings outside it.");
-        Field<StringGraphType>("comment");
+        Field<StringGraphType>("comment").Description("A note on the schedule.");
         Field<StringGraphType>("timeZone").Description("IANA time zone, e.g. America/New_York.");
-        Field<StringGraphType>("clientMutationId");
+        MutationInputs.ClientMutationId(this);
     }
 }
 
@@ -109,7 +120,8 @@ public sealed class AvailableTimeInputType : InputObjectGraphType<AvailableTimeI
     public AvailableTimeInputType()
     {
         Name = "AvailableTimeInput";
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<DayOfWeekType>>>>("daysOfWeek");
+        Description = "A weekly window of availability, in wall-clock times of the schedule's time zone.";
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<DayOfWeekType>>>>("daysOfWeek").Description("The days the window recurs on.");
         Field<NonNullGraphType<StringGraphType>>("startTime").Description("Wall-clock time, e.g. 09:00.");
         Field<NonNullGraphType<StringGraphType>>("endTime").Description("Wall-clock time, e.g. 17:00.");
     }
@@ -120,9 +132,10 @@ public sealed class NotAvailableInputType : InputObjectGraphType<NotAvailableInp
     public NotAvailableInputType()
     {
         Name = "NotAvailableInput";
-        Field<NonNullGraphType<IsoDateTimeGraphType>>("start");
-        Field<NonNullGraphType<IsoDateTimeGraphType>>("end");
-        Field<StringGraphType>("description");
+        Description = "A period the weekly availability does not apply to, e.g. a holiday.";
+        Field<NonNullGraphType<IsoDateTimeGraphType>>("start").Description("Where it starts.");
+        Field<NonNullGraphType<IsoDateTimeGraphType>>("end").Description("Where it ends (after start).");
+        Field<StringGraphType>("description").Description("Why, in words.");
     }
 }
 
@@ -131,15 +144,16 @@ public sealed class SetAvailabilityInputType : InputObjectGraphType<SetAvailabil
     public SetAvailabilityInputType()
     {
         Name = "SetAvailabilityInput";
-        Field<NonNullGraphType<IdGraphType>>("scheduleId");
+        Description = "A schedule's recurring availability, for setAvailability; it replaces the one set before.";
+        Field<NonNullGraphType<IdGraphType>>("scheduleId").Description("The schedule whose availability this is.");
         Field<NonNullGraphType<StringGraphType>>("timeZone").Description("IANA time zone the wall-clock times are in.");
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<AvailableTimeInputType>>>>("availableTimes");
-        Field<ListGraphType<NonNullGraphType<NotAvailableInputType>>>("notAvailable");
-        Field<NonNullGraphType<IntGraphType>>("slotMinutes");
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<AvailableTimeInputType>>>>("availableTimes").Description("The weekly windows.");
+        Field<ListGraphType<NonNullGraphType<NotAvailableInputType>>>("notAvailable").Description("Periods the windows do not apply to.");
+        Field<NonNullGraphType<IntGraphType>>("slotMinutes").Description("Length of an offered time, 5 to 480 minutes.");
         Field<IntGraphType>("bufferBeforeMinutes").Description("Free time needed before a booking.");
         Field<IntGraphType>("bufferAfterMinutes").Description("Free time needed after a booking.");
         Field<IntGraphType>("alignmentMinutes").Description("Offered times start on this step from the window's start (default: slotMinutes).");
-        Field<StringGraphType>("clientMutationId");
+        MutationInputs.ClientMutationId(this);
     }
 }
 
@@ -148,15 +162,16 @@ public sealed class CreateSlotsInputType : InputObjectGraphType<CreateSlotsInput
     public CreateSlotsInputType()
     {
         Name = "CreateSlotsInput";
-        Field<NonNullGraphType<IdGraphType>>("scheduleId");
+        Description = "The slots createSlots generates: a weekly rule over a range of days.";
+        Field<NonNullGraphType<IdGraphType>>("scheduleId").Description("The schedule the slots belong to.");
         Field<NonNullGraphType<StringGraphType>>("from").Description("First day, YYYY-MM-DD.");
         Field<NonNullGraphType<StringGraphType>>("to").Description("Last day (inclusive), YYYY-MM-DD.");
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<DayOfWeekType>>>>("daysOfWeek");
-        Field<NonNullGraphType<StringGraphType>>("startTime");
-        Field<NonNullGraphType<StringGraphType>>("endTime");
-        Field<NonNullGraphType<IntGraphType>>("slotMinutes");
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<DayOfWeekType>>>>("daysOfWeek").Description("The days slots are generated on.");
+        Field<NonNullGraphType<StringGraphType>>("startTime").Description("Wall-clock time the first slot of a day starts, e.g. 09:00.");
+        Field<NonNullGraphType<StringGraphType>>("endTime").Description("Wall-clock time the last slot of a day ends by, e.g. 17:00.");
+        Field<NonNullGraphType<IntGraphType>>("slotMinutes").Description("Length of each slot, 5 to 480 minutes.");
         Field<StringGraphType>("timeZone").Description("Default: the schedule's time zone, else UTC.");
-        Field<StringGraphType>("clientMutationId");
+        MutationInputs.ClientMutationId(this);
     }
 }
 
@@ -165,11 +180,12 @@ public sealed class BlockTimeInputType : InputObjectGraphType<BlockTimeInput>
     public BlockTimeInputType()
     {
         Name = "BlockTimeInput";
-        Field<NonNullGraphType<IdGraphType>>("scheduleId");
-        Field<NonNullGraphType<IsoDateTimeGraphType>>("start");
-        Field<NonNullGraphType<IsoDateTimeGraphType>>("end");
-        Field<StringGraphType>("comment");
-        Field<StringGraphType>("clientMutationId");
+        Description = "The time blockTime makes unavailable on a schedule.";
+        Field<NonNullGraphType<IdGraphType>>("scheduleId").Description("The schedule blocked.");
+        Field<NonNullGraphType<IsoDateTimeGraphType>>("start").Description("Where the block starts.");
+        Field<NonNullGraphType<IsoDateTimeGraphType>>("end").Description("Where the block ends (after start).");
+        Field<StringGraphType>("comment").Description("Why, e.g. Training; kept on the block.");
+        MutationInputs.ClientMutationId(this);
     }
 }
 
@@ -178,8 +194,9 @@ public sealed class UnblockTimeInputType : InputObjectGraphType<SlotIdInput>
     public UnblockTimeInputType()
     {
         Name = "UnblockTimeInput";
+        Description = "The block unblockTime removes.";
         Field<NonNullGraphType<IdGraphType>>("slotId").Description("The slot blockTime returned.");
-        Field<StringGraphType>("clientMutationId");
+        MutationInputs.ClientMutationId(this);
     }
 }
 
@@ -188,38 +205,43 @@ public sealed class DeleteSlotsInputType : InputObjectGraphType<SlotIdsInput>
     public DeleteSlotsInputType()
     {
         Name = "DeleteSlotsInput";
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds");
-        Field<StringGraphType>("clientMutationId");
+        Description = "The slots deleteSlots deletes.";
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds").Description("Free slots that no appointment points to.");
+        MutationInputs.ClientMutationId(this);
     }
 }
 
-public sealed class CreateSchedulePayloadType() : PayloadGraphType<ScheduleType, Schedule>("CreateSchedulePayload", "schedule");
+// Each payload declares the errors its mutation can return beyond those every mutation can (MutationErrors.EveryMutation).
+public sealed class CreateSchedulePayloadType() : PayloadGraphType<ScheduleType, Schedule>("CreateSchedulePayload", "schedule",
+    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound);
 
-public sealed class SetAvailabilityPayloadType() : PayloadGraphType<ScheduleType, Schedule>("SetAvailabilityPayload", "schedule");
+public sealed class SetAvailabilityPayloadType() : PayloadGraphType<ScheduleType, Schedule>("SetAvailabilityPayload", "schedule",
+    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound);
 
-public sealed class BlockTimePayloadType() : PayloadGraphType<SlotType, Slot>("BlockTimePayload", "slot");
+public sealed class BlockTimePayloadType() : PayloadGraphType<SlotType, Slot>("BlockTimePayload", "slot",
+    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound);
 
 public sealed class CreateSlotsPayloadType : PayloadBaseGraphType<CreatedSlots>
 {
     public CreateSlotsPayloadType()
-        : base("CreateSlotsPayload")
+        : base("CreateSlotsPayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound)
     {
         Field<IntGraphType>("count").Description("How many slots were created.").Resolve(c => c.Source.Result?.Created);
         Field<IntGraphType>("skipped").Description("Times skipped because a slot already covers them.").Resolve(c => c.Source.Result?.Skipped);
-        Field<ListGraphType<NonNullGraphType<SlotType>>>("slots").Resolve(c => c.Source.Result?.Slots);
+        Field<ListGraphType<NonNullGraphType<SlotType>>>("slots").Description("The slots created; null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Slots);
     }
 }
 
 public sealed class DeleteSlotsPayloadType : PayloadBaseGraphType<IReadOnlyList<string>>
 {
     public DeleteSlotsPayloadType()
-        : base("DeleteSlotsPayload") =>
-        Field<ListGraphType<NonNullGraphType<IdGraphType>>>("deletedSlotIds").Resolve(c => c.Source.Result);
+        : base("DeleteSlotsPayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.SlotUnavailable) =>
+        Field<ListGraphType<NonNullGraphType<IdGraphType>>>("deletedSlotIds").Description("The slots deleted; null when errors stopped the mutation.").Resolve(c => c.Source.Result);
 }
 
 public sealed class UnblockTimePayloadType : PayloadBaseGraphType<IReadOnlyList<string>>
 {
     public UnblockTimePayloadType()
-        : base("UnblockTimePayload") =>
+        : base("UnblockTimePayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound) =>
         Field<ListGraphType<NonNullGraphType<IdGraphType>>>("freedSlotIds").Description("Slots the block had made unavailable, free again.").Resolve(c => c.Source.Result);
 }

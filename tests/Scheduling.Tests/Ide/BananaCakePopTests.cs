@@ -11,7 +11,7 @@ public sealed class BananaCakePopTests
     [Fact]
     public async Task A_browser_opens_the_IDE_at_the_GraphQL_path_runs_a_query_and_sees_its_result()
     {
-        Assert.True(File.Exists("/usr/bin/chromium"), "Chromium is missing: apt-get install chromium (.ci/run does).");
+        Prerequisites.Chromium();
         await using var gateway = await GatewayServer.StartAsync();
         var screenshot = Path.Combine(RepoPaths.Root, "TestResults", "banana-cake-pop.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);

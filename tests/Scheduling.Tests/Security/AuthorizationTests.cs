@@ -107,17 +107,17 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
         var token = TestTokens.Patient(me);
 
         var forOther = await gateway.QueryAsync(Book, new { slot = practice.A.SlotId(3), patient = practice.A.OtherPatient.Id }, token);
-        AssertForbidden(forOther, "bookAppointment");
-        var cancelOther = await gateway.QueryAsync("mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id, reason: \"x\" }) { appointment { id } } }",
+        AssertForbiddenPayload(forOther, "bookAppointment");
+        var cancelOther = await gateway.QueryAsync("mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id, reason: \"x\" }) { appointment { id } errors { __typename } } }",
             new { id = practice.AOtherPatientAppointment }, token);
-        AssertForbidden(cancelOther, "cancelAppointment");
+        AssertForbiddenPayload(cancelOther, "cancelAppointment");
         var answerForDoctor = await gateway.QueryAsync("""
-            mutation($id: ID!, $actor: String!) { respondToAppointment(input: { appointmentId: $id, actorId: $actor, participantStatus: DECLINED }) { appointment { id } } }
+            mutation($id: ID!, $actor: String!) { respondToAppointment(input: { appointmentId: $id, actorId: $actor, participantStatus: DECLINED }) { appointment { id } errors { __typename } } }
             """, new { id = practice.APatientAppointment, actor = "Practitioner/" + practice.A.Practitioner.Id }, token);
-        AssertForbidden(answerForDoctor, "respondToAppointment");
-        AssertForbidden(await gateway.QueryAsync("mutation($id: ID!) { changeAppointmentStatus(input: { appointmentId: $id, status: CHECKED_IN }) { appointment { id } } }",
+        AssertForbiddenPayload(answerForDoctor, "respondToAppointment");
+        AssertForbiddenPayload(await gateway.QueryAsync("mutation($id: ID!) { changeAppointmentStatus(input: { appointmentId: $id, status: CHECKED_IN }) { appointment { id } errors { __typename } } }",
             new { id = practice.APatientAppointment }, token), "changeAppointmentStatus");
-        AssertForbidden(await gateway.QueryAsync("mutation($s: ID!) { createSlots(input: { scheduleId: $s, from: \"2030-01-07\", to: \"2030-01-07\", daysOfWeek: [MONDAY], startTime: \"09:00\", endTime: \"10:00\", slotMinutes: 30 }) { errors { __typename } } }",
+        AssertForbiddenPayload(await gateway.QueryAsync("mutation($s: ID!) { createSlots(input: { scheduleId: $s, from: \"2030-01-07\", to: \"2030-01-07\", daysOfWeek: [MONDAY], startTime: \"09:00\", endTime: \"10:00\", slotMinutes: 30 }) { errors { __typename } } }",
             new { s = practice.A.Schedule.Id }, token), "createSlots");
 
         // Nothing of the refused changes reached FHIR.
@@ -158,8 +158,8 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
         // Their own schedule they manage; another's they do not.
         var block = "mutation($s: ID!) { blockTime(input: { scheduleId: $s, start: \"2030-01-07T09:00:00Z\", end: \"2030-01-07T10:00:00Z\", comment: \"Training\" }) { slot { id } errors { __typename } } }";
         Assert.NotNull((await gateway.QueryAsync(block, new { s = practice.A.Schedule.Id }, token)).At("data.blockTime.slot.id"));
-        AssertForbidden(await gateway.QueryAsync(block, new { s = practice.B.Schedule.Id }, token), "blockTime");
-        AssertForbidden(await gateway.QueryAsync(Book, new { slot = practice.B.SlotId(3), patient = practice.A.Patient.Id }, token), "bookAppointment");
+        AssertForbiddenPayload(await gateway.QueryAsync(block, new { s = practice.B.Schedule.Id }, token), "blockTime");
+        AssertForbiddenPayload(await gateway.QueryAsync(Book, new { slot = practice.B.SlotId(3), patient = practice.A.Patient.Id }, token), "bookAppointment");
         // Check-in opens an hour before the start (statuses follow the clock): bring the appointment's day.
         await medplum.Store.MoveAppointmentAsync(practice.APatientAppointment, DateTimeOffset.UtcNow.AddMinutes(30));
         var checkedIn = await gateway.QueryAsync("mutation($id: ID!) { changeAppointmentStatus(input: { appointmentId: $id, status: CHECKED_IN }) { appointment { status } } }",
@@ -230,6 +230,16 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
         Assert.Equal(practice.A.Practitioner.Id, answer.At("data.practitioner.id")!.GetValue<string>());
         AssertForbidden(answer, "appointment");
         AssertForbidden(await gateway.QueryAsync("{ appointments { nodes { id } } }", bearerToken: token), "appointments");
+    }
+
+    /// <summary>A mutation's denial: a ForbiddenError in its payload, its result fields null, no top-level error.</summary>
+    internal static void AssertForbiddenPayload(JsonObject answer, string mutation)
+    {
+        Assert.True(answer["errors"] is null, answer.ToJsonString());
+        var payload = answer.At("data." + mutation)?.AsObject() ?? throw new Xunit.Sdk.XunitException("no payload: " + answer.ToJsonString());
+        var error = Assert.Single(payload["errors"]!.AsArray())!;
+        Assert.Equal("ForbiddenError", error["__typename"]!.GetValue<string>());
+        Assert.All(payload.Where(p => p.Key is not ("errors" or "clientMutationId")), p => Assert.Null(p.Value));
     }
 
     internal static void AssertForbidden(JsonObject answer, string field)

@@ -109,15 +109,45 @@ public sealed record ExposurePractice(
         return new ExposurePractice(a, b, a.Patient, other, service, schedule, slots, othersAppointment, key, group.Id!, response.Id!);
     }
 
-    /// <summary>Secrets of the other patient found in an answer; their ids count only where the caller did not send them.</summary>
+    /// <summary>
+    /// Secrets of the other patient found in an answer; their ids count only where the caller did not send them. A
+    /// refusal may echo an id the caller sent: in a top-level error, or in a mutation payload's typed errors.
+    /// </summary>
     public IReadOnlyList<string> LeaksIn(JsonObject answer, string sent)
     {
+        ArgumentNullException.ThrowIfNull(answer);
         var text = answer.ToJsonString();
-        var data = answer["data"]?.ToJsonString() ?? string.Empty;
+        var data = WithoutPayloadErrors(answer["data"]?.DeepClone())?.ToJsonString() ?? string.Empty;
         return
         [
             .. OthersSecrets.Where(s => text.Contains(s, StringComparison.Ordinal)),
             .. OthersIds.Where(id => sent.Contains(id, StringComparison.Ordinal) ? data.Contains(id, StringComparison.Ordinal) : text.Contains(id, StringComparison.Ordinal)),
         ];
+    }
+
+    /// <summary>The data without the payloads' typed errors (objects whose __typename is an error type, in lists).</summary>
+    private static JsonNode? WithoutPayloadErrors(JsonNode? node)
+    {
+        if (node is JsonObject o)
+        {
+            foreach (var (_, value) in o.ToList())
+            {
+                WithoutPayloadErrors(value);
+            }
+        }
+        else if (node is JsonArray a)
+        {
+            foreach (var error in a.Where(i => i is JsonObject item && item["__typename"]?.GetValue<string>().EndsWith("Error", StringComparison.Ordinal) == true).ToList())
+            {
+                a.Remove(error);
+            }
+
+            foreach (var item in a)
+            {
+                WithoutPayloadErrors(item);
+            }
+        }
+
+        return node;
     }
 }
