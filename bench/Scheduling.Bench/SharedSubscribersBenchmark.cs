@@ -47,7 +47,7 @@ public static class SharedSubscribersBenchmark
             ["Booking:MaxOpenBookingsPerPatient"] = "0",
             ["GraphQL:RateLimitPerSecond"] = "0",
             ["WebSockets:KeepAliveSeconds"] = "0",
-            ["Subscriptions:MaxPerCaller"] = "1000000", // every client here is the same anonymous caller
+            ["Subscriptions:MaxPerCaller"] = "100000", // every client here is the same anonymous caller (the most allowed)
             ["Subscriptions:ShareExecutions"] = sharing ? "true" : "false",
         };
         var dll = Path.Combine(RepoPaths.Root, "src", "Gateway", "bin", "Release", "net10.0", "Scheduling.Gateway.dll");
