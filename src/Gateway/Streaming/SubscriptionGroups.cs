@@ -23,7 +23,7 @@ internal delegate Task<ExecutionResult> OperationExecution(IServiceProvider serv
 internal sealed class SubscriptionGroups(IServiceScopeFactory scopes, IGraphQLTextSerializer serializer, IOptions<FhirOptions> fhir, IOptions<SubscriptionOptions> options)
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Task<Group?>> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task<SubscriptionGroup?>> _groups = new(StringComparer.Ordinal);
     private int _running;
     private int _members;
 
@@ -53,7 +53,7 @@ internal sealed class SubscriptionGroups(IServiceScopeFactory scopes, IGraphQLTe
             return alone ?? await execute(services, request.Extensions, aborted);
         }
 
-        var member = new Member(group);
+        var member = new SubscriptionMember(group);
         if (!SubscriptionKey.Resumes(request))
         {
             return Streaming(group.Field, member);
@@ -86,17 +86,17 @@ internal sealed class SubscriptionGroups(IServiceScopeFactory scopes, IGraphQLTe
         new() { Executed = true, Streams = new Dictionary<string, IObservable<ExecutionResult>> { [field] = stream } };
 
     /// <summary>The key's running group, with a place reserved in it; or the result of a first execution that did not give a stream (null: run alone).</summary>
-    private async Task<(Group? Group, ExecutionResult? Alone)> GroupAsync(string key, Inputs? liveExtensions, OperationExecution execute)
+    private async Task<(SubscriptionGroup? Group, ExecutionResult? Alone)> GroupAsync(string key, Inputs? liveExtensions, OperationExecution execute)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            Task<Group?> pending;
-            TaskCompletionSource<Group?>? starting = null;
+            Task<SubscriptionGroup?> pending;
+            TaskCompletionSource<SubscriptionGroup?>? starting = null;
             lock (_gate)
             {
                 if (!_groups.TryGetValue(key, out pending!))
                 {
-                    starting = new TaskCompletionSource<Group?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    starting = new TaskCompletionSource<SubscriptionGroup?>(TaskCreationOptions.RunContinuationsAsynchronously);
                     _groups[key] = pending = starting.Task;
                 }
             }
@@ -122,7 +122,7 @@ internal sealed class SubscriptionGroups(IServiceScopeFactory scopes, IGraphQLTe
         return (null, null);
     }
 
-    private async Task<(Group? Group, ExecutionResult? Alone)> StartAsync(string key, TaskCompletionSource<Group?> starting, Inputs? liveExtensions, OperationExecution execute)
+    private async Task<(SubscriptionGroup? Group, ExecutionResult? Alone)> StartAsync(string key, TaskCompletionSource<SubscriptionGroup?> starting, Inputs? liveExtensions, OperationExecution execute)
     {
         var scope = scopes.CreateAsyncScope();
         var stop = new CancellationTokenSource();
@@ -136,7 +136,7 @@ internal sealed class SubscriptionGroups(IServiceScopeFactory scopes, IGraphQLTe
             }
 
             var (field, stream) = streams.First();
-            var group = new Group(this, key, starting.Task, field, scope, stop, serializer);
+            var group = new SubscriptionGroup(this, key, starting.Task, field, scope, stop, serializer);
             lock (_gate)
             {
                 group.Reserved = 1;
@@ -155,7 +155,7 @@ internal sealed class SubscriptionGroups(IServiceScopeFactory scopes, IGraphQLTe
         }
     }
 
-    private void Abandon(string key, TaskCompletionSource<Group?> starting, AsyncServiceScope scope, CancellationTokenSource stop)
+    private void Abandon(string key, TaskCompletionSource<SubscriptionGroup?> starting, AsyncServiceScope scope, CancellationTokenSource stop)
     {
         lock (_gate)
         {
@@ -170,7 +170,7 @@ internal sealed class SubscriptionGroups(IServiceScopeFactory scopes, IGraphQLTe
         ((IDisposable)scope).Dispose();
     }
 
-    private bool Reserve(Group group)
+    private bool Reserve(SubscriptionGroup group)
     {
         lock (_gate)
         {
@@ -186,7 +186,7 @@ internal sealed class SubscriptionGroups(IServiceScopeFactory scopes, IGraphQLTe
     }
 
     /// <summary>A member left; the last one ends the group.</summary>
-    private void Release(Group group)
+    internal void Release(SubscriptionGroup group)
     {
         lock (_gate)
         {
@@ -204,7 +204,7 @@ internal sealed class SubscriptionGroups(IServiceScopeFactory scopes, IGraphQLTe
     }
 
     /// <summary>The group's stream ended: new subscribers start another.</summary>
-    private void Ended(Group group)
+    internal void Ended(SubscriptionGroup group)
     {
         lock (_gate)
         {
@@ -213,168 +213,14 @@ internal sealed class SubscriptionGroups(IServiceScopeFactory scopes, IGraphQLTe
         }
     }
 
-    private void Forget(Group group)
+    /// <summary>A group's execution stopped.</summary>
+    internal void Stopped() => Interlocked.Decrement(ref _running);
+
+    private void Forget(SubscriptionGroup group)
     {
         if (_groups.TryGetValue(group.Key, out var pending) && pending == group.Registration)
         {
             _groups.Remove(group.Key);
         }
     }
-
-    /// <summary>One running execution and the observers of its members; every event serialized once for all of them.</summary>
-    private sealed class Group(SubscriptionGroups owner, string key, Task<Group?> registration, string field, AsyncServiceScope scope, CancellationTokenSource stop, IGraphQLTextSerializer serializer)
-        : IObserver<ExecutionResult>
-    {
-        private readonly Lock _gate = new();
-        private IObserver<ExecutionResult>[] _observers = [];
-        private IDisposable? _subscription;
-        private int _stopped;
-
-        public string Key { get; } = key;
-
-        public Task<Group?> Registration { get; } = registration;
-
-        public string Field { get; } = field;
-
-        /// <summary>Members that hold a place (under the owner's lock).</summary>
-        public int Reserved { get; set; }
-
-        /// <summary>No more members (under the owner's lock).</summary>
-        public bool Ended { get; set; }
-
-        public void Start(IObservable<ExecutionResult> stream)
-        {
-            var subscription = stream.Subscribe(this);
-            lock (_gate)
-            {
-                _subscription = subscription;
-            }
-
-            if (Volatile.Read(ref _stopped) == 1)
-            {
-                subscription.Dispose();
-            }
-        }
-
-        public IDisposable Add(IObserver<ExecutionResult> observer)
-        {
-            lock (_gate)
-            {
-                _observers = [.. _observers, observer];
-            }
-
-            return new Leave(this, observer);
-        }
-
-        public void Release() => owner.Release(this);
-
-        public void OnNext(ExecutionResult value)
-        {
-            ArgumentNullException.ThrowIfNull(value);
-            var observers = Volatile.Read(ref _observers);
-            if (observers.Length == 0)
-            {
-                return;
-            }
-
-            var shared = new SharedEventResult(serializer.Serialize(value), value.Extensions?.GetValueOrDefault(ChangeSubscription.EventIdExtension) as string);
-            foreach (var observer in observers)
-            {
-                observer.OnNext(shared);
-            }
-        }
-
-        public void OnError(Exception error)
-        {
-            owner.Ended(this);
-            foreach (var observer in Volatile.Read(ref _observers))
-            {
-                observer.OnError(error);
-            }
-
-            Stop();
-        }
-
-        public void OnCompleted()
-        {
-            owner.Ended(this);
-            foreach (var observer in Volatile.Read(ref _observers))
-            {
-                observer.OnCompleted();
-            }
-
-            Stop();
-        }
-
-        public void Stop()
-        {
-            if (Interlocked.Exchange(ref _stopped, 1) == 1)
-            {
-                return;
-            }
-
-            IDisposable? subscription;
-            lock (_gate)
-            {
-                subscription = _subscription;
-            }
-
-            Interlocked.Decrement(ref owner._running);
-            subscription?.Dispose();
-            stop.Cancel();
-            stop.Dispose();
-            ((IDisposable)scope).Dispose();
-        }
-
-        private sealed class Leave(Group group, IObserver<ExecutionResult> observer) : IDisposable
-        {
-            public void Dispose()
-            {
-                lock (group._gate)
-                {
-                    group._observers = [.. group._observers.Where(o => o != observer)];
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// One subscriber's place in a group, as the transport sees its stream: subscribed once; its place is given back
-    /// when it unsubscribes, or when it is disposed without ever subscribing.
-    /// </summary>
-    private sealed class Member(Group group) : IObservable<ExecutionResult>, IDisposable
-    {
-        private int _released;
-
-        public IDisposable Subscribe(IObserver<ExecutionResult> observer)
-        {
-            ArgumentNullException.ThrowIfNull(observer);
-            return new Subscription(group.Add(observer), this);
-        }
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                group.Release();
-            }
-        }
-
-        private sealed class Subscription(IDisposable leave, Member member) : IDisposable
-        {
-            public void Dispose()
-            {
-                leave.Dispose();
-                member.Dispose();
-            }
-        }
-    }
-}
-
-/// <summary>One event of a group's execution, serialized once for every member; transports send <see cref="Json"/> as it is.</summary>
-internal sealed class SharedEventResult(string json, string? eventId) : ExecutionResult
-{
-    public string Json { get; } = json;
-
-    public string? EventId { get; } = eventId;
 }
