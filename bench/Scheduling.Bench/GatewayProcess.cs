@@ -27,6 +27,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>The process's id (to read its memory from /proc).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>The operation's answer and how many FHIR requests it made (null where the store is not counted: the embedded one).</summary>
     public sealed record Answer(JsonObject Body, int? FhirRequests);
 

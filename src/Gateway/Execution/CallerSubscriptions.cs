@@ -84,7 +84,11 @@ internal sealed class CallerSubscriptions(IOptions<SubscriptionOptions> options)
     {
         public IDisposable Subscribe(IObserver<ExecutionResult> observer) => new Subscription(stream.Subscribe(observer), place);
 
-        public void Dispose() => place.Dispose();
+        public void Dispose()
+        {
+            (stream as IDisposable)?.Dispose();
+            place.Dispose();
+        }
 
         private sealed class Subscription(IDisposable subscription, IDisposable place) : IDisposable
         {

@@ -25,6 +25,7 @@ internal sealed class GraphQLExecutionPipeline(
     PersistedDocumentStore persisted,
     CallerRateLimiter rateLimiter,
     CallerSubscriptions subscriptions,
+    SubscriptionGroups groups,
     IOptions<GraphQLOptions> options,
     IHostEnvironment environment,
     ILogger<GraphQLExecutionPipeline> logger)
@@ -94,18 +95,22 @@ internal sealed class GraphQLExecutionPipeline(
         ExecutionResult result;
         try
         {
-            result = await executer.ExecuteAsync(new ExecutionOptions
+            OperationExecution execute = (services, extensions, token) => executer.ExecuteAsync(new ExecutionOptions
             {
                 Query = request.Query,
                 DocumentId = request.DocumentId,
                 Document = persisted.MayPassParsedDocument(request.DocumentId) ? document : null,
                 OperationName = request.OperationName,
                 Variables = request.Variables,
-                Extensions = request.Extensions,
-                RequestServices = operation.Services,
+                Extensions = extensions,
+                RequestServices = services,
                 User = operation.Caller,
-                CancellationToken = deadline.Token,
+                CancellationToken = token,
             });
+            // Identical subscribers share one execution (SubscriptionGroups); everything else runs as itself.
+            result = place is not null
+                ? await groups.ExecuteAsync(request, operation.Caller, operation.Services, execute, deadline.Token)
+                : await execute(operation.Services, request.Extensions, deadline.Token);
             if (place is not null && result.Streams is { Count: > 0 } streams)
             {
                 foreach (var name in streams.Keys.ToList())
@@ -176,6 +181,8 @@ public static class GraphQLExecutionPipelineExtensions
         services.AddSingleton<CallerSubscriptions>();
         services.AddSingleton<GraphQLExecutionPipeline>();
         services.AddSingleton<StreamingOperations>();
+        services.AddSingleton<SubscriptionGroups>();
+        services.AddScoped<Scheduling.Schema.Subscriptions.SubscriptionReplay>();
         services.AddKnownProxies();
         return services;
     }

@@ -14,4 +14,10 @@ public sealed class SubscriptionOptions
     /// </summary>
     [Range(1, 100_000)]
     public int MaxPerCaller { get; set; } = 100;
+
+    /// <summary>
+    /// Subscribers with the same document, variables and access share one execution per event on this instance,
+    /// its result serialized once for all of them. Off: one execution per subscriber (for comparison).
+    /// </summary>
+    public bool ShareExecutions { get; set; } = true;
 }

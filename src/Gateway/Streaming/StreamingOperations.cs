@@ -79,6 +79,13 @@ internal sealed class StreamingOperations(GraphQLExecutionPipeline pipeline, IGr
                 return;
             }
 
+            if (value is SharedEventResult shared)
+            {
+                // A group's event: serialized once for every member.
+                sink.Next(shared.Json, shared.EventId);
+                return;
+            }
+
             sink.Next(serializer.Serialize(value), value.Extensions?.GetValueOrDefault(ChangeSubscription.EventIdExtension) as string);
         }
 

@@ -19,18 +19,27 @@ public sealed class ChangeSubscription<T>(
     string resourceType,
     Func<ResourceEvent, CancellationToken, ValueTask<bool>> filter,
     Func<ResourceEvent, T> map,
-    string? lastEventId = null) : IObservable<object>
+    string? lastEventId = null,
+    SubscriptionReplay? replayOnly = null) : IObservable<object>
 {
     private const int QueueLength = 1024;
 
     public IDisposable Subscribe(IObserver<object> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
+        var stop = new CancellationTokenSource();
+        if (replayOnly is not null)
+        {
+            // The live stream comes another way (the group this subscriber joins): what it missed, then complete.
+            _ = ReplayOnlyAsync(observer, replayOnly, stop.Token);
+            return new Subscription(null, stop);
+        }
+
         var overflowed = 0;
         var queue = Channel.CreateBounded<ResourceEvent>(
             new BoundedChannelOptions(QueueLength) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
             _ => Volatile.Write(ref overflowed, 1));
-        var stop = new CancellationTokenSource();
+
         // Live first, then the history: nothing falls between them.
         var following = hub.Follow(e =>
         {
@@ -43,10 +52,29 @@ public sealed class ChangeSubscription<T>(
         return new Subscription(following, stop);
     }
 
-    private async Task PumpAsync(ChannelReader<ResourceEvent> reader, IObserver<object> observer, Func<bool> overflowed, CancellationToken cancellationToken)
+    private async Task ReplayOnlyAsync(IObserver<object> observer, SubscriptionReplay replay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var through = await ReplayAsync(observer, Offering(observer, cancellationToken), cancellationToken);
+            replay.Finish(through);
+            observer.OnCompleted();
+        }
+        catch (OperationCanceledException)
+        {
+            // unsubscribed
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            observer.OnError(e);
+        }
+    }
+
+    /// <summary>Hands a change to the observer when it passes the filter and is newer than what this subscription delivered of the resource.</summary>
+    private Func<ResourceEvent, Task> Offering(IObserver<object> observer, CancellationToken cancellationToken)
     {
         var delivered = new Dictionary<string, (DateTimeOffset LastUpdated, string? VersionId)>(StringComparer.Ordinal);
-        async Task OfferAsync(ResourceEvent change)
+        return async change =>
         {
             if (delivered.TryGetValue(change.Id, out var last) &&
                 (change.LastUpdated < last.LastUpdated || (change.VersionId == last.VersionId && change.Kind != ChangeKind.Deleted)))
@@ -59,11 +87,15 @@ public sealed class ChangeSubscription<T>(
                 delivered[change.Id] = (change.LastUpdated, change.VersionId);
                 observer.OnNext(new ChangeEvent<T>(map(change), change));
             }
-        }
+        };
+    }
 
+    private async Task PumpAsync(ChannelReader<ResourceEvent> reader, IObserver<object> observer, Func<bool> overflowed, CancellationToken cancellationToken)
+    {
+        var offer = Offering(observer, cancellationToken);
         try
         {
-            var replayedThrough = await ReplayAsync(observer, OfferAsync, cancellationToken);
+            var replayedThrough = await ReplayAsync(observer, offer, cancellationToken);
             await foreach (var change in reader.ReadAllAsync(cancellationToken))
             {
                 if (overflowed())
@@ -76,7 +108,7 @@ public sealed class ChangeSubscription<T>(
                     continue; // the history had it
                 }
 
-                await OfferAsync(change);
+                await offer(change);
             }
         }
         catch (OperationCanceledException)
@@ -118,11 +150,11 @@ public sealed class ChangeSubscription<T>(
         return head;
     }
 
-    private sealed class Subscription(IDisposable following, CancellationTokenSource stop) : IDisposable
+    private sealed class Subscription(IDisposable? following, CancellationTokenSource stop) : IDisposable
     {
         public void Dispose()
         {
-            following.Dispose();
+            following?.Dispose();
             stop.Cancel();
             stop.Dispose();
         }
@@ -147,6 +179,7 @@ public static class ChangeSubscription
         ArgumentNullException.ThrowIfNull(context);
         var services = context.RequestServices ?? throw new InvalidOperationException("GraphQL request without services.");
         var lastEventId = context.InputExtensions.TryGetValue(LastEventIdExtension, out var value) ? value as string ?? value?.ToString() : null;
-        return new ChangeSubscription<T>(services.GetRequiredService<ChangeHub>(), resourceType, filter, map, lastEventId);
+        var replay = services.GetService<SubscriptionReplay>() is { Only: true } only && !string.IsNullOrWhiteSpace(lastEventId) ? only : null;
+        return new ChangeSubscription<T>(services.GetRequiredService<ChangeHub>(), resourceType, filter, map, lastEventId, replay);
     }
 }

@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Fhir;
+using Scheduling.Testing;
+
+namespace Scheduling.Bench;
+
+/// <summary>
+/// Many idle subscribers at mobile scale: two gateway processes sharing a real redis-server, over Medplum's FHIR
+/// engine (with a delay per request), N raw graphql-transport-ws clients split between them, all watching one
+/// practitioner's appointments with nested fields; then M bookings, alternating between the instances, one at a
+/// time. Per booking: the FHIR requests of delivery (Medplum's own count during the booking and its delivery, minus
+/// what the booking itself cost, from its Server-Timing), and the time from sending the booking to each client's
+/// receipt. Memory: each gateway process's resident set before the clients and once they are subscribed and idle.
+/// With <c>--sharing off</c> every subscriber has its own execution (<c>Subscriptions:ShareExecutions=false</c>).
+/// </summary>
+public static class SharedSubscribersBenchmark
+{
+    private const string Watch = """
+        subscription($practitioner: ID!) {
+          appointmentChanged(practitionerId: $practitioner) {
+            kind appointmentId
+            appointment { slots { status } patient { displayName } practitioners { displayName } }
+          }
+        }
+        """;
+
+    private const string Book = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename } } }";
+
+    public static async Task RunAsync(int subscribers, int events, int latencyMs, bool sharing)
+    {
+        await using var medplum = await MedplumServer.StartAsync("--latency-ms", latencyMs.ToString(CultureInfo.InvariantCulture));
+        await using var redis = await RedisServer.StartAsync();
+        await using var fhir = FhirStores.Rest(medplum.FhirBaseUrl);
+        var world = await BookingWorld.CreateAsync(fhir.GetRequiredService<IFhirStore>(), slots: events);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Fhir:BaseUrl"] = medplum.FhirBaseUrl,
+            ["Fhir:RetryCount"] = "0",
+            ["Redis:Configuration"] = redis.Configuration,
+            ["ChangeFeed:PollSeconds"] = "0",
+            ["Booking:HoldSweepSeconds"] = "3600",
+            ["Booking:MaxOpenBookingsPerPatient"] = "0",
+            ["GraphQL:RateLimitPerSecond"] = "0",
+            ["WebSockets:KeepAliveSeconds"] = "0",
+            ["Subscriptions:MaxPerCaller"] = "100000", // every client here is the same anonymous caller (the most allowed)
+            ["Subscriptions:ShareExecutions"] = sharing ? "true" : "false",
+        };
+        var dll = Path.Combine(RepoPaths.Root, "src", "Gateway", "bin", "Release", "net10.0", "Scheduling.Gateway.dll");
+        await using var a = await GatewayProcess.StartAsync(dll, settings);
+        await using var b = await GatewayProcess.StartAsync(dll, settings);
+        var instances = new[] { a, b };
+        foreach (var instance in instances)
+        {
+            // Warm: the schema built, the first FHIR connection made.
+            await instance.QueryAsync("query($id: ID!) { practitioner(id: $id) { displayName } }", new { id = world.Practitioner.Id });
+        }
+
+        await Task.Delay(2000);
+        var idle = instances.Select(i => ResidentMegabytes(i.ProcessId)).ToArray();
+
+        var deliveries = new Deliveries();
+        var clients = new List<Subscriber>(subscribers);
+        var connecting = Stopwatch.StartNew();
+        foreach (var batch in Enumerable.Range(0, subscribers).Chunk(100))
+        {
+            clients.AddRange(await Task.WhenAll(batch.Select(i => Subscriber.StartAsync(instances[i % 2].Client.BaseAddress!, world.Practitioner.Id!, deliveries))));
+        }
+
+        connecting.Stop();
+        await Task.Delay(5000); // subscribed everywhere, and settled
+        var subscribed = instances.Select(i => ResidentMegabytes(i.ProcessId)).ToArray();
+
+        var rows = new List<(int Event, string Instance, int Delivered, int Requests, double P50, double P99, double Max)>();
+        for (var e = 0; e < events; e++)
+        {
+            var instance = instances[e % 2];
+            await medplum.ResetCountsAsync();
+            deliveries.Start();
+            var booked = await instance.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(e) }, patientId = world.Patient.Id } });
+            var waited = Stopwatch.StartNew();
+            while (deliveries.Count < subscribers && waited.Elapsed < TimeSpan.FromSeconds(120))
+            {
+                await Task.Delay(20);
+            }
+
+            await Task.Delay(300); // late reads, if any, are counted too
+            var requests = (await medplum.RequestsAsync()).Count - (booked.FhirRequests ?? 0);
+            var latencies = deliveries.Take();
+            rows.Add((e + 1, e % 2 == 0 ? "A" : "B", latencies.Length, requests, Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies.Length > 0 ? latencies[^1] : 0));
+        }
+
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+
+        var all = rows.Skip(1).ToList(); // the first event also fills the cache
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Idle subscribers at scale: 2 gateway processes + redis-server, Medplum's engine with {latencyMs} ms per FHIR request, {subscribers} graphql-ws subscribers (half on each), {events} bookings alternating A/B, sharing {(sharing ? "on" : "off")}, {Environment.ProcessorCount} cores shared by everything (clients included), {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC."));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{subscribers} clients connected and subscribed in {connecting.Elapsed.TotalSeconds:F1} s."));
+        Console.WriteLine();
+        Console.WriteLine("| booking | on | delivered | FHIR requests for delivery (both instances) | p50 ms | p99 ms | max ms |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var row in rows)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {row.Event} | {row.Instance} | {row.Delivered} | {row.Requests} | {row.P50:F0} | {row.P99:F0} | {row.Max:F0} |"));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| instance | RSS idle MB | RSS with subscribers MB | KB per idle subscriber |");
+        Console.WriteLine("|---|---|---|---|");
+        for (var i = 0; i < instances.Length; i++)
+        {
+            var share = subscribers / 2 + (i == 0 ? subscribers % 2 : 0);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {(i == 0 ? "A" : "B")} | {idle[i]:F0} | {subscribed[i]:F0} | {(subscribed[i] - idle[i]) * 1024 / Math.Max(1, share):F1} |"));
+        }
+
+        if (all.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"After the first booking: FHIR requests for delivery per event {all.Average(r => r.Requests):F1} (both instances), p50 {all.Average(r => r.P50):F0} ms, p99 {all.Average(r => r.P99):F0} ms (means over bookings 2..{events})."));
+        }
+    }
+
+    private static double ResidentMegabytes(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    /// <summary>The arrivals of the current booking's event, as milliseconds since the booking was sent.</summary>
+    private sealed class Deliveries
+    {
+        private readonly Lock _gate = new();
+        private List<double> _latencies = [];
+        private long _started = Stopwatch.GetTimestamp();
+
+        public int Count
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _latencies.Count;
+                }
+            }
+        }
+
+        public void Start()
+        {
+            lock (_gate)
+            {
+                _latencies = [];
+                _started = Stopwatch.GetTimestamp();
+            }
+        }
+
+        public void Arrived()
+        {
+            var now = Stopwatch.GetTimestamp();
+            lock (_gate)
+            {
+                _latencies.Add(Stopwatch.GetElapsedTime(_started, now).TotalMilliseconds);
+            }
+        }
+
+        public double[] Take()
+        {
+            lock (_gate)
+            {
+                return [.. _latencies.Order()];
+            }
+        }
+    }
+
+    /// <summary>One raw graphql-transport-ws client: connect, init, subscribe, then count what arrives (small buffers: 10,000 of these share the machine).</summary>
+    private sealed class Subscriber : IDisposable
+    {
+        private readonly ClientWebSocket _socket = new();
+        private readonly CancellationTokenSource _stop = new();
+
+        public static async Task<Subscriber> StartAsync(Uri gateway, string practitionerId, Deliveries deliveries)
+        {
+            var subscriber = new Subscriber();
+            subscriber._socket.Options.AddSubProtocol("graphql-transport-ws");
+            subscriber._socket.Options.SetBuffer(1024, 1024);
+            await subscriber._socket.ConnectAsync(new UriBuilder(gateway) { Scheme = "ws", Path = "/graphql" }.Uri, CancellationToken.None);
+            await subscriber.SendAsync("""{"type":"connection_init"}""");
+            var buffer = new byte[1024];
+            await subscriber._socket.ReceiveAsync(buffer, CancellationToken.None); // the ack
+            await subscriber.SendAsync(JsonSerializer.Serialize(new { id = "1", type = "subscribe", payload = new { query = Watch, variables = new { practitioner = practitionerId } } }));
+            _ = subscriber.ListenAsync(buffer, deliveries);
+            return subscriber;
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _socket.Abort();
+            _socket.Dispose();
+            _stop.Dispose();
+        }
+
+        private async Task ListenAsync(byte[] buffer, Deliveries deliveries)
+        {
+            try
+            {
+                var next = "\"type\":\"next\""u8.ToArray();
+                while (!_stop.IsCancellationRequested)
+                {
+                    var result = await _socket.ReceiveAsync(buffer, _stop.Token);
+                    var first = buffer.AsSpan(0, result.Count).IndexOf(next) >= 0;
+                    while (!result.EndOfMessage)
+                    {
+                        result = await _socket.ReceiveAsync(buffer, _stop.Token);
+                    }
+
+                    if (first)
+                    {
+                        deliveries.Arrived();
+                    }
+                }
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+            {
+            }
+        }
+
+        private Task SendAsync(string text) => _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+    }
+}

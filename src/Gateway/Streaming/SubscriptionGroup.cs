@@ -1,0 +1,161 @@
+using GraphQL;
+using Scheduling.Schema.Subscriptions;
+
+namespace Scheduling.Gateway.Streaming;
+
+/// <summary>One running execution and the observers of its members; every event serialized once for all of them.</summary>
+internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Task<SubscriptionGroup?> registration, string field, AsyncServiceScope scope, CancellationTokenSource stop, IGraphQLTextSerializer serializer)
+    : IObserver<ExecutionResult>
+{
+    private readonly Lock _gate = new();
+    private IObserver<ExecutionResult>[] _observers = [];
+    private IDisposable? _subscription;
+    private int _stopped;
+
+    public string Key { get; } = key;
+
+    public Task<SubscriptionGroup?> Registration { get; } = registration;
+
+    public string Field { get; } = field;
+
+    /// <summary>Members that hold a place (under the owner's lock).</summary>
+    public int Reserved { get; set; }
+
+    /// <summary>No more members (under the owner's lock).</summary>
+    public bool Ended { get; set; }
+
+    public void Start(IObservable<ExecutionResult> stream)
+    {
+        var subscription = stream.Subscribe(this);
+        lock (_gate)
+        {
+            _subscription = subscription;
+        }
+
+        if (Volatile.Read(ref _stopped) == 1)
+        {
+            subscription.Dispose();
+        }
+    }
+
+    public IDisposable Add(IObserver<ExecutionResult> observer)
+    {
+        lock (_gate)
+        {
+            _observers = [.. _observers, observer];
+        }
+
+        return new Leave(this, observer);
+    }
+
+    public void Release() => owner.Release(this);
+
+    public void OnNext(ExecutionResult value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var observers = Volatile.Read(ref _observers);
+        if (observers.Length == 0)
+        {
+            return;
+        }
+
+        var shared = new SharedEventResult(serializer.Serialize(value), value.Extensions?.GetValueOrDefault(ChangeSubscription.EventIdExtension) as string);
+        foreach (var observer in observers)
+        {
+            observer.OnNext(shared);
+        }
+    }
+
+    public void OnError(Exception error)
+    {
+        owner.Ended(this);
+        foreach (var observer in Volatile.Read(ref _observers))
+        {
+            observer.OnError(error);
+        }
+
+        Stop();
+    }
+
+    public void OnCompleted()
+    {
+        owner.Ended(this);
+        foreach (var observer in Volatile.Read(ref _observers))
+        {
+            observer.OnCompleted();
+        }
+
+        Stop();
+    }
+
+    public void Stop()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
+        IDisposable? subscription;
+        lock (_gate)
+        {
+            subscription = _subscription;
+        }
+
+        owner.Stopped();
+        subscription?.Dispose();
+        stop.Cancel();
+        stop.Dispose();
+        ((IDisposable)scope).Dispose();
+    }
+
+    private sealed class Leave(SubscriptionGroup group, IObserver<ExecutionResult> observer) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (group._gate)
+            {
+                group._observers = [.. group._observers.Where(o => o != observer)];
+            }
+        }
+    }
+}
+
+/// <summary>
+/// One subscriber's place in a group, as the transport sees its stream: subscribed once; its place is given back
+/// when it unsubscribes, or when it is disposed without ever subscribing.
+/// </summary>
+internal sealed class SubscriptionMember(SubscriptionGroup group) : IObservable<ExecutionResult>, IDisposable
+{
+    private int _released;
+
+    public IDisposable Subscribe(IObserver<ExecutionResult> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        return new Subscription(group.Add(observer), this);
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            group.Release();
+        }
+    }
+
+    private sealed class Subscription(IDisposable leave, SubscriptionMember member) : IDisposable
+    {
+        public void Dispose()
+        {
+            leave.Dispose();
+            member.Dispose();
+        }
+    }
+}
+
+/// <summary>One event of a group's execution, serialized once for every member; transports send <see cref="Json"/> as it is.</summary>
+internal sealed class SharedEventResult(string json, string? eventId) : ExecutionResult
+{
+    public string Json { get; } = json;
+
+    public string? EventId { get; } = eventId;
+}
