@@ -39,7 +39,7 @@ public sealed class AppointmentTimeTaking(SlotReservation reservation, BookingCh
             throw AppointmentChanges.Fail(new SlotUnavailableError("The appointment's time is no longer free.", unavailable));
         }
 
-        var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, AppointmentChanges.Practitioners(appointment), appointment.Id), cancellationToken);
+        var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, ScheduleParticipants.PractitionersOf(appointment), appointment.Id), cancellationToken);
         return new TakenTime(
             [.. planned.Where(s => s.Status != taken).Select(s => SlotReservation.Retag(s, taken))],
             [.. checkedSpan.GuardWrites]);

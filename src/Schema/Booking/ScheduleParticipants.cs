@@ -48,10 +48,19 @@ public static class ScheduleParticipants
     /// </summary>
     public static IReadOnlyList<FhirReference> AnsweringOf(Appointment appointment)
     {
-        ArgumentNullException.ThrowIfNull(appointment);
-        var practitioners = appointment.Participant.Where(p => FhirReference.From(p.Actor)?.ResourceType == "Practitioner").ToList();
+        var practitioners = PractitionerParticipants(appointment);
         var typed = practitioners.Where(IsPrimaryPerformer).ToList();
         return [.. (typed.Count > 0 ? typed : practitioners).Select(p => FhirReference.From(p.Actor)!.Value)];
+    }
+
+    /// <summary>Every practitioner taking part in an appointment, answering or not: all must be actors of its schedule.</summary>
+    public static IReadOnlyList<FhirReference> PractitionersOf(Appointment appointment) =>
+        [.. PractitionerParticipants(appointment).Select(p => FhirReference.From(p.Actor)!.Value)];
+
+    private static List<Appointment.ParticipantComponent> PractitionerParticipants(Appointment appointment)
+    {
+        ArgumentNullException.ThrowIfNull(appointment);
+        return [.. appointment.Participant.Where(p => FhirReference.From(p.Actor)?.ResourceType == "Practitioner")];
     }
 
     /// <summary>
