@@ -194,7 +194,7 @@ public sealed class HoldSlotsPayloadType() : PayloadGraphType<AppointmentType, A
     SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.SlotUnavailable);
 
 public sealed class ConfirmAppointmentPayloadType() : PayloadGraphType<AppointmentType, Appointment>("ConfirmAppointmentPayload", "appointment",
-    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition);
+    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition, SchedulingErrorCode.SlotUnavailable);
 
 public sealed class CancelAppointmentPayloadType() : PayloadGraphType<AppointmentType, Appointment>("CancelAppointmentPayload", "appointment",
     SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition);
@@ -208,7 +208,7 @@ public sealed class ChangeAppointmentStatusPayloadType() : PayloadGraphType<Appo
 public sealed class RespondToAppointmentPayloadType : PayloadBaseGraphType<AppointmentAnswer>
 {
     public RespondToAppointmentPayloadType()
-        : base("RespondToAppointmentPayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition)
+        : base("RespondToAppointmentPayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition, SchedulingErrorCode.SlotUnavailable)
     {
         Field<AppointmentType>("appointment").Description("The appointment after the answer; null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Appointment);
         Field<AppointmentResponseType>("response").Description("The answer as recorded; null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Response);
