@@ -20,6 +20,9 @@ public static class SchedulingModel
 {
     public const int Clients = 3;
 
+    /// <summary>Where blocks start when they are the focus: the middle of the day, so that they overlap.</summary>
+    private static readonly Gen<int> BlockStart = Gen.Int[2, 5];
+
     /// <summary>An appointment to act on: mostly one of the client's own latest (what it did just before), else anyone's.</summary>
     private static readonly Gen<int> Appointment = Gen.Frequency((3, Gen.Int[0, 2]), (1, Gen.Int[OperationRunner.Own, OperationRunner.Own + 20]));
 
@@ -52,9 +55,9 @@ public static class SchedulingModel
         ("Status", 2, Gen.Select(Appointment, Gen.OneOf("CHECKED_IN", "ARRIVED", "FULFILLED", "NOSHOW"), (a, s) => (Op)new Op.Status(a, s))),
         ("AdvanceClock", focus == Focus.Holds ? 5 : 1, Gen.OneOf(6).Select(m => (Op)new Op.AdvanceClock(m))),
         ("TimeComes", 1, Gen.OneOf(-30, 45, 120).Select(m => (Op)new Op.TimeComes(m))),
-        ("Block", focus == Focus.Blocks ? 10 : 2, Gen.Select(Gen.Int[0, 7], Gen.Int[1, 3], focus == Focus.Blocks ? Gen.OneOf(Nest.None, Nest.Inside, Nest.Around) : Gen.OneOf(Nest.None, Nest.None, Nest.Inside, Nest.Around),
+        ("Block", focus == Focus.Blocks ? 10 : 2, Gen.Select(focus == Focus.Blocks ? BlockStart : Gen.Int[0, 7], Gen.Int[1, 3], focus == Focus.Blocks ? Gen.OneOf(Nest.None, Nest.Inside, Nest.Inside, Nest.Around) : Gen.OneOf(Nest.None, Nest.None, Nest.Inside, Nest.Around),
             (s, c, n) => (Op)new Op.Block(s, c, n))),
-        ("Unblock", focus == Focus.Blocks ? 8 : 2, Gen.Frequency((3, Gen.Const(0)), (1, Gen.Int[1, 5])).Select(b => (Op)new Op.Unblock(b))),
+        ("Unblock", focus == Focus.Blocks ? 20 : 2, Gen.Frequency((3, Gen.Const(0)), (1, Gen.Int[1, 5])).Select(b => (Op)new Op.Unblock(b))),
         ("CreateSlots", 1, Gen.OneOf(45, 60).Select(m => (Op)new Op.CreateSlots(m))),
         ("DeleteSlot", 1, Gen.Int[0, 7].Select(s => (Op)new Op.DeleteSlot(s))),
     ];
@@ -76,7 +79,7 @@ public static class SchedulingModel
     /// </summary>
     private static Gen<Op> Maker(Focus focus) => focus switch
     {
-        Focus.Blocks => Gen.Select(Gen.Int[0, 7], Gen.Int[1, 3], (s, c) => (Op)new Op.Block(s, c)),
+        Focus.Blocks => Gen.Select(BlockStart, Gen.Int[1, 3], (s, c) => (Op)new Op.Block(s, c)),
         Focus.Holds => Gen.OneOf(Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], (s, c) => (Op)new Op.Book(s, c, true)),
             Gen.Select(Gen.Int[0, 11], Gen.OneOf(30, 60), (q, m) => (Op)new Op.BookRule(q, m, true))),
         _ => Gen.OneOf(Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], Gen.Bool, (s, c, h) => (Op)new Op.Book(s, c, h)),
@@ -87,7 +90,14 @@ public static class SchedulingModel
     private static readonly Gen<Role> Roles = Gen.Frequency((3, Gen.Const(Role.Scheduler)), (1, Gen.Const(Role.Patient)), (1, Gen.Const(Role.Practitioner)));
 
     /// <summary>One run: its focus, each client's role and each client's list of operations.</summary>
-    public static readonly Gen<Run> Runs = Gen.Select(Gen.Enum<Focus>(), Roles.Array[Clients])
+    /// <summary>
+    /// The focus of a run: each of the three as likely, none (the plain mix) half as likely. SCHEDULING_MODEL_FOCUS
+    /// names one for a longer search of its own.
+    /// </summary>
+    private static readonly Gen<Focus> Foci = Enum.TryParse<Focus>(Environment.GetEnvironmentVariable("SCHEDULING_MODEL_FOCUS"), out var only) ? Gen.Const(only)
+        : Gen.Frequency((1, Gen.Const(Focus.None)), (2, Gen.Const(Focus.Holds)), (2, Gen.Const(Focus.Blocks)), (2, Gen.Const(Focus.Answers)));
+
+    public static readonly Gen<Run> Runs = Gen.Select(Foci, Roles.Array[Clients])
         .SelectMany(x => Gen.Select(Maker(x.Item1), Operation(x.Item1).Array[0, 5], (first, rest) => (Op[])[first, .. rest]).Array[Clients]
             .Select(ops => new Run(x.Item1, x.Item2, ops)));
 
@@ -121,6 +131,12 @@ public static class SchedulingModel
                 foreach (var t in told)
                 {
                     tally.AddOrUpdate($"{t.Op.GetType().Name} {(t.Succeeded ? "ok" : t.ErrorCode ?? "untyped")}", 1, (_, n) => n + 1);
+                }
+
+                if (Environment.GetEnvironmentVariable("SCHEDULING_MODEL_TRACE") is not null)
+                {
+                    output.WriteLine($"run, focus {run.Focus}, roles {string.Join(",", run.Roles)}:" + string.Concat(told.OrderBy(t => t.Sent)
+                        .Select(t => $"{Environment.NewLine}  [{t.Sent}–{t.Acked}] client {t.Client} {t.Op}: {(t.Succeeded ? "ok " + (t.AppointmentId ?? t.BlockId) : t.ErrorCode ?? t.TopLevelError)}")));
                 }
 
                 var violations = await SchedulingInvariants.CheckAsync(store, world, told, runner.CreatedSlots, clock.GetUtcNow(), OpenLimit, runner.PatientOf);

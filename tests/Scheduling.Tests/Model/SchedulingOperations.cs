@@ -55,7 +55,7 @@ public abstract record Op
     /// <summary>Slots of the slot schedule; <see cref="Nest"/> places the span inside or around the latest block instead.</summary>
     public sealed record Block(int Slot, int Count, Nest Nest = Nest.None) : Op;
 
-    /// <summary>Counts back from the latest block (0: the latest).</summary>
+    /// <summary>Counts back from the latest block still standing (0: the latest).</summary>
     public sealed record Unblock(int Index) : Op;
 
     /// <summary>createSlots over the slot schedule's day with another slot length (fills gaps only).</summary>
@@ -357,7 +357,19 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
         }
 
         return id is null ? new Told(op, null, "NO_BLOCK_YET", null)
-            : await MutateAsync(gateway, op, "unblockTime", "UnblockTimeInput", new { slotId = id }, "freedSlotIds") with { Target = id };
+            : await MutateAsync(gateway, op, "unblockTime", "UnblockTimeInput", new { slotId = id }, "freedSlotIds") with { Target = id } is var told && told.Succeeded
+                ? Forget(id, told) : told;
+    }
+
+    /// <summary>An unblocked block is no longer the latest to nest in or to unblock.</summary>
+    private Told Forget(string block, Told told)
+    {
+        lock (_gate)
+        {
+            _blocks.RemoveAll(b => b.Id == block);
+        }
+
+        return told;
     }
 
     private async Task<Told> CreateSlotsAsync(GatewayServer gateway, Op op, int minutes)
