@@ -20,6 +20,7 @@ namespace Scheduling.Tests.Model;
 // | BlockNesting.Release ignores the other standing blocks           | 2 of 2 (4/4 modes) | I5, R5 (FREE under a block) |
 // | RespondHandler leaves a BOOKED appointment BOOKED on a counter-  | 2 of 2 (3/4 modes) | I7, R2 (model predicts      |
 // |   proposal or a tentative/needs-action answer                    |                |   PENDING)                      |
+// | SchedulingAccess.CanBookFor lets a patient book for anyone        | 1 run, 1/2 modes | A1 (not FORBIDDEN)          |
 //
 // The other fixes of issue 11 (busy time, actor check, horizon, reschedule checks, rule slot matched on start, rule
 // slots written before the checks, span guard claims, clientMutationId reuse, status too early, cancel of an expired
@@ -57,7 +58,7 @@ public static class SchedulingModel
     [
         ("Book", 6, Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], focus == Focus.Holds ? Gen.Frequency((3, Gen.Const(true)), (1, Gen.Const(false))) : Gen.Bool, Gen.OneOf(0, 0, 0, 1, 2),
             (s, c, h, k) => (Op)new Op.Book(s, c, h, k))),
-        ("BookFor", 1, Gen.Select(Gen.Int[0, 7], Gen.Int[0, 2], (s, p) => (Op)new Op.BookFor(s, p))),
+        ("BookFor", 3, Gen.Select(Gen.Int[0, 7], Gen.Int[0, 2], (s, p) => (Op)new Op.BookFor(s, p))),
         ("BookRule", 6, Gen.Select(Gen.Int[0, 11], Gen.OneOf(30, 45, 60), Gen.Bool, (q, m, h) => (Op)new Op.BookRule(q, m, h))),
         ("BookSeenSlot", 2, Gen.Int[0, 20].Select(i => (Op)new Op.BookSeenSlot(i))),
         ("BookShared", 3, Gen.Select(Gen.Int[0, 3], Gen.Int[1, 2], Gen.Bool, (s, c, h) => (Op)new Op.BookShared(s, c, h))),
