@@ -115,7 +115,8 @@ public static class ReferenceModel
 
         var slots = (appointment["slots"] as JsonArray ?? []).Select(s => s?["id"]?.GetValue<string>()).OfType<string>().ToList();
         var participants = (appointment["participants"] as JsonArray ?? []).Select((p, i) => new Participant(
-            p?["actor"] is { } actor ? $"{actor["__typename"]?.GetValue<string>()}/{actor["id"]?.GetValue<string>()}" : "#" + i.ToString(CultureInfo.InvariantCulture),
+            p?["actor"] is not { } actor ? "#" + i.ToString(CultureInfo.InvariantCulture)
+                : actor["reference"]?.GetValue<string>() ?? $"{actor["__typename"]?.GetValue<string>()}/{actor["id"]?.GetValue<string>()}",
             p?["required"]?.GetValue<string>() is null or "REQUIRED",
             p?["status"]?.GetValue<string>() ?? "NEEDS_ACTION")).ToList();
         return new State(status, slots, start, Time(appointment["holdExpiresAt"]), participants);

@@ -142,7 +142,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
     public const int Own = 10;
 
     private const string AppointmentSelection = "appointment { id status start end holdExpiresAt slots { id } " +
-        "participants { required status actor { __typename ... on Practitioner { id } ... on Patient { id } ... on Location { id } ... on HealthcareService { id } } } }";
+        "participants { required status actor { __typename ... on Practitioner { id } ... on Patient { id } ... on Location { id } ... on HealthcareService { id } ... on OtherActor { reference } } } }";
 
     private readonly List<string> _appointments = [];
     private readonly Dictionary<string, string> _patientOf = [];
