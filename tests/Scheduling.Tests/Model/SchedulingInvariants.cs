@@ -20,7 +20,8 @@ public static class SchedulingInvariants
     private const string BlockedBy = "https://scheduling-gateway.example.org/fhir/StructureDefinition/blocked-by";
 
     public static async Task<List<string>> CheckAsync(
-        IFhirStore store, ModelWorld world, IReadOnlyList<Told> told, IReadOnlyCollection<string> createdSlots, DateTimeOffset now, int openLimit = 0)
+        IFhirStore store, ModelWorld world, IReadOnlyList<Told> told, IReadOnlyCollection<string> createdSlots, DateTimeOffset now, int openLimit = 0,
+        Func<int, string>? patientOfClient = null)
     {
         var none = CancellationToken.None;
         var slots = (await store.SearchAllAsync<Slot>(
@@ -138,10 +139,11 @@ public static class SchedulingInvariants
             .Select(a => $"I8 {Describe(a)} ends after the rule schedule's planning horizon"));
         // Nothing is written before every check has passed: a rule-made Slot that no appointment uses was asked for by
         // a change that could pass the checks (and then won or lost a race), never only by ones a fixed rule refuses.
+        // A refusal by role (FORBIDDEN) comes before any write too.
         string[] fixedRules = ["planning-horizon", "actor-of-schedule", "active-schedule"];
         violations.AddRange(slots.Values
             .Where(s => s.Schedule?.Reference == "Schedule/" + world.RuleSchedule.Id && !appointments.Any(a => a.Slot.Any(r => r.Reference == "Slot/" + s.Id)))
-            .Where(s => !told.Any(t => s.Identifier.Any(i => t.AskedSlots.Contains(i.Value)) && !fixedRules.Contains(t.Rule)))
+            .Where(s => !told.Any(t => s.Identifier.Any(i => t.AskedSlots.Contains(i.Value)) && !fixedRules.Contains(t.Rule) && t.ErrorCode != "FORBIDDEN"))
             .Select(s => $"M5 {Describe(s)} was made from the rule though a fixed rule refused every change asking for it"));
         violations.AddRange(ToldChecks.Check(told, appointments, now, openLimit, TimeSpan.FromMinutes(60)));
 
@@ -155,6 +157,14 @@ public static class SchedulingInvariants
         violations.AddRange(slots.Values
             .Where(s => s.Status != Slot.SlotStatus.Free && !blocks.Contains(s.Id!) && !referenced.Contains(s.Id) && !createdSlots.Contains(s.Id!) && world.Slots.All(w => w.Id != s.Id))
             .Select(s => $"M4 {Describe(s)} was written by no reported change"));
+
+        // The sequential reference model of the acknowledged operations (ReferenceModel), and the roles.
+        violations.AddRange(ReferenceModel.Check(world, told, appointments, slots, createdSlots, now));
+        if (patientOfClient is not null)
+        {
+            violations.AddRange(ReferenceModel.Access(world, told, patientOfClient));
+        }
+
         return violations;
     }
 

@@ -5,11 +5,19 @@ using Scheduling.Testing;
 
 namespace Scheduling.Tests.Model;
 
-/// <summary>One client's step. Indexes pick among the world's slots, rule options and the appointments and blocks made so far.</summary>
+/// <summary>
+/// One client's step. Indexes pick among the world's slots, rule options and the appointments and blocks made so far.
+/// An appointment index below <see cref="OperationRunner.Own"/> counts back from the latest appointment this client
+/// made (0: the latest), so a step reaches what the same client did just before (a hold, then the clock, then an
+/// answer); from <see cref="OperationRunner.Own"/> on it picks among every client's appointments.
+/// </summary>
 public abstract record Op
 {
     /// <summary>Real slots of the slot schedule; Key &gt; 0 sends clientMutationId "k{Key}" (reused across ops and slots).</summary>
     public sealed record Book(int Slot, int Count, bool Hold, int Key = 0) : Op;
+
+    /// <summary>Books a real slot of the slot schedule for the world's patient of that index (a patient's token books only for itself).</summary>
+    public sealed record BookFor(int Slot, int Patient) : Op;
 
     /// <summary>Books a real Slot id some answer showed (rule-made or not, maybe left FREE by a cancellation).</summary>
     public sealed record BookSeenSlot(int Index) : Op;
@@ -44,14 +52,35 @@ public abstract record Op
     /// <summary>The day comes: the clock jumps (forward only) to this many minutes after 14:00 UTC of the world's day.</summary>
     public sealed record TimeComes(int MinutesAfterStart) : Op;
 
-    public sealed record Block(int Slot, int Count) : Op;
+    /// <summary>Slots of the slot schedule; <see cref="Nest"/> places the span inside or around the latest block instead.</summary>
+    public sealed record Block(int Slot, int Count, Nest Nest = Nest.None) : Op;
 
+    /// <summary>Counts back from the latest block still standing (0: the latest).</summary>
     public sealed record Unblock(int Index) : Op;
 
     /// <summary>createSlots over the slot schedule's day with another slot length (fills gaps only).</summary>
     public sealed record CreateSlots(int Minutes) : Op;
 
     public sealed record DeleteSlot(int Slot) : Op;
+}
+
+public enum Nest
+{
+    None,
+
+    /// <summary>One slot of the latest block's span.</summary>
+    Inside,
+
+    /// <summary>The latest block's span and one slot on each side.</summary>
+    Around,
+}
+
+/// <summary>Who a client is: its token's role (a patient's token names the client's patient; a practitioner's, the world's practitioner).</summary>
+public enum Role
+{
+    Scheduler,
+    Patient,
+    Practitioner,
 }
 
 public enum MoveTo
@@ -86,6 +115,21 @@ public sealed record Told(Op Op, string? AppointmentId, string? ErrorCode, strin
 
     /// <summary>The rule a ValidationError named, if any.</summary>
     public string? Rule { get; init; }
+
+    /// <summary>The client, its role, and the order its request went out and its answer came back among all clients'.</summary>
+    public int Client { get; init; }
+
+    public Role Role { get; init; }
+
+    public long Sent { get; init; }
+
+    public long Acked { get; init; }
+
+    /// <summary>The span a blockTime asked for.</summary>
+    public (DateTimeOffset Start, DateTimeOffset End)? BlockSpan { get; init; }
+
+    /// <summary>The participant a respondToAppointment answered for (Practitioner/1, Patient/2 ...).</summary>
+    public string? AnsweredAs { get; init; }
 }
 
 /// <summary>Runs operations over GraphQL against a <see cref="ModelWorld"/>; what each was told is kept for the checks.</summary>
@@ -94,13 +138,19 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
     /// <summary>The patients in play: clients 0 and 2 book for the same one, so a patient's limit is raced.</summary>
     public const int Patients = 2;
 
-    private const string AppointmentSelection = "appointment { id status start end holdExpiresAt slots { id } }";
+    /// <summary>Appointment indexes below this count back from the client's own latest appointment.</summary>
+    public const int Own = 10;
+
+    private const string AppointmentSelection = "appointment { id status start end holdExpiresAt slots { id } " +
+        "participants { required status actor { __typename ... on Practitioner { id } ... on Patient { id } ... on Location { id } ... on HealthcareService { id } ... on OtherActor { reference } } } }";
 
     private readonly List<string> _appointments = [];
     private readonly Dictionary<string, string> _patientOf = [];
     private readonly List<string> _seenSlots = [];
-    private readonly List<string> _blocks = [];
+    private readonly List<(string Id, int First, int Count)> _blocks = [];
+    private readonly Dictionary<int, List<string>> _own = [];
     private readonly Lock _gate = new();
+    private long _sequence;
 
     public List<string> Appointments
     {
@@ -115,18 +165,38 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
 
     public List<string> CreatedSlots { get; } = [];
 
-    public async Task<Told> RunAsync(GatewayServer gateway, Op op, int patient)
+    /// <summary>The patient a client books for (and, with a patient's token, is).</summary>
+    public string PatientOf(int client) => world.Patients[client % Patients].Id!;
+
+    /// <summary>Runs one step as <paramref name="client"/> with its role's token (none when roles are off).</summary>
+    public async Task<Told> RunAsync(GatewayServer gateway, Op op, int client, Role? role = null)
     {
-        var patientId = world.Patients[patient % Patients].Id!;
+        var patientId = PatientOf(client);
+        _caller.Value = (role switch
+        {
+            Role.Patient => TestTokens.Patient(patientId),
+            Role.Practitioner => TestTokens.Practitioner(world.Practitioner.Id!),
+            Role.Scheduler => TestTokens.Scheduler(),
+            _ => null,
+        }, client);
         var before = clock.GetUtcNow();
+        var sent = Interlocked.Increment(ref _sequence);
         var told = await RunOpAsync(gateway, op, patientId);
-        told = told with { Before = before, After = clock.GetUtcNow(), PatientId = told.PatientId ?? patientId };
+        told = told with
+        {
+            Before = before, After = clock.GetUtcNow(), PatientId = told.PatientId ?? patientId,
+            Client = client, Role = role ?? Role.Scheduler, Sent = sent, Acked = Interlocked.Increment(ref _sequence),
+        };
         Learn(told);
         return told;
     }
 
+    /// <summary>One runner serves every client; each client's steps run one after another on its own async flow, which carries its token.</summary>
+    private readonly AsyncLocal<(string? Token, int Client)> _caller = new();
+
     private async Task<Told> RunOpAsync(GatewayServer gateway, Op op, string patientId) => op switch
     {
+        Op.BookFor b => await TakeAsync(gateway, op, world.SlotRun(b.Slot, 1), world.Patients[b.Patient % world.Patients.Count].Id!, false, null, null),
         Op.Book b => await TakeAsync(gateway, op, world.SlotRun(b.Slot, b.Count), patientId, b.Hold, null, b.Key > 0 ? "k" + b.Key : null),
         Op.BookSeenSlot s => SeenSlot(s.Index) is { } seen ? await TakeAsync(gateway, op, [seen], patientId, false, null, null) : new Told(op, null, "NO_SLOT_SEEN_YET", null),
         Op.BookRule r => await TakeAsync(gateway, op, [world.RuleOption(r.Quarter, r.Minutes)], patientId, r.Hold, null, null),
@@ -137,14 +207,15 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
         Op.Cancel c => await AppointmentAsync(gateway, op, c.Appointment, "cancelAppointment", "CancelAppointmentInput", id => new { appointmentId = id, reason = "model" }),
         Op.Reschedule r => await AppointmentAsync(gateway, op, r.Appointment, "rescheduleAppointment", "RescheduleAppointmentInput",
             id => new { appointmentId = id, slotIds = MoveTargets(r) }) with { AskedSlots = MoveTargets(r) },
-        Op.Respond r => await AppointmentAsync(gateway, op, r.Appointment, "respondToAppointment", "RespondToAppointmentInput", id => Answer(id, r)),
+        Op.Respond r => await AppointmentAsync(gateway, op, r.Appointment, "respondToAppointment", "RespondToAppointmentInput", id => Answer(id, r)) is var answered && answered.Target is { } target
+            ? answered with { AnsweredAs = AnswerAs(target, r) } : answered,
         Op.Status s => await AppointmentAsync(gateway, op, s.Appointment, "changeAppointmentStatus", "ChangeAppointmentStatusInput", id => new { appointmentId = id, status = s.To }),
         Op.AdvanceClock a => Advance(op, a.Minutes),
         Op.TimeComes t => Advance(op, (int)Math.Max(0, (world.DayStart.AddMinutes(t.MinutesAfterStart) - clock.GetUtcNow()).TotalMinutes)),
         Op.Block b => await BlockAsync(gateway, op, b),
         Op.Unblock u => await UnblockAsync(gateway, op, u),
         Op.CreateSlots c => await CreateSlotsAsync(gateway, op, c.Minutes),
-        Op.DeleteSlot d => await MutateAsync(gateway, op, "deleteSlots", "DeleteSlotsInput", new { slotIds = world.SlotRun(d.Slot, 1) }, "deletedSlotIds"),
+        Op.DeleteSlot d => await MutateAsync(gateway, op, "deleteSlots", "DeleteSlotsInput", new { slotIds = world.SlotRun(d.Slot, 1) }, "deletedSlotIds") with { AskedSlots = world.SlotRun(d.Slot, 1) },
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
@@ -157,7 +228,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
         _ => world.SlotRun(r.Target, 1),
     };
 
-    private object Answer(string id, Op.Respond r)
+    private string AnswerAs(string id, Op.Respond r)
     {
         string? patient;
         lock (_gate)
@@ -165,12 +236,17 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
             patient = _patientOf.GetValueOrDefault(id);
         }
 
-        var actor = r.Actor switch
+        return r.Actor switch
         {
             "Patient" => "Patient/" + patient,
             "Location" => "Location/" + world.Location.Id,
             _ => "Practitioner/" + world.Practitioner.Id,
         };
+    }
+
+    private object Answer(string id, Op.Respond r)
+    {
+        var actor = AnswerAs(id, r);
         var (start, end) = world.SlotSpan(id.Length % ModelWorld.SlotCount, 1);
         return r.Answer == "TENTATIVE"
             ? new { appointmentId = id, actorId = actor, participantStatus = r.Answer, start = Iso(start), end = Iso(end) }
@@ -182,10 +258,16 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
     {
         lock (_gate)
         {
-            if (told.Op is Op.Book or Op.BookRule or Op.BookWithStranger or Op.BookSeenSlot or Op.BookShared or Op.BookInactive && told.AppointmentId is { } id && !_appointments.Contains(id))
+            if (IsBooking(told.Op) && told.AppointmentId is { } id && !_appointments.Contains(id))
             {
                 _appointments.Add(id);
                 _patientOf[id] = told.PatientId!;
+                if (!_own.TryGetValue(told.Client, out var own))
+                {
+                    _own[told.Client] = own = [];
+                }
+
+                own.Add(id);
             }
 
             foreach (var slot in (told.Appointment?["slots"] as JsonArray ?? []).Select(s => s?["id"]?.GetValue<string>()).OfType<string>())
@@ -197,6 +279,9 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
             }
         }
     }
+
+    /// <summary>The operations that make an appointment.</summary>
+    public static bool IsBooking(Op op) => op is Op.Book or Op.BookFor or Op.BookRule or Op.BookWithStranger or Op.BookSeenSlot or Op.BookShared or Op.BookInactive;
 
     private string? SeenSlot(int index)
     {
@@ -225,7 +310,9 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
         string? id;
         lock (_gate)
         {
-            id = _appointments.Count == 0 ? null : _appointments[index % _appointments.Count];
+            var own = _own.GetValueOrDefault(_caller.Value.Client) ?? [];
+            id = index < Own && own.Count > 0 ? own[^(1 + (index % own.Count))]
+                : _appointments.Count == 0 ? null : _appointments[index % _appointments.Count];
         }
 
         return id is null ? new Told(op, null, "NO_APPOINTMENT_YET", null)
@@ -234,14 +321,27 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
 
     private async Task<Told> BlockAsync(GatewayServer gateway, Op op, Op.Block block)
     {
-        var (start, end) = world.SlotSpan(block.Slot, block.Count);
+        var (first, count) = (block.Slot % ModelWorld.SlotCount, block.Count);
+        lock (_gate)
+        {
+            if (block.Nest != Nest.None && _blocks.Count > 0)
+            {
+                var latest = _blocks[^1];
+                (first, count) = block.Nest == Nest.Inside
+                    ? (latest.First + (block.Slot % latest.Count), 1)
+                    : (Math.Max(0, latest.First - 1), Math.Min(ModelWorld.SlotCount, latest.First + latest.Count + 1) - Math.Max(0, latest.First - 1));
+            }
+        }
+
+        count = Math.Max(1, Math.Min(count, ModelWorld.SlotCount - first));
+        var (start, end) = world.SlotSpan(first, count);
         var told = await MutateAsync(gateway, op, "blockTime", "BlockTimeInput",
-            new { scheduleId = world.SlotSchedule.Id, start = Iso(start), end = Iso(end) }, "slot { id }");
+            new { scheduleId = world.SlotSchedule.Id, start = Iso(start), end = Iso(end) }, "slot { id }") with { BlockSpan = (start, end) };
         if (told.Succeeded && told.BlockId is { } id)
         {
             lock (_gate)
             {
-                _blocks.Add(id);
+                _blocks.Add((id, first, count));
             }
         }
 
@@ -253,11 +353,23 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
         string? id;
         lock (_gate)
         {
-            id = _blocks.Count == 0 ? null : _blocks[unblock.Index % _blocks.Count];
+            id = _blocks.Count == 0 ? null : _blocks[^(1 + (unblock.Index % _blocks.Count))].Id;
         }
 
         return id is null ? new Told(op, null, "NO_BLOCK_YET", null)
-            : await MutateAsync(gateway, op, "unblockTime", "UnblockTimeInput", new { slotId = id }, "freedSlotIds");
+            : await MutateAsync(gateway, op, "unblockTime", "UnblockTimeInput", new { slotId = id }, "freedSlotIds") with { Target = id } is var told && told.Succeeded
+                ? Forget(id, told) : told;
+    }
+
+    /// <summary>An unblocked block is no longer the latest to nest in or to unblock.</summary>
+    private Told Forget(string block, Told told)
+    {
+        lock (_gate)
+        {
+            _blocks.RemoveAll(b => b.Id == block);
+        }
+
+        return told;
     }
 
     private async Task<Told> CreateSlotsAsync(GatewayServer gateway, Op op, int minutes)
@@ -280,10 +392,13 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
     private async Task<Told> MutateAsync(GatewayServer gateway, Op op, string mutation, string inputType, object input, string selection)
     {
         var query = $"mutation($input: {inputType}!) {{ {mutation}(input: $input) {{ {selection} errors {{ ... on Error {{ code }} ... on ValidationError {{ rule }} }} }} }}";
-        var response = await gateway.QueryAsync(query, new { input });
+        var response = await gateway.QueryAsync(query, new { input }, _caller.Value.Token);
         if (response["errors"] is JsonArray { Count: > 0 } errors)
         {
-            return new Told(op, null, null, errors.ToJsonString());
+            // A refusal by role is a request error with its code (FORBIDDEN), as for a read of what is not the caller's.
+            return errors.All(e => e.At("extensions.code")?.GetValue<string>() == "FORBIDDEN")
+                ? new Told(op, null, "FORBIDDEN", null)
+                : new Told(op, null, null, errors.ToJsonString());
         }
 
         var payload = response.At("data." + mutation);

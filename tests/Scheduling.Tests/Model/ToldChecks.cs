@@ -18,7 +18,7 @@ public static class ToldChecks
         var successes = told.Where(t => t.Succeeded && t.Op is not (Op.AdvanceClock or Op.TimeComes)).ToList();
 
         // T1 A booking's answer is the time asked for: every real slot asked among its slots, a rule option's exact span.
-        foreach (var t in successes.Where(t => t.Op is Op.Book or Op.BookRule or Op.BookWithStranger or Op.BookSeenSlot or Op.BookShared or Op.BookInactive))
+        foreach (var t in successes.Where(t => OperationRunner.IsBooking(t.Op)))
         {
             var slots = (t.Appointment?["slots"] as JsonArray ?? []).Select(s => s?["id"]?.GetValue<string>()).ToHashSet();
             var (start, end) = (Time(t.Appointment?["start"]), Time(t.Appointment?["end"]));
