@@ -69,7 +69,7 @@ public static class ReferenceModel
         Op.Cancel when !s.ExpiredAt(t.Before) && s.Status is "PROPOSED" or "PENDING" or "BOOKED" or "CHECKED_IN" or "WAITLIST" =>
             s with { Status = "CANCELLED", Hold = null },
         Op.Reschedule r when !s.ExpiredAt(t.Before) && s.Status is "BOOKED" or "PENDING" && Shown(t.Appointment) is { } moved =>
-            s with { Slots = moved.Slots, Start = moved.Start, Participants = [.. s.Participants.Where(p => !p.Actor.StartsWith("Location/", StringComparison.Ordinal)), .. LocationsOf(TargetSchedule(r, world))] },
+            s with { Slots = moved.Slots, Start = moved.Start, Participants = [.. s.Participants.Where(p => Answers(p.Actor)), .. OtherActorsOf(TargetSchedule(r, world))] },
         Op.Respond r when !s.ExpiredAt(t.Before) && s.Status is "PROPOSED" or "PENDING" or "BOOKED" && s.Participants.Any(p => p.Actor == t.AnsweredAs) =>
             Respond(s, t.AnsweredAs!, r.Answer),
         Op.Status c when StatusFrom[c.To].Contains(s.Status) && t.After >= s.Start - (c.To is "CHECKED_IN" or "ARRIVED" ? TimeSpan.FromMinutes(60) : TimeSpan.Zero) =>
@@ -102,8 +102,16 @@ public static class ReferenceModel
         _ => null,
     };
 
-    private static IEnumerable<Participant> LocationsOf(Schedule? schedule) =>
-        (schedule?.Actor ?? []).Where(a => a.Reference?.StartsWith("Location/", StringComparison.Ordinal) == true).Select(a => new Participant(a.Reference!, true, "ACCEPTED"));
+    /// <summary>
+    /// Who keeps their place (and answer) when an appointment moves: the patient and the practitioner. Reschedules in
+    /// this world move only between the two schedules the model's practitioner shares, so every other participant
+    /// (rooms, the device) is the old schedule's and is replaced by the new schedule's, accepted (README: who takes part).
+    /// </summary>
+    private static bool Answers(string actor) =>
+        actor.StartsWith("Patient/", StringComparison.Ordinal) || actor.StartsWith("Practitioner/", StringComparison.Ordinal);
+
+    private static IEnumerable<Participant> OtherActorsOf(Schedule? schedule) =>
+        (schedule?.Actor ?? []).Where(a => a.Reference is { } r && !Answers(r)).Select(a => new Participant(a.Reference!, true, "ACCEPTED"));
 
     /// <summary>The state an answer showed (a booking's first state, a reschedule's new slots and start).</summary>
     public static State? Shown(JsonNode? appointment)
