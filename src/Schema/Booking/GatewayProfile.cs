@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Schedules;
 
 namespace Scheduling.Schema.Booking;
 
@@ -72,7 +73,10 @@ public static class GatewayProfile
     /// <summary>HL7's time zone extension on a Schedule (valueCode, an IANA name).</summary>
     public const string TimeZoneExtension = "http://hl7.org/fhir/StructureDefinition/timezone";
 
-    /// <summary>The schedule's time zone as written (valueCode) or as other writers put it (valueString); null if none.</summary>
+    /// <summary>
+    /// The schedule's time zone: HL7's extension as written (valueCode) or as other writers put it (valueString), else
+    /// the zone its availability rule was set in (setAvailability on a schedule made without one); null if neither.
+    /// </summary>
     public static string? TimeZoneOf(Schedule schedule)
     {
         ArgumentNullException.ThrowIfNull(schedule);
@@ -80,7 +84,7 @@ public static class GatewayProfile
         {
             Code code => code.Value,
             FhirString text => text.Value,
-            _ => null,
+            _ => AvailabilityRule.FromSchedule(schedule)?.TimeZone,
         };
     }
 

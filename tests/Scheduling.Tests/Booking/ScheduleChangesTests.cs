@@ -106,6 +106,21 @@ public abstract class ScheduleChangesTests
         var first = DateTimeOffset.Parse(Str(created, "slots.0.start"), CultureInfo.InvariantCulture);
         var zone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
         Assert.Equal(new TimeSpan(9, 0, 0), TimeZoneInfo.ConvertTime(first, zone).TimeOfDay);
+
+        // A schedule made without a zone whose availability was then set in a zone: that zone is the schedule's.
+        var ruled = await BookingWorld.CreateAsync(Store, slots: 0);
+        var set = await MutateAsync("setAvailability", "SetAvailabilityInput", new
+        {
+            scheduleId = ruled.Schedule.Id,
+            timeZone = "Asia/Tokyo",
+            slotMinutes = 30,
+            availableTimes = new[] { new { daysOfWeek = new[] { "MONDAY" }, startTime = "09:00", endTime = "12:00" } },
+        }, "schedule { id }");
+        Assert.Equal(ruled.Schedule.Id, Str(set, "schedule.id"));
+        created = await CreateSlotsAsync(ruled.Schedule.Id!, day, day);
+        first = DateTimeOffset.Parse(Str(created, "slots.0.start"), CultureInfo.InvariantCulture);
+        Assert.Equal(new TimeSpan(9, 0, 0), TimeZoneInfo.ConvertTime(first, TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo")).TimeOfDay);
+        Assert.Equal("Asia/Tokyo", GatewayProfile.TimeZoneOf((await Store.ReadAsync<Schedule>(ruled.Schedule.Id!, None))!));
     }
 
     private async Task<JsonNode> CreateSlotsAsync(string scheduleId, DateOnly from, DateOnly to) =>
