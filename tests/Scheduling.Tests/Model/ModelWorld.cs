@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Schedules;
 
@@ -39,6 +40,9 @@ public sealed record ModelWorld(
     public IReadOnlyList<Slot> InactiveSlots { get; init; } = [];
 
     /// <summary>Every schedule of the world.</summary>
+    /// <summary>The slot schedule's time zone: UTC+1 all year (no daylight saving, so the model's hours stay simple).</summary>
+    public const string SlotScheduleZone = "Etc/GMT-1";
+
     public IEnumerable<Schedule> Schedules => [SlotSchedule, RuleSchedule, StrangerSchedule, SharedSchedule, InactiveSchedule];
 
     public const int SlotCount = 8;
@@ -61,10 +65,13 @@ public sealed record ModelWorld(
             patients.Add(await store.CreateAsync(new Patient { Name = [new HumanName { Family = $"Model{i}{tag}" }] }, none));
         }
 
+        // The slot schedule keeps its time in UTC+1 (HL7's timezone extension, valueCode): createSlots without a
+        // zone must generate in it (T8).
         var slotSchedule = await store.CreateAsync(new Schedule
         {
             Active = true,
             Actor = [new ResourceReference("Practitioner/" + practitioner.Id), new ResourceReference("Location/" + location.Id)],
+            Extension = [new Extension(GatewayProfile.TimeZoneExtension, new Code(SlotScheduleZone))],
         }, none);
         var day = DateOnly.FromDateTime(DateTime.UtcNow.Date.AddDays(daysAhead));
         var start = new DateTimeOffset(day.ToDateTime(new TimeOnly(14, 0)), TimeSpan.Zero);

@@ -24,6 +24,8 @@ namespace Scheduling.Tests.Model;
 // | BusyTime.Conflicts finds nothing (busy time over the span skipped) | 1 run, 2/2 modes | I1 (overlap per actor)     |
 // | CancelHandler cancels a hold past its expiry                     | 0 in 1 run; 1 run, 2/2 modes | T4, R1          |
 // |   (found once the holds focus cancels more often)                |                |                                 |
+// | GatewayProfile.TimeZoneOf reads the zone only as a string (the     | 1 run, 2/2 modes | T8 (createSlots in UTC)    |
+// |   valueCode written by the gateway is missed: createSlots in UTC)  |                |                                 |
 //
 // The other fixes of issue 11 (actor check, horizon, reschedule checks, rule slot matched on start, rule slots
 // written before the checks, span guard claims, clientMutationId reuse, status too early) were found by the earlier

@@ -130,6 +130,9 @@ public sealed record Told(Op Op, string? AppointmentId, string? ErrorCode, strin
 
     /// <summary>The participant a respondToAppointment answered for (Practitioner/1, Patient/2 ...).</summary>
     public string? AnsweredAs { get; init; }
+
+    /// <summary>When the slots a createSlots made start, as it answered.</summary>
+    public IReadOnlyList<DateTimeOffset> CreatedStarts { get; init; } = [];
 }
 
 /// <summary>Runs operations over GraphQL against a <see cref="ModelWorld"/>; what each was told is kept for the checks.</summary>
@@ -384,8 +387,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
             startTime = "13:00",
             endTime = "19:00",
             slotMinutes = minutes,
-            timeZone = "UTC",
-        }, "count slots { id }");
+        }, "count slots { id start }");
         return told;
     }
 
@@ -412,7 +414,15 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
             }
         }
 
-        return new Told(op, appointmentId, code, null, payload.At("slot.id")?.GetValue<string>()) { Appointment = code is null ? payload?["appointment"]?.DeepClone() : null, Rule = payload.At("errors.0.rule")?.GetValue<string>() };
+        var createdStarts = code is null && payload.At("slots") is JsonArray made
+            ? made.Select(s => s?["start"]?.GetValue<string>()).OfType<string>().Select(s => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture)).ToList()
+            : [];
+        return new Told(op, appointmentId, code, null, payload.At("slot.id")?.GetValue<string>())
+        {
+            Appointment = code is null ? payload?["appointment"]?.DeepClone() : null,
+            Rule = payload.At("errors.0.rule")?.GetValue<string>(),
+            CreatedStarts = createdStarts,
+        };
     }
 
     private static string Iso(DateTimeOffset time) => time.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);

@@ -37,6 +37,17 @@ public static class ToldChecks
             yield return $"T7 {t.Op} on the inactive schedule was told {(t.Succeeded ? "ok " + t.AppointmentId : t.ErrorCode + " " + t.Rule)}";
         }
 
+        // T8 createSlots without a zone generates in the schedule's own zone: its slots start at 13:00 there, then step by their length.
+        var slotZone = TimeZoneInfo.FindSystemTimeZoneById(ModelWorld.SlotScheduleZone);
+        foreach (var t in successes.Where(t => t.Op is Op.CreateSlots))
+        {
+            var starts = t.CreatedStarts.Order().ToList();
+            if (starts.Count > 0 && TimeZoneInfo.ConvertTime(starts[0], slotZone).TimeOfDay != new TimeSpan(13, 0, 0))
+            {
+                yield return $"T8 {t.Op} without a zone began at {starts[0]:HH:mm} UTC, not 13:00 in {ModelWorld.SlotScheduleZone}";
+            }
+        }
+
         // T2 One patient's clientMutationId stands for one appointment.
         foreach (var keyed in successes.Where(t => t.Key is not null).GroupBy(t => (t.PatientId, t.Key)).Where(g => g.Select(t => t.AppointmentId).Distinct().Count() > 1))
         {
