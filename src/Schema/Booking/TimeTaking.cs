@@ -179,13 +179,31 @@ public sealed class TimeTaking(
         public Patient? Patient { get; set; }
     }
 
-    /// <summary>Whether an earlier appointment was made for these slot ids (real ids among its slots, rule options inside its time).</summary>
+    /// <summary>
+    /// Whether an earlier appointment was made for exactly these slot ids: as many, each real id one of its slots,
+    /// the rule options inside its time without overlapping, and its whole time when they are all rule options. A
+    /// subset of its slots, or a shorter option inside its span, is another booking.
+    /// </summary>
     private static bool SameTime(Appointment earlier, List<string> slotIds)
     {
         var own = earlier.Slot.Select(FhirReference.From).OfType<FhirReference>().Select(r => r.Id).ToHashSet();
-        var time = TimeRange.Of(earlier.Start, earlier.End);
-        return slotIds.All(id => own.Contains(id) ||
-            (RuleSlots.TryParse(id, out _, out var span) && time is { } t && t.Contains(span)));
+        if (TimeRange.Of(earlier.Start, earlier.End) is not { } time || slotIds.Count != own.Count)
+        {
+            return false;
+        }
+
+        var options = new List<TimeRange>();
+        foreach (var id in slotIds.Where(id => !own.Contains(id)))
+        {
+            if (!RuleSlots.TryParse(id, out _, out var span) || !time.Contains(span) || options.Any(o => o.Overlaps(span)))
+            {
+                return false;
+            }
+
+            options.Add(span);
+        }
+
+        return options.Count < slotIds.Count || options.Sum(o => o.Length.Ticks) == time.Length.Ticks;
     }
 
     /// <summary>An earlier booking with this key, among the appointments the caller may see (another's key tells nothing).</summary>

@@ -129,4 +129,23 @@ public sealed class BookingChecksOrderTests
         var twelve = await gateway.QueryAsync(Book, new { input = new { slotIds = ids.Take(12), patientId = world.Patient.Id } }, TestTokens.Admin());
         Assert.True(twelve.At("data.bookAppointment.appointment.id") is not null, twelve.ToJsonString());
     }
+
+    [Fact]
+    public async Task A_reused_clientMutationId_answers_success_only_for_exactly_the_same_slots()
+    {
+        var (gateway, store) = await StartAsync(new ShiftedTimeProvider());
+        await using var _ = gateway;
+        var world = await BookingWorld.CreateAsync(store);
+        var admin = TestTokens.Admin();
+        var key = "k-" + Guid.NewGuid().ToString("N");
+        var first = await gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(0), world.SlotId(1) }, patientId = world.Patient.Id, clientMutationId = key } }, admin);
+        var id = first.At("data.bookAppointment.appointment.id")!.GetValue<string>();
+
+        var again = await gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(1), world.SlotId(0) }, patientId = world.Patient.Id, clientMutationId = key } }, admin);
+        var subset = await gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id, clientMutationId = key } }, admin);
+
+        Assert.Equal(id, again.At("data.bookAppointment.appointment.id")?.GetValue<string>());
+        Assert.True(subset.At("data.bookAppointment.errors.0.rule")?.GetValue<string>() == "idempotency-key", subset.ToJsonString());
+        Assert.Null(subset.At("data.bookAppointment.appointment"));
+    }
 }
