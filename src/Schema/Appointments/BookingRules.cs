@@ -101,8 +101,15 @@ public sealed class MaxOpenBookingsRule(IOptions<BookingOptions> options) : IBoo
             return null;
         }
 
-        var open = await context.Fhir.SearchAsync(AppointmentSearches.OpenOfPatientCount(context.Patient.Id!, context.Now), cancellationToken);
-        return open.Total >= limit ? $"A patient may have at most {limit} upcoming appointments." : null;
+        var open = (await context.Fhir.SearchAsync(AppointmentSearches.OpenOfPatientCount(context.Patient.Id!, context.Now), cancellationToken)).Total ?? 0;
+        if (open >= limit)
+        {
+            // Expired holds are dead (StandingTime), swept or not: only when they could matter are they looked up.
+            var holds = await context.Fhir.SearchAllAsync<Appointment>(AppointmentSearches.PendingHoldsOfPatient(context.Patient.Id!, context.Now), cancellationToken);
+            open -= holds.Count(h => !StandingTime.Stands(h, context.Now));
+        }
+
+        return open >= limit ? $"A patient may have at most {limit} upcoming appointments." : null;
     }
 }
 

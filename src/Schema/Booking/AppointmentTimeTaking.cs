@@ -30,16 +30,11 @@ public sealed class AppointmentTimeTaking(SlotReservation reservation, BookingCh
             throw AppointmentChanges.Fail(new ValidationError("An appointment without slots takes no time here; reschedule it onto slots first.", "appointmentId", "appointment-slots"));
         }
 
-        // Every slot counts as ours for the plan (existence, order, no gaps); its status is checked here: a slot
+        // Every slot counts as its own (after authorization, each must be free, busy or held, not blocked): a slot
         // that is busy or held for another appointment is that appointment's, which busy time finds.
-        var planned = await reservation.PlanAsync(ids, ids.ToHashSet(), cancellationToken);
-        var unavailable = planned.Where(s => s.Status is not (SlotStatus.Free or SlotStatus.Busy or SlotStatus.BusyTentative)).Select(s => s.Id!).ToList();
-        if (unavailable.Count > 0)
-        {
-            throw AppointmentChanges.Fail(new SlotUnavailableError("The appointment's time is no longer free.", unavailable));
-        }
-
-        var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, ScheduleParticipants.PractitionersOf(appointment), appointment.Id), cancellationToken);
+        var planned = await reservation.PlanAsync(ids, cancellationToken);
+        var checkedSpan = await checks.CheckAsync(
+            new SpanRequest(planned, ScheduleParticipants.PractitionersOf(appointment), appointment.Id, AlreadyOurs: ids.ToHashSet()), null, cancellationToken);
         return new TakenTime(
             [.. planned.Where(s => s.Status != taken).Select(s => SlotReservation.Retag(s, taken))],
             [.. checkedSpan.GuardWrites]);

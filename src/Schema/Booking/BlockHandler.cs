@@ -10,7 +10,7 @@ namespace Scheduling.Schema.Booking;
 /// that claims the schedule's actors' span guards last, so that a block and a booking of the same time serialize.
 /// Refused while a booking or a hold stands in the span; another block there is fine (blocks nest).
 /// </summary>
-public sealed class BlockHandler(ScheduleChanges changes)
+public sealed class BlockHandler(ScheduleChanges changes, HoldExpiry expiry)
 {
     public async Task<Slot> BlockAsync(BlockTimeInput input, CancellationToken cancellationToken)
     {
@@ -38,7 +38,7 @@ public sealed class BlockHandler(ScheduleChanges changes)
     {
         // The guards first, then the slots: a change that commits after this read changes a guard's version.
         var guards = await changes.Guards.ReadAsync(BookingChecks.Actors(schedule), span, [ScheduleChanges.SlotsGuardKey(schedule.Id!)], cancellationToken);
-        var slots = await changes.Store.SearchAllAsync<Slot>(SlotSearches.Overlapping([schedule.Id!], span.Start, span.End), cancellationToken);
+        var slots = await expiry.ReadPastExpiredHoldsAsync(() => changes.Store.SearchAllAsync<Slot>(SlotSearches.Overlapping([schedule.Id!], span.Start, span.End), cancellationToken), cancellationToken);
         if (BlockNesting.Standing(span, slots) is { Count: > 0 } booked)
         {
             throw ScheduleChanges.Fail(new ConflictError(

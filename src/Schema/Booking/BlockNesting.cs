@@ -19,7 +19,7 @@ public static class BlockNesting
     public static bool IsMarked(Slot slot) =>
         slot?.Status == SlotStatus.BusyUnavailable && slot.GetExtension(GatewayProfile.BlockedByExtension) is not null;
 
-    /// <summary>The slots standing in the way of a block: booked or held (an expired hold too, until it is released).</summary>
+    /// <summary>The slots standing in the way of a block: booked or held (an expired hold's slots are released first: <see cref="HoldExpiry.ReadPastExpiredHoldsAsync"/>).</summary>
     public static IReadOnlyList<Slot> Standing(TimeRange span, IEnumerable<Slot> slots) =>
         [.. (slots ?? []).Where(s => s.Status is SlotStatus.Busy or SlotStatus.BusyTentative && Overlaps(s, span))];
 

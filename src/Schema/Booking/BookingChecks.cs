@@ -2,20 +2,24 @@ using Hl7.Fhir.Model;
 using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
+using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
 
 namespace Scheduling.Schema.Booking;
 
 /// <summary>
 /// What a booking, a hold or a reschedule asks for: slots of one schedule (some maybe still planned).
 /// <see cref="KnownSchedule"/>: the schedule as an earlier attempt of the same request read it (a retry after a lost
-/// race reads busy time and guards again, not the schedule).
+/// race reads busy time and guards again, not the schedule). <see cref="AlreadyOurs"/>: slots the appointment holds
+/// already (they may be busy or held, not blocked); every other slot must be free, overbookable, or held only by
+/// expired holds.
 /// </summary>
 public sealed record SpanRequest(
     IReadOnlyList<Slot> Slots,
     IReadOnlyList<FhirReference> Practitioners,
     string? MovingAppointmentId,
     string? NewBookingForPatientId = null,
-    Schedule? KnownSchedule = null);
+    Schedule? KnownSchedule = null,
+    IReadOnlySet<string>? AlreadyOurs = null);
 
 /// <summary>A span that passed every check: its schedule, and the guards its change must claim last (<see cref="SpanGuards"/>).</summary>
 public sealed record CheckedSpan(Schedule Schedule, IReadOnlyList<Basic> Guards)
@@ -24,14 +28,80 @@ public sealed record CheckedSpan(Schedule Schedule, IReadOnlyList<Basic> Guards)
 }
 
 /// <summary>
-/// Every check that taking time makes, in one place, for book, hold and reschedule alike: the slots belong to one
-/// active schedule the caller may book on, its practitioners are actors of that schedule, the span lies in the
-/// future and inside the planning horizon, and the whole span is free for every actor of the schedule.
+/// Every check that taking time makes, in one place, for book, hold, reschedule, confirm and accept alike, in this
+/// order: first what writes nothing and tells nothing of any slot's status (the slots belong to one active schedule
+/// the caller may book on, its practitioners are actors of it, the span is in the future, inside the planning
+/// horizon and at most <see cref="AppointmentSearches.MaxAppointmentLength"/> long, rule options are offered); then
+/// the caller's booking rules; only then guards (created if missing), the slots' status and busy time for every
+/// actor of the schedule. Expired holds in the span are released there (the sweeper's path), not refused.
 /// </summary>
-public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, SpanGuards guards, TimeProvider time)
+public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, SpanGuards guards, HoldExpiry expiry, TimeProvider time)
 {
-    /// <summary>Runs every check; returns the schedule and the guards read before busy time. Writes nothing but missing guards.</summary>
-    public async Task<CheckedSpan> CheckAsync(SpanRequest request, CancellationToken cancellationToken)
+    /// <summary>The ValidationError rule of a span longer than <see cref="AppointmentSearches.MaxAppointmentLength"/>.</summary>
+    public const string MaxLengthRule = "max-length";
+
+    /// <summary>
+    /// Runs every check; <paramref name="rules"/> (the booking rules) after validation and authorization and before
+    /// anything is written, and once more if guards had to be created (what they guard is read after them). Returns
+    /// the schedule and the guards read before busy time. Writes nothing but missing guards and the release of
+    /// expired holds in the span (then the caller's attempt is run again: <see cref="ContendedException"/>).
+    /// </summary>
+    public async Task<CheckedSpan> CheckAsync(SpanRequest request, Func<Task>? rules, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var schedule = await AuthorizeAsync(request, cancellationToken);
+        var actors = Actors(schedule);
+        var span = new TimeRange(request.Slots[0].Start!.Value, request.Slots[^1].End!.Value);
+
+        // The guards first (read only), then the rules, then busy time: a change that commits after the guards are
+        // read changes a guard's version. Guards missing are created only once the rules have passed.
+        var keys = SpanGuards.Keys(actors, span, request.NewBookingForPatientId is { } patient ? [SpanGuards.OpenBookingsKey(patient)] : null);
+        var claimed = await guards.FindAsync(keys, cancellationToken);
+        await (rules?.Invoke() ?? Task.CompletedTask);
+        if (!SpanGuards.Complete(keys, claimed))
+        {
+            claimed = await guards.CreateMissingAsync(keys, claimed, cancellationToken);
+            await (rules?.Invoke() ?? Task.CompletedTask);
+        }
+
+        // Busy time's two searches at once (both after the guards, which is all their order needs).
+        var slotSearch = store.SearchAllAsync<Slot>(SlotSearches.Overlapping([schedule.Id!], span.Start, span.End), cancellationToken);
+        var appointmentSearch = actors.Count == 0 ? Task.FromResult<IReadOnlyList<Appointment>>([])
+            : store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOverlapping(actors.Select(a => a.ToString()), span.Start, span.End), cancellationToken);
+        await Task.WhenAll(slotSearch, appointmentSearch);
+        var appointments = await appointmentSearch;
+        var now = time.GetUtcNow();
+        var deadHeld = StandingTime.HeldOnlyByExpiredHolds(appointments, now);
+        var taken = request.Slots.Where(s => s.Id is not null && !MayTake(s, request.AlreadyOurs, deadHeld)).Select(s => s.Id!).ToList();
+        if (taken.Count > 0)
+        {
+            throw Fail(new SlotUnavailableError("The slot is no longer free.", taken));
+        }
+
+        if (BusyTime.Conflicts(span, await slotSearch, appointments, request.Slots, request.MovingAppointmentId, now).Any)
+        {
+            throw Fail(new SlotUnavailableError("That time is no longer free.", [.. request.Slots.Select(RuleSlots.ClientId)]));
+        }
+
+        // Expired holds over the span are dead: released (only these), then the attempt reads everything again.
+        var dead = appointments.Where(a => a.Id != request.MovingAppointmentId && GatewayProfile.IsExpiredHold(a, now) &&
+            TimeRange.Of(a.Start, a.End) is { } held && held.Overlaps(span)).ToList();
+        if (dead.Count > 0)
+        {
+            await expiry.ReleaseAsync(dead, cancellationToken);
+            throw new ContendedException(new InvalidOperationException("Expired holds in the span were released."));
+        }
+
+        return new CheckedSpan(schedule, claimed);
+    }
+
+    /// <summary>
+    /// Validation and authorization: the slots belong to one schedule the caller may book on (checked before any
+    /// other answer), its practitioners are actors of it, it is active, the span lies in the future, inside the
+    /// planning horizon, not longer than an appointment may be, and its rule options are offered. Reads the schedule
+    /// (unless known); writes nothing and tells nothing of any slot's status.
+    /// </summary>
+    public async Task<Schedule> AuthorizeAsync(SpanRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var scheduleReference = FhirReference.From(request.Slots[0].Schedule);
@@ -56,8 +126,7 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
         }
 
         var span = new TimeRange(request.Slots[0].Start!.Value, request.Slots[^1].End!.Value);
-        var now = time.GetUtcNow();
-        if (span.Start <= now)
+        if (span.Start <= time.GetUtcNow())
         {
             throw Fail(new ValidationError("That time has passed.", "slotIds", "not-in-the-past"));
         }
@@ -67,22 +136,26 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
             throw Fail(new ValidationError($"That time lies outside schedule '{schedule.Id}''s planning horizon.", "slotIds", "planning-horizon"));
         }
 
-        // The guards first, then busy time: a change that commits after this read changes a guard's version.
-        var claimed = await guards.ReadAsync(actors, span,
-            request.NewBookingForPatientId is { } patient ? [SpanGuards.OpenBookingsKey(patient)] : null, cancellationToken);
-        // Busy time's two searches at once (both after the guards, which is all their order needs).
-        var slots = store.SearchAllAsync<Slot>(SlotSearches.Overlapping([schedule.Id!], span.Start, span.End), cancellationToken);
-        var appointments = actors.Count == 0 ? Task.FromResult<IReadOnlyList<Appointment>>([])
-            : store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOverlapping(actors.Select(a => a.ToString()), span.Start, span.End), cancellationToken);
-        await Task.WhenAll(slots, appointments);
-        var conflicts = BusyTime.Conflicts(span, await slots, await appointments, request.Slots, request.MovingAppointmentId, now);
-        if (conflicts.Any)
+        if (span.Length > AppointmentSearches.MaxAppointmentLength)
         {
-            throw Fail(new SlotUnavailableError("That time is no longer free.", [.. request.Slots.Select(RuleSlots.ClientId)]));
+            // Overlap searches look back this far for appointments (FHIR R4 has no end search): a longer one would go unseen.
+            throw Fail(new ValidationError(
+                $"An appointment may last at most {AppointmentSearches.MaxAppointmentLength.TotalHours:0} hours.", "slotIds", MaxLengthRule));
         }
 
-        return new CheckedSpan(schedule, claimed);
+        if (RuleSlots.NotOffered(schedule, request.Slots) is { Count: > 0 } notOffered)
+        {
+            throw Fail(new SlotUnavailableError("That time is not offered by the schedule's availability.", notOffered));
+        }
+
+        return schedule;
     }
+
+    /// <summary>Whether a slot may be taken: free, overbookable or held only by expired holds; or the appointment's own and not blocked.</summary>
+    private static bool MayTake(Slot slot, IReadOnlySet<string>? ours, IReadOnlySet<string> deadHeld) =>
+        ours?.Contains(slot.Id!) == true
+            ? slot.Status is SlotStatus.Free or SlotStatus.Busy or SlotStatus.BusyTentative
+            : SlotReservation.IsTakeable(slot) || StandingTime.IsDeadHeld(slot, deadHeld);
 
     public static IReadOnlyList<FhirReference> Actors(Schedule schedule) =>
         [.. (schedule?.Actor ?? []).Select(FhirReference.From).OfType<FhirReference>()];

@@ -31,6 +31,7 @@ public static class BusyTime
         ArgumentNullException.ThrowIfNull(taking);
         var takingIds = taking.Where(s => s.Id is not null).Select(s => s.Id!).ToHashSet();
         var overbooked = taking.Where(s => s.Overbooked == true && s.Id is not null).Select(s => s.Id!).ToHashSet();
+        var deadHeld = StandingTime.HeldOnlyByExpiredHolds(appointments, now);
         var ownSlots = new HashSet<string>();
         var appointmentIds = new List<string>();
         foreach (var appointment in appointments.DistinctBy(a => a.Id))
@@ -53,15 +54,14 @@ public static class BusyTime
 
         var slotConflicts = slots
             .Where(s => s.Id is null || (!takingIds.Contains(s.Id) && !ownSlots.Contains(s.Id)))
-            .Where(s => IsBusy(s) && TimeRange.Of(s.Start, s.End) is { } time && time.Overlaps(span))
+            .Where(s => StandingTime.Stands(s, deadHeld) && TimeRange.Of(s.Start, s.End) is { } time && time.Overlaps(span))
             .Select(s => s.Id!)
             .ToList();
         return new BusyConflicts(slotConflicts, appointmentIds);
     }
 
     /// <summary>Whether an appointment takes its actors' time: active, and not a hold past its expiry.</summary>
-    public static bool TakesTime(Appointment appointment, DateTimeOffset now) =>
-        AppointmentSearches.IsActive(appointment) && !GatewayProfile.IsExpiredHold(appointment, now);
+    public static bool TakesTime(Appointment appointment, DateTimeOffset now) => StandingTime.Stands(appointment, now);
 
     /// <summary>
     /// A schedule's busy spans: its busy slots, and the time of every appointment that takes the time of any of its
@@ -71,7 +71,8 @@ public static class BusyTime
     {
         ArgumentNullException.ThrowIfNull(appointments);
         ArgumentNullException.ThrowIfNull(actors);
-        return [.. Spans(slots), .. appointments
+        var deadHeld = StandingTime.HeldOnlyByExpiredHolds(appointments, now);
+        return [.. (slots ?? []).Where(s => StandingTime.Stands(s, deadHeld)).Select(s => TimeRange.Of(s.Start, s.End)).OfType<TimeRange>(), .. appointments
             .Where(a => TakesTime(a, now) && a.Participant.Any(p => FhirReference.From(p.Actor) is { } actor && actors.Contains(actor)))
             .Select(a => TimeRange.Of(a.Start, a.End)).OfType<TimeRange>()];
     }
@@ -85,10 +86,18 @@ public static class BusyTime
         [.. slots.Where(IsBusy).Select(s => TimeRange.Of(s.Start, s.End)).OfType<TimeRange>()];
 
     /// <summary>Free slots that no busy span overlaps: what may be offered.</summary>
-    public static IEnumerable<Slot> OfferableFree(IReadOnlyCollection<Slot> slots, IReadOnlyList<TimeRange> busy)
+    public static IEnumerable<Slot> OfferableFree(IReadOnlyCollection<Slot> slots, IReadOnlyList<TimeRange> busy) =>
+        OfferableFree(slots, busy, new HashSet<string>());
+
+    /// <summary>
+    /// Free slots, and slots held only by expired holds (<see cref="StandingTime.IsDeadHeld"/>: booking them releases
+    /// the hold), that no busy span overlaps: what may be offered.
+    /// </summary>
+    public static IEnumerable<Slot> OfferableFree(IReadOnlyCollection<Slot> slots, IReadOnlyList<TimeRange> busy, IReadOnlySet<string> deadHeld)
     {
         ArgumentNullException.ThrowIfNull(slots);
         ArgumentNullException.ThrowIfNull(busy);
-        return slots.Where(s => s.Status == SlotStatus.Free && TimeRange.Of(s.Start, s.End) is { } time && !busy.Any(b => b.Overlaps(time)));
+        return slots.Where(s => (s.Status == SlotStatus.Free || StandingTime.IsDeadHeld(s, deadHeld)) &&
+            TimeRange.Of(s.Start, s.End) is { } time && !busy.Any(b => b.Overlaps(time)));
     }
 }

@@ -17,12 +17,8 @@ public sealed class CancelHandler(AppointmentChanges changes, SlotReservation re
         }
 
         var appointment = await changes.ReadToChangeAsync(appointmentId, cancellationToken);
-        if (GatewayProfile.IsExpiredHold(appointment, changes.Now))
-        {
-            // Void already: the same answer whether or not the sweeper has cancelled it yet.
-            throw AppointmentChanges.Transition(appointment, AppointmentStatus.Cancelled,
-                $"The hold expired at {IsoDateTimeGraphType.Format(GatewayProfile.HoldExpiry(appointment)!.Value)}; it is released by itself.");
-        }
+        // Void already: the same answer whether or not the sweeper has cancelled it yet.
+        StandingTime.RefuseExpiredHold(appointment, changes.Now, AppointmentStatus.Cancelled);
 
         return await CancelAsync(appointment, reason, cancellationToken);
     }
@@ -50,38 +46,19 @@ public sealed class CancelHandler(AppointmentChanges changes, SlotReservation re
 public sealed class HoldExpiry(AppointmentChanges changes, CancelHandler cancel)
 {
     /// <summary>Returns how many holds it released.</summary>
-    public async Task<int> ExpireHoldsAsync(CancellationToken cancellationToken) => (await ReleaseAsync(cancellationToken)).Released;
+    public async Task<int> ExpireHoldsAsync(CancellationToken cancellationToken) =>
+        await ReleaseAsync(await changes.Store.SearchAllAsync<Appointment>(AppointmentSearches.PendingHolds(), cancellationToken), cancellationToken);
 
     /// <summary>
-    /// Takes time (book, hold, reschedule); when the time is unavailable and expired holds were found (and released,
-    /// here or by another instance meanwhile), takes it once more: an expired hold is in nobody's way, whether or
-    /// not the sweeper has run.
+    /// Releases the expired holds among these appointments (the sweeper's path), where they are in the way of a
+    /// change: only those, never every expired hold of the server. Returns how many it released (another instance
+    /// may have released some meanwhile).
     /// </summary>
-    public async Task<T> PastExpiredHoldsAsync<T>(Func<Task<T>> take, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(take);
-        try
-        {
-            return await take();
-        }
-        catch (SchedulingException e) when (e.Error is SlotUnavailableError)
-        {
-            if ((await ReleaseAsync(cancellationToken)).Found == 0)
-            {
-                throw;
-            }
-        }
-
-        return await take();
-    }
-
-    private async Task<(int Found, int Released)> ReleaseAsync(CancellationToken cancellationToken)
+    public async Task<int> ReleaseAsync(IEnumerable<Appointment> appointments, CancellationToken cancellationToken)
     {
         var now = changes.Now;
-        var holds = await changes.Store.SearchAllAsync<Appointment>(AppointmentSearches.PendingHolds(), cancellationToken);
-        var expired = holds.Where(h => GatewayProfile.IsExpiredHold(h, now)).ToList();
         var released = 0;
-        foreach (var hold in expired)
+        foreach (var hold in (appointments ?? []).Where(a => GatewayProfile.IsExpiredHold(a, now)).DistinctBy(a => a.Id))
         {
             try
             {
@@ -94,6 +71,35 @@ public sealed class HoldExpiry(AppointmentChanges changes, CancelHandler cancel)
             }
         }
 
-        return (expired.Count, released);
+        return released;
+    }
+
+    /// <summary>
+    /// Slots read by <paramref name="read"/>, read once more after releasing the expired holds that held any of them:
+    /// for a schedule change (block, delete) an expired hold is not in the way.
+    /// </summary>
+    public async Task<IReadOnlyList<Slot>> ReadPastExpiredHoldsAsync(Func<Task<IReadOnlyList<Slot>>> read, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var slots = await read();
+        return await ReleaseHoldingAsync(slots, cancellationToken) ? await read() : slots;
+    }
+
+    /// <summary>
+    /// Releases the expired holds that hold any of these slots (BUSY_TENTATIVE ones are looked up; one search, only
+    /// when there are such slots). Returns whether any hold was found expired, so the caller reads its slots again.
+    /// </summary>
+    public async Task<bool> ReleaseHoldingAsync(IEnumerable<Slot> slots, CancellationToken cancellationToken)
+    {
+        var held = (slots ?? []).Where(s => s.Status == Slot.SlotStatus.BusyTentative && s.Id is not null).Select(s => s.Id!).Distinct().ToList();
+        if (held.Count == 0)
+        {
+            return false;
+        }
+
+        var holders = await changes.Store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOnSlots(held), cancellationToken);
+        var expired = holders.Where(h => GatewayProfile.IsExpiredHold(h, changes.Now)).ToList();
+        await ReleaseAsync(expired, cancellationToken);
+        return expired.Count > 0;
     }
 }

@@ -20,15 +20,12 @@ public sealed class ConfirmHandler(AppointmentChanges changes, AppointmentTimeTa
     private async Task<Appointment> ConfirmOnceAsync(string appointmentId, CancellationToken cancellationToken)
     {
         var appointment = await changes.ReadToChangeAsync(appointmentId, cancellationToken);
-        if (appointment.Status != AppointmentStatus.Pending || GatewayProfile.HoldExpiry(appointment) is not { } expires)
+        if (appointment.Status != AppointmentStatus.Pending || GatewayProfile.HoldExpiry(appointment) is null)
         {
             throw AppointmentChanges.Transition(appointment, AppointmentStatus.Booked, "Only a standing hold can be confirmed.");
         }
 
-        if (GatewayProfile.IsExpiredHold(appointment, changes.Now))
-        {
-            throw AppointmentChanges.Transition(appointment, AppointmentStatus.Booked, $"The hold expired at {IsoDateTimeGraphType.Format(expires)}.");
-        }
+        StandingTime.RefuseExpiredHold(appointment, changes.Now, AppointmentStatus.Booked);
 
         var taken = await taking.TakeAsync(appointment, SlotStatus.Busy, cancellationToken);
         var booked = (Appointment)appointment.DeepCopy();

@@ -9,9 +9,10 @@ namespace Scheduling.Schema.Booking;
 /// deleteSlots: deletes free slots that no appointment has ever pointed to. A slot an appointment references, even a
 /// cancelled one, is kept (FHIR R4 Appointment.slot is the appointment's record of its time: deleting the slot would
 /// leave a dangling reference), refused with a <see cref="ValidationError"/> naming the rule
-/// <c>slot-referenced</c>. Each delete is versioned (If-Match): a slot booked, held or blocked meanwhile is kept.
+/// <c>slot-referenced</c>. An expired hold is not in the way: it is released first (its slot is then refused as
+/// referenced by the cancelled hold, not as unavailable). Each delete is versioned (If-Match): a slot booked, held or blocked meanwhile is kept.
 /// </summary>
-public sealed class DeleteSlotsHandler(ScheduleChanges changes)
+public sealed class DeleteSlotsHandler(ScheduleChanges changes, HoldExpiry expiry)
 {
     public const string ReferencedRule = "slot-referenced";
 
@@ -28,6 +29,10 @@ public sealed class DeleteSlotsHandler(ScheduleChanges changes)
 
         // Whose slots first: a caller who may not manage them learns nothing of their status (booked or free).
         await changes.RequireManagesSlotsAsync(slots, cancellationToken);
+        if (await expiry.ReleaseHoldingAsync(slots, cancellationToken))
+        {
+            slots = await store.SearchAllAsync<Slot>(SlotSearches.ByIds(ids), cancellationToken);
+        }
         if (slots.Where(s => s.Status != SlotStatus.Free).Select(s => s.Id!).ToList() is { Count: > 0 } notFree)
         {
             throw ScheduleChanges.Fail(new SlotUnavailableError("Only free slots can be deleted.", notFree));

@@ -66,7 +66,10 @@ public static class AppointmentSearches
         Appointment.AppointmentStatus.Arrived, Appointment.AppointmentStatus.CheckedIn, Appointment.AppointmentStatus.Waitlist,
     ];
 
-    /// <summary>How long an appointment may last: the overlap search looks back this far from a span's start.</summary>
+    /// <summary>
+    /// How long an appointment may last (longer ones are refused: <see cref="BookingChecks.MaxLengthRule"/>): the
+    /// overlap search looks back this far from a span's start.
+    /// </summary>
     public static readonly TimeSpan MaxAppointmentLength = TimeSpan.FromDays(1);
 
     public static bool IsActive(Appointment appointment) =>
@@ -107,7 +110,11 @@ public static class AppointmentSearches
     public static FhirQuery ByIdempotencyKey(string key) =>
         FhirQuery.For<Appointment>().WhereToken("identifier", GatewayProfile.ClientMutationIdSystem, key);
 
-    /// <summary>A patient's upcoming booked or held appointments, counted only.</summary>
+    /// <summary>A patient's upcoming holds still pending (expired or not), to leave the expired ones out of <see cref="OpenOfPatientCount"/>.</summary>
+    public static FhirQuery PendingHoldsOfPatient(string patientId, DateTimeOffset now) =>
+        PendingHolds().Where("patient", "Patient/" + patientId).WhereDate("date", "ge", now);
+
+    /// <summary>A patient's upcoming booked or held appointments, counted only (expired holds too: see <see cref="PendingHoldsOfPatient"/>).</summary>
     public static FhirQuery OpenOfPatientCount(string patientId, DateTimeOffset now) =>
         FhirQuery.For<Appointment>()
             .Where("patient", "Patient/" + patientId)

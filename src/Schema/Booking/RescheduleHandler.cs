@@ -12,35 +12,40 @@ namespace Scheduling.Schema.Booking;
 /// makes (<see cref="BookingChecks"/>: one active schedule the caller may book on, the appointment's practitioners
 /// its actors, horizon, busy time) and the booking rules.
 /// </summary>
-public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules, HoldExpiry expiry)
+public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules)
 {
     /// <summary>
     /// Moves the appointment; a lost race reads everything again (<see cref="ContendedRetry"/>: the change that won
-    /// may not be in this one's way), and new slots taken only by expired holds are released and taken.
+    /// may not be in this one's way), and expired holds in the new span are released and the time taken (<see cref="BookingChecks"/>).
     /// </summary>
     public Task<Appointment> RescheduleAsync(RescheduleAppointmentInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return expiry.PastExpiredHoldsAsync(() => changes.Retry.RunAsync(() => MoveAsync(input, cancellationToken),
-            () => new SlotUnavailableError("Another booking took the time first.", [.. input.SlotIds ?? []]), cancellationToken), cancellationToken);
+        return changes.Retry.RunAsync(() => MoveAsync(input, cancellationToken),
+            () => new SlotUnavailableError("Another booking took the time first.", [.. input.SlotIds ?? []]), cancellationToken);
     }
 
     private async Task<Appointment> MoveAsync(RescheduleAppointmentInput input, CancellationToken cancellationToken)
     {
         var appointment = await changes.ReadToChangeAsync(input.AppointmentId, cancellationToken);
-        if (appointment.Status is not (AppointmentStatus.Booked or AppointmentStatus.Pending) || GatewayProfile.IsExpiredHold(appointment, changes.Now))
+        StandingTime.RefuseExpiredHold(appointment, changes.Now, AppointmentStatus.Booked);
+        if (appointment.Status is not (AppointmentStatus.Booked or AppointmentStatus.Pending))
         {
             throw AppointmentChanges.Transition(appointment, AppointmentStatus.Booked, "Only a booked or standing held appointment can be rescheduled.");
         }
 
         var oldSlots = await reservation.OfAsync(appointment, cancellationToken);
-        var planned = await reservation.PlanAsync(input.SlotIds, oldSlots.Select(s => s.Id!).ToHashSet(), cancellationToken);
-        var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, ScheduleParticipants.AnsweringOf(appointment), appointment.Id), cancellationToken);
-        // The patient only after the booking rights on the target schedule are checked (as booking reads it).
-        var patient = await PatientOfAsync(appointment, cancellationToken);
-        var schedule = checkedSpan.Schedule;
+        var planned = await reservation.PlanAsync(input.SlotIds, cancellationToken);
         var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
-        await rules.CheckAsync(new BookingRuleContext(patient, planned, span.Start, span.End, changes.Now, appointment.Id, changes.Store), cancellationToken);
+        var request = new SpanRequest(planned, ScheduleParticipants.AnsweringOf(appointment), appointment.Id, AlreadyOurs: oldSlots.Select(s => s.Id!).ToHashSet());
+        var checkedSpan = await checks.CheckAsync(request, async () =>
+        {
+            // The patient only after the booking rights on the target schedule are checked (as booking reads it);
+            // the rules before any guard is written.
+            var patient = await PatientOfAsync(appointment, cancellationToken);
+            await rules.CheckAsync(new BookingRuleContext(patient, planned, span.Start, span.End, changes.Now, appointment.Id, changes.Store), cancellationToken);
+        }, cancellationToken);
+        var schedule = checkedSpan.Schedule;
 
         var newSlots = await reservation.MaterializeAsync(planned, cancellationToken);
         var takenStatus = appointment.Status == AppointmentStatus.Pending ? SlotStatus.BusyTentative : SlotStatus.Busy;

@@ -15,15 +15,15 @@ namespace Scheduling.Schema.Booking;
 /// puts it back to pending, its slots busy-tentative: its time stays taken until everyone accepts again (booked),
 /// someone required declines (cancelled) or it is rescheduled or cancelled; it has no hold expiry.
 /// </summary>
-public sealed class RespondHandler(AppointmentChanges changes, SlotReservation reservation, AppointmentTimeTaking taking, HoldExpiry expiry)
+public sealed class RespondHandler(AppointmentChanges changes, SlotReservation reservation, AppointmentTimeTaking taking)
 {
     public Task<(Appointment Appointment, AppointmentResponse Response)> RespondAsync(RespondToAppointmentInput input, CancellationToken cancellationToken)
     {
         var answer = RespondTransition.Read(input);
         // Before the appointment is read: whom the caller may answer for does not depend on it.
         SchedulingAccess.Require(changes.Access.CanAnswerAs(answer.Actor), () => new ForbiddenError("A participant answers only for themselves."));
-        return expiry.PastExpiredHoldsAsync(() => changes.Retry.RunAsync(() => RespondOnceAsync(input, answer, cancellationToken),
-            () => new ConflictError("The appointment or its slots kept changing; read it again and retry."), cancellationToken), cancellationToken);
+        return changes.Retry.RunAsync(() => RespondOnceAsync(input, answer, cancellationToken),
+            () => new ConflictError("The appointment or its slots kept changing; read it again and retry."), cancellationToken);
     }
 
     private async Task<(Appointment Appointment, AppointmentResponse Response)> RespondOnceAsync(

@@ -65,10 +65,7 @@ public static class RespondTransition
                 $"A {appointment.Status?.GetLiteral()} appointment takes no more answers.");
         }
 
-        if (GatewayProfile.IsExpiredHold(appointment, now))
-        {
-            throw AppointmentChanges.Transition(appointment, AppointmentStatus.Cancelled, "The hold has expired; it takes no more answers.");
-        }
+        StandingTime.RefuseExpiredHold(appointment, now, AppointmentStatus.Cancelled);
 
         var changed = (Appointment)appointment.DeepCopy();
         var participant = changed.Participant.FirstOrDefault(p => FhirReference.From(p.Actor) == answer.Actor) ??

@@ -55,8 +55,9 @@ public sealed class RuleSlots(IFhirStore store)
     }
 
     /// <summary>
-    /// The unsaved Slot behind a rule option id, if its schedule's rule offers exactly that span (busy time is the
-    /// booking's own check); null for anything that is not such an id. Writes nothing.
+    /// The unsaved Slot behind a rule option id of a schedule with a rule; null for anything that is not such an id.
+    /// Whether the rule offers exactly that span is checked after authorization (<see cref="NotOffered"/>), busy
+    /// time is the booking's own check. Writes nothing.
     /// </summary>
     public async Task<Slot?> PlanAsync(string slotId, CancellationToken cancellationToken)
     {
@@ -66,15 +67,9 @@ public sealed class RuleSlots(IFhirStore store)
         }
 
         var schedule = await store.ReadAsync<Schedule>(scheduleId, cancellationToken);
-        if (schedule is null || AvailabilityRule.FromSchedule(schedule) is not { } rule)
+        if (schedule is null || AvailabilityRule.FromSchedule(schedule) is null)
         {
             return null;
-        }
-
-        var offered = rule.Offer(span.Start, span.End, (int)span.Length.TotalMinutes, []).Any(o => o.Start == span.Start && o.End == span.End);
-        if (!offered)
-        {
-            throw new SchedulingException(new SlotUnavailableError("That time is not offered by the schedule's availability.", [slotId]));
         }
 
         return new Slot
@@ -100,6 +95,20 @@ public sealed class RuleSlots(IFhirStore store)
         return slot.Status == Slot.SlotStatus.Free && slot.Start == planned.Start && slot.End == planned.End
             ? slot
             : throw new SchedulingException(new SlotUnavailableError("That time is no longer available.", [optionId]));
+    }
+
+    /// <summary>The client ids of the planned (unsaved) rule slots whose span the schedule's rule does not offer exactly.</summary>
+    public static IReadOnlyList<string> NotOffered(Schedule schedule, IEnumerable<Slot> slots)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        var rule = AvailabilityRule.FromSchedule(schedule);
+        return
+        [
+            .. (slots ?? []).Where(s => s.Id is null)
+                .Where(s => rule is null || s.Start is not { } start || s.End is not { } end ||
+                    !rule.Offer(start, end, (int)(end - start).TotalMinutes, []).Any(o => o.Start == start && o.End == end))
+                .Select(ClientId),
+        ];
     }
 
     /// <summary>The option id a client used for this slot (its rule option id for a rule Slot), for error messages.</summary>

@@ -13,8 +13,11 @@ public sealed class SlotReservation(IFhirStore store, RuleSlots ruleSlots)
 {
     public const int MaxSlots = 24;
 
-    /// <summary>The slots to take, ordered, each free (or overbookable) unless already ours, contiguous. Writes nothing.</summary>
-    public async Task<List<Slot>> PlanAsync(IEnumerable<string> slotIds, IReadOnlySet<string>? alreadyOurs, CancellationToken cancellationToken)
+    /// <summary>
+    /// The slots to take, ordered and contiguous. Writes nothing and judges no status: whether each may be taken is
+    /// decided after authorization, with busy time (<see cref="BookingChecks"/>).
+    /// </summary>
+    public async Task<List<Slot>> PlanAsync(IEnumerable<string> slotIds, CancellationToken cancellationToken)
     {
         var ids = (slotIds ?? []).Distinct().ToList();
         if (ids.Count == 0 || ids.Count > MaxSlots)
@@ -36,11 +39,6 @@ public sealed class SlotReservation(IFhirStore store, RuleSlots ruleSlots)
         }
 
         slots = [.. slots.OrderBy(s => s.Start)];
-        var taken = slots.Where(s => s.Id is not null && !(alreadyOurs?.Contains(s.Id) ?? false) && !IsTakeable(s)).Select(s => s.Id!).ToList();
-        if (taken.Count > 0)
-        {
-            throw Fail(new SlotUnavailableError("The slot is no longer free.", taken));
-        }
 
         for (var i = 1; i < slots.Count; i++)
         {

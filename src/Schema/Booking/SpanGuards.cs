@@ -18,6 +18,13 @@ public sealed class SpanGuards(IFhirStore store)
     /// <summary>The guards of these actors over the span's buckets (created on first use), plus extra keys: one search, and one more after creating any.</summary>
     public async Task<IReadOnlyList<Basic>> ReadAsync(IEnumerable<FhirReference> actors, TimeRange span, IEnumerable<string>? extraKeys, CancellationToken cancellationToken)
     {
+        var keys = Keys(actors, span, extraKeys);
+        return await CreateMissingAsync(keys, await FindAsync(keys, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>The keys of these actors' guards over the span's buckets, plus extra keys, in order.</summary>
+    public static IReadOnlyList<string> Keys(IEnumerable<FhirReference> actors, TimeRange span, IEnumerable<string>? extraKeys)
+    {
         ArgumentNullException.ThrowIfNull(actors);
         var keys = new List<string>();
         foreach (var actor in actors.Distinct())
@@ -26,8 +33,18 @@ public sealed class SpanGuards(IFhirStore store)
         }
 
         keys.AddRange(extraKeys ?? []);
-        keys = [.. keys.Distinct().Order(StringComparer.Ordinal)];
-        var found = await FindAsync(keys, cancellationToken);
+        return [.. keys.Distinct().Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Whether every key has a guard among those found.</summary>
+    public static bool Complete(IReadOnlyList<string> keys, IReadOnlyList<Basic> found) =>
+        (keys ?? []).All(k => (found ?? []).Any(g => KeyOf(g) == k));
+
+    /// <summary>The guards found, and the missing ones created (then all read again); writes nothing when none is missing.</summary>
+    public async Task<IReadOnlyList<Basic>> CreateMissingAsync(IReadOnlyList<string> keys, IReadOnlyList<Basic> found, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(found);
         var missing = keys.Where(k => !found.Any(g => KeyOf(g) == k)).ToList();
         if (missing.Count == 0)
         {
@@ -49,7 +66,8 @@ public sealed class SpanGuards(IFhirStore store)
         return await FindAsync(keys, cancellationToken);
     }
 
-    private async Task<IReadOnlyList<Basic>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken) =>
+    /// <summary>The guards with these keys that exist (a read only).</summary>
+    public async Task<IReadOnlyList<Basic>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken) =>
         await store.SearchAllAsync<Basic>(SpanGuardSearches.ByKeys(keys), cancellationToken);
 
     private static string? KeyOf(Basic guard) => guard.Identifier.FirstOrDefault(i => i.System == GatewayProfile.GuardSystem)?.Value;

@@ -26,7 +26,7 @@ public sealed record TakeRequest(
 /// A retry with the same clientMutationId returns the earlier appointment, if it was for the same time.
 /// </summary>
 public sealed class TimeTaking(
-    AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules, HoldExpiry expiry, IOptions<BookingOptions> options, TimeProvider time)
+    AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules, IOptions<BookingOptions> options, TimeProvider time)
 {
     /// <summary>How often (50 ms apart) a retried booking that lost its slot looks for its own earlier attempt.</summary>
     private const int IdempotencyWaits = 20;
@@ -76,13 +76,10 @@ public sealed class TimeTaking(
 
     /// <summary>
     /// A lost race for a slot or a span guard reads everything again: the slot may still be free (another booking in
-    /// the same hour won), then the next attempt takes it; if it is gone, the next attempt says so. Time taken only by
-    /// expired holds is released and taken.
+    /// the same hour won), then the next attempt takes it; if it is gone, the next attempt says so. Expired holds in
+    /// the span are released and the time taken (<see cref="BookingChecks"/>).
     /// </summary>
-    private Task<Appointment> TakeRetryingAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken) =>
-        expiry.PastExpiredHoldsAsync(() => TakeContendedAsync(request, slotIds, idempotencyKey, cancellationToken), cancellationToken);
-
-    private Task<Appointment> TakeContendedAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
+    private Task<Appointment> TakeRetryingAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var unchanging = new UnchangingReads();
         return changes.Retry.RunAsync(() => TakeOnceAsync(request, slotIds, idempotencyKey, unchanging, cancellationToken),
@@ -92,11 +89,20 @@ public sealed class TimeTaking(
     private async Task<Appointment> TakeOnceAsync(
         TakeRequest request, List<string> slotIds, string? idempotencyKey, UnchangingReads unchanging, CancellationToken cancellationToken)
     {
-        var planned = await reservation.PlanAsync(slotIds, null, cancellationToken);
+        var planned = await reservation.PlanAsync(slotIds, cancellationToken);
         var named = request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(Mutations.RequireId(id, "practitionerId"))] : Array.Empty<FhirReference>();
+        var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
         // The patient's guard serializes their bookings for the open-bookings limit and for their clientMutationIds.
-        var checkedSpan = await checks.CheckAsync(new SpanRequest(planned, named, null,
-            options.Value.MaxOpenBookingsPerPatient > 0 || idempotencyKey is not null ? request.PatientId : null, unchanging.Schedule), cancellationToken);
+        var spanRequest = new SpanRequest(planned, named, null,
+            options.Value.MaxOpenBookingsPerPatient > 0 || idempotencyKey is not null ? request.PatientId : null, unchanging.Schedule);
+        var checkedSpan = await checks.CheckAsync(spanRequest, async () =>
+        {
+            // Only now, where the caller may book on the schedule, the patient: read before, a missing one would
+            // answer NotFound where an existing one answers "no such slot" or FORBIDDEN, telling any practitioner
+            // which ids exist. The rules before any guard is written.
+            var patient = unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
+            await rules.CheckAsync(new BookingRuleContext(patient, planned, span.Start, span.End, changes.Now, null, Store), cancellationToken);
+        }, cancellationToken);
         // Read after the guards: a concurrent booking with this key that committed first is found here (its guard
         // claim came last), one that commits later loses its If-Match on the patient's guard and finds this one.
         if (idempotencyKey is not null && await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
@@ -104,15 +110,11 @@ public sealed class TimeTaking(
             return Earlier(earlier, slotIds);
         }
 
-        // Only now, where the caller may book on the schedule, the patient: read before, a missing one would answer
-        // NotFound where an existing one answers "no such slot" or FORBIDDEN, telling any practitioner which ids exist.
-        var patient = unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
+        var patient = unchanging.Patient!;
         var schedule = unchanging.Schedule = checkedSpan.Schedule;
         var actors = BookingChecks.Actors(schedule);
         var practitioner = ScheduleParticipants.Answering(actors, named.Length > 0 ? named[0] : null);
-        var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
         var now = changes.Now;
-        await rules.CheckAsync(new BookingRuleContext(patient, planned, span.Start, span.End, now, null, Store), cancellationToken);
 
         var slots = await reservation.MaterializeAsync(planned, cancellationToken);
         var pending = request.Hold is not null;
@@ -177,13 +179,31 @@ public sealed class TimeTaking(
         public Patient? Patient { get; set; }
     }
 
-    /// <summary>Whether an earlier appointment was made for these slot ids (real ids among its slots, rule options inside its time).</summary>
+    /// <summary>
+    /// Whether an earlier appointment was made for exactly these slot ids: as many, each real id one of its slots,
+    /// the rule options inside its time without overlapping, and its whole time when they are all rule options. A
+    /// subset of its slots, or a shorter option inside its span, is another booking.
+    /// </summary>
     private static bool SameTime(Appointment earlier, List<string> slotIds)
     {
         var own = earlier.Slot.Select(FhirReference.From).OfType<FhirReference>().Select(r => r.Id).ToHashSet();
-        var time = TimeRange.Of(earlier.Start, earlier.End);
-        return slotIds.All(id => own.Contains(id) ||
-            (RuleSlots.TryParse(id, out _, out var span) && time is { } t && t.Contains(span)));
+        if (TimeRange.Of(earlier.Start, earlier.End) is not { } time || slotIds.Count != own.Count)
+        {
+            return false;
+        }
+
+        var options = new List<TimeRange>();
+        foreach (var id in slotIds.Where(id => !own.Contains(id)))
+        {
+            if (!RuleSlots.TryParse(id, out _, out var span) || !time.Contains(span) || options.Any(o => o.Overlaps(span)))
+            {
+                return false;
+            }
+
+            options.Add(span);
+        }
+
+        return options.Count < slotIds.Count || options.Sum(o => o.Length.Ticks) == time.Length.Ticks;
     }
 
     /// <summary>An earlier booking with this key, among the appointments the caller may see (another's key tells nothing).</summary>

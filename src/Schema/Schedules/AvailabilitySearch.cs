@@ -97,7 +97,7 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
             var busy = BusyTime.Spans(own, appointments, BookingChecks.Actors(schedule), now);
             options.AddRange(AvailabilityRule.FromSchedule(schedule) is { } rule
                 ? FromRule(schedule, rule, busy, windowFrom, windowTo, input.DurationMinutes)
-                : FromFreeSlots(schedule, own, busy, windowFrom, windowTo, input.DurationMinutes));
+                : FromFreeSlots(schedule, own, busy, StandingTime.HeldOnlyByExpiredHolds(appointments, now), windowFrom, windowTo, input.DurationMinutes));
         }
 
         return [.. options.OrderBy(o => o.Start).ThenBy(o => o.Schedule.Id, StringComparer.Ordinal)];
@@ -125,10 +125,10 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
 
     /// <summary>Each free slot, or with a duration longer than a slot, each run of contiguous free slots that covers it.</summary>
     private static IEnumerable<AvailabilityOption> FromFreeSlots(
-        Schedule schedule, List<Slot> slots, IReadOnlyList<TimeRange> busy, DateTimeOffset from, DateTimeOffset to, int? durationMinutes)
+        Schedule schedule, List<Slot> slots, IReadOnlyList<TimeRange> busy, IReadOnlySet<string> deadHeld, DateTimeOffset from, DateTimeOffset to, int? durationMinutes)
     {
         // A free slot that busy time overlaps is not offered (a busy slot of another length, an actor's appointment elsewhere).
-        var free = BusyTime.OfferableFree(slots, busy)
+        var free = BusyTime.OfferableFree(slots, busy, deadHeld)
             .Where(s => s.Start >= from && s.End <= to)
             .OrderBy(s => s.Start)
             .ToList();

@@ -68,6 +68,27 @@ public sealed class BookingCoreLogicTests
         Assert.Empty(conflicts.SlotIds);
     }
 
+    /// <summary>
+    /// One standing predicate: a slot held only by an expired hold is free time for busy time and availability alike;
+    /// one an expired and a standing appointment both hold still stands.
+    /// </summary>
+    [Fact]
+    public void A_slot_held_only_by_an_expired_hold_does_not_stand()
+    {
+        var expired = Appointment("h", 0, 30, Hl7.Fhir.Model.Appointment.AppointmentStatus.Pending, "held", "shared");
+        expired.Extension.Add(new Extension(GatewayProfile.HoldExpiresExtension, new Instant(Nine.AddMinutes(-1))));
+        var booked = Appointment("b", 30, 60, Hl7.Fhir.Model.Appointment.AppointmentStatus.Booked, "shared");
+        var held = Slot("held", 0, 30, Hl7.Fhir.Model.Slot.SlotStatus.BusyTentative);
+        var shared = Slot("shared", 30, 60, Hl7.Fhir.Model.Slot.SlotStatus.BusyTentative);
+
+        Assert.Equal(["shared"], BusyTime.Conflicts(Span(0, 60), [held, shared], [expired, booked], [], null, Nine).SlotIds);
+        var busy = BusyTime.Spans([held, shared], [expired, booked], [], Nine);
+        Assert.Equal([Span(30, 60)], busy);
+        var dead = StandingTime.HeldOnlyByExpiredHolds([expired, booked], Nine);
+        Assert.Equal(["held"], BusyTime.OfferableFree([held, shared], busy, dead).Select(s => s.Id));
+        Assert.Empty(StandingTime.HeldOnlyByExpiredHolds([expired, booked], Nine.AddMinutes(-2)));
+    }
+
     [Fact]
     public void An_overbooked_slot_being_taken_admits_its_appointments_and_blocks_are_busy()
     {

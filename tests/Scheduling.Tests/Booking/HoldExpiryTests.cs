@@ -5,6 +5,7 @@ using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
+using static Scheduling.Testing.GraphQLMutations;
 
 namespace Scheduling.Tests.Booking;
 
@@ -100,6 +101,54 @@ public abstract class HoldExpiryTests
         Assert.Equal(Slot.SlotStatus.Free, (await store.ReadAsync<Slot>(world.SlotId(0), CancellationToken.None))!.Status);
         Assert.Equal(Slot.SlotStatus.Busy, (await store.ReadAsync<Slot>(world.SlotId(1), CancellationToken.None))!.Status);
     }
+
+    /// <summary>
+    /// Before the sweeper runs, an expired hold is in nobody's way on the schedule side either: availability offers
+    /// its time, blockTime releases it and blocks, deleteSlots releases it (its slot is then kept as the cancelled
+    /// hold's record), one standing predicate for every path (StandingTime).
+    /// </summary>
+    [Fact]
+    public async Task An_expired_hold_is_offered_blocked_over_and_released_by_schedule_changes_before_the_sweeper_runs()
+    {
+        var clock = new ShiftedTimeProvider();
+        var (gateway, store, owner) = await StartAsync(clock, sweepSeconds: 3600);
+        await using var _ = owner;
+        var world = await BookingWorld.CreateAsync(store);
+        var first = await gateway.QueryAsync(HoldMutation, new { input = new { slotIds = new[] { world.SlotId(0), world.SlotId(1) }, patientId = world.Patient.Id, holdMinutes = 5 } });
+        var second = await gateway.QueryAsync(HoldMutation, new { input = new { slotIds = new[] { world.SlotId(3) }, patientId = world.OtherPatient.Id, holdMinutes = 5 } });
+        var (firstId, secondId) = (first.At("data.holdSlots.appointment.id")!.GetValue<string>(), second.At("data.holdSlots.appointment.id")!.GetValue<string>());
+        clock.Offset = TimeSpan.FromMinutes(6);
+
+        var offered = await gateway.QueryAsync(AvailabilityQuery, new { input = new { scheduleIds = new[] { world.Schedule.Id }, start = Iso(world.Slots[0].Start!.Value), end = Iso(world.Slots[^1].End!.Value) } });
+        var offeredIds = offered.At("data.availability.nodes")!.AsArray().SelectMany(n => n!["slotIds"]!.AsArray().Select(i => i!.GetValue<string>())).ToList();
+        Assert.True(new[] { world.SlotId(0), world.SlotId(1), world.SlotId(3) }.All(offeredIds.Contains), offered.ToJsonString());
+
+        var block = await gateway.QueryAsync(BlockMutation, new { input = new { scheduleId = world.Schedule.Id, start = Iso(world.Slots[0].Start!.Value), end = Iso(world.Slots[1].End!.Value) } });
+        Assert.True(block.At("data.blockTime.slot.id") is not null, block.ToJsonString());
+        var deleted = await gateway.QueryAsync(DeleteMutation, new { ids = new[] { world.SlotId(3) } });
+        Assert.Equal("slot-referenced", deleted.At("data.deleteSlots.errors.0.rule")?.GetValue<string>());
+
+        foreach (var id in new[] { firstId, secondId })
+        {
+            var released = (await store.ReadAsync<Appointment>(id, CancellationToken.None))!;
+            Assert.Equal((Appointment.AppointmentStatus.Cancelled, "Hold expired"), (released.Status, released.CancelationReason?.Text));
+        }
+
+        Assert.Equal(Slot.SlotStatus.BusyUnavailable, (await store.ReadAsync<Slot>(world.SlotId(1), CancellationToken.None))!.Status);
+        Assert.Equal(Slot.SlotStatus.Free, (await store.ReadAsync<Slot>(world.SlotId(3), CancellationToken.None))!.Status);
+    }
+
+    private const string AvailabilityQuery = """
+        query($input: AvailabilityInput!) { availability(input: $input) { nodes { slotIds } } }
+        """;
+
+    private const string BlockMutation = """
+        mutation($input: BlockTimeInput!) { blockTime(input: $input) { slot { id } errors { __typename } } }
+        """;
+
+    private const string DeleteMutation = """
+        mutation($ids: [ID!]!) { deleteSlots(input: { slotIds: $ids }) { deletedSlotIds errors { __typename ... on ValidationError { rule } } } }
+        """;
 
     private const string RespondMutation = """
         mutation($id: ID!, $actor: String!) { respondToAppointment(input: { appointmentId: $id, actorId: $actor, participantStatus: ACCEPTED }) { appointment { id } errors { __typename } } }
