@@ -20,11 +20,13 @@ public static class ChangeIntent
 
     /// <summary>
     /// The intent of a change: its id, when it began, every write it plans, in order (the last one tells whether it
-    /// finished), and each appointment it updates as it was before (what a repair restores).
+    /// finished; a create is known from these alone), and each resource it updates that a repair may put back, as it
+    /// was before (<see cref="ChangeRepair.ReadsPrevious"/>: appointments, and a schedule-side change's slots).
     /// </summary>
     public static Basic Record(string changeId, DateTimeOffset started, IEnumerable<FhirWrite> writes)
     {
         var planned = (writes ?? []).ToList();
+        var scheduleSide = ChangeRepair.IsScheduleSide([.. planned.Select(PlannedWrite.Of)]);
         return new()
         {
             Identifier = [new Identifier(GatewayProfile.IntentSystem, changeId)],
@@ -33,16 +35,16 @@ public static class ChangeIntent
             [
                 new Extension(GatewayProfile.IntentStartedExtension, new Instant(started)),
                 .. planned.Select(w => new Extension(GatewayProfile.IntentWriteExtension, new FhirString(PlannedWrite.Of(w).ToString()))),
-                .. planned.Where(w => !w.IsCreate && w.Previous is Appointment)
+                .. planned.Where(w => !w.IsCreate && w.Previous is not null && ChangeRepair.ReadsPrevious(w.Previous.TypeName, scheduleSide))
                     .Select(w => new Extension(GatewayProfile.IntentPreviousExtension, new FhirString(Serializer.SerializeToString(Untagged(w.Previous!))))),
             ],
         };
     }
 
-    /// <summary>The appointments the change updated, as they were before it (with their version then).</summary>
-    public static IReadOnlyList<Appointment> PreviousAppointments(Basic intent) =>
+    /// <summary>The resources the change updated that a repair may put back, as they were before it (with their version then).</summary>
+    public static IReadOnlyList<Resource> Previous(Basic intent) =>
         [.. (intent?.Extension ?? []).Where(e => e.Url == GatewayProfile.IntentPreviousExtension)
-            .Select(e => e.Value is FhirString { Value: { } json } ? Parse(json) as Appointment : null).OfType<Appointment>()];
+            .Select(e => e.Value is FhirString { Value: { } json } ? Parse(json) as Resource : null).OfType<Resource>()];
 
     /// <summary>What was recorded, even if a FHIR rule (a cardinality) does not hold for it: a repair restores what was there.</summary>
     private static Base? Parse(string json)

@@ -43,12 +43,12 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
         }
 
         var planned = ChangeIntent.PlannedWrites(intent);
-        var previous = ChangeIntent.PreviousAppointments(intent);
+        var previous = ChangeIntent.Previous(intent);
         var appointments = await store.SearchAllAsync<Appointment>(ChangeIntentSearches.TaggedBy("Appointment", changeId), cancellationToken);
         var slots = (await store.SearchAllAsync<Slot>(ChangeIntentSearches.TaggedBy("Slot", changeId), cancellationToken)).ToList();
         // Also the slots it meant to update and those of its appointments: a cancel's or a reschedule's old slots
         // carry no tag of this change when it died before freeing them.
-        var missing = appointments.Concat(previous).SelectMany(a => a.Slot).Select(FhirReference.From).OfType<FhirReference>().Where(r => r.ResourceType == "Slot").Select(r => r.Id)
+        var missing = appointments.Concat(previous.OfType<Appointment>()).SelectMany(a => a.Slot).Select(FhirReference.From).OfType<FhirReference>().Where(r => r.ResourceType == "Slot").Select(r => r.Id)
             .Concat(planned.Where(p => !p.IsCreate && p.ResourceType == "Slot").Select(p => p.Id!))
             .Where(id => !slots.Any(s => s.Id == id)).Distinct(StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
@@ -61,8 +61,20 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
         var live = (await store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), cancellationToken))
             .Select(ChangeIntent.ChangeIdOf).OfType<string>().Where(id => id != changeId).ToHashSet(StringComparer.Ordinal);
         var lastWritten = await LastWrittenAsync(changeId, planned, appointments, cancellationToken);
-        var plan = ChangeRepair.Decide(new ChangeState(changeId, planned, lastWritten, slots, appointments, onSlots, live, previous));
+        var blocks = ChangeRepair.IsScheduleSide(planned) ? await BlocksOverAsync(slots, cancellationToken) : [];
+        var plan = ChangeRepair.Decide(new ChangeState(changeId, planned, lastWritten, slots, appointments, onSlots, live, previous, blocks));
         var settled = true;
+        foreach (var created in plan.Deletes)
+        {
+            settled &= await DeleteAsync(created, cancellationToken);
+        }
+
+        // A block put back first, then the slots it covers.
+        foreach (var restore in plan.SlotRestores.OrderBy(r => BlockNesting.IsBlock(r.Target) ? 0 : 1))
+        {
+            settled &= await WriteAsync(restore.Current, ChangeIntent.Untagged(restore.Target), cancellationToken);
+        }
+
         foreach (var restore in plan.Restores)
         {
             settled &= await WriteAsync(restore.Current, ChangeIntent.Untagged(restore.Previous), cancellationToken);
@@ -87,7 +99,7 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
 
         if (!plan.IsEmpty)
         {
-            LogRepaired(logger, changeId, plan.Restores.Count, plan.Cancel.Count, plan.Free.Count);
+            LogRepaired(logger, changeId, plan.Restores.Count + plan.SlotRestores.Count, plan.Cancel.Count, plan.Free.Count, plan.Deletes.Count);
         }
 
         return !plan.IsEmpty;
@@ -110,6 +122,34 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
 
         return last.ResourceType == "Appointment" ? appointments
             : await store.SearchAllAsync(ChangeIntentSearches.TaggedBy(last.ResourceType, changeId), cancellationToken);
+    }
+
+    /// <summary>Fresh: the blocks on the slots' schedules overlapping their time (what a rolled-back slot may lie under).</summary>
+    private async Task<IReadOnlyList<Slot>> BlocksOverAsync(IReadOnlyList<Slot> slots, CancellationToken cancellationToken)
+    {
+        var timed = slots.Where(s => s.Start is not null && s.End is not null && FhirReference.From(s.Schedule) is not null).ToList();
+        if (timed.Count == 0)
+        {
+            return [];
+        }
+
+        var schedules = timed.Select(s => FhirReference.From(s.Schedule) is { } schedule ? schedule.Id : string.Empty).Distinct(StringComparer.Ordinal);
+        var near = await store.SearchAllAsync<Slot>(SlotSearches.Overlapping(schedules, timed.Min(s => s.Start!.Value), timed.Max(s => s.End!.Value)), cancellationToken);
+        return [.. near.Where(BlockNesting.IsBlock)];
+    }
+
+    /// <summary>A created resource deleted at the version just read; false when someone else wrote it first.</summary>
+    private async Task<bool> DeleteAsync(Resource current, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.DeleteAsync(current, cancellationToken);
+            return true;
+        }
+        catch (FhirVersionConflictException)
+        {
+            return false;
+        }
     }
 
     private static Appointment Cancelled(Appointment appointment)
@@ -135,6 +175,6 @@ public sealed partial class ChangeIntentRepair(IFhirStore store, IOptions<Change
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Repaired interrupted change {ChangeId}: {Restored} appointments restored, {Cancelled} cancelled, {Freed} slots freed")]
-    private static partial void LogRepaired(ILogger logger, string changeId, int restored, int cancelled, int freed);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Repaired interrupted change {ChangeId}: {Restored} resources put back, {Cancelled} appointments cancelled, {Freed} slots freed, {Deleted} created slots deleted")]
+    private static partial void LogRepaired(ILogger logger, string changeId, int restored, int cancelled, int freed, int deleted);
 }

@@ -8,14 +8,29 @@ namespace Scheduling.Schema.Booking;
 /// <summary>An appointment a repair puts back as it was before the interrupted change (<see cref="Current"/> read fresh, for If-Match).</summary>
 public sealed record AppointmentRestore(Appointment Current, Appointment Previous);
 
-/// <summary>What a repair of an interrupted change writes: appointments to restore, then to cancel, then slots to free.</summary>
-public sealed record RepairPlan(IReadOnlyList<Appointment> Cancel, IReadOnlyList<Slot> Free, IReadOnlyList<AppointmentRestore>? Restore = null)
+/// <summary>A slot a repair writes back (<see cref="Current"/> read fresh, for If-Match) as <see cref="Target"/>: as it was before, or marked under a standing block.</summary>
+public sealed record SlotRestore(Slot Current, Slot Target);
+
+/// <summary>
+/// What a repair of an interrupted change writes: appointments to restore, then to cancel, then slots to free; for a
+/// schedule-side change, created slots to delete (<see cref="Delete"/>, first) and slots to put back (<see cref="SlotRestores"/>).
+/// </summary>
+public sealed record RepairPlan(
+    IReadOnlyList<Appointment> Cancel,
+    IReadOnlyList<Slot> Free,
+    IReadOnlyList<AppointmentRestore>? Restore = null,
+    IReadOnlyList<SlotRestore>? SlotRestore = null,
+    IReadOnlyList<Slot>? Delete = null)
 {
     public static readonly RepairPlan None = new([], []);
 
     public IReadOnlyList<AppointmentRestore> Restores => Restore ?? [];
 
-    public bool IsEmpty => Cancel.Count == 0 && Free.Count == 0 && Restores.Count == 0;
+    public IReadOnlyList<SlotRestore> SlotRestores => SlotRestore ?? [];
+
+    public IReadOnlyList<Slot> Deletes => Delete ?? [];
+
+    public bool IsEmpty => Cancel.Count == 0 && Free.Count == 0 && Restores.Count == 0 && SlotRestores.Count == 0 && Deletes.Count == 0;
 }
 
 /// <summary>
@@ -28,7 +43,8 @@ public sealed record RepairPlan(IReadOnlyList<Appointment> Cancel, IReadOnlyList
 /// <param name="Appointments">Fresh: the appointments the change tagged.</param>
 /// <param name="OnSlots">Fresh: every appointment (any status) that points to one of <paramref name="Slots"/>.</param>
 /// <param name="LiveChanges">The ids of the other changes whose intent still stands: what they tagged is theirs to finish or repair.</param>
-/// <param name="Previous">The appointments the change updated, as its intent recorded them before it (empty for an older intent); their slots are among <paramref name="Slots"/>.</param>
+/// <param name="Previous">What the change updated, as its intent recorded it before (<see cref="ChangeRepair.ReadsPrevious"/>; empty for an older intent); the slots of its appointments are among <paramref name="Slots"/>.</param>
+/// <param name="Blocks">Fresh, for a schedule-side change: the blocks overlapping its slots' time on their schedules.</param>
 public sealed record ChangeState(
     string ChangeId,
     IReadOnlyList<PlannedWrite> Planned,
@@ -37,7 +53,8 @@ public sealed record ChangeState(
     IReadOnlyList<Appointment> Appointments,
     IReadOnlyList<Appointment> OnSlots,
     IReadOnlySet<string> LiveChanges,
-    IReadOnlyList<Appointment>? Previous = null);
+    IReadOnlyList<Resource>? Previous = null,
+    IReadOnlyList<Slot>? Blocks = null);
 
 /// <summary>
 /// The repair of a change whose instance died mid-way (or whose undo could not finish), decided from fresh reads
@@ -55,6 +72,9 @@ public sealed record ChangeState(
 /// <item>Every slot the change touched (tagged, planned to update, or referenced by an appointment it wrote: a
 /// cancel's or a reschedule's old slots included) that is taken and that no appointment holds (an active one, or a
 /// no-show or fulfilled one, whose time was used) is freed, unless another change still in flight wrote it last.</item>
+/// <item>A schedule-side change (block, unblock, createSlots: it writes no appointment) is rolled back as
+/// <see cref="ScheduleChangeRollback"/> decides: what it created and nobody wrote since is deleted, what it updated
+/// and nobody wrote since goes back as it was, as far as the invariants allow.</item>
 /// </list>
 /// Every repair write is an If-Match on the version read, so what someone changed since stands.
 /// A known limit: when another change overwrote the last write's resource before the repair looked, the change is
@@ -74,7 +94,7 @@ public static class ChangeRepair
         var updated = state.Planned.Where(p => !p.IsCreate).Select(p => p.ResourceType + "/" + p.Id).ToHashSet(StringComparer.Ordinal);
         bool Created(Appointment a) => state.Planned.Count > 0 && !updated.Contains("Appointment/" + a.Id);
         var taken = state.Slots.Where(IsTaken).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
-        var previous = (state.Previous ?? []).Where(p => p.Id is not null).DistinctBy(p => p.Id).ToDictionary(p => p.Id!, StringComparer.Ordinal);
+        var previous = (state.Previous ?? []).OfType<Appointment>().Where(p => p.Id is not null).DistinctBy(p => p.Id).ToDictionary(p => p.Id!, StringComparer.Ordinal);
         var unfinished = state.Appointments
             .Where(a => ChangeIntent.IsTaggedBy(a, state.ChangeId) && AppointmentSearches.IsActive(a))
             .DistinctBy(a => a.Id)
@@ -99,8 +119,27 @@ public static class ChangeRepair
             .Where(s => IsTaken(s) && !held.Contains(s.Id!) && !WrittenByAnother(s, state))
             .DistinctBy(s => s.Id)
             .ToList();
-        return new RepairPlan(cancel, free, restore);
+        if (!IsScheduleSide(state.Planned))
+        {
+            return new RepairPlan(cancel, free, restore);
+        }
+
+        var (slotRestores, delete) = ScheduleChangeRollback.Decide(state);
+        var rolledBack = slotRestores.Select(r => r.Current.Id).Concat(delete.Select(d => d.Id)).ToHashSet(StringComparer.Ordinal);
+        return new RepairPlan(cancel, [.. free.Where(s => !rolledBack.Contains(s.Id))], restore, slotRestores, delete);
     }
+
+    /// <summary>A change of a schedule's slots alone (block, unblock, createSlots): it plans writes and none of them is an appointment.</summary>
+    public static bool IsScheduleSide(IReadOnlyCollection<PlannedWrite> planned) =>
+        planned is { Count: > 0 } && planned.All(p => p.ResourceType != "Appointment");
+
+    /// <summary>
+    /// Which updated resources an intent records as they were before, because a repair reads them: every appointment
+    /// (a reschedule put back) and, in a schedule-side change, every slot (a block, an unblock rolled back). Guards
+    /// and the slots of an appointment change are never put back, so they are not recorded.
+    /// </summary>
+    public static bool ReadsPrevious(string resourceType, bool scheduleSide) =>
+        resourceType == "Appointment" || (scheduleSide && resourceType == "Slot");
 
     /// <summary>Whether the change moved the appointment to other slots (a reschedule).</summary>
     private static bool Moved(Appointment before, Appointment after) =>
@@ -137,11 +176,11 @@ public static class ChangeRepair
     public static bool HoldsItsSlots(Appointment appointment) =>
         appointment?.Status is { } status && status is not (AppointmentStatus.Cancelled or AppointmentStatus.EnteredInError);
 
-    private static bool IsTaken(Slot slot) => slot.Status is SlotStatus.Busy or SlotStatus.BusyTentative;
+    internal static bool IsTaken(Slot slot) => slot.Status is SlotStatus.Busy or SlotStatus.BusyTentative;
 
     private static bool WrittenByAnother(Slot slot, ChangeState state) =>
         !ChangeIntent.IsTaggedBy(slot, state.ChangeId) && state.LiveChanges.Any(other => ChangeIntent.IsTaggedBy(slot, other));
 
-    private static IEnumerable<string> SlotIds(Appointment appointment) =>
+    internal static IEnumerable<string> SlotIds(Appointment appointment) =>
         appointment.Slot.Select(FhirReference.From).OfType<FhirReference>().Where(r => r.ResourceType == "Slot").Select(r => r.Id);
 }

@@ -67,7 +67,7 @@ public static class GatewayProfile
     /// <summary>The practitioner who answers for the schedule (<see cref="ScheduleParticipants"/>): primary performer.</summary>
     public const string PrimaryPerformer = "PPRF";
 
-    /// <summary>Basic: an appointment as it was before the change updated it (valueString: its FHIR JSON), for the repair to restore.</summary>
+    /// <summary>Basic: a resource (an appointment, a slot) as it was before the change updated it (valueString: its FHIR JSON), for the repair to restore.</summary>
     public const string IntentPreviousExtension = System + "/StructureDefinition/change-intent-previous";
 
     /// <summary>HL7's time zone extension on a Schedule (valueCode, an IANA name).</summary>

@@ -38,12 +38,12 @@ public sealed partial class FhirChangeSet(
         {
             if (options.Value.UsesTransactions)
             {
-                return await store.TransactionAsync(writes, deadline.Token);
+                return await store.TransactionAsync([.. writes.Select(Untagged)], deadline.Token);
             }
 
             // One write happens whole or not at all: nothing to record or undo.
             return writes.Count == 1
-                ? [await WriteAsync(writes[0], deadline.Token)]
+                ? [await WriteAsync(Untagged(writes[0]), deadline.Token)]
                 : await ApplyWriteByWriteAsync(writes, deadline.Token);
         }
         catch (OperationCanceledException e) when (deadline.IsCancellationRequested)
@@ -80,6 +80,12 @@ public sealed partial class FhirChangeSet(
         await ForgetAsync(intent, deadline);
         return results;
     }
+
+    /// <summary>
+    /// A write no intent tracks drops any earlier change's tag: a tag means "that change wrote it last", which a
+    /// repair of that change relies on to leave alone what others wrote since.
+    /// </summary>
+    private static FhirWrite Untagged(FhirWrite write) => write with { Resource = ChangeIntent.Untagged(write.Resource) };
 
     private async Task<Resource> WriteAsync(FhirWrite write, CancellationToken cancellationToken) =>
         write.IsCreate

@@ -214,10 +214,149 @@ public sealed class ChangeRepairTests
 
         var intent = ChangeIntent.Record(Change, DateTimeOffset.UnixEpoch, [FhirWrite.Update(slot, busy), FhirWrite.Update(before, moved), FhirWrite.Create(new Basic())]);
 
-        var recorded = Assert.Single(ChangeIntent.PreviousAppointments(intent));
+        // An appointment change's slots are never put back, so they are not recorded.
+        var recorded = Assert.IsType<Appointment>(Assert.Single(ChangeIntent.Previous(intent)));
         Assert.Equal(("a1", "Slot/o1"), (recorded.Id, Assert.Single(recorded.Slot).Reference));
         Assert.False(ChangeIntent.IsTaggedBy(recorded, OtherChange));
         Assert.Equal(3, ChangeIntent.PlannedWrites(intent).Count);
+    }
+
+    [Fact]
+    public void A_schedule_side_intent_records_each_updated_slot_as_it_was_before_but_no_guard()
+    {
+        var free = NewSlot("s1", SlotStatus.Free, OtherChange);
+        var guard = Guard("g1", null);
+
+        var intent = ChangeIntent.Record(Change, DateTimeOffset.UnixEpoch,
+            [FhirWrite.Update(free, Marked("s1", Change)), FhirWrite.Create(new Slot()), FhirWrite.Update(guard, guard)]);
+
+        var recorded = Assert.IsType<Slot>(Assert.Single(ChangeIntent.Previous(intent)));
+        Assert.Equal(("s1", SlotStatus.Free), (recorded.Id, recorded.Status));
+        Assert.False(ChangeIntent.IsTaggedBy(recorded, OtherChange));
+    }
+
+    /// <summary>blockTime: slots s1 and s2 marked, the block created, then the guard claim.</summary>
+    private static readonly List<PlannedWrite> BlockTime = [new("Slot", "s1", "1"), new("Slot", "s2", "1"), new("Slot", null, null), new("Basic", "g1", "4")];
+
+    [Fact]
+    public void A_block_killed_between_its_slot_writes_gets_the_slot_it_marked_freed()
+    {
+        var marked = Marked("s1", Change);
+
+        var plan = Decide([marked, NewSlot("s2", SlotStatus.Free, null)], [], [], BlockTime, previous: [Free("s1"), Free("s2")]);
+
+        var restore = Assert.Single(plan.SlotRestores);
+        Assert.Equal(("s1", SlotStatus.Free), (restore.Current.Id, restore.Target.Status));
+        Assert.Same(marked, restore.Current);
+        Assert.Empty(plan.Deletes);
+        Assert.Empty(plan.Free);
+    }
+
+    [Fact]
+    public void A_block_killed_before_its_guard_claim_is_deleted_and_its_slots_freed()
+    {
+        var block = Block("b1", Change);
+
+        var plan = Decide([Marked("s1", Change), Marked("s2", Change), block], [], [], BlockTime,
+            lastWritten: [Guard("g1", null)], previous: [Free("s1"), Free("s2")], blocks: [block]);
+
+        Assert.Same(block, Assert.Single(plan.Deletes));
+        Assert.Equal(["s1", "s2"], plan.SlotRestores.Where(r => r.Target.Status == SlotStatus.Free).Select(r => r.Current.Id).Order());
+    }
+
+    [Fact]
+    public void A_finished_block_is_kept()
+    {
+        var block = Block("b1", Change);
+
+        Assert.True(Decide([Marked("s1", Change), Marked("s2", Change), block], [], [], BlockTime,
+            lastWritten: [Guard("g1", Change)], previous: [Free("s1"), Free("s2")], blocks: [block]).IsEmpty);
+    }
+
+    [Fact]
+    public void A_slot_a_block_marked_stays_unavailable_while_another_block_covers_it()
+    {
+        // Another block made meanwhile (the unfinished one never claimed its guard) found s1 already unavailable.
+        var other = Block("b2", OtherChange);
+
+        var plan = Decide([Marked("s1", Change), NewSlot("s2", SlotStatus.Free, null), Block("b1", Change)], [], [], BlockTime,
+            previous: [Free("s1"), Free("s2")], blocks: [other]);
+
+        Assert.Empty(plan.SlotRestores);
+        Assert.Equal("b1", Assert.Single(plan.Deletes).Id);
+    }
+
+    [Fact]
+    public void What_someone_wrote_since_a_block_is_not_rolled_back()
+    {
+        // s1 was freed since and b1 written since, both by another change (an unblock in flight, say).
+        var plan = Decide([NewSlot("s1", SlotStatus.Free, OtherChange), Block("b1", OtherChange)], [], [], BlockTime, previous: [Free("s1"), Free("s2")]);
+
+        Assert.True(plan.IsEmpty);
+    }
+
+    /// <summary>unblockTime of b1: s1 and s2 freed, b1 retired, then the guard claim.</summary>
+    private static readonly List<PlannedWrite> UnblockTime = [new("Slot", "s1", "2"), new("Slot", "s2", "2"), new("Slot", "b1", "1"), new("Basic", "g1", "4")];
+
+    [Fact]
+    public void An_unblock_killed_between_its_slot_writes_marks_the_freed_slot_again()
+    {
+        var block = Block("b1", OtherChange);
+
+        var plan = Decide([NewSlot("s1", SlotStatus.Free, Change), Marked("s2", OtherChange), block], [], [], UnblockTime,
+            previous: [Marked("s1", OtherChange), Marked("s2", OtherChange), block], blocks: [block]);
+
+        var restore = Assert.Single(plan.SlotRestores);
+        Assert.Equal("s1", restore.Current.Id);
+        Assert.True(BlockNesting.IsMarked(restore.Target));
+        Assert.Empty(plan.Deletes);
+    }
+
+    [Fact]
+    public void An_unblock_killed_after_retiring_its_block_puts_the_block_back_and_keeps_a_booking_made_meanwhile()
+    {
+        var retired = Block("b1", Change);
+        retired.Status = SlotStatus.EnteredInError;
+        var booked = NewSlot("s2", SlotStatus.Busy, OtherChange);
+        var holder = NewAppointment("a1", AppointmentStatus.Booked, OtherChange, "s2");
+
+        var plan = Decide([NewSlot("s1", SlotStatus.Free, Change), booked, retired], [], [holder], UnblockTime,
+            previous: [Marked("s1", OtherChange), Marked("s2", OtherChange), Block("b1", null)]);
+
+        Assert.Equal(["b1", "s1"], plan.SlotRestores.Select(r => r.Current.Id));
+        Assert.True(BlockNesting.IsBlock(plan.SlotRestores[0].Target));
+        Assert.True(BlockNesting.IsMarked(plan.SlotRestores[1].Target));
+        Assert.Empty(plan.Free);
+    }
+
+    [Fact]
+    public void A_slot_freed_by_an_unblock_and_left_free_by_someone_since_is_marked_again_under_the_block_put_back()
+    {
+        var retired = Block("b1", Change);
+        retired.Status = SlotStatus.EnteredInError;
+        var rebookedAndCancelled = Timed(NewSlot("s2", SlotStatus.Free, OtherChange));
+
+        var plan = Decide([NewSlot("s1", SlotStatus.Free, Change), rebookedAndCancelled, retired], [], [], UnblockTime,
+            previous: [Marked("s1", OtherChange), Marked("s2", OtherChange), Block("b1", null)]);
+
+        var again = Assert.Single(plan.SlotRestores, r => r.Current.Id == "s2");
+        Assert.Same(rebookedAndCancelled, again.Current);
+        Assert.True(BlockNesting.IsMarked(again.Target));
+        Assert.False(ChangeIntent.IsTaggedBy(again.Target, OtherChange));
+    }
+
+    [Fact]
+    public void Slots_created_by_an_unfinished_create_slots_are_deleted_unless_someone_wrote_them_since()
+    {
+        List<PlannedWrite> createSlots = [new("Slot", null, null), new("Slot", null, null), new("Basic", "g1", "4")];
+        var untouched = NewSlot("n1", SlotStatus.Free, Change);
+        var bookedSince = NewSlot("n2", SlotStatus.Busy, OtherChange);
+
+        var plan = Decide([untouched, bookedSince], [], [NewAppointment("a1", AppointmentStatus.Booked, OtherChange, "n2")], createSlots);
+
+        Assert.Same(untouched, Assert.Single(plan.Deletes));
+        Assert.Empty(plan.SlotRestores);
+        Assert.Empty(plan.Free);
     }
 
     [Fact]
@@ -284,13 +423,38 @@ public sealed class ChangeRepairTests
 
     private static RepairPlan Decide(
         IReadOnlyList<Slot> slots, IReadOnlyList<Appointment> appointments, IReadOnlyList<Appointment> onSlots, IReadOnlyList<PlannedWrite> planned,
-        IReadOnlyList<Resource>? lastWritten = null, IReadOnlyList<string>? live = null, IReadOnlyList<Appointment>? previous = null) =>
-        ChangeRepair.Decide(State(slots, appointments, onSlots, planned, lastWritten, live, previous));
+        IReadOnlyList<Resource>? lastWritten = null, IReadOnlyList<string>? live = null, IReadOnlyList<Resource>? previous = null,
+        IReadOnlyList<Slot>? blocks = null) =>
+        ChangeRepair.Decide(State(slots, appointments, onSlots, planned, lastWritten, live, previous, blocks));
 
     private static ChangeState State(
         IReadOnlyList<Slot> slots, IReadOnlyList<Appointment> appointments, IReadOnlyList<Appointment> onSlots, IReadOnlyList<PlannedWrite> planned,
-        IReadOnlyList<Resource>? lastWritten = null, IReadOnlyList<string>? live = null, IReadOnlyList<Appointment>? previous = null) =>
-        new(Change, planned, lastWritten ?? [], slots, appointments, onSlots, (live ?? []).ToHashSet(), previous);
+        IReadOnlyList<Resource>? lastWritten = null, IReadOnlyList<string>? live = null, IReadOnlyList<Resource>? previous = null,
+        IReadOnlyList<Slot>? blocks = null) =>
+        new(Change, planned, lastWritten ?? [], slots, appointments, onSlots, (live ?? []).ToHashSet(), previous, blocks);
+
+    /// <summary>Slots s1, s2 (14:00, 14:30) under a block b1 (14:00 to 15:00), all on one schedule.</summary>
+    private static readonly DateTimeOffset At = new(2030, 1, 7, 14, 0, 0, TimeSpan.Zero);
+
+    private static Slot Timed(Slot slot)
+    {
+        var index = slot.Id == "s2" ? 1 : 0;
+        slot.Start = slot.Id == "b1" || slot.Id == "b2" ? At : At.AddMinutes(30 * index);
+        slot.End = slot.Id == "b1" || slot.Id == "b2" ? At.AddHours(1) : At.AddMinutes(30 * (index + 1));
+        slot.Schedule = new ResourceReference("Schedule/sc1");
+        return slot;
+    }
+
+    private static Slot Free(string id) => Timed(NewSlot(id, SlotStatus.Free, null));
+
+    private static Slot Marked(string id, string? change)
+    {
+        var slot = Timed(NewSlot(id, SlotStatus.BusyUnavailable, change));
+        slot.SetExtension(GatewayProfile.BlockedByExtension, new ResourceReference { Identifier = new Identifier(GatewayProfile.BlockSystem, "b1") });
+        return slot;
+    }
+
+    private static Slot Block(string id, string? change) => Timed(NewSlot(id, SlotStatus.BusyUnavailable, change));
 
     private static Basic Guard(string id, string? change) => new() { Id = id, Meta = Tagged(change) };
 

@@ -32,6 +32,10 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         mutation($input: RescheduleAppointmentInput!) { rescheduleAppointment(input: $input) { appointment { id } errors { ... on Error { code } } } }
         """;
 
+    private const string BlockTime = """
+        mutation($input: BlockTimeInput!) { blockTime(input: $input) { slot { id } errors { ... on Error { code } } } }
+        """;
+
     private static readonly CancellationToken None = CancellationToken.None;
 
     private IFhirStore Store => medplum.Store;
@@ -181,6 +185,65 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         Assert.Equal(Slot.SlotStatus.Busy, (await Store.ReadAsync<Slot>(oldSlot, None))!.Status);
         Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None), i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5));
         await AssertWholeAsync(world, [oldSlot, newSlot]);
+    }
+
+    /// <summary>
+    /// A blockTime killed after its first slot write (that slot made unavailable, the block and the guard claim never
+    /// written): another instance's sweeper puts the slot back FREE from the intent's record of it, and no block is left.
+    /// </summary>
+    [Fact]
+    public async Task A_gateway_killed_mid_block_gets_its_slots_put_back_by_another_instance_sweeper()
+    {
+        var testStart = DateTimeOffset.UtcNow;
+        var world = await BookingWorld.CreateAsync(Store, slots: 2);
+        var first = world.SlotId(0);
+        var settings = medplum.Settings(("Fhir:UseTransactions", "false"), ("Booking:MaxOpenBookingsPerPatient", "0"));
+        await using (var doomed = await GatewayProcess.StartAsync(settings))
+        {
+            await medplum.Server.LatencyAsync(LatencyMilliseconds);
+            try
+            {
+                await medplum.Server.ResetCountsAsync();
+                var block = PostAsync(doomed.Client, BlockTime,
+                    new { scheduleId = world.Schedule.Id, start = GraphQLMutations.Iso(world.Slots[0].Start!.Value), end = GraphQLMutations.Iso(world.Slots[1].End!.Value) }, None);
+                var seen = Stopwatch.StartNew();
+                while (!(await medplum.Server.RequestsAsync()).Any(r => r.StartsWith("PUT Slot/" + first, StringComparison.Ordinal)))
+                {
+                    Assert.True(seen.Elapsed < TimeSpan.FromSeconds(90), "the block's first slot write never reached Medplum within 90 s");
+                    Assert.False(block.IsCompleted, "the block finished before its first slot write was seen");
+                    await Task.Delay(20);
+                }
+
+                doomed.Kill();
+                await Assert.ThrowsAnyAsync<Exception>(() => block);
+                await Task.Delay(2 * LatencyMilliseconds);
+            }
+            finally
+            {
+                await medplum.Server.LatencyAsync(0);
+            }
+        }
+
+        var killedAt = Stopwatch.StartNew();
+        Assert.Equal(Slot.SlotStatus.BusyUnavailable, (await Store.ReadAsync<Slot>(first, None))!.Status);
+
+        const int grace = 5;
+        await using var survivor = await GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "false"), ("Booking:MaxOpenBookingsPerPatient", "0"),
+            ("Changes:WriteSeconds", "2"), ("Changes:RepairGraceSeconds", grace.ToString(CultureInfo.InvariantCulture)), ("Changes:RepairSweepSeconds", "1")));
+        while ((await Store.ReadAsync<Slot>(first, None))!.Status != Slot.SlotStatus.Free)
+        {
+            Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(grace + 30), $"the slot the block made unavailable was not put back within {grace + 30} s");
+            await Task.Delay(200);
+        }
+
+        output.WriteLine($"put back {killedAt.Elapsed.TotalMilliseconds:F0} ms after the kill (grace {grace} s, sweeps every 1 s)");
+        var left = await Store.SearchAllAsync<Slot>(SlotSearches.Overlapping([world.Schedule.Id!], world.Slots[0].Start!.Value, world.Slots[1].End!.Value), None);
+        Assert.Equal(new[] { first, world.SlotId(1) }.Order(StringComparer.Ordinal), left.Select(s => s.Id!).Order(StringComparer.Ordinal));
+        Assert.All(left, s => Assert.Equal(Slot.SlotStatus.Free, s.Status));
+        Assert.All(left, s => Assert.Null(s.GetExtension(GatewayProfile.BlockedByExtension)));
+        Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None), i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5));
+        var rebooked = await BookAsync(survivor.Client, first, world.Patient.Id!, None);
+        Assert.NotNull(rebooked.At("data.bookAppointment.appointment.id"));
     }
 
     /// <summary>Kills a gateway process once <paramref name="killAfter"/>'s request reached Medplum mid-booking; another instance's sweeper must free the slot.</summary>
