@@ -112,6 +112,11 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             lock (_output)
             {
                 _output.Add(line);
+                // Diagnosis: every gateway's output in one file when asked (BENCH_GATEWAY_LOG=path).
+                if (Environment.GetEnvironmentVariable("BENCH_GATEWAY_LOG") is { Length: > 0 } log)
+                {
+                    File.AppendAllText(log, $"[{ProcessId}] {line}\n");
+                }
             }
         }
     }

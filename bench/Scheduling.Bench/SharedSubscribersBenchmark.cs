@@ -91,6 +91,11 @@ public static class SharedSubscribersBenchmark
             await Task.Delay(300); // late reads, if any, are counted too
             var requests = (await medplum.RequestsAsync()).Count - (booked.FhirRequests ?? 0);
             var latencies = deliveries.Take();
+            if (deliveries.Ended > 0)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"booking {e + 1}: {deliveries.Ended} subscriptions ended by the gateway (error, complete or close)"));
+            }
+
             rows.Add((e + 1, e % 2 == 0 ? "A" : "B", latencies.Length, requests, Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies.Length > 0 ? latencies[^1] : 0));
         }
 
@@ -163,8 +168,16 @@ public static class SharedSubscribersBenchmark
             {
                 _latencies = [];
                 _started = Stopwatch.GetTimestamp();
+                _ended = 0;
             }
         }
+
+        private int _ended;
+
+        /// <summary>Subscriptions ended by the gateway (error, complete or close) during the current booking.</summary>
+        public int Ended => Volatile.Read(ref _ended);
+
+        public void End() => Interlocked.Increment(ref _ended);
 
         public void Arrived()
         {
@@ -217,10 +230,13 @@ public static class SharedSubscribersBenchmark
             try
             {
                 var next = "\"type\":\"next\""u8.ToArray();
+                var error = "\"type\":\"error\""u8.ToArray();
+                var complete = "\"type\":\"complete\""u8.ToArray();
                 while (!_stop.IsCancellationRequested)
                 {
                     var result = await _socket.ReceiveAsync(buffer, _stop.Token);
                     var first = buffer.AsSpan(0, result.Count).IndexOf(next) >= 0;
+                    var ended = buffer.AsSpan(0, result.Count).IndexOf(error) >= 0 || buffer.AsSpan(0, result.Count).IndexOf(complete) >= 0;
                     while (!result.EndOfMessage)
                     {
                         result = await _socket.ReceiveAsync(buffer, _stop.Token);
@@ -229,6 +245,12 @@ public static class SharedSubscribersBenchmark
                     if (first)
                     {
                         deliveries.Arrived();
+                    }
+
+                    if (ended || result.MessageType == WebSocketMessageType.Close)
+                    {
+                        deliveries.End(); // the subscription (or its socket) is over: counted, so a stall is told from an end
+                        return;
                     }
                 }
             }

@@ -9,6 +9,12 @@ namespace Scheduling.Testing;
 public sealed record GraphQLOperation(string Query, object? Variables = null);
 
 /// <summary>
+/// How a transport ended a caller's long-lived use of it (<see cref="GraphQLTransport.RunUntilEndedAsync"/>): the code
+/// it told (an error's <c>extensions.code</c>, or a WebSocket close code), when the client saw it, and the results before.
+/// </summary>
+public sealed record TransportEnding(string Code, DateTimeOffset At, IReadOnlyList<JsonObject> Before);
+
+/// <summary>
 /// A way to send operations to the gateway, for tests that must hold on every transport: each answer comes back as the
 /// GraphQL result (<c>data</c> and/or <c>errors</c> with <c>extensions.code</c>), whatever the wire format was.
 /// A new transport is one more subclass, one more name in <see cref="Named"/> and one more InlineData where used.
@@ -32,6 +38,33 @@ public abstract class GraphQLTransport
 
     public async Task<JsonObject> RunAsync(GatewayServer gateway, GraphQLOperation operation, string? bearerToken) =>
         (await RunAsync(gateway, [operation], bearerToken))[0];
+
+    /// <summary>
+    /// Keeps one caller's operation going with <paramref name="bearerToken"/> until the gateway ends it: a subscription
+    /// where the transport carries them (its events are the results before the end), over plain HTTP the query again
+    /// every 200 ms (each request is checked on its own). Throws when nothing ends it within <paramref name="within"/>.
+    /// </summary>
+    public abstract Task<TransportEnding> RunUntilEndedAsync(
+        GatewayServer gateway, GraphQLOperation subscription, GraphQLOperation query, string bearerToken, TimeSpan within);
+
+    /// <summary>Reads a reference client's lines until one ends the stream (<paramref name="endOf"/> gives its code; null for an event).</summary>
+    private static async Task<TransportEnding> StreamEndingAsync(Func<TimeSpan, Task<JsonElement?>> next, TimeSpan within, Func<JsonElement, string?> endOf)
+    {
+        var before = new List<JsonObject>();
+        var until = DateTimeOffset.UtcNow + within;
+        while (DateTimeOffset.UtcNow < until)
+        {
+            var line = await next(until - DateTimeOffset.UtcNow) ?? throw new TimeoutException("the stream did not end within " + within);
+            if (endOf(line) is { } code)
+            {
+                return new TransportEnding(code, DateTimeOffset.UtcNow, before);
+            }
+
+            before.Add(JsonNode.Parse(line.GetProperty("data").GetRawText())!.AsObject());
+        }
+
+        throw new TimeoutException("the stream did not end within " + within);
+    }
 
     /// <summary>The first error's code, or null when the answer has none.</summary>
     public static string? CodeOf(JsonObject answer) => answer.At("errors.0.extensions.code")?.GetValue<string>();
@@ -59,10 +92,44 @@ public abstract class GraphQLTransport
 
             return answers;
         }
+
+        public override async Task<TransportEnding> RunUntilEndedAsync(
+            GatewayServer gateway, GraphQLOperation subscription, GraphQLOperation query, string bearerToken, TimeSpan within)
+        {
+            var before = new List<JsonObject>();
+            var until = DateTimeOffset.UtcNow + within;
+            while (DateTimeOffset.UtcNow < until)
+            {
+                var answer = await RunAsync(gateway, query, bearerToken);
+                if (CodeOf(answer) is { } code)
+                {
+                    return new TransportEnding(code, DateTimeOffset.UtcNow, before);
+                }
+
+                before.Add(answer);
+                await Task.Delay(200);
+            }
+
+            throw new TimeoutException("HTTP kept answering the caller for " + within);
+        }
     }
 
     private sealed class WebSocketTransport : GraphQLTransport
     {
+        public override async Task<TransportEnding> RunUntilEndedAsync(
+            GatewayServer gateway, GraphQLOperation subscription, GraphQLOperation query, string bearerToken, TimeSpan within)
+        {
+            await using var client = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress, subscription.Query, subscription.Variables, count: 1000,
+                timeoutMs: (int)within.TotalMilliseconds, connectionParams: new { Authorization = "Bearer " + bearerToken });
+            Assert(client.First.TryGetProperty("event", out var first) && first.GetString() == "connected", "the socket was not acknowledged: " + client.First);
+            return await StreamEndingAsync(client.NextAsync, within, line => line.GetProperty("event").GetString() switch
+            {
+                "next" => null,
+                "error" when line.TryGetProperty("code", out var code) => code.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                var other => "unexpected " + other + ": " + line,
+            });
+        }
+
         public override async Task<IReadOnlyList<JsonObject>> RunAsync(GatewayServer gateway, IReadOnlyList<GraphQLOperation> operations, string? bearerToken)
         {
             var url = new UriBuilder(gateway.BaseAddress) { Scheme = "ws", Path = "/graphql" }.Uri.ToString();
@@ -114,6 +181,20 @@ public abstract class GraphQLTransport
         {
             await using var client = await GraphQLSseClient.StartAsync(gateway.BaseAddress, operations, bearerToken, timeoutMs: 120000);
             return await client.AnswersAsync(operations.Count, TimeSpan.FromSeconds(120));
+        }
+
+        /// <summary>The stream's end is a last <c>next</c> with the error, then <c>complete</c> (checked here).</summary>
+        public override async Task<TransportEnding> RunUntilEndedAsync(
+            GatewayServer gateway, GraphQLOperation subscription, GraphQLOperation query, string bearerToken, TimeSpan within)
+        {
+            await using var client = await GraphQLSseClient.SubscribeAsync(gateway.BaseAddress, subscription.Query, subscription.Variables, bearerToken,
+                timeoutMs: (int)within.TotalMilliseconds);
+            var ending = await StreamEndingAsync(client.NextAsync, within, line =>
+                line.GetProperty("event").GetString() == "next"
+                    ? (line.GetProperty("data").TryGetProperty("errors", out var errors) ? errors[0].GetProperty("extensions").GetProperty("code").GetString() : null)
+                    : "unexpected " + line);
+            var complete = await client.NextAsync(TimeSpan.FromSeconds(5));
+            return complete?.GetProperty("event").GetString() == "complete" ? ending : ending with { Code = "no complete after " + ending.Code + ": " + complete };
         }
     }
 }

@@ -16,10 +16,18 @@ public enum AppointmentChangeKind
     Updated,
     Cancelled,
     Deleted,
+
+    /// <summary>Not a version: the events a resuming client missed cannot be told (<see cref="AppointmentChanged.Refetch"/>).</summary>
+    RefetchRequired,
 }
 
-/// <summary>One version of an appointment, as a subscriber receives it.</summary>
-public sealed record AppointmentChanged(AppointmentChangeKind Kind, string AppointmentId, Appointment? Appointment, string? VersionId, DateTimeOffset OccurredAt);
+/// <summary>One version of an appointment, as a subscriber receives it; or the signal to refetch (<see cref="Refetch"/>, no appointment).</summary>
+public sealed record AppointmentChanged(
+    AppointmentChangeKind Kind, string? AppointmentId, Appointment? Appointment, string? VersionId, DateTimeOffset OccurredAt, RefetchRequired? Refetch = null)
+{
+    public static AppointmentChanged RefetchSignal(RefetchRequired refetch, TimeProvider clock) =>
+        new(AppointmentChangeKind.RefetchRequired, null, null, null, clock.GetUtcNow(), refetch);
+}
 
 public static class AppointmentSubscriptions
 {
@@ -69,7 +77,7 @@ public static class AppointmentSubscriptions
                     },
                     change => new AppointmentChanged(KindOf(change), change.Id, change.Resource as Appointment, change.VersionId, change.OccurredAt));
             })
-            .ResolveEachEventFresh();
+            .ResolveEachEventFresh(refetch => AppointmentChanged.RefetchSignal(refetch, TimeProvider.System));
     }
 
     private static AppointmentChangeKind KindOf(ResourceEvent change) => change.Kind switch
@@ -91,7 +99,8 @@ public sealed class AppointmentChangeKindType : EnumerationGraphType<Appointment
             ("CREATED", "It was made."),
             ("UPDATED", "It changed in another way (status, participants, times, ...)."),
             ("CANCELLED", "It was cancelled."),
-            ("DELETED", "It was deleted from the FHIR server."));
+            ("DELETED", "It was deleted from the FHIR server."),
+            ("REFETCH_REQUIRED", "Not a change: the events since the client's last event id cannot be told (see refetch). Refetch, then keep receiving."));
     }
 }
 
@@ -100,10 +109,11 @@ public sealed class AppointmentChangedType : ObjectGraphType<AppointmentChanged>
     public AppointmentChangedType()
     {
         Name = "AppointmentChanged";
-        Description = "A new version of an appointment, as a subscriber receives it.";
+        Description = "A new version of an appointment, as a subscriber receives it; or, with kind REFETCH_REQUIRED, the signal to refetch.";
         Field<NonNullGraphType<AppointmentChangeKindType>>("kind").Description("What happened.").Resolve(c => c.Source.Kind);
-        Field<NonNullGraphType<IdGraphType>>("appointmentId").Description("The appointment's id.").Resolve(c => c.Source.AppointmentId);
-        Field<AppointmentType>("appointment").Description("This version (for DELETED, the last one).").Resolve(c => c.Source.Appointment);
+        Field<IdGraphType>("appointmentId").Description("The appointment's id (null for REFETCH_REQUIRED).").Resolve(c => c.Source.AppointmentId);
+        Field<AppointmentType>("appointment").Description("This version (for DELETED, the last one; null for REFETCH_REQUIRED).").Resolve(c => c.Source.Appointment);
+        Field<RefetchRequiredType>("refetch").Description("For REFETCH_REQUIRED, why and from where; null otherwise.").Resolve(c => c.Source.Refetch);
         Field<StringGraphType>("versionId").Description("The FHIR version it is now at.").Resolve(c => c.Source.VersionId);
         Field<NonNullGraphType<IsoDateTimeGraphType>>("occurredAt").Description("When the gateway learnt of the change.").Resolve(c => c.Source.OccurredAt);
     }

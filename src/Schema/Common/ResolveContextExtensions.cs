@@ -31,18 +31,21 @@ public static class ResolveContextExtensions
     /// A subscription field's per-event resolver: the event itself, with this long-lived operation's cached reads
     /// dropped first, so each event's nested fields are read afresh through the DataLoaders, and those reads shared
     /// with every other subscriber of the same event (<see cref="EventReads"/>). The event's id goes out in the result's
-    /// extensions (<see cref="ChangeSubscription.EventIdExtension"/>); a <see cref="RefetchRequired"/> goes out as its error.
+    /// extensions (<see cref="ChangeSubscription.EventIdExtension"/>); a <see cref="RefetchRequired"/> goes out as the
+    /// subscription's own typed event, made by <paramref name="refetchEvent"/>.
     /// </summary>
-    public static FieldBuilder<object?, TReturn> ResolveEachEventFresh<TReturn>(this FieldBuilder<object?, TReturn> field)
+    public static FieldBuilder<object?, TReturn> ResolveEachEventFresh<TReturn>(
+        this FieldBuilder<object?, TReturn> field, Func<RefetchRequired, TReturn> refetchEvent)
     {
         ArgumentNullException.ThrowIfNull(field);
+        ArgumentNullException.ThrowIfNull(refetchEvent);
         return field.Resolve(c =>
         {
             c.ForgetReads();
             if (c.Source is RefetchRequired refetch)
             {
                 SetEventId(c, refetch.EventId);
-                throw refetch.ToError();
+                return refetchEvent(refetch);
             }
 
             if (c.Source is IChangeEvent change)

@@ -8,8 +8,30 @@ using Scheduling.Schema.Subscriptions;
 
 namespace Scheduling.Schema.Slots;
 
-/// <summary>One version of a slot, for live calendars.</summary>
-public sealed record SlotChanged(ChangeKind Kind, string SlotId, Slot? Slot, string? VersionId, DateTimeOffset OccurredAt);
+/// <summary>What happened to a slot, as its subscribers are told (the GraphQL enum <c>ChangeKind</c>).</summary>
+public enum SlotChangeKind
+{
+    Created,
+    Updated,
+    Deleted,
+
+    /// <summary>Not a version: the events a resuming client missed cannot be told (<see cref="SlotChanged.Refetch"/>).</summary>
+    RefetchRequired,
+}
+
+/// <summary>One version of a slot, for live calendars; or the signal to refetch (<see cref="Refetch"/>, no slot).</summary>
+public sealed record SlotChanged(SlotChangeKind Kind, string? SlotId, Slot? Slot, string? VersionId, DateTimeOffset OccurredAt, RefetchRequired? Refetch = null)
+{
+    public static SlotChanged RefetchSignal(RefetchRequired refetch, TimeProvider clock) =>
+        new(SlotChangeKind.RefetchRequired, null, null, null, clock.GetUtcNow(), refetch);
+
+    public static SlotChangeKind KindOf(ChangeKind kind) => kind switch
+    {
+        ChangeKind.Created => SlotChangeKind.Created,
+        ChangeKind.Deleted => SlotChangeKind.Deleted,
+        _ => SlotChangeKind.Updated,
+    };
+}
 
 public static class SlotSubscriptions
 {
@@ -32,13 +54,13 @@ public static class SlotSubscriptions
                     (change, _) => ValueTask.FromResult(change.Resource is Slot slot &&
                         schedules.Contains(FhirReference.From(slot.Schedule)?.Id ?? string.Empty) &&
                         (start is null || slot.End > start) && (end is null || slot.Start < end)),
-                    change => new SlotChanged(change.Kind, change.Id, change.Resource as Slot, change.VersionId, change.OccurredAt));
+                    change => new SlotChanged(SlotChanged.KindOf(change.Kind), change.Id, change.Resource as Slot, change.VersionId, change.OccurredAt));
             })
-            .ResolveEachEventFresh();
+            .ResolveEachEventFresh(refetch => SlotChanged.RefetchSignal(refetch, TimeProvider.System));
     }
 }
 
-public sealed class ChangeKindType : EnumerationGraphType<ChangeKind>
+public sealed class ChangeKindType : EnumerationGraphType<SlotChangeKind>
 {
     public ChangeKindType()
     {
@@ -47,7 +69,8 @@ public sealed class ChangeKindType : EnumerationGraphType<ChangeKind>
         this.DescribeValues(
             ("CREATED", "It was made."),
             ("UPDATED", "It changed."),
-            ("DELETED", "It was deleted."));
+            ("DELETED", "It was deleted."),
+            ("REFETCH_REQUIRED", "Not a change: the events since the client's last event id cannot be told (see refetch). Refetch, then keep receiving."));
     }
 }
 
@@ -56,10 +79,11 @@ public sealed class SlotChangedType : ObjectGraphType<SlotChanged>
     public SlotChangedType()
     {
         Name = "SlotChanged";
-        Description = "A new version of a slot, as a subscriber receives it.";
+        Description = "A new version of a slot, as a subscriber receives it; or, with kind REFETCH_REQUIRED, the signal to refetch.";
         Field<NonNullGraphType<ChangeKindType>>("kind").Description("What happened.").Resolve(c => c.Source.Kind);
-        Field<NonNullGraphType<IdGraphType>>("slotId").Description("The slot's id.").Resolve(c => c.Source.SlotId);
-        Field<SlotType>("slot").Description("This version (for DELETED, the last one).").Resolve(c => c.Source.Slot);
+        Field<IdGraphType>("slotId").Description("The slot's id (null for REFETCH_REQUIRED).").Resolve(c => c.Source.SlotId);
+        Field<SlotType>("slot").Description("This version (for DELETED, the last one; null for REFETCH_REQUIRED).").Resolve(c => c.Source.Slot);
+        Field<RefetchRequiredType>("refetch").Description("For REFETCH_REQUIRED, why and from where; null otherwise.").Resolve(c => c.Source.Refetch);
         Field<StringGraphType>("versionId").Description("The FHIR version it is now at.").Resolve(c => c.Source.VersionId);
         Field<NonNullGraphType<IsoDateTimeGraphType>>("occurredAt").Description("When the gateway learnt of the change.").Resolve(c => c.Source.OccurredAt);
     }

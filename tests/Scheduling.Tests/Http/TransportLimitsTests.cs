@@ -2,8 +2,10 @@ using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Gateway.Execution;
+using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
 using Scheduling.Tests.Subscriptions;
@@ -14,7 +16,8 @@ namespace Scheduling.Tests.Http;
 /// <summary>
 /// Every limit of an operation holds the same whichever transport carries it, since all of them run the one execution
 /// pipeline: the per-caller rate, the deadline, the FHIR-search budget (availability priced by its span) and the
-/// directive cap; and a caller's subscriptions are capped across all its connections and transports. A new transport
+/// directive cap; a caller's subscriptions are capped across all its connections and transports; and an expired token
+/// ends the caller's operations, long-lived ones included. A new transport
 /// is one more InlineData.
 /// </summary>
 [Collection(MedplumCollection.Name)]
@@ -117,6 +120,57 @@ public sealed class TransportLimitsTests(MedplumFixture medplum)
         }
 
         Assert.Equal(1, open.OpenBy(principal, null));
+    }
+
+    /// <summary>
+    /// A token's lifetime holds on every transport, long-lived connections included: until its <c>exp</c> the caller is
+    /// served (a subscription gets its events), from then on it is not. HTTP refuses the next request (401
+    /// UNAUTHENTICATED), a WebSocket closes with 4403, an event stream ends with a TOKEN_EXPIRED error then complete;
+    /// and the subscription is gone from the gateway. Real short-lived tokens, reference clients.
+    /// </summary>
+    [Theory]
+    [InlineData(GraphQLTransport.Http, "UNAUTHENTICATED")]
+    [InlineData(GraphQLTransport.WebSocket, "4403")]
+    [InlineData(GraphQLTransport.Sse, "TOKEN_EXPIRED")]
+    public async Task An_expired_token_ends_the_callers_operations_on_every_transport(string name, string told)
+    {
+        var transport = Named(name);
+        var settings = TestTokens.GatewaySettings();
+        settings["WebSockets:KeepAliveSeconds"] = "0";
+        // No clock skew, so HTTP refuses an expired token at once too (streams go by exp either way).
+        await using var gateway = await GatewayServer.StartAsync(settings, services => services.PostConfigure<JwtBearerOptions>(
+            JwtBearerDefaults.AuthenticationScheme, jwt => jwt.TokenValidationParameters.ClockSkew = TimeSpan.Zero));
+        var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
+        // exp is in whole seconds: 9 to 10 s from now, long enough for a Node client to start on a loaded machine.
+        var expires = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddSeconds(10).ToUnixTimeSeconds());
+        var token = TestTokens.IssueFor("user-expiring-" + name, TestTokens.SigningKey, expires.UtcDateTime, ("role", "admin"));
+        var before = gateway.Listeners();
+
+        var running = transport.RunUntilEndedAsync(gateway,
+            new GraphQLOperation("subscription($s: [ID!]!) { slotsChanged(scheduleIds: $s) { slotId } }", new { s = new[] { world.Schedule.Id } }),
+            new GraphQLOperation("{ __typename }"), token, TimeSpan.FromSeconds(40));
+        if (name != GraphQLTransport.Http)
+        {
+            await gateway.UntilListeningAsync(before);
+            var booked = await gateway.QueryAsync(
+                "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } } }",
+                new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id } }, TestTokens.Admin());
+            Assert.NotNull(booked.At("data.bookAppointment.appointment.id"));
+        }
+
+        var ending = await running;
+        Assert.Equal(told, ending.Code);
+        Assert.True(ending.At >= expires, $"ended at {ending.At:O}, before the token's expiry {expires:O}");
+        Assert.True(ending.At < expires + TimeSpan.FromSeconds(5), $"ended at {ending.At:O}, long after the token's expiry {expires:O}");
+        // Served until then: the query's answers, or the booking's event on the stream.
+        Assert.NotEmpty(ending.Before);
+        Assert.All(ending.Before, result => Assert.Null(CodeOf(result)));
+        for (var i = 0; i < 200 && gateway.Listeners() > before; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(before, gateway.Listeners());
     }
 
     /// <summary>An SSE subscription held open by a raw client (accepted: its headers have come).</summary>

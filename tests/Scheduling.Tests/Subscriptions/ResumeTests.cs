@@ -14,7 +14,7 @@ namespace Scheduling.Tests.Subscriptions;
 public sealed class ResumeTests(MedplumFixture medplum)
 {
     internal const string Book = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename } } }";
-    internal const string Watch = "subscription($p: ID!) { appointmentChanged(practitionerId: $p) { kind appointment { slots { id } } } }";
+    internal const string Watch = "subscription($p: ID!) { appointmentChanged(practitionerId: $p) { kind refetch { reason eventId } appointment { slots { id } } } }";
 
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
@@ -93,8 +93,14 @@ public sealed class ResumeTests(MedplumFixture medplum)
 
     internal static string EventIdOf(JsonElement result) => result.GetProperty("extensions").GetProperty("eventId").GetString()!;
 
-    internal static string? SlotOf(JsonElement result) =>
-        result.GetProperty("data").GetProperty("appointmentChanged").GetProperty("appointment").GetProperty("slots")[0].GetProperty("id").GetString();
+    /// <summary>The booked slot of an appointment event (a refetch signal, kind <c>REFETCH_REQUIRED</c>, fails here).</summary>
+    internal static string? SlotOf(JsonElement result)
+    {
+        var changed = result.GetProperty("data").GetProperty("appointmentChanged");
+        Assert.Equal("CREATED", changed.GetProperty("kind").GetString());
+        Assert.Equal(JsonValueKind.Null, changed.GetProperty("refetch").ValueKind);
+        return changed.GetProperty("appointment").GetProperty("slots")[0].GetProperty("id").GetString();
+    }
 
     internal static void AssertIncreasing(IReadOnlyList<string> ids)
     {

@@ -9,8 +9,9 @@ namespace Scheduling.Tests.Subscriptions;
 
 /// <summary>
 /// Past the retention window (one second here), or with an id the stream never gave out, a reconnecting client is
-/// told to refetch (a <c>next</c> whose error is <c>REFETCH_REQUIRED</c>) and then receives the live events: with the
-/// reference clients, on one instance (embedded store), over the in-process bus and over a real redis-server.
+/// told to refetch (a typed event: kind <c>REFETCH_REQUIRED</c> with its <c>refetch { reason eventId }</c>, no error)
+/// and then receives the live events: with the reference clients, on one instance (embedded store), over the in-process
+/// bus and over a real redis-server; for <c>appointmentChanged</c> and <c>slotsChanged</c>.
 /// </summary>
 public sealed class ResumeWindowTests
 {
@@ -46,12 +47,15 @@ public sealed class ResumeWindowTests
             headers: new Dictionary<string, string> { ["Last-Event-ID"] = lastId });
         await using var unknown = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress, Watch, watching, count: 2, timeoutMs: 60_000,
             extensions: new { lastEventId = "not-an-event-id" });
+        await using var slots = await GraphQLSseClient.SubscribeAsync(gateway.BaseAddress, WatchSlots, new { s = world.Schedule.Id },
+            headers: new Dictionary<string, string> { ["Last-Event-ID"] = lastId });
         var signals = new[] { await NextAsync(ws.NextAsync), await NextAsync(sse.NextAsync), await NextAsync(unknown.NextAsync) };
-        Assert.Equal(["EXPIRED", "EXPIRED", "UNKNOWN_EVENT_ID"], signals.Select(RefetchReasonOf));
+        Assert.Equal(["EXPIRED", "EXPIRED", "UNKNOWN_EVENT_ID"], signals.Select(s => RefetchReasonOf(s, "appointmentChanged", "appointment")));
+        Assert.Equal("EXPIRED", RefetchReasonOf(await NextAsync(slots.NextAsync), "slotsChanged", "slot"));
         // From the signal on, the stream goes on live: its id is where a later resume would start.
         AssertIncreasing([lastId, EventIdOf(signals[0])]);
 
-        await gateway.UntilListeningAsync(before, 3);
+        await gateway.UntilListeningAsync(before, 4);
         await BookAsync(gateway, world, 2);
         foreach (var client in new Func<TimeSpan, Task<JsonElement?>>[] { ws.NextAsync, sse.NextAsync, unknown.NextAsync })
         {
@@ -91,10 +95,20 @@ public sealed class ResumeWindowTests
         Assert.Equal(EventIdOf(JsonDocument.Parse(fields["data"]).RootElement), fields["id"]);
     }
 
-    private static string? RefetchReasonOf(JsonElement result)
+    private const string WatchSlots = "subscription($s: ID!) { slotsChanged(scheduleIds: [$s]) { kind slotId slot { id } refetch { reason eventId } } }";
+
+    /// <summary>The reason of a typed refetch event: data, not an error; no resource; the event id where the stream stands.</summary>
+    private static string? RefetchReasonOf(JsonElement result, string field, string resource)
     {
-        var error = result.GetProperty("errors")[0].GetProperty("extensions");
-        Assert.Equal("REFETCH_REQUIRED", error.GetProperty("code").GetString());
-        return error.GetProperty("reason").GetString();
+        Assert.False(result.TryGetProperty("errors", out _), "a refetch signal is not an error: " + result);
+        var changed = result.GetProperty("data").GetProperty(field);
+        Assert.Equal("REFETCH_REQUIRED", changed.GetProperty("kind").GetString());
+        Assert.Equal(JsonValueKind.Null, changed.GetProperty(resource).ValueKind);
+        var refetch = changed.GetProperty("refetch");
+        var eventId = refetch.GetProperty("eventId");
+        Assert.Equal(
+            result.TryGetProperty("extensions", out var extensions) && extensions.TryGetProperty("eventId", out var id) ? id.GetString() : null,
+            eventId.ValueKind == JsonValueKind.Null ? null : eventId.GetString());
+        return refetch.GetProperty("reason").GetString();
     }
 }
