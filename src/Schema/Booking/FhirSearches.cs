@@ -67,6 +67,13 @@ public static class AppointmentSearches
     ];
 
     /// <summary>
+    /// Statuses that count against a patient's open-bookings limit: booked, or held and waiting for an answer. One
+    /// subset of <see cref="ActiveStatuses"/>, named here so the limit's count and its expired-hold correction agree.
+    /// </summary>
+    public static readonly Appointment.AppointmentStatus[] OpenStatuses =
+        [Appointment.AppointmentStatus.Booked, Appointment.AppointmentStatus.Pending];
+
+    /// <summary>
     /// How long an appointment may last (longer ones are refused: <see cref="BookingChecks.MaxLengthRule"/>): the
     /// overlap search looks back this far from a span's start.
     /// </summary>
@@ -95,7 +102,7 @@ public static class AppointmentSearches
 
     /// <summary>Holds still pending (expired or not).</summary>
     public static FhirQuery PendingHolds() =>
-        FhirQuery.For<Appointment>().Where("status", "pending").WhereToken("_tag", GatewayProfile.TagSystem, GatewayProfile.HoldTag);
+        FhirQuery.For<Appointment>().Where("status", Appointment.AppointmentStatus.Pending.GetLiteral()).WhereToken("_tag", GatewayProfile.TagSystem, GatewayProfile.HoldTag);
 
     /// <summary>Appointments a practitioner takes part in.</summary>
     public static FhirQuery WithPractitioner(FhirReference practitioner) => NarrowedTo(FhirQuery.For<Appointment>(), practitioner);
@@ -118,7 +125,7 @@ public static class AppointmentSearches
     public static FhirQuery OpenOfPatientCount(string patientId, DateTimeOffset now) =>
         FhirQuery.For<Appointment>()
             .Where("patient", "Patient/" + patientId)
-            .WhereAny("status", ["booked", "pending"])
+            .WhereAny("status", OpenStatuses.Select(s => s.GetLiteral()))
             .WhereDate("date", "ge", now)
             .Count(0)
             .WithTotal();
