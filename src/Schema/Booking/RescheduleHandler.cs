@@ -1,5 +1,4 @@
 using Hl7.Fhir.Model;
-using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;

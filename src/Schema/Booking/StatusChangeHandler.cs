@@ -1,7 +1,6 @@
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Utility;
 using Microsoft.Extensions.Options;
-using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;

@@ -1,6 +1,5 @@
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Options;
-using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;

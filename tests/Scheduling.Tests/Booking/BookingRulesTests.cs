@@ -1,6 +1,6 @@
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
-using Scheduling.Schema.Appointments;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;

@@ -1,11 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Options;
-using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 
-namespace Scheduling.Schema.Appointments;
+namespace Scheduling.Schema.Booking;
 
 /// <summary>Bound from the <c>Booking</c> section: the built-in rules and holds.</summary>
 public sealed class BookingOptions
