@@ -1,7 +1,6 @@
 using Hl7.Fhir.Model;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
-using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
 
 namespace Scheduling.Schema.Booking;
 
@@ -21,9 +20,11 @@ public sealed record TakenTime(IReadOnlyList<FhirWrite> SlotWrites, IReadOnlyLis
 /// </summary>
 public sealed class AppointmentTimeTaking(SlotReservation reservation, BookingChecks checks)
 {
-    public async Task<TakenTime> TakeAsync(Appointment appointment, SlotStatus taken, CancellationToken cancellationToken)
+    /// <summary>The writes that take <paramref name="appointment"/>'s time as <paramref name="changed"/> (its slots as its new status leaves them: <see cref="SlotHolding"/>).</summary>
+    public async Task<TakenTime> TakeAsync(Appointment appointment, Appointment changed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(appointment);
+        var taken = SlotHolding.SlotStatusFor(changed);
         var ids = appointment.Slot.Select(FhirReference.From).OfType<FhirReference>().Where(r => r.ResourceType == "Slot").Select(r => r.Id).Distinct().ToList();
         if (ids.Count == 0)
         {

@@ -21,7 +21,7 @@ public static class BlockNesting
 
     /// <summary>The slots standing in the way of a block: booked or held (an expired hold's slots are released first: <see cref="HoldExpiry.ReadPastExpiredHoldsAsync"/>).</summary>
     public static IReadOnlyList<Slot> Standing(TimeRange span, IEnumerable<Slot> slots) =>
-        [.. (slots ?? []).Where(s => s.Status is SlotStatus.Busy or SlotStatus.BusyTentative && Overlaps(s, span))];
+        [.. (slots ?? []).Where(s => SlotHolding.IsTaken(s) && Overlaps(s, span))];
 
     /// <summary>The free slots a block over the span takes out.</summary>
     public static IReadOnlyList<Slot> ToMark(TimeRange span, IEnumerable<Slot> slots) =>
@@ -29,8 +29,8 @@ public static class BlockNesting
 
     /// <summary>
     /// What removing <paramref name="block"/> does to the schedule's slots: each marked slot it overlaps that no
-    /// other block overlaps becomes free again, or, if an active appointment holds it (<paramref name="held"/>:
-    /// slot id → BUSY or BUSY_TENTATIVE), takes that appointment's status. Marked slots another block still covers
+    /// other block overlaps becomes free again, or, if an appointment holds it (<paramref name="held"/>:
+    /// <see cref="SlotHolding.HeldSlots"/>), takes the status its holders leave it in. Marked slots another block still covers
     /// stay as they are.
     /// </summary>
     public static IReadOnlyList<(Slot Slot, SlotStatus Status)> Release(Slot block, IEnumerable<Slot> slots, IReadOnlyDictionary<string, SlotStatus> held)

@@ -97,7 +97,7 @@ public sealed class HoldExpiry(AppointmentChanges changes, CancelHandler cancel)
             return false;
         }
 
-        var holders = await changes.Store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOnSlots(held), cancellationToken);
+        var holders = await changes.Store.SearchAllAsync<Appointment>(AppointmentSearches.HoldingSlots(held), cancellationToken);
         var expired = holders.Where(h => GatewayProfile.IsExpiredHold(h, changes.Now)).ToList();
         await ReleaseAsync(expired, cancellationToken);
         return expired.Count > 0;

@@ -1,7 +1,5 @@
 using Hl7.Fhir.Model;
 using Scheduling.Schema.Fhir;
-using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
-using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
 
 namespace Scheduling.Schema.Booking;
 
@@ -93,7 +91,7 @@ public static class ChangeRepair
 
         var updated = state.Planned.Where(p => !p.IsCreate).Select(p => p.ResourceType + "/" + p.Id).ToHashSet(StringComparer.Ordinal);
         bool Created(Appointment a) => state.Planned.Count > 0 && !updated.Contains("Appointment/" + a.Id);
-        var taken = state.Slots.Where(IsTaken).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        var taken = state.Slots.Where(SlotHolding.IsTaken).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         var previous = (state.Previous ?? []).OfType<Appointment>().Where(p => p.Id is not null).DistinctBy(p => p.Id).ToDictionary(p => p.Id!, StringComparer.Ordinal);
         var unfinished = state.Appointments
             .Where(a => ChangeIntent.IsTaggedBy(a, state.ChangeId) && AppointmentSearches.IsActive(a))
@@ -111,12 +109,12 @@ public static class ChangeRepair
             .ToList();
         var cancelled = cancel.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
         var held = state.OnSlots.Concat(state.Appointments)
-            .Where(a => !cancelled.Contains(a.Id) && !restored.Contains(a.Id) && HoldsItsSlots(a))
+            .Where(a => !cancelled.Contains(a.Id) && !restored.Contains(a.Id) && SlotHolding.HoldsItsSlots(a))
             .Concat(restore.Select(r => r.Previous))
             .SelectMany(SlotIds)
             .ToHashSet(StringComparer.Ordinal);
         var free = state.Slots
-            .Where(s => IsTaken(s) && !held.Contains(s.Id!) && !WrittenByAnother(s, state))
+            .Where(s => SlotHolding.IsTaken(s) && !held.Contains(s.Id!) && !WrittenByAnother(s, state))
             .DistinctBy(s => s.Id)
             .ToList();
         if (!IsScheduleSide(state.Planned))
@@ -153,7 +151,7 @@ public static class ChangeRepair
     {
         var ids = SlotIds(before).ToList();
         return ids.Count > 0 && AppointmentSearches.IsActive(before) && ids.All(id =>
-            state.Slots.FirstOrDefault(s => s.Id == id) is { } slot && IsTaken(slot) && !ChangeIntent.IsTaggedBy(slot, state.ChangeId) &&
+            state.Slots.FirstOrDefault(s => s.Id == id) is { } slot && SlotHolding.IsTaken(slot) && !ChangeIntent.IsTaggedBy(slot, state.ChangeId) &&
             !state.OnSlots.Any(a => a.Id != before.Id && AppointmentSearches.IsActive(a) && SlotIds(a).Contains(id)));
     }
 
@@ -172,11 +170,6 @@ public static class ChangeRepair
             (last.IsCreate ? !updated.Contains(r.TypeName + "/" + r.Id) : r.Id == last.Id));
     }
 
-    /// <summary>An appointment keeps its slots busy unless cancelled or entered in error (a no-show's time was used).</summary>
-    public static bool HoldsItsSlots(Appointment appointment) =>
-        appointment?.Status is { } status && status is not (AppointmentStatus.Cancelled or AppointmentStatus.EnteredInError);
-
-    internal static bool IsTaken(Slot slot) => slot.Status is SlotStatus.Busy or SlotStatus.BusyTentative;
 
     private static bool WrittenByAnother(Slot slot, ChangeState state) =>
         !ChangeIntent.IsTaggedBy(slot, state.ChangeId) && state.LiveChanges.Any(other => ChangeIntent.IsTaggedBy(slot, other));

@@ -2,7 +2,6 @@ using Hl7.Fhir.Model;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
-using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
 
 namespace Scheduling.Schema.Booking;
 
@@ -27,7 +26,6 @@ public sealed class ConfirmHandler(AppointmentChanges changes, AppointmentTimeTa
 
         StandingTime.RefuseExpiredHold(appointment, changes.Now, AppointmentStatus.Booked);
 
-        var taken = await taking.TakeAsync(appointment, SlotStatus.Busy, cancellationToken);
         var booked = (Appointment)appointment.DeepCopy();
         booked.Status = AppointmentStatus.Booked;
         AppointmentChanges.ClearHold(booked);
@@ -35,6 +33,8 @@ public sealed class ConfirmHandler(AppointmentChanges changes, AppointmentTimeTa
         {
             participant.Status = ParticipationStatus.Accepted;
         }
+
+        var taken = await taking.TakeAsync(appointment, booked, cancellationToken);
 
         List<FhirWrite> writes = [.. taken.SlotWrites, FhirWrite.Update(appointment, booked), .. taken.GuardWrites];
         return (await changes.ApplyContendedAsync(writes, cancellationToken)).OfType<Appointment>().First();

@@ -96,6 +96,12 @@ public static class AppointmentSearches
             .WhereAny("slot", slotIds.Select(id => "Slot/" + id))
             .WhereAny("status", ActiveStatuses.Select(s => s.GetLiteral()));
 
+    /// <summary>Appointments that hold any of these slots: those whose status leaves a slot taken (<see cref="SlotHolding.HoldingStatuses"/>).</summary>
+    public static FhirQuery HoldingSlots(IEnumerable<string> slotIds) =>
+        FhirQuery.For<Appointment>()
+            .WhereAny("slot", slotIds.Select(id => "Slot/" + id))
+            .WhereAny("status", SlotHolding.HoldingStatuses.Select(s => s.GetLiteral()));
+
     /// <summary>Appointments of any status (cancelled too) pointing to any of these slots.</summary>
     public static FhirQuery OnSlots(IEnumerable<string> slotIds) =>
         FhirQuery.For<Appointment>().WhereAny("slot", slotIds.Select(id => "Slot/" + id));

@@ -2,7 +2,6 @@ using Hl7.Fhir.Model;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
-using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
 
 namespace Scheduling.Schema.Booking;
 
@@ -47,7 +46,7 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         var schedule = checkedSpan.Schedule;
 
         var newSlots = await reservation.MaterializeAsync(planned, cancellationToken);
-        var takenStatus = appointment.Status == AppointmentStatus.Pending ? SlotStatus.BusyTentative : SlotStatus.Busy;
+        var takenStatus = SlotHolding.SlotStatusFor(appointment);
         var keep = newSlots.Select(s => s.Id).ToHashSet();
         var writes = newSlots.Where(s => !oldSlots.Any(o => o.Id == s.Id)).Select(s => SlotReservation.Retag(s, takenStatus)).ToList();
         var moved = (Appointment)appointment.DeepCopy();

@@ -2,7 +2,6 @@ using Hl7.Fhir.Model;
 using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
-using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
 
 namespace Scheduling.Schema.Booking;
 
@@ -36,13 +35,14 @@ public sealed class RespondHandler(AppointmentChanges changes, SlotReservation r
         switch (decision.Time)
         {
             case TimeEffect.Take:
-                var taken = await taking.TakeAsync(appointment, SlotStatus.Busy, cancellationToken);
+                var taken = await taking.TakeAsync(appointment, decision.Changed, cancellationToken);
                 writes.AddRange(taken.SlotWrites);
                 last.AddRange(taken.GuardWrites);
                 break;
             case TimeEffect.Tentative:
+                var held = SlotHolding.SlotStatusFor(decision.Changed);
                 writes.AddRange((await reservation.OfAsync(appointment, cancellationToken))
-                    .Where(s => s.Status == SlotStatus.Busy && s.Overbooked != true).Select(s => SlotReservation.Retag(s, SlotStatus.BusyTentative)));
+                    .Where(s => SlotHolding.IsTaken(s) && s.Status != held && s.Overbooked != true).Select(s => SlotReservation.Retag(s, held)));
                 break;
         }
 

@@ -26,7 +26,7 @@ public static class ScheduleChangeRollback
         var updated = state.Planned.Where(p => !p.IsCreate && p.ResourceType == "Slot").Select(p => p.Id!).ToHashSet(StringComparer.Ordinal);
         var createsSlots = state.Planned.Any(p => p.IsCreate && p.ResourceType == "Slot");
         var before = (state.Previous ?? []).OfType<Slot>().Where(s => s.Id is not null).DistinctBy(s => s.Id).ToDictionary(s => s.Id!, StringComparer.Ordinal);
-        var held = state.OnSlots.Concat(state.Appointments).Where(ChangeRepair.HoldsItsSlots).SelectMany(ChangeRepair.SlotIds).ToHashSet(StringComparer.Ordinal);
+        var held = state.OnSlots.Concat(state.Appointments).Where(SlotHolding.HoldsItsSlots).SelectMany(ChangeRepair.SlotIds).ToHashSet(StringComparer.Ordinal);
         bool Own(Slot slot) => ChangeIntent.IsTaggedBy(slot, state.ChangeId);
 
         var delete = createsSlots
@@ -51,7 +51,7 @@ public static class ScheduleChangeRollback
             var previous = before[current.Id!];
             if (Own(current))
             {
-                var keepsInvariants = !ChangeRepair.IsTaken(previous) && !(previous.Status == SlotStatus.Free && CoveredBy(previous) is not null);
+                var keepsInvariants = !SlotHolding.IsTaken(previous) && !(previous.Status == SlotStatus.Free && CoveredBy(previous) is not null);
                 if (keepsInvariants)
                 {
                     restore.Add(new SlotRestore(current, previous));

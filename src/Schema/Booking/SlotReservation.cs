@@ -71,21 +71,19 @@ public sealed class SlotReservation(IFhirStore store, RuleSlots ruleSlots)
         return ids.Count == 0 ? [] : [.. await store.SearchAllAsync<Slot>(SlotSearches.ByIds(ids), cancellationToken)];
     }
 
-    /// <summary>Writes that free the slots an appointment gives up, unless another active appointment still holds them.</summary>
+    /// <summary>Writes that free the slots an appointment gives up, unless another appointment still holds them (<see cref="SlotHolding"/>).</summary>
     public async Task<List<FhirWrite>> FreeWritesAsync(List<Slot> slots, string appointmentId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(slots);
-        var occupied = slots.Where(s => s.Status is SlotStatus.Busy or SlotStatus.BusyTentative).ToList();
+        var occupied = slots.Where(SlotHolding.IsTaken).ToList();
         if (occupied.Count == 0)
         {
             return [];
         }
 
-        var others = await store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOnSlots(occupied.Select(s => s.Id!)), cancellationToken);
-        var stillHeld = others.Where(a => a.Id != appointmentId)
-            .SelectMany(a => a.Slot.Select(FhirReference.From).OfType<FhirReference>().Select(r => r.Id))
-            .ToHashSet();
-        return [.. occupied.Where(s => !stillHeld.Contains(s.Id!)).Select(s => Retag(s, SlotStatus.Free))];
+        var others = await store.SearchAllAsync<Appointment>(AppointmentSearches.HoldingSlots(occupied.Select(s => s.Id!)), cancellationToken);
+        var stillHeld = SlotHolding.HeldSlots(others.Where(a => a.Id != appointmentId));
+        return [.. occupied.Where(s => !stillHeld.ContainsKey(s.Id!)).Select(s => Retag(s, SlotStatus.Free))];
     }
 
     public static FhirWrite Retag(Slot slot, SlotStatus status)

@@ -4,7 +4,6 @@ using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
-using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
 
 namespace Scheduling.Schema.Booking;
 
@@ -116,9 +115,8 @@ public sealed class TimeTaking(
         var now = changes.Now;
 
         var slots = await reservation.MaterializeAsync(planned, cancellationToken);
-        var pending = request.Hold is not null;
         var appointment = NewAppointment(request, patient, practitioner, actors, slots, span, now, idempotencyKey);
-        var writes = slots.Select(s => SlotReservation.Retag(s, pending ? SlotStatus.BusyTentative : SlotStatus.Busy)).ToList();
+        var writes = slots.Select(s => SlotReservation.Retag(s, SlotHolding.SlotStatusFor(appointment))).ToList();
         writes.Add(FhirWrite.Create(appointment));
         var appointmentAt = writes.Count - 1;
         writes.AddRange(checkedSpan.GuardWrites);

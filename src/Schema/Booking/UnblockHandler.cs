@@ -38,12 +38,8 @@ public sealed class UnblockHandler(ScheduleChanges changes)
         var guards = await changes.Guards.ReadAsync(BookingChecks.Actors(schedule), span, [ScheduleChanges.SlotsGuardKey(schedule.Id!)], cancellationToken);
         var slots = await store.SearchAllAsync<Slot>(SlotSearches.Overlapping([schedule.Id!], span.Start, span.End + MarkedSlotReach), cancellationToken);
         var marked = slots.Where(s => BlockNesting.IsMarked(s) && TimeRange.Of(s.Start, s.End) is { } time && time.Overlaps(span)).Select(s => s.Id!).ToList();
-        var holders = marked.Count == 0 ? [] : await store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOnSlots(marked), cancellationToken);
-        var held = holders
-            .SelectMany(a => a.Slot.Select(FhirReference.From).OfType<FhirReference>()
-                .Select(r => (r.Id, Status: a.Status == Appointment.AppointmentStatus.Pending ? SlotStatus.BusyTentative : SlotStatus.Busy)))
-            .DistinctBy(h => h.Id)
-            .ToDictionary(h => h.Id, h => h.Status);
+        var holders = marked.Count == 0 ? [] : await store.SearchAllAsync<Appointment>(AppointmentSearches.HoldingSlots(marked), cancellationToken);
+        var held = SlotHolding.HeldSlots(holders);
 
         var release = BlockNesting.Release(block, slots, held);
         var writes = release.Select(r =>
