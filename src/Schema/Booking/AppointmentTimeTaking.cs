@@ -1,6 +1,7 @@
 using Hl7.Fhir.Model;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
+using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
 
 namespace Scheduling.Schema.Booking;
 
@@ -16,9 +17,12 @@ public sealed record TakenTime(IReadOnlyList<FhirWrite> SlotWrites, IReadOnlyLis
 /// (busy or busy-tentative) or free; then every check of <see cref="BookingChecks"/> (one active schedule the caller
 /// may book on, its practitioners actors of it, future, horizon, busy time over the whole span with the appointment
 /// itself left out) and the span guards. A proposed appointment written by another FHIR client over time someone
-/// else holds, or a hold whose slots were freed meanwhile and taken, is refused here as a booking would be.
+/// else holds, or a hold whose slots were freed meanwhile and taken, is refused here as a booking would be. An
+/// appointment that becomes open here (a proposed one accepted) answers to the booking rules and claims its
+/// patient's guard like a new booking; one open already (a hold confirmed or accepted) keeps the rules it passed
+/// (<see cref="BookingRules"/>).
 /// </summary>
-public sealed class AppointmentTimeTaking(SlotReservation reservation, BookingChecks checks)
+public sealed class AppointmentTimeTaking(SlotReservation reservation, BookingChecks checks, BookingRules rules, IFhirStore store)
 {
     /// <summary>The writes that take <paramref name="appointment"/>'s time as <paramref name="changed"/> (its slots as its new status leaves them: <see cref="SlotHolding"/>).</summary>
     public async Task<TakenTime> TakeAsync(Appointment appointment, Appointment changed, CancellationToken cancellationToken)
@@ -34,8 +38,15 @@ public sealed class AppointmentTimeTaking(SlotReservation reservation, BookingCh
         // Every slot counts as its own (after authorization, each must be free, busy or held, not blocked): a slot
         // that is busy or held for another appointment is that appointment's, which busy time finds.
         var planned = await reservation.PlanAsync(ids, cancellationToken);
+        // The booking rules where it becomes open (a proposed appointment accepted), with the patient's guard; a hold
+        // confirmed or accepted keeps the rules it passed (BookingRules.ScopeOf).
+        var scope = BookingRules.ScopeOf(appointment.Status, changed.Status ?? AppointmentStatus.Booked, moves: false);
+        var patient = BookingRules.PatientOf(appointment);
+        var judging = rules.Judging(scope, async () => patient is { } p ? await store.ReadRequiredAsync<Patient>(p.Id, cancellationToken) : null,
+            planned, appointment.Id, store, cancellationToken);
         var checkedSpan = await checks.CheckAsync(
-            new SpanRequest(planned, ScheduleParticipants.PractitionersOf(appointment), appointment.Id, AlreadyOurs: ids.ToHashSet()), null, cancellationToken);
+            new SpanRequest(planned, ScheduleParticipants.PractitionersOf(appointment), appointment.Id, rules.GuardedPatient(scope, patient?.Id), AlreadyOurs: ids.ToHashSet()),
+            judging, cancellationToken);
         return new TakenTime(
             [.. planned.Where(s => s.Status != taken).Select(s => SlotReservation.Retag(s, taken))],
             [.. checkedSpan.GuardWrites]);

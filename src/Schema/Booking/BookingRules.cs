@@ -3,6 +3,7 @@ using Hl7.Fhir.Model;
 using Microsoft.Extensions.Options;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
+using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
 
 namespace Scheduling.Schema.Booking;
 
@@ -49,7 +50,8 @@ public sealed record BookingRuleContext(
     IFhirStore Fhir);
 
 /// <summary>
-/// A rule run before every booking, hold and reschedule (what Medplum does with Bots). Register more with
+/// A rule run before every booking, hold, reschedule and acceptance of a proposed appointment (<see cref="BookingRules"/>
+/// says when; what Medplum does with Bots). Register more with
 /// <c>services.AddSingleton&lt;IBookingRule, MyRule&gt;()</c>; a refusal becomes a ValidationError naming the rule.
 /// </summary>
 public interface IBookingRule
@@ -112,9 +114,76 @@ public sealed class MaxOpenBookingsRule(IOptions<BookingOptions> options) : IBoo
     }
 }
 
-/// <summary>Runs every registered rule; the first refusal wins.</summary>
-public sealed class BookingRules(IEnumerable<IBookingRule> rules)
+/// <summary>Which booking rules a change of an appointment's time answers to (<see cref="BookingRules.ScopeOf"/>).</summary>
+public enum RuleScope
 {
+    /// <summary>Open already (booked or pending) and keeping its time: a hold confirmed or accepted, a booking accepted again. It keeps the rules it passed.</summary>
+    None,
+
+    /// <summary>Moving to other time (reschedule): every rule but the open-bookings limit, since it stays one open appointment.</summary>
+    Move,
+
+    /// <summary>Becoming open now (book, hold, a proposed appointment accepted): every rule, and the patient's guard serializes it with the patient's other such changes.</summary>
+    NewlyOpen,
+}
+
+/// <summary>
+/// The booking rules (lead time, days ahead, open bookings per patient, custom <see cref="IBookingRule"/>s), and the
+/// one decision of when they judge a change, for every path that takes time. They judge time newly taken for a
+/// patient: an appointment that becomes open (<see cref="AppointmentSearches.OpenStatuses"/>: booked or pending)
+/// by booking, holding or accepting a proposed appointment, whatever its slots say (the gateway never wrote a
+/// proposed appointment, so its rules never ran on it, and the slot status another FHIR client wrote proves
+/// nothing), and an appointment moved by a reschedule. An appointment that is open already keeps the rules it
+/// passed: a hold confirmed (or accepted) inside the lead time is not refused; it must still stand
+/// (<see cref="StandingTime"/>). The open-bookings limit counts open appointments, so it and the patient's guard
+/// apply exactly where an appointment becomes open. An appointment without a patient answers to no rule (they are
+/// rules of a patient's booking). The rules run inside <see cref="BookingChecks"/>: after validation and
+/// authorization, before anything is written.
+/// </summary>
+public sealed class BookingRules(IEnumerable<IBookingRule> rules, IOptions<BookingOptions> options, TimeProvider time)
+{
+    /// <summary>
+    /// The rules a change answers to: <paramref name="before"/> the appointment's status (null for a new one),
+    /// <paramref name="after"/> its status once changed, <paramref name="moves"/> whether it takes other time.
+    /// </summary>
+    public static RuleScope ScopeOf(AppointmentStatus? before, AppointmentStatus after, bool moves) =>
+        moves ? RuleScope.Move
+        : IsOpen(after) && !(before is { } was && IsOpen(was)) ? RuleScope.NewlyOpen
+        : RuleScope.None;
+
+    /// <summary>The patient whose guard the change must claim (<see cref="SpanRequest.NewBookingForPatientId"/>): only where an appointment becomes open and a limit is set.</summary>
+    public string? GuardedPatient(RuleScope scope, string? patientId) =>
+        scope == RuleScope.NewlyOpen && options.Value.MaxOpenBookingsPerPatient > 0 ? patientId : null;
+
+    /// <summary>The patient taking part in an appointment (the rules are theirs), if any.</summary>
+    public static FhirReference? PatientOf(Appointment appointment) =>
+        (appointment?.Participant ?? []).Select(p => FhirReference.From(p.Actor)).FirstOrDefault(r => r?.ResourceType == "Patient");
+
+    /// <summary>
+    /// The rules of one change, for <see cref="BookingChecks.CheckAsync"/> to run after authorization: null when its
+    /// scope runs none. <paramref name="readPatient"/> is read first (null: no patient, no rule); the span is the slots'.
+    /// </summary>
+    public Func<Task>? Judging(
+        RuleScope scope, Func<Task<Patient?>> readPatient, IReadOnlyList<Slot> slots, string? appointmentId, IFhirStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(readPatient);
+        ArgumentNullException.ThrowIfNull(slots);
+        if (scope == RuleScope.None)
+        {
+            return null;
+        }
+
+        return async () =>
+        {
+            if (await readPatient() is { } patient)
+            {
+                await CheckAsync(new BookingRuleContext(patient, slots, slots[0].Start!.Value, slots[^1].End!.Value, time.GetUtcNow(),
+                    scope == RuleScope.Move ? appointmentId : null, store), cancellationToken);
+            }
+        };
+    }
+
+    /// <summary>Runs every registered rule; the first refusal wins.</summary>
     public async Task CheckAsync(BookingRuleContext context, CancellationToken cancellationToken)
     {
         foreach (var rule in rules)
@@ -125,4 +194,6 @@ public sealed class BookingRules(IEnumerable<IBookingRule> rules)
             }
         }
     }
+
+    private static bool IsOpen(AppointmentStatus status) => AppointmentSearches.OpenStatuses.Contains(status);
 }

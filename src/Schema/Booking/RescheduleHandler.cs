@@ -36,13 +36,12 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         var planned = await reservation.PlanAsync(input.SlotIds, cancellationToken);
         var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
         var request = new SpanRequest(planned, ScheduleParticipants.AnsweringOf(appointment), appointment.Id, AlreadyOurs: oldSlots.Select(s => s.Id!).ToHashSet());
-        var checkedSpan = await checks.CheckAsync(request, async () =>
-        {
-            // The patient only after the booking rights on the target schedule are checked (as booking reads it);
-            // the rules before any guard is written.
-            var patient = await PatientOfAsync(appointment, cancellationToken);
-            await rules.CheckAsync(new BookingRuleContext(patient, planned, span.Start, span.End, changes.Now, appointment.Id, changes.Store), cancellationToken);
-        }, cancellationToken);
+        // The patient only after the booking rights on the target schedule are checked (as booking reads it); the
+        // rules (a move: BookingRules) before any guard is written.
+        var scope = BookingRules.ScopeOf(appointment.Status, appointment.Status!.Value, moves: true);
+        var checkedSpan = await checks.CheckAsync(request,
+            rules.Judging(scope, async () => await PatientOfAsync(appointment, cancellationToken), planned, appointment.Id, changes.Store, cancellationToken),
+            cancellationToken);
         var schedule = checkedSpan.Schedule;
 
         var newSlots = await reservation.MaterializeAsync(planned, cancellationToken);
@@ -62,11 +61,8 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken)).First(r => r is Appointment);
     }
 
-    private async Task<Patient> PatientOfAsync(Appointment appointment, CancellationToken cancellationToken)
-    {
-        var reference = appointment.Participant.Select(p => FhirReference.From(p.Actor)).FirstOrDefault(r => r?.ResourceType == "Patient");
-        return reference is { } patient
+    private async Task<Patient> PatientOfAsync(Appointment appointment, CancellationToken cancellationToken) =>
+        BookingRules.PatientOf(appointment) is { } patient
             ? await changes.Store.ReadRequiredAsync<Patient>(patient.Id, cancellationToken)
             : throw AppointmentChanges.Fail(new ValidationError("The appointment has no patient.", "appointmentId"));
-    }
 }

@@ -1,5 +1,4 @@
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.Options;
 using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
@@ -24,7 +23,7 @@ public sealed record TakeRequest(
 /// A retry with the same clientMutationId returns the earlier appointment, if it was for the same time.
 /// </summary>
 public sealed class TimeTaking(
-    AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules, IOptions<BookingOptions> options, TimeProvider time)
+    AppointmentChanges changes, SlotReservation reservation, BookingChecks checks, BookingRules rules, TimeProvider time)
 {
     /// <summary>How often (50 ms apart) a retried booking that lost its slot looks for its own earlier attempt.</summary>
     private const int IdempotencyWaits = 20;
@@ -90,17 +89,17 @@ public sealed class TimeTaking(
         var planned = await reservation.PlanAsync(slotIds, cancellationToken);
         var named = request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(Mutations.RequireId(id, "practitionerId"))] : Array.Empty<FhirReference>();
         var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
-        // The patient's guard serializes their bookings for the open-bookings limit and for their clientMutationIds.
+        // The appointment becomes open: every booking rule, and the patient's guard, which serializes their bookings
+        // for the open-bookings limit (BookingRules) and for their clientMutationIds.
+        var scope = BookingRules.ScopeOf(null, request.Hold is null ? AppointmentStatus.Booked : AppointmentStatus.Pending, moves: false);
         var spanRequest = new SpanRequest(planned, named, null,
-            options.Value.MaxOpenBookingsPerPatient > 0 || idempotencyKey is not null ? request.PatientId : null, unchanging.Schedule);
-        var checkedSpan = await checks.CheckAsync(spanRequest, async () =>
-        {
-            // Only now, where the caller may book on the schedule, the patient: read before, a missing one would
-            // answer NotFound where an existing one answers "no such slot" or FORBIDDEN, telling any practitioner
-            // which ids exist. The rules before any guard is written.
-            var patient = unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
-            await rules.CheckAsync(new BookingRuleContext(patient, planned, span.Start, span.End, changes.Now, null, Store), cancellationToken);
-        }, cancellationToken);
+            rules.GuardedPatient(scope, request.PatientId) ?? (idempotencyKey is not null ? request.PatientId : null), unchanging.Schedule);
+        // The patient only now, where the caller may book on the schedule: read before, a missing one would answer
+        // NotFound where an existing one answers "no such slot" or FORBIDDEN, telling any practitioner which ids
+        // exist. The rules before any guard is written.
+        var checkedSpan = await checks.CheckAsync(spanRequest,
+            rules.Judging(scope, async () => unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken), planned, null, Store, cancellationToken),
+            cancellationToken);
         // Read after the guards: a concurrent booking with this key that committed first is found here (its guard
         // claim came last), one that commits later loses its If-Match on the patient's guard and finds this one.
         if (idempotencyKey is not null && await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
@@ -108,7 +107,7 @@ public sealed class TimeTaking(
             return Earlier(earlier, slotIds);
         }
 
-        var patient = unchanging.Patient!;
+        var patient = unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
         var schedule = unchanging.Schedule = checkedSpan.Schedule;
         var actors = BookingChecks.Actors(schedule);
         var practitioner = ScheduleParticipants.Answering(actors, named.Length > 0 ? named[0] : null);
