@@ -7,8 +7,8 @@ namespace Scheduling.Schema.Booking;
 
 /// <summary>
 /// What every change of a schedule's slots shares (block, unblock, createSlots, deleteSlots): who may manage which
-/// schedule and slots, and applying a change so that a lost race reads everything again and retries, and whatever
-/// the FHIR server refuses ends as a typed error with nothing left behind.
+/// schedule and slots, and applying a change so that a lost race reads everything again and retries; whatever the
+/// FHIR server refuses leaves nothing behind and is typed at the edge (<see cref="FhirRefusal"/>).
 /// </summary>
 public sealed class ScheduleChanges(IFhirStore store, FhirChangeSet changes, SchedulingAccess access, SpanGuards guards, ContendedRetry retry, TimeProvider time)
 {
@@ -52,20 +52,14 @@ public sealed class ScheduleChanges(IFhirStore store, FhirChangeSet changes, Sch
 
     /// <summary>
     /// Runs a read-check-write attempt until it is not overtaken: an If-Match lost to another change (a slot, a
-    /// guard, or a resource deleted meanwhile) reads everything again. Past the budget, or when the FHIR server
-    /// refuses the change, a typed <see cref="ConflictError"/>: the change was undone or never applied.
+    /// guard, or a resource deleted meanwhile) reads everything again. Past the budget, a typed
+    /// <see cref="ConflictError"/>; a change the FHIR server refuses was undone or never applied, and is typed as
+    /// every refusal is (<see cref="FhirRefusal"/>).
     /// </summary>
-    public async Task<T> RetryingAsync<T>(Func<Task<T>> attempt, string overtaken, CancellationToken cancellationToken)
+    public Task<T> RetryingAsync<T>(Func<Task<T>> attempt, string overtaken, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(attempt);
-        try
-        {
-            return await retry.RunAsync(() => OvertakenAsContended(attempt), () => new ConflictError(overtaken), cancellationToken);
-        }
-        catch (FhirRequestRejectedException)
-        {
-            throw Fail(new ConflictError("The FHIR server refused the change; nothing of it was kept."));
-        }
+        return retry.RunAsync(() => OvertakenAsContended(attempt), () => new ConflictError(overtaken), cancellationToken);
     }
 
     private static async Task<T> OvertakenAsContended<T>(Func<Task<T>> attempt)

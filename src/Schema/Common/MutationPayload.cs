@@ -109,11 +109,8 @@ public static class MutationErrors
     {
         SchedulingException e => e.Error,
         Authorization.ForbiddenError e => new AccessDeniedError(e.Message),
-        FhirVersionConflictException => new ConflictError("It changed while this request ran; read it again and retry."),
-        // A refusal of the FHIR server (a 4xx, a resource gone meanwhile) is the mutation's answer, typed like any other.
-        FhirRequestRejectedException or FhirResourceNotFoundException => new ConflictError("The FHIR server refused the change; read it again and retry."),
-        FhirUnavailableException e => new ServiceUnavailableError(e.Message),
-        _ => null,
+        // A refusal of the FHIR server is the mutation's answer, typed like any other, as the booking core decides.
+        _ => Booking.FhirRefusal.Of(exception),
     };
 
     /// <summary>The error, if the mutation declared it; an undeclared one is a bug of the gateway, refused loudly.</summary>
