@@ -148,7 +148,7 @@ public sealed class BookingRules(IEnumerable<IBookingRule> rules, IOptions<Booki
     /// </summary>
     public static RuleScope ScopeOf(AppointmentStatus? before, AppointmentStatus after, bool moves) =>
         moves ? RuleScope.Move
-        : IsOpen(after) && !(before is { } was && IsOpen(was)) ? RuleScope.NewlyOpen
+        : AppointmentSearches.IsOpen(after) && !AppointmentSearches.IsOpen(before) ? RuleScope.NewlyOpen
         : RuleScope.None;
 
     /// <summary>The patient whose guard the change must claim (<see cref="SpanRequest.NewBookingForPatientId"/>): only where an appointment becomes open and a limit is set.</summary>
@@ -195,5 +195,4 @@ public sealed class BookingRules(IEnumerable<IBookingRule> rules, IOptions<Booki
         }
     }
 
-    private static bool IsOpen(AppointmentStatus status) => AppointmentSearches.OpenStatuses.Contains(status);
 }

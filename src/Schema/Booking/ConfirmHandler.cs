@@ -19,7 +19,7 @@ public sealed class ConfirmHandler(AppointmentChanges changes, AppointmentTimeTa
     private async Task<Appointment> ConfirmOnceAsync(string appointmentId, CancellationToken cancellationToken)
     {
         var appointment = await changes.ReadToChangeAsync(appointmentId, cancellationToken);
-        if (appointment.Status != AppointmentStatus.Pending || GatewayProfile.HoldExpiry(appointment) is null)
+        if (!GatewayProfile.IsHold(appointment))
         {
             throw AppointmentChanges.Transition(appointment, AppointmentStatus.Booked, "Only a standing hold can be confirmed.");
         }

@@ -82,6 +82,9 @@ public static class AppointmentSearches
     public static bool IsActive(Appointment appointment) =>
         appointment?.Status is { } status && ActiveStatuses.Contains(status);
 
+    /// <summary>Open: booked, or held and waiting for an answer (<see cref="OpenStatuses"/>).</summary>
+    public static bool IsOpen(Appointment.AppointmentStatus? status) => status is { } open && OpenStatuses.Contains(open);
+
     /// <summary>Active appointments of any of these actors that may overlap [from, to).</summary>
     public static FhirQuery ActiveOverlapping(IEnumerable<string> actorReferences, DateTimeOffset from, DateTimeOffset to) =>
         FhirQuery.For<Appointment>()

@@ -91,7 +91,11 @@ public static class GatewayProfile
     public static DateTimeOffset? HoldExpiry(Appointment appointment) =>
         appointment?.GetExtension(HoldExpiresExtension)?.Value is Instant { Value: { } expires } ? expires : null;
 
+    /// <summary>A hold: a pending appointment with an expiry (holdSlots), expired or not.</summary>
+    public static bool IsHold(Appointment appointment) =>
+        appointment?.Status == Appointment.AppointmentStatus.Pending && HoldExpiry(appointment) is not null;
+
     /// <summary>A hold is void from its expiry on, whoever looks and whether or not the sweeper has run.</summary>
     public static bool IsExpiredHold(Appointment appointment, DateTimeOffset now) =>
-        appointment?.Status == Appointment.AppointmentStatus.Pending && HoldExpiry(appointment) is { } expires && expires <= now;
+        IsHold(appointment) && HoldExpiry(appointment) <= now;
 }

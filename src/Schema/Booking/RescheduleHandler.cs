@@ -27,8 +27,9 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
     {
         var appointment = await changes.ReadToChangeAsync(input.AppointmentId, cancellationToken);
         StandingTime.RefuseExpiredHold(appointment, changes.Now, AppointmentStatus.Booked);
-        if (appointment.Status is not (AppointmentStatus.Booked or AppointmentStatus.Pending))
+        if (!AppointmentSearches.IsOpen(appointment.Status))
         {
+            // Open stays open: a move answers to every booking rule but the open-bookings limit (BookingRules).
             throw AppointmentChanges.Transition(appointment, AppointmentStatus.Booked, "Only a booked or standing held appointment can be rescheduled.");
         }
 
