@@ -89,43 +89,85 @@ public static class ChangeRepair
             return RepairPlan.None;
         }
 
-        var updated = state.Planned.Where(p => !p.IsCreate).Select(p => p.ResourceType + "/" + p.Id).ToHashSet(StringComparer.Ordinal);
-        bool Created(Appointment a) => state.Planned.Count > 0 && !updated.Contains("Appointment/" + a.Id);
+        var intent = new IntentReading(state);
+        var unfinished = Unfinished(state);
+        var restore = ToRestore(state, intent, unfinished);
+        var cancel = ToCancel(state, intent, unfinished, restore);
+        var free = ToFree(state, cancel, restore);
+        return IsScheduleSide(state.Planned) ? WithRollback(state, cancel, free, restore) : new RepairPlan(cancel, free, restore);
+    }
+
+    /// <summary>The active appointments the change wrote last (its tag): the ones it may have left half done.</summary>
+    private static List<Appointment> Unfinished(ChangeState state) =>
+        [.. state.Appointments.Where(a => ChangeIntent.IsTaggedBy(a, state.ChangeId) && AppointmentSearches.IsActive(a)).DistinctBy(a => a.Id)];
+
+    /// <summary>
+    /// The moved appointments (a reschedule) that go back to their slots of before: recorded by the intent, and
+    /// every old slot still theirs alone (<see cref="Restorable"/>), so nobody can have taken that time.
+    /// </summary>
+    private static List<AppointmentRestore> ToRestore(ChangeState state, IntentReading intent, IEnumerable<Appointment> unfinished) =>
+        [.. unfinished
+            .Where(a => !intent.Created(a) && intent.Before(a) is { } before && Moved(before, a) && Restorable(before, state))
+            .Select(a => new AppointmentRestore(a, intent.Before(a)!))];
+
+    /// <summary>
+    /// The unfinished appointments not restored that are cancelled: one the change created (its guards were never
+    /// claimed, a rival may hold the same time), one without slots or with a slot no longer taken, and one it moved
+    /// that cannot go back.
+    /// </summary>
+    private static List<Appointment> ToCancel(ChangeState state, IntentReading intent, IEnumerable<Appointment> unfinished, IReadOnlyList<AppointmentRestore> restore)
+    {
+        var restored = Ids(restore.Select(r => r.Current));
         var taken = state.Slots.Where(SlotHolding.IsTaken).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
-        var previous = (state.Previous ?? []).OfType<Appointment>().Where(p => p.Id is not null).DistinctBy(p => p.Id).ToDictionary(p => p.Id!, StringComparer.Ordinal);
-        var unfinished = state.Appointments
-            .Where(a => ChangeIntent.IsTaggedBy(a, state.ChangeId) && AppointmentSearches.IsActive(a))
-            .DistinctBy(a => a.Id)
-            .ToList();
-        var restore = unfinished
-            .Where(a => !Created(a) && previous.TryGetValue(a.Id!, out var before) && Moved(before, a) && Restorable(before, state))
-            .Select(a => new AppointmentRestore(a, previous[a.Id!]))
-            .ToList();
-        var restored = restore.Select(r => r.Current.Id).ToHashSet(StringComparer.Ordinal);
-        var cancel = unfinished
+        return [.. unfinished
             .Where(a => !restored.Contains(a.Id))
-            .Where(a => Created(a) || a.Slot.Count == 0 || SlotIds(a).Any(id => !taken.Contains(id)) ||
-                        (previous.TryGetValue(a.Id!, out var before) && Moved(before, a)))
-            .ToList();
-        var cancelled = cancel.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
+            .Where(a => intent.Created(a) || a.Slot.Count == 0 || SlotIds(a).Any(id => !taken.Contains(id)) ||
+                        (intent.Before(a) is { } before && Moved(before, a)))];
+    }
+
+    /// <summary>
+    /// The slots the change touched that are taken and that no appointment holds once the repair is done
+    /// (<see cref="SlotHolding"/>: the cancelled ones hold nothing, the restored ones their old slots), unless
+    /// another change still in flight wrote them last.
+    /// </summary>
+    private static List<Slot> ToFree(ChangeState state, IReadOnlyList<Appointment> cancel, IReadOnlyList<AppointmentRestore> restore)
+    {
+        var gone = Ids(cancel.Concat(restore.Select(r => r.Current)));
         var held = state.OnSlots.Concat(state.Appointments)
-            .Where(a => !cancelled.Contains(a.Id) && !restored.Contains(a.Id) && SlotHolding.HoldsItsSlots(a))
+            .Where(a => !gone.Contains(a.Id) && SlotHolding.HoldsItsSlots(a))
             .Concat(restore.Select(r => r.Previous))
             .SelectMany(SlotIds)
             .ToHashSet(StringComparer.Ordinal);
-        var free = state.Slots
-            .Where(s => SlotHolding.IsTaken(s) && !held.Contains(s.Id!) && !WrittenByAnother(s, state))
-            .DistinctBy(s => s.Id)
-            .ToList();
-        if (!IsScheduleSide(state.Planned))
-        {
-            return new RepairPlan(cancel, free, restore);
-        }
+        return [.. state.Slots.Where(s => SlotHolding.IsTaken(s) && !held.Contains(s.Id!) && !WrittenByAnother(s, state)).DistinctBy(s => s.Id)];
+    }
 
+    /// <summary>A schedule-side change: its own rollback (<see cref="ScheduleChangeRollback"/>), and no slot freed that the rollback writes.</summary>
+    private static RepairPlan WithRollback(ChangeState state, IReadOnlyList<Appointment> cancel, IReadOnlyList<Slot> free, IReadOnlyList<AppointmentRestore> restore)
+    {
         var (slotRestores, delete) = ScheduleChangeRollback.Decide(state);
         var rolledBack = slotRestores.Select(r => r.Current.Id).Concat(delete.Select(d => d.Id)).ToHashSet(StringComparer.Ordinal);
         return new RepairPlan(cancel, [.. free.Where(s => !rolledBack.Contains(s.Id))], restore, slotRestores, delete);
     }
+
+    private static HashSet<string?> Ids(IEnumerable<Appointment> appointments) => appointments.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>What the interrupted change's intent says: which resources it planned to update (the rest it created), and the appointments as they were before.</summary>
+    private sealed class IntentReading(ChangeState state)
+    {
+        private readonly HashSet<string> _updated = Updated(state.Planned);
+
+        private readonly Dictionary<string, Appointment> _previous = (state.Previous ?? []).OfType<Appointment>()
+            .Where(p => p.Id is not null).DistinctBy(p => p.Id).ToDictionary(p => p.Id!, StringComparer.Ordinal);
+
+        /// <summary>The change created this appointment (it planned no update of it).</summary>
+        public bool Created(Appointment appointment) => state.Planned.Count > 0 && !_updated.Contains("Appointment/" + appointment.Id);
+
+        /// <summary>The appointment as the intent recorded it before the change, if it did.</summary>
+        public Appointment? Before(Appointment appointment) => _previous.GetValueOrDefault(appointment.Id!);
+    }
+
+    private static HashSet<string> Updated(IEnumerable<PlannedWrite> planned) =>
+        planned.Where(p => !p.IsCreate).Select(p => p.ResourceType + "/" + p.Id).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>A change of a schedule's slots alone (block, unblock, createSlots): it plans writes and none of them is an appointment.</summary>
     public static bool IsScheduleSide(IReadOnlyCollection<PlannedWrite> planned) =>
@@ -165,7 +207,7 @@ public static class ChangeRepair
         }
 
         var last = state.Planned[^1];
-        var updated = state.Planned.Where(p => !p.IsCreate).Select(p => p.ResourceType + "/" + p.Id).ToHashSet(StringComparer.Ordinal);
+        var updated = Updated(state.Planned);
         return state.LastWritten.Any(r => r.TypeName == last.ResourceType && ChangeIntent.IsTaggedBy(r, state.ChangeId) &&
             (last.IsCreate ? !updated.Contains(r.TypeName + "/" + r.Id) : r.Id == last.Id));
     }
