@@ -1,0 +1,71 @@
+using System.Text.Json.Nodes;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Booking;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Testing;
+using static Scheduling.Testing.GraphQLMutations;
+
+namespace Scheduling.Tests.Booking;
+
+/// <summary>
+/// A FHIR server's refusal of a change is typed in one place (<see cref="FhirRefusal"/>): an appointment change and a
+/// schedule change refused the same way answer the same error.
+/// </summary>
+public sealed class FhirRefusalTests
+{
+    [Fact]
+    public async Task A_refused_booking_and_a_refused_block_answer_the_same_typed_error()
+    {
+        var refusing = new WriteRefusal();
+        await using var gateway = await GatewayServer.StartAsync(
+            new Dictionary<string, string?> { ["Booking:HoldSweepSeconds"] = "3600" },
+            services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream, (provider, _) => new WriteRefusingStore(provider.GetRequiredService<InMemoryFhirStore>(), refusing)));
+        var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
+        refusing.On = true;
+
+        var booked = await gateway.MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }, "appointment { id }");
+        var blocked = await gateway.MutateAsync("blockTime", "BlockTimeInput",
+            new { scheduleId = world.Schedule.Id, start = Iso(world.Slots[1].Start!.Value), end = Iso(world.Slots[1].End!.Value) }, "slot { id }");
+
+        var expected = FhirRefusal.Of(new FhirRequestRejectedException("refused"))!;
+        Assert.Equal(("CONFLICT", expected.Message), Error(booked));
+        Assert.Equal(("CONFLICT", expected.Message), Error(blocked));
+    }
+
+    private static (string?, string?) Error(JsonNode payload) =>
+        (payload.At("errors.0.code")?.GetValue<string>(), payload.At("errors.0.message")?.GetValue<string>() ?? payload.ToJsonString());
+
+    private sealed class WriteRefusal
+    {
+        public bool On { get; set; }
+    }
+
+    /// <summary>Reads as the store does; once <see cref="WriteRefusal.On"/>, refuses every write as a FHIR server answering 4xx.</summary>
+    private sealed class WriteRefusingStore(IFhirStore inner, WriteRefusal refusal) : IFhirStore
+    {
+        public Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAsync(query, cancellationToken);
+
+        public Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAllAsync(query, cancellationToken);
+
+        public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
+
+        public Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken) where T : Resource =>
+            refusal.On ? throw Refused() : inner.CreateAsync(resource, cancellationToken);
+
+        public Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken) where T : Resource =>
+            refusal.On ? throw Refused() : inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken);
+
+        public Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken) where T : Resource =>
+            refusal.On ? throw Refused() : inner.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
+
+        public Task DeleteAsync(Resource current, CancellationToken cancellationToken) =>
+            refusal.On ? throw Refused() : inner.DeleteAsync(current, cancellationToken);
+
+        public Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken) =>
+            refusal.On ? throw Refused() : inner.TransactionAsync(writes, cancellationToken);
+
+        private static FhirRequestRejectedException Refused() => new("The FHIR server answered 422.");
+    }
+}
