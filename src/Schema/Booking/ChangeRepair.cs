@@ -91,6 +91,11 @@ public static class ChangeRepair
             return RepairPlan.None;
         }
 
+        if (SlotDeletionRepair.Finishing(state) is { } finishing)
+        {
+            return finishing;
+        }
+
         var updated = state.Planned.Where(p => !p.IsCreate).Select(p => p.ResourceType + "/" + p.Id).ToHashSet(StringComparer.Ordinal);
         bool Created(Appointment a) => state.Planned.Count > 0 && !updated.Contains("Appointment/" + a.Id);
         var taken = state.Slots.Where(IsTaken).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
@@ -167,6 +172,11 @@ public static class ChangeRepair
         }
 
         var last = state.Planned[^1];
+        if (last.IsDelete)
+        {
+            return !state.LastWritten.Any(r => r.TypeName == last.ResourceType && r.Id == last.Id);
+        }
+
         var updated = state.Planned.Where(p => !p.IsCreate).Select(p => p.ResourceType + "/" + p.Id).ToHashSet(StringComparer.Ordinal);
         return state.LastWritten.Any(r => r.TypeName == last.ResourceType && ChangeIntent.IsTaggedBy(r, state.ChangeId) &&
             (last.IsCreate ? !updated.Contains(r.TypeName + "/" + r.Id) : r.Id == last.Id));
