@@ -66,7 +66,7 @@ public abstract class SlotDeletionTests : IAsyncLifetime
         var world = await BookingWorld.CreateAsync(Store, slots: 3);
         var deleted = await _gateway.MutateAsync("deleteSlots", "DeleteSlotsInput", new { slotIds = new[] { world.SlotId(0), world.SlotId(2) } }, "deletedSlotIds");
         Assert.Empty(deleted["errors"]!.AsArray());
-        Assert.Equal([world.SlotId(0), world.SlotId(2)], deleted["deletedSlotIds"]!.AsArray().Select(n => n!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { world.SlotId(0), world.SlotId(2) }.Order(StringComparer.Ordinal), deleted["deletedSlotIds"]!.AsArray().Select(n => n!.GetValue<string>()).Order(StringComparer.Ordinal));
         Assert.Null(await Store.ReadAsync<Slot>(world.SlotId(0), None));
         Assert.Null(await Store.ReadAsync<Slot>(world.SlotId(2), None));
         Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(world.SlotId(1), None))!.Status);
