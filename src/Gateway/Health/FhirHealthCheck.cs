@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
 
 namespace Scheduling.Gateway.Health;
@@ -44,7 +45,7 @@ public sealed class FhirProbe(IServiceScopeFactory scopes, IOptions<ReadinessOpt
         var store = scope.ServiceProvider.GetRequiredKeyedService<IFhirStore>(FhirServiceKeys.Upstream);
         try
         {
-            await store.SearchAsync(new FhirQuery("Schedule").Count(1), CancellationToken.None);
+            await store.SearchAsync(ScheduleSearches.AnyOne(), CancellationToken.None);
             return HealthCheckResult.Healthy("FHIR server reachable.");
         }
         catch (FhirUnavailableException e)

@@ -2,7 +2,7 @@ using GraphQL;
 using GraphQL.Builders;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Utility;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 
@@ -73,29 +73,7 @@ public static class AppointmentFilters
         ArgumentNullException.ThrowIfNull(context);
         var where = context.GetArgument<AppointmentFilter?>("where");
         var order = context.GetArgument<List<AppointmentSort>?>("order");
-        var query = FhirQuery.For<Appointment>();
-        if (where?.PatientId is { } patient)
-        {
-            query.Where("patient", "Patient/" + patient);
-        }
-
-        if (where?.PractitionerId is { } practitioner)
-        {
-            query.Where("practitioner", "Practitioner/" + practitioner);
-        }
-
-        if (where?.Actor is { } actor)
-        {
-            query.Where("actor", actor);
-        }
-
-        if (where?.Status?.ToList() is { Count: > 0 } statuses)
-        {
-            query.WhereAny("status", statuses.Select(s => s.GetLiteral()));
-        }
-
-        where?.Date?.ApplyTo(query, "date");
-
+        var query = AppointmentSearches.Filtered(where?.PatientId, where?.PractitionerId, where?.Actor, where?.Status?.ToList(), where?.Date);
         return query.SortBy(SortKeys.From(order, ("date", false), ("date", o => o.Start), ("status", o => o.Status)));
     }
 }

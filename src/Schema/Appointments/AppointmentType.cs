@@ -58,7 +58,7 @@ public sealed class AppointmentType : ObjectGraphType<Appointment>
             {
                 var (offset, first) = Paging.Read(c);
                 return c.Referencing()
-                    .Load<AppointmentResponse>(FhirQuery.For<AppointmentResponse>(), "appointment", FhirReference.For<Appointment>(c.Source.Id))
+                    .Load<AppointmentResponse>(AppointmentResponseSearches.All(), AppointmentResponseSearches.AppointmentParameter, FhirReference.For<Appointment>(c.Source.Id))
                     .Then(list => Paging.Slice(list, offset, first));
             });
     }

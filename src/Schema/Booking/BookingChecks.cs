@@ -40,6 +40,13 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
     /// <summary>The ValidationError rule of a span longer than <see cref="AppointmentSearches.MaxAppointmentLength"/>.</summary>
     public const string MaxLengthRule = "max-length";
 
+    /// <summary>The ValidationError rules of invariant 4 (<see cref="BrokenTimeRule"/>).</summary>
+    public const string ActiveScheduleRule = "active-schedule";
+
+    public const string NotInThePastRule = "not-in-the-past";
+
+    public const string PlanningHorizonRule = "planning-horizon";
+
     /// <summary>
     /// Runs every check; <paramref name="rules"/> (the booking rules) after validation and authorization and before
     /// anything is written, and once more if guards had to be created (what they guard is read after them). Returns
@@ -120,20 +127,10 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
             throw Fail(new ValidationError($"{stranger} is not an actor of schedule '{schedule.Id}'.", "practitionerId", "actor-of-schedule"));
         }
 
-        if (!IsActive(schedule))
-        {
-            throw Fail(new ValidationError($"Schedule '{schedule.Id}' is not active.", "slotIds", "active-schedule"));
-        }
-
         var span = new TimeRange(request.Slots[0].Start!.Value, request.Slots[^1].End!.Value);
-        if (span.Start <= time.GetUtcNow())
+        if (BrokenTimeRule(schedule, span, time.GetUtcNow()) is { } broken)
         {
-            throw Fail(new ValidationError("That time has passed.", "slotIds", "not-in-the-past"));
-        }
-
-        if (!InsideHorizon(schedule, span))
-        {
-            throw Fail(new ValidationError($"That time lies outside schedule '{schedule.Id}''s planning horizon.", "slotIds", "planning-horizon"));
+            throw Fail(TimeRuleError(broken, schedule, span, "slotIds"));
         }
 
         if (span.Length > AppointmentSearches.MaxAppointmentLength)
@@ -156,6 +153,29 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
         ours?.Contains(slot.Id!) == true
             ? slot.Status is SlotStatus.Free or SlotStatus.Busy or SlotStatus.BusyTentative
             : SlotReservation.IsTakeable(slot) || StandingTime.IsDeadHeld(slot, deadHeld);
+
+    /// <summary>
+    /// Invariant 4 in one place, for every path that takes time or makes it bookable (book, hold, reschedule, confirm,
+    /// accept, createSlots): the rule the span breaks on this schedule, or null. In this order: the schedule is
+    /// active, the span starts after <paramref name="now"/>, it lies wholly inside the planning horizon.
+    /// </summary>
+    public static string? BrokenTimeRule(Schedule schedule, TimeRange span, DateTimeOffset now) =>
+        !IsActive(schedule) ? ActiveScheduleRule
+        : span.Start <= now ? NotInThePastRule
+        : !InsideHorizon(schedule, span) ? PlanningHorizonRule
+        : null;
+
+    /// <summary>The typed refusal of a <see cref="BrokenTimeRule"/>, naming the rule and the input field it is about.</summary>
+    public static ValidationError TimeRuleError(string rule, Schedule schedule, TimeRange span, string field)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return new ValidationError(rule switch
+        {
+            ActiveScheduleRule => $"Schedule '{schedule.Id}' is not active.",
+            NotInThePastRule => $"{span.Start:O} has passed.",
+            _ => $"{span.Start:O} to {span.End:O} lies outside schedule '{schedule.Id}''s planning horizon.",
+        }, field, rule);
+    }
 
     public static IReadOnlyList<FhirReference> Actors(Schedule schedule) =>
         [.. (schedule?.Actor ?? []).Select(FhirReference.From).OfType<FhirReference>()];

@@ -35,7 +35,7 @@ public static class ChangeIntent
             [
                 new Extension(GatewayProfile.IntentStartedExtension, new Instant(started)),
                 .. planned.Select(w => new Extension(GatewayProfile.IntentWriteExtension, new FhirString(PlannedWrite.Of(w).ToString()))),
-                .. planned.Where(w => !w.IsCreate && w.Previous is not null && ChangeRepair.ReadsPrevious(w.Previous.TypeName, scheduleSide))
+                .. planned.Where(w => !w.IsCreate && !w.IsDelete && w.Previous is not null && ChangeRepair.ReadsPrevious(w.Previous.TypeName, scheduleSide))
                     .Select(w => new Extension(GatewayProfile.IntentPreviousExtension, new FhirString(Serializer.SerializeToString(Untagged(w.Previous!))))),
             ],
         };
@@ -97,28 +97,37 @@ public static class ChangeIntent
 
 }
 
-/// <summary>One write a change planned: an update of <c>Type/Id</c> at <see cref="Version"/>, or a create of a <c>Type</c> (no id).</summary>
-public sealed record PlannedWrite(string ResourceType, string? Id, string? Version)
+/// <summary>
+/// One write a change planned: an update of <c>Type/Id</c> at <see cref="Version"/>, a create of a <c>Type</c> (no
+/// id), or a delete of <c>Type/Id</c> (<see cref="IsDelete"/>, written <c>-Type/Id</c>).
+/// </summary>
+public sealed record PlannedWrite(string ResourceType, string? Id, string? Version, bool IsDelete = false)
 {
+    private const char DeleteMark = '-';
+
     public bool IsCreate => Id is null;
 
     public static PlannedWrite Of(FhirWrite write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        return write.IsCreate ? new(write.Resource.TypeName, null, null) : new(write.Resource.TypeName, write.Resource.Id, write.IfMatchVersionId);
+        return write.IsCreate ? new(write.Resource.TypeName, null, null)
+            : new(write.Resource.TypeName, write.Resource.Id, write.IsDelete ? null : write.IfMatchVersionId, write.IsDelete);
     }
 
     public static PlannedWrite? Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        var isDelete = text.StartsWith(DeleteMark);
+        text = isDelete ? text[1..] : text;
         var at = text.IndexOf('@', StringComparison.Ordinal);
         var reference = at < 0 ? text : text[..at];
         var version = at < 0 || at == text.Length - 1 ? null : text[(at + 1)..];
         var slash = reference.IndexOf('/', StringComparison.Ordinal);
-        return reference.Length == 0 ? null
+        return reference.Length == 0 || (isDelete && slash < 0) ? null
             : slash < 0 ? new(reference, null, null)
-            : new(reference[..slash], reference[(slash + 1)..], version);
+            : new(reference[..slash], reference[(slash + 1)..], version, isDelete);
     }
 
-    public override string ToString() => IsCreate ? ResourceType : ResourceType + "/" + Id + (Version is null ? string.Empty : "@" + Version);
+    public override string ToString() =>
+        IsCreate ? ResourceType : (IsDelete ? DeleteMark.ToString() : string.Empty) + ResourceType + "/" + Id + (Version is null ? string.Empty : "@" + Version);
 }

@@ -11,7 +11,8 @@ public sealed record SlotRestore(Slot Current, Slot Target);
 
 /// <summary>
 /// What a repair of an interrupted change writes: appointments to restore, then to cancel, then slots to free; for a
-/// schedule-side change, created slots to delete (<see cref="Delete"/>, first) and slots to put back (<see cref="SlotRestores"/>).
+/// schedule-side change, slots to delete (<see cref="Delete"/>, first: what it created, or the rest of an interrupted
+/// deleteSlots, <see cref="SlotDeletionRepair"/>) and slots to put back (<see cref="SlotRestores"/>).
 /// </summary>
 public sealed record RepairPlan(
     IReadOnlyList<Appointment> Cancel,
@@ -72,7 +73,8 @@ public sealed record ChangeState(
 /// no-show or fulfilled one, whose time was used) is freed, unless another change still in flight wrote it last.</item>
 /// <item>A schedule-side change (block, unblock, createSlots: it writes no appointment) is rolled back as
 /// <see cref="ScheduleChangeRollback"/> decides: what it created and nobody wrote since is deleted, what it updated
-/// and nobody wrote since goes back as it was, as far as the invariants allow.</item>
+/// and nobody wrote since goes back as it was, as far as the invariants allow. A deleteSlots one of whose deletes
+/// landed is finished instead (<see cref="SlotDeletionRepair"/>).</item>
 /// </list>
 /// Every repair write is an If-Match on the version read, so what someone changed since stands.
 /// A known limit: when another change overwrote the last write's resource before the repair looked, the change is
@@ -87,6 +89,11 @@ public static class ChangeRepair
         if (Finished(state))
         {
             return RepairPlan.None;
+        }
+
+        if (SlotDeletionRepair.Finishing(state) is { } finishing)
+        {
+            return finishing;
         }
 
         var intent = new IntentReading(state);
@@ -207,6 +214,11 @@ public static class ChangeRepair
         }
 
         var last = state.Planned[^1];
+        if (last.IsDelete)
+        {
+            return !state.LastWritten.Any(r => r.TypeName == last.ResourceType && r.Id == last.Id);
+        }
+
         var updated = Updated(state.Planned);
         return state.LastWritten.Any(r => r.TypeName == last.ResourceType && ChangeIntent.IsTaggedBy(r, state.ChangeId) &&
             (last.IsCreate ? !updated.Contains(r.TypeName + "/" + r.Id) : r.Id == last.Id));

@@ -29,7 +29,7 @@ public sealed class CreateSlotsHandler(ScheduleChanges changes, IOptions<SlotGen
         var schedule = await changes.ReadToManageAsync(input.ScheduleId, cancellationToken);
         if (!BookingChecks.IsActive(schedule))
         {
-            throw Fail($"Schedule '{schedule.Id}' is not active.", "scheduleId", "active-schedule");
+            throw Fail($"Schedule '{schedule.Id}' is not active.", "scheduleId", BookingChecks.ActiveScheduleRule);
         }
 
         var zoneId = input.TimeZone ?? GatewayProfile.TimeZoneOf(schedule) ?? "UTC";
@@ -41,10 +41,16 @@ public sealed class CreateSlotsHandler(ScheduleChanges changes, IOptions<SlotGen
         var toLocal = lastDay.AddDays(1).ToDateTime(TimeOnly.MinValue);
         var to = new DateTimeOffset(toLocal, zone.GetUtcOffset(toLocal));
         var candidates = rule.Offer(from, to, input.SlotMinutes, []).OrderBy(c => c.Start).ToList();
-        if (candidates.Where(c => !BookingChecks.InsideHorizon(schedule, new TimeRange(c.Start, c.End))).Take(1).ToList() is [var outside])
+        // Invariant 4 for every slot, as booking checks it (one place): a past candidate comes first, so it names 'from'.
+        var now = changes.Now;
+        foreach (var candidate in candidates.Select(c => new TimeRange(c.Start, c.End)))
         {
-            throw Fail($"{outside.Start:O} to {outside.End:O} lies outside schedule '{schedule.Id}''s planning horizon; no slot was created.",
-                outside.Start < from.AddDays(1) ? "from" : "to", "planning-horizon");
+            if (BookingChecks.BrokenTimeRule(schedule, candidate, now) is { } broken)
+            {
+                var field = broken == BookingChecks.PlanningHorizonRule && candidate.Start >= from.AddDays(1) ? "to" : "from";
+                var refused = BookingChecks.TimeRuleError(broken, schedule, candidate, field);
+                throw new SchedulingException(refused with { Message = refused.Message + " No slot was created." });
+            }
         }
 
         Slot NewSlot((DateTimeOffset Start, DateTimeOffset End) time) => new()

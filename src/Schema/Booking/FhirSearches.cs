@@ -1,5 +1,6 @@
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Utility;
+using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 
 namespace Scheduling.Schema.Booking;
@@ -25,12 +26,71 @@ public static class SlotSearches
     /// <summary>The Slot made for one availability option of a rule (its identifier).</summary>
     public static FhirQuery ForRuleOption(string ruleSlotId) =>
         FhirQuery.For<Slot>().WhereToken("identifier", GatewayProfile.RuleSlotSystem, ruleSlotId);
+
+    /// <summary>The parameter by which a schedule's slots are batched (<c>Slot?schedule=Schedule/1,Schedule/2</c>).</summary>
+    public const string ScheduleParameter = "schedule";
+
+    /// <summary>
+    /// The slots list's filter, each condition when given: on any of these schedules, with any of these statuses,
+    /// starting within <paramref name="start"/>, of a service type a caller wrote as <c>code</c> or <c>system|code</c>.
+    /// </summary>
+    public static FhirQuery Filtered(IReadOnlyCollection<string>? scheduleIds, IReadOnlyCollection<Slot.SlotStatus>? statuses, DateTimeFilter? start, string? serviceType)
+    {
+        var query = FhirQuery.For<Slot>();
+        if (scheduleIds is { Count: > 0 })
+        {
+            query.WhereAny(ScheduleParameter, scheduleIds.Select(id => "Schedule/" + id));
+        }
+
+        if (statuses is { Count: > 0 })
+        {
+            query.WhereAny("status", statuses.Select(s => s.GetLiteral()));
+        }
+
+        start?.ApplyTo(query, "start");
+        if (serviceType is not null)
+        {
+            query.WhereTokenText("service-type", serviceType);
+        }
+
+        return query;
+    }
 }
 
 /// <summary>The Schedule searches of the booking core.</summary>
 public static class ScheduleSearches
 {
+    /// <summary>The parameter by which an actor's schedules are batched (<c>Schedule?actor=Practitioner/1</c>).</summary>
+    public const string ActorParameter = "actor";
+
     public static FhirQuery ByIds(IEnumerable<string> ids) => FhirQuery.For<Schedule>().WhereAny("_id", ids);
+
+    /// <summary>Any one schedule: the cheapest search there is (the health check's probe).</summary>
+    public static FhirQuery AnyOne() => FhirQuery.For<Schedule>().Count(1);
+
+    /// <summary>The schedules list's filter, each condition when given: a service type (<c>code</c> or <c>system|code</c>), active or not.</summary>
+    public static FhirQuery Filtered(string? serviceType, bool? active)
+    {
+        var query = FhirQuery.For<Schedule>();
+        if (serviceType is not null)
+        {
+            query.WhereTokenText("service-type", serviceType);
+        }
+
+        if (active is { } isActive)
+        {
+            query.WhereRaw("active", isActive ? "true" : "false");
+        }
+
+        return query;
+    }
+
+    /// <summary>A schedule search narrowed to those with this actor.</summary>
+    public static FhirQuery NarrowedToActor(FhirQuery schedules, FhirReference actor)
+    {
+        ArgumentNullException.ThrowIfNull(schedules);
+        return schedules.Where(ActorParameter, actor.ToString());
+    }
 
     /// <summary>Schedules with any of these practitioners, this location and this service type (each when given).</summary>
     public static FhirQuery WithActors(IReadOnlyCollection<string> practitionerReferences, string? locationReference, string? serviceTypeText)
@@ -116,6 +176,39 @@ public static class AppointmentSearches
     /// <summary>Appointments a practitioner takes part in.</summary>
     public static FhirQuery WithPractitioner(FhirReference practitioner) => NarrowedTo(FhirQuery.For<Appointment>(), practitioner);
 
+    /// <summary>
+    /// The appointments list's filter, each condition when given: this patient, this practitioner (both as
+    /// <see cref="NarrowedTo"/> narrows, the one place for it), any participant <paramref name="actor"/> (a
+    /// reference), any of these statuses, a start within <paramref name="date"/>.
+    /// </summary>
+    public static FhirQuery Filtered(
+        string? patientId, string? practitionerId, string? actor, IReadOnlyCollection<Appointment.AppointmentStatus>? statuses, DateTimeFilter? date)
+    {
+        var query = FhirQuery.For<Appointment>();
+        if (patientId is not null)
+        {
+            NarrowedTo(query, FhirReference.For<Patient>(patientId));
+        }
+
+        if (practitionerId is not null)
+        {
+            NarrowedTo(query, FhirReference.For<Practitioner>(practitionerId));
+        }
+
+        if (actor is not null)
+        {
+            query.Where("actor", actor);
+        }
+
+        if (statuses is { Count: > 0 })
+        {
+            query.WhereAny("status", statuses.Select(s => s.GetLiteral()));
+        }
+
+        date?.ApplyTo(query, "date");
+        return query;
+    }
+
     /// <summary>An appointment search narrowed to those a patient or a practitioner takes part in.</summary>
     public static FhirQuery NarrowedTo(FhirQuery appointments, FhirReference participant)
     {
@@ -138,6 +231,48 @@ public static class AppointmentSearches
             .WhereDate("date", "ge", now)
             .Count(0)
             .WithTotal();
+}
+
+/// <summary>The AppointmentResponse searches.</summary>
+public static class AppointmentResponseSearches
+{
+    /// <summary>The parameter by which the answers to appointments are batched (<c>AppointmentResponse?appointment=Appointment/1</c>).</summary>
+    public const string AppointmentParameter = "appointment";
+
+    /// <summary>Every answer; narrowed per appointment by <see cref="AppointmentParameter"/> when batched.</summary>
+    public static FhirQuery All() => FhirQuery.For<AppointmentResponse>();
+}
+
+/// <summary>The Patient searches.</summary>
+public static class PatientSearches
+{
+    /// <summary>Patients, each condition when given: any part of a name starts with <paramref name="name"/>; an identifier a caller wrote as <c>value</c> or <c>system|value</c>.</summary>
+    public static FhirQuery Matching(string? name, string? identifier)
+    {
+        var query = FhirQuery.For<Patient>();
+        if (name is not null)
+        {
+            query.Where("name", name);
+        }
+
+        if (identifier is not null)
+        {
+            query.WhereTokenText("identifier", identifier);
+        }
+
+        return query;
+    }
+}
+
+/// <summary>The Practitioner searches.</summary>
+public static class PractitionerSearches
+{
+    /// <summary>Practitioners; when given, any part of whose name starts with <paramref name="name"/>.</summary>
+    public static FhirQuery Matching(string? name)
+    {
+        var query = FhirQuery.For<Practitioner>();
+        return name is null ? query : query.Where("name", name);
+    }
 }
 
 /// <summary>The span guards' search (<see cref="SpanGuards"/>).</summary>

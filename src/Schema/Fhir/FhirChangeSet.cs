@@ -52,11 +52,19 @@ public sealed partial class FhirChangeSet(
         }
     }
 
+    /// <summary>
+    /// Write by write: the intent, then each write in the caller's order, except the deletes. Those go last, after
+    /// every other write (a delete's <see cref="FhirWrite.Reserved"/> form first, with the updates): a delete cannot
+    /// be undone on every server (a create with a given id is optional in FHIR R4), so until the first delete is sent
+    /// a failure is undone, and from then on the change is decided and is finished, by this call or by the sweeper.
+    /// </summary>
     private async Task<IReadOnlyList<Resource>> ApplyWriteByWriteAsync(IReadOnlyList<FhirWrite> writes, CancellationToken deadline)
     {
         var changeId = ChangeIntent.NewChangeId();
-        var tagged = writes.Select(w => ChangeIntent.Tag(w, changeId)).ToList();
-        var intent = await store.CreateAsync(ChangeIntent.Record(changeId, time.GetUtcNow(), tagged), deadline);
+        var deletes = writes.Where(w => w.IsDelete).ToList();
+        var reserves = deletes.Where(d => d.Reserved is not null).Select(d => FhirWrite.Update(d.Resource, d.Reserved!)).ToList();
+        var tagged = reserves.Concat(writes.Where(w => !w.IsDelete)).Select(w => ChangeIntent.Tag(w, changeId)).ToList();
+        var intent = await store.CreateAsync(ChangeIntent.Record(changeId, time.GetUtcNow(), [.. tagged, .. deletes]), deadline);
         var results = new List<Resource>(tagged.Count);
         try
         {
@@ -77,8 +85,25 @@ public sealed partial class FhirChangeSet(
             throw;
         }
 
+        var reserved = results.Take(reserves.Count).ToDictionary(r => r.TypeName + "/" + r.Id, StringComparer.Ordinal);
+        foreach (var delete in deletes)
+        {
+            // At the version this change reserved it at; a failure other than a lost If-Match leaves the intent, and the sweeper finishes it.
+            var current = reserved.GetValueOrDefault(delete.Resource.TypeName + "/" + delete.Resource.Id) ?? delete.Resource;
+            try
+            {
+                await store.DeleteAsync(current, deadline);
+            }
+            catch (FhirVersionConflictException e)
+            {
+                // Someone wrote it after this change reserved it: theirs stands.
+                LogDeleteOvertaken(logger, delete.Resource.TypeName + "/" + delete.Resource.Id, e);
+            }
+        }
+
         await ForgetAsync(intent, deadline);
-        return results;
+        var next = reserves.Count;
+        return [.. writes.Select(w => w.IsDelete ? w.Resource : results[next++])];
     }
 
     /// <summary>
@@ -87,10 +112,18 @@ public sealed partial class FhirChangeSet(
     /// </summary>
     private static FhirWrite Untagged(FhirWrite write) => write with { Resource = ChangeIntent.Untagged(write.Resource) };
 
-    private async Task<Resource> WriteAsync(FhirWrite write, CancellationToken cancellationToken) =>
-        write.IsCreate
+    private async Task<Resource> WriteAsync(FhirWrite write, CancellationToken cancellationToken)
+    {
+        if (write.IsDelete)
+        {
+            await store.DeleteAsync(write.Resource, cancellationToken);
+            return write.Resource;
+        }
+
+        return write.IsCreate
             ? await store.CreateAsync(write.Resource, cancellationToken)
             : await store.UpdateAsync(write.Resource, write.IfMatchVersionId, cancellationToken);
+    }
 
     /// <summary>
     /// Undoes, in reverse, what of the change a fresh read shows landed and is still its own (tagged with its id):
@@ -157,6 +190,9 @@ public sealed partial class FhirChangeSet(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not undo the write of {Reference} after a failed change")]
     private static partial void LogUndoFailed(ILogger logger, string reference, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Reference} was written by someone else after this change reserved it; it was not deleted")]
+    private static partial void LogDeleteOvertaken(ILogger logger, string reference, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove change intent Basic/{Id}; the repair sweeper will")]
     private static partial void LogIntentLeft(ILogger logger, string id, Exception exception);

@@ -42,12 +42,22 @@ public interface IFhirStore
 }
 
 /// <summary>
-/// One write of a change: a create, or an update that only applies at <see cref="IfMatchVersionId"/>.
-/// An update keeps the version it replaces (<see cref="Previous"/>), so that it can be undone.
+/// One write of a change: a create, an update that only applies at <see cref="IfMatchVersionId"/>, or a delete
+/// (<see cref="IsDelete"/>) at that version. An update or a delete keeps the version it replaces
+/// (<see cref="Previous"/>), so that it can be undone or repaired.
 /// </summary>
 public sealed record FhirWrite(Resource Resource, string? IfMatchVersionId = null, Resource? Previous = null)
 {
-    public bool IsCreate => string.IsNullOrEmpty(Resource.Id);
+    /// <summary>The write removes <see cref="Resource"/> (a transaction entry <c>DELETE</c> with If-Match).</summary>
+    public bool IsDelete { get; init; }
+
+    /// <summary>
+    /// For a delete written write by write (<see cref="FhirChangeSet"/>): what the resource is replaced with first,
+    /// before any of the change's deletes, so that nobody takes it while the change runs (a slot made unavailable).
+    /// </summary>
+    public Resource? Reserved { get; init; }
+
+    public bool IsCreate => !IsDelete && string.IsNullOrEmpty(Resource.Id);
 
     public static FhirWrite Create(Resource resource) => new(resource);
 
@@ -56,6 +66,13 @@ public sealed record FhirWrite(Resource Resource, string? IfMatchVersionId = nul
     {
         ArgumentNullException.ThrowIfNull(current);
         return new(changed, current.Meta?.VersionId, current);
+    }
+
+    /// <summary>Deletes <paramref name="current"/>, only if nobody wrote it since it was read; <paramref name="reserved"/> as <see cref="Reserved"/>.</summary>
+    public static FhirWrite Delete(Resource current, Resource? reserved = null)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        return new(current, current.Meta?.VersionId, current) { IsDelete = true, Reserved = reserved };
     }
 }
 

@@ -195,7 +195,17 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
             var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
             foreach (var write in writes)
             {
-                bundle.Entry.Add(write.IsCreate
+                bundle.Entry.Add(write.IsDelete
+                    ? new Bundle.EntryComponent
+                    {
+                        Request = new Bundle.RequestComponent
+                        {
+                            Method = Bundle.HTTPVerb.DELETE,
+                            Url = write.Resource.TypeName + "/" + write.Resource.Id,
+                            IfMatch = write.IfMatchVersionId is null ? null : $"W/\"{write.IfMatchVersionId}\"",
+                        },
+                    }
+                    : write.IsCreate
                     ? new Bundle.EntryComponent
                     {
                         FullUrl = "urn:uuid:" + Guid.NewGuid(),
@@ -224,6 +234,13 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
                 if (entry?.Response?.Status is { } status && !status.StartsWith('2'))
                 {
                     throw new FhirOperationException($"Transaction entry {i} answered {status}.", ParseStatus(status));
+                }
+
+                if (writes[i].IsDelete)
+                {
+                    // A deleted entry answers no resource: the result is the resource as it was deleted.
+                    results.Add(writes[i].Resource);
+                    continue;
                 }
 
                 results.Add(entry?.Resource ??

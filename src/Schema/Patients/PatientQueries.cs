@@ -1,6 +1,7 @@
 using GraphQL;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 
@@ -20,16 +21,7 @@ public static class PatientQueries
             .PagingArguments()
             .ResolveAsync(async c =>
             {
-                var query = FhirQuery.For<Patient>();
-                if (c.GetArgument<string?>("name") is { } name)
-                {
-                    query.Where("name", name);
-                }
-
-                if (c.GetArgument<string?>("identifier") is { } identifier)
-                {
-                    query.WhereTokenText("identifier", identifier);
-                }
+                var query = PatientSearches.Matching(c.GetArgument<string?>("name"), c.GetArgument<string?>("identifier"));
 
                 // Narrowed before it runs: FHIR finds, counts and pages only patients this caller may see.
                 if (await c.Access().NarrowPatientsAsync(query, c.CancellationToken) is not { } narrowed)

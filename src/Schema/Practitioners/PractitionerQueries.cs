@@ -1,6 +1,7 @@
 using GraphQL;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 
@@ -19,12 +20,7 @@ public static class PractitionerQueries
             .PagingArguments()
             .ResolveAsync(async c =>
             {
-                var query = FhirQuery.For<Practitioner>();
-                if (c.GetArgument<string?>("name") is { } name)
-                {
-                    query.Where("name", name);
-                }
-
+                var query = PractitionerSearches.Matching(c.GetArgument<string?>("name"));
                 return await RootList.SearchAsync<Practitioner>(c, query);
             });
     }

@@ -2,6 +2,7 @@ using GraphQL;
 using GraphQL.Builders;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 
@@ -19,17 +20,6 @@ public static class ScheduleFilters
     public static FhirQuery ToQuery(IResolveFieldContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var query = FhirQuery.For<Schedule>();
-        if (context.GetArgument<string?>("serviceType") is { } serviceType)
-        {
-            query.WhereTokenText("service-type", serviceType);
-        }
-
-        if (context.GetArgument<bool?>("active") is { } active)
-        {
-            query.WhereRaw("active", active ? "true" : "false");
-        }
-
-        return query;
+        return ScheduleSearches.Filtered(context.GetArgument<string?>("serviceType"), context.GetArgument<bool?>("active"));
     }
 }

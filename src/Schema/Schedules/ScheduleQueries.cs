@@ -1,6 +1,7 @@
 using GraphQL;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 
@@ -29,7 +30,7 @@ public static class ScheduleQueries
 
                     // A patient's schedules are asked for only by whoever may see that patient: their count would tell the patient exists.
                     await c.Access().RequireMayNameAsync(parsed, c.CancellationToken);
-                    query.Where("actor", parsed.ToString());
+                    ScheduleSearches.NarrowedToActor(query, parsed);
                 }
 
                 return await RootList.SearchAsync<Schedule>(c, query);

@@ -1,3 +1,4 @@
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.DataLoading;
 using GraphQL;
 using GraphQL.Types;
@@ -36,7 +37,7 @@ public sealed class ScheduleType : ObjectGraphType<Schedule>
             {
                 var (offset, first) = Paging.Read(c);
                 return c.Referencing()
-                    .Load<Slot>(SlotFilters.ToQuery(c), "schedule", FhirReference.For<Schedule>(c.Source.Id))
+                    .Load<Slot>(SlotFilters.ToQuery(c), SlotSearches.ScheduleParameter, FhirReference.For<Schedule>(c.Source.Id))
                     .Then(list => Paging.Slice(list, offset, first));
             });
     }
@@ -46,7 +47,7 @@ public sealed class ScheduleType : ObjectGraphType<Schedule>
     {
         var (offset, first) = Paging.Read(context);
         return context.Referencing()
-            .Load<Schedule>(ScheduleFilters.ToQuery(context), "actor", actor)
+            .Load<Schedule>(ScheduleFilters.ToQuery(context), ScheduleSearches.ActorParameter, actor)
             .Then(list => Paging.Slice(list, offset, first));
     }
 }

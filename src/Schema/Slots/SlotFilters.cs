@@ -2,7 +2,7 @@ using GraphQL;
 using GraphQL.Builders;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Utility;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 
@@ -68,23 +68,7 @@ public static class SlotFilters
         ArgumentNullException.ThrowIfNull(context);
         var where = context.GetArgument<SlotFilter?>("where");
         var order = context.GetArgument<List<SlotSort>?>("order");
-        var query = FhirQuery.For<Slot>();
-        if (where?.ScheduleIds?.ToList() is { Count: > 0 } schedules)
-        {
-            query.WhereAny("schedule", schedules.Select(id => "Schedule/" + id));
-        }
-
-        if (where?.Status?.ToList() is { Count: > 0 } statuses)
-        {
-            query.WhereAny("status", statuses.Select(s => s.GetLiteral()));
-        }
-
-        where?.Start?.ApplyTo(query, "start");
-        if (where?.ServiceType is { } serviceType)
-        {
-            query.WhereTokenText("service-type", serviceType);
-        }
-
+        var query = SlotSearches.Filtered(where?.ScheduleIds?.ToList(), where?.Status?.ToList(), where?.Start, where?.ServiceType);
         return query.SortBy(SortKeys.From(order, ("start", false), ("start", o => o.Start), ("status", o => o.Status)));
     }
 }

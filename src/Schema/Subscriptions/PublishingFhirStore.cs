@@ -41,7 +41,7 @@ public sealed class PublishingFhirStore(IFhirStore inner, ChangeHub hub) : IFhir
         var results = await inner.TransactionAsync(writes, cancellationToken);
         for (var i = 0; i < results.Count; i++)
         {
-            await AnnounceAsync(results[i], writes[i].IsCreate ? ChangeKind.Created : ChangeKind.Updated);
+            await AnnounceAsync(results[i], writes[i].IsDelete ? ChangeKind.Deleted : writes[i].IsCreate ? ChangeKind.Created : ChangeKind.Updated);
         }
 
         return results;

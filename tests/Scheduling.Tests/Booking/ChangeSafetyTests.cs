@@ -36,6 +36,10 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         mutation($input: BlockTimeInput!) { blockTime(input: $input) { slot { id } errors { ... on Error { code } } } }
         """;
 
+    private const string DeleteSlots = """
+        mutation($input: DeleteSlotsInput!) { deleteSlots(input: $input) { deletedSlotIds errors { ... on Error { code } } } }
+        """;
+
     private static readonly CancellationToken None = CancellationToken.None;
 
     private IFhirStore Store => medplum.Store;
@@ -244,6 +248,75 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None), i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5));
         var rebooked = await BookAsync(survivor.Client, first, world.Patient.Id!, None);
         Assert.NotNull(rebooked.At("data.bookAppointment.appointment.id"));
+    }
+
+    /// <summary>
+    /// A deleteSlots of three slots killed once its first slot request reached Medplum: after its first reservation
+    /// (<c>PUT</c>) another instance's sweeper puts every slot back FREE; after its first <c>DELETE</c> it finishes the
+    /// change and deletes the rest. Either way whole or absent, never some slots deleted and others left.
+    /// </summary>
+    [Theory]
+    [InlineData("PUT", false)]
+    [InlineData("DELETE", true)]
+    public async Task A_gateway_killed_mid_delete_slots_leaves_them_all_deleted_or_all_in_place(string killAfter, bool finished)
+    {
+        var testStart = DateTimeOffset.UtcNow;
+        var world = await BookingWorld.CreateAsync(Store, slots: 3);
+        var ids = Enumerable.Range(0, 3).Select(world.SlotId).ToList();
+        var settings = medplum.Settings(("Fhir:UseTransactions", "false"), ("Booking:MaxOpenBookingsPerPatient", "0"));
+        await using (var doomed = await GatewayProcess.StartAsync(settings))
+        {
+            await medplum.Server.LatencyAsync(LatencyMilliseconds);
+            try
+            {
+                await medplum.Server.ResetCountsAsync();
+                var delete = PostAsync(doomed.Client, DeleteSlots, new { slotIds = ids }, None);
+                var seen = Stopwatch.StartNew();
+                while (!(await medplum.Server.RequestsAsync()).Any(r => ids.Any(id => r.StartsWith(killAfter + " Slot/" + id, StringComparison.Ordinal))))
+                {
+                    Assert.True(seen.Elapsed < TimeSpan.FromSeconds(90), $"no {killAfter} of a slot reached Medplum within 90 s");
+                    Assert.False(delete.IsCompleted, $"deleteSlots finished before a {killAfter} of a slot was seen");
+                    await Task.Delay(20);
+                }
+
+                doomed.Kill();
+                await Assert.ThrowsAnyAsync<Exception>(() => delete);
+                await Task.Delay(2 * LatencyMilliseconds);
+            }
+            finally
+            {
+                await medplum.Server.LatencyAsync(0);
+            }
+        }
+
+        var killedAt = Stopwatch.StartNew();
+        var half = await Store.SearchAllAsync<Slot>(SlotSearches.ByIds(ids), None);
+        output.WriteLine($"after the kill: {half.Count} of 3 slots left, {half.Count(s => s.Status == Slot.SlotStatus.BusyUnavailable)} reserved");
+        Assert.True(half.Count < 3 || half.Any(s => s.Status == Slot.SlotStatus.BusyUnavailable), "the kill left nothing half done");
+
+        const int grace = 5;
+        await using var survivor = await GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "false"), ("Booking:MaxOpenBookingsPerPatient", "0"),
+            ("Changes:WriteSeconds", "2"), ("Changes:RepairGraceSeconds", grace.ToString(CultureInfo.InvariantCulture)), ("Changes:RepairSweepSeconds", "1")));
+        while ((await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None)).Any(i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5)))
+        {
+            Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(grace + 30), $"the interrupted deleteSlots was not repaired within {grace + 30} s");
+            await Task.Delay(200);
+        }
+
+        output.WriteLine($"repaired {killedAt.Elapsed.TotalMilliseconds:F0} ms after the kill (grace {grace} s, sweeps every 1 s)");
+        var left = await Store.SearchAllAsync<Slot>(SlotSearches.ByIds(ids), None);
+        if (finished)
+        {
+            Assert.Empty(left);
+        }
+        else
+        {
+            Assert.Equal(ids.Order(StringComparer.Ordinal), left.Select(s => s.Id!).Order(StringComparer.Ordinal));
+            Assert.All(left, s => Assert.Equal(Slot.SlotStatus.Free, s.Status));
+            Assert.All(left, s => Assert.NotEqual(DeleteSlotsHandler.ReservedComment, s.Comment));
+            var rebooked = await BookAsync(survivor.Client, ids[0], world.Patient.Id!, None);
+            Assert.NotNull(rebooked.At("data.bookAppointment.appointment.id"));
+        }
     }
 
     /// <summary>Kills a gateway process once <paramref name="killAfter"/>'s request reached Medplum mid-booking; another instance's sweeper must free the slot.</summary>

@@ -123,6 +123,18 @@ public abstract class ScheduleChangesTests
         Assert.Equal("Asia/Tokyo", GatewayProfile.TimeZoneOf((await Store.ReadAsync<Schedule>(ruled.Schedule.Id!, None))!));
     }
 
+    [Fact]
+    public async Task Create_slots_refuses_time_in_the_past_with_the_rule_booking_names_and_creates_nothing()
+    {
+        var world = await BookingWorld.CreateAsync(Store, slots: 0);
+        var yesterday = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1);
+        var refused = await CreateSlotsAsync(world.Schedule.Id!, yesterday, yesterday.AddDays(2));
+        Assert.Equal(("VALIDATION_FAILED", BookingChecks.NotInThePastRule, "from"), (Str(refused, "errors.0.code"), Str(refused, "errors.0.rule"), Str(refused, "errors.0.field")));
+        var dayStart = new DateTimeOffset(yesterday.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        Assert.Empty(await Store.SearchAllAsync<Slot>(SlotSearches.Overlapping([world.Schedule.Id!], dayStart, dayStart.AddDays(3)), None));
+        Assert.Equal(4, (await CreateSlotsAsync(world.Schedule.Id!, yesterday.AddDays(2), yesterday.AddDays(3)))["count"]!.GetValue<int>());
+    }
+
     private async Task<JsonNode> CreateSlotsAsync(string scheduleId, DateOnly from, DateOnly to) =>
         await MutateAsync("createSlots", "CreateSlotsInput", new
         {

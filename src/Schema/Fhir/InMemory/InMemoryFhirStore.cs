@@ -118,7 +118,7 @@ public sealed class InMemoryFhirStore : IFhirStore
             }
 
             return Task.FromResult<IReadOnlyList<Resource>>(
-                [.. writes.Select(w => (w.IsCreate ? CreateLocked(w.Resource) : UpdateLocked(w.Resource)).DeepCopy())]);
+                [.. writes.Select(w => (w.IsDelete ? DeleteLocked(w.Resource) : w.IsCreate ? CreateLocked(w.Resource) : UpdateLocked(w.Resource)).DeepCopy())]);
         }
     }
 
@@ -130,6 +130,15 @@ public sealed class InMemoryFhirStore : IFhirStore
         Stamp(copy, version: 1);
         byId[copy.Id] = copy;
         return copy;
+    }
+
+    /// <summary>Removes the stored resource; answers it as it was (a deleted entry's result).</summary>
+    private Resource DeleteLocked(Resource resource)
+    {
+        var byId = Table(resource.TypeName);
+        var stored = byId.GetValueOrDefault(resource.Id!) ?? resource;
+        byId.Remove(resource.Id!);
+        return stored;
     }
 
     private void CheckVersion(Resource resource, string? ifMatchVersionId)

@@ -1,0 +1,158 @@
+using System.Text.Json.Nodes;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Booking;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Testing;
+using Scheduling.Tests.Fhir;
+
+namespace Scheduling.Tests.Booking;
+
+/// <summary>
+/// deleteSlots is one change, whole or absent (invariant 6), on every store and write mode: another client taking one
+/// of the slots after the checks and before the writes leaves every slot in place with a typed refusal, and a
+/// delete that goes through claims the schedule's slots guard, so a block or createSlots reading meanwhile reads again.
+/// </summary>
+public abstract class SlotDeletionTests : IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private readonly Interference _interference = new();
+
+    private GatewayServer _gateway = null!;
+
+    protected abstract IFhirStore Store { get; }
+
+    /// <summary>A gateway whose upstream store runs <paramref name="interference"/>'s armed action before its next write.</summary>
+    protected abstract Task<GatewayServer> StartAsync(Interference interference);
+
+    public async Task InitializeAsync() => _gateway = await StartAsync(_interference);
+
+    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+
+    [Fact]
+    public async Task A_slot_taken_between_the_checks_and_the_writes_leaves_every_slot_in_place()
+    {
+        var world = await BookingWorld.CreateAsync(Store, slots: 3);
+        var taken = world.SlotId(2);
+        _interference.Arm(async () =>
+        {
+            // Another FHIR client takes the last slot once the gateway has checked them all free.
+            var slot = (await Store.ReadAsync<Slot>(taken, None))!;
+            slot.Status = Slot.SlotStatus.Busy;
+            await Store.UpdateAsync(slot, slot.Meta!.VersionId, None);
+        });
+
+        var refused = await _gateway.MutateAsync("deleteSlots", "DeleteSlotsInput", new { slotIds = new[] { world.SlotId(0), world.SlotId(1), taken } },
+            "deletedSlotIds errors { ... on SlotUnavailableError { slotIds } }");
+        Assert.False(_interference.Armed, "the interference never ran: the delete wrote nothing");
+        Assert.Equal(("SlotUnavailableError", "SLOT_UNAVAILABLE"), (GraphQLMutations.Str(refused, "errors.0.__typename"), GraphQLMutations.Str(refused, "errors.0.code")));
+        Assert.Equal(taken, GraphQLMutations.Str(refused, "errors.0.slotIds.0"));
+        foreach (var id in new[] { world.SlotId(0), world.SlotId(1) })
+        {
+            var left = await Store.ReadAsync<Slot>(id, None);
+            Assert.NotNull(left);
+            Assert.Equal(Slot.SlotStatus.Free, left.Status);
+            Assert.DoesNotContain(left.Meta!.Tag, t => t.System == GatewayProfile.ChangeTagSystem);
+        }
+
+        Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None), i => ChangeIntent.PlannedWrites(i).Any(p => p.Id == world.SlotId(0)));
+    }
+
+    [Fact]
+    public async Task A_delete_removes_every_slot_and_claims_the_schedules_slots_guard()
+    {
+        var world = await BookingWorld.CreateAsync(Store, slots: 3);
+        var deleted = await _gateway.MutateAsync("deleteSlots", "DeleteSlotsInput", new { slotIds = new[] { world.SlotId(0), world.SlotId(2) } }, "deletedSlotIds");
+        Assert.Empty(deleted["errors"]!.AsArray());
+        Assert.Equal(new[] { world.SlotId(0), world.SlotId(2) }.Order(StringComparer.Ordinal), deleted["deletedSlotIds"]!.AsArray().Select(n => n!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Null(await Store.ReadAsync<Slot>(world.SlotId(0), None));
+        Assert.Null(await Store.ReadAsync<Slot>(world.SlotId(2), None));
+        Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(world.SlotId(1), None))!.Status);
+        var guard = Assert.Single(await Store.SearchAllAsync<Basic>(SpanGuardSearches.ByKeys([ScheduleChanges.SlotsGuardKey(world.Schedule.Id!)]), None));
+        Assert.NotNull(guard.GetExtension(GatewayProfile.GuardChangeExtension));
+    }
+
+    /// <summary>Runs one armed action before the next write that reaches the store (a create of a guard or an intent does not count).</summary>
+    public sealed class Interference
+    {
+        private Func<Task>? _next;
+
+        public bool Armed => Volatile.Read(ref _next) is not null;
+
+        public void Arm(Func<Task> action) => Volatile.Write(ref _next, action);
+
+        public Task RunAsync() => Interlocked.Exchange(ref _next, null) is { } action ? action() : Task.CompletedTask;
+    }
+
+    /// <summary>The upstream store with the interference before each update, delete and transaction.</summary>
+    protected sealed class InterferingStore(IFhirStore inner, Interference interference) : IFhirStore
+    {
+        public Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAsync(query, cancellationToken);
+
+        public Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAllAsync(query, cancellationToken);
+
+        public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
+
+        public Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
+            where T : Resource => inner.CreateAsync(resource, cancellationToken);
+
+        public async Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
+            where T : Resource
+        {
+            await interference.RunAsync();
+            return await inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken);
+        }
+
+        public Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
+            where T : Resource => inner.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
+
+        public async Task DeleteAsync(Resource current, CancellationToken cancellationToken)
+        {
+            await interference.RunAsync();
+            await inner.DeleteAsync(current, cancellationToken);
+        }
+
+        public async Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)
+        {
+            await interference.RunAsync();
+            return await inner.TransactionAsync(writes, cancellationToken);
+        }
+    }
+}
+
+public sealed class EmbeddedSlotDeletionTests : SlotDeletionTests
+{
+    private InMemoryFhirStore? _store;
+
+    protected override IFhirStore Store => _store!;
+
+    protected override async Task<GatewayServer> StartAsync(Interference interference)
+    {
+        var gateway = await GatewayServer.StartAsync(services: services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
+            (provider, _) => new InterferingStore(provider.GetRequiredService<InMemoryFhirStore>(), interference)));
+        _store = gateway.Services.GetRequiredService<InMemoryFhirStore>();
+        return gateway;
+    }
+}
+
+[Collection(MedplumCollection.Name)]
+public sealed class MedplumCompensatingSlotDeletionTests(MedplumFixture medplum) : SlotDeletionTests
+{
+    protected override IFhirStore Store => medplum.Store;
+
+    protected override Task<GatewayServer> StartAsync(Interference interference) =>
+        GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "false")), services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
+            (provider, _) => new InterferingStore(ActivatorUtilities.CreateInstance<RestFhirStore>(provider), interference)));
+}
+
+[Collection(MedplumCollection.Name)]
+public sealed class MedplumTransactionSlotDeletionTests(MedplumFixture medplum) : SlotDeletionTests
+{
+    protected override IFhirStore Store => medplum.Store;
+
+    protected override Task<GatewayServer> StartAsync(Interference interference) =>
+        GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "true")), services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
+            (provider, _) => new InterferingStore(ActivatorUtilities.CreateInstance<RestFhirStore>(provider), interference)));
+}
