@@ -94,17 +94,13 @@ public static class SchedulingInvariants
             }
         }
 
-        foreach (var appointment in active)
+        // 6. No dangling reference: every appointment, whatever its status (a cancelled one too: FHIR R4's
+        // Appointment.slot is its record of its time), points only to slots that exist, and to at least one.
+        var dangling = appointments.Where(a => a.Slot.Count == 0 || a.Slot.Any(r => !slots.ContainsKey(SlotId(r)))).ToList();
+        violations.AddRange(dangling.Select(a => $"I6 {Describe(a)} points to missing slots {string.Join(", ", a.Slot.Select(SlotId).Where(id => !slots.ContainsKey(id)))}"));
+        foreach (var appointment in active.Except(dangling))
         {
-            var own = appointment.Slot.Select(r => r.Reference?.Replace("Slot/", string.Empty, StringComparison.Ordinal) ?? string.Empty).ToList();
-            var missing = own.Where(id => !slots.ContainsKey(id)).ToList();
-            if (missing.Count > 0 || own.Count == 0)
-            {
-                violations.Add($"I6 {Describe(appointment)} points to missing slots {string.Join(", ", missing)}");
-                continue;
-            }
-
-            var mine = own.Select(id => slots[id]).OrderBy(s => s.Start).ToList();
+            var mine = appointment.Slot.Select(r => slots[SlotId(r)]).OrderBy(s => s.Start).ToList();
             var expected = appointment.Status == Appointment.AppointmentStatus.Pending ? Slot.SlotStatus.BusyTentative : Slot.SlotStatus.Busy;
             if (mine.Any(s => s.Status != expected))
             {
@@ -167,6 +163,8 @@ public static class SchedulingInvariants
 
         return violations;
     }
+
+    private static string SlotId(ResourceReference reference) => reference.Reference?.Replace("Slot/", string.Empty, StringComparison.Ordinal) ?? string.Empty;
 
     private static string Describe(Appointment a) =>
         $"Appointment/{a.Id} {a.Status} {a.Start:HH:mm}-{a.End:HH:mm} [{string.Join(",", a.Participant.Select(p => p.Actor?.Reference))}]";
