@@ -61,16 +61,17 @@ public static class SchedulingModel
     /// </summary>
     private static (string Name, int Weight, Gen<Op> Gen)[] Operations(Focus focus) =>
     [
-        ("Book", 6, Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], focus == Focus.Holds ? Gen.Frequency((3, Gen.Const(true)), (1, Gen.Const(false))) : Gen.Bool, Gen.OneOf(0, 0, 0, 1, 2),
+        ("Book", 6, Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], focus == Focus.Holds ? Gen.Frequency((3, Gen.Const(true)), (1, Gen.Const(false))) : Gen.Bool, Gen.OneOf(0, 0, 1),
             (s, c, h, k) => (Op)new Op.Book(s, c, h, k))),
         ("BookFor", 3, Gen.Select(Gen.Int[0, 7], Gen.Int[0, 2], (s, p) => (Op)new Op.BookFor(s, p))),
-        ("BookRule", 6, Gen.Select(Gen.Int[0, 11], Gen.OneOf(30, 45, 60), Gen.Bool, (q, m, h) => (Op)new Op.BookRule(q, m, h))),
+        ("BookRule", focus == Focus.Rules ? 14 : 6, Gen.Select(focus == Focus.Rules ? Gen.Int[0, 3] : Gen.Int[0, 11], Gen.OneOf(30, 45, 60), Gen.Bool, (q, m, h) => (Op)new Op.BookRule(q, m, h))),
+        ("Burst", 1, Gen.Int[0, 1].Select(s => (Op)new Op.Burst(s))),
         ("BookSeenSlot", 2, Gen.Int[0, 20].Select(i => (Op)new Op.BookSeenSlot(i))),
         ("BookShared", 3, Gen.Select(Gen.Int[0, 3], Gen.Int[1, 2], Gen.Bool, (s, c, h) => (Op)new Op.BookShared(s, c, h))),
         ("BookInactive", 1, Gen.Int[0, 1].Select(s => (Op)new Op.BookInactive(s))),
         ("BookWithStranger", 1, Gen.Int[0, 7].Select(s => (Op)new Op.BookWithStranger(s))),
         ("Confirm", focus == Focus.Holds ? 6 : 2, Appointment.Select(a => (Op)new Op.Confirm(a))),
-        ("Cancel", focus == Focus.Holds ? 6 : 3, Appointment.Select(a => (Op)new Op.Cancel(a))),
+        ("Cancel", focus is Focus.Holds or Focus.Rules ? 6 : 3, Appointment.Select(a => (Op)new Op.Cancel(a))),
         ("Reschedule", 3, Gen.Select(Appointment, Gen.Int[0, 11], Gen.OneOf(MoveTo.Slots, MoveTo.Rule, MoveTo.Slots, MoveTo.Rule, MoveTo.Stranger, MoveTo.TwoSchedules, MoveTo.Inactive),
             (a, t, m) => (Op)new Op.Reschedule(a, t, m))),
         ("Respond", focus is Focus.Answers or Focus.Holds ? 8 : 3, Gen.Select(Appointment,
@@ -98,6 +99,14 @@ public static class SchedulingModel
     ]);
 
     /// <summary>
+    /// With aborts, one request in three is one the client goes away from (<see cref="Op.GoAway"/>) 50 ms to 1.5 s
+    /// after sending it: before, during or after its writes under the FHIR latency of <see cref="AbortingClientsModelTests"/>.
+    /// </summary>
+    private static Gen<Op> Operation(Focus focus, bool aborts) => !aborts ? Operation(focus)
+        : Gen.Frequency((2, Operation(focus)), (1, Gen.Select(Operation(focus), Gen.Int[50, 1500],
+            (op, after) => op is Op.AdvanceClock or Op.TimeComes or Op.Burst ? op : new Op.GoAway(op, after))));
+
+    /// <summary>
     /// A client's first step makes something the rest can act on (a booking, a hold or a block, as the focus has
     /// it): steps that need an appointment or a block return at once when there is none, so without this most of them
     /// would run before the first booking had answered.
@@ -107,6 +116,7 @@ public static class SchedulingModel
         Focus.Blocks => Gen.Select(BlockStart, Gen.Int[1, 3], (s, c) => (Op)new Op.Block(s, c)),
         Focus.Holds => Gen.OneOf(Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], (s, c) => (Op)new Op.Book(s, c, true)),
             Gen.Select(Gen.Int[0, 11], Gen.OneOf(30, 60), (q, m) => (Op)new Op.BookRule(q, m, true))),
+        Focus.Rules => Gen.Select(Gen.Int[0, 3], Gen.OneOf(30, 45, 60), (q, m) => (Op)new Op.BookRule(q, m, false)),
         _ => Gen.OneOf(Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], Gen.Bool, (s, c, h) => (Op)new Op.Book(s, c, h)),
             Gen.Select(Gen.Int[0, 11], Gen.OneOf(30, 45, 60), Gen.Bool, (q, m, h) => (Op)new Op.BookRule(q, m, h))),
     };
@@ -120,19 +130,24 @@ public static class SchedulingModel
     /// names one for a longer search of its own.
     /// </summary>
     private static readonly Gen<Focus> Foci = Enum.TryParse<Focus>(Environment.GetEnvironmentVariable("SCHEDULING_MODEL_FOCUS"), out var only) ? Gen.Const(only)
-        : Gen.Frequency((1, Gen.Const(Focus.None)), (2, Gen.Const(Focus.Holds)), (2, Gen.Const(Focus.Blocks)), (2, Gen.Const(Focus.Answers)));
+        : Gen.Frequency((1, Gen.Const(Focus.None)), (2, Gen.Const(Focus.Holds)), (2, Gen.Const(Focus.Blocks)), (2, Gen.Const(Focus.Answers)), (2, Gen.Const(Focus.Rules)));
 
-    public static readonly Gen<Run> Runs = Gen.Select(Foci, Roles.Array[Clients])
-        .SelectMany(x => Gen.Select(Maker(x.Item1), Operation(x.Item1).Array[0, 5], (first, rest) => (Op[])[first, .. rest]).Array[Clients]
+    public static readonly Gen<Run> Runs = RunsOf(aborts: false);
+
+    /// <summary>The runs, with or without clients that go away mid-request (a client's first step always waits for its answer).</summary>
+    public static Gen<Run> RunsOf(bool aborts) => Gen.Select(Foci, Roles.Array[Clients])
+        .SelectMany(x => Gen.Select(Maker(x.Item1), Operation(x.Item1, aborts).Array[0, 5], (first, rest) => (Op[])[first, .. rest]).Array[Clients]
             .Select(ops => new Run(x.Item1, x.Item2, ops)));
 
     public static long RunsFrom(string variable, long fallback) =>
         long.TryParse(Environment.GetEnvironmentVariable(variable), NumberStyles.Integer, CultureInfo.InvariantCulture, out var runs) ? runs : fallback;
 
-    public static async Task CheckAsync(IFhirStore store, IReadOnlyList<GatewayServer> gateways, ShiftedTimeProvider clock, ITestOutputHelper output, long runs)
+    /// <param name="runs">How many runs.</param>
+    /// <param name="hooks">Another generator of runs, and what to do around each run's clients (FHIR latency, then settling and repair before the checks).</param>
+    public static async Task CheckAsync(IFhirStore store, IReadOnlyList<GatewayServer> gateways, ShiftedTimeProvider clock, ITestOutputHelper output, long runs, RunHooks? hooks = null)
     {
         var tally = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
-        await Runs.SampleAsync(
+        await (hooks?.Runs ?? Runs).SampleAsync(
             async run =>
             {
                 var clients = run.Clients;
@@ -146,13 +161,18 @@ public static class SchedulingModel
                     var told = new List<Told>();
                     foreach (var op in ops)
                     {
-                        told.Add(await runner.RunAsync(gateways[client % gateways.Count], op, client, run.Roles[client]));
+                        // A burst's bookings go out at once, through both gateways.
+                        told.AddRange(op is Op.Burst burst
+                            ? await Task.WhenAll(burst.Bookings().Select((o, i) => runner.RunAsync(gateways[(client + i) % gateways.Count], o, client, run.Roles[client])))
+                            : [await runner.RunAsync(gateways[client % gateways.Count], op, client, run.Roles[client])]);
                     }
 
                     return told;
                 }).ToList();
+                await (hooks?.BeforeClients?.Invoke() ?? Task.CompletedTask);
                 start.SetResult();
                 var told = (await Task.WhenAll(work)).SelectMany(t => t).ToList();
+                await (hooks?.Settle?.Invoke() ?? Task.CompletedTask);
                 foreach (var t in told)
                 {
                     tally.AddOrUpdate($"{t.Op.GetType().Name} {(t.Succeeded ? "ok" : t.ErrorCode ?? "untyped")}", 1, (_, n) => n + 1);
@@ -180,6 +200,9 @@ public static class SchedulingModel
     }
 
     public sealed record Run(Focus Focus, Role[] Roles, Op[][] Clients);
+
+    /// <summary>What a test does differently: its runs, and steps before the clients start and after they are all answered.</summary>
+    public sealed record RunHooks(Gen<Run>? Runs = null, Func<Task>? BeforeClients = null, Func<Task>? Settle = null);
 
     /// <summary>A patient's open-bookings limit small enough for two clients booking for one patient to race it.</summary>
     public const int OpenLimit = 3;
@@ -210,6 +233,9 @@ public enum Focus
     Holds,
     Blocks,
     Answers,
+
+    /// <summary>Rule options of the first hour, of every length, booked, cancelled and booked again over one another.</summary>
+    Rules,
 }
 
 public sealed class EmbeddedSchedulingModelTests(ITestOutputHelper output)
