@@ -63,15 +63,16 @@ public sealed class GatewayServer : IAsyncDisposable
         return new GatewayServer(app, new Uri(address));
     }
 
-    /// <summary>POSTs a query, accepting application/graphql-response+json, and returns the parsed body.</summary>
-    public async Task<JsonObject> QueryAsync(string query, object? variables = null, string? bearerToken = null)
+    /// <summary>POSTs a query, accepting application/graphql-response+json, and returns the parsed body; a cancelled token closes the request (the client goes away).</summary>
+    public async Task<JsonObject> QueryAsync(string query, object? variables = null, string? bearerToken = null, CancellationToken cancellationToken = default)
     {
-        using var response = await PostAsync(query, variables, bearerToken: bearerToken);
-        var text = await response.Content.ReadAsStringAsync();
+        using var response = await PostAsync(query, variables, bearerToken: bearerToken, cancellationToken: cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
         return JsonNode.Parse(text)?.AsObject() ?? throw new InvalidOperationException("empty response: " + (int)response.StatusCode);
     }
 
-    public async Task<HttpResponseMessage> PostAsync(string query, object? variables = null, string accept = "application/graphql-response+json", string? bearerToken = null)
+    public async Task<HttpResponseMessage> PostAsync(
+        string query, object? variables = null, string accept = "application/graphql-response+json", string? bearerToken = null, CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
         {
@@ -83,7 +84,7 @@ public sealed class GatewayServer : IAsyncDisposable
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
         }
 
-        return await Client.SendAsync(request);
+        return await Client.SendAsync(request, cancellationToken);
     }
 
     /// <summary>Stops as a host does on SIGTERM (requests in flight finish), then lets go of the client.</summary>

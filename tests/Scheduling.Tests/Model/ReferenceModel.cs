@@ -223,7 +223,7 @@ public static class ReferenceModel
             .GroupBy(t => t.AppointmentId!).ToDictionary(g => g.Key, g => g.First().PatientId);
         var onShared = told.Where(t => t.Succeeded && OperationRunner.IsBooking(t.Op) && t.AppointmentId is not null && t.Op is Op.BookShared)
             .Select(t => t.AppointmentId!).ToHashSet();
-        foreach (var t in told.Where(t => t.ErrorCode is not ("NO_APPOINTMENT_YET" or "NO_BLOCK_YET" or "NO_SLOT_SEEN_YET")))
+        foreach (var t in told.Where(t => !t.Aborted && t.ErrorCode is not ("NO_APPOINTMENT_YET" or "NO_BLOCK_YET" or "NO_SLOT_SEEN_YET")))
         {
             var me = t.Role == Role.Patient ? "Patient/" + patientOfClient(t.Client) : "Practitioner/" + world.Practitioner.Id;
             // Refused by role before anything is read: FORBIDDEN whatever else is wrong. Refused by the target's

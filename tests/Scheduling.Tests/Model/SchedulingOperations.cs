@@ -62,6 +62,21 @@ public abstract record Op
     public sealed record CreateSlots(int Minutes) : Op;
 
     public sealed record DeleteSlot(int Slot) : Op;
+
+    /// <summary>
+    /// One more booking than a patient's open-bookings limit, all at once for the client's patient, on every other
+    /// slot of the slot schedule from <paramref name="Slot"/>: the limit must hold however they interleave.
+    /// </summary>
+    public sealed record Burst(int Slot) : Op
+    {
+        public IEnumerable<Op> Bookings() => Enumerable.Range(0, SchedulingModel.OpenLimit + 1).Select(i => (Op)new Book(Slot + (2 * i), 1, false));
+    }
+
+    /// <summary>
+    /// The client sends <paramref name="Inner"/> and goes away (cancels its HTTP request) after
+    /// <paramref name="AfterMilliseconds"/>: whether the change happened is unknown to it.
+    /// </summary>
+    public sealed record GoAway(Op Inner, int AfterMilliseconds) : Op;
 }
 
 public enum Nest
@@ -96,6 +111,9 @@ public enum MoveTo
 public sealed record Told(Op Op, string? AppointmentId, string? ErrorCode, string? TopLevelError, string? BlockId = null)
 {
     public bool Succeeded => ErrorCode is null && TopLevelError is null;
+
+    /// <summary>The client went away before the answer (<see cref="Op.GoAway"/>): what it asked for may or may not have happened.</summary>
+    public bool Aborted { get; init; }
 
     /// <summary>The clock before the request was sent and after its answer came: the server's "now" lies between.</summary>
     public DateTimeOffset Before { get; init; }
@@ -181,10 +199,22 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
             Role.Practitioner => TestTokens.Practitioner(world.Practitioner.Id!),
             Role.Scheduler => TestTokens.Scheduler(),
             _ => null,
-        }, client);
+        }, client, CancellationToken.None);
         var before = clock.GetUtcNow();
         var sent = Interlocked.Increment(ref _sequence);
-        var told = await RunOpAsync(gateway, op, patientId);
+        Told told;
+        if (op is Op.GoAway away)
+        {
+            using var abort = new CancellationTokenSource(TimeSpan.FromMilliseconds(away.AfterMilliseconds));
+            _caller.Value = _caller.Value with { Abort = abort.Token };
+            told = await RunOpAsync(gateway, away.Inner, patientId);
+            told = told.Aborted ? told with { Op = away } : told;
+        }
+        else
+        {
+            told = await RunOpAsync(gateway, op, patientId);
+        }
+
         told = told with
         {
             Before = before, After = clock.GetUtcNow(), PatientId = told.PatientId ?? patientId,
@@ -195,7 +225,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
     }
 
     /// <summary>One runner serves every client; each client's steps run one after another on its own async flow, which carries its token.</summary>
-    private readonly AsyncLocal<(string? Token, int Client)> _caller = new();
+    private readonly AsyncLocal<(string? Token, int Client, CancellationToken Abort)> _caller = new();
 
     private async Task<Told> RunOpAsync(GatewayServer gateway, Op op, string patientId) => op switch
     {
@@ -227,7 +257,9 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
         MoveTo.Rule => [world.RuleOption(r.Target % 12, 30)],
         MoveTo.Stranger => world.StrangerSlotRun(r.Target),
         MoveTo.Inactive => world.InactiveSlotRun(r.Target),
-        MoveTo.TwoSchedules => [world.SlotRun(r.Target % (ModelWorld.SlotCount - 1), 1)[0], world.RuleOptionAt(world.SlotSpan(r.Target % (ModelWorld.SlotCount - 1), 1).End, 30)],
+        // A slot then the rule option after it, or (odd targets) the rule option before a slot then the slot: the first decides which schedule is read.
+        MoveTo.TwoSchedules when r.Target % 2 == 0 => [world.SlotRun(r.Target % (ModelWorld.SlotCount - 1), 1)[0], world.RuleOptionAt(world.SlotSpan(r.Target % (ModelWorld.SlotCount - 1), 1).End, 30)],
+        MoveTo.TwoSchedules => [world.RuleOptionAt(world.SlotSpan(1 + (r.Target % (ModelWorld.SlotCount - 1)), 1).Start.AddMinutes(-30), 30), world.SlotRun(1 + (r.Target % (ModelWorld.SlotCount - 1)), 1)[0]],
         _ => world.SlotRun(r.Target, 1),
     };
 
@@ -394,7 +426,16 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
     private async Task<Told> MutateAsync(GatewayServer gateway, Op op, string mutation, string inputType, object input, string selection)
     {
         var query = $"mutation($input: {inputType}!) {{ {mutation}(input: $input) {{ {selection} errors {{ ... on Error {{ code }} ... on ValidationError {{ rule }} }} }} }}";
-        var response = await gateway.QueryAsync(query, new { input }, _caller.Value.Token);
+        JsonObject response;
+        try
+        {
+            response = await gateway.QueryAsync(query, new { input }, _caller.Value.Token, _caller.Value.Abort);
+        }
+        catch (OperationCanceledException) when (_caller.Value.Abort.IsCancellationRequested)
+        {
+            return new Told(op, null, "ABORTED", null) { Aborted = true };
+        }
+
         if (response["errors"] is JsonArray { Count: > 0 } errors)
         {
             // A refusal by role is a request error with its code (FORBIDDEN), as for a read of what is not the caller's.
