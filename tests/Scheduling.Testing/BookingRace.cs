@@ -30,7 +30,7 @@ public static class BookingRace
             return new Outcome(
                 slot,
                 payload.At("appointment.id")?.GetValue<string>(),
-                payload.At("errors.0.code")?.GetValue<string>() ?? response.At("errors.0.message")?.GetValue<string>(),
+                payload.At("errors.0.code")?.GetValue<string>() ?? response.At("errors.0.extensions.code")?.GetValue<string>() ?? response.At("errors.0.message")?.GetValue<string>(),
                 clock.Elapsed);
         }).ToList();
         start.SetResult();

@@ -14,7 +14,7 @@ public sealed class ConfirmHandler(AppointmentChanges changes, AppointmentTimeTa
 {
     public Task<Appointment> ConfirmAsync(string appointmentId, CancellationToken cancellationToken) =>
         changes.Retry.RunAsync(() => ConfirmOnceAsync(appointmentId, cancellationToken),
-            () => new ConflictError("The appointment or its slots kept changing; read it again and retry."), cancellationToken);
+            "The appointment or its slots kept changing; read it again and retry.", cancellationToken);
 
     private async Task<Appointment> ConfirmOnceAsync(string appointmentId, CancellationToken cancellationToken)
     {

@@ -20,7 +20,7 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
     {
         ArgumentNullException.ThrowIfNull(input);
         return changes.Retry.RunAsync(() => MoveAsync(input, cancellationToken),
-            () => new SlotUnavailableError("Another booking took the time first.", [.. input.SlotIds ?? []]), cancellationToken);
+            ContendedRetry.LostMessage, cancellationToken);
     }
 
     private async Task<Appointment> MoveAsync(RescheduleAppointmentInput input, CancellationToken cancellationToken)

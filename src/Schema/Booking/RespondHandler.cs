@@ -22,7 +22,7 @@ public sealed class RespondHandler(AppointmentChanges changes, SlotReservation r
         // Before the appointment is read: whom the caller may answer for does not depend on it.
         SchedulingAccess.Require(changes.Access.CanAnswerAs(answer.Actor), () => new ForbiddenError("A participant answers only for themselves."));
         return changes.Retry.RunAsync(() => RespondOnceAsync(input, answer, cancellationToken),
-            () => new ConflictError("The appointment or its slots kept changing; read it again and retry."), cancellationToken);
+            "The appointment or its slots kept changing; read it again and retry.", cancellationToken);
     }
 
     private async Task<(Appointment Appointment, AppointmentResponse Response)> RespondOnceAsync(

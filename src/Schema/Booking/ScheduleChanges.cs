@@ -59,7 +59,7 @@ public sealed class ScheduleChanges(IFhirStore store, FhirChangeSet changes, Sch
     public Task<T> RetryingAsync<T>(Func<Task<T>> attempt, string overtaken, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(attempt);
-        return retry.RunAsync(() => OvertakenAsContended(attempt), () => new ConflictError(overtaken), cancellationToken);
+        return retry.RunAsync(() => OvertakenAsContended(attempt), overtaken, cancellationToken);
     }
 
     private static async Task<T> OvertakenAsContended<T>(Func<Task<T>> attempt)

@@ -80,7 +80,7 @@ public sealed class TimeTaking(
     {
         var unchanging = new UnchangingReads();
         return changes.Retry.RunAsync(() => TakeOnceAsync(request, slotIds, idempotencyKey, unchanging, cancellationToken),
-            () => new SlotUnavailableError("Another booking took the time first.", slotIds), cancellationToken);
+            ContendedRetry.LostMessage, cancellationToken);
     }
 
     private async Task<Appointment> TakeOnceAsync(

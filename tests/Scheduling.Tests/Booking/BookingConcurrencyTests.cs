@@ -10,30 +10,46 @@ using Xunit.Abstractions;
 namespace Scheduling.Tests.Booking;
 
 /// <summary>
-/// What must hold after a race: each slot has exactly one winner, every loser a SlotUnavailableError, and in FHIR
-/// every busy slot has exactly one active appointment and no appointment lacks its slot.
+/// What must hold after a race. Safety: a slot has at most one winner, and in FHIR every busy slot has exactly one
+/// active appointment, every free slot none, and no appointment lacks its slot. Truth: a SLOT_UNAVAILABLE answer is
+/// true (the slot ended taken); a racer that only kept losing races is told CONFLICT (retry), and one the FHIR server
+/// did not answer in time SERVICE_UNAVAILABLE (or the operation deadline OPERATION_TIMEOUT). Under light load every slot also gets its winner; under heavy load a
+/// slot may end free, but then never with every racer told it was taken (which is what happened before:
+/// all ten racers of one slot answered SLOT_UNAVAILABLE and the slot stayed free).
 /// </summary>
 public static class BookingRaceAssertions
 {
+    /// <summary>Answers that claim nothing about the slot: lost races (retry), an upstream or a deadline that did not answer.</summary>
+    private static readonly string[] UncertainCodes = ["CONFLICT", "SERVICE_UNAVAILABLE", "OPERATION_TIMEOUT"];
+
     public static async Task AssertEachSlotBookedOnceAsync(IFhirStore store, BookingWorld world, IReadOnlyList<BookingRace.Outcome> outcomes)
     {
-        foreach (var group in outcomes.GroupBy(o => o.Slot))
-        {
-            Assert.Single(group, o => o.AppointmentId is not null);
-            Assert.All(group.Where(o => o.AppointmentId is null), o => Assert.Equal("SLOT_UNAVAILABLE", o.ErrorCode));
-        }
-
+        var slots = (await store.SearchAllAsync<Slot>(FhirQuery.For<Slot>().WhereAny("_id", world.Slots.Select(s => s.Id!)), CancellationToken.None))
+            .ToDictionary(s => s.Id!);
         var appointments = await store.SearchAllAsync<Appointment>(
             FhirQuery.For<Appointment>().WhereAny("slot", world.Slots.Select(s => "Slot/" + s.Id)), CancellationToken.None);
         var active = appointments.Where(a => AppointmentSearches.ActiveStatuses.Contains(a.Status!.Value)).ToList();
-        foreach (var slot in await store.SearchAllAsync<Slot>(FhirQuery.For<Slot>().WhereAny("_id", world.Slots.Select(s => s.Id!)), CancellationToken.None))
+        Assert.Equal(active.Count, appointments.Count); // no orphan appointment from a lost race
+        foreach (var group in outcomes.GroupBy(o => o.Slot))
         {
-            Assert.Equal(Slot.SlotStatus.Busy, slot.Status);
-            Assert.Single(active, a => a.Slot.Any(r => r.Reference == "Slot/" + slot.Id));
+            var slot = slots[world.SlotId(group.Key)];
+            var holders = active.Where(a => a.Slot.Any(r => r.Reference == "Slot/" + slot.Id)).Select(a => a.Id).ToList();
+            var told = group.Where(o => o.AppointmentId is not null).Select(o => o.AppointmentId).ToList();
+            Assert.True(told.Count <= 1, $"slot {group.Key}: {told.Count} winners");
+            Assert.Equal(slot.Status == Slot.SlotStatus.Busy ? 1 : 0, holders.Count);
+            Assert.All(group.Where(o => o.AppointmentId is null), o => Assert.True(
+                o.ErrorCode is "SLOT_UNAVAILABLE" || UncertainCodes.Contains(o.ErrorCode), $"slot {group.Key}: a loser was told {o.ErrorCode} after {o.Elapsed}"));
+            if (told.Count == 1)
+            {
+                Assert.Equal(told, holders);
+            }
+            else
+            {
+                // Nobody was told they won: then somebody was told they might retry, never all "taken".
+                Assert.True(group.Any(o => UncertainCodes.Contains(o.ErrorCode)),
+                    $"slot {group.Key} ({slot.Status}): every racer was told SLOT_UNAVAILABLE and none won");
+            }
         }
-
-        Assert.Equal(world.Slots.Count, appointments.Count); // no orphan appointment from a lost race
-        Assert.Equal(outcomes.Where(o => o.AppointmentId is not null).Select(o => o.AppointmentId).Order(), active.Select(a => a.Id).Order());
     }
 }
 
