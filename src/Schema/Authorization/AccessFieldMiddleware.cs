@@ -77,15 +77,25 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
             : Without(value, hidden);
     }
 
+    /// <summary>
+    /// The types whose records are checked against the caller (the patient's own data), and whose miss, when asked by
+    /// id, is answered like a denial so that nothing tells whether one exists.
+    /// </summary>
+    private static bool IsChecked(string type) => type is "Appointment" or "Patient" or "AppointmentResponse";
+
     /// <summary>The checked resources in a value, through lists, connections and edges.</summary>
     private static void Collect(object? value, List<Resource> found)
     {
         switch (value)
         {
-            case Appointment or Patient or AppointmentResponse:
-                found.Add((Resource)value);
+            case Resource resource:
+                if (IsChecked(resource.TypeName))
+                {
+                    found.Add(resource);
+                }
+
                 break;
-            case null or string or Resource:
+            case null or string:
                 break;
             case var _ when Wrapped.Of(value) is { } wrapped:
                 foreach (var node in wrapped.Nodes(value))
@@ -148,7 +158,7 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
 
     /// <summary>
     /// <c>nodes(ids:)</c>: each entity checked as its own root field checks it, in place: what the caller may not see,
-    /// and a missing appointment or patient, is null with the same FORBIDDEN error (the list keeps its positions).
+    /// and a missing record of a checked type, is null with the same FORBIDDEN error (the list keeps its positions).
     /// </summary>
     private static async Task<object?> NodesCheckedAsync(IResolveFieldContext context, SchedulingAccess access, List<FhirReference> asked, IReadOnlyList<Resource?>? found)
     {
@@ -163,10 +173,10 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
         {
             var visible = found[i] is { } resource && !hidden.Contains(resource);
             shown.Add(visible ? found[i] : null);
-            if (!visible && (found[i] is not null || asked[i].ResourceType is "Appointment" or "Patient"))
+            if (!visible && (found[i] is not null || IsChecked(asked[i].ResourceType)))
             {
                 var denial = ForbiddenError.NotYours(asked[i].ResourceType, asked[i].Id);
-                denial.Path = context.Path.Append(i);
+                denial.Path = context.ResponsePath.Append(i);
                 context.Errors.Add(denial);
             }
         }
@@ -190,7 +200,7 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
         if (context.FieldDefinition.Name == "node")
         {
             var node = context.GetArgument<FhirReference>("id");
-            return node.ResourceType is "Appointment" or "Patient" ? (node.ResourceType, node.Id) : null;
+            return IsChecked(node.ResourceType) ? (node.ResourceType, node.Id) : null;
         }
 
         if (context.GetArgument<object?>("id") is not string id)
