@@ -14,7 +14,7 @@ namespace Scheduling.Tests.Subscriptions;
 public sealed class GraphQLSseTests(EmbeddedGatewayFixture fixture) : IClassFixture<EmbeddedGatewayFixture>
 {
     private const string Book = """
-        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename } } }
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { __typename } } }
         """;
 
     private GatewayServer Gateway => fixture.Gateway;
@@ -32,7 +32,7 @@ public sealed class GraphQLSseTests(EmbeddedGatewayFixture fixture) : IClassFixt
         await Gateway.UntilListeningAsync(before);
 
         var booked = await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id } });
-        var id = booked.At("data.bookAppointment.appointment.id")!.GetValue<string>();
+        var id = booked.At("data.bookAppointment.appointment.fhirId")!.GetValue<string>();
 
         var line = await client.NextAsync(TimeSpan.FromSeconds(15));
         Assert.Equal("next", line?.GetProperty("event").GetString());
@@ -64,7 +64,7 @@ public sealed class GraphQLSseTests(EmbeddedGatewayFixture fixture) : IClassFixt
         var answers = await client.AnswersAsync(3, TimeSpan.FromSeconds(30));
 
         Assert.Equal("Dr. Alice Smith", answers[0].At("data.practitioner.displayName")?.GetValue<string>());
-        Assert.NotNull(answers[1].At("data.bookAppointment.appointment.id"));
+        Assert.NotNull(answers[1].At("data.bookAppointment.appointment.fhirId"));
         // A document that does not parse: the protocol reports it on the accepted stream, not as a 400.
         Assert.Equal("SYNTAX_ERROR", GraphQLTransport.CodeOf(answers[2]));
         Assert.Null(answers[2]["data"]);

@@ -11,7 +11,7 @@ namespace Scheduling.Tests.Subscriptions;
 public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFixture<EmbeddedGatewayFixture>
 {
     private const string Book = """
-        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename } } }
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { __typename } } }
         """;
 
     private GatewayServer Gateway => fixture.Gateway;
@@ -25,14 +25,14 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
             subscription($practitioner: ID!) {
               appointmentChanged(practitionerId: $practitioner) {
                 kind appointmentId versionId occurredAt
-                appointment { status patient { displayName } practitioners { id } slots { id status } }
+                appointment { status patient { displayName } practitioners { fhirId } slots { fhirId status } }
               }
             }
             """, new { practitioner = world.Practitioner.Id }, count: 2);
         await Gateway.UntilListeningAsync(before);
 
         var booked = await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id } });
-        var id = booked.At("data.bookAppointment.appointment.id")!.GetValue<string>();
+        var id = booked.At("data.bookAppointment.appointment.fhirId")!.GetValue<string>();
         // Nested fields are read when the event is resolved: cancel only once the first event is out.
         var first = await client.NextAsync(TimeSpan.FromSeconds(15));
         Assert.Equal("next", first?.GetProperty("event").GetString());
@@ -58,7 +58,7 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         var other = await BookingWorld.CreateAsync(store);
         var before = Gateway.Listeners();
         await using var client = await GraphQLWsClient.SubscribeAsync(Gateway.BaseAddress,
-            "subscription($s: [ID!]!) { slotsChanged(scheduleIds: $s) { kind slotId slot { status schedule { id } } } }",
+            "subscription($s: [ID!]!) { slotsChanged(scheduleIds: $s) { kind slotId slot { status schedule { fhirId } } } }",
             new { s = new[] { watched.Schedule.Id } }, count: 1);
         await Gateway.UntilListeningAsync(before);
 
@@ -68,7 +68,7 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         var change = Assert.Single(await client.CollectAsync(TimeSpan.FromSeconds(15))).GetProperty("slotsChanged");
         Assert.Equal(("UPDATED", watched.SlotId(1)), (change.GetProperty("kind").GetString(), change.GetProperty("slotId").GetString()));
         Assert.Equal("BUSY", change.GetProperty("slot").GetProperty("status").GetString());
-        Assert.Equal(watched.Schedule.Id, change.GetProperty("slot").GetProperty("schedule").GetProperty("id").GetString());
+        Assert.Equal(watched.Schedule.Id, change.GetProperty("slot").GetProperty("schedule").GetProperty("fhirId").GetString());
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         var other = await BookingWorld.CreateAsync(store);
         var before = Gateway.Listeners();
         await using var client = await GraphQLWsClient.SubscribeAsync(Gateway.BaseAddress,
-            "subscription($s: ID!) { appointmentChanged(scheduleId: $s) { kind appointment { slots { id } } } }",
+            "subscription($s: ID!) { appointmentChanged(scheduleId: $s) { kind appointment { slots { fhirId } } } }",
             new { s = watched.Schedule.Id }, count: 1);
         await Gateway.UntilListeningAsync(before);
 
@@ -101,6 +101,6 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { watched.SlotId(2) }, patientId = watched.Patient.Id } });
 
         var change = Assert.Single(await client.CollectAsync(TimeSpan.FromSeconds(15))).GetProperty("appointmentChanged");
-        Assert.Equal(watched.SlotId(2), change.GetProperty("appointment").GetProperty("slots")[0].GetProperty("id").GetString());
+        Assert.Equal(watched.SlotId(2), change.GetProperty("appointment").GetProperty("slots")[0].GetProperty("fhirId").GetString());
     }
 }
