@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Queries;
 
@@ -37,7 +38,7 @@ public sealed class GraphQLSseTests(EmbeddedGatewayFixture fixture) : IClassFixt
         var line = await client.NextAsync(TimeSpan.FromSeconds(15));
         Assert.Equal("next", line?.GetProperty("event").GetString());
         var change = line!.Value.GetProperty("data").GetProperty("data").GetProperty("appointmentChanged");
-        Assert.Equal(("CREATED", id), (change.GetProperty("kind").GetString(), change.GetProperty("appointmentId").GetString()));
+        Assert.Equal(("CREATED", GlobalId.Encode("Appointment", id)), (change.GetProperty("kind").GetString(), change.GetProperty("appointmentId").GetString()));
         Assert.Equal(world.Patient.Name[0].Given.First() + " " + world.Patient.Name[0].Family, change.GetProperty("appointment").GetProperty("patient").GetProperty("displayName").GetString());
         Assert.Equal("BUSY", change.GetProperty("appointment").GetProperty("slots")[0].GetProperty("status").GetString());
 

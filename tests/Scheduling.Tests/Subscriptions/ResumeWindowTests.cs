@@ -92,7 +92,7 @@ public sealed class ResumeWindowTests
         }
 
         Assert.Equal("next", fields["event"]);
-        Assert.Equal(EventIdOf(JsonDocument.Parse(fields["data"]).RootElement), fields["fhirId"]);
+        Assert.Equal(EventIdOf(JsonDocument.Parse(fields["data"]).RootElement), fields["id"]);
     }
 
     private const string WatchSlots = "subscription($s: ID!) { slotsChanged(scheduleIds: [$s]) { kind slotId slot { fhirId } refetch { reason eventId } } }";

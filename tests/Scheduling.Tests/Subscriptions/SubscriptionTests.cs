@@ -2,6 +2,7 @@ using System.Text.Json;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Queries;
 
@@ -41,7 +42,7 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         List<System.Text.Json.JsonElement> events = [first!.Value.GetProperty("data").GetProperty("data"), .. await client.CollectAsync(TimeSpan.FromSeconds(15))];
         Assert.Equal(["CREATED", "CANCELLED"], events.Select(e => e.GetProperty("appointmentChanged").GetProperty("kind").GetString()));
         var created = events[0].GetProperty("appointmentChanged");
-        Assert.Equal(id, created.GetProperty("appointmentId").GetString());
+        Assert.Equal(GlobalId.Encode("Appointment", id), created.GetProperty("appointmentId").GetString());
         Assert.Equal(world.Patient.Name[0].Given.First() + " " + world.Patient.Name[0].Family, created.GetProperty("appointment").GetProperty("patient").GetProperty("displayName").GetString());
         Assert.Equal("BUSY", created.GetProperty("appointment").GetProperty("slots")[0].GetProperty("status").GetString());
         var cancelled = events[1].GetProperty("appointmentChanged");
@@ -66,7 +67,7 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { watched.SlotId(1) }, patientId = watched.Patient.Id } });
 
         var change = Assert.Single(await client.CollectAsync(TimeSpan.FromSeconds(15))).GetProperty("slotsChanged");
-        Assert.Equal(("UPDATED", watched.SlotId(1)), (change.GetProperty("kind").GetString(), change.GetProperty("slotId").GetString()));
+        Assert.Equal(("UPDATED", GlobalId.Encode("Slot", watched.SlotId(1))), (change.GetProperty("kind").GetString(), change.GetProperty("slotId").GetString()));
         Assert.Equal("BUSY", change.GetProperty("slot").GetProperty("status").GetString());
         Assert.Equal(watched.Schedule.Id, change.GetProperty("slot").GetProperty("schedule").GetProperty("fhirId").GetString());
     }
@@ -82,7 +83,7 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         await using var mutation = await GraphQLWsClient.SubscribeAsync(Gateway.BaseAddress, Book,
             new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id } });
         var booked = Assert.Single(await mutation.CollectAsync(TimeSpan.FromSeconds(10)));
-        Assert.NotNull(booked.GetProperty("bookAppointment").GetProperty("appointment").GetProperty("id").GetString());
+        Assert.NotNull(booked.GetProperty("bookAppointment").GetProperty("appointment").GetProperty("fhirId").GetString());
     }
 
     [Fact]
