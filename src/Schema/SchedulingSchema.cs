@@ -2,6 +2,7 @@ using GraphQL.Types;
 using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.HealthcareServices;
+using Scheduling.Schema.Identity;
 using Scheduling.Schema.Introspection;
 using Scheduling.Schema.Locations;
 using Scheduling.Schema.Patients;
@@ -24,6 +25,7 @@ public sealed class SchedulingSchema : GraphQL.Types.Schema
         // FHIR instants keep their offset: the DateTime scalar is ours, not GraphQL.NET's UTC DateTime.
         RegisterTypeMapping(typeof(DateTimeOffset), typeof(IsoDateTimeGraphType));
         CurrentIntrospection.Enable(this);
+        RegisterVisitor(new IdArguments());
     }
 
     protected override void OnBeforeInitializeType(IGraphType graphType) => CurrentIntrospection.Extend(graphType);
@@ -35,6 +37,7 @@ public sealed class QueryType : ObjectGraphType
     {
         Name = "Query";
         Description = "What can be read: practitioners, patients, locations, services, schedules, slots, appointments and bookable times.";
+        NodeQueries.AddTo(this);
         PractitionerQueries.AddTo(this);
         PatientQueries.AddTo(this);
         LocationQueries.AddTo(this);

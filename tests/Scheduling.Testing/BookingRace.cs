@@ -8,7 +8,7 @@ namespace Scheduling.Testing;
 public static class BookingRace
 {
     private const string Book = """
-        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { ... on Error { code } } } }
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { ... on Error { code } } } }
         """;
 
     public sealed record Outcome(int Slot, string? AppointmentId, string? ErrorCode, TimeSpan Elapsed);
@@ -29,7 +29,7 @@ public static class BookingRace
             var payload = response.At("data.bookAppointment");
             return new Outcome(
                 slot,
-                payload.At("appointment.id")?.GetValue<string>(),
+                payload.At("appointment.fhirId")?.GetValue<string>(),
                 payload.At("errors.0.code")?.GetValue<string>() ?? response.At("errors.0.extensions.code")?.GetValue<string>() ?? response.At("errors.0.message")?.GetValue<string>(),
                 clock.Elapsed);
         }).ToList();

@@ -1,12 +1,12 @@
 // Opens the gateway's /graphql in headless Chromium (Debian's package, driven by playwright-core), as a developer
-// would: the Banana Cake Pop IDE loads, a new document runs a query, the result shows. Saves a screenshot.
+// would: the Banana Cake Pop IDE loads, a new document holds the example, the schema browser lists the types,
+// the example runs and its result shows. Saves a screenshot.
 //   node ide-browser-check.mjs <graphql-url> <screenshot-path> [chromium-path]
 // Prints JSON lines: {"event":"started"}, then {"event":"result",...} or {"event":"error","message":...}.
 import { chromium } from 'playwright-core';
 
 const [url, screenshot, executablePath = '/usr/bin/chromium'] = process.argv.slice(2);
 const print = (line) => process.stdout.write(JSON.stringify(line) + '\n');
-const query = 'query Practitioners { practitioners(first: 2) { nodes { id displayName } } }';
 print({ event: 'started' });
 
 let browser;
@@ -21,23 +21,50 @@ try {
   });
 
   await page.goto(url, { waitUntil: 'load' });
-  // A fresh IDE offers to create a document; the new tab is connected to this endpoint (bcp-config.json).
-  await page.getByText('Create Document').click({ timeout: 20000 });
-  await page.getByText('Schema available').waitFor({ timeout: 20000 });
+  // A fresh IDE offers to create a document; the new tab is connected to this endpoint and holds the example
+  // document (bcp-config.json's graphQLDocument).
+  await page.getByText('Create Document').click({ timeout: 60000 });
+  await page.getByText('Schema available').waitFor({ timeout: 60000 });
 
+  // Monaco renders spaces as no-break spaces.
   const editors = page.locator('.monaco-editor .view-lines');
-  await editors.first().click();
-  await page.waitForTimeout(500);
-  await page.keyboard.insertText(query);
-  // The IDE has taken the text in once its operation builder lists the operation.
-  await page.getByText('Practitioners: Query').waitFor({ timeout: 20000 });
-  await page.locator('button:has-text("Run")').first().click();
-
-  // Monaco renders spaces as no-break spaces; wait for the response editor to show the result.
   const text = async () => (await editors.allInnerTexts()).join('\n').replaceAll('\u00a0', ' ');
-  const deadline = Date.now() + 20000;
-  while (!(await text()).includes('"displayName"') && Date.now() < deadline) await page.waitForTimeout(200);
-  const shown = await text();
+  const waitFor = async (predicate, read, ms = 60000) => {
+    const deadline = Date.now() + ms;
+    while (!predicate(await read()) && Date.now() < deadline) await page.waitForTimeout(200);
+    return read();
+  };
+  const exampleShown = (await waitFor((t) => t.includes('query AliceSmithsWeek'), text)).includes('query AliceSmithsWeek');
+
+  // The schema browser lists the types, and a type's fields. It is opened only once the status bar says the schema
+  // is there; still, BCP 18's reference view can show "No Schema" when it opened before its own first schema fetch
+  // ended, and it never refreshes by itself. A page reload (the schema then cached) shows it: at most one reload,
+  // then the schema must be listed.
+  const reference = async () => (await page.locator('body').innerText());
+  const listed = (t) => t.includes('appointment(...): Appointment');
+  const openReference = async (ms) => {
+    await page.getByText('Schema available').waitFor({ timeout: 60000 });
+    await page.getByText('Schema Reference', { exact: true }).click({ timeout: 60000 });
+    return listed(await waitFor(listed, reference, ms));
+  };
+  let reloads = 0;
+  if (!(await openReference(20000))) {
+    reloads++;
+    await page.reload({ waitUntil: 'load' });
+    // After a reload the IDE may land on its start page again: reopen the document.
+    await page.getByText('Create Document').click({ timeout: 5000 }).catch(() => {});
+    await openReference(60000);
+  }
+
+  await page.getByText('Objects', { exact: true }).click({ timeout: 5000 }).catch(() => {});
+  const browsed = await waitFor((t) => /\bAppointment\b/.test(t) && t.includes('AppointmentConnection'), reference);
+  const schemaBrowser = { noSchema: browsed.includes('No Schema'), showsAppointment: /\bAppointment\b/.test(browsed) && browsed.includes('AppointmentConnection') };
+
+  // Back to the document: run it as it came.
+  await page.getByText('Operation', { exact: true }).click();
+  await page.getByText('AliceSmithsWeek: Query').waitFor({ timeout: 60000 });
+  await page.locator('button:has-text("Run")').first().click();
+  const shown = await waitFor((t) => t.includes('"displayName"'), text);
   await page.screenshot({ path: screenshot });
   print({
     event: 'result',
@@ -45,7 +72,10 @@ try {
     title: await page.title(),
     shown,
     hosts: [...hosts],
-    ranQuery: graphqlPosts.some((body) => body.includes('practitioners(first: 2)')),
+    exampleShown,
+    schemaBrowser,
+    reloads,
+    ranQuery: graphqlPosts.some((body) => body.includes('AliceSmithsWeek')),
     introspected: graphqlPosts.some((body) => body.includes('__schema')),
   });
 } catch (error) {

@@ -17,13 +17,17 @@ public sealed class IdeOptions
     /// <summary>Where the IDE's static build is, relative to the content root; the build installs it there (npm ci in ide-assets/).</summary>
     public string AssetsPath { get; set; } = "ide-assets/node_modules/@chillicream/bananacakepop-graphql-ide";
 
-    /// <summary>The document a new IDE tab opens with.</summary>
+    /// <summary>
+    /// The document a new IDE tab opens with: the week view. Banana Cake Pop 18.0.0 fills a new document from the
+    /// config's <c>graphQLDocument</c> (and <c>variables</c>); it has no <c>document</c> key.
+    /// </summary>
     public string Document { get; set; } = """
-        # The embedded store's example: Dr. Alice Smith's Monday and who is booked.
-        query AliceSmithsDay {
+        # The week view: Dr. Alice Smith's week in the embedded store's example, and who is booked.
+        query AliceSmithsWeek {
           schedule(id: "alice-smith-schedule") {
             comment
-            slots(where: { start: { gte: "2024-06-03T00:00:00-04:00", lt: "2024-06-04T00:00:00-04:00" } }) {
+            slots(where: { start: { gte: "2024-06-03T00:00:00-04:00", lt: "2024-06-10T00:00:00-04:00" } }) {
+              totalCount
               nodes { start end status appointments { nodes { description patient { displayName } } } }
             }
           }
@@ -60,7 +64,7 @@ public static class BananaCakePop
             title = "Scheduling Gateway",
             useBrowserUrlAsEndpoint = true,
             subscriptionProtocol = "graphql-transport-ws",
-            document = settings.Document,
+            graphQLDocument = settings.Document,
             includeCookies = false,
             disableTelemetry = true,
         });

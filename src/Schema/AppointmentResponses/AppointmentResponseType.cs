@@ -2,6 +2,7 @@ using GraphQL.Types;
 using Hl7.Fhir.Model;
 using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Common;
+using Scheduling.Schema.Identity;
 
 namespace Scheduling.Schema.AppointmentResponses;
 
@@ -11,7 +12,7 @@ public sealed class AppointmentResponseType : ObjectGraphType<AppointmentRespons
     {
         Name = "AppointmentResponse";
         Description = "A participant's answer to an appointment request; start and end make it a counter-proposal.";
-        Field<NonNullGraphType<IdGraphType>>("id").Description("The FHIR logical id, unique among resources of this type.").Resolve(c => c.Source.Id);
+        this.AddNodeIdentity();
         Field<AppointmentType>("appointment").Description("The appointment answered.").Resolve(c => c.ById().Load<Appointment>(c.Source.Appointment));
         Field<ActorType>("actor").Description("Who answered.").Resolve(c => ActorType.Resolve(c.ById(), c.Source.Actor));
         Field<ParticipationStatusType>("participantStatus").Description("The answer.").Resolve(c => c.Source.ParticipantStatus);

@@ -42,7 +42,7 @@ public sealed class AppointmentFilterInputType : InputObjectGraphType<Appointmen
         Description = "Which appointments; all the given conditions must hold.";
         Field<IdGraphType>("patientId").Description("Appointments of this patient.");
         Field<IdGraphType>("practitionerId").Description("Appointments with this practitioner.");
-        Field<StringGraphType>("actor").Description("Any participant, as a reference: Location/1, HealthcareService/2, ...");
+        Field<IdGraphType>("actor").Description("Any participant: its global id (or FHIR reference Location/1, HealthcareService/2, ...).");
         Field<ListGraphType<NonNullGraphType<AppointmentStatusType>>>("status").Description("Any of these statuses.");
         Field<DateTimeFilterInputType>("date").Description("The appointment's start.");
     }

@@ -177,7 +177,7 @@ public sealed class RespondToAppointmentInputType : InputObjectGraphType<Respond
         Name = "RespondToAppointmentInput";
         Description = "A participant's answer to an appointment, for respondToAppointment.";
         Field<NonNullGraphType<IdGraphType>>("appointmentId").Description("The appointment answered.");
-        Field<NonNullGraphType<StringGraphType>>("actorId").Description("The answering participant: Practitioner/1, Patient/2, ...");
+        Field<NonNullGraphType<IdGraphType>>("actorId").Description("The answering participant's global id (or FHIR reference Practitioner/1, Patient/2, ...).");
         Field<NonNullGraphType<ParticipationStatusType>>("participantStatus").Description("The answer: ACCEPTED, DECLINED, TENTATIVE or NEEDS_ACTION.");
         Field<StringGraphType>("comment").Description("A note kept with the answer.");
         Field<IsoDateTimeGraphType>("start").Description("With end and TENTATIVE: a counter-proposal.");

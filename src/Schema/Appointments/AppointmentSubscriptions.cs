@@ -7,6 +7,7 @@ using Scheduling.Schema.Common;
 using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Subscriptions;
+using Scheduling.Schema.Identity;
 
 namespace Scheduling.Schema.Appointments;
 
@@ -111,7 +112,7 @@ public sealed class AppointmentChangedType : ObjectGraphType<AppointmentChanged>
         Name = "AppointmentChanged";
         Description = "A new version of an appointment, as a subscriber receives it; or, with kind REFETCH_REQUIRED, the signal to refetch.";
         Field<NonNullGraphType<AppointmentChangeKindType>>("kind").Description("What happened.").Resolve(c => c.Source.Kind);
-        Field<IdGraphType>("appointmentId").Description("The appointment's id (null for REFETCH_REQUIRED).").Resolve(c => c.Source.AppointmentId);
+        Field<IdGraphType>("appointmentId").Description("The appointment's global id (null for REFETCH_REQUIRED).").Resolve(c => c.Source.AppointmentId is { } id ? GlobalId.Encode("Appointment", id) : null);
         Field<AppointmentType>("appointment").Description("This version (for DELETED, the last one; null for REFETCH_REQUIRED).").Resolve(c => c.Source.Appointment);
         Field<RefetchRequiredType>("refetch").Description("For REFETCH_REQUIRED, why and from where; null otherwise.").Resolve(c => c.Source.Refetch);
         Field<StringGraphType>("versionId").Description("The FHIR version it is now at.").Resolve(c => c.Source.VersionId);

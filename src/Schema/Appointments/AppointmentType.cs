@@ -9,6 +9,7 @@ using Scheduling.Schema.Locations;
 using Scheduling.Schema.Patients;
 using Scheduling.Schema.Practitioners;
 using Scheduling.Schema.Slots;
+using Scheduling.Schema.Identity;
 
 namespace Scheduling.Schema.Appointments;
 
@@ -18,7 +19,7 @@ public sealed class AppointmentType : ObjectGraphType<Appointment>
     {
         Name = "Appointment";
         Description = "A booking of one or more participants for a time, usually on one or more slots.";
-        Field<NonNullGraphType<IdGraphType>>("id").Description("The FHIR logical id, unique among resources of this type.").Resolve(c => c.Source.Id);
+        this.AddNodeIdentity();
         Field<NonNullGraphType<StringGraphType>>("versionId")
             .Description("The FHIR version of this appointment; changes on every update.")
             .Resolve(c => c.Source.Meta?.VersionId ?? string.Empty);

@@ -4,6 +4,7 @@ using GraphQL.DataLoader;
 using GraphQL.Instrumentation;
 using GraphQL.Types.Relay.DataObjects;
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Fhir;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Common;
@@ -32,11 +33,17 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
             return await next(context);
         }
 
+        if (NodesOf(context) is { } asked)
+        {
+            // nodes(ids:) reads only what SchedulingAccess.RefusedBeforeReadAsync lets through (NodeQueries).
+            return await NodesCheckedAsync(context, access, asked, await next(context) as IReadOnlyList<Resource?>);
+        }
+
         var byId = RootByIdOf(context);
-        if (byId is ("Patient", var patientId) && !(await access.VisiblePatientsAsync([patientId], context.CancellationToken)).Contains(patientId))
+        if (byId is var (type, id) && (await access.RefusedBeforeReadAsync([new FhirReference(type, id)], context.CancellationToken)).Count > 0)
         {
             // Refused before any read: not even the time of a lookup tells whether the patient exists.
-            throw ForbiddenError.NotYours("Patient", patientId);
+            throw ForbiddenError.NotYours(type, id);
         }
 
         var result = await next(context);
@@ -70,15 +77,25 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
             : Without(value, hidden);
     }
 
+    /// <summary>
+    /// The types whose records are checked against the caller (the patient's own data), and whose miss, when asked by
+    /// id, is answered like a denial so that nothing tells whether one exists.
+    /// </summary>
+    private static bool IsChecked(string type) => type is "Appointment" or "Patient" or "AppointmentResponse";
+
     /// <summary>The checked resources in a value, through lists, connections and edges.</summary>
     private static void Collect(object? value, List<Resource> found)
     {
         switch (value)
         {
-            case Appointment or Patient or AppointmentResponse:
-                found.Add((Resource)value);
+            case Resource resource:
+                if (IsChecked(resource.TypeName))
+                {
+                    found.Add(resource);
+                }
+
                 break;
-            case null or string or Resource:
+            case null or string:
                 break;
             case var _ when Wrapped.Of(value) is { } wrapped:
                 foreach (var node in wrapped.Nodes(value))
@@ -139,10 +156,54 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
         return false;
     }
 
-    /// <summary><c>appointment(id)</c> and <c>patient(id)</c>: a miss is answered like a denial.</summary>
+    /// <summary>
+    /// <c>nodes(ids:)</c>: each entity checked as its own root field checks it, in place: what the caller may not see,
+    /// and a missing record of a checked type, is null with the same FORBIDDEN error (the list keeps its positions).
+    /// </summary>
+    private static async Task<object?> NodesCheckedAsync(IResolveFieldContext context, SchedulingAccess access, List<FhirReference> asked, IReadOnlyList<Resource?>? found)
+    {
+        if (found is null)
+        {
+            return null;
+        }
+
+        var hidden = await access.HiddenAsync(found.OfType<Resource>().ToList(), false, context.CancellationToken);
+        var shown = new List<Resource?>(found.Count);
+        for (var i = 0; i < found.Count; i++)
+        {
+            var visible = found[i] is { } resource && !hidden.Contains(resource);
+            shown.Add(visible ? found[i] : null);
+            if (!visible && (found[i] is not null || IsChecked(asked[i].ResourceType)))
+            {
+                var denial = ForbiddenError.NotYours(asked[i].ResourceType, asked[i].Id);
+                denial.Path = context.ResponsePath.Append(i);
+                context.Errors.Add(denial);
+            }
+        }
+
+        return shown;
+    }
+
+    private static List<FhirReference>? NodesOf(IResolveFieldContext context) =>
+        context.ParentType == context.Schema.Query && context.FieldDefinition.Name == "nodes"
+            ? context.GetArgument<List<FhirReference>>("ids")
+            : null;
+
+    /// <summary><c>appointment(id)</c>, <c>patient(id)</c> and <c>node(id)</c> naming one: a miss is answered like a denial.</summary>
     private static (string Type, string Id)? RootByIdOf(IResolveFieldContext context)
     {
-        if (context.ParentType != context.Schema.Query || context.GetArgument<string?>("id") is not { } id)
+        if (context.ParentType != context.Schema.Query)
+        {
+            return null;
+        }
+
+        if (context.FieldDefinition.Name == "node")
+        {
+            var node = context.GetArgument<FhirReference>("id");
+            return IsChecked(node.ResourceType) ? (node.ResourceType, node.Id) : null;
+        }
+
+        if (context.GetArgument<object?>("id") is not string id)
         {
             return null;
         }

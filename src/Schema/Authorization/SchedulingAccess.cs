@@ -139,6 +139,23 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
     }
 
     /// <summary>
+    /// Which by-id lookups (<c>patient(id:)</c>, <c>node(id:)</c>, <c>nodes(ids:)</c>) are refused before anything is
+    /// read: patients the caller may not see, so not even the time of a lookup tells whether they exist.
+    /// </summary>
+    public async Task<IReadOnlySet<FhirReference>> RefusedBeforeReadAsync(IReadOnlyCollection<FhirReference> asked, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(asked);
+        var patients = asked.Where(r => r.ResourceType == "Patient").Select(r => r.Id).ToList();
+        if (patients.Count == 0 || SeesEverything)
+        {
+            return new HashSet<FhirReference>();
+        }
+
+        var visible = await VisiblePatientsAsync(patients, cancellationToken);
+        return asked.Where(r => r.ResourceType == "Patient" && !visible.Contains(r.Id)).ToHashSet();
+    }
+
+    /// <summary>
     /// A search argument naming a patient (<c>schedules(actor: "Patient/1")</c>) is refused, before the search runs,
     /// unless the caller may see that patient: otherwise its results and counts would tell the patient exists.
     /// </summary>

@@ -1,6 +1,7 @@
 using GraphQL;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Identity;
 
 namespace Scheduling.Schema.Common;
 
@@ -13,8 +14,12 @@ public static class RootFields
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Field<TGraphType>(name)
-            .Description($"The {GraphTypeNames.Of<TGraphType>()} with this FHIR id; null when there is none.")
-            .Argument<NonNullGraphType<IdGraphType>>("id", a => a.Description = "The FHIR logical id.")
+            .Description($"The {GraphTypeNames.Of<TGraphType>()} with this id; null when there is none.")
+            .Argument<NonNullGraphType<IdGraphType>>("id", a =>
+            {
+                a.Description = "Its global id (a FHIR reference or FHIR id is accepted for a transition period).";
+                a.WithMetadata(IdArguments.IdOf, ModelInfo.GetFhirTypeNameForType(typeof(TResource)));
+            })
             .Resolve(c => c.ById().Load<TResource>(c.GetArgument<string>("id")));
     }
 }

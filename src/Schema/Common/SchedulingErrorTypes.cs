@@ -2,6 +2,7 @@ using GraphQL.Types;
 using Hl7.Fhir.Utility;
 using Scheduling.Schema.Appointments;
 using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
+using Scheduling.Schema.Identity;
 
 namespace Scheduling.Schema.Common;
 
@@ -51,7 +52,7 @@ public sealed class SlotUnavailableErrorType : ErrorGraphType<SlotUnavailableErr
 {
     public SlotUnavailableErrorType()
         : base("SlotUnavailableError", "A slot is no longer free: another booking, hold or block got there first.") =>
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds").Description("The slots that are no longer free.").Resolve(c => c.Source.SlotIds);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds").Description("The slots that are no longer free (global ids).").Resolve(c => c.Source.SlotIds.Select(GlobalId.EncodeSlot));
 }
 
 public sealed class NotFoundErrorType : ErrorGraphType<NotFoundError>
@@ -60,7 +61,10 @@ public sealed class NotFoundErrorType : ErrorGraphType<NotFoundError>
         : base("NotFoundError", "Something the input names does not exist.")
     {
         Field<NonNullGraphType<StringGraphType>>("resourceType").Description("The FHIR resource type asked for, e.g. Appointment.").Resolve(c => c.Source.ResourceType);
-        Field<NonNullGraphType<IdGraphType>>("id").Description("The id that was not found.").Resolve(c => c.Source.Id);
+        // Not named `id`: a normalized cache (Relay's) would take it for the missing entity's own record.
+        Field<NonNullGraphType<IdGraphType>>("resourceId")
+            .Description("The global id that was not found (the field is not named id, so normalized caches never take this error for the entity).")
+            .Resolve(c => GlobalId.EntityTypes.Contains(c.Source.ResourceType) ? GlobalId.Encode(c.Source.ResourceType, c.Source.Id) : c.Source.Id);
     }
 }
 

@@ -45,6 +45,10 @@ public sealed class GraphQLOptions
     [Range(1, 100_000, ErrorMessage = "GraphQL:MaxListArgumentLength must be between {1} and {2}.")]
     public int MaxListArgumentLength { get; set; } = 1_000;
 
+    /// <summary>Ids one <c>nodes(ids:)</c> may read; more are refused with TOO_MANY_IDS before anything is read.</summary>
+    [Range(1, 10_000, ErrorMessage = "GraphQL:MaxNodeIds must be between {1} and {2}.")]
+    public int MaxNodeIds { get; set; } = 100;
+
     /// <summary>Errors one answer carries; the rest are summed up in one TOO_MANY_ERRORS error.</summary>
     [Range(1, 10_000, ErrorMessage = "GraphQL:MaxErrors must be between {1} and {2}.")]
     public int MaxErrors { get; set; } = 100;

@@ -6,7 +6,7 @@ using Scheduling.Schema.Common;
 namespace Scheduling.Schema.Execution;
 
 /// <summary>
-/// A variable or literal a scalar refused (<see cref="ScalarInputException"/>) is reported with the scalar's own
+/// A variable or literal a scalar or an id argument refused (<see cref="ScalarInputException"/>) is reported with the scalar's own
 /// message and code, e.g. <c>DATETIME_OFFSET_MISSING</c>, instead of GraphQL.NET's "Unable to convert '…' to
 /// 'DateTime'": the client learns what is wrong and can tell it apart by code. Where (the variable, the argument) is kept.
 /// </summary>
@@ -34,7 +34,7 @@ public sealed class ScalarInputErrors : IConfigureExecution
 
     private static ScalarInputException? Refusal(ExecutionError error)
     {
-        if (error is not (InvalidVariableError or InvalidLiteralError))
+        if (error is not GraphQL.Validation.ValidationError)
         {
             return null;
         }

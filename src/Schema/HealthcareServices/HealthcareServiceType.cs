@@ -6,6 +6,7 @@ using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Locations;
 using Scheduling.Schema.Schedules;
+using Scheduling.Schema.Identity;
 
 namespace Scheduling.Schema.HealthcareServices;
 
@@ -15,7 +16,7 @@ public sealed class HealthcareServiceType : ObjectGraphType<HealthcareService>
     {
         Name = "HealthcareService";
         Description = "A service offered, e.g. physiotherapy (FHIR HealthcareService).";
-        Field<NonNullGraphType<IdGraphType>>("id").Description("The FHIR logical id, unique among resources of this type.").Resolve(c => c.Source.Id);
+        this.AddNodeIdentity();
         Field<StringGraphType>("name").Description("The service's name.").Resolve(c => c.Source.Name);
         Field<StringGraphType>("comment").Description("More about the service, for people.").Resolve(c => c.Source.Comment);
         Field<BooleanGraphType>("active").Description("Whether the service is in use.").Resolve(c => c.Source.Active);

@@ -4,6 +4,7 @@ using Hl7.Fhir.Model;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Schedules;
+using Scheduling.Schema.Identity;
 
 namespace Scheduling.Schema.Locations;
 
@@ -13,7 +14,7 @@ public sealed class LocationType : ObjectGraphType<Location>
     {
         Name = "Location";
         Description = "A place where care is given: a clinic, a room, ... (FHIR Location).";
-        Field<NonNullGraphType<IdGraphType>>("id").Description("The FHIR logical id, unique among resources of this type.").Resolve(c => c.Source.Id);
+        this.AddNodeIdentity();
         Field<StringGraphType>("name").Description("The location's name.").Resolve(c => c.Source.Name);
         Field<StringGraphType>("description").Description("More about the location, for people.").Resolve(c => c.Source.Description);
         Field<AddressType>("address").Description("Where it is.").Resolve(c => c.Source.Address);

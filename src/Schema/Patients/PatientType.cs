@@ -3,6 +3,7 @@ using Hl7.Fhir.Model;
 using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Identity;
 
 namespace Scheduling.Schema.Patients;
 
@@ -26,7 +27,7 @@ public sealed class PatientType : ObjectGraphType<Patient>
     {
         Name = "Patient";
         Description = "A person who receives care (FHIR Patient).";
-        Field<NonNullGraphType<IdGraphType>>("id").Description("The FHIR logical id, unique among resources of this type.").Resolve(c => c.Source.Id);
+        this.AddNodeIdentity();
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<HumanNameType>>>>("name").Description("The patient's names.").Resolve(c => c.Source.Name);
         Field<StringGraphType>("displayName").Description("The name the patient goes by (the official one, else the first), e.g. Homer Simpson.").Resolve(c => HumanNameType.Display(c.Source.Name));
         Field<StringGraphType>("birthDate")

@@ -4,6 +4,7 @@ using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Schedules;
+using Scheduling.Schema.Identity;
 
 namespace Scheduling.Schema.Practitioners;
 
@@ -13,7 +14,7 @@ public sealed class PractitionerType : ObjectGraphType<Practitioner>
     {
         Name = "Practitioner";
         Description = "A person who gives care: a doctor, nurse, therapist, ... (FHIR Practitioner).";
-        Field<NonNullGraphType<IdGraphType>>("id").Description("The FHIR logical id, unique among resources of this type.").Resolve(c => c.Source.Id);
+        this.AddNodeIdentity();
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<HumanNameType>>>>("name").Description("The practitioner's names.").Resolve(c => c.Source.Name);
         Field<StringGraphType>("displayName").Description("e.g. Dr. Alice Smith").Resolve(c => HumanNameType.Display(c.Source.Name));
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Description("How to reach the practitioner.").Resolve(c => c.Source.Telecom);

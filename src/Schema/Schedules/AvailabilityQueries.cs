@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Execution;
+using Scheduling.Schema.Identity;
 
 namespace Scheduling.Schema.Schedules;
 
@@ -104,7 +105,7 @@ public sealed class AvailabilityOptionType : ObjectGraphType<AvailabilityOption>
             });
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds")
             .Description("Pass these to bookAppointment or holdSlots.")
-            .Resolve(c => c.Source.SlotIds);
+            .Resolve(c => c.Source.SlotIds.Select(GlobalId.EncodeSlot));
         Field<NonNullGraphType<AvailabilitySourceType>>("source").Description("Whether it is a free slot or computed from the schedule's rule.").Resolve(c => c.Source.Source);
     }
 }

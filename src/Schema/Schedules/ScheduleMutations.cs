@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Slots;
+using Scheduling.Schema.Identity;
 
 namespace Scheduling.Schema.Schedules;
 
@@ -105,7 +106,7 @@ public sealed class CreateScheduleInputType : InputObjectGraphType<CreateSchedul
     {
         Name = "CreateScheduleInput";
         Description = "The schedule createSchedule creates: whose it is, what it offers, and when.";
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>>("actorIds").Description("References: Practitioner/1, Location/2, ...");
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("actorIds").Description("The actors' global ids (or FHIR references Practitioner/1, Location/2, ...).");
         Field<ListGraphType<NonNullGraphType<StringGraphType>>>("serviceTypes").Description("Codes, or system|code.");
         Field<ListGraphType<NonNullGraphType<StringGraphType>>>("specialties").Description("Specialty codes, or system|code.");
         Field<PeriodInputType>("planningHorizon").Description("No slots or bookings outside it.");
@@ -236,12 +237,12 @@ public sealed class DeleteSlotsPayloadType : PayloadBaseGraphType<IReadOnlyList<
 {
     public DeleteSlotsPayloadType()
         : base("DeleteSlotsPayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.SlotUnavailable) =>
-        Field<ListGraphType<NonNullGraphType<IdGraphType>>>("deletedSlotIds").Description("The slots deleted; null when errors stopped the mutation.").Resolve(c => c.Source.Result);
+        Field<ListGraphType<NonNullGraphType<IdGraphType>>>("deletedSlotIds").Description("The slots deleted (global ids); null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Select(id => GlobalId.Encode("Slot", id)));
 }
 
 public sealed class UnblockTimePayloadType : PayloadBaseGraphType<IReadOnlyList<string>>
 {
     public UnblockTimePayloadType()
         : base("UnblockTimePayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound) =>
-        Field<ListGraphType<NonNullGraphType<IdGraphType>>>("freedSlotIds").Description("Slots the block had made unavailable, free again.").Resolve(c => c.Source.Result);
+        Field<ListGraphType<NonNullGraphType<IdGraphType>>>("freedSlotIds").Description("Slots the block had made unavailable, free again (global ids).").Resolve(c => c.Source.Result?.Select(id => GlobalId.Encode("Slot", id)));
 }

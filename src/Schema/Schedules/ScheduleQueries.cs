@@ -16,7 +16,7 @@ public static class ScheduleQueries
 
         query.Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules")
             .Description("Schedules, by actor, service type or whether they are active.")
-            .Argument<StringGraphType>("actor", a => a.Description = "Whose schedules, as a reference: Practitioner/1, Location/2, ...")
+            .Argument<IdGraphType>("actor", a => a.Description = "Whose schedules: an actor's global id (or its FHIR reference Practitioner/1, Location/2, ...).")
             .ScheduleListArguments()
             .ResolveAsync(async c =>
             {

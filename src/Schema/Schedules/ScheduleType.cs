@@ -6,6 +6,7 @@ using Hl7.Fhir.Model;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Slots;
+using Scheduling.Schema.Identity;
 
 namespace Scheduling.Schema.Schedules;
 
@@ -15,7 +16,7 @@ public sealed class ScheduleType : ObjectGraphType<Schedule>
     {
         Name = "Schedule";
         Description = "The availability of one or more actors: its slots say what is free and what is taken.";
-        Field<NonNullGraphType<IdGraphType>>("id").Description("The FHIR logical id, unique among resources of this type.").Resolve(c => c.Source.Id);
+        this.AddNodeIdentity();
         Field<BooleanGraphType>("active").Description("Whether the schedule is in use; inactive schedules offer no availability.").Resolve(c => c.Source.Active);
         Field<ListGraphType<ActorType>>("actors")
             .Description("Whom the schedule is for; null where a reference cannot be resolved.")

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Subscriptions;
+using Scheduling.Schema.Identity;
 
 namespace Scheduling.Schema.Slots;
 
@@ -81,7 +82,7 @@ public sealed class SlotChangedType : ObjectGraphType<SlotChanged>
         Name = "SlotChanged";
         Description = "A new version of a slot, as a subscriber receives it; or, with kind REFETCH_REQUIRED, the signal to refetch.";
         Field<NonNullGraphType<ChangeKindType>>("kind").Description("What happened.").Resolve(c => c.Source.Kind);
-        Field<IdGraphType>("slotId").Description("The slot's id (null for REFETCH_REQUIRED).").Resolve(c => c.Source.SlotId);
+        Field<IdGraphType>("slotId").Description("The slot's global id (null for REFETCH_REQUIRED).").Resolve(c => c.Source.SlotId is { } id ? GlobalId.Encode("Slot", id) : null);
         Field<SlotType>("slot").Description("This version (for DELETED, the last one; null for REFETCH_REQUIRED).").Resolve(c => c.Source.Slot);
         Field<RefetchRequiredType>("refetch").Description("For REFETCH_REQUIRED, why and from where; null otherwise.").Resolve(c => c.Source.Refetch);
         Field<StringGraphType>("versionId").Description("The FHIR version it is now at.").Resolve(c => c.Source.VersionId);

@@ -4,6 +4,7 @@ using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Schedules;
+using Scheduling.Schema.Identity;
 
 namespace Scheduling.Schema.Slots;
 
@@ -28,7 +29,7 @@ public sealed class SlotType : ObjectGraphType<Slot>
     {
         Name = "Slot";
         Description = "A span of time on a schedule that can be booked (FREE) or is taken or blocked.";
-        Field<NonNullGraphType<IdGraphType>>("id").Description("The FHIR logical id, unique among resources of this type.").Resolve(c => c.Source.Id);
+        this.AddNodeIdentity();
         Field<NonNullGraphType<StringGraphType>>("versionId")
             .Description("The FHIR version of this slot; changes on every update.")
             .Resolve(c => c.Source.Meta?.VersionId ?? string.Empty);

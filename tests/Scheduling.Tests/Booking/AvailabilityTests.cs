@@ -4,6 +4,7 @@ using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
 using Scheduling.Tests.Queries;
@@ -15,7 +16,7 @@ public abstract class AvailabilityTests
 {
     private const string Availability = """
         query($input: AvailabilityInput!) {
-          availability(input: $input) { totalCount nodes { start end durationMinutes slotIds source schedule { id } actors { __typename } } }
+          availability(input: $input) { totalCount nodes { start end durationMinutes slotIds source schedule { fhirId } actors { __typename } } }
         }
         """;
 
@@ -32,14 +33,14 @@ public abstract class AvailabilityTests
         var window = new { scheduleIds = new[] { world.Schedule.Id }, start = Iso(world.Slots[0].Start!.Value.AddHours(-1)), end = Iso(world.Slots[^1].End!.Value.AddHours(1)) };
 
         var single = await FindAsync(window);
-        Assert.Equal(world.Slots.Select(s => s.Id), single.Select(o => Str(o, "slotIds.0")));
+        Assert.Equal(world.Slots.Select(s => GlobalSlot(s.Id!)), single.Select(o => Str(o, "slotIds.0")));
         Assert.All(single, o => Assert.Equal("SLOT", Str(o, "source")));
         Assert.Contains(single[0]["actors"]!.AsArray(), a => Str(a, "__typename") == "Practitioner");
 
         await BookAsync(world.SlotId(2), world.Patient.Id!);
         var hour = await FindAsync(new { window.scheduleIds, window.start, window.end, durationMinutes = 60 });
         Assert.Equal(
-            [[world.SlotId(0), world.SlotId(1)], [world.SlotId(3), world.SlotId(4)], [world.SlotId(4), world.SlotId(5)]],
+            [[GlobalSlot(world.SlotId(0)), GlobalSlot(world.SlotId(1))], [GlobalSlot(world.SlotId(3)), GlobalSlot(world.SlotId(4))], [GlobalSlot(world.SlotId(4)), GlobalSlot(world.SlotId(5))]],
             hour.Select(o => o["slotIds"]!.AsArray().Select(id => id!.GetValue<string>()).ToArray()));
         Assert.All(hour, o => Assert.Equal(60, o["durationMinutes"]!.GetValue<int>()));
     }
@@ -72,8 +73,8 @@ public abstract class AvailabilityTests
             serviceTypes = new[] { "physiotherapy" },
             timeZone = "America/New_York",
             comment = "Rule-based",
-        }, "schedule { id actors { __typename } serviceType { text } }");
-        var scheduleId = Str(schedule, "schedule.id");
+        }, "schedule { fhirId actors { __typename } serviceType { text } }");
+        var scheduleId = Str(schedule, "schedule.fhirId");
 
         var set = await MutateAsync("setAvailability", "SetAvailabilityInput", new
         {
@@ -82,7 +83,7 @@ public abstract class AvailabilityTests
             availableTimes = new[] { new { daysOfWeek = new[] { "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY" }, startTime = "09:00", endTime = "11:00" } },
             notAvailable = new[] { new { start = "2027-03-16T00:00:00-04:00", end = "2027-03-17T00:00:00-04:00", description = "Training day" } },
             slotMinutes = 60,
-        }, "schedule { id }");
+        }, "schedule { fhirId }");
         Assert.Empty(set["errors"]!.AsArray());
 
         // Friday 12 March 2027 is EST (-05:00); Sunday the 14th the clocks go forward; Monday the 15th is EDT (-04:00).
@@ -109,7 +110,7 @@ public abstract class AvailabilityTests
     {
         var world = await BookingWorld.CreateAsync(Store, slots: 0);
         var scheduleId = Str(await MutateAsync("createSchedule", "CreateScheduleInput",
-            new { actorIds = new[] { "Practitioner/" + world.Practitioner.Id } }, "schedule { id }"), "schedule.id");
+            new { actorIds = new[] { "Practitioner/" + world.Practitioner.Id } }, "schedule { fhirId }"), "schedule.fhirId");
         await MutateAsync("setAvailability", "SetAvailabilityInput", new
         {
             scheduleId,
@@ -117,7 +118,7 @@ public abstract class AvailabilityTests
             availableTimes = new[] { new { daysOfWeek = new[] { "FRIDAY" }, startTime = "09:00", endTime = "11:00" } },
             slotMinutes = 30,
             bufferBeforeMinutes = 30,
-        }, "schedule { id }");
+        }, "schedule { fhirId }");
         var window = new { scheduleIds = new[] { scheduleId }, start = "2027-03-12T00:00:00+01:00", end = "2027-03-13T00:00:00+01:00" };
         var before = await FindAsync(window);
         Assert.Equal(4, before.Count);
@@ -163,24 +164,24 @@ public abstract class AvailabilityTests
         await BookAsync(world.SlotId(0), world.Patient.Id!);
 
         var clash = await MutateAsync("blockTime", "BlockTimeInput",
-            new { scheduleId = world.Schedule.Id, start = Iso(world.Slots[0].Start!.Value), end = Iso(world.Slots[2].End!.Value) }, "slot { id }");
+            new { scheduleId = world.Schedule.Id, start = Iso(world.Slots[0].Start!.Value), end = Iso(world.Slots[2].End!.Value) }, "slot { fhirId }");
         Assert.Equal("CONFLICT", Str(clash, "errors.0.code"));
         Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(world.SlotId(1), None))!.Status);
 
         var block = await MutateAsync("blockTime", "BlockTimeInput",
             new { scheduleId = world.Schedule.Id, start = Iso(world.Slots[1].Start!.Value), end = Iso(world.Slots[3].End!.Value), comment = "Staff meeting" },
-            "slot { id status comment }");
+            "slot { fhirId status comment }");
         Assert.Equal("BUSY_UNAVAILABLE", Str(block, "slot.status"));
         Assert.Equal(Slot.SlotStatus.BusyUnavailable, (await Store.ReadAsync<Slot>(world.SlotId(2), None))!.Status);
         var window = new { scheduleIds = new[] { world.Schedule.Id }, start = Iso(world.Slots[0].Start!.Value), end = Iso(world.Slots[^1].End!.Value) };
-        Assert.Equal([world.SlotId(4), world.SlotId(5)], (await FindAsync(window)).Select(o => Str(o, "slotIds.0")));
+        Assert.Equal([GlobalSlot(world.SlotId(4)), GlobalSlot(world.SlotId(5))], (await FindAsync(window)).Select(o => Str(o, "slotIds.0")));
 
-        var unblocked = await MutateAsync("unblockTime", "UnblockTimeInput", new { slotId = Str(block, "slot.id") }, "freedSlotIds");
+        var unblocked = await MutateAsync("unblockTime", "UnblockTimeInput", new { slotId = Str(block, "slot.fhirId") }, "freedSlotIds");
         Assert.Equal(
-            new[] { world.SlotId(1), world.SlotId(2), world.SlotId(3) }.Order(StringComparer.Ordinal),
+            new[] { GlobalSlot(world.SlotId(1)), GlobalSlot(world.SlotId(2)), GlobalSlot(world.SlotId(3)) }.Order(StringComparer.Ordinal),
             unblocked["freedSlotIds"]!.AsArray().Select(i => i!.GetValue<string>()).Order(StringComparer.Ordinal));
         Assert.Equal(5, (await FindAsync(window)).Count);
-        Assert.Null(await Store.ReadAsync<Slot>(Str(block, "slot.id"), None));
+        Assert.Null(await Store.ReadAsync<Slot>(Str(block, "slot.fhirId"), None));
     }
 
     [Fact]
@@ -229,11 +230,13 @@ public abstract class AvailabilityTests
             timeZone = "Mars/Olympus_Mons",
             availableTimes = new[] { new { daysOfWeek = new[] { "MONDAY" }, startTime = "09:00", endTime = "11:00" } },
             slotMinutes = 30,
-        }, "schedule { id }");
+        }, "schedule { fhirId }");
         Assert.Equal(("ValidationError", "timeZone"), (Str(zone, "errors.0.__typename"), Str(zone, "errors.0.field")));
 
-        var actor = await MutateAsync("createSchedule", "CreateScheduleInput", new { actorIds = new[] { "Practitioner/1&_include=*" } }, "schedule { id }");
-        Assert.Equal("ValidationError", Str(actor, "errors.0.__typename"));
+        // An actor id that is no id (a search injection) is refused by the id codec before the mutation runs.
+        var actor = await (await GatewayAsync()).QueryAsync(
+            "mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { schedule { fhirId } } }", new { input = new { actorIds = new[] { "Practitioner/1&_include=*" } } });
+        Assert.True(actor["data"] is null && actor.At("errors.0.extensions.code")?.GetValue<string>() == "INVALID_ID", actor.ToJsonString());
     }
 
     private async Task<List<JsonNode>> FindAsync(object input)
@@ -244,12 +247,15 @@ public abstract class AvailabilityTests
     }
 
     private async Task<JsonNode> BookAsync(string slotId, string patientId) =>
-        await MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { slotId }, patientId }, "appointment { id start slots { status } }");
+        await MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { slotId }, patientId }, "appointment { fhirId start slots { status } }");
 
     private async Task<JsonNode> MutateAsync(string field, string inputType, object input, string selection) =>
         await (await GatewayAsync()).MutateAsync(field, inputType, input, selection);
 
     private static string Iso(DateTimeOffset value) => GraphQLMutations.Iso(value);
+
+    /// <summary>A slot's id as the API hands it out (availability, freed and deleted slots): its global id.</summary>
+    private static string GlobalSlot(string fhirId) => GlobalId.Encode("Slot", fhirId);
 
     private static string Str(JsonNode? node, string path) => GraphQLMutations.Str(node, path);
 }

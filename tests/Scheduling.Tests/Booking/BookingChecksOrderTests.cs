@@ -16,11 +16,11 @@ namespace Scheduling.Tests.Booking;
 public sealed class BookingChecksOrderTests
 {
     private const string Book = """
-        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename ... on ValidationError { rule } } } }
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { __typename ... on ValidationError { rule } } } }
         """;
 
     private const string Hold = """
-        mutation($input: HoldSlotsInput!) { holdSlots(input: $input) { appointment { id } errors { __typename } } }
+        mutation($input: HoldSlotsInput!) { holdSlots(input: $input) { appointment { fhirId } errors { __typename } } }
         """;
 
     private static CancellationToken None => CancellationToken.None;
@@ -53,7 +53,7 @@ public sealed class BookingChecksOrderTests
         var admin = TestTokens.Admin();
         Assert.Null(ErrorOf(await gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.OtherPatient.Id } }, admin), "bookAppointment"));
         var hold = await gateway.QueryAsync(Hold, new { input = new { slotIds = new[] { world.SlotId(1) }, patientId = world.OtherPatient.Id, holdMinutes = 5 } }, admin);
-        var holdId = hold.At("data.holdSlots.appointment.id")!.GetValue<string>();
+        var holdId = hold.At("data.holdSlots.appointment.fhirId")!.GetValue<string>();
         clock.Offset = TimeSpan.FromMinutes(6);
         var stranger = await store.CreateAsync(new Practitioner { Name = [new HumanName { Family = "Stranger" }] }, None);
         var (guards, appointments) = (await CountAsync<Basic>(store), await CountAsync<Appointment>(store));
@@ -98,7 +98,7 @@ public sealed class BookingChecksOrderTests
         clock.Offset = TimeSpan.FromMinutes(6);
         var booked = await gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(3) }, patientId = world.Patient.Id } }, admin);
 
-        Assert.True(booked.At("data.bookAppointment.appointment.id") is not null, booked.ToJsonString());
+        Assert.True(booked.At("data.bookAppointment.appointment.fhirId") is not null, booked.ToJsonString());
     }
 
     /// <summary>The appointment overlap search looks back one day: a longer appointment would be unseen by a later booking inside it.</summary>
@@ -127,7 +127,7 @@ public sealed class BookingChecksOrderTests
         Assert.True(response.At("data.bookAppointment.errors.0.rule")?.GetValue<string>() == "max-length", response.ToJsonString());
         Assert.Equal(appointments, await CountAsync<Appointment>(store));
         var twelve = await gateway.QueryAsync(Book, new { input = new { slotIds = ids.Take(12), patientId = world.Patient.Id } }, TestTokens.Admin());
-        Assert.True(twelve.At("data.bookAppointment.appointment.id") is not null, twelve.ToJsonString());
+        Assert.True(twelve.At("data.bookAppointment.appointment.fhirId") is not null, twelve.ToJsonString());
     }
 
     [Fact]
@@ -139,12 +139,12 @@ public sealed class BookingChecksOrderTests
         var admin = TestTokens.Admin();
         var key = "k-" + Guid.NewGuid().ToString("N");
         var first = await gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(0), world.SlotId(1) }, patientId = world.Patient.Id, clientMutationId = key } }, admin);
-        var id = first.At("data.bookAppointment.appointment.id")!.GetValue<string>();
+        var id = first.At("data.bookAppointment.appointment.fhirId")!.GetValue<string>();
 
         var again = await gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(1), world.SlotId(0) }, patientId = world.Patient.Id, clientMutationId = key } }, admin);
         var subset = await gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id, clientMutationId = key } }, admin);
 
-        Assert.Equal(id, again.At("data.bookAppointment.appointment.id")?.GetValue<string>());
+        Assert.Equal(id, again.At("data.bookAppointment.appointment.fhirId")?.GetValue<string>());
         Assert.True(subset.At("data.bookAppointment.errors.0.rule")?.GetValue<string>() == "idempotency-key", subset.ToJsonString());
         Assert.Null(subset.At("data.bookAppointment.appointment"));
     }

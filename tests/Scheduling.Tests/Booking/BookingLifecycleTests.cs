@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
 using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 
 namespace Scheduling.Tests.Booking;
@@ -13,11 +14,11 @@ public abstract class BookingLifecycleTests
 {
     public const string AppointmentFields = """
         fragment A on Appointment {
-          id status start end minutesDuration holdExpiresAt cancelationReason { text }
-          slots { id status }
-          patient { id displayName }
-          practitioners { id }
-          participants { actor { __typename ... on Practitioner { id } ... on Patient { id } ... on Location { id } } status required }
+          fhirId status start end minutesDuration holdExpiresAt cancelationReason { text }
+          slots { fhirId status }
+          patient { fhirId displayName }
+          practitioners { fhirId }
+          participants { actor { __typename ... on Practitioner { fhirId } ... on Patient { fhirId } ... on Location { fhirId } } status required }
         }
         fragment E on Error {
           __typename
@@ -45,8 +46,8 @@ public abstract class BookingLifecycleTests
         var appointment = payload["appointment"]!;
         Assert.Equal("BOOKED", Str(appointment, "status"));
         Assert.Equal(60, appointment["minutesDuration"]!.GetValue<int>());
-        Assert.Equal(world.Patient.Id, Str(appointment, "patient.id"));
-        Assert.Equal(world.Practitioner.Id, Str(appointment, "practitioners.0.id"));
+        Assert.Equal(world.Patient.Id, Str(appointment, "patient.fhirId"));
+        Assert.Equal(world.Practitioner.Id, Str(appointment, "practitioners.0.fhirId"));
         Assert.All(appointment["participants"]!.AsArray(), p => Assert.Equal("ACCEPTED", Str(p, "status")));
         Assert.Contains(appointment["participants"]!.AsArray(), p => Str(p, "actor.__typename") == "Location");
         Assert.All(appointment["slots"]!.AsArray(), s => Assert.Equal("BUSY", Str(s, "status")));
@@ -55,7 +56,7 @@ public abstract class BookingLifecycleTests
         Assert.Equal(Slot.SlotStatus.Busy, (await Store.ReadAsync<Slot>(world.SlotId(0), None))!.Status);
         Assert.Equal(Slot.SlotStatus.Busy, (await Store.ReadAsync<Slot>(world.SlotId(1), None))!.Status);
         Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(world.SlotId(2), None))!.Status);
-        var stored = (await Store.ReadAsync<Appointment>(Str(appointment, "id"), None))!;
+        var stored = (await Store.ReadAsync<Appointment>(Str(appointment, "fhirId"), None))!;
         Assert.Equal(Appointment.AppointmentStatus.Booked, stored.Status);
         Assert.Equal("Annual check-up", stored.ReasonCode[0].Text);
     }
@@ -76,7 +77,7 @@ public abstract class BookingLifecycleTests
         AssertNoErrors(await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(3) }, patientId = world.Patient.Id }));
         var taken = await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(3) }, patientId = world.OtherPatient.Id });
         Assert.Equal("SLOT_UNAVAILABLE", Str(taken, "errors.0.code"));
-        Assert.Equal(world.SlotId(3), Str(taken, "errors.0.slotIds.0"));
+        Assert.Equal(GlobalId.Encode("Slot", world.SlotId(3)), Str(taken, "errors.0.slotIds.0"));
         Assert.Null(taken["appointment"]);
 
         // Nothing the refused attempts did is left in FHIR.
@@ -94,7 +95,7 @@ public abstract class BookingLifecycleTests
         var again = await RunAsync("bookAppointment", "BookAppointmentInput", input);
 
         Assert.All(attempts.Append(again), AssertNoErrors);
-        Assert.Single(attempts.Append(again).Select(a => Str(a, "appointment.id")).Distinct());
+        Assert.Single(attempts.Append(again).Select(a => Str(a, "appointment.fhirId")).Distinct());
         Assert.Equal(input.clientMutationId, Str(again, "clientMutationId"));
         Assert.Single(await Store.SearchAllAsync(new FhirQuery("Appointment").Where("slot", "Slot/" + world.SlotId(0)), None));
     }
@@ -115,7 +116,7 @@ public abstract class BookingLifecycleTests
         var otherHold = await RunAsync("holdSlots", "HoldSlotsInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.OtherPatient.Id });
         Assert.Equal("SLOT_UNAVAILABLE", Str(otherHold, "errors.0.code"));
 
-        var confirmed = await RunAsync("confirmAppointment", "ConfirmAppointmentInput", new { appointmentId = Str(hold, "appointment.id") });
+        var confirmed = await RunAsync("confirmAppointment", "ConfirmAppointmentInput", new { appointmentId = Str(hold, "appointment.fhirId") });
         AssertNoErrors(confirmed);
         Assert.Equal("BOOKED", Str(confirmed, "appointment.status"));
         Assert.Null(confirmed.At("appointment.holdExpiresAt"));
@@ -129,7 +130,7 @@ public abstract class BookingLifecycleTests
     {
         var world = await BookingWorld.CreateAsync(Store);
         var booked = await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0), world.SlotId(1) }, patientId = world.Patient.Id });
-        var id = Str(booked, "appointment.id");
+        var id = Str(booked, "appointment.fhirId");
 
         var noReason = await RunAsync("cancelAppointment", "CancelAppointmentInput", new { appointmentId = id, reason = " " });
         Assert.Equal(("ValidationError", "reason"), (Str(noReason, "errors.0.__typename"), Str(noReason, "errors.0.field")));
@@ -149,12 +150,12 @@ public abstract class BookingLifecycleTests
     {
         var world = await BookingWorld.CreateAsync(Store);
         var booked = await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id });
-        var id = Str(booked, "appointment.id");
+        var id = Str(booked, "appointment.fhirId");
         AssertNoErrors(await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(5) }, patientId = world.OtherPatient.Id }));
 
         var moved = await RunAsync("rescheduleAppointment", "RescheduleAppointmentInput", new { appointmentId = id, slotIds = new[] { world.SlotId(3), world.SlotId(4) } });
         AssertNoErrors(moved);
-        Assert.Equal([world.SlotId(3), world.SlotId(4)], moved["appointment"]!["slots"]!.AsArray().Select(s => Str(s, "id")));
+        Assert.Equal([world.SlotId(3), world.SlotId(4)], moved["appointment"]!["slots"]!.AsArray().Select(s => Str(s, "fhirId")));
         Assert.Equal(60, moved.At("appointment.minutesDuration")!.GetValue<int>());
         Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(world.SlotId(0), None))!.Status);
         Assert.Equal(Slot.SlotStatus.Busy, (await Store.ReadAsync<Slot>(world.SlotId(3), None))!.Status);
@@ -171,7 +172,7 @@ public abstract class BookingLifecycleTests
     public async Task Status_follows_check_in_arrival_and_fulfilment()
     {
         var world = await BookingWorld.CreateAsync(Store);
-        var id = Str(await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }), "appointment.id");
+        var id = Str(await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }), "appointment.fhirId");
         await MoveToAsync(id, DateTimeOffset.UtcNow.AddMinutes(-5));
         foreach (var status in new[] { "CHECKED_IN", "ARRIVED", "FULFILLED" })
         {
@@ -219,7 +220,7 @@ public abstract class BookingLifecycleTests
             "cancel" => await RunAsync("cancelAppointment", "CancelAppointmentInput", new { appointmentId = id, reason = "test" }),
             "reschedule" => await RunAsync("rescheduleAppointment", "RescheduleAppointmentInput", new { appointmentId = id, slotIds = new[] { world.SlotId(5) } }),
             "respond" => await RunAsync("respondToAppointment", "RespondToAppointmentInput",
-                new { appointmentId = id, actorId = "Practitioner/" + world.Practitioner.Id, participantStatus = "ACCEPTED" }, "appointment { ...A } response { id }"),
+                new { appointmentId = id, actorId = "Practitioner/" + world.Practitioner.Id, participantStatus = "ACCEPTED" }, "appointment { ...A } response { fhirId }"),
             _ => await RunAsync("changeAppointmentStatus", "ChangeAppointmentStatusInput", new { appointmentId = id, status = action["status:".Length..] }),
         };
 
@@ -234,19 +235,19 @@ public abstract class BookingLifecycleTests
     {
         var world = await BookingWorld.CreateAsync(Store);
         var hold = await RunAsync("holdSlots", "HoldSlotsInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id });
-        var id = Str(hold, "appointment.id");
+        var id = Str(hold, "appointment.fhirId");
         Assert.Contains(hold["appointment"]!["participants"]!.AsArray(), p => Str(p, "status") == "NEEDS_ACTION");
 
         var answer = await RunAsync("respondToAppointment", "RespondToAppointmentInput",
             new { appointmentId = id, actorId = "Practitioner/" + world.Practitioner.Id, participantStatus = "ACCEPTED", comment = "See you then" },
-            "appointment { ...A } response { id participantStatus comment actor { __typename } appointment { id } }");
+            "appointment { ...A } response { fhirId participantStatus comment actor { __typename } appointment { fhirId } }");
 
         AssertNoErrors(answer);
         Assert.Equal("BOOKED", Str(answer, "appointment.status"));
         Assert.Equal("BUSY", Str(answer, "appointment.slots.0.status"));
         Assert.Equal("ACCEPTED", Str(answer, "response.participantStatus"));
         Assert.Equal("Practitioner", Str(answer, "response.actor.__typename"));
-        Assert.Equal(id, Str(answer, "response.appointment.id"));
+        Assert.Equal(id, Str(answer, "response.appointment.fhirId"));
         Assert.Single(await Store.SearchAllAsync(new FhirQuery("AppointmentResponse").Where("appointment", "Appointment/" + id), None));
     }
 
@@ -254,7 +255,7 @@ public abstract class BookingLifecycleTests
     public async Task A_required_decline_cancels_and_frees_and_a_counter_proposal_asks_everyone_again()
     {
         var world = await BookingWorld.CreateAsync(Store);
-        var first = Str(await RunAsync("holdSlots", "HoldSlotsInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }), "appointment.id");
+        var first = Str(await RunAsync("holdSlots", "HoldSlotsInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }), "appointment.fhirId");
         var declined = await RunAsync("respondToAppointment", "RespondToAppointmentInput",
             new { appointmentId = first, actorId = "Practitioner/" + world.Practitioner.Id, participantStatus = "DECLINED" });
         AssertNoErrors(declined);
@@ -262,7 +263,7 @@ public abstract class BookingLifecycleTests
         Assert.Equal("FREE", Str(declined, "appointment.slots.0.status"));
         Assert.Contains(declined["appointment"]!["participants"]!.AsArray(), p => Str(p, "status") == "DECLINED");
 
-        var second = Str(await RunAsync("holdSlots", "HoldSlotsInput", new { slotIds = new[] { world.SlotId(1) }, patientId = world.Patient.Id }), "appointment.id");
+        var second = Str(await RunAsync("holdSlots", "HoldSlotsInput", new { slotIds = new[] { world.SlotId(1) }, patientId = world.Patient.Id }), "appointment.fhirId");
         var counter = await RunAsync("respondToAppointment", "RespondToAppointmentInput", new
         {
             appointmentId = second,
@@ -285,7 +286,7 @@ public abstract class BookingLifecycleTests
     public async Task A_required_participant_not_accepting_a_booked_appointment_puts_it_back_to_pending_with_its_time_still_taken()
     {
         var world = await BookingWorld.CreateAsync(Store);
-        var id = Str(await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }), "appointment.id");
+        var id = Str(await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }), "appointment.fhirId");
 
         var counter = await RunAsync("respondToAppointment", "RespondToAppointmentInput", new
         {
@@ -374,10 +375,10 @@ public abstract class BookingLifecycleTests
     {
         if (state == "held")
         {
-            return Str(await RunAsync("holdSlots", "HoldSlotsInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }), "appointment.id");
+            return Str(await RunAsync("holdSlots", "HoldSlotsInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }), "appointment.fhirId");
         }
 
-        var id = Str(await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }), "appointment.id");
+        var id = Str(await RunAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }), "appointment.fhirId");
         if (state is "noshow" or "arrived" or "fulfilled" or "checked-in-early")
         {
             await MoveToAsync(id, DateTimeOffset.UtcNow.AddMinutes(state == "checked-in-early" ? 30 : -5));

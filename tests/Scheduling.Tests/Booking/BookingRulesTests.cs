@@ -11,7 +11,7 @@ namespace Scheduling.Tests.Booking;
 public sealed class BookingRulesTests
 {
     private const string Book = """
-        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename ... on ValidationError { rule message } } } }
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { __typename ... on ValidationError { rule message } } } }
         """;
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class BookingRulesTests
 
         var response = await gateway.QueryAsync(Book, new { input = new { slotIds = new[] { room.SlotId(0) }, patientId = room.Patient.Id } });
 
-        var id = response.At("data.bookAppointment.appointment.id")!.GetValue<string>();
+        var id = response.At("data.bookAppointment.appointment.fhirId")!.GetValue<string>();
         var appointment = (await store.ReadAsync<Appointment>(id, CancellationToken.None))!;
         Assert.Equal(
             new[] { "Location/" + room.Location.Id, "Patient/" + room.Patient.Id }.Order(),

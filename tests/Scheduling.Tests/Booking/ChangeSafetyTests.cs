@@ -25,15 +25,15 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
     private const int LatencyMilliseconds = 300;
 
     private const string Book = """
-        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { ... on Error { code } } } }
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { ... on Error { code } } } }
         """;
 
     private const string Reschedule = """
-        mutation($input: RescheduleAppointmentInput!) { rescheduleAppointment(input: $input) { appointment { id } errors { ... on Error { code } } } }
+        mutation($input: RescheduleAppointmentInput!) { rescheduleAppointment(input: $input) { appointment { fhirId } errors { ... on Error { code } } } }
         """;
 
     private const string BlockTime = """
-        mutation($input: BlockTimeInput!) { blockTime(input: $input) { slot { id } errors { ... on Error { code } } } }
+        mutation($input: BlockTimeInput!) { blockTime(input: $input) { slot { fhirId } errors { ... on Error { code } } } }
         """;
 
     private const string DeleteSlots = """
@@ -144,7 +144,7 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         string appointmentId;
         await using (var doomed = await GatewayProcess.StartAsync(settings))
         {
-            appointmentId = (await BookAsync(doomed.Client, oldSlot, world.Patient.Id!, None)).At("data.bookAppointment.appointment.id")!.GetValue<string>();
+            appointmentId = (await BookAsync(doomed.Client, oldSlot, world.Patient.Id!, None)).At("data.bookAppointment.appointment.fhirId")!.GetValue<string>();
             await medplum.Server.LatencyAsync(LatencyMilliseconds);
             try
             {
@@ -247,7 +247,7 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         Assert.All(left, s => Assert.Null(s.GetExtension(GatewayProfile.BlockedByExtension)));
         Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None), i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5));
         var rebooked = await BookAsync(survivor.Client, first, world.Patient.Id!, None);
-        Assert.NotNull(rebooked.At("data.bookAppointment.appointment.id"));
+        Assert.NotNull(rebooked.At("data.bookAppointment.appointment.fhirId"));
     }
 
     /// <summary>
@@ -376,7 +376,7 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
 
         Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None), i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5));
         var rebooked = await BookAsync(survivor.Client, slotId, world.OtherPatient.Id!, None);
-        Assert.NotNull(rebooked.At("data.bookAppointment.appointment.id"));
+        Assert.NotNull(rebooked.At("data.bookAppointment.appointment.fhirId"));
         await AssertWholeAsync(world, [slotId]);
     }
 

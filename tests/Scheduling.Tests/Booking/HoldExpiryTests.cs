@@ -3,6 +3,7 @@ using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
 using static Scheduling.Testing.GraphQLMutations;
@@ -16,11 +17,11 @@ namespace Scheduling.Tests.Booking;
 public abstract class HoldExpiryTests
 {
     private const string HoldMutation = """
-        mutation($input: HoldSlotsInput!) { holdSlots(input: $input) { appointment { id status } errors { __typename } } }
+        mutation($input: HoldSlotsInput!) { holdSlots(input: $input) { appointment { fhirId status } errors { __typename } } }
         """;
 
     private const string ConfirmMutation = """
-        mutation($id: ID!) { confirmAppointment(input: { appointmentId: $id }) { appointment { id } errors { __typename ... on InvalidTransitionError { message from to } } } }
+        mutation($id: ID!) { confirmAppointment(input: { appointmentId: $id }) { appointment { fhirId } errors { __typename ... on InvalidTransitionError { message from to } } } }
         """;
 
     protected abstract Task<(GatewayServer Gateway, IFhirStore Store, IAsyncDisposable Owner)> StartAsync(
@@ -34,7 +35,7 @@ public abstract class HoldExpiryTests
         await using var _ = owner;
         var world = await BookingWorld.CreateAsync(store);
         var hold = await gateway.QueryAsync(HoldMutation, new { input = new { slotIds = new[] { world.SlotId(0), world.SlotId(1) }, patientId = world.Patient.Id, holdMinutes = 5 } });
-        var id = hold.At("data.holdSlots.appointment.id")!.GetValue<string>();
+        var id = hold.At("data.holdSlots.appointment.fhirId")!.GetValue<string>();
 
         clock.Offset = TimeSpan.FromMinutes(6);
         var released = await PollAsync(async () => (await store.ReadAsync<Appointment>(id, CancellationToken.None))!.Status == Appointment.AppointmentStatus.Cancelled);
@@ -57,7 +58,7 @@ public abstract class HoldExpiryTests
         await using var _ = owner;
         var world = await BookingWorld.CreateAsync(store);
         var hold = await gateway.QueryAsync(HoldMutation, new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id, holdMinutes = 5 } });
-        var id = hold.At("data.holdSlots.appointment.id")!.GetValue<string>();
+        var id = hold.At("data.holdSlots.appointment.fhirId")!.GetValue<string>();
 
         clock.Offset = TimeSpan.FromMinutes(6);
         var confirm = await gateway.QueryAsync(ConfirmMutation, new { id });
@@ -76,7 +77,7 @@ public abstract class HoldExpiryTests
         await using var _ = owner;
         var world = await BookingWorld.CreateAsync(store);
         var hold = await gateway.QueryAsync(HoldMutation, new { input = new { slotIds = new[] { world.SlotId(0), world.SlotId(1) }, patientId = world.Patient.Id, holdMinutes = 5 } });
-        var id = hold.At("data.holdSlots.appointment.id")!.GetValue<string>();
+        var id = hold.At("data.holdSlots.appointment.fhirId")!.GetValue<string>();
         clock.Offset = TimeSpan.FromMinutes(6);
 
         var answers = new Dictionary<string, JsonNode?>
@@ -95,7 +96,7 @@ public abstract class HoldExpiryTests
 
         // Its time is free for anyone: the booking releases the dead hold (as the sweeper would) and takes the slot.
         var booked = await gateway.QueryAsync(BookMutation, new { input = new { slotIds = new[] { world.SlotId(1) }, patientId = world.OtherPatient.Id } });
-        Assert.True(booked.At("data.bookAppointment.appointment.id") is not null, booked.ToJsonString());
+        Assert.True(booked.At("data.bookAppointment.appointment.fhirId") is not null, booked.ToJsonString());
         var released = (await store.ReadAsync<Appointment>(id, CancellationToken.None))!;
         Assert.Equal((Appointment.AppointmentStatus.Cancelled, "Hold expired"), (released.Status, released.CancelationReason?.Text));
         Assert.Equal(Slot.SlotStatus.Free, (await store.ReadAsync<Slot>(world.SlotId(0), CancellationToken.None))!.Status);
@@ -116,15 +117,15 @@ public abstract class HoldExpiryTests
         var world = await BookingWorld.CreateAsync(store);
         var first = await gateway.QueryAsync(HoldMutation, new { input = new { slotIds = new[] { world.SlotId(0), world.SlotId(1) }, patientId = world.Patient.Id, holdMinutes = 5 } });
         var second = await gateway.QueryAsync(HoldMutation, new { input = new { slotIds = new[] { world.SlotId(3) }, patientId = world.OtherPatient.Id, holdMinutes = 5 } });
-        var (firstId, secondId) = (first.At("data.holdSlots.appointment.id")!.GetValue<string>(), second.At("data.holdSlots.appointment.id")!.GetValue<string>());
+        var (firstId, secondId) = (first.At("data.holdSlots.appointment.fhirId")!.GetValue<string>(), second.At("data.holdSlots.appointment.fhirId")!.GetValue<string>());
         clock.Offset = TimeSpan.FromMinutes(6);
 
         var offered = await gateway.QueryAsync(AvailabilityQuery, new { input = new { scheduleIds = new[] { world.Schedule.Id }, start = Iso(world.Slots[0].Start!.Value), end = Iso(world.Slots[^1].End!.Value) } });
         var offeredIds = offered.At("data.availability.nodes")!.AsArray().SelectMany(n => n!["slotIds"]!.AsArray().Select(i => i!.GetValue<string>())).ToList();
-        Assert.True(new[] { world.SlotId(0), world.SlotId(1), world.SlotId(3) }.All(offeredIds.Contains), offered.ToJsonString());
+        Assert.True(new[] { world.SlotId(0), world.SlotId(1), world.SlotId(3) }.Select(id => GlobalId.Encode("Slot", id)).All(offeredIds.Contains), offered.ToJsonString());
 
         var block = await gateway.QueryAsync(BlockMutation, new { input = new { scheduleId = world.Schedule.Id, start = Iso(world.Slots[0].Start!.Value), end = Iso(world.Slots[1].End!.Value) } });
-        Assert.True(block.At("data.blockTime.slot.id") is not null, block.ToJsonString());
+        Assert.True(block.At("data.blockTime.slot.fhirId") is not null, block.ToJsonString());
         var deleted = await gateway.QueryAsync(DeleteMutation, new { ids = new[] { world.SlotId(3) } });
         Assert.Equal("slot-referenced", deleted.At("data.deleteSlots.errors.0.rule")?.GetValue<string>());
 
@@ -143,7 +144,7 @@ public abstract class HoldExpiryTests
         """;
 
     private const string BlockMutation = """
-        mutation($input: BlockTimeInput!) { blockTime(input: $input) { slot { id } errors { __typename } } }
+        mutation($input: BlockTimeInput!) { blockTime(input: $input) { slot { fhirId } errors { __typename } } }
         """;
 
     private const string DeleteMutation = """
@@ -151,19 +152,19 @@ public abstract class HoldExpiryTests
         """;
 
     private const string RespondMutation = """
-        mutation($id: ID!, $actor: String!) { respondToAppointment(input: { appointmentId: $id, actorId: $actor, participantStatus: ACCEPTED }) { appointment { id } errors { __typename } } }
+        mutation($id: ID!, $actor: ID!) { respondToAppointment(input: { appointmentId: $id, actorId: $actor, participantStatus: ACCEPTED }) { appointment { fhirId } errors { __typename } } }
         """;
 
     private const string CancelMutation = """
-        mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id, reason: "changed my mind" }) { appointment { id } errors { __typename } } }
+        mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id, reason: "changed my mind" }) { appointment { fhirId } errors { __typename } } }
         """;
 
     private const string RescheduleMutation = """
-        mutation($id: ID!, $slot: ID!) { rescheduleAppointment(input: { appointmentId: $id, slotIds: [$slot] }) { appointment { id } errors { __typename } } }
+        mutation($id: ID!, $slot: ID!) { rescheduleAppointment(input: { appointmentId: $id, slotIds: [$slot] }) { appointment { fhirId } errors { __typename } } }
         """;
 
     private const string BookMutation = """
-        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename } } }
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { __typename } } }
         """;
 
     private static async Task<bool> PollAsync(Func<Task<bool>> condition)

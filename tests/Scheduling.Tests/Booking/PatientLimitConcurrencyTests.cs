@@ -20,7 +20,7 @@ public static class PatientLimitRace
     public const int Attempts = 40;
 
     private const string Book = """
-        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { ... on Error { code } } } }
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { ... on Error { code } } } }
         """;
 
     public static async Task<string> RunAsync(IFhirStore store, IReadOnlyList<GatewayServer> gateways)
@@ -31,7 +31,7 @@ public static class PatientLimitRace
         {
             await start.Task;
             var response = await gateways[i % gateways.Count].QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(i) }, patientId = world.Patient.Id } });
-            return (Id: response.At("data.bookAppointment.appointment.id")?.GetValue<string>(),
+            return (Id: response.At("data.bookAppointment.appointment.fhirId")?.GetValue<string>(),
                 Code: response.At("data.bookAppointment.errors.0.code")?.GetValue<string>() ?? response.ToJsonString());
         }).ToList();
         start.SetResult();

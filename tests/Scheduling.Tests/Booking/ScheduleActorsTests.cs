@@ -3,6 +3,7 @@ using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
 using Scheduling.Tests.Queries;
@@ -39,7 +40,7 @@ public abstract class ScheduleActorsTests
         Assert.Contains(b.SlotId(0), await OfferedAsync(b));
 
         var booked = await BookAsync(a.SlotId(0), a.Patient.Id!);
-        Assert.Contains(shared, (await ParticipantsAsync(Str(booked, "appointment.id"))).Select(p => p.Actor));
+        Assert.Contains(shared, (await ParticipantsAsync(Str(booked, "appointment.fhirId"))).Select(p => p.Actor));
 
         var offered = await OfferedAsync(b);
         Assert.DoesNotContain(b.SlotId(0), offered);
@@ -64,8 +65,8 @@ public abstract class ScheduleActorsTests
         });
 
         var held = await (await GatewayAsync()).MutateAsync("holdSlots", "HoldSlotsInput",
-            new { slotIds = new[] { a.SlotId(0) }, patientId = a.Patient.Id, practitionerId = a.Practitioner.Id }, "appointment { id }");
-        var id = Str(held, "appointment.id");
+            new { slotIds = new[] { a.SlotId(0) }, patientId = a.Patient.Id, practitionerId = a.Practitioner.Id }, "appointment { fhirId }");
+        var id = Str(held, "appointment.fhirId");
         var surgeon = "Practitioner/" + a.Practitioner.Id;
         Assert.Equal(
             [
@@ -78,7 +79,7 @@ public abstract class ScheduleActorsTests
             await ParticipantsAsync(id));
 
         var moved = await (await GatewayAsync()).MutateAsync("rescheduleAppointment", "RescheduleAppointmentInput",
-            new { appointmentId = id, slotIds = new[] { c.SlotId(2) } }, "appointment { id }");
+            new { appointmentId = id, slotIds = new[] { c.SlotId(2) } }, "appointment { fhirId }");
         Assert.Empty(moved["errors"]!.AsArray());
         Assert.Equal(
             [
@@ -114,11 +115,12 @@ public abstract class ScheduleActorsTests
             input = new { scheduleIds = new[] { world.Schedule.Id }, start = Iso(world.Slots[0].Start!.Value), end = Iso(world.Slots[^1].End!.Value) },
         });
         Assert.True(response["errors"] is null, response.ToJsonString());
-        return [.. response.At("data.availability.nodes")!.AsArray().Select(n => Str(n, "slotIds.0"))];
+        // The options' slot ids are global ids; the codec reads back the FHIR ids the world knows.
+        return [.. response.At("data.availability.nodes")!.AsArray().Select(n => GlobalId.ReadFhirId(Str(n, "slotIds.0"), "Slot"))];
     }
 
     private async Task<JsonNode> BookAsync(string slotId, string patientId) =>
-        await (await GatewayAsync()).MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { slotId }, patientId }, "appointment { id }");
+        await (await GatewayAsync()).MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { slotId }, patientId }, "appointment { fhirId }");
 
     private static string Iso(DateTimeOffset value) => GraphQLMutations.Iso(value);
 

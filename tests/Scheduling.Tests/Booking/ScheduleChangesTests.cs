@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
 using Scheduling.Tests.Queries;
@@ -34,12 +35,12 @@ public abstract class ScheduleChangesTests
         var freed = await MutateAsync("unblockTime", "UnblockTimeInput", new { slotId = inner }, "freedSlotIds");
         Assert.Empty(freed["freedSlotIds"]!.AsArray());
         Assert.Equal(Slot.SlotStatus.BusyUnavailable, (await Store.ReadAsync<Slot>(world.SlotId(2), None))!.Status);
-        var booking = await MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(2) }, patientId = world.Patient.Id }, "appointment { id }");
+        var booking = await MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(2) }, patientId = world.Patient.Id }, "appointment { fhirId }");
         Assert.Equal("SLOT_UNAVAILABLE", Str(booking, "errors.0.code"));
 
         freed = await MutateAsync("unblockTime", "UnblockTimeInput", new { slotId = outer }, "freedSlotIds");
         Assert.Equal(
-            new[] { world.SlotId(1), world.SlotId(2), world.SlotId(3) }.Order(StringComparer.Ordinal),
+            new[] { GlobalId.Encode("Slot", world.SlotId(1)), GlobalId.Encode("Slot", world.SlotId(2)), GlobalId.Encode("Slot", world.SlotId(3)) }.Order(StringComparer.Ordinal),
             freed["freedSlotIds"]!.AsArray().Select(i => i!.GetValue<string>()).Order(StringComparer.Ordinal));
         Assert.Null(await Store.ReadAsync<Slot>(outer, None));
     }
@@ -52,7 +53,7 @@ public abstract class ScheduleChangesTests
         var world = await BookingWorld.CreateAsync(Store, slots: 0);
         var start = new DateTimeOffset(DateTimeOffset.UtcNow.Date.AddDays(3).AddHours(12), TimeSpan.Zero);
         var block = await MutateAsync("blockTime", "BlockTimeInput",
-            new { scheduleId = world.Schedule.Id, start = Iso(start), end = Iso(start.AddHours(1)) }, "slot { id status }", gateway);
+            new { scheduleId = world.Schedule.Id, start = Iso(start), end = Iso(start.AddHours(1)) }, "slot { fhirId status }", gateway);
         Assert.Equal("BUSY_UNAVAILABLE", Str(block, "slot.status"));
 
         // The block took the practitioner's and the room's guard for that hour: a booking of the time serializes with it.
@@ -62,17 +63,17 @@ public abstract class ScheduleChangesTests
         Assert.Equal(2, guards.Count);
         Assert.All(guards, g => Assert.NotNull(g.GetExtension(GatewayProfile.GuardChangeExtension)));
 
-        var unblocked = await MutateAsync("unblockTime", "UnblockTimeInput", new { slotId = Str(block, "slot.id") }, "freedSlotIds", gateway);
+        var unblocked = await MutateAsync("unblockTime", "UnblockTimeInput", new { slotId = Str(block, "slot.fhirId") }, "freedSlotIds", gateway);
         Assert.Empty(unblocked["freedSlotIds"]!.AsArray());
-        Assert.Null(await Store.ReadAsync<Slot>(Str(block, "slot.id"), None));
+        Assert.Null(await Store.ReadAsync<Slot>(Str(block, "slot.fhirId"), None));
     }
 
     [Fact]
     public async Task Delete_slots_keeps_a_slot_a_cancelled_appointment_points_to_and_names_the_rule()
     {
         var world = await BookingWorld.CreateAsync(Store);
-        var booked = await MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }, "appointment { id }");
-        await MutateAsync("cancelAppointment", "CancelAppointmentInput", new { appointmentId = Str(booked, "appointment.id"), reason = "test" }, "appointment { id }");
+        var booked = await MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }, "appointment { fhirId }");
+        await MutateAsync("cancelAppointment", "CancelAppointmentInput", new { appointmentId = Str(booked, "appointment.fhirId"), reason = "test" }, "appointment { fhirId }");
         Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(world.SlotId(0), None))!.Status);
 
         var refused = await MutateAsync("deleteSlots", "DeleteSlotsInput", new { slotIds = new[] { world.SlotId(0), world.SlotId(1) } }, "deletedSlotIds");
@@ -81,7 +82,7 @@ public abstract class ScheduleChangesTests
         Assert.NotNull(await Store.ReadAsync<Slot>(world.SlotId(1), None));
 
         var deleted = await MutateAsync("deleteSlots", "DeleteSlotsInput", new { slotIds = new[] { world.SlotId(1) } }, "deletedSlotIds");
-        Assert.Equal(world.SlotId(1), Str(deleted, "deletedSlotIds.0"));
+        Assert.Equal(GlobalId.Encode("Slot", world.SlotId(1)), Str(deleted, "deletedSlotIds.0"));
     }
 
     [Fact]
@@ -115,8 +116,8 @@ public abstract class ScheduleChangesTests
             timeZone = "Asia/Tokyo",
             slotMinutes = 30,
             availableTimes = new[] { new { daysOfWeek = new[] { "MONDAY" }, startTime = "09:00", endTime = "12:00" } },
-        }, "schedule { id }");
-        Assert.Equal(ruled.Schedule.Id, Str(set, "schedule.id"));
+        }, "schedule { fhirId }");
+        Assert.Equal(ruled.Schedule.Id, Str(set, "schedule.fhirId"));
         created = await CreateSlotsAsync(ruled.Schedule.Id!, day, day);
         first = DateTimeOffset.Parse(Str(created, "slots.0.start"), CultureInfo.InvariantCulture);
         Assert.Equal(new TimeSpan(9, 0, 0), TimeZoneInfo.ConvertTime(first, TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo")).TimeOfDay);
@@ -150,8 +151,8 @@ public abstract class ScheduleChangesTests
     private async Task<string> BlockAsync(BookingWorld world, int first, int endBefore)
     {
         var block = await MutateAsync("blockTime", "BlockTimeInput",
-            new { scheduleId = world.Schedule.Id, start = Iso(world.Slots[first].Start!.Value), end = Iso(world.Slots[endBefore - 1].End!.Value) }, "slot { id }");
-        return Str(block, "slot.id");
+            new { scheduleId = world.Schedule.Id, start = Iso(world.Slots[first].Start!.Value), end = Iso(world.Slots[endBefore - 1].End!.Value) }, "slot { fhirId }");
+        return Str(block, "slot.fhirId");
     }
 
     private async Task<JsonNode> MutateAsync(string field, string inputType, object input, string selection, GatewayServer? gateway = null) =>

@@ -17,7 +17,7 @@ namespace Scheduling.Tests.Booking;
 /// </summary>
 public abstract class TimeTakingPathsTests
 {
-    private const string AppointmentSelection = "appointment { id status slots { id status } }";
+    private const string AppointmentSelection = "appointment { fhirId status slots { fhirId status } }";
 
     protected abstract Task<GatewayServer> GatewayAsync();
 
@@ -45,11 +45,11 @@ public abstract class TimeTakingPathsTests
         switch (setup)
         {
             case "booked-by-another":
-                AssertNoErrors(await MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { slot.Id }, patientId = world.OtherPatient.Id }, "appointment { id }"));
+                AssertNoErrors(await MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { slot.Id }, patientId = world.OtherPatient.Id }, "appointment { fhirId }"));
                 break;
             case "blocked":
                 AssertNoErrors(await MutateAsync("blockTime", "BlockTimeInput",
-                    new { scheduleId = world.Schedule.Id, start = Iso(slot.Start!.Value), end = Iso(slot.End!.Value) }, "slot { id }"));
+                    new { scheduleId = world.Schedule.Id, start = Iso(slot.Start!.Value), end = Iso(slot.End!.Value) }, "slot { fhirId }"));
                 break;
             case "past":
                 slot = await Store.CreateAsync(new Slot
@@ -94,7 +94,7 @@ public abstract class TimeTakingPathsTests
 
         AssertNoErrors(answer);
         Assert.Equal(("BOOKED", "BUSY"), (Str(answer, "appointment.status"), Str(answer, "appointment.slots.0.status")));
-        var other = await MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.OtherPatient.Id }, "appointment { id }");
+        var other = await MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.OtherPatient.Id }, "appointment { fhirId }");
         Assert.Equal("SLOT_UNAVAILABLE", Str(other, "errors.0.code"));
     }
 
@@ -102,7 +102,7 @@ public abstract class TimeTakingPathsTests
     public async Task Confirming_a_hold_whose_slot_was_freed_and_booked_by_another_client_is_refused()
     {
         var world = await BookingWorld.CreateAsync(Store);
-        var hold = await MutateAsync("holdSlots", "HoldSlotsInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }, "appointment { id }");
+        var hold = await MutateAsync("holdSlots", "HoldSlotsInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }, "appointment { fhirId }");
         AssertNoErrors(hold);
         // Another FHIR client frees the hold's slot and books it for someone else, bypassing the gateway.
         var slot = (await Store.ReadAsync<Slot>(world.SlotId(0), None))!;
@@ -121,10 +121,10 @@ public abstract class TimeTakingPathsTests
             ],
         }, None);
 
-        var confirmed = await MutateAsync("confirmAppointment", "ConfirmAppointmentInput", new { appointmentId = Str(hold, "appointment.id") }, "appointment { id }");
+        var confirmed = await MutateAsync("confirmAppointment", "ConfirmAppointmentInput", new { appointmentId = Str(hold, "appointment.fhirId") }, "appointment { fhirId }");
 
         Assert.Equal("SLOT_UNAVAILABLE", Str(confirmed, "errors.0.code"));
-        Assert.Equal(Appointment.AppointmentStatus.Pending, (await Store.ReadAsync<Appointment>(Str(hold, "appointment.id"), None))!.Status);
+        Assert.Equal(Appointment.AppointmentStatus.Pending, (await Store.ReadAsync<Appointment>(Str(hold, "appointment.fhirId"), None))!.Status);
     }
 
     [Fact]
@@ -151,8 +151,8 @@ public abstract class TimeTakingPathsTests
         var booked = new List<string>();
         for (var i = 0; i < Pairs; i++)
         {
-            var made = await MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { slots[i].Id }, patientId = patients[i % 2] }, "appointment { id }");
-            booked.Add(Str(made, "appointment.id"));
+            var made = await MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { slots[i].Id }, patientId = patients[i % 2] }, "appointment { fhirId }");
+            booked.Add(Str(made, "appointment.fhirId"));
         }
 
         var raced = await Task.WhenAll(

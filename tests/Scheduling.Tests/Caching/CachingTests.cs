@@ -9,7 +9,7 @@ namespace Scheduling.Tests.Caching;
 public sealed class CachingTests(MedplumFixture medplum)
 {
     private const string ReadSchedule = """
-        query($id: ID!) { schedule(id: $id) { id availability { slotMinutes } actors { ... on Practitioner { displayName } } } }
+        query($id: ID!) { schedule(id: $id) { fhirId availability { slotMinutes } actors { ... on Practitioner { displayName } } } }
         """;
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class CachingTests(MedplumFixture medplum)
             var clock = Stopwatch.StartNew();
             var response = await gateway.QueryAsync(ReadSchedule, new { id });
             Assert.True(response["errors"] is null, response.ToJsonString());
-            Assert.Equal(id, response.At("data.schedule.id")!.GetValue<string>());
+            Assert.Equal(id, response.At("data.schedule.fhirId")!.GetValue<string>());
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"a read took {clock.Elapsed.TotalMilliseconds:F0} ms with Redis down");
         }
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 
 namespace Scheduling.Tests.Clients;
@@ -20,7 +21,7 @@ public sealed class MutationPayloadErrorTests : IAsyncLifetime
 
         fragment E on Error {
           code message
-          ... on NotFoundError { resourceType id }
+          ... on NotFoundError { resourceType resourceId }
           ... on InvalidTransitionError { from to }
           ... on ServiceUnavailableError { retryable }
         }
@@ -59,7 +60,7 @@ public sealed class MutationPayloadErrorTests : IAsyncLifetime
         Assert.Null(answer["errors"]);
         var error = Assert.Single(answer.At("data.cancelAppointment.errors")!.AsArray())!;
         Assert.Equal(("NotFoundError", "NOT_FOUND"), (error["__typename"]!.GetValue<string>(), error["code"]!.GetValue<string>()));
-        Assert.Equal(("Appointment", "no-such-appointment"), (error["resourceType"]!.GetValue<string>(), error["id"]!.GetValue<string>()));
+        Assert.Equal(("Appointment", GlobalId.Encode("Appointment", "no-such-appointment")), (error["resourceType"]!.GetValue<string>(), error["resourceId"]!.GetValue<string>()));
     }
 
     [Fact]

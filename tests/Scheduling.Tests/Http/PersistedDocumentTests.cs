@@ -80,7 +80,7 @@ public sealed class PersistedDocumentTests : IDisposable
     [Fact]
     public async Task A_persisted_subscription_runs_by_its_id_over_the_WebSocket()
     {
-        const string Changes = "subscription Changes($p: ID!) { appointmentChanged(practitionerId: $p) { kind appointment { id } } }";
+        const string Changes = "subscription Changes($p: ID!) { appointmentChanged(practitionerId: $p) { kind appointment { fhirId } } }";
         await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?>
         {
             ["GraphQL:PersistedDocuments:Path"] = Manifest(Changes),
@@ -107,7 +107,7 @@ public sealed class PersistedDocumentTests : IDisposable
             new BookAppointmentInput { SlotIds = [world.SlotId(0)], PatientId = world.Patient.Id! }, CancellationToken.None)).Id;
 
         var events = await client.CollectAsync(TimeSpan.FromSeconds(15));
-        Assert.Equal(id, events.Single().GetProperty("appointmentChanged").GetProperty("appointment").GetProperty("id").GetString());
+        Assert.Equal(id, events.Single().GetProperty("appointmentChanged").GetProperty("appointment").GetProperty("fhirId").GetString());
     }
 
     private static async Task<JsonObject> PostAsync(GatewayServer gateway, object body)

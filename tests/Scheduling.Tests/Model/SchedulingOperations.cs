@@ -162,8 +162,8 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
     /// <summary>Appointment indexes below this count back from the client's own latest appointment.</summary>
     public const int Own = 10;
 
-    private const string AppointmentSelection = "appointment { id status start end holdExpiresAt slots { id } " +
-        "participants { required status actor { __typename ... on Practitioner { id } ... on Patient { id } ... on Location { id } ... on HealthcareService { id } ... on OtherActor { reference } } } }";
+    private const string AppointmentSelection = "appointment { id: fhirId status start end holdExpiresAt slots { id: fhirId } " +
+        "participants { required status actor { __typename ... on Practitioner { id: fhirId } ... on Patient { id: fhirId } ... on Location { id: fhirId } ... on HealthcareService { id: fhirId } ... on OtherActor { reference } } } }";
 
     private readonly List<string> _appointments = [];
     private readonly Dictionary<string, string> _patientOf = [];
@@ -371,7 +371,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
         count = Math.Max(1, Math.Min(count, ModelWorld.SlotCount - first));
         var (start, end) = world.SlotSpan(first, count);
         var told = await MutateAsync(gateway, op, "blockTime", "BlockTimeInput",
-            new { scheduleId = world.SlotSchedule.Id, start = Iso(start), end = Iso(end) }, "slot { id }") with { BlockSpan = (start, end) };
+            new { scheduleId = world.SlotSchedule.Id, start = Iso(start), end = Iso(end) }, "slot { id: fhirId }") with { BlockSpan = (start, end) };
         if (told.Succeeded && told.BlockId is { } id)
         {
             lock (_gate)
@@ -419,7 +419,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
             startTime = "13:00",
             endTime = "19:00",
             slotMinutes = minutes,
-        }, "count slots { id start }");
+        }, "count slots { id: fhirId start }");
         return told;
     }
 

@@ -76,14 +76,14 @@ public sealed class OperationsTests(MedplumFixture medplum)
         await medplum.Server.Control.PostAsync("latency?ms=700", null);
         try
         {
-            var inFlight = gateway.QueryAsync("query($id: ID!) { schedule(id: $id) { id } }", new { id = world.Schedule.Id });
+            var inFlight = gateway.QueryAsync("query($id: ID!) { schedule(id: $id) { fhirId } }", new { id = world.Schedule.Id });
             await Task.Delay(200);
             var stopping = gateway.DisposeAsync().AsTask();
 
             var closing = await socket.ReceiveAsync(new byte[256], new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
             Assert.Equal(WebSocketMessageType.Close, closing.MessageType);
             Assert.Equal((WebSocketCloseStatus)1001, socket.CloseStatus);
-            Assert.Equal(world.Schedule.Id, (await inFlight).At("data.schedule.id")!.GetValue<string>());
+            Assert.Equal(world.Schedule.Id, (await inFlight).At("data.schedule.fhirId")!.GetValue<string>());
             await stopping;
         }
         finally

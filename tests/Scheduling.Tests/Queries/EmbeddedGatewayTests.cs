@@ -44,17 +44,24 @@ public sealed class EmbeddedGatewayTests(EmbeddedGatewayFixture fixture) : IClas
         }
     }
 
-    [Theory]
-    [InlineData("no-such-schedule")]
-    [InlineData("1&_include=*")]
-    [InlineData("alice-smith-schedule,robert-jones-schedule")]
-    [InlineData("../Schedule/alice-smith-schedule")]
-    public async Task An_unknown_or_malformed_id_gives_null_without_an_error(string id)
+    [Fact]
+    public async Task An_unknown_id_gives_null_without_an_error()
     {
-        var response = await Gateway.QueryAsync("query($id: ID!) { schedule(id: $id) { id } slot(id: $id) { id } }", new { id });
+        var response = await Gateway.QueryAsync("query($id: ID!) { schedule(id: $id) { id } slot(id: $id) { id } }", new { id = "no-such-schedule" });
         Assert.Null(response["errors"]);
         Assert.Null(response.At("data.schedule"));
         Assert.Null(response.At("data.slot"));
+    }
+
+    [Theory]
+    [InlineData("1&_include=*")]
+    [InlineData("alice-smith-schedule,robert-jones-schedule")]
+    [InlineData("../Schedule/alice-smith-schedule")]
+    public async Task A_malformed_id_is_refused_with_INVALID_ID_before_any_read(string id)
+    {
+        var response = await Gateway.QueryAsync("query($id: ID!) { schedule(id: $id) { id } }", new { id });
+        Assert.Null(response["data"]);
+        Assert.Equal("INVALID_ID", response.At("errors.0.extensions.code")?.GetValue<string>());
     }
 
     [Fact]
@@ -65,7 +72,7 @@ public sealed class EmbeddedGatewayTests(EmbeddedGatewayFixture fixture) : IClas
               slots(where: { scheduleIds: ["robert-jones-schedule"], status: [FREE] }, first: 5, after: $after) {
                 totalCount
                 pageInfo { hasNextPage hasPreviousPage endCursor }
-                edges { cursor node { id status start schedule { id } } }
+                edges { cursor node { id status start schedule { fhirId } } }
               }
             }
             """;
@@ -81,7 +88,7 @@ public sealed class EmbeddedGatewayTests(EmbeddedGatewayFixture fixture) : IClas
             .Select(e => e!["node"]!).ToList();
         Assert.Equal(10, nodes.Select(n => n["id"]!.GetValue<string>()).Distinct().Count());
         Assert.All(nodes, n => Assert.Equal("FREE", n["status"]!.GetValue<string>()));
-        Assert.All(nodes, n => Assert.Equal("robert-jones-schedule", n.At("schedule.id")!.GetValue<string>()));
+        Assert.All(nodes, n => Assert.Equal("robert-jones-schedule", n.At("schedule.fhirId")!.GetValue<string>()));
         var starts = nodes.Select(n => DateTimeOffset.Parse(n["start"]!.GetValue<string>(), CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(starts.Order(), starts);
         Assert.True(starts[0] > DateTimeOffset.UtcNow, "seeded availability starts after the day the gateway started");
@@ -92,14 +99,14 @@ public sealed class EmbeddedGatewayTests(EmbeddedGatewayFixture fixture) : IClas
     {
         var response = await Gateway.QueryAsync("""
             {
-              practitioners(name: "ALI") { nodes { id displayName schedules { nodes { id serviceType { text } } } } }
+              practitioners(name: "ALI") { nodes { id displayName schedules { nodes { fhirId serviceType { text } } } } }
               patients(identifier: "http://example.org/fhir/mrn|MRN-HOMER-SIMPSON") { nodes { displayName birthDate gender } }
             }
             """);
         Assert.Null(response["errors"]);
         var alice = Assert.Single(response.At("data.practitioners.nodes")!.AsArray())!;
         Assert.Equal("Dr. Alice Smith", alice["displayName"]!.GetValue<string>());
-        Assert.Equal("alice-smith-schedule", alice.At("schedules.nodes.0.id")!.GetValue<string>());
+        Assert.Equal("alice-smith-schedule", alice.At("schedules.nodes.0.fhirId")!.GetValue<string>());
         var homer = Assert.Single(response.At("data.patients.nodes")!.AsArray())!;
         Assert.Equal("1956-05-12", homer["birthDate"]!.GetValue<string>());
         Assert.Equal("MALE", homer["gender"]!.GetValue<string>());
@@ -110,19 +117,19 @@ public sealed class EmbeddedGatewayTests(EmbeddedGatewayFixture fixture) : IClas
     {
         var response = await Gateway.QueryAsync("""
             {
-              alice: practitioner(id: "alice-smith") { schedules(serviceType: "fall-assessment", active: true) { nodes { id } } }
+              alice: practitioner(id: "alice-smith") { schedules(serviceType: "fall-assessment", active: true) { nodes { fhirId } } }
               bob: practitioner(id: "robert-jones") { schedules(serviceType: "fall-assessment") { nodes { id } } }
-              root: schedules(actor: "Practitioner/alice-smith", serviceType: "fall-assessment") { nodes { id } }
+              root: schedules(actor: "Practitioner/alice-smith", serviceType: "fall-assessment") { nodes { fhirId } }
               homer: patient(id: "homer-simpson") {
-                appointments(where: { status: [BOOKED], date: { lt: "2024-06-04T00:00:00Z" } }, order: [{ start: DESC }]) { nodes { id } }
+                appointments(where: { status: [BOOKED], date: { lt: "2024-06-04T00:00:00Z" } }, order: [{ start: DESC }]) { nodes { fhirId } }
               }
             }
             """);
         Assert.Null(response["errors"]);
-        Assert.Equal("alice-smith-schedule", Assert.Single(response.At("data.alice.schedules.nodes")!.AsArray())!["id"]!.GetValue<string>());
+        Assert.Equal("alice-smith-schedule", Assert.Single(response.At("data.alice.schedules.nodes")!.AsArray())!["fhirId"]!.GetValue<string>());
         Assert.Empty(response.At("data.bob.schedules.nodes")!.AsArray());
-        Assert.Equal("alice-smith-schedule", Assert.Single(response.At("data.root.nodes")!.AsArray())!["id"]!.GetValue<string>());
-        Assert.Equal("homer-fall-assessment", Assert.Single(response.At("data.homer.appointments.nodes")!.AsArray())!["id"]!.GetValue<string>());
+        Assert.Equal("alice-smith-schedule", Assert.Single(response.At("data.root.nodes")!.AsArray())!["fhirId"]!.GetValue<string>());
+        Assert.Equal("homer-fall-assessment", Assert.Single(response.At("data.homer.appointments.nodes")!.AsArray())!["fhirId"]!.GetValue<string>());
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
 
@@ -14,7 +15,7 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
 {
     private const string Book = """
         mutation($slot: ID!, $patient: ID!) {
-          bookAppointment(input: { slotIds: [$slot], patientId: $patient }) { appointment { id } errors { __typename ... on Error { message } } }
+          bookAppointment(input: { slotIds: [$slot], patientId: $patient }) { appointment { fhirId } errors { __typename ... on Error { message } } }
         }
         """;
 
@@ -29,7 +30,7 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
         async Task<string> BookAsync(string slot, string patient)
         {
             var booked = await gateway.QueryAsync(Book, new { slot, patient }, scheduler);
-            return booked.At("data.bookAppointment.appointment.id")?.GetValue<string>() ?? throw new InvalidOperationException(booked.ToJsonString());
+            return booked.At("data.bookAppointment.appointment.fhirId")?.GetValue<string>() ?? throw new InvalidOperationException(booked.ToJsonString());
         }
 
         return new Practice(a, b, await BookAsync(a.SlotId(0), a.Patient.Id!), await BookAsync(a.SlotId(1), a.OtherPatient.Id!), await BookAsync(b.SlotId(0), b.Patient.Id!));
@@ -43,7 +44,7 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
         var forged = TestTokens.Issue("another-key-that-is-at-least-32-bytes", DateTime.UtcNow.AddMinutes(10), ("role", "admin"));
         foreach (var token in new[] { null, expired, forged, "not-a-jwt" })
         {
-            using var response = await gateway.PostAsync("{ practitioners(first: 1) { nodes { id } } }", bearerToken: token);
+            using var response = await gateway.PostAsync("{ practitioners(first: 1) { nodes { fhirId } } }", bearerToken: token);
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
             Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
             var body = JsonNode.Parse(await response.Content.ReadAsStringAsync());
@@ -60,14 +61,14 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
         var me = practice.A.Patient.Id!;
         var token = TestTokens.Patient(me);
 
-        var mine = await gateway.QueryAsync("{ appointments(first: 100) { totalCount nodes { id patient { id } } } }", bearerToken: token);
+        var mine = await gateway.QueryAsync("{ appointments(first: 100) { totalCount nodes { fhirId patient { fhirId } } } }", bearerToken: token);
         Assert.Null(mine["errors"]);
         Assert.Equal([practice.APatientAppointment], Ids(mine.At("data.appointments.nodes")));
         Assert.Equal(1, mine.At("data.appointments.totalCount")!.GetValue<int>());
 
         // Another patient's appointment and one that does not exist get the same answer: nothing tells them apart.
-        var hidden = await gateway.QueryAsync("query($id: ID!) { appointment(id: $id) { id description } }", new { id = practice.AOtherPatientAppointment }, token);
-        var missing = await gateway.QueryAsync("query($id: ID!) { appointment(id: $id) { id description } }", new { id = "no-such-appointment" }, token);
+        var hidden = await gateway.QueryAsync("query($id: ID!) { appointment(id: $id) { fhirId description } }", new { id = practice.AOtherPatientAppointment }, token);
+        var missing = await gateway.QueryAsync("query($id: ID!) { appointment(id: $id) { fhirId description } }", new { id = "no-such-appointment" }, token);
         AssertForbidden(hidden, "appointment");
         AssertForbidden(missing, "appointment");
         Assert.Equal(
@@ -75,18 +76,18 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
             missing.At("errors.0.message")!.GetValue<string>().Replace("no-such-appointment", "ID", StringComparison.Ordinal));
         Assert.DoesNotContain(practice.A.OtherPatient.Name[0].Family!, hidden.ToJsonString(), StringComparison.Ordinal);
 
-        AssertForbidden(await gateway.QueryAsync("query($id: ID!) { patient(id: $id) { id name { family } } }", new { id = practice.A.OtherPatient.Id }, token), "patient");
-        AssertForbidden(await gateway.QueryAsync("query($id: ID!) { patient(id: $id) { id } }", new { id = "no-such-patient" }, token), "patient");
-        var self = await gateway.QueryAsync("query($id: ID!) { patient(id: $id) { id appointments { nodes { id } } } }", new { id = me }, token);
+        AssertForbidden(await gateway.QueryAsync("query($id: ID!) { patient(id: $id) { fhirId name { family } } }", new { id = practice.A.OtherPatient.Id }, token), "patient");
+        AssertForbidden(await gateway.QueryAsync("query($id: ID!) { patient(id: $id) { fhirId } }", new { id = "no-such-patient" }, token), "patient");
+        var self = await gateway.QueryAsync("query($id: ID!) { patient(id: $id) { fhirId appointments { nodes { fhirId } } } }", new { id = me }, token);
         Assert.Equal([practice.APatientAppointment], Ids(self.At("data.patient.appointments.nodes")));
-        var search = await gateway.QueryAsync("{ patients(name: \"Pat\", first: 100) { nodes { id } } }", bearerToken: token);
+        var search = await gateway.QueryAsync("{ patients(name: \"Pat\", first: 100) { nodes { fhirId } } }", bearerToken: token);
         Assert.Equal([me], Ids(search.At("data.patients.nodes")));
 
         // Free availability and the practitioner are public; another patient's booking on a slot is not.
         var slot = await gateway.QueryAsync("""
             query($slot: ID!, $practitioner: ID!) {
-              slot(id: $slot) { status appointments { totalCount nodes { id } } }
-              practitioner(id: $practitioner) { id appointments { nodes { id } } }
+              slot(id: $slot) { status appointments { totalCount nodes { fhirId } } }
+              practitioner(id: $practitioner) { fhirId appointments { nodes { fhirId } } }
               availability(input: { practitionerIds: [$practitioner], first: 10 }) { nodes { slotIds } }
             }
             """, new { slot = practice.A.SlotId(1), practitioner = practice.A.Practitioner.Id }, token);
@@ -95,7 +96,7 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
         Assert.Equal(0, slot.At("data.slot.appointments.totalCount")!.GetValue<int>());
         Assert.Empty(slot.At("data.slot.appointments.nodes")!.AsArray());
         Assert.Equal([practice.APatientAppointment], Ids(slot.At("data.practitioner.appointments.nodes")));
-        Assert.Contains(practice.A.SlotId(2), slot.At("data.availability.nodes")!.AsArray().SelectMany(n => n!["slotIds"]!.AsArray()).Select(s => s!.GetValue<string>()));
+        Assert.Contains(GlobalId.Encode("Slot", practice.A.SlotId(2)), slot.At("data.availability.nodes")!.AsArray().SelectMany(n => n!["slotIds"]!.AsArray()).Select(s => s!.GetValue<string>()));
     }
 
     [Fact]
@@ -108,14 +109,14 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
 
         var forOther = await gateway.QueryAsync(Book, new { slot = practice.A.SlotId(3), patient = practice.A.OtherPatient.Id }, token);
         AssertForbiddenPayload(forOther, "bookAppointment");
-        var cancelOther = await gateway.QueryAsync("mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id, reason: \"x\" }) { appointment { id } errors { __typename } } }",
+        var cancelOther = await gateway.QueryAsync("mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id, reason: \"x\" }) { appointment { fhirId } errors { __typename } } }",
             new { id = practice.AOtherPatientAppointment }, token);
         AssertForbiddenPayload(cancelOther, "cancelAppointment");
         var answerForDoctor = await gateway.QueryAsync("""
-            mutation($id: ID!, $actor: String!) { respondToAppointment(input: { appointmentId: $id, actorId: $actor, participantStatus: DECLINED }) { appointment { id } errors { __typename } } }
+            mutation($id: ID!, $actor: ID!) { respondToAppointment(input: { appointmentId: $id, actorId: $actor, participantStatus: DECLINED }) { appointment { fhirId } errors { __typename } } }
             """, new { id = practice.APatientAppointment, actor = "Practitioner/" + practice.A.Practitioner.Id }, token);
         AssertForbiddenPayload(answerForDoctor, "respondToAppointment");
-        AssertForbiddenPayload(await gateway.QueryAsync("mutation($id: ID!) { changeAppointmentStatus(input: { appointmentId: $id, status: CHECKED_IN }) { appointment { id } errors { __typename } } }",
+        AssertForbiddenPayload(await gateway.QueryAsync("mutation($id: ID!) { changeAppointmentStatus(input: { appointmentId: $id, status: CHECKED_IN }) { appointment { fhirId } errors { __typename } } }",
             new { id = practice.APatientAppointment }, token), "changeAppointmentStatus");
         AssertForbiddenPayload(await gateway.QueryAsync("mutation($s: ID!) { createSlots(input: { scheduleId: $s, from: \"2030-01-07\", to: \"2030-01-07\", daysOfWeek: [MONDAY], startTime: \"09:00\", endTime: \"10:00\", slotMinutes: 30 }) { errors { __typename } } }",
             new { s = practice.A.Schedule.Id }, token), "createSlots");
@@ -127,7 +128,7 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
         Assert.Equal("FREE", state.At("data.slot.status")!.GetValue<string>());
 
         var own = await gateway.QueryAsync(Book, new { slot = practice.A.SlotId(3), patient = me }, token);
-        var id = own.At("data.bookAppointment.appointment.id")!.GetValue<string>();
+        var id = own.At("data.bookAppointment.appointment.fhirId")!.GetValue<string>();
         var cancelled = await gateway.QueryAsync("mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id, reason: \"Changed plans\" }) { appointment { status } errors { __typename } } }",
             new { id }, token);
         Assert.Equal("CANCELLED", cancelled.At("data.cancelAppointment.appointment.status")!.GetValue<string>());
@@ -140,24 +141,24 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
         var practice = await PracticeAsync(gateway);
         var token = TestTokens.Practitioner(practice.A.Practitioner.Id!);
 
-        var mine = await gateway.QueryAsync("{ appointments(first: 100) { nodes { id patient { id } participants { actor { __typename ... on Patient { id } } } } } }", bearerToken: token);
+        var mine = await gateway.QueryAsync("{ appointments(first: 100) { nodes { fhirId patient { fhirId } participants { actor { __typename ... on Patient { fhirId } } } } } }", bearerToken: token);
         Assert.Null(mine["errors"]);
         Assert.Equal(new[] { practice.AOtherPatientAppointment, practice.APatientAppointment }.Order(), Ids(mine.At("data.appointments.nodes")).Order());
-        Assert.Contains(practice.A.OtherPatient.Id, mine.At("data.appointments.nodes")!.AsArray().Select(n => n.At("patient.id")?.GetValue<string>()));
+        Assert.Contains(practice.A.OtherPatient.Id, mine.At("data.appointments.nodes")!.AsArray().Select(n => n.At("patient.fhirId")?.GetValue<string>()));
 
-        var ownPatient = await gateway.QueryAsync("query($id: ID!) { patient(id: $id) { id appointments { nodes { id } } } }", new { id = practice.A.Patient.Id }, token);
+        var ownPatient = await gateway.QueryAsync("query($id: ID!) { patient(id: $id) { fhirId appointments { nodes { fhirId } } } }", new { id = practice.A.Patient.Id }, token);
         Assert.Null(ownPatient["errors"]);
         Assert.Equal([practice.APatientAppointment], Ids(ownPatient.At("data.patient.appointments.nodes")));
-        AssertForbidden(await gateway.QueryAsync("query($id: ID!) { patient(id: $id) { id } }", new { id = practice.B.Patient.Id }, token), "patient");
-        AssertForbidden(await gateway.QueryAsync("query($id: ID!) { appointment(id: $id) { id } }", new { id = practice.BPatientAppointment }, token), "appointment");
-        var search = await gateway.QueryAsync("{ patients(name: \"Pat\", first: 1000) { nodes { id } } }", bearerToken: token);
+        AssertForbidden(await gateway.QueryAsync("query($id: ID!) { patient(id: $id) { fhirId } }", new { id = practice.B.Patient.Id }, token), "patient");
+        AssertForbidden(await gateway.QueryAsync("query($id: ID!) { appointment(id: $id) { fhirId } }", new { id = practice.BPatientAppointment }, token), "appointment");
+        var search = await gateway.QueryAsync("{ patients(name: \"Pat\", first: 1000) { nodes { fhirId } } }", bearerToken: token);
         var found = Ids(search.At("data.patients.nodes"));
         Assert.Contains(practice.A.Patient.Id, found);
         Assert.DoesNotContain(practice.B.Patient.Id, found);
 
         // Their own schedule they manage; another's they do not.
-        var block = "mutation($s: ID!) { blockTime(input: { scheduleId: $s, start: \"2030-01-07T09:00:00Z\", end: \"2030-01-07T10:00:00Z\", comment: \"Training\" }) { slot { id } errors { __typename } } }";
-        Assert.NotNull((await gateway.QueryAsync(block, new { s = practice.A.Schedule.Id }, token)).At("data.blockTime.slot.id"));
+        var block = "mutation($s: ID!) { blockTime(input: { scheduleId: $s, start: \"2030-01-07T09:00:00Z\", end: \"2030-01-07T10:00:00Z\", comment: \"Training\" }) { slot { fhirId } errors { __typename } } }";
+        Assert.NotNull((await gateway.QueryAsync(block, new { s = practice.A.Schedule.Id }, token)).At("data.blockTime.slot.fhirId"));
         AssertForbiddenPayload(await gateway.QueryAsync(block, new { s = practice.B.Schedule.Id }, token), "blockTime");
         AssertForbiddenPayload(await gateway.QueryAsync(Book, new { slot = practice.B.SlotId(3), patient = practice.A.Patient.Id }, token), "bookAppointment");
         // Check-in opens an hour before the start (statuses follow the clock): bring the appointment's day.
@@ -182,11 +183,11 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
         // Two of the ten have an appointment with this practitioner.
         foreach (var (slot, patient) in new[] { (0, crowd[3]), (1, crowd[7]) })
         {
-            Assert.NotNull((await gateway.QueryAsync(Book, new { slot = world.SlotId(slot), patient }, TestTokens.Scheduler())).At("data.bookAppointment.appointment.id"));
+            Assert.NotNull((await gateway.QueryAsync(Book, new { slot = world.SlotId(slot), patient }, TestTokens.Scheduler())).At("data.bookAppointment.appointment.fhirId"));
         }
 
         await medplum.Server.ResetCountsAsync();
-        var page = await gateway.QueryAsync("query($f: String) { patients(name: $f, first: 50) { nodes { id } } }", new { f = family },
+        var page = await gateway.QueryAsync("query($f: String) { patients(name: $f, first: 50) { nodes { fhirId } } }", new { f = family },
             TestTokens.Practitioner(world.Practitioner.Id!));
 
         Assert.Null(page["errors"]);
@@ -204,15 +205,15 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
         foreach (var token in new[] { TestTokens.Scheduler(), TestTokens.Admin() })
         {
             var all = await gateway.QueryAsync("""
-                query($a: ID!, $b: ID!, $p: ID!) { a: appointment(id: $a) { id patient { id } } b: appointment(id: $b) { id patient { id } } patient(id: $p) { id } }
+                query($a: ID!, $b: ID!, $p: ID!) { a: appointment(id: $a) { fhirId patient { fhirId } } b: appointment(id: $b) { fhirId patient { fhirId } } patient(id: $p) { fhirId } }
                 """, new { a = practice.AOtherPatientAppointment, b = practice.BPatientAppointment, p = practice.B.Patient.Id }, token);
             Assert.Null(all["errors"]);
-            Assert.Equal(practice.B.Patient.Id, all.At("data.b.patient.id")!.GetValue<string>());
-            Assert.Equal(practice.B.Patient.Id, all.At("data.patient.id")!.GetValue<string>());
+            Assert.Equal(practice.B.Patient.Id, all.At("data.b.patient.fhirId")!.GetValue<string>());
+            Assert.Equal(practice.B.Patient.Id, all.At("data.patient.fhirId")!.GetValue<string>());
         }
 
         // The same question from practitioner A, whose practice B is not: refused, so the answers above are the role's doing.
-        AssertForbidden(await gateway.QueryAsync("query($b: ID!) { b: appointment(id: $b) { id } }", new { b = practice.BPatientAppointment },
+        AssertForbidden(await gateway.QueryAsync("query($b: ID!) { b: appointment(id: $b) { fhirId } }", new { b = practice.BPatientAppointment },
             TestTokens.Practitioner(practice.A.Practitioner.Id!)), "b");
 
         var cancelled = await gateway.QueryAsync("mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id, reason: \"Clinic closed\" }) { appointment { status } } }",
@@ -226,10 +227,10 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
         var gateway = await GatewayAsync();
         var practice = await PracticeAsync(gateway);
         var token = TestTokens.Issue(("scope", "openid"));
-        var answer = await gateway.QueryAsync("query($id: ID!) { practitioner(id: $id) { id } appointment(id: \"x\") { id } }", new { id = practice.A.Practitioner.Id }, token);
-        Assert.Equal(practice.A.Practitioner.Id, answer.At("data.practitioner.id")!.GetValue<string>());
+        var answer = await gateway.QueryAsync("query($id: ID!) { practitioner(id: $id) { fhirId } appointment(id: \"x\") { fhirId } }", new { id = practice.A.Practitioner.Id }, token);
+        Assert.Equal(practice.A.Practitioner.Id, answer.At("data.practitioner.fhirId")!.GetValue<string>());
         AssertForbidden(answer, "appointment");
-        AssertForbidden(await gateway.QueryAsync("{ appointments { nodes { id } } }", bearerToken: token), "appointments");
+        AssertForbidden(await gateway.QueryAsync("{ appointments { nodes { fhirId } } }", bearerToken: token), "appointments");
     }
 
     /// <summary>A mutation's denial: a ForbiddenError in its payload, its result fields null, no top-level error.</summary>
@@ -249,7 +250,7 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
         Assert.Null(answer.At("data." + field));
     }
 
-    private static List<string> Ids(JsonNode? nodes) => [.. nodes!.AsArray().Select(n => n!["id"]!.GetValue<string>())];
+    private static List<string> Ids(JsonNode? nodes) => [.. nodes!.AsArray().Select(n => n!["fhirId"]!.GetValue<string>())];
 
     private sealed record Practice(BookingWorld A, BookingWorld B, string APatientAppointment, string AOtherPatientAppointment, string BPatientAppointment);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
 using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 
 namespace Scheduling.Tests.Security;
@@ -35,7 +36,29 @@ public sealed record ExposurePractice(
     ];
 
     /// <summary>Ids of the other patient and their own appointment: a leak unless echoed from what the caller sent.</summary>
-    public IEnumerable<string> OthersIds => [Other.Id!, OthersAppointment, OthersResponse];
+    public IEnumerable<string> OthersIds => OthersIdForms.SelectMany(forms => forms);
+
+    /// <summary>Each of <see cref="OthersIds"/> in both its forms: the FHIR id and the global id that names it.</summary>
+    private IEnumerable<string[]> OthersIdForms =>
+        new[] { ("Patient", Other.Id!), ("Appointment", OthersAppointment), ("AppointmentResponse", OthersResponse) }
+            .Select(r => new[] { r.Item2, GlobalId.Encode(r.Item1, r.Item2) });
+
+    /// <summary>
+    /// The practice's entity of a type, as a FHIR id: for the sensitive types the other patient's own (their
+    /// record, appointment and answer), the slot their appointment took, and the public rest around them.
+    /// </summary>
+    public string? IdOf(string type) => type switch
+    {
+        "Patient" => Other.Id,
+        "Appointment" => OthersAppointment,
+        "AppointmentResponse" => OthersResponse,
+        "Schedule" => PatientSchedule.Id,
+        "Slot" => PatientScheduleSlots[0].Id,
+        "Practitioner" => A.Practitioner.Id,
+        "Location" => A.Location.Id,
+        "HealthcareService" => Service.Id,
+        _ => null,
+    };
 
     public static async Task<ExposurePractice> CreateAsync(IFhirStore store, GatewayServer gateway)
     {
@@ -80,10 +103,10 @@ public sealed record ExposurePractice(
         var key = "key-" + tag;
         var booked = await gateway.QueryAsync("""
             mutation($slot: ID!, $patient: ID!, $key: String) {
-              bookAppointment(input: { slotIds: [$slot], patientId: $patient, clientMutationId: $key }) { appointment { id } errors { ... on Error { message } } }
+              bookAppointment(input: { slotIds: [$slot], patientId: $patient, clientMutationId: $key }) { appointment { fhirId } errors { ... on Error { message } } }
             }
             """, new { slot = slots[0].Id, patient = other.Id, key }, TestTokens.Scheduler());
-        var othersAppointment = booked.At("data.bookAppointment.appointment.id")?.GetValue<string>() ?? throw new InvalidOperationException(booked.ToJsonString());
+        var othersAppointment = booked.At("data.bookAppointment.appointment.fhirId")?.GetValue<string>() ?? throw new InvalidOperationException(booked.ToJsonString());
 
         var group = await store.CreateAsync(new Appointment
         {
@@ -121,7 +144,10 @@ public sealed record ExposurePractice(
         return
         [
             .. OthersSecrets.Where(s => text.Contains(s, StringComparison.Ordinal)),
-            .. OthersIds.Where(id => sent.Contains(id, StringComparison.Ordinal) ? data.Contains(id, StringComparison.Ordinal) : text.Contains(id, StringComparison.Ordinal)),
+            // An id sent in one form may be echoed in the other (a refusal names the FHIR id of the global id sent).
+            .. OthersIdForms.SelectMany(forms => forms.Any(id => sent.Contains(id, StringComparison.Ordinal))
+                ? forms.Where(id => data.Contains(id, StringComparison.Ordinal))
+                : forms.Where(id => text.Contains(id, StringComparison.Ordinal))),
         ];
     }
 

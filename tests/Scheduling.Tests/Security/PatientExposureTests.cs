@@ -28,10 +28,10 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
     {
         var (gateway, practice) = await PracticeAsync();
         const string Query = """
-            query($s: ID!, $a: String!) {
-              schedule(id: $s) { actors { __typename ... on Patient { id name { family } birthDate telecom { value } } } }
-              schedules(actor: $a, first: 100) { nodes { actors { ... on Patient { id name { family } } } } }
-              availability(input: { scheduleIds: [$s], first: 5 }) { nodes { actors { ... on Patient { id name { family } } } schedule { actors { ... on Patient { name { family } } } } } }
+            query($s: ID!, $a: ID!) {
+              schedule(id: $s) { actors { __typename ... on Patient { fhirId name { family } birthDate telecom { value } } } }
+              schedules(actor: $a, first: 100) { nodes { actors { ... on Patient { fhirId name { family } } } } }
+              availability(input: { scheduleIds: [$s], first: 5 }) { nodes { actors { ... on Patient { fhirId name { family } } } schedule { actors { ... on Patient { name { family } } } } } }
             }
             """;
         var variables = new { s = practice.PatientSchedule.Id, a = "Practitioner/" + practice.A.Practitioner.Id };
@@ -48,8 +48,8 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
         // Asking for a patient's schedules is refused unless the caller may see that patient, before the search runs.
         foreach (var token in new[] { TestTokens.Patient(practice.Me.Id!), RoleLess, TestTokens.Practitioner(practice.B.Practitioner.Id!) })
         {
-            var byPatient = await gateway.QueryAsync("query($a: String!) { schedules(actor: $a) { totalCount nodes { id } } }", new { a = "Patient/" + practice.Other.Id }, token);
-            var missing = await gateway.QueryAsync("query($a: String!) { schedules(actor: $a) { totalCount nodes { id } } }", new { a = "Patient/no-such-patient" }, token);
+            var byPatient = await gateway.QueryAsync("query($a: ID!) { schedules(actor: $a) { totalCount nodes { fhirId } } }", new { a = "Patient/" + practice.Other.Id }, token);
+            var missing = await gateway.QueryAsync("query($a: ID!) { schedules(actor: $a) { totalCount nodes { fhirId } } }", new { a = "Patient/no-such-patient" }, token);
             AuthorizationTests.AssertForbidden(byPatient, "schedules");
             Assert.Equal(byPatient.ToJsonString().Replace(practice.Other.Id!, "ID", StringComparison.Ordinal), missing.ToJsonString().Replace("no-such-patient", "ID", StringComparison.Ordinal));
         }
@@ -61,8 +61,8 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
             Assert.Null(answer["errors"]);
             Assert.Equal(practice.Other.Name[0].Family, answer.At("data.schedule.actors.0.name.0.family")?.GetValue<string>());
             Assert.Contains(practice.Other.Name[0].Family!, answer.At("data.availability")!.ToJsonString(), StringComparison.Ordinal);
-            var mine = await gateway.QueryAsync("query($a: String!) { schedules(actor: $a) { nodes { id } } }", new { a = "Patient/" + practice.Other.Id }, token);
-            Assert.Equal(practice.PatientSchedule.Id, mine.At("data.schedules.nodes.0.id")?.GetValue<string>());
+            var mine = await gateway.QueryAsync("query($a: ID!) { schedules(actor: $a) { nodes { fhirId } } }", new { a = "Patient/" + practice.Other.Id }, token);
+            Assert.Equal(practice.PatientSchedule.Id, mine.At("data.schedules.nodes.0.fhirId")?.GetValue<string>());
         }
     }
 
@@ -70,7 +70,7 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
     public async Task A_practitioner_creates_schedules_only_for_themselves_with_places_and_services_and_the_refusal_reads_nothing()
     {
         var (gateway, practice) = await PracticeAsync();
-        const string Create = "mutation($actors: [String!]!) { createSchedule(input: { actorIds: $actors }) { schedule { id actors { __typename } } errors { __typename ... on Error { message } } } }";
+        const string Create = "mutation($actors: [ID!]!) { createSchedule(input: { actorIds: $actors }) { schedule { fhirId actors { __typename } } errors { __typename ... on Error { message } } } }";
         var a = "Practitioner/" + practice.A.Practitioner.Id;
         var token = TestTokens.Practitioner(practice.A.Practitioner.Id!);
 
@@ -89,7 +89,7 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
 
         // The front desk names anyone, a patient included; a missing one is then simply not found.
         var desk = await gateway.QueryAsync(Create, new { actors = new[] { "Patient/" + practice.Other.Id, a } }, TestTokens.Scheduler());
-        Assert.NotNull(desk.At("data.createSchedule.schedule.id"));
+        Assert.NotNull(desk.At("data.createSchedule.schedule.fhirId"));
         var deskMissing = await gateway.QueryAsync(Create, new { actors = new[] { "Patient/no-such-patient" } }, TestTokens.Scheduler());
         Assert.Equal("NotFoundError", deskMissing.At("data.createSchedule.errors.0.__typename")?.GetValue<string>());
     }
@@ -98,7 +98,7 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
     public async Task Counts_and_cursors_of_patient_searches_tell_nothing_of_patients_the_caller_may_not_see()
     {
         var (gateway, practice) = await PracticeAsync();
-        const string Probe = "query($i: String, $n: String) { patients(identifier: $i, name: $n, first: 0) { totalCount pageInfo { hasNextPage endCursor } } page: patients(identifier: $i, name: $n, first: 1) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } }";
+        const string Probe = "query($i: String, $n: String) { patients(identifier: $i, name: $n, first: 0) { totalCount pageInfo { hasNextPage endCursor } } page: patients(identifier: $i, name: $n, first: 1) { totalCount pageInfo { hasNextPage endCursor } nodes { fhirId } } }";
         var existing = new { i = ExposurePractice.MrnSystem + "|" + practice.OthersMrn, n = (string?)null };
         var missing = new { i = ExposurePractice.MrnSystem + "|MRN-NOBODY", n = (string?)null };
         var byName = new { i = (string?)null, n = practice.Other.Name[0].Family };
@@ -123,7 +123,7 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
         // The practitioner who has the patient finds and counts them.
         var own = await gateway.QueryAsync(Probe, existing, TestTokens.Practitioner(practice.A.Practitioner.Id!));
         Assert.Equal(1, own.At("data.patients.totalCount")?.GetValue<int>());
-        Assert.Equal(practice.Other.Id, own.At("data.page.nodes.0.id")?.GetValue<string>());
+        Assert.Equal(practice.Other.Id, own.At("data.page.nodes.0.fhirId")?.GetValue<string>());
     }
 
     [Fact]
@@ -133,15 +133,15 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
         var answer = await gateway.QueryAsync("""
             query($g: ID!) {
               appointment(id: $g) {
-                id description patient { id }
-                participants { actor { __typename ... on Patient { id name { family } } } }
-                responses { nodes { id comment actor { ... on Patient { id } } } }
+                fhirId description patient { fhirId }
+                participants { actor { __typename ... on Patient { fhirId name { family } } } }
+                responses { nodes { fhirId comment actor { ... on Patient { fhirId } } } }
               }
             }
             """, new { g = practice.GroupAppointment }, TestTokens.Patient(practice.Me.Id!));
 
         Assert.Equal("Group session", answer.At("data.appointment.description")?.GetValue<string>());
-        Assert.Equal(practice.Me.Id, answer.At("data.appointment.patient.id")?.GetValue<string>());
+        Assert.Equal(practice.Me.Id, answer.At("data.appointment.patient.fhirId")?.GetValue<string>());
         var errors = answer["errors"]!.AsArray();
         Assert.Contains(errors, e => e.At("extensions.code")?.GetValue<string>() == "FORBIDDEN" && e.At("path.1")?.GetValue<string>() == "participants");
         Assert.Empty(practice.LeaksIn(answer, practice.GroupAppointment));
@@ -157,7 +157,7 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
     public async Task Role_claims_count_only_as_whole_role_names(string role)
     {
         var (gateway, practice) = await PracticeAsync();
-        const string Query = "query($p: ID!) { patient(id: $p) { id name { family } } }";
+        const string Query = "query($p: ID!) { patient(id: $p) { fhirId name { family } } }";
         var forged = await gateway.QueryAsync(Query, new { p = practice.Other.Id }, TestTokens.Issue(("role", role), ("patient", practice.Me.Id!)));
         AuthorizationTests.AssertForbidden(forged, "patient");
         Assert.Empty(practice.LeaksIn(forged, practice.Other.Id!));
@@ -165,7 +165,7 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
         // Whole names in any case, several separated by spaces: the strongest counts.
         foreach (var good in new[] { "ADMIN", "patient scheduler" })
         {
-            Assert.Equal(practice.Other.Id, (await gateway.QueryAsync(Query, new { p = practice.Other.Id }, TestTokens.Issue(("role", good), ("patient", practice.Me.Id!)))).At("data.patient.id")?.GetValue<string>());
+            Assert.Equal(practice.Other.Id, (await gateway.QueryAsync(Query, new { p = practice.Other.Id }, TestTokens.Issue(("role", good), ("patient", practice.Me.Id!)))).At("data.patient.fhirId")?.GetValue<string>());
         }
     }
 
@@ -173,7 +173,7 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
     public async Task An_absolute_fhirUser_counts_only_on_the_gateways_FHIR_base()
     {
         var (gateway, practice) = await PracticeAsync();
-        const string Query = "query($p: ID!) { patient(id: $p) { id } }";
+        const string Query = "query($p: ID!) { patient(id: $p) { fhirId } }";
         var a = "Practitioner/" + practice.A.Practitioner.Id;
         foreach (var elsewhere in new[] { "https://evil.example/fhir/" + a, medplum.Server.FhirBaseUrl.TrimEnd('/') + "-elsewhere/" + a })
         {
@@ -183,7 +183,7 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
         foreach (var trusted in new[] { a, medplum.Server.FhirBaseUrl.TrimEnd('/') + "/" + a })
         {
             var answer = await gateway.QueryAsync(Query, new { p = practice.Other.Id }, TestTokens.Issue(("fhirUser", trusted)));
-            Assert.Equal(practice.Other.Id, answer.At("data.patient.id")?.GetValue<string>());
+            Assert.Equal(practice.Other.Id, answer.At("data.patient.fhirId")?.GetValue<string>());
         }
     }
 
@@ -193,7 +193,7 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
         var (gateway, practice) = await PracticeAsync();
         const string Book = """
             mutation($slot: ID!, $patient: ID!, $key: String) {
-              bookAppointment(input: { slotIds: [$slot], patientId: $patient, clientMutationId: $key }) { appointment { id } errors { __typename ... on Error { message } } }
+              bookAppointment(input: { slotIds: [$slot], patientId: $patient, clientMutationId: $key }) { appointment { fhirId } errors { __typename ... on Error { message } } }
             }
             """;
         var slot = practice.PatientScheduleSlots[1].Id!;
@@ -211,15 +211,15 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
         AuthorizationTests.AssertForbiddenPayload(await gateway.QueryAsync(Book, new { slot, patient = practice.Other.Id, key = practice.OthersKey }, TestTokens.Patient(practice.Me.Id!)), "bookAppointment");
         var b = await gateway.QueryAsync(Book, new { slot = practice.B.SlotId(1), patient = practice.Other.Id, key = practice.OthersKey }, TestTokens.Practitioner(practice.B.Practitioner.Id!));
         Assert.Null(b["errors"]);
-        Assert.NotEqual(practice.OthersAppointment, b.At("data.bookAppointment.appointment.id")?.GetValue<string>());
+        Assert.NotEqual(practice.OthersAppointment, b.At("data.bookAppointment.appointment.fhirId")?.GetValue<string>());
         Assert.DoesNotContain(practice.OthersAppointment, b.ToJsonString(), StringComparison.Ordinal);
 
         // The key's owner side still gets its retry answered with the same appointment.
         var retry = await gateway.QueryAsync(Book, new { slot = practice.PatientScheduleSlots[0].Id, patient = practice.Other.Id, key = practice.OthersKey }, TestTokens.Patient(practice.Other.Id!));
-        Assert.Equal(practice.OthersAppointment, retry.At("data.bookAppointment.appointment.id")?.GetValue<string>());
+        Assert.Equal(practice.OthersAppointment, retry.At("data.bookAppointment.appointment.fhirId")?.GetValue<string>());
 
         // Changing an appointment without a role: refused alike for an existing and a missing id.
-        const string Cancel = "mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id, reason: \"x\" }) { appointment { id } errors { __typename } } }";
+        const string Cancel = "mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id, reason: \"x\" }) { appointment { fhirId } errors { __typename } } }";
         var cancelOthers = await gateway.QueryAsync(Cancel, new { id = practice.OthersAppointment }, RoleLess);
         AuthorizationTests.AssertForbiddenPayload(cancelOthers, "cancelAppointment");
         Assert.Equal(cancelOthers.ToJsonString().Replace(practice.OthersAppointment, "ID", StringComparison.Ordinal),
@@ -232,8 +232,8 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
         var (gateway, practice) = await PracticeAsync();
         string[] mutations =
         [
-            "mutation($slot: ID!, $patient: ID!) { holdSlots(input: { slotIds: [$slot], patientId: $patient }) { appointment { id } errors { __typename ... on Error { message } } } }",
-            "mutation($slot: ID!, $patient: ID!) { bookAppointment(input: { slotIds: [$slot], patientId: $patient }) { appointment { id } errors { __typename ... on Error { message } } } }",
+            "mutation($slot: ID!, $patient: ID!) { holdSlots(input: { slotIds: [$slot], patientId: $patient }) { appointment { fhirId } errors { __typename ... on Error { message } } } }",
+            "mutation($slot: ID!, $patient: ID!) { bookAppointment(input: { slotIds: [$slot], patientId: $patient }) { appointment { fhirId } errors { __typename ... on Error { message } } } }",
         ];
         // Practitioner B, who has no patients: on A's schedule (FORBIDDEN) and with a missing slot (NotFound), an
         // existing patient and a missing one get one and the same answer; the patient is read only where B may book.

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
 using Xunit.Abstractions;
@@ -34,8 +35,9 @@ public sealed class SchemaWalkAuthorizationTests(MedplumFixture medplum, ITestOu
     [Fact]
     public async Task No_field_of_any_shape_gives_another_patients_data_to_a_patient_a_role_less_caller_or_an_unrelated_practitioner()
     {
-        // The walk's trees are deep by design: the complexity limit (tested elsewhere) is lifted, authorization is not.
-        var gateway = await medplum.GatewayAsync([.. TestTokens.Settings, ("GraphQL:MaxComplexity", "1000000000")]);
+        // The walk's trees are deep by design (node and nodes reach every entity type): the complexity and search
+        // limits (tested elsewhere) are lifted, authorization is not.
+        var gateway = await medplum.GatewayAsync([.. TestTokens.Settings, ("GraphQL:MaxComplexity", "1000000000"), ("GraphQL:MaxFhirSearches", "10000")]);
         var practice = await ExposurePractice.CreateAsync(medplum.Store, gateway);
         var schema = new WalkedSchema((await gateway.QueryAsync(Introspection, bearerToken: TestTokens.Scheduler())).At("data.__schema")!, practice);
         var operations = schema.Operations().ToList();
@@ -254,24 +256,25 @@ public sealed class SchemaWalkAuthorizationTests(MedplumFixture medplum, ITestOu
             return filled.Count == 0 ? string.Empty : "(" + string.Join(", ", filled) + ")";
         }
 
-        private string? Required(string name, string returns, JsonNode type) => name switch
+        private string? Required(string name, string returns, JsonNode type) => (name, returns) switch
         {
-            "id" => IdOf(returns) is { } id ? Literal(id) : null,
-            "input" => Input(Named(type)),
+            // node(id:) asks for the other patient's appointment; nodes(ids:) for an entity of every Node type at once.
+            ("id", "Node") => Literal(GlobalId.Encode("Appointment", _practice.OthersAppointment)),
+            ("ids", "Node") => NodeIds(),
+            ("id", _) => IdOf(returns) is { } id ? Literal(id) : null,
+            ("input", _) => Input(Named(type)),
             _ => null,
         };
 
-        private string? IdOf(string type) => type switch
+        /// <summary>The global id of the practice's entity of every type that implements Node; null if one has none.</summary>
+        private string? NodeIds()
         {
-            "Patient" => _practice.Other.Id,
-            "Appointment" => _practice.OthersAppointment,
-            "Schedule" => _practice.PatientSchedule.Id,
-            "Slot" => _practice.PatientScheduleSlots[0].Id,
-            "Practitioner" => _practice.A.Practitioner.Id,
-            "Location" => _practice.A.Location.Id,
-            "HealthcareService" => _practice.Service.Id,
-            _ => null,
-        };
+            var ids = _types["Node"]["possibleTypes"]!.AsArray().Select(p => p!["name"]!.GetValue<string>())
+                .Select(type => IdOf(type) is { } id ? Literal(GlobalId.Encode(type, id)) : null).ToList();
+            return ids.Contains(null) ? null : "[" + string.Join(", ", ids) + "]";
+        }
+
+        private string? IdOf(string type) => _practice.IdOf(type);
 
         private string? Probe(string name, string type) => (name, type) switch
         {

@@ -16,7 +16,7 @@ public sealed class WebSocketAuthorizationTests(MedplumFixture medplum)
         mutation($slot: ID!, $patient: ID!) { bookAppointment(input: { slotIds: [$slot], patientId: $patient }) { appointment { id } } }
         """;
 
-    private const string AnyAppointment = "subscription { appointmentChanged { kind appointmentId appointment { id patient { id } } } }";
+    private const string AnyAppointment = "subscription { appointmentChanged { kind appointmentId appointment { id patient { fhirId } } } }";
 
     private Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(
         [.. TestTokens.Settings, ("ChangeFeed:PollSeconds", "0"), ("WebSockets:KeepAliveSeconds", "0")]);
@@ -60,10 +60,10 @@ public sealed class WebSocketAuthorizationTests(MedplumFixture medplum)
 
         var patientEvents = await patient.CollectAsync(TimeSpan.FromSeconds(15));
         Assert.Equal([patientsOwn], patientEvents.Select(e => e.GetProperty("appointmentChanged").GetProperty("appointmentId").GetString()));
-        Assert.Equal(a.Patient.Id, patientEvents[0].GetProperty("appointmentChanged").GetProperty("appointment").GetProperty("patient").GetProperty("id").GetString());
+        Assert.Equal(a.Patient.Id, patientEvents[0].GetProperty("appointmentChanged").GetProperty("appointment").GetProperty("patient").GetProperty("fhirId").GetString());
         var practitionerEvents = await practitioner.CollectAsync(TimeSpan.FromSeconds(15));
         Assert.Equal([practitionersOwn], practitionerEvents.Select(e => e.GetProperty("appointmentChanged").GetProperty("appointmentId").GetString()));
-        Assert.Equal(b.Patient.Id, practitionerEvents[0].GetProperty("appointmentChanged").GetProperty("appointment").GetProperty("patient").GetProperty("id").GetString());
+        Assert.Equal(b.Patient.Id, practitionerEvents[0].GetProperty("appointmentChanged").GetProperty("appointment").GetProperty("patient").GetProperty("fhirId").GetString());
         Assert.Empty(await prying.CollectAsync(TimeSpan.FromSeconds(10)));
     }
 }

@@ -83,7 +83,7 @@ public sealed class ChangeFeedTests(MedplumFixture medplum)
         var real = await medplum.Store.CreateAsync(new Appointment { Status = Appointment.AppointmentStatus.Booked, Comment = "Real", Participant = [patient] }, CancellationToken.None);
         var before = gateway.Listeners();
         await using var client = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress,
-            "subscription($p: ID!) { appointmentChanged(patientId: $p) { versionId appointment { id status comment participants { actor { __typename } } } } }",
+            "subscription($p: ID!) { appointmentChanged(patientId: $p) { versionId appointment { fhirId status comment participants { actor { __typename } } } } }",
             new { p = world.Patient.Id }, count: 1);
         await gateway.UntilListeningAsync(before);
 
@@ -106,7 +106,7 @@ public sealed class ChangeFeedTests(MedplumFixture medplum)
         var change = Assert.Single(await client.CollectAsync(TimeSpan.FromSeconds(10))).GetProperty("appointmentChanged");
         Assert.Equal(real.Meta!.VersionId, change.GetProperty("versionId").GetString());
         var appointment = change.GetProperty("appointment");
-        Assert.Equal((real.Id, "BOOKED", "Real", 1), (appointment.GetProperty("id").GetString(), appointment.GetProperty("status").GetString(),
+        Assert.Equal((real.Id, "BOOKED", "Real", 1), (appointment.GetProperty("fhirId").GetString(), appointment.GetProperty("status").GetString(),
             appointment.GetProperty("comment").GetString(), appointment.GetProperty("participants").GetArrayLength()));
     }
 
@@ -121,12 +121,12 @@ public sealed class ChangeFeedTests(MedplumFixture medplum)
         await gateway.UntilListeningAsync(before);
 
         var booked = await gateway.QueryAsync(
-            "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } } }",
+            "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } } }",
             new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id } });
         await Task.Delay(TimeSpan.FromSeconds(2.5)); // the feed polls twice meanwhile and finds the same version
         await gateway.QueryAsync(
             "mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id, reason: \"x\" }) { errors { __typename } } }",
-            new { id = booked.At("data.bookAppointment.appointment.id")!.GetValue<string>() });
+            new { id = booked.At("data.bookAppointment.appointment.fhirId")!.GetValue<string>() });
 
         var events = await client.CollectAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(["CREATED", "CANCELLED"], events.Select(e => e.GetProperty("appointmentChanged").GetProperty("kind").GetString()));

@@ -9,7 +9,7 @@ namespace Scheduling.Tests.Subscriptions;
 [Collection(MedplumCollection.Name)]
 public sealed class CrossInstanceTests(MedplumFixture medplum)
 {
-    private const string Book = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename } } }";
+    private const string Book = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { __typename } } }";
 
     [Fact]
     public async Task A_booking_on_one_instance_reaches_a_subscriber_on_the_other_across_a_Redis_restart()
@@ -24,7 +24,7 @@ public sealed class CrossInstanceTests(MedplumFixture medplum)
 
         var before = b.Listeners();
         await using var client = await GraphQLWsClient.SubscribeAsync(b.BaseAddress,
-            "subscription($p: ID!) { appointmentChanged(practitionerId: $p) { kind appointment { slots { id } } } }",
+            "subscription($p: ID!) { appointmentChanged(practitionerId: $p) { kind appointment { slots { fhirId } } } }",
             new { p = world.Practitioner.Id }, count: 2, timeoutMs: 60000);
         await b.UntilListeningAsync(before);
 
@@ -35,8 +35,8 @@ public sealed class CrossInstanceTests(MedplumFixture medplum)
         await redis.KillAsync();
         await UntilAsync(async () => (await a.Client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.ServiceUnavailable);
         // Without Redis the gateway still serves.
-        var query = await a.QueryAsync("query($id: ID!) { schedule(id: $id) { id } }", new { id = world.Schedule.Id });
-        Assert.Equal(world.Schedule.Id, query.At("data.schedule.id")!.GetValue<string>());
+        var query = await a.QueryAsync("query($id: ID!) { schedule(id: $id) { fhirId } }", new { id = world.Schedule.Id });
+        Assert.Equal(world.Schedule.Id, query.At("data.schedule.fhirId")!.GetValue<string>());
 
         await redis.StartAgainAsync();
         await UntilAsync(async () => (await a.Client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK &&
@@ -46,7 +46,7 @@ public sealed class CrossInstanceTests(MedplumFixture medplum)
         var second = await client.NextAsync(TimeSpan.FromSeconds(15));
         Assert.Equal("next", second?.GetProperty("event").GetString());
         Assert.Equal(world.SlotId(1), second!.Value.GetProperty("data").GetProperty("data").GetProperty("appointmentChanged")
-            .GetProperty("appointment").GetProperty("slots")[0].GetProperty("id").GetString());
+            .GetProperty("appointment").GetProperty("slots")[0].GetProperty("fhirId").GetString());
     }
 
     private static async Task UntilAsync(Func<Task<bool>> condition)

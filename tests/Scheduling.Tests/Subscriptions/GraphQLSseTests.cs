@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Queries;
 
@@ -14,7 +15,7 @@ namespace Scheduling.Tests.Subscriptions;
 public sealed class GraphQLSseTests(EmbeddedGatewayFixture fixture) : IClassFixture<EmbeddedGatewayFixture>
 {
     private const string Book = """
-        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename } } }
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { __typename } } }
         """;
 
     private GatewayServer Gateway => fixture.Gateway;
@@ -32,12 +33,12 @@ public sealed class GraphQLSseTests(EmbeddedGatewayFixture fixture) : IClassFixt
         await Gateway.UntilListeningAsync(before);
 
         var booked = await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id } });
-        var id = booked.At("data.bookAppointment.appointment.id")!.GetValue<string>();
+        var id = booked.At("data.bookAppointment.appointment.fhirId")!.GetValue<string>();
 
         var line = await client.NextAsync(TimeSpan.FromSeconds(15));
         Assert.Equal("next", line?.GetProperty("event").GetString());
         var change = line!.Value.GetProperty("data").GetProperty("data").GetProperty("appointmentChanged");
-        Assert.Equal(("CREATED", id), (change.GetProperty("kind").GetString(), change.GetProperty("appointmentId").GetString()));
+        Assert.Equal(("CREATED", GlobalId.Encode("Appointment", id)), (change.GetProperty("kind").GetString(), change.GetProperty("appointmentId").GetString()));
         Assert.Equal(world.Patient.Name[0].Given.First() + " " + world.Patient.Name[0].Family, change.GetProperty("appointment").GetProperty("patient").GetProperty("displayName").GetString());
         Assert.Equal("BUSY", change.GetProperty("appointment").GetProperty("slots")[0].GetProperty("status").GetString());
 
@@ -64,7 +65,7 @@ public sealed class GraphQLSseTests(EmbeddedGatewayFixture fixture) : IClassFixt
         var answers = await client.AnswersAsync(3, TimeSpan.FromSeconds(30));
 
         Assert.Equal("Dr. Alice Smith", answers[0].At("data.practitioner.displayName")?.GetValue<string>());
-        Assert.NotNull(answers[1].At("data.bookAppointment.appointment.id"));
+        Assert.NotNull(answers[1].At("data.bookAppointment.appointment.fhirId"));
         // A document that does not parse: the protocol reports it on the accepted stream, not as a 400.
         Assert.Equal("SYNTAX_ERROR", GraphQLTransport.CodeOf(answers[2]));
         Assert.Null(answers[2]["data"]);

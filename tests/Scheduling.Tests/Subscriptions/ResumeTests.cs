@@ -7,14 +7,14 @@ namespace Scheduling.Tests.Subscriptions;
 
 /// <summary>
 /// Resuming after a reconnect, with the reference clients (graphql-ws and graphql-sse from npm), two gateway
-/// instances on Medplum's engine and a real redis-server: a client that comes back with its last event id receives
+/// instances on Medplum's engine and a real redis-server: a client that comes back with its last event fhirId receives
 /// exactly what it missed, in order, from either instance, then the live events without a gap or a repeat.
 /// </summary>
 [Collection(MedplumCollection.Name)]
 public sealed class ResumeTests(MedplumFixture medplum)
 {
-    internal const string Book = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename } } }";
-    internal const string Watch = "subscription($p: ID!) { appointmentChanged(practitionerId: $p) { kind refetch { reason eventId } appointment { slots { id } } } }";
+    internal const string Book = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { __typename } } }";
+    internal const string Watch = "subscription($p: ID!) { appointmentChanged(practitionerId: $p) { kind refetch { reason eventId } appointment { slots { fhirId } } } }";
 
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
@@ -29,7 +29,7 @@ public sealed class ResumeTests(MedplumFixture medplum)
         var world = await BookingWorld.CreateAsync(medplum.Store, slots: 5);
         var watching = new { p = world.Practitioner.Id };
 
-        // Both clients receive one booking: the id they will come back with.
+        // Both clients receive one booking: the fhirId they will come back with.
         var before = a.Listeners();
         var ws = await GraphQLWsClient.SubscribeAsync(a.BaseAddress, Watch, watching, count: 2, timeoutMs: 120_000);
         var sse = await GraphQLSseClient.SubscribeAsync(a.BaseAddress, Watch, watching, timeoutMs: 120_000);
@@ -49,7 +49,7 @@ public sealed class ResumeTests(MedplumFixture medplum)
         await BookAsync(b, world, 2);
         await BookAsync(a, world, 3);
 
-        // They come back, the WebSocket one on the other instance, each with the last id it received.
+        // They come back, the WebSocket one on the other instance, each with the last fhirId it received.
         var beforeA = a.Listeners();
         var beforeB = b.Listeners();
         await using var wsBack = await GraphQLWsClient.SubscribeAsync(b.BaseAddress, Watch, watching, count: 4, timeoutMs: 120_000,
@@ -80,7 +80,7 @@ public sealed class ResumeTests(MedplumFixture medplum)
     internal static async Task BookAsync(GatewayServer gateway, BookingWorld world, int slot)
     {
         var booked = await gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(slot) }, patientId = world.Patient.Id } });
-        Assert.NotNull(booked.At("data.bookAppointment.appointment.id"));
+        Assert.NotNull(booked.At("data.bookAppointment.appointment.fhirId"));
     }
 
     /// <summary>The next result a client printed (either client's line: <c>{"event":"next","data":result}</c>).</summary>
@@ -103,7 +103,7 @@ public sealed class ResumeTests(MedplumFixture medplum)
             Assert.Equal(JsonValueKind.Null, refetch.ValueKind);
         }
 
-        return changed.GetProperty("appointment").GetProperty("slots")[0].GetProperty("id").GetString();
+        return changed.GetProperty("appointment").GetProperty("slots")[0].GetProperty("fhirId").GetString();
     }
 
     internal static void AssertIncreasing(IReadOnlyList<string> ids)

@@ -8,7 +8,7 @@ using static Scheduling.Tests.Subscriptions.ResumeTests;
 namespace Scheduling.Tests.Subscriptions;
 
 /// <summary>
-/// Past the retention window (one second here), or with an id the stream never gave out, a reconnecting client is
+/// Past the retention window (one second here), or with an fhirId the stream never gave out, a reconnecting client is
 /// told to refetch (a typed event: kind <c>REFETCH_REQUIRED</c> with its <c>refetch { reason eventId }</c>, no error)
 /// and then receives the live events: with the reference clients, on one instance (embedded store), over the in-process
 /// bus and over a real redis-server; for <c>appointmentChanged</c> and <c>slotsChanged</c>.
@@ -52,7 +52,7 @@ public sealed class ResumeWindowTests
         var signals = new[] { await NextAsync(ws.NextAsync), await NextAsync(sse.NextAsync), await NextAsync(unknown.NextAsync) };
         Assert.Equal(["EXPIRED", "EXPIRED", "UNKNOWN_EVENT_ID"], signals.Select(s => RefetchReasonOf(s, "appointmentChanged", "appointment")));
         Assert.Equal("EXPIRED", RefetchReasonOf(await NextAsync(slots.NextAsync), "slotsChanged", "slot"));
-        // From the signal on, the stream goes on live: its id is where a later resume would start.
+        // From the signal on, the stream goes on live: its fhirId is where a later resume would start.
         AssertIncreasing([lastId, EventIdOf(signals[0])]);
 
         await gateway.UntilListeningAsync(before, 4);
@@ -95,9 +95,9 @@ public sealed class ResumeWindowTests
         Assert.Equal(EventIdOf(JsonDocument.Parse(fields["data"]).RootElement), fields["id"]);
     }
 
-    private const string WatchSlots = "subscription($s: ID!) { slotsChanged(scheduleIds: [$s]) { kind slotId slot { id } refetch { reason eventId } } }";
+    private const string WatchSlots = "subscription($s: ID!) { slotsChanged(scheduleIds: [$s]) { kind slotId slot { fhirId } refetch { reason eventId } } }";
 
-    /// <summary>The reason of a typed refetch event: data, not an error; no resource; the event id where the stream stands.</summary>
+    /// <summary>The reason of a typed refetch event: data, not an error; no resource; the event fhirId where the stream stands.</summary>
     private static string? RefetchReasonOf(JsonElement result, string field, string resource)
     {
         Assert.False(result.TryGetProperty("errors", out _), "a refetch signal is not an error: " + result);

@@ -19,8 +19,8 @@ namespace Scheduling.Tests.Subscriptions;
 /// </summary>
 public sealed class SharedExecutionTests
 {
-    private const string WatchPractitioner = "subscription($p: ID!) { appointmentChanged(practitionerId: $p) { kind appointmentId appointment { patient { displayName } slots { id status } } } }";
-    private const string WatchMine = "subscription { appointmentChanged { appointmentId appointment { patient { id } } } }";
+    private const string WatchPractitioner = "subscription($p: ID!) { appointmentChanged(practitionerId: $p) { kind appointmentId appointment { patient { displayName } slots { fhirId status } } } }";
+    private const string WatchMine = "subscription { appointmentChanged { appointmentId appointment { patient { fhirId } } } }";
 
     [Fact]
     public async Task Identical_subscribers_over_WebSocket_and_SSE_share_one_execution_per_event_and_get_the_same_result()
@@ -96,7 +96,7 @@ public sealed class SharedExecutionTests
             {
                 var (_, payload) = await NextAsync(socket);
                 Assert.Equal(patient, JsonDocument.Parse(payload).RootElement.GetProperty("data").GetProperty("appointmentChanged")
-                    .GetProperty("appointment").GetProperty("patient").GetProperty("id").GetString());
+                    .GetProperty("appointment").GetProperty("patient").GetProperty("fhirId").GetString());
             }
         }
 
@@ -203,7 +203,7 @@ public sealed class SharedExecutionTests
     private static async Task BookAsync(GatewayServer gateway, BookingWorld world, int slot, string patientId)
     {
         var booked = await gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(slot) }, patientId } }, TestTokens.Scheduler());
-        Assert.NotNull(booked.At("data.bookAppointment.appointment.id"));
+        Assert.NotNull(booked.At("data.bookAppointment.appointment.fhirId"));
     }
 
     private static string? SlotIdOf(string payload) => SlotOf(JsonDocument.Parse(payload).RootElement);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Queries;
 
@@ -11,7 +12,7 @@ namespace Scheduling.Tests.Subscriptions;
 public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFixture<EmbeddedGatewayFixture>
 {
     private const string Book = """
-        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename } } }
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { __typename } } }
         """;
 
     private GatewayServer Gateway => fixture.Gateway;
@@ -25,14 +26,14 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
             subscription($practitioner: ID!) {
               appointmentChanged(practitionerId: $practitioner) {
                 kind appointmentId versionId occurredAt
-                appointment { status patient { displayName } practitioners { id } slots { id status } }
+                appointment { status patient { displayName } practitioners { fhirId } slots { fhirId status } }
               }
             }
             """, new { practitioner = world.Practitioner.Id }, count: 2);
         await Gateway.UntilListeningAsync(before);
 
         var booked = await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id } });
-        var id = booked.At("data.bookAppointment.appointment.id")!.GetValue<string>();
+        var id = booked.At("data.bookAppointment.appointment.fhirId")!.GetValue<string>();
         // Nested fields are read when the event is resolved: cancel only once the first event is out.
         var first = await client.NextAsync(TimeSpan.FromSeconds(15));
         Assert.Equal("next", first?.GetProperty("event").GetString());
@@ -41,7 +42,7 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         List<System.Text.Json.JsonElement> events = [first!.Value.GetProperty("data").GetProperty("data"), .. await client.CollectAsync(TimeSpan.FromSeconds(15))];
         Assert.Equal(["CREATED", "CANCELLED"], events.Select(e => e.GetProperty("appointmentChanged").GetProperty("kind").GetString()));
         var created = events[0].GetProperty("appointmentChanged");
-        Assert.Equal(id, created.GetProperty("appointmentId").GetString());
+        Assert.Equal(GlobalId.Encode("Appointment", id), created.GetProperty("appointmentId").GetString());
         Assert.Equal(world.Patient.Name[0].Given.First() + " " + world.Patient.Name[0].Family, created.GetProperty("appointment").GetProperty("patient").GetProperty("displayName").GetString());
         Assert.Equal("BUSY", created.GetProperty("appointment").GetProperty("slots")[0].GetProperty("status").GetString());
         var cancelled = events[1].GetProperty("appointmentChanged");
@@ -58,7 +59,7 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         var other = await BookingWorld.CreateAsync(store);
         var before = Gateway.Listeners();
         await using var client = await GraphQLWsClient.SubscribeAsync(Gateway.BaseAddress,
-            "subscription($s: [ID!]!) { slotsChanged(scheduleIds: $s) { kind slotId slot { status schedule { id } } } }",
+            "subscription($s: [ID!]!) { slotsChanged(scheduleIds: $s) { kind slotId slot { status schedule { fhirId } } } }",
             new { s = new[] { watched.Schedule.Id } }, count: 1);
         await Gateway.UntilListeningAsync(before);
 
@@ -66,9 +67,9 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { watched.SlotId(1) }, patientId = watched.Patient.Id } });
 
         var change = Assert.Single(await client.CollectAsync(TimeSpan.FromSeconds(15))).GetProperty("slotsChanged");
-        Assert.Equal(("UPDATED", watched.SlotId(1)), (change.GetProperty("kind").GetString(), change.GetProperty("slotId").GetString()));
+        Assert.Equal(("UPDATED", GlobalId.Encode("Slot", watched.SlotId(1))), (change.GetProperty("kind").GetString(), change.GetProperty("slotId").GetString()));
         Assert.Equal("BUSY", change.GetProperty("slot").GetProperty("status").GetString());
-        Assert.Equal(watched.Schedule.Id, change.GetProperty("slot").GetProperty("schedule").GetProperty("id").GetString());
+        Assert.Equal(watched.Schedule.Id, change.GetProperty("slot").GetProperty("schedule").GetProperty("fhirId").GetString());
     }
 
     [Fact]
@@ -82,7 +83,7 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         await using var mutation = await GraphQLWsClient.SubscribeAsync(Gateway.BaseAddress, Book,
             new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id } });
         var booked = Assert.Single(await mutation.CollectAsync(TimeSpan.FromSeconds(10)));
-        Assert.NotNull(booked.GetProperty("bookAppointment").GetProperty("appointment").GetProperty("id").GetString());
+        Assert.NotNull(booked.GetProperty("bookAppointment").GetProperty("appointment").GetProperty("fhirId").GetString());
     }
 
     [Fact]
@@ -93,7 +94,7 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         var other = await BookingWorld.CreateAsync(store);
         var before = Gateway.Listeners();
         await using var client = await GraphQLWsClient.SubscribeAsync(Gateway.BaseAddress,
-            "subscription($s: ID!) { appointmentChanged(scheduleId: $s) { kind appointment { slots { id } } } }",
+            "subscription($s: ID!) { appointmentChanged(scheduleId: $s) { kind appointment { slots { fhirId } } } }",
             new { s = watched.Schedule.Id }, count: 1);
         await Gateway.UntilListeningAsync(before);
 
@@ -101,6 +102,6 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { watched.SlotId(2) }, patientId = watched.Patient.Id } });
 
         var change = Assert.Single(await client.CollectAsync(TimeSpan.FromSeconds(15))).GetProperty("appointmentChanged");
-        Assert.Equal(watched.SlotId(2), change.GetProperty("appointment").GetProperty("slots")[0].GetProperty("id").GetString());
+        Assert.Equal(watched.SlotId(2), change.GetProperty("appointment").GetProperty("slots")[0].GetProperty("fhirId").GetString());
     }
 }

@@ -1,0 +1,61 @@
+using GraphQL;
+using GraphQL.Types;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Scheduling.Schema.Authorization;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Execution;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Identity;
+
+/// <summary>
+/// <c>node(id:)</c> and <c>nodes(ids:)</c>: any entity by its global id, read through the same batched loader as the
+/// typed root fields, and checked by the same access rules (<see cref="AccessFieldMiddleware"/>): what the caller may
+/// not see is null with a FORBIDDEN error, like a missing appointment or patient.
+/// </summary>
+public static class NodeQueries
+{
+    public static void AddTo(ObjectGraphType query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Field<NodeInterface>("node")
+            .Description("Any entity by its global id; null when there is none.")
+            .Argument<NonNullGraphType<IdGraphType>>("id", a =>
+            {
+                a.Description = "A global id (a FHIR reference Type/id is accepted for a transition period).";
+                a.WithMetadata(IdArguments.IdOf, IdArguments.AnyEntity);
+            })
+            .Resolve(c => c.ById().Load(c.GetArgument<FhirReference>("id")));
+
+        query.Field<NonNullGraphType<ListGraphType<NodeInterface>>>("nodes")
+            .Description("Entities by global id, in the order asked, null where there is none; at most GraphQL:MaxNodeIds ids.")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("ids", a =>
+            {
+                a.Description = "Global ids (FHIR references Type/id are accepted for a transition period).";
+                a.WithMetadata(IdArguments.IdOf, IdArguments.AnyEntity);
+            })
+            .ResolveAsync(async c =>
+            {
+                var ids = c.GetArgument<List<FhirReference>>("ids");
+                var max = c.RequestServices!.GetRequiredService<IOptions<GraphQLOptions>>().Value.MaxNodeIds;
+                if (ids.Count > max)
+                {
+                    throw new ExecutionError($"nodes takes at most {max} ids; {ids.Count} were asked.") { Code = "TOO_MANY_IDS" };
+                }
+
+                // Patients the caller may not see are not even looked up (the access middleware answers them FORBIDDEN).
+                var refused = await c.Access().RefusedBeforeReadAsync(ids, c.CancellationToken);
+                var loader = c.ById();
+                var loads = ids.Select(id => refused.Contains(id) ? null : loader.Load(id)).ToList();
+                var found = new List<Resource?>(loads.Count);
+                foreach (var load in loads)
+                {
+                    found.Add(load is null ? null : await load.GetResultAsync(c.CancellationToken));
+                }
+
+                return (object)found;
+            });
+    }
+}
