@@ -315,7 +315,7 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
             Assert.All(left, s => Assert.Equal(Slot.SlotStatus.Free, s.Status));
             Assert.All(left, s => Assert.NotEqual(DeleteSlotsHandler.ReservedComment, s.Comment));
             var rebooked = await BookAsync(survivor.Client, ids[0], world.Patient.Id!, None);
-            Assert.NotNull(rebooked.At("data.bookAppointment.appointment.id"));
+            Assert.NotNull(rebooked.At("data.bookAppointment.appointment.fhirId"));
         }
     }
 

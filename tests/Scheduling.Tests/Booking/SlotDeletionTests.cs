@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
 
@@ -48,7 +49,7 @@ public abstract class SlotDeletionTests : IAsyncLifetime
             "deletedSlotIds errors { ... on SlotUnavailableError { slotIds } }");
         Assert.False(_interference.Armed, "the interference never ran: the delete wrote nothing");
         Assert.Equal(("SlotUnavailableError", "SLOT_UNAVAILABLE"), (GraphQLMutations.Str(refused, "errors.0.__typename"), GraphQLMutations.Str(refused, "errors.0.code")));
-        Assert.Equal(taken, GraphQLMutations.Str(refused, "errors.0.slotIds.0"));
+        Assert.Equal(taken, GlobalId.ReadFhirId(GraphQLMutations.Str(refused, "errors.0.slotIds.0"), "Slot"));
         foreach (var id in new[] { world.SlotId(0), world.SlotId(1) })
         {
             var left = await Store.ReadAsync<Slot>(id, None);
@@ -66,7 +67,7 @@ public abstract class SlotDeletionTests : IAsyncLifetime
         var world = await BookingWorld.CreateAsync(Store, slots: 3);
         var deleted = await _gateway.MutateAsync("deleteSlots", "DeleteSlotsInput", new { slotIds = new[] { world.SlotId(0), world.SlotId(2) } }, "deletedSlotIds");
         Assert.Empty(deleted["errors"]!.AsArray());
-        Assert.Equal(new[] { world.SlotId(0), world.SlotId(2) }.Order(StringComparer.Ordinal), deleted["deletedSlotIds"]!.AsArray().Select(n => n!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { world.SlotId(0), world.SlotId(2) }.Order(StringComparer.Ordinal), deleted["deletedSlotIds"]!.AsArray().Select(n => GlobalId.ReadFhirId(n!.GetValue<string>(), "Slot")).Order(StringComparer.Ordinal));
         Assert.Null(await Store.ReadAsync<Slot>(world.SlotId(0), None));
         Assert.Null(await Store.ReadAsync<Slot>(world.SlotId(2), None));
         Assert.Equal(Slot.SlotStatus.Free, (await Store.ReadAsync<Slot>(world.SlotId(1), None))!.Status);
