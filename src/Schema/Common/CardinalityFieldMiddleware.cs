@@ -1,6 +1,7 @@
 using GraphQL;
 using GraphQL.DataLoader;
 using GraphQL.Instrumentation;
+using GraphQL.Types;
 using Hl7.Fhir.Model;
 using Scheduling.Schema.Fhir;
 
@@ -21,6 +22,11 @@ public sealed class CardinalityFieldMiddleware : IFieldMiddleware
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var result = await next(context);
+        if (!CanHoldResources(context))
+        {
+            return result;
+        }
+
         return result is IDataLoaderResult pending
             ? new CheckedResult(pending, value => System.Threading.Tasks.Task.FromResult(Check(context, value)))
             : Check(context, result);
@@ -69,6 +75,12 @@ public sealed class CardinalityFieldMiddleware : IFieldMiddleware
         return instead;
     }
 
+    /// <summary>Fields of an object, interface or union type of this API (not scalars, enums or introspection).</summary>
+    private static bool CanHoldResources(IResolveFieldContext context) =>
+        !context.ParentType.Name.StartsWith("__", StringComparison.Ordinal) &&
+        context.FieldDefinition.ResolvedType?.GetNamedType() is IComplexGraphType or UnionGraphType &&
+        !context.FieldDefinition.ResolvedType.GetNamedType().Name.StartsWith("__", StringComparison.Ordinal);
+
     private static bool IsNodes(IResolveFieldContext context) =>
         context.ParentType == context.Schema.Query && context.FieldDefinition.Name == "nodes";
 }
@@ -83,8 +95,6 @@ public sealed class UpstreamResourceError : ExecutionError
         Code = "INVALID_UPSTREAM_RESOURCE";
         Reference = $"{resource.TypeName}/{resource.Id}";
         Missing = missing;
-        Data["reference"] = Reference;
-        Data["missing"] = missing.ToList();
     }
 
     /// <summary>The resource, as a FHIR reference (<c>Slot/123</c>).</summary>
