@@ -85,6 +85,27 @@ public sealed class UpstreamCardinalityTests : IAsyncLifetime
         AssertNames(errors.Single(e => e!.At("path.0")!.GetValue<string>() == "node")!, ["node"]);
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task An_actor_reference_that_names_no_resource_is_an_OtherActor_with_it_not_a_null_item()
+    {
+        Schedule schedule;
+        using (var scope = _gateway.Services.CreateScope())
+        {
+            schedule = await scope.ServiceProvider.GetRequiredService<IFhirStore>().CreateAsync(
+                new Schedule { Actor = [new ResourceReference("Practitioner/nobody-here"), new ResourceReference("Practitioner/alice-smith")] },
+                CancellationToken.None);
+        }
+
+        var response = await _gateway.QueryAsync(
+            "query($id: ID!) { schedule(id: $id) { actors { __typename ... on OtherActor { reference } ... on Practitioner { fhirId } } } }",
+            new { id = schedule.Id });
+
+        Assert.Null(response["errors"]);
+        var actors = response.At("data.schedule.actors")!.AsArray();
+        Assert.Equal(["OtherActor", "Practitioner"], actors.Select(a => a!["__typename"]!.GetValue<string>()));
+        Assert.Equal("Practitioner/nobody-here", actors[0]!["reference"]!.GetValue<string>());
+    }
+
     private void AssertNames(JsonNode error, string[] path)
     {
         Assert.Equal(path, error["path"]!.AsArray().Select(p => p!.ToString()));
