@@ -71,7 +71,7 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
 
         return value is Resource single
             ? throw (byId is var (asked, askedId) ? ForbiddenError.NotYours(asked, askedId) : ForbiddenError.Hidden(single.TypeName))
-            : ResourceValues.Without(value, hidden);
+            : ResourceValues.Without(value, hidden, silently: true);
     }
 
     /// <summary>

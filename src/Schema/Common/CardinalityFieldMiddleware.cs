@@ -66,7 +66,7 @@ public sealed class CardinalityFieldMiddleware : IFieldMiddleware
             context.Errors.Add(new UpstreamResourceError(resource, missing) { Path = context.ResponsePath });
         }
 
-        return ResourceValues.Without(value, new HashSet<Resource>(broken.Keys, ReferenceEqualityComparer.Instance));
+        return ResourceValues.Without(value, new HashSet<Resource>(broken.Keys, ReferenceEqualityComparer.Instance), silently: false);
     }
 
     private static Resource? Report(IResolveFieldContext context, ExecutionError error, Resource? instead)

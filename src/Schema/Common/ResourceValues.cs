@@ -22,14 +22,16 @@ internal static class ResourceValues
     }
 
     /// <summary>
-    /// The value without the dropped resources: dropped from lists (of any depth), edges and connections (whose counts and
-    /// cursors then describe the kept items only, <see cref="Paging.Visible{T}"/>). A single resource is returned as is.
+    /// The value without the dropped resources: dropped from lists (of any depth), edges and connections. A single
+    /// resource is returned as is. With <paramref name="silently"/> a connection's counts and cursors then describe
+    /// the kept items only, so nothing tells that items were dropped (<see cref="Paging.Visible{T}"/>); otherwise
+    /// they stay as the FHIR server gave them (<see cref="Paging.Without{T}"/>), for drops the caller is told of.
     /// </summary>
-    public static object? Without(object? value, IReadOnlySet<Resource> dropped) => value switch
+    public static object? Without(object? value, IReadOnlySet<Resource> dropped, bool silently) => value switch
     {
         null or string or Resource => value,
-        _ when Wrapped.Of(value) is { } wrapped => wrapped.Without(value, node => Keeps(node, dropped)),
-        IEnumerable items => items.Cast<object?>().Where(item => Keeps(item, dropped)).Select(item => Without(item, dropped)).ToList(),
+        _ when Wrapped.Of(value) is { } wrapped => wrapped.Without(value, node => Keeps(node, dropped), silently),
+        IEnumerable items => items.Cast<object?>().Where(item => Keeps(item, dropped)).Select(item => Without(item, dropped, silently)).ToList(),
         _ => value,
     };
 
@@ -78,7 +80,7 @@ internal static class ResourceValues
 
         public abstract IEnumerable<object?> Nodes(object wrapper);
 
-        public abstract object Without(object wrapper, Func<object?, bool> keep);
+        public abstract object Without(object wrapper, Func<object?, bool> keep, bool silently);
 
         public abstract bool Shows(object wrapper, Func<object?, bool> keep);
 
@@ -92,7 +94,9 @@ internal static class ResourceValues
         {
             public override IEnumerable<object?> Nodes(object wrapper) => (((Connection<T>)wrapper).Edges ?? []).Select(e => (object?)e.Node);
 
-            public override object Without(object wrapper, Func<object?, bool> keep) => Paging.Visible((Connection<T>)wrapper, node => keep(node));
+            public override object Without(object wrapper, Func<object?, bool> keep, bool silently) => silently
+                ? Paging.Visible((Connection<T>)wrapper, node => keep(node))
+                : Paging.Without((Connection<T>)wrapper, node => keep(node));
 
             public override bool Shows(object wrapper, Func<object?, bool> keep) => true;
         }
@@ -102,7 +106,7 @@ internal static class ResourceValues
             public override IEnumerable<object?> Nodes(object wrapper) => [((Edge<T>)wrapper).Node];
 
             // An edge with a dropped node is dropped whole by the list around it (Keeps).
-            public override object Without(object wrapper, Func<object?, bool> keep) => wrapper;
+            public override object Without(object wrapper, Func<object?, bool> keep, bool silently) => wrapper;
 
             public override bool Shows(object wrapper, Func<object?, bool> keep) => keep(((Edge<T>)wrapper).Node);
         }

@@ -86,6 +86,31 @@ public sealed class UpstreamCardinalityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task Paging_past_a_left_out_slot_neither_stops_nor_skips()
+    {
+        const string Page = "query($after: String) { slots(where: { scheduleIds: [\"" + Schedule + "\"] }, first: 2, after: $after) { nodes { fhirId } pageInfo { hasNextPage endCursor } } }";
+        var all = (await _gateway.QueryAsync($$"""{ slots(where: { scheduleIds: ["{{Schedule}}"] }, first: 1000) { nodes { fhirId } } }"""))
+            .At("data.slots.nodes")!.AsArray().Select(n => n!["fhirId"]!.GetValue<string>()).ToList();
+        Assert.True(all.Count > 4, $"only {all.Count} slots to page through");
+
+        var paged = new List<string>();
+        string? after = null;
+        for (var pages = 0; pages < 100; pages++)
+        {
+            var page = (await _gateway.QueryAsync(Page, new { after })).At("data.slots")!;
+            paged.AddRange(page["nodes"]!.AsArray().Select(n => n!["fhirId"]!.GetValue<string>()));
+            if (!page.At("pageInfo.hasNextPage")!.GetValue<bool>())
+            {
+                break;
+            }
+
+            after = page.At("pageInfo.endCursor")!.GetValue<string>();
+        }
+
+        Assert.Equal(all, paged);
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task An_actor_reference_that_names_no_resource_is_an_OtherActor_with_it_not_a_null_item()
     {
         Schedule schedule;
