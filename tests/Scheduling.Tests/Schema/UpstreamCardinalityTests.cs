@@ -88,6 +88,19 @@ public sealed class UpstreamCardinalityTests : IAsyncLifetime
     [Fact]
     public async System.Threading.Tasks.Task Paging_past_a_left_out_slot_neither_stops_nor_skips()
     {
+        // One more broken slot, this one sorted among the others (it has a start, but no end): mid-list, not last.
+        using (var scope = _gateway.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IFhirStore>().CreateAsync(
+                new Slot
+                {
+                    Schedule = new ResourceReference("Schedule/" + Schedule),
+                    Status = Slot.SlotStatus.Free,
+                    Start = DateTimeOffset.Parse("2024-06-03T11:15:00-04:00", System.Globalization.CultureInfo.InvariantCulture),
+                },
+                CancellationToken.None);
+        }
+
         const string Page = "query($after: String) { slots(where: { scheduleIds: [\"" + Schedule + "\"] }, first: 2, after: $after) { nodes { fhirId } pageInfo { hasNextPage endCursor } } }";
         var all = (await _gateway.QueryAsync($$"""{ slots(where: { scheduleIds: ["{{Schedule}}"] }, first: 1000) { nodes { fhirId } } }"""))
             .At("data.slots.nodes")!.AsArray().Select(n => n!["fhirId"]!.GetValue<string>()).ToList();
