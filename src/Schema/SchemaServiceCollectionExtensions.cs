@@ -131,6 +131,8 @@ public static class SchemaServiceCollectionExtensions
                 complexity.MaxDepth = limits.MaxDepth;
                 complexity.MaxComplexity = limits.MaxComplexity;
             })
+            // Outermost first: cardinality judges what access lets through, so a hidden resource is never named.
+            .UseMiddleware<CardinalityFieldMiddleware>()
             .UseMiddleware<AccessFieldMiddleware>()
             .ConfigureExecutionOptions(execution =>
             {

@@ -20,14 +20,14 @@ public sealed class AppointmentType : ObjectGraphType<Appointment>
         Name = "Appointment";
         Description = "A booking of one or more participants for a time, usually on one or more slots.";
         this.AddNodeIdentity();
-        Field<NonNullGraphType<StringGraphType>>("versionId")
+        Field<NonNullGraphType<StringGraphType>>("versionId").NotFhirElement()
             .Description("The FHIR version of this appointment; changes on every update.")
             .Resolve(c => c.Source.Meta?.VersionId ?? string.Empty);
-        Field<AppointmentStatusType>("status").Description("Where the appointment is in its life: PROPOSED, PENDING, BOOKED, ... CANCELLED.").Resolve(c => c.Source.Status);
+        Field<NonNullGraphType<AppointmentStatusType>>("status").Description("Where the appointment is in its life: PROPOSED, PENDING, BOOKED, ... CANCELLED.").Resolve(c => c.Source.Status);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("serviceType").Description("The services to be given.").Resolve(c => c.Source.ServiceType);
         Field<CodeableConceptType>("appointmentType").Description("The kind of appointment, e.g. a follow-up.").Resolve(c => c.Source.AppointmentType);
         Field<StringGraphType>("description").Description("A short title, shown in lists.").Resolve(c => c.Source.Description);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("reason").Description("Why the appointment is made.").Resolve(c => c.Source.ReasonCode);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("reason").FhirElement("reasonCode").Description("Why the appointment is made.").Resolve(c => c.Source.ReasonCode);
         Field<IsoDateTimeGraphType>("start").Description("When it starts (its first slot's start).").Resolve(c => c.Source.Start);
         Field<IsoDateTimeGraphType>("end").Description("When it ends (its last slot's end).").Resolve(c => c.Source.End);
         Field<IntGraphType>("minutesDuration").Description("How long it is planned to take, in minutes.").Resolve(c => c.Source.MinutesDuration);
@@ -38,21 +38,21 @@ public sealed class AppointmentType : ObjectGraphType<Appointment>
             .Description("When this hold lapses, if the appointment is a standing hold.")
             .Resolve(c => GatewayProfile.HoldExpiry(c.Source));
 
-        Field<ListGraphType<NonNullGraphType<SlotType>>>("slots").Description("The slots it takes.")
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<SlotType>>>>("slots").FhirElement("slot").Description("The slots it takes.")
             .Resolve(c => c.ById().LoadMany(c.Source.Slot.Select(FhirReference.From).OfType<FhirReference>())
                 .Then(found => found.OfType<Slot>().ToList()));
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<AppointmentParticipantType>>>>("participants").Description("Who takes part, with their answers.")
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<AppointmentParticipantType>>>>("participants").FhirElement("participant").Description("Who takes part, with their answers.")
             .Resolve(c => c.Source.Participant);
         Field<PatientType>("patient")
             .Description("The first participant that is a patient.")
             .Resolve(c => c.ById().Load<Patient>(ActorsOf(c.Source, "Patient").FirstOrDefault()));
-        Field<ListGraphType<NonNullGraphType<PractitionerType>>>("practitioners").Description("The participants that are practitioners.")
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<PractitionerType>>>>("practitioners").Description("The participants that are practitioners.")
             .Resolve(c => c.ById().LoadMany(ActorsOf(c.Source, "Practitioner").Select(FhirReference.From).OfType<FhirReference>())
                 .Then(found => found.OfType<Practitioner>().ToList()));
         Field<LocationType>("location")
             .Description("The first participant that is a location.")
             .Resolve(c => c.ById().Load<Location>(ActorsOf(c.Source, "Location").FirstOrDefault()));
-        Field<ConnectionGraphType<AppointmentResponseType, AppointmentResponse>>("responses")
+        Field<NonNullGraphType<ConnectionGraphType<AppointmentResponseType, AppointmentResponse>>>("responses")
             .Description("The participants' answers to this appointment request.")
             .PagingArguments()
             .Resolve(c =>
@@ -77,9 +77,9 @@ public sealed class AppointmentParticipantType : ObjectGraphType<Appointment.Par
     {
         Name = "AppointmentParticipant";
         Description = "One participant of an appointment and their answer.";
-        Field<ActorType>("actor").Description("The participant; null when its reference cannot be resolved.").Resolve(c => ActorType.Resolve(c.ById(), c.Source.Actor));
+        Field<ActorType>("actor").Description("The participant (FHIR allows a participant named only by its type); an OtherActor when its reference cannot be resolved.").Resolve(c => ActorType.Resolve(c.ById(), c.Source.Actor));
         Field<ParticipantRequiredType>("required").Description("Whether the appointment needs this participant.").Resolve(c => c.Source.Required);
-        Field<ParticipationStatusType>("status").Description("The participant's answer.").Resolve(c => c.Source.Status);
+        Field<NonNullGraphType<ParticipationStatusType>>("status").Description("The participant's answer.").Resolve(c => c.Source.Status);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("type").Description("The participant's role, e.g. attender or translator.").Resolve(c => c.Source.Type);
     }
 }

@@ -1,8 +1,6 @@
-using System.Collections;
 using GraphQL;
 using GraphQL.DataLoader;
 using GraphQL.Instrumentation;
-using GraphQL.Types.Relay.DataObjects;
 using Hl7.Fhir.Model;
 using Scheduling.Schema.Fhir;
 using Microsoft.Extensions.DependencyInjection;
@@ -59,8 +57,7 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
             return byId is var (type, id) ? throw ForbiddenError.NotYours(type, id) : null;
         }
 
-        var found = new List<Resource>();
-        Collect(value, found);
+        var found = ResourceValues.Collect(value).Where(r => IsChecked(r.TypeName)).ToList();
         if (found.Count == 0)
         {
             return value;
@@ -74,7 +71,7 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
 
         return value is Resource single
             ? throw (byId is var (asked, askedId) ? ForbiddenError.NotYours(asked, askedId) : ForbiddenError.Hidden(single.TypeName))
-            : Without(value, hidden);
+            : ResourceValues.Without(value, hidden, silently: true);
     }
 
     /// <summary>
@@ -82,55 +79,6 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
     /// id, is answered like a denial so that nothing tells whether one exists.
     /// </summary>
     private static bool IsChecked(string type) => type is "Appointment" or "Patient" or "AppointmentResponse";
-
-    /// <summary>The checked resources in a value, through lists, connections and edges.</summary>
-    private static void Collect(object? value, List<Resource> found)
-    {
-        switch (value)
-        {
-            case Resource resource:
-                if (IsChecked(resource.TypeName))
-                {
-                    found.Add(resource);
-                }
-
-                break;
-            case null or string:
-                break;
-            case var _ when Wrapped.Of(value) is { } wrapped:
-                foreach (var node in wrapped.Nodes(value))
-                {
-                    Collect(node, found);
-                }
-
-                break;
-            case IEnumerable items:
-                foreach (var item in items)
-                {
-                    Collect(item, found);
-                }
-
-                break;
-        }
-    }
-
-    /// <summary>The value without the hidden resources: dropped from lists (of any depth), edges and connections.</summary>
-    private static object? Without(object? value, IReadOnlySet<Resource> hidden) => value switch
-    {
-        null or string or Resource => value,
-        _ when Wrapped.Of(value) is { } wrapped => wrapped.Without(value, node => Shows(node, hidden)),
-        IEnumerable items => items.Cast<object?>().Where(item => Shows(item, hidden)).Select(item => Without(item, hidden)).ToList(),
-        _ => value,
-    };
-
-    /// <summary>Whether a list item stays: not a hidden resource, nor an edge to one.</summary>
-    private static bool Shows(object? value, IReadOnlySet<Resource> hidden) => value switch
-    {
-        Resource resource => !hidden.Contains(resource),
-        null => true,
-        _ when Wrapped.Of(value) is { } wrapped => wrapped.Shows(value, node => Shows(node, hidden)),
-        _ => true,
-    };
 
     /// <summary>
     /// Whether the value comes out of an appointment (its patient, participants, answers, through lists and
@@ -146,7 +94,7 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
                     return true;
                 case Appointment.ParticipantComponent:
                     continue;
-                case var source when source is not null && Wrapped.Of(source) is not null:
+                case var source when source is not null && ResourceValues.IsWrapper(source):
                     continue;
                 default:
                     return false;
@@ -214,48 +162,5 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
             Patients.PatientType => ("Patient", id),
             _ => null,
         };
-    }
-
-    private sealed class CheckedResult(IDataLoaderResult inner, Func<object?, Task<object?>> check) : IDataLoaderResult
-    {
-        public async Task<object?> GetResultAsync(CancellationToken cancellationToken = default) =>
-            await check(await inner.GetResultAsync(cancellationToken));
-    }
-
-    /// <summary>Relay's generic wrappers, <see cref="Connection{T}"/> and <see cref="Edge{T}"/>, whatever their node type.</summary>
-    private abstract class Wrapped
-    {
-        private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Wrapped?> Known = new();
-
-        public abstract IEnumerable<object?> Nodes(object wrapper);
-
-        public abstract object Without(object wrapper, Func<object?, bool> keep);
-
-        public abstract bool Shows(object wrapper, Func<object?, bool> keep);
-
-        public static Wrapped? Of(object value) => Known.GetOrAdd(value.GetType(), type =>
-            !type.IsGenericType ? null
-            : type.GetGenericTypeDefinition() == typeof(Connection<>) ? (Wrapped?)Activator.CreateInstance(typeof(ConnectionOf<>).MakeGenericType(type.GetGenericArguments()))
-            : type.GetGenericTypeDefinition() == typeof(Edge<>) ? (Wrapped?)Activator.CreateInstance(typeof(EdgeOf<>).MakeGenericType(type.GetGenericArguments()))
-            : null);
-
-        private sealed class ConnectionOf<T> : Wrapped
-        {
-            public override IEnumerable<object?> Nodes(object wrapper) => (((Connection<T>)wrapper).Edges ?? []).Select(e => (object?)e.Node);
-
-            public override object Without(object wrapper, Func<object?, bool> keep) => Paging.Visible((Connection<T>)wrapper, node => keep(node));
-
-            public override bool Shows(object wrapper, Func<object?, bool> keep) => true;
-        }
-
-        private sealed class EdgeOf<T> : Wrapped
-        {
-            public override IEnumerable<object?> Nodes(object wrapper) => [((Edge<T>)wrapper).Node];
-
-            // An edge with a hidden node is dropped whole by the list around it (Shows).
-            public override object Without(object wrapper, Func<object?, bool> keep) => wrapper;
-
-            public override bool Shows(object wrapper, Func<object?, bool> keep) => keep(((Edge<T>)wrapper).Node);
-        }
     }
 }

@@ -37,14 +37,16 @@ public sealed class ActorType : UnionGraphType
 
         if (FhirReference.From(reference) is { } parsed && Modelled.Contains(parsed.ResourceType))
         {
-            return loader.Load(parsed).Then(r => (object?)r);
+            // A reference that names no resource (deleted, or never there) is still what FHIR says: served as its
+            // reference, so actor lists have no null items.
+            return loader.Load(parsed).Then<Resource?, object?>(r => r is null ? new OtherActor(reference.Reference, reference.Display) : r);
         }
 
         return new CompletedResult<object?>(new OtherActor(reference.Reference, reference.Display));
     }
 }
 
-/// <summary>An actor of a kind the API does not model (Device, RelatedPerson, PractitionerRole, ...).</summary>
+/// <summary>An actor of a kind the API does not model (Device, RelatedPerson, PractitionerRole, ...), or a reference that names no resource.</summary>
 public sealed record OtherActor(string? Reference, string? Display);
 
 public sealed class OtherActorType : ObjectGraphType<OtherActor>
@@ -52,7 +54,7 @@ public sealed class OtherActorType : ObjectGraphType<OtherActor>
     public OtherActorType()
     {
         Name = "OtherActor";
-        Description = "An actor of a kind this API does not model (a device, a related person, ...): its reference as FHIR has it.";
+        Description = "An actor of a kind this API does not model (a device, a related person, ...), or one whose reference names no resource: its reference as FHIR has it.";
         Field<StringGraphType>("reference").Description("The FHIR reference, e.g. Device/123.").Resolve(c => c.Source.Reference);
         Field<StringGraphType>("display").Description("The reference's text for people, if it has one.").Resolve(c => c.Source.Display);
     }

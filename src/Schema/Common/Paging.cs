@@ -84,6 +84,20 @@ public static class Paging
         return Build(kept, offset, kept.Count, total: null);
     }
 
+    /// <summary>
+    /// The page without some of its items, everything else as it was: the kept edges keep their cursors, and pageInfo
+    /// and totalCount stay as the FHIR server gave them, so paging on from <c>endCursor</c> neither skips nor repeats.
+    /// For items left out for a reason the caller is told (an error naming each).
+    /// </summary>
+    public static Connection<T> Without<T>(Connection<T> page, Func<T, bool> keep)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(keep);
+        var edges = page.Edges ?? [];
+        var kept = edges.Where(e => e.Node is not null && keep(e.Node)).ToList();
+        return kept.Count == edges.Count ? page : new Connection<T> { Edges = kept, TotalCount = page.TotalCount, PageInfo = page.PageInfo };
+    }
+
     public static string EncodeCursor(int position) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes("o:" + position.ToString(CultureInfo.InvariantCulture)));
 

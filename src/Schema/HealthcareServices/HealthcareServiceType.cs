@@ -21,11 +21,11 @@ public sealed class HealthcareServiceType : ObjectGraphType<HealthcareService>
         Field<StringGraphType>("comment").Description("More about the service, for people.").Resolve(c => c.Source.Comment);
         Field<BooleanGraphType>("active").Description("Whether the service is in use.").Resolve(c => c.Source.Active);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("type").Description("The kinds of service offered.").Resolve(c => c.Source.Type);
-        Field<ListGraphType<NonNullGraphType<LocationType>>>("locations")
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<LocationType>>>>("locations").FhirElement("location")
             .Description("Where the service is offered.")
             .Resolve(c => c.ById().LoadMany(c.Source.Location.Select(FhirReference.From).OfType<FhirReference>())
                 .Then(found => found.OfType<Location>().ToList()));
-        Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules").Description("The service's schedules.")
+        Field<NonNullGraphType<ConnectionGraphType<ScheduleType, Schedule>>>("schedules").Description("The service's schedules.")
             .ScheduleListArguments()
             .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<HealthcareService>(c.Source.Id)));
     }

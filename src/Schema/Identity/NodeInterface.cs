@@ -1,6 +1,8 @@
 using GraphQL.Types;
 using Hl7.Fhir.Model;
 
+using Scheduling.Schema.Common;
+
 namespace Scheduling.Schema.Identity;
 
 /// <summary>Relay's Node: every entity, with a global id that <c>node(id:)</c> reads back.</summary>
@@ -25,7 +27,7 @@ public static class EntityIds
     {
         ArgumentNullException.ThrowIfNull(type);
         type.Interface<NodeInterface>();
-        type.Field<NonNullGraphType<IdGraphType>>("id")
+        type.Field<NonNullGraphType<IdGraphType>>("id").NotFhirElement()
             .Description("The global id: opaque, unique across every type of this API; node(id:) reads it back.")
             .Resolve(c => GlobalId.Encode(c.Source.TypeName, c.Source.Id ?? string.Empty));
         type.Field<NonNullGraphType<IdGraphType>>("fhirId")

@@ -19,7 +19,7 @@ public sealed class LocationType : ObjectGraphType<Location>
         Field<StringGraphType>("description").Description("More about the location, for people.").Resolve(c => c.Source.Description);
         Field<AddressType>("address").Description("Where it is.").Resolve(c => c.Source.Address);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Description("How to reach the location.").Resolve(c => c.Source.Telecom);
-        Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules").Description("The location's schedules (rooms, equipment).")
+        Field<NonNullGraphType<ConnectionGraphType<ScheduleType, Schedule>>>("schedules").Description("The location's schedules (rooms, equipment).")
             .ScheduleListArguments()
             .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<Location>(c.Source.Id)));
     }

@@ -35,7 +35,7 @@ public sealed class PatientType : ObjectGraphType<Patient>
             .Resolve(c => c.Source.BirthDate);
         Field<AdministrativeGenderType>("gender").Description("Gender for administration.").Resolve(c => c.Source.Gender);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Description("How to reach the patient.").Resolve(c => c.Source.Telecom);
-        Field<ConnectionGraphType<AppointmentType, Appointment>>("appointments").Description("The patient's appointments.")
+        Field<NonNullGraphType<ConnectionGraphType<AppointmentType, Appointment>>>("appointments").Description("The patient's appointments.")
             .AppointmentListArguments()
             .Resolve(c => AppointmentQueries.ForReference(c, "patient", FhirReference.For<Patient>(c.Source.Id)));
     }

@@ -18,10 +18,10 @@ public sealed class PractitionerType : ObjectGraphType<Practitioner>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<HumanNameType>>>>("name").Description("The practitioner's names.").Resolve(c => c.Source.Name);
         Field<StringGraphType>("displayName").Description("e.g. Dr. Alice Smith").Resolve(c => HumanNameType.Display(c.Source.Name));
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Description("How to reach the practitioner.").Resolve(c => c.Source.Telecom);
-        Field<ConnectionGraphType<ScheduleType, Schedule>>("schedules").Description("The practitioner's schedules.")
+        Field<NonNullGraphType<ConnectionGraphType<ScheduleType, Schedule>>>("schedules").Description("The practitioner's schedules.")
             .ScheduleListArguments()
             .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<Practitioner>(c.Source.Id)));
-        Field<ConnectionGraphType<AppointmentType, Appointment>>("appointments").Description("Appointments the practitioner takes part in.")
+        Field<NonNullGraphType<ConnectionGraphType<AppointmentType, Appointment>>>("appointments").Description("Appointments the practitioner takes part in.")
             .AppointmentListArguments()
             .Resolve(c => AppointmentQueries.ForReference(c, "practitioner", FhirReference.For<Practitioner>(c.Source.Id)));
     }

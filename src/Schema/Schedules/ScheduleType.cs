@@ -18,8 +18,8 @@ public sealed class ScheduleType : ObjectGraphType<Schedule>
         Description = "The availability of one or more actors: its slots say what is free and what is taken.";
         this.AddNodeIdentity();
         Field<BooleanGraphType>("active").Description("Whether the schedule is in use; inactive schedules offer no availability.").Resolve(c => c.Source.Active);
-        Field<ListGraphType<ActorType>>("actors")
-            .Description("Whom the schedule is for; null where a reference cannot be resolved.")
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ActorType>>>>("actors").FhirElement("actor")
+            .Description("Whom the schedule is for (at least one); an OtherActor where a reference cannot be resolved.")
             .Resolve(c =>
             {
                 var loader = c.ById();
@@ -29,10 +29,10 @@ public sealed class ScheduleType : ObjectGraphType<Schedule>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("specialty").Description("The specialties of care on this schedule.").Resolve(c => c.Source.Specialty);
         Field<PeriodType>("planningHorizon").Description("The span of time the schedule's slots cover.").Resolve(c => c.Source.PlanningHorizon);
         Field<StringGraphType>("comment").Description("About the schedule, for people.").Resolve(c => c.Source.Comment);
-        Field<AvailabilityRuleType>("availability")
+        Field<AvailabilityRuleType>("availability").NotFhirElement()
             .Description("The recurring availability rule, if the schedule has one.")
             .Resolve(c => AvailabilityRule.FromSchedule(c.Source));
-        Field<ConnectionGraphType<SlotType, Slot>>("slots").Description("The schedule's slots.")
+        Field<NonNullGraphType<ConnectionGraphType<SlotType, Slot>>>("slots").NotFhirElement().Description("The schedule's slots.")
             .SlotListArguments()
             .Resolve(c =>
             {
