@@ -87,7 +87,7 @@ public static class SchedulingModel
         ("BookWithStranger", 1, Gen.Int[0, 7].Select(s => (Op)new Op.BookWithStranger(s))),
         ("Confirm", focus == Focus.Holds ? 6 : 2, Appointment.Select(a => (Op)new Op.Confirm(a))),
         ("Cancel", focus is Focus.Holds or Focus.Rules ? 6 : 3, Appointment.Select(a => (Op)new Op.Cancel(a))),
-        ("Reschedule", 3, Gen.Select(Appointment, Gen.Int[0, 11], Gen.OneOf(MoveTo.Slots, MoveTo.Rule, MoveTo.Slots, MoveTo.Rule, MoveTo.Stranger, MoveTo.TwoSchedules, MoveTo.Inactive),
+        ("Reschedule", focus == Focus.Reschedules ? 16 : 3, Gen.Select(Appointment, Gen.Int[0, 11], focus == Focus.Reschedules ? MovesInFocus : Moves,
             (a, t, m) => (Op)new Op.Reschedule(a, t, m))),
         ("Respond", focus is Focus.Answers or Focus.Holds ? 8 : 3, Gen.Select(Appointment,
             focus == Focus.Answers ? Gen.OneOf("ACCEPTED", "DECLINED", "TENTATIVE", "TENTATIVE", "NEEDS_ACTION") : Gen.OneOf("ACCEPTED", "ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS_ACTION"),
@@ -100,8 +100,17 @@ public static class SchedulingModel
             (s, c, n) => (Op)new Op.Block(s, c, n))),
         ("Unblock", focus == Focus.Blocks ? 20 : 2, Gen.Frequency((3, Gen.Const(0)), (1, Gen.Int[1, 5])).Select(b => (Op)new Op.Unblock(b))),
         ("CreateSlots", 1, Gen.OneOf(45, 60).Select(m => (Op)new Op.CreateSlots(m))),
-        ("DeleteSlot", 1, Gen.Int[0, 7].Select(s => (Op)new Op.DeleteSlot(s))),
+        ("DeleteSlot", focus is Focus.Rules or Focus.Holds ? 3 : 1, Gen.Select(Gen.Int[0, 7], Gen.Bool, (s, c) => (Op)new Op.DeleteSlot(s, c))),
     ];
+
+    /// <summary>Where a reschedule moves to: real slots, a rule option, the stranger's schedule, two schedules at once, the inactive schedule.</summary>
+    private static readonly Gen<MoveTo> Moves = Gen.OneOf(MoveTo.Slots, MoveTo.Rule, MoveTo.Slots, MoveTo.Rule, MoveTo.Stranger, MoveTo.TwoSchedules, MoveTo.Inactive);
+
+    /// <summary>
+    /// With reschedules the focus, the moves that only a check of the move refuses (onto the stranger's schedule, across
+    /// two schedules) are as likely as the ordinary ones.
+    /// </summary>
+    private static readonly Gen<MoveTo> MovesInFocus = Gen.OneOf(MoveTo.Slots, MoveTo.Rule, MoveTo.Stranger, MoveTo.Stranger, MoveTo.TwoSchedules, MoveTo.TwoSchedules, MoveTo.TwoSchedules, MoveTo.Inactive);
 
     /// <summary>Operations left out by default (none: every operation goes through the booking core). SCHEDULING_MODEL_SKIP overrides it.</summary>
     private const string LeftOut = "";
@@ -132,25 +141,32 @@ public static class SchedulingModel
         Focus.Holds => Gen.OneOf(Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], (s, c) => (Op)new Op.Book(s, c, true)),
             Gen.Select(Gen.Int[0, 11], Gen.OneOf(30, 60), (q, m) => (Op)new Op.BookRule(q, m, true))),
         Focus.Rules => Gen.Select(Gen.Int[0, 3], Gen.OneOf(30, 45, 60), (q, m) => (Op)new Op.BookRule(q, m, false)),
+        Focus.Reschedules => Gen.OneOf(Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], (s, c) => (Op)new Op.Book(s, c, false)),
+            Gen.Select(Gen.Int[0, 11], Gen.OneOf(30, 60), (q, m) => (Op)new Op.BookRule(q, m, false))),
         _ => Gen.OneOf(Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], Gen.Bool, (s, c, h) => (Op)new Op.Book(s, c, h)),
             Gen.Select(Gen.Int[0, 11], Gen.OneOf(30, 45, 60), Gen.Bool, (q, m, h) => (Op)new Op.BookRule(q, m, h))),
     };
 
-    /// <summary>Most clients act for the practice; some with a patient's or the practitioner's token, whose limits are checked.</summary>
-    private static readonly Gen<Role> Roles = Gen.Frequency((3, Gen.Const(Role.Scheduler)), (1, Gen.Const(Role.Patient)), (1, Gen.Const(Role.Practitioner)));
+    /// <summary>
+    /// Most clients act for the practice; some with a patient's or the practitioner's token, whose limits are checked.
+    /// With reschedules the focus, the practitioner's token is as likely as the practice's (moves onto a schedule
+    /// the practitioner may not book on are refused by role, A1).
+    /// </summary>
+    private static Gen<Role> Roles(Focus focus) => Gen.Frequency((focus == Focus.Reschedules ? 2 : 3, Gen.Const(Role.Scheduler)), (1, Gen.Const(Role.Patient)),
+        (focus == Focus.Reschedules ? 2 : 1, Gen.Const(Role.Practitioner)));
 
-    /// <summary>One run: its focus, each client's role and each client's list of operations.</summary>
     /// <summary>
     /// The focus of a run: each of the three as likely, none (the plain mix) half as likely. SCHEDULING_MODEL_FOCUS
     /// names one for a longer search of its own.
     /// </summary>
     private static readonly Gen<Focus> Foci = Enum.TryParse<Focus>(Environment.GetEnvironmentVariable("SCHEDULING_MODEL_FOCUS"), out var only) ? Gen.Const(only)
-        : Gen.Frequency((1, Gen.Const(Focus.None)), (2, Gen.Const(Focus.Holds)), (2, Gen.Const(Focus.Blocks)), (2, Gen.Const(Focus.Answers)), (2, Gen.Const(Focus.Rules)));
+        : Gen.Frequency((1, Gen.Const(Focus.None)), (2, Gen.Const(Focus.Holds)), (2, Gen.Const(Focus.Blocks)), (2, Gen.Const(Focus.Answers)), (2, Gen.Const(Focus.Rules)),
+            (2, Gen.Const(Focus.Reschedules)));
 
     public static readonly Gen<Run> Runs = RunsOf(aborts: false);
 
     /// <summary>The runs, with or without clients that go away mid-request (a client's first step always waits for its answer).</summary>
-    public static Gen<Run> RunsOf(bool aborts) => Gen.Select(Foci, Roles.Array[Clients])
+    public static Gen<Run> RunsOf(bool aborts) => Foci.SelectMany(focus => Roles(focus).Array[Clients].Select(roles => (focus, roles)))
         .SelectMany(x => Gen.Select(Maker(x.Item1), Operation(x.Item1, aborts).Array[0, 5], (first, rest) => (Op[])[first, .. rest]).Array[Clients]
             .Select(ops => new Run(x.Item1, x.Item2, ops)));
 
@@ -251,6 +267,9 @@ public enum Focus
 
     /// <summary>Rule options of the first hour, of every length, booked, cancelled and booked again over one another.</summary>
     Rules,
+
+    /// <summary>Bookings moved, often where only a check of the move refuses: the stranger's schedule, two schedules, by the practitioner's token.</summary>
+    Reschedules,
 }
 
 public sealed class EmbeddedSchedulingModelTests(ITestOutputHelper output)

@@ -61,7 +61,11 @@ public abstract record Op
     /// <summary>createSlots over the slot schedule's day with another slot length (fills gaps only).</summary>
     public sealed record CreateSlots(int Minutes) : Op;
 
-    public sealed record DeleteSlot(int Slot) : Op;
+    /// <summary>
+    /// deleteSlots on a real slot of the slot schedule, or (<paramref name="OfCancelled"/>, once there is one) on a
+    /// slot of the latest appointment a client was told is cancelled: FREE again, yet still its record (FHIR R4 Appointment.slot).
+    /// </summary>
+    public sealed record DeleteSlot(int Slot, bool OfCancelled = false) : Op;
 
     /// <summary>
     /// One more booking than a patient's open-bookings limit, all at once for the client's patient, on every other
@@ -168,6 +172,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
     private readonly List<string> _appointments = [];
     private readonly Dictionary<string, string> _patientOf = [];
     private readonly List<string> _seenSlots = [];
+    private readonly List<string> _cancelledSlots = [];
     private readonly List<(string Id, int First, int Count)> _blocks = [];
     private readonly Dictionary<int, List<string>> _own = [];
     private readonly Lock _gate = new();
@@ -248,9 +253,21 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
         Op.Block b => await BlockAsync(gateway, op, b),
         Op.Unblock u => await UnblockAsync(gateway, op, u),
         Op.CreateSlots c => await CreateSlotsAsync(gateway, op, c.Minutes),
-        Op.DeleteSlot d => await MutateAsync(gateway, op, "deleteSlots", "DeleteSlotsInput", new { slotIds = world.SlotRun(d.Slot, 1) }, "deletedSlotIds") with { AskedSlots = world.SlotRun(d.Slot, 1) },
+        Op.DeleteSlot d => await DeleteSlotAsync(gateway, op, DeleteTarget(d)),
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
+
+    private async Task<Told> DeleteSlotAsync(GatewayServer gateway, Op op, string[] slotIds) =>
+        await MutateAsync(gateway, op, "deleteSlots", "DeleteSlotsInput", new { slotIds }, "deletedSlotIds") with { AskedSlots = slotIds };
+
+    /// <summary>The slot a DeleteSlot aims at: one of the latest two slots of cancelled appointments, or a real slot.</summary>
+    private string[] DeleteTarget(Op.DeleteSlot d)
+    {
+        lock (_gate)
+        {
+            return d.OfCancelled && _cancelledSlots.Count > 0 ? [_cancelledSlots[^(1 + (d.Slot % Math.Min(2, _cancelledSlots.Count)))]] : world.SlotRun(d.Slot, 1);
+        }
+    }
 
     private string[] MoveTargets(Op.Reschedule r) => r.To switch
     {
@@ -310,6 +327,12 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
                 if (!_seenSlots.Contains(slot))
                 {
                     _seenSlots.Add(slot);
+                }
+
+                // The slots of an appointment told cancelled: FREE again but still its record, for DeleteSlot to aim at.
+                if (told.Succeeded && told.Appointment?["status"]?.GetValue<string>() == "CANCELLED")
+                {
+                    _cancelledSlots.Add(slot);
                 }
             }
         }
