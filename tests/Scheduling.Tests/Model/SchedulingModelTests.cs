@@ -100,7 +100,9 @@ public static class SchedulingModel
             (s, c, n) => (Op)new Op.Block(s, c, n))),
         ("Unblock", focus == Focus.Blocks ? 20 : 2, Gen.Frequency((3, Gen.Const(0)), (1, Gen.Int[1, 5])).Select(b => (Op)new Op.Unblock(b))),
         ("CreateSlots", 1, Gen.OneOf(45, 60).Select(m => (Op)new Op.CreateSlots(m))),
-        ("DeleteSlot", focus is Focus.Rules or Focus.Holds ? 3 : 1, Gen.Select(Gen.Int[0, 7], Gen.Bool, (s, c) => (Op)new Op.DeleteSlot(s, c))),
+        ("DeleteSlot", 1, Gen.Select(Gen.Int[0, 7], Gen.Bool, (s, c) => (Op)new Op.DeleteSlot(s, c))),
+        // A cancellation, then deleteSlots on the slot it freed (still the cancelled appointment's record, I6).
+        ("Tidy", focus is Focus.Rules or Focus.Holds ? 3 : 1, Appointment.Select(a => (Op)new Op.Tidy(a))),
     ];
 
     /// <summary>Where a reschedule moves to: real slots, a rule option, the stranger's schedule, two schedules at once, the inactive schedule.</summary>
@@ -134,7 +136,7 @@ public static class SchedulingModel
     /// </summary>
     private static Gen<Op> Operation(Focus focus, bool aborts) => !aborts ? Operation(focus)
         : Gen.Frequency((2, Operation(focus)), (1, Gen.Select(Operation(focus), Gen.Int[50, 1500],
-            (op, after) => op is Op.AdvanceClock or Op.TimeComes or Op.Burst ? op : new Op.GoAway(op, after))));
+            (op, after) => op is Op.AdvanceClock or Op.TimeComes or Op.Burst or Op.Tidy ? op : new Op.GoAway(op, after))));
 
     /// <summary>
     /// A client's first step makes something the rest can act on (a booking, a hold or a block, as the focus has
@@ -209,7 +211,17 @@ public static class SchedulingModel
                     var told = new List<Told>();
                     foreach (var op in ops)
                     {
-                        // A burst's bookings go out at once, through both gateways.
+                        // A burst's bookings go out at once, through both gateways; a tidy's steps one after the other.
+                        if (op is Op.Tidy tidy)
+                        {
+                            foreach (var step in tidy.Steps())
+                            {
+                                told.Add(await runner.RunAsync(gateways[client % gateways.Count], step, client, run.Roles[client]));
+                            }
+
+                            continue;
+                        }
+
                         told.AddRange(op is Op.Burst burst
                             ? await Task.WhenAll(burst.Bookings().Select((o, i) => runner.RunAsync(gateways[(client + i) % gateways.Count], o, client, run.Roles[client])))
                             : [await runner.RunAsync(gateways[client % gateways.Count], op, client, run.Roles[client])]);

@@ -77,6 +77,15 @@ public abstract record Op
     }
 
     /// <summary>
+    /// A front desk tidying the day: cancels an appointment, then deletes the latest slot a cancellation freed (with
+    /// the fix refused: a cancelled appointment's slots are its record).
+    /// </summary>
+    public sealed record Tidy(int Appointment) : Op
+    {
+        public IEnumerable<Op> Steps() => [new Cancel(Appointment), new DeleteSlot(0, OfCancelled: true)];
+    }
+
+    /// <summary>
     /// The client sends <paramref name="Inner"/> and goes away (cancels its HTTP request) after
     /// <paramref name="AfterMilliseconds"/>: whether the change happened is unknown to it.
     /// </summary>
