@@ -79,7 +79,8 @@ public static class SchedulingModel
         ("Book", 6, Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], focus == Focus.Holds ? Gen.Frequency((3, Gen.Const(true)), (1, Gen.Const(false))) : Gen.Bool, Gen.OneOf(0, 0, 1),
             (s, c, h, k) => (Op)new Op.Book(s, c, h, k))),
         ("BookFor", 3, Gen.Select(Gen.Int[0, 7], Gen.Int[0, 2], (s, p) => (Op)new Op.BookFor(s, p))),
-        ("BookRule", focus == Focus.Rules ? 14 : 6, Gen.Select(focus == Focus.Rules ? Gen.Int[0, 3] : Gen.Int[0, 11], Gen.OneOf(30, 45, 60), Gen.Bool, (q, m, h) => (Op)new Op.BookRule(q, m, h))),
+        ("BookRule", focus == Focus.Rules ? 14 : 6, Gen.Select(focus == Focus.Rules ? Gen.Int[0, 3] : Gen.Int[0, 11], Gen.OneOf(30, 45, 60), Gen.Bool,
+            focus == Focus.Rules ? Gen.Frequency((1, Gen.Const(true)), (1, Gen.Const(false))) : Gen.Const(false), (q, m, h, c) => (Op)new Op.BookRule(q, m, h, c))),
         ("Burst", 1, Gen.Int[0, 1].Select(s => (Op)new Op.Burst(s))),
         ("BookSeenSlot", 2, Gen.Int[0, 20].Select(i => (Op)new Op.BookSeenSlot(i))),
         ("BookShared", 3, Gen.Select(Gen.Int[0, 3], Gen.Int[1, 2], Gen.Bool, (s, c, h) => (Op)new Op.BookShared(s, c, h))),
@@ -318,7 +319,7 @@ public sealed class EmbeddedSchedulingModelTests(ITestOutputHelper output)
             s.AddSingleton(store);
         });
 
-        await SchedulingModel.CheckAsync(store, [first, second], clock, output, SchedulingModel.RunsFrom("SCHEDULING_MODEL_RUNS", 12));
+        await SchedulingModel.CheckAsync(store, [first, second], clock, output, SchedulingModel.RunsFrom("SCHEDULING_MODEL_RUNS", 18));
     }
 }
 

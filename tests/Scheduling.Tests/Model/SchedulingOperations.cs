@@ -22,8 +22,12 @@ public abstract record Op
     /// <summary>Books a real Slot id some answer showed (rule-made or not, maybe left FREE by a cancellation).</summary>
     public sealed record BookSeenSlot(int Index) : Op;
 
-    /// <summary>A rule option of the rule schedule: start at Quarter × 15 min after 14:00 UTC, Minutes long.</summary>
-    public sealed record BookRule(int Quarter, int Minutes, bool Hold) : Op;
+    /// <summary>
+    /// A rule option of the rule schedule: start at Quarter × 15 min after 14:00 UTC, Minutes long; or
+    /// (<paramref name="AtCancelled"/>, once there is one) at the start of the latest cancelled rule booking, whose
+    /// FREE rule-made Slot of maybe another length is still there.
+    /// </summary>
+    public sealed record BookRule(int Quarter, int Minutes, bool Hold, bool AtCancelled = false) : Op;
 
     /// <summary>Real slots of the colleague's schedule, whose room is the slot schedule's too.</summary>
     public sealed record BookShared(int Slot, int Count, bool Hold) : Op;
@@ -182,6 +186,8 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
     private readonly Dictionary<string, string> _patientOf = [];
     private readonly List<string> _seenSlots = [];
     private readonly List<string> _cancelledSlots = [];
+    private readonly HashSet<string> _ruleMade = [];
+    private readonly List<DateTimeOffset> _cancelledRuleStarts = [];
     private readonly List<(string Id, int First, int Count)> _blocks = [];
     private readonly Dictionary<int, List<string>> _own = [];
     private readonly Lock _gate = new();
@@ -246,7 +252,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
         Op.BookFor b => await TakeAsync(gateway, op, world.SlotRun(b.Slot, 1), world.Patients[b.Patient % world.Patients.Count].Id!, false, null, null),
         Op.Book b => await TakeAsync(gateway, op, world.SlotRun(b.Slot, b.Count), patientId, b.Hold, null, b.Key > 0 ? "k" + b.Key : null),
         Op.BookSeenSlot s => SeenSlot(s.Index) is { } seen ? await TakeAsync(gateway, op, [seen], patientId, false, null, null) : new Told(op, null, "NO_SLOT_SEEN_YET", null),
-        Op.BookRule r => await TakeAsync(gateway, op, [world.RuleOption(r.Quarter, r.Minutes)], patientId, r.Hold, null, null),
+        Op.BookRule r => await TakeAsync(gateway, op, [RuleTarget(r)], patientId, r.Hold, null, null),
         Op.BookShared b => await TakeAsync(gateway, op, world.SharedSlotRun(b.Slot, b.Count), patientId, b.Hold, null, null),
         Op.BookInactive b => await TakeAsync(gateway, op, world.InactiveSlotRun(b.Slot), patientId, false, null, null),
         Op.BookWithStranger s => await TakeAsync(gateway, op, world.SlotRun(s.Slot, 1), patientId, false, world.Stranger.Id, null),
@@ -268,6 +274,14 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
 
     private async Task<Told> DeleteSlotAsync(GatewayServer gateway, Op op, string[] slotIds) =>
         await MutateAsync(gateway, op, "deleteSlots", "DeleteSlotsInput", new { slotIds }, "deletedSlotIds") with { AskedSlots = slotIds };
+
+    private string RuleTarget(Op.BookRule r)
+    {
+        lock (_gate)
+        {
+            return r.AtCancelled && _cancelledRuleStarts.Count > 0 ? world.RuleOptionAt(_cancelledRuleStarts[^1], r.Minutes) : world.RuleOption(r.Quarter, r.Minutes);
+        }
+    }
 
     /// <summary>The slot a DeleteSlot aims at: one of the latest two slots of cancelled appointments, or a real slot.</summary>
     private string[] DeleteTarget(Op.DeleteSlot d)
@@ -323,12 +337,23 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
             {
                 _appointments.Add(id);
                 _patientOf[id] = told.PatientId!;
+                if (told.Op is Op.BookRule)
+                {
+                    _ruleMade.Add(id);
+                }
+
                 if (!_own.TryGetValue(told.Client, out var own))
                 {
                     _own[told.Client] = own = [];
                 }
 
                 own.Add(id);
+            }
+
+            if (told.Succeeded && told.Appointment?["status"]?.GetValue<string>() == "CANCELLED" && told.Target is { } cancelled && _ruleMade.Contains(cancelled) &&
+                told.Appointment["start"]?.GetValue<string>() is { } start)
+            {
+                _cancelledRuleStarts.Add(DateTimeOffset.Parse(start, CultureInfo.InvariantCulture));
             }
 
             foreach (var slot in (told.Appointment?["slots"] as JsonArray ?? []).Select(s => s?["id"]?.GetValue<string>()).OfType<string>())
