@@ -236,6 +236,10 @@ public static class ReferenceModel
                 Role.Patient when t.Target is not null && "Patient/" + patientOf.GetValueOrDefault(t.Target) != me => ("a patient changes another patient's appointment", true),
                 Role.Practitioner when t.Target is not null && onShared.Contains(t.Target) => ("a practitioner changes a colleague's appointment", true),
                 Role.Practitioner when t.Op is Op.BookShared => ("a practitioner books on a colleague's schedule", false),
+                // Rescheduling applies booking's authorization: onto a schedule the practitioner may not book on is
+                // FORBIDDEN before any other check of the new time (only the appointment's own state answers first).
+                Role.Practitioner when t.Op is Op.Reschedule { To: MoveTo.Stranger } && t.ErrorCode != "INVALID_TRANSITION" =>
+                    ("a practitioner moves an appointment onto a schedule they may not book on", true),
                 _ => (null, false),
             };
             if (why is not null && (forbidden ? t.ErrorCode != "FORBIDDEN" : t.Succeeded))

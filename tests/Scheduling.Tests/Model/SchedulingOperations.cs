@@ -22,8 +22,12 @@ public abstract record Op
     /// <summary>Books a real Slot id some answer showed (rule-made or not, maybe left FREE by a cancellation).</summary>
     public sealed record BookSeenSlot(int Index) : Op;
 
-    /// <summary>A rule option of the rule schedule: start at Quarter × 15 min after 14:00 UTC, Minutes long.</summary>
-    public sealed record BookRule(int Quarter, int Minutes, bool Hold) : Op;
+    /// <summary>
+    /// A rule option of the rule schedule: start at Quarter × 15 min after 14:00 UTC, Minutes long; or
+    /// (<paramref name="AtCancelled"/>, once there is one) at the start of the latest cancelled rule booking, whose
+    /// FREE rule-made Slot of maybe another length is still there.
+    /// </summary>
+    public sealed record BookRule(int Quarter, int Minutes, bool Hold, bool AtCancelled = false) : Op;
 
     /// <summary>Real slots of the colleague's schedule, whose room is the slot schedule's too.</summary>
     public sealed record BookShared(int Slot, int Count, bool Hold) : Op;
@@ -61,7 +65,11 @@ public abstract record Op
     /// <summary>createSlots over the slot schedule's day with another slot length (fills gaps only).</summary>
     public sealed record CreateSlots(int Minutes) : Op;
 
-    public sealed record DeleteSlot(int Slot) : Op;
+    /// <summary>
+    /// deleteSlots on a real slot of the slot schedule, or (<paramref name="OfCancelled"/>, once there is one) on a
+    /// slot of the latest appointment a client was told is cancelled: FREE again, yet still its record (FHIR R4 Appointment.slot).
+    /// </summary>
+    public sealed record DeleteSlot(int Slot, bool OfCancelled = false) : Op;
 
     /// <summary>
     /// One more booking than a patient's open-bookings limit, all at once for the client's patient, on every other
@@ -70,6 +78,15 @@ public abstract record Op
     public sealed record Burst(int Slot) : Op
     {
         public IEnumerable<Op> Bookings() => Enumerable.Range(0, SchedulingModel.OpenLimit + 1).Select(i => (Op)new Book(Slot + (2 * i), 1, false));
+    }
+
+    /// <summary>
+    /// A front desk tidying the day: cancels an appointment, then deletes the latest slot a cancellation freed (with
+    /// the fix refused: a cancelled appointment's slots are its record).
+    /// </summary>
+    public sealed record Tidy(int Appointment) : Op
+    {
+        public IEnumerable<Op> Steps() => [new Cancel(Appointment), new DeleteSlot(0, OfCancelled: true)];
     }
 
     /// <summary>
@@ -168,6 +185,9 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
     private readonly List<string> _appointments = [];
     private readonly Dictionary<string, string> _patientOf = [];
     private readonly List<string> _seenSlots = [];
+    private readonly List<string> _cancelledSlots = [];
+    private readonly HashSet<string> _ruleMade = [];
+    private readonly List<DateTimeOffset> _cancelledRuleStarts = [];
     private readonly List<(string Id, int First, int Count)> _blocks = [];
     private readonly Dictionary<int, List<string>> _own = [];
     private readonly Lock _gate = new();
@@ -232,7 +252,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
         Op.BookFor b => await TakeAsync(gateway, op, world.SlotRun(b.Slot, 1), world.Patients[b.Patient % world.Patients.Count].Id!, false, null, null),
         Op.Book b => await TakeAsync(gateway, op, world.SlotRun(b.Slot, b.Count), patientId, b.Hold, null, b.Key > 0 ? "k" + b.Key : null),
         Op.BookSeenSlot s => SeenSlot(s.Index) is { } seen ? await TakeAsync(gateway, op, [seen], patientId, false, null, null) : new Told(op, null, "NO_SLOT_SEEN_YET", null),
-        Op.BookRule r => await TakeAsync(gateway, op, [world.RuleOption(r.Quarter, r.Minutes)], patientId, r.Hold, null, null),
+        Op.BookRule r => await TakeAsync(gateway, op, [RuleTarget(r)], patientId, r.Hold, null, null),
         Op.BookShared b => await TakeAsync(gateway, op, world.SharedSlotRun(b.Slot, b.Count), patientId, b.Hold, null, null),
         Op.BookInactive b => await TakeAsync(gateway, op, world.InactiveSlotRun(b.Slot), patientId, false, null, null),
         Op.BookWithStranger s => await TakeAsync(gateway, op, world.SlotRun(s.Slot, 1), patientId, false, world.Stranger.Id, null),
@@ -248,9 +268,29 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
         Op.Block b => await BlockAsync(gateway, op, b),
         Op.Unblock u => await UnblockAsync(gateway, op, u),
         Op.CreateSlots c => await CreateSlotsAsync(gateway, op, c.Minutes),
-        Op.DeleteSlot d => await MutateAsync(gateway, op, "deleteSlots", "DeleteSlotsInput", new { slotIds = world.SlotRun(d.Slot, 1) }, "deletedSlotIds") with { AskedSlots = world.SlotRun(d.Slot, 1) },
+        Op.DeleteSlot d => await DeleteSlotAsync(gateway, op, DeleteTarget(d)),
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
+
+    private async Task<Told> DeleteSlotAsync(GatewayServer gateway, Op op, string[] slotIds) =>
+        await MutateAsync(gateway, op, "deleteSlots", "DeleteSlotsInput", new { slotIds }, "deletedSlotIds") with { AskedSlots = slotIds };
+
+    private string RuleTarget(Op.BookRule r)
+    {
+        lock (_gate)
+        {
+            return r.AtCancelled && _cancelledRuleStarts.Count > 0 ? world.RuleOptionAt(_cancelledRuleStarts[^1], r.Minutes) : world.RuleOption(r.Quarter, r.Minutes);
+        }
+    }
+
+    /// <summary>The slot a DeleteSlot aims at: one of the latest two slots of cancelled appointments, or a real slot.</summary>
+    private string[] DeleteTarget(Op.DeleteSlot d)
+    {
+        lock (_gate)
+        {
+            return d.OfCancelled && _cancelledSlots.Count > 0 ? [_cancelledSlots[^(1 + (d.Slot % Math.Min(2, _cancelledSlots.Count)))]] : world.SlotRun(d.Slot, 1);
+        }
+    }
 
     private string[] MoveTargets(Op.Reschedule r) => r.To switch
     {
@@ -297,6 +337,11 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
             {
                 _appointments.Add(id);
                 _patientOf[id] = told.PatientId!;
+                if (told.Op is Op.BookRule)
+                {
+                    _ruleMade.Add(id);
+                }
+
                 if (!_own.TryGetValue(told.Client, out var own))
                 {
                     _own[told.Client] = own = [];
@@ -305,11 +350,23 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
                 own.Add(id);
             }
 
+            if (told.Succeeded && told.Appointment?["status"]?.GetValue<string>() == "CANCELLED" && told.Target is { } cancelled && _ruleMade.Contains(cancelled) &&
+                told.Appointment["start"]?.GetValue<string>() is { } start)
+            {
+                _cancelledRuleStarts.Add(DateTimeOffset.Parse(start, CultureInfo.InvariantCulture));
+            }
+
             foreach (var slot in (told.Appointment?["slots"] as JsonArray ?? []).Select(s => s?["id"]?.GetValue<string>()).OfType<string>())
             {
                 if (!_seenSlots.Contains(slot))
                 {
                     _seenSlots.Add(slot);
+                }
+
+                // The slots of an appointment told cancelled: FREE again but still its record, for DeleteSlot to aim at.
+                if (told.Succeeded && told.Appointment?["status"]?.GetValue<string>() == "CANCELLED")
+                {
+                    _cancelledSlots.Add(slot);
                 }
             }
         }
