@@ -104,6 +104,8 @@ public static class SchedulingModel
         ("DeleteSlot", 1, Gen.Select(Gen.Int[0, 7], Gen.Bool, (s, c) => (Op)new Op.DeleteSlot(s, c))),
         // A cancellation, then deleteSlots on the slot it freed (still the cancelled appointment's record, I6).
         ("Tidy", focus is Focus.Rules or Focus.Holds ? 3 : 1, Appointment.Select(a => (Op)new Op.Tidy(a))),
+        // A hold, the clock past its expiry, then an answer on it: confirm, accept or cancel.
+        ("LateAnswer", focus == Focus.Holds ? 4 : 0, Gen.Select(Gen.Int[0, 7], Gen.Int[0, 2], (s, a) => (Op)new Op.LateAnswer(s, a))),
     ];
 
     /// <summary>Where a reschedule moves to: real slots, a rule option, the stranger's schedule, two schedules at once, the inactive schedule.</summary>
@@ -128,7 +130,7 @@ public static class SchedulingModel
     [
         .. Operations(focus)
             .Where(o => !(Environment.GetEnvironmentVariable("SCHEDULING_MODEL_SKIP") ?? LeftOut).Split(',').Contains(o.Name))
-            .Select(o => (o.Weight, (IGen<Op>)o.Gen)),
+            .Where(o => o.Weight > 0).Select(o => (o.Weight, (IGen<Op>)o.Gen)),
     ]);
 
     /// <summary>
@@ -137,7 +139,7 @@ public static class SchedulingModel
     /// </summary>
     private static Gen<Op> Operation(Focus focus, bool aborts) => !aborts ? Operation(focus)
         : Gen.Frequency((2, Operation(focus)), (1, Gen.Select(Operation(focus), Gen.Int[50, 1500],
-            (op, after) => op is Op.AdvanceClock or Op.TimeComes or Op.Burst or Op.Tidy ? op : new Op.GoAway(op, after))));
+            (op, after) => op is Op.AdvanceClock or Op.TimeComes or Op.Burst or Op.Steps ? op : new Op.GoAway(op, after))));
 
     /// <summary>
     /// A client's first step makes something the rest can act on (a booking, a hold or a block, as the focus has
@@ -213,9 +215,9 @@ public static class SchedulingModel
                     foreach (var op in ops)
                     {
                         // A burst's bookings go out at once, through both gateways; a tidy's steps one after the other.
-                        if (op is Op.Tidy tidy)
+                        if (op is Op.Steps steps)
                         {
-                            foreach (var step in tidy.Steps())
+                            foreach (var step in steps.InOrder())
                             {
                                 told.Add(await runner.RunAsync(gateways[client % gateways.Count], step, client, run.Roles[client]));
                             }
