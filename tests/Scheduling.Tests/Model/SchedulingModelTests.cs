@@ -33,7 +33,7 @@ namespace Scheduling.Tests.Model;
 // | ** rule slot reused matched on its start alone (search by start, no end)  | 2 of 2   | I3 (was: 0 of 2)          |
 // | ** confirm on a hold past its expiry (ConfirmHandler's refusal removed)   | 2 of 2   | T4, R1, via LateAnswer    |
 // | ** respond on a hold past its expiry (RespondTransition's refusal removed)| 2 of 2   | T4, R1, via LateAnswer    |
-// | cancel on a hold past its expiry                                          | 1 of 2   | T4, R1 (not re-run; LateAnswer cancels too) |
+// | ** cancel on a hold past its expiry (CancelHandler's refusal removed)    | 2 of 2   | T4, R1, via LateAnswer    |
 // | NOSHOW/FULFILLED before the start                                         | 1 of 2   | T3, R1 (not re-run)       |
 // | nested blocks: unblock frees what another block covers                    | 1 of 2   | I5, R5 (not re-run)       |
 // | createSlots zone read as a string only (UTC used)                         | 1 of 2   | T8 (not re-run)           |
@@ -188,8 +188,9 @@ public static class SchedulingModel
     public static async Task CheckAsync(IFhirStore store, IReadOnlyList<GatewayServer> gateways, ShiftedTimeProvider clock, ITestOutputHelper output, long runs, RunHooks? hooks = null)
     {
         var tally = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
-        // Each focus its share of the runs, in turn (or the hooks' runs).
+        // Each focus its share of the runs, in turn (or the hooks' runs); fewer runs than foci (Medplum's) draw a focus per run.
         var batches = hooks?.Runs is { } custom ? [(custom, runs)]
+            : runs < Rotation.Count ? [(RunsOf(aborts: false), runs)]
             : Rotation.Select((focus, i) => (Gen: RunsOf(aborts: false, focus), Runs: (runs / Rotation.Count) + (i < runs % Rotation.Count ? 1 : 0))).Where(b => b.Runs > 0).ToList();
         foreach (var (gen, count) in batches)
         {
