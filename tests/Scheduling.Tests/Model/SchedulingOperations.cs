@@ -84,9 +84,28 @@ public abstract record Op
     /// A front desk tidying the day: cancels an appointment, then deletes the latest slot a cancellation freed (with
     /// the fix refused: a cancelled appointment's slots are its record).
     /// </summary>
-    public sealed record Tidy(int Appointment) : Op
+    public sealed record Tidy(int Appointment) : Steps
     {
-        public IEnumerable<Op> Steps() => [new Cancel(Appointment), new DeleteSlot(0, OfCancelled: true)];
+        public override IEnumerable<Op> InOrder() => [new Cancel(Appointment), new DeleteSlot(0, OfCancelled: true)];
+    }
+
+    /// <summary>
+    /// A hold answered too late: holds a slot, moves the clock past the hold's expiry, then confirms it, accepts it
+    /// as the practitioner or cancels it (<paramref name="Answer"/> 0, 1, 2): each must be refused as a dead hold (T4).
+    /// </summary>
+    public sealed record LateAnswer(int Slot, int Answer) : Steps
+    {
+        public override IEnumerable<Op> InOrder() =>
+        [
+            new Book(Slot, 1, Hold: true), new AdvanceClock(6),
+            (Answer % 3) switch { 0 => new Confirm(0), 1 => new Respond(0, "ACCEPTED", "Practitioner"), _ => new Cancel(0) },
+        ];
+    }
+
+    /// <summary>Steps one client takes one after the other, each waiting for the answer before.</summary>
+    public abstract record Steps : Op
+    {
+        public abstract IEnumerable<Op> InOrder();
     }
 
     /// <summary>
