@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using GraphQL;
 using GraphQL.DataLoader;
 using GraphQL.Instrumentation;
@@ -37,7 +38,7 @@ public sealed class CardinalityFieldMiddleware : IFieldMiddleware
         var broken = new Dictionary<Resource, IReadOnlyList<string>>(ReferenceEqualityComparer.Instance);
         foreach (var resource in ResourceValues.Collect(value))
         {
-            if (!broken.ContainsKey(resource) && FhirCardinality.Missing(resource) is { Count: > 0 } missing)
+            if (!broken.ContainsKey(resource) && MissingIn(resource) is { Count: > 0 } missing)
             {
                 broken[resource] = missing;
             }
@@ -68,6 +69,27 @@ public sealed class CardinalityFieldMiddleware : IFieldMiddleware
 
         return ResourceValues.Without(value, new HashSet<Resource>(broken.Keys, ReferenceEqualityComparer.Instance), silently: false);
     }
+
+    /// <summary>
+    /// What a resource lacks, walked once per instance and version: the same loaded Slot or Schedule is handed out by
+    /// many fields of one response (and by later responses, from the cache), and the walk covers its whole tree.
+    /// </summary>
+    private static IReadOnlyList<string> MissingIn(Resource resource)
+    {
+        var version = resource.Meta?.VersionId;
+        if (Checked.TryGetValue(resource, out var known) && known.VersionId == version)
+        {
+            return known.Missing;
+        }
+
+        var missing = FhirCardinality.Missing(resource);
+        Checked.AddOrUpdate(resource, new CheckedResource(version, missing));
+        return missing;
+    }
+
+    private static readonly ConditionalWeakTable<Resource, CheckedResource> Checked = new();
+
+    private sealed record CheckedResource(string? VersionId, IReadOnlyList<string> Missing);
 
     private static Resource? Report(IResolveFieldContext context, ExecutionError error, Resource? instead)
     {
