@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
 import { generate } from '@graphql-codegen/cli';
-import { args, operations, run, scratch, servedSchema, write } from './lib/gateway.mjs';
+import { args, bookingInput, operations, run, scratch, servedSchema, write } from './lib/gateway.mjs';
 
 const warnings = [];
 for (const level of ['warn', 'error']) {
@@ -14,7 +14,8 @@ for (const level of ['warn', 'error']) {
 }
 
 await run(async () => {
-  const { url, token, scheduleId, slotId, patientId, from, to } = args();
+  const { url, token, scheduleId, slotId, patientId, from, to, availabilityConnection } = args();
+  const input = bookingInput({ availabilityConnection }, slotId, patientId);
   const out = scratch('apollo');
   const schema = write(join(out, 'schema.graphql'), (await servedSchema(url, token)).sdl);
   const [matcher] = await generate({
@@ -51,7 +52,7 @@ await run(async () => {
   await until(() => seen.includes('FREE'), `the week view never showed the slot FREE (seen: ${seen.join(', ')})`);
   const requestsBeforeBooking = requests;
 
-  const booking = await apollo.mutate({ mutation: documents.BookSlot, variables: { input: { slotIds: [slotId], patientId } } });
+  const booking = await apollo.mutate({ mutation: documents.BookSlot, variables: { input } });
   const booked = booking.data.bookAppointment;
   await until(() => seen.at(-1) === 'BUSY', `the week view never showed the slot BUSY (seen: ${seen.join(', ')})`);
   const requestsAfterBooking = requests;
@@ -59,7 +60,7 @@ await run(async () => {
   subscription.unsubscribe();
 
   // The same slot again: refused, the error typed.
-  const refused = (await apollo.mutate({ mutation: documents.BookSlot, variables: { input: { slotIds: [slotId], patientId } } })).data.bookAppointment;
+  const refused = (await apollo.mutate({ mutation: documents.BookSlot, variables: { input } })).data.bookAppointment;
   const errorOf = (payload) => {
     const [error] = payload.errors;
     return error ? { typename: error.__typename, code: error.code ?? null, message: error.message ?? null, slotIds: error.slotIds ?? null } : null;
@@ -67,7 +68,7 @@ await run(async () => {
 
   const warningsBefore = warnings.length;
   const bare = client(new InMemoryCache());
-  const refusedWithoutPossibleTypes = (await bare.mutate({ mutation: documents.BookSlot, variables: { input: { slotIds: [slotId], patientId } } })).data.bookAppointment;
+  const refusedWithoutPossibleTypes = (await bare.mutate({ mutation: documents.BookSlot, variables: { input } })).data.bookAppointment;
 
   return {
     possibleTypesOfError: possibleTypes.Error ?? [],

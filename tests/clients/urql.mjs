@@ -5,7 +5,7 @@
 //   node urql.mjs '{"url":"...","token":"...","scheduleId":"...","slotId":"...","patientId":"...","from":"...","to":"...","practitionerId":"...","availabilityConnection":false}'
 import { Client, fetchExchange } from '@urql/core';
 import { cacheExchange } from '@urql/exchange-graphcache';
-import { args, operationSets, operations, run, servedSchema } from './lib/gateway.mjs';
+import { args, bookingInput, operationSets, operations, run, servedSchema } from './lib/gateway.mjs';
 
 const warnings = [];
 for (const level of ['warn', 'error']) {
@@ -23,6 +23,7 @@ export function graphcacheKeys(introspection) {
 
 await run(async () => {
   const { url, token, scheduleId, slotId, patientId, from, to, practitionerId, availabilityConnection } = args();
+  const input = bookingInput({ availabilityConnection }, slotId, patientId);
   const { introspection } = await servedSchema(url, token);
   const keys = graphcacheKeys(introspection);
   const objectTypes = introspection.__schema.types.filter((t) => t.kind === 'OBJECT' && !t.name.startsWith('__'));
@@ -49,7 +50,7 @@ await run(async () => {
     seen.push(result.error ? `error: ${result.error.message}` : slotIn(result.data)?.status ?? null));
   await until(() => seen.includes('FREE'), () => `the week view never showed the slot FREE (seen: ${seen.join(', ')})`);
   const requestsBeforeBooking = requests;
-  const booking = await client.mutation(documents.BookSlot, { input: { slotIds: [slotId], patientId } }).toPromise();
+  const booking = await client.mutation(documents.BookSlot, { input }).toPromise();
   if (booking.error) throw booking.error;
   await until(() => seen.at(-1) === 'BUSY', () => `the week view never showed the slot BUSY (seen: ${seen.join(', ')}; booking: ${JSON.stringify(booking.data)})`);
   const requestsForTheBooking = requests - requestsBeforeBooking;
@@ -61,7 +62,7 @@ await run(async () => {
     details: await client.query(documents.AppointmentDetails, { id: appointmentId }).toPromise(),
     practitioners: await client.query(documents.PractitionerSearch, { first: 5 }).toPromise(),
     availability: await client.query(documents.Availability, { practitionerIds: [practitionerId], start: from, end: to, first: 5 }).toPromise(),
-    refused: await client.mutation(documents.BookSlot, { input: { slotIds: [slotId], patientId } }).toPromise(),
+    refused: await client.mutation(documents.BookSlot, { input }).toPromise(),
     cancel: await client.mutation(documents.CancelAppointment, { input: { appointmentId, reason: 'Changed plans' } }).toPromise(),
   };
   const week = await client.query(documents.WeekView, variables, { requestPolicy: 'cache-only' }).toPromise();
