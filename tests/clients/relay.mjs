@@ -2,7 +2,7 @@
 // running gateway (a @refetchable fragment on Appointment, pagination on Schedule.slots, and availability's
 // @connection once it is a connection), then relay-runtime runs the compiled refetch and pagination queries against
 // the gateway and reads the records back from its normalized store.
-//   node relay.mjs '{"url":"...","token":"...","appointmentId":"...","scheduleId":"...","availabilityConnection":false}'
+//   node relay.mjs '{"url":"...","token":"...","appointmentId":"...","scheduleId":"...","practitionerId":"...","from":"...","to":"...","availabilityConnection":false}'
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { Environment, Network, RecordSource, Store, fetchQuery, getSelector } fr
 import { args, operationSets, operations, root, run, scratch, servedSchema, write } from './lib/gateway.mjs';
 
 await run(async () => {
-  const { url, token, appointmentId, scheduleId, availabilityConnection } = args();
+  const { url, token, appointmentId, scheduleId, practitionerId, from, to, availabilityConnection } = args();
   const out = scratch('relay');
   write(join(out, 'schema.graphql'), (await servedSchema(url, token)).sdl);
 
@@ -76,6 +76,19 @@ await run(async () => {
   const afterLoadNext = await readFragment('ScheduleSlots_schedule', firstPage.node);
   const slotIds = (fragment) => fragment.slots.edges.map((edge) => edge.node.id);
 
+  // The same over Query.availability once it is a connection: two pages of a practitioner's bookable times.
+  const availability = {};
+  if (availabilityConnection) {
+    const query = await artifact('AvailabilityListPaginationQuery');
+    const input = { practitionerIds: [practitionerId], start: from, end: to };
+    const root = await fetchQuery(environment, query, { input, first: 2 }).toPromise();
+    const before = await readFragment('AvailabilityList_query', root);
+    await fetchQuery(environment, query, { input, first: 2, after: before.availability.pageInfo?.endCursor ?? null }).toPromise();
+    const after = await readFragment('AvailabilityList_query', root);
+    const starts = (fragment) => fragment.availability.edges.map((edge) => edge.node.start);
+    Object.assign(availability, { optionsBeforeLoadNext: starts(before), optionsAfterLoadNext: starts(after) });
+  }
+
   return {
     ...result,
     refetchQueryText: refetch.params.text,
@@ -83,5 +96,6 @@ await run(async () => {
     storedTypename: stored?.__typename ?? null,
     slotsBeforeLoadNext: slotIds(beforeLoadNext),
     slotsAfterLoadNext: slotIds(afterLoadNext),
+    ...availability,
   };
 });

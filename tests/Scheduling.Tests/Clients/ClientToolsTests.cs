@@ -46,14 +46,10 @@ public sealed class ClientToolsTests(ClientToolsTests.Gateway fixture) : IClassF
         var world = await fixture.WorldAsync();
         var appointmentId = await fixture.BookAsync(world, 0);
 
-        var result = await RunAsync("relay.mjs", new
-        {
-            url = fixture.Server.GraphQLUrl,
-            token = fixture.Token,
-            appointmentId,
-            scheduleId = GlobalId.Encode("Schedule", world.Schedule.Id!),
-            availabilityConnection = AvailabilityIsAConnection,
-        });
+        var arguments = fixture.BookingArguments(world, GlobalId.Encode("Slot", world.SlotId(0)));
+        arguments["appointmentId"] = appointmentId;
+
+        var result = await RunAsync("relay.mjs", arguments);
 
         Assert.True(result.GetProperty("compilerExitCode").GetInt32() == 0, result.GetProperty("compilerOutput").GetString());
         var artifacts = Strings(result, "artifacts");
@@ -75,6 +71,13 @@ public sealed class ClientToolsTests(ClientToolsTests.Gateway fixture) : IClassF
         var slots = world.Slots.Select(s => GlobalId.Encode("Slot", s.Id!)).ToArray();
         Assert.Equal(slots[..2], Strings(result, "slotsBeforeLoadNext"));
         Assert.Equal(slots[..4], Strings(result, "slotsAfterLoadNext"));
+        if (AvailabilityIsAConnection)
+        {
+            // The same over availability: the free slots after the booked one, two pages merged.
+            var starts = world.Slots.Skip(1).Select(s => s.Start!.Value).ToArray();
+            Assert.Equal(starts[..2], Strings(result, "optionsBeforeLoadNext").Select(DateTimeOffset.Parse));
+            Assert.Equal(starts[..4], Strings(result, "optionsAfterLoadNext").Select(DateTimeOffset.Parse));
+        }
     }
 
     [Fact]
@@ -215,20 +218,20 @@ public sealed class ClientToolsTests(ClientToolsTests.Gateway fixture) : IClassF
         }
 
         /// <summary>What the cache scripts need: the world's schedule, its day, one of its slots and a patient.</summary>
-        public object BookingArguments(BookingWorld world, string slotId)
+        public Dictionary<string, object?> BookingArguments(BookingWorld world, string slotId)
         {
             var day = world.Slots[0].Start!.Value.UtcDateTime.Date;
-            return new
+            return new()
             {
-                url = Server.GraphQLUrl,
-                token = Token,
-                scheduleId = GlobalId.Encode("Schedule", world.Schedule.Id!),
-                practitionerId = GlobalId.Encode("Practitioner", world.Practitioner.Id!),
-                slotId,
-                patientId = GlobalId.Encode("Patient", world.Patient.Id!),
-                from = new DateTimeOffset(day, TimeSpan.Zero).ToString("O"),
-                to = new DateTimeOffset(day.AddDays(1), TimeSpan.Zero).ToString("O"),
-                availabilityConnection = AvailabilityIsAConnection,
+                ["url"] = Server.GraphQLUrl,
+                ["token"] = Token,
+                ["scheduleId"] = GlobalId.Encode("Schedule", world.Schedule.Id!),
+                ["practitionerId"] = GlobalId.Encode("Practitioner", world.Practitioner.Id!),
+                ["slotId"] = slotId,
+                ["patientId"] = GlobalId.Encode("Patient", world.Patient.Id!),
+                ["from"] = new DateTimeOffset(day, TimeSpan.Zero).ToString("O"),
+                ["to"] = new DateTimeOffset(day.AddDays(1), TimeSpan.Zero).ToString("O"),
+                ["availabilityConnection"] = AvailabilityIsAConnection,
             };
         }
     }
