@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Scheduling.Testing;
 
-/// <summary>Runs a Node script from tests/peers; the script's first stdout line is JSON describing it.</summary>
+/// <summary>Runs a Node script from tests/peers (or tests/clients); the script's first stdout line is JSON describing it.</summary>
 public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -13,12 +13,24 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public JsonElement Ready { get; private set; }
 
-    public static async Task<NodeProcess> StartAsync(string script, params string[] arguments)
+    public static Task<NodeProcess> StartAsync(string script, params string[] arguments)
     {
         Prerequisites.NodePeers();
+        return StartInAsync(RepoPaths.Peers, script, arguments);
+    }
+
+    /// <summary>A script of the client tools' package (tests/clients: relay-compiler, codegen, Apollo, urql, graphql-eslint).</summary>
+    public static Task<NodeProcess> StartClientToolAsync(string script, params string[] arguments)
+    {
+        Prerequisites.NodeClientTools();
+        return StartInAsync(RepoPaths.ClientTools, script, arguments);
+    }
+
+    private static async Task<NodeProcess> StartInAsync(string directory, string script, string[] arguments)
+    {
         var start = new ProcessStartInfo("node")
         {
-            WorkingDirectory = RepoPaths.Peers,
+            WorkingDirectory = directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,

@@ -20,6 +20,14 @@ public static class Prerequisites
             "npm ci --prefix tests/peers --no-audit --no-fund");
     }
 
+    /// <summary>Node 20+ and the client tools (relay-compiler, GraphQL Code Generator, TypeScript, Apollo Client, urql, graphql-eslint).</summary>
+    public static void NodeClientTools()
+    {
+        RequireProgram("node", "install Node 20+ (e.g. sudo apt-get install nodejs npm)");
+        Require(File.Exists(Path.Combine(RepoPaths.ClientTools, "node_modules", ".package-lock.json")), "tests/clients/node_modules",
+            "npm ci --prefix tests/clients --no-audit --no-fund");
+    }
+
     /// <summary>An executable on PATH, or an exception naming it and the command that installs it.</summary>
     public static void RequireProgram(string program, string install) => Require(FindOnPath(program) is not null, program, install);
 

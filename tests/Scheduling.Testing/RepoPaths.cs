@@ -7,6 +7,8 @@ public static class RepoPaths
 
     public static string Peers => Path.Combine(Root, "tests", "peers");
 
+    public static string ClientTools => Path.Combine(Root, "tests", "clients");
+
     private static string FindRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);

@@ -22,7 +22,7 @@ public sealed class PrerequisitesTests
     public void This_machine_has_everything_the_suite_needs()
     {
         var missing = new List<string>();
-        foreach (var check in new Action[] { Prerequisites.RedisServer, Prerequisites.Chromium, Prerequisites.NodePeers })
+        foreach (var check in new Action[] { Prerequisites.RedisServer, Prerequisites.Chromium, Prerequisites.NodePeers, Prerequisites.NodeClientTools })
         {
             try
             {
@@ -45,6 +45,7 @@ public sealed class PrerequisitesTests
         Assert.Contains("missing+=(redis-server)", run, StringComparison.Ordinal);
         Assert.Contains($"[ -x {Prerequisites.ChromiumPath} ] || missing+=(chromium)", run, StringComparison.Ordinal);
         Assert.Contains("npm ci --prefix tests/peers", run, StringComparison.Ordinal);
+        Assert.Contains("npm ci --prefix tests/clients", run, StringComparison.Ordinal);
         Assert.Contains("\ndotnet test", run, StringComparison.Ordinal);
     }
 }
