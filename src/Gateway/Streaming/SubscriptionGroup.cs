@@ -1,5 +1,4 @@
 using GraphQL;
-using Scheduling.Schema.Subscriptions;
 
 namespace Scheduling.Gateway.Streaming;
 
@@ -59,7 +58,7 @@ internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Ta
             return;
         }
 
-        var shared = new SharedEventResult(serializer.Serialize(value), value.Extensions?.GetValueOrDefault(ChangeSubscription.EventIdExtension) as string);
+        var shared = new SharedEventResult(SerializedResult.Of(serializer, value));
         foreach (var observer in observers)
         {
             observer.OnNext(shared);
@@ -152,10 +151,10 @@ internal sealed class SubscriptionMember(SubscriptionGroup group) : IObservable<
     }
 }
 
-/// <summary>One event of a group's execution, serialized once for every member; transports send <see cref="Json"/> as it is.</summary>
-internal sealed class SharedEventResult(string json, string? eventId) : ExecutionResult
+/// <summary>One event of a group's execution, serialized once for every member; transports splice <see cref="Serialized"/> into their frames as it is.</summary>
+internal sealed class SharedEventResult(SerializedResult serialized) : ExecutionResult
 {
-    public string Json { get; } = json;
+    public SerializedResult Serialized { get; } = serialized;
 
-    public string? EventId { get; } = eventId;
+    public string? EventId => Serialized.EventId;
 }
