@@ -61,7 +61,28 @@ internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Ta
         var shared = new SharedEventResult(SerializedResult.Of(serializer, value));
         foreach (var observer in observers)
         {
-            observer.OnNext(shared);
+            try
+            {
+                observer.OnNext(shared);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // One member's fault is that member's: the others still get the event, and the group's stream (which
+                // stops for good when its observer throws) keeps running. The member is told its subscription failed.
+                Fail(observer, e);
+            }
+        }
+    }
+
+    private static void Fail(IObserver<ExecutionResult> observer, Exception error)
+    {
+        try
+        {
+            observer.OnError(error);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // it cannot even be told: its connection is gone
         }
     }
 

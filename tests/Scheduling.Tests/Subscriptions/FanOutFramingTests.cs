@@ -2,9 +2,15 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using CsCheck;
+using GraphQL;
+using GraphQL.SystemTextJson;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Scheduling.Gateway.Execution;
 using Scheduling.Gateway.GraphQLSse;
 using Scheduling.Gateway.GraphQLWebSockets;
 using Scheduling.Gateway.Streaming;
+using Scheduling.Schema.Fhir;
 
 namespace Scheduling.Tests.Subscriptions;
 
@@ -14,6 +20,7 @@ namespace Scheduling.Tests.Subscriptions;
 /// the same for every stream, so it is made once per result. The frames read exactly as the protocols' messages.
 /// And a connection's queue writes a message on the thread that queues it while its writer is idle, so fanning an
 /// event out costs no thread-pool hop per member, without ever making the queuing thread wait for a slow client.
+/// One member that fails on an event is told so, and never keeps the event from the others.
 /// </summary>
 public sealed class FanOutFramingTests
 {
@@ -128,6 +135,51 @@ public sealed class FanOutFramingTests
         await stuck.CancelAsync();
         await WaitEndedAsync(draining);
         Assert.Equal(new[] { 1 }, written);
+    }
+
+    [Fact]
+    public async Task A_member_that_fails_on_an_event_is_told_and_the_others_still_get_it_and_the_next_ones()
+    {
+        await using var services = new ServiceCollection().BuildServiceProvider();
+        var serializer = new GraphQLSerializer();
+        var groups = new SubscriptionGroups(services.GetRequiredService<IServiceScopeFactory>(), serializer, Options.Create(new FhirOptions()), Options.Create(new SubscriptionOptions()));
+        using var stop = new CancellationTokenSource();
+        var group = new SubscriptionGroup(groups, "key", Task.FromResult<SubscriptionGroup?>(null), "field", services.CreateAsyncScope(), stop, serializer);
+        var (first, failing, last) = (new Member(), new Member(fails: true), new Member());
+        foreach (var member in new[] { first, failing, last })
+        {
+            group.Add(member);
+        }
+
+        group.OnNext(new ExecutionResult { Executed = true, Data = new Dictionary<string, object?> { ["n"] = 1 } });
+        group.OnNext(new ExecutionResult { Executed = true, Data = new Dictionary<string, object?> { ["n"] = 2 } });
+
+        Assert.Equal(new[] { """{"data":{"n":1}}""", """{"data":{"n":2}}""" }, first.Received);
+        Assert.Equal(first.Received, last.Received);
+        Assert.Equal(2, failing.Errors);
+    }
+
+    private sealed class Member(bool fails = false) : IObserver<ExecutionResult>
+    {
+        public List<string> Received { get; } = [];
+
+        public int Errors { get; private set; }
+
+        public void OnNext(ExecutionResult value)
+        {
+            if (fails)
+            {
+                throw new InvalidOperationException("this member's connection broke");
+            }
+
+            Received.Add(((SharedEventResult)value).Serialized.Json);
+        }
+
+        public void OnError(Exception error) => Errors++;
+
+        public void OnCompleted()
+        {
+        }
     }
 
     private static async Task WaitEndedAsync(Task draining)
