@@ -4,7 +4,8 @@ using Scheduling.Bench;
 // dotnet run -c Release --project bench/Scheduling.Bench -- booking-compare [--before COMMIT] [--core COMMIT] [--rounds N] [--clients N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- subscribers [--subscribers N] [--events N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- subscribers-medplum [--latency-ms N]
-// dotnet run -c Release --project bench/Scheduling.Bench -- subscribers-shared [--subscribers N] [--events N] [--latency-ms N] [--sharing on|off]
+// dotnet run -c Release --project bench/Scheduling.Bench -- subscribers-shared [--subscribers N] [--events N] [--latency-ms N] [--sharing on|off] [--redis-timeout-ms N] [--gateway-dll PATH]
+// dotnet run -c Release --project bench/Scheduling.Bench -- fanout [--members N] [--events N] [--sharing on|off]
 // dotnet run -c Release --project bench/Scheduling.Bench -- queries [--latency-ms N] [--iterations N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- createslots [--days N] [--medplum 1]
 int Option(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).FirstOrDefault(fallback);
@@ -31,13 +32,17 @@ switch (benchmark)
         await MedplumFanOutBenchmark.RunAsync([1, 10, 200, 1000], Option("--latency-ms", 5));
         break;
     case "subscribers-shared":
-        await SharedSubscribersBenchmark.RunAsync(Option("--subscribers", 10_000), Option("--events", 10), Option("--latency-ms", 5), Text("--sharing", "on") != "off");
+        await SharedSubscribersBenchmark.RunAsync(
+            Option("--subscribers", 10_000), Option("--events", 10), Option("--latency-ms", 5), Text("--sharing", "on") != "off", Option("--redis-timeout-ms", 0), Text("--gateway-dll", null));
+        break;
+    case "fanout":
+        await InProcessFanOutBenchmark.RunAsync(Option("--members", 5000), Option("--events", 20), Text("--sharing", "on") != "off");
         break;
     case "createslots":
         await CreateSlotsBenchmark.RunAsync(Option("--days", 92), Option("--medplum", 0) == 1);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{benchmark}'. Known: booking, booking-compare, subscribers, subscribers-medplum, subscribers-shared, queries, createslots");
+        Console.Error.WriteLine($"Unknown benchmark '{benchmark}'. Known: booking, booking-compare, subscribers, fanout, subscribers-medplum, subscribers-shared, queries, createslots");
         return 2;
 }
 

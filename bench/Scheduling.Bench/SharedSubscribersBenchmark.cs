@@ -31,7 +31,9 @@ public static class SharedSubscribersBenchmark
 
     private const string Book = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename } } }";
 
-    public static async Task RunAsync(int subscribers, int events, int latencyMs, bool sharing)
+    /// <param name="redisTimeoutMs">The gateways' Redis command timeout (0: StackExchange.Redis's default, 5 s): lower, it shows what a timeout under load does.</param>
+    /// <param name="gatewayDll">Another build of the gateway (e.g. an older commit's) instead of this one's.</param>
+    public static async Task RunAsync(int subscribers, int events, int latencyMs, bool sharing, int redisTimeoutMs = 0, string? gatewayDll = null)
     {
         await using var medplum = await MedplumServer.StartAsync("--latency-ms", latencyMs.ToString(CultureInfo.InvariantCulture));
         await using var redis = await RedisServer.StartAsync();
@@ -41,7 +43,7 @@ public static class SharedSubscribersBenchmark
         {
             ["Fhir:BaseUrl"] = medplum.FhirBaseUrl,
             ["Fhir:RetryCount"] = "0",
-            ["Redis:Configuration"] = redis.Configuration,
+            ["Redis:Configuration"] = redis.Configuration + (redisTimeoutMs > 0 ? FormattableString.Invariant($",asyncTimeout={redisTimeoutMs},syncTimeout={redisTimeoutMs}") : string.Empty),
             ["ChangeFeed:PollSeconds"] = "0",
             ["Booking:HoldSweepSeconds"] = "3600",
             ["Booking:MaxOpenBookingsPerPatient"] = "0",
@@ -50,7 +52,7 @@ public static class SharedSubscribersBenchmark
             ["Subscriptions:MaxPerCaller"] = "100000", // every client here is the same anonymous caller (the most allowed)
             ["Subscriptions:ShareExecutions"] = sharing ? "true" : "false",
         };
-        var dll = Path.Combine(RepoPaths.Root, "src", "Gateway", "bin", "Release", "net10.0", "Scheduling.Gateway.dll");
+        var dll = gatewayDll ?? Path.Combine(RepoPaths.Root, "src", "Gateway", "bin", "Release", "net10.0", "Scheduling.Gateway.dll");
         await using var a = await GatewayProcess.StartAsync(dll, settings);
         await using var b = await GatewayProcess.StartAsync(dll, settings);
         var instances = new[] { a, b };
@@ -75,13 +77,15 @@ public static class SharedSubscribersBenchmark
         await Task.Delay(5000); // subscribed everywhere, and settled
         var subscribed = instances.Select(i => ResidentMegabytes(i.ProcessId)).ToArray();
 
-        var rows = new List<(int Event, string Instance, int Delivered, int Requests, double P50, double P99, double Max)>();
+        var rows = new List<(int Event, string Instance, double Answered, int Delivered, int Requests, double P50, double P99, double Max, Ends Ended, int Silent)>();
         for (var e = 0; e < events; e++)
         {
             var instance = instances[e % 2];
             await medplum.ResetCountsAsync();
             deliveries.Start();
+            var booking = Stopwatch.StartNew();
             var booked = await instance.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(e) }, patientId = world.Patient.Id } });
+            var answered = booking.Elapsed.TotalMilliseconds;
             var waited = Stopwatch.StartNew();
             while (deliveries.Count < subscribers && waited.Elapsed < TimeSpan.FromSeconds(120))
             {
@@ -91,12 +95,9 @@ public static class SharedSubscribersBenchmark
             await Task.Delay(300); // late reads, if any, are counted too
             var requests = (await medplum.RequestsAsync()).Count - (booked.FhirRequests ?? 0);
             var latencies = deliveries.Take();
-            if (deliveries.Ended > 0)
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"booking {e + 1}: {deliveries.Ended} subscriptions ended by the gateway (error, complete or close)"));
-            }
-
-            rows.Add((e + 1, e % 2 == 0 ? "A" : "B", latencies.Length, requests, Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies.Length > 0 ? latencies[^1] : 0));
+            // Told nothing: still subscribed (never ended by the gateway), and this booking's event did not come.
+            var silent = subscribers - latencies.Length - deliveries.EndedSoFar;
+            rows.Add((e + 1, e % 2 == 0 ? "A" : "B", answered, latencies.Length, requests, Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies.Length > 0 ? latencies[^1] : 0, deliveries.Ended, Math.Max(0, silent)));
         }
 
         foreach (var client in clients)
@@ -106,15 +107,15 @@ public static class SharedSubscribersBenchmark
 
         var all = rows.Skip(1).ToList(); // the first event also fills the cache
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Idle subscribers at scale: 2 gateway processes + redis-server, Medplum's engine with {latencyMs} ms per FHIR request, {subscribers} graphql-ws subscribers (half on each), {events} bookings alternating A/B, sharing {(sharing ? "on" : "off")}, {Environment.ProcessorCount} cores shared by everything (clients included), {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC."));
+            $"Idle subscribers at scale: 2 gateway processes + redis-server, Medplum's engine with {latencyMs} ms per FHIR request, {subscribers} graphql-ws subscribers (half on each), {events} bookings alternating A/B, sharing {(sharing ? "on" : "off")}{(redisTimeoutMs > 0 ? $", Redis timeout {redisTimeoutMs} ms" : string.Empty)}, {Environment.ProcessorCount} cores shared by everything (clients included), {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}."));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{subscribers} clients connected and subscribed in {connecting.Elapsed.TotalSeconds:F1} s."));
         Console.WriteLine();
-        Console.WriteLine("| booking | on | delivered | FHIR requests for delivery (both instances) | p50 ms | p99 ms | max ms |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine("| booking | on | booking answered ms | delivered | ended by the gateway (error / complete / close) | told nothing | FHIR requests for delivery (both instances) | p50 ms | p99 ms | max ms |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var row in rows)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Event} | {row.Instance} | {row.Delivered} | {row.Requests} | {row.P50:F0} | {row.P99:F0} | {row.Max:F0} |"));
+                $"| {row.Event} | {row.Instance} | {row.Answered:F0} | {row.Delivered} | {row.Ended.Errors} / {row.Ended.Completes} / {row.Ended.Closes} | {row.Silent} | {row.Requests} | {row.P50:F0} | {row.P99:F0} | {row.Max:F0} |"));
         }
 
         Console.WriteLine();
@@ -134,6 +135,12 @@ public static class SharedSubscribersBenchmark
                 $"After the first booking: FHIR requests for delivery per event {all.Average(r => r.Requests):F1} (both instances), p50 {all.Average(r => r.P50):F0} ms, p99 {all.Average(r => r.P99):F0} ms (means over bookings 2..{events})."));
         }
     }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    /// <summary>Subscriptions the gateway ended during one booking, by how.</summary>
+    private readonly record struct Ends(int Errors, int Completes, int Closes);
 
     private static double ResidentMegabytes(int pid)
     {
@@ -168,16 +175,36 @@ public static class SharedSubscribersBenchmark
             {
                 _latencies = [];
                 _started = Stopwatch.GetTimestamp();
-                _ended = 0;
+                _ended = default;
             }
         }
 
-        private int _ended;
+        private Ends _ended;
+        private int _endedSoFar;
 
-        /// <summary>Subscriptions ended by the gateway (error, complete or close) during the current booking.</summary>
-        public int Ended => Volatile.Read(ref _ended);
+        /// <summary>Subscriptions ended by the gateway during the current booking.</summary>
+        public Ends Ended
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _ended;
+                }
+            }
+        }
 
-        public void End() => Interlocked.Increment(ref _ended);
+        /// <summary>Subscriptions ended by the gateway since the clients subscribed.</summary>
+        public int EndedSoFar => Volatile.Read(ref _endedSoFar);
+
+        public void End(bool error, bool complete)
+        {
+            lock (_gate)
+            {
+                _ended = error ? _ended with { Errors = _ended.Errors + 1 } : complete ? _ended with { Completes = _ended.Completes + 1 } : _ended with { Closes = _ended.Closes + 1 };
+                _endedSoFar++;
+            }
+        }
 
         public void Arrived()
         {
@@ -236,7 +263,8 @@ public static class SharedSubscribersBenchmark
                 {
                     var result = await _socket.ReceiveAsync(buffer, _stop.Token);
                     var first = buffer.AsSpan(0, result.Count).IndexOf(next) >= 0;
-                    var ended = buffer.AsSpan(0, result.Count).IndexOf(error) >= 0 || buffer.AsSpan(0, result.Count).IndexOf(complete) >= 0;
+                    var failed = buffer.AsSpan(0, result.Count).IndexOf(error) >= 0;
+                    var completed = buffer.AsSpan(0, result.Count).IndexOf(complete) >= 0;
                     while (!result.EndOfMessage)
                     {
                         result = await _socket.ReceiveAsync(buffer, _stop.Token);
@@ -247,9 +275,9 @@ public static class SharedSubscribersBenchmark
                         deliveries.Arrived();
                     }
 
-                    if (ended || result.MessageType == WebSocketMessageType.Close)
+                    if (failed || completed || result.MessageType == WebSocketMessageType.Close)
                     {
-                        deliveries.End(); // the subscription (or its socket) is over: counted, so a stall is told from an end
+                        deliveries.End(failed, completed); // the subscription (or its socket) is over: counted, so a stall is told from an end
                         return;
                     }
                 }

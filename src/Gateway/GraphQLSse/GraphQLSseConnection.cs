@@ -85,8 +85,10 @@ internal sealed partial class GraphQLSseConnection : IDisposable
             }
 
             _ended = true;
-            _outbox.Complete();
         }
+
+        // Outside the lock: completing lets the writer finish, and what awaits it carry on, on this thread.
+        _outbox.Complete();
     }
 
     /// <summary>Writes the queued messages until the stream has ended and they are all out, the client leaves or the host stops.</summary>
@@ -96,7 +98,7 @@ internal sealed partial class GraphQLSseConnection : IDisposable
         try
         {
             await _outbox.DrainAsync(
-                (message, closing) => new ValueTask(_http.Response.WriteAsync(message.Format(), closing)),
+                (message, closing) => _http.Response.Body.WriteAsync(message.Encode(), closing),
                 closing => new ValueTask(_http.Response.Body.FlushAsync(closing)),
                 _closing.Token);
         }

@@ -141,7 +141,7 @@ internal sealed class GraphQLSseEndpoint(
             await connection.StartAsync();
         }
 
-        public void Next(string result, string? eventId = null) => connection.Send(SseMessage.Next(result, eventId));
+        public void Next(SerializedResult result) => connection.Send(SseMessage.Next(result));
 
         public void Error(string errors) => connection.End(SseMessage.Next(StreamingOperations.ResultOf(errors)), SseMessage.Complete);
 

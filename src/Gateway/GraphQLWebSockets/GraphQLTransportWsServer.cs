@@ -222,13 +222,16 @@ internal sealed partial class GraphQLTransportWsServer(
     /// <summary>One operation's results as protocol messages; nothing more once it has ended (or the client completed it).</summary>
     private sealed class OperationSink(GraphQLTransportWsServer server, SocketOperations.Operation operation) : IOperationSink
     {
+        private byte[]? _nextHead;
+
         public ValueTask StartAsync(OperationOutcome outcome) => ValueTask.CompletedTask;
 
-        public void Next(string result, string? eventId = null)
+        public void Next(SerializedResult result)
         {
             if (!operation.Stopped)
             {
-                server.Channel.Send(new Next(operation.Id, result).Format());
+                // The result's bytes as they are (for a group's event, the same for every member), behind this operation's own head.
+                server.Channel.Send(OperationMessage.Next.Frame(_nextHead ??= OperationMessage.Next.Head(operation.Id), result.Utf8));
             }
         }
 

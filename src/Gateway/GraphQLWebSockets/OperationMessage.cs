@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using Scheduling.Gateway.Streaming;
 
 namespace Scheduling.Gateway.GraphQLWebSockets;
 
@@ -64,7 +66,14 @@ internal abstract record OperationMessage
     private static string WithId(string id, string type, string? payload) =>
         payload is null
             ? $$"""{"id":{{JsonSerializer.Serialize(id)}},"type":"{{type}}"}"""
-            : $$"""{"id":{{JsonSerializer.Serialize(id)}},"type":"{{type}}","payload":{{payload}}}""";
+            : PayloadHead(id, type) + payload + PayloadTail;
+
+    /// <summary>A message with an id and a payload is this head, the payload's JSON, then <see cref="PayloadTail"/>.</summary>
+    private static string PayloadHead(string id, string type) => $$"""{"id":{{JsonSerializer.Serialize(id)}},"type":"{{type}}","payload":""";
+
+    private const string PayloadTail = "}";
+
+    private static readonly byte[] PayloadTailBytes = Encoding.UTF8.GetBytes(PayloadTail);
 
     private static string WithPayload(string type, JsonElement? payload) =>
         payload is { } body ? $$"""{"type":"{{type}}","payload":{{body.GetRawText()}}}""" : $$"""{"type":"{{type}}"}""";
@@ -102,6 +111,15 @@ internal abstract record OperationMessage
     public sealed record Next(string Id, string Result) : OperationMessage
     {
         public override string Format() => WithId(Id, "next", Result);
+
+        /// <summary>What precedes the result in every <c>next</c> of the operation with this id (made once per operation).</summary>
+        public static byte[] Head(string id) => Encoding.UTF8.GetBytes(PayloadHead(id, "next"));
+
+        /// <summary>
+        /// The frame <see cref="Format"/> gives, around a result already serialized (a group's event, the same bytes
+        /// for every member): the operation's <see cref="Head"/>, the result as it is, the closing brace.
+        /// </summary>
+        public static OutboundFrame Frame(byte[] head, ReadOnlyMemory<byte> result) => new(head, result, PayloadTailBytes);
     }
 
     /// <summary>Server: the operation ends with these errors (a JSON array) and no result.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
 using Scheduling.Gateway.Streaming;
@@ -13,6 +14,9 @@ internal interface IMessageChannel
     /// <summary>Queues a text frame (dropped once the connection is closing).</summary>
     void Send(string message);
 
+    /// <summary>Queues a text frame given as UTF-8 pieces, a shared result among them (a channel that takes only text gets it as text).</summary>
+    void Send(OutboundFrame frame) => Send(frame.ToString());
+
     /// <summary>Closes the connection with a close code; later frames are neither sent nor read.</summary>
     Task CloseAsync(int code, string reason);
 }
@@ -25,7 +29,7 @@ internal interface IMessageChannel
 internal sealed partial class WebSocketConnection(WebSocket socket, HttpContext http, int sendQueueLength, int maxMessageBytes, ILogger logger)
     : IMessageChannel, IDisposable
 {
-    private readonly SendQueue<string> _outbox = new(sendQueueLength);
+    private readonly SendQueue<OutboundFrame> _outbox = new(sendQueueLength);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _closing = new();
     private int _closed;
@@ -55,9 +59,11 @@ internal sealed partial class WebSocketConnection(WebSocket socket, HttpContext 
         }
     }
 
-    public void Send(string message)
+    public void Send(string message) => Send(OutboundFrame.Text(message));
+
+    public void Send(OutboundFrame frame)
     {
-        if (Volatile.Read(ref _closed) == 0 && _outbox.Enqueue(message) == SendQueue<string>.Outcome.Overflowed && Interlocked.Exchange(ref _closed, 1) == 0)
+        if (Volatile.Read(ref _closed) == 0 && _outbox.Enqueue(frame) == SendQueue<OutboundFrame>.Outcome.Overflowed && Interlocked.Exchange(ref _closed, 1) == 0)
         {
             // No close handshake is possible with a client that does not read: drop the connection itself.
             LogSlowClient(logger, _outbox.Length);
@@ -165,15 +171,40 @@ internal sealed partial class WebSocketConnection(WebSocket socket, HttpContext 
         }
     }
 
-    private async ValueTask SendFrameAsync(string message, CancellationToken closing)
+    private async ValueTask SendFrameAsync(OutboundFrame frame, CancellationToken closing)
     {
         await _sendLock.WaitAsync(closing);
+        // A frame in pieces (a shared result behind this operation's head) is assembled in a pooled buffer, not a new array.
+        var assembled = frame.IsWhole ? null : ArrayPool<byte>.Shared.Rent(frame.Length);
         try
         {
-            await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, endOfMessage: true, closing);
+            ReadOnlyMemory<byte> bytes = frame.Body;
+            if (assembled is not null)
+            {
+                frame.CopyTo(assembled);
+                bytes = assembled.AsMemory(0, frame.Length);
+            }
+
+            // Without a token the socket takes its fast path (no registration, no state machine per frame); a send
+            // that has to wait for the client is aborted, with the socket, if the connection closes meanwhile.
+            var sending = socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+            if (sending.IsCompletedSuccessfully)
+            {
+                sending.GetAwaiter().GetResult();
+            }
+            else
+            {
+                await using var abort = closing.Register(static s => ((WebSocket)s!).Abort(), socket);
+                await sending;
+            }
         }
         finally
         {
+            if (assembled is not null)
+            {
+                ArrayPool<byte>.Shared.Return(assembled);
+            }
+
             _sendLock.Release();
         }
     }

@@ -12,10 +12,14 @@ internal interface IOperationSink
     ValueTask StartAsync(OperationOutcome outcome);
 
     /// <summary>
-    /// One result (serialized JSON): a query's or a mutation's, or one event of a subscription, with the event's id in
-    /// the change stream when it has one (also in the result's extensions; SSE writes it as the event's <c>id</c>).
+    /// One result, serialized: a query's or a mutation's, or one event of a subscription, with the event's id in the
+    /// change stream when it has one (also in the result's extensions; SSE writes it as the event's <c>id</c>). A
+    /// group's event is the same instance for every member: its bytes are spliced into the transport's frame, not copied.
     /// </summary>
-    void Next(string result, string? eventId = null);
+    void Next(SerializedResult result);
+
+    /// <summary>One result given as JSON text.</summary>
+    void Next(string result, string? eventId = null) => Next(SerializedResult.Of(result, eventId));
 
     /// <summary>The operation ends without (further) results: refused, never ran, or its events failed. A JSON array of GraphQL errors.</summary>
     void Error(string errors);

@@ -6,10 +6,15 @@ namespace Scheduling.Gateway.Streaming;
 /// Everything one long-lived connection sends, in one bounded queue drained by one writer. A client too slow to read
 /// fills its queue: the queue refuses it once (<see cref="Enqueue"/> answers <see cref="Overflowed"/>, and the
 /// connection cuts that client off); no other client ever waits for it.
+/// <para>
+/// A message queued while the writer is idle is written by the thread that queues it, up to the first write that has
+/// to wait (then the writer carries on by itself): an event fanned out to thousands of connections costs no
+/// thread-pool hop per connection. So <see cref="Enqueue"/> must not be called under a lock the writing could need.
+/// </para>
 /// </summary>
 internal sealed class SendQueue<T>(int length)
 {
-    private readonly Channel<T> _channel = Channel.CreateBounded<T>(new BoundedChannelOptions(length) { SingleReader = true });
+    private readonly Channel<T> _channel = Channel.CreateBounded<T>(new BoundedChannelOptions(length) { SingleReader = true, AllowSynchronousContinuations = true });
     private int _overflowed;
 
     public enum Outcome
@@ -49,8 +54,12 @@ internal sealed class SendQueue<T>(int length)
         ArgumentNullException.ThrowIfNull(write);
         ArgumentNullException.ThrowIfNull(flush);
         var reader = _channel.Reader;
-        while (await reader.WaitToReadAsync(closing))
+        // Waiting without a token reuses the channel's one waiter (a cancellable wait allocates one per wake-up): the
+        // closing token completes the queue instead, once.
+        await using var closed = closing.Register(static queue => ((SendQueue<T>)queue!).Complete(), this);
+        while (await reader.WaitToReadAsync(CancellationToken.None))
         {
+            closing.ThrowIfCancellationRequested();
             while (reader.TryRead(out var item))
             {
                 await write(item, closing);

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using GraphQL;
 using Scheduling.Gateway.Authentication;
 using Scheduling.Gateway.Execution;
-using Scheduling.Schema.Subscriptions;
 
 namespace Scheduling.Gateway.Streaming;
 
@@ -53,7 +52,7 @@ internal sealed class StreamingOperations(GraphQLExecutionPipeline pipeline, IGr
             case OperationExecuted { Result.Streams: { Count: > 0 } streams }:
                 return streams.Values.First().Subscribe(new EventObserver(serializer, sink, expiry));
             case OperationExecuted { Result: var result }:
-                sink.Next(serializer.Serialize(result));
+                sink.Next(SerializedResult.Of(serializer, result));
                 sink.Complete();
                 return null;
             default:
@@ -79,14 +78,8 @@ internal sealed class StreamingOperations(GraphQLExecutionPipeline pipeline, IGr
                 return;
             }
 
-            if (value is SharedEventResult shared)
-            {
-                // A group's event: serialized once for every member.
-                sink.Next(shared.Json, shared.EventId);
-                return;
-            }
-
-            sink.Next(serializer.Serialize(value), value.Extensions?.GetValueOrDefault(ChangeSubscription.EventIdExtension) as string);
+            // A group's event is serialized once for every member; a subscriber's own, here.
+            sink.Next(value is SharedEventResult shared ? shared.Serialized : SerializedResult.Of(serializer, value));
         }
 
         public void OnError(Exception error) => sink.Error(Errors(SubscriptionFailed, "The subscription failed."));

@@ -1,5 +1,4 @@
 using GraphQL;
-using Scheduling.Schema.Subscriptions;
 
 namespace Scheduling.Gateway.Streaming;
 
@@ -59,10 +58,31 @@ internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Ta
             return;
         }
 
-        var shared = new SharedEventResult(serializer.Serialize(value), value.Extensions?.GetValueOrDefault(ChangeSubscription.EventIdExtension) as string);
+        var shared = new SharedEventResult(SerializedResult.Of(serializer, value));
         foreach (var observer in observers)
         {
-            observer.OnNext(shared);
+            try
+            {
+                observer.OnNext(shared);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // One member's fault is that member's: the others still get the event, and the group's stream (which
+                // stops for good when its observer throws) keeps running. The member is told its subscription failed.
+                Fail(observer, e);
+            }
+        }
+    }
+
+    private static void Fail(IObserver<ExecutionResult> observer, Exception error)
+    {
+        try
+        {
+            observer.OnError(error);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // it cannot even be told: its connection is gone
         }
     }
 
@@ -152,10 +172,10 @@ internal sealed class SubscriptionMember(SubscriptionGroup group) : IObservable<
     }
 }
 
-/// <summary>One event of a group's execution, serialized once for every member; transports send <see cref="Json"/> as it is.</summary>
-internal sealed class SharedEventResult(string json, string? eventId) : ExecutionResult
+/// <summary>One event of a group's execution, serialized once for every member; transports splice <see cref="Serialized"/> into their frames as it is.</summary>
+internal sealed class SharedEventResult(SerializedResult serialized) : ExecutionResult
 {
-    public string Json { get; } = json;
+    public SerializedResult Serialized { get; } = serialized;
 
-    public string? EventId { get; } = eventId;
+    public string? EventId => Serialized.EventId;
 }

@@ -103,7 +103,7 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
             Wake();
             await _redis.GetSubscriber().PublishAsync(_channel, RedisValue.EmptyString, CommandFlags.FireAndForget);
         }
-        catch (RedisException e)
+        catch (Exception e) when (Unavailable(e))
         {
             LogPublishFailed(_logger, change.ResourceType, change.Id, e);
             lock (_gate)
@@ -167,7 +167,7 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
 
             return new ChangeHistory(changes, head, null);
         }
-        catch (RedisException e)
+        catch (Exception e) when (Unavailable(e))
         {
             LogHistoryFailed(_logger, e);
             return ChangeHistory.Missing(RefetchReason.Unavailable, null);
@@ -216,8 +216,10 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
                 await CatchUpAsync();
                 failing = false;
             }
-            catch (RedisException e)
+            catch (Exception e) when (!_stop.IsCancellationRequested)
             {
+                // Whatever the failure (Redis down, a command timed out under load, a listener's fault), the reader
+                // carries on from where it stands: this instance's subscribers get the changes late, never lose them.
                 if (!failing)
                 {
                     LogReadFailed(_logger, e);
@@ -293,12 +295,15 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
         }
     }
 
+    /// <summary>Redis cannot be asked now: down, or a command timed out (a <see cref="RedisTimeoutException"/> is no <see cref="RedisException"/>).</summary>
+    private static bool Unavailable(Exception e) => e is RedisException or RedisTimeoutException;
+
     private static ChangeEventId? ParseId(RedisValue id) => ChangeEventId.TryParse(id.ToString(), out var parsed) ? parsed : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis is unavailable: change of {ResourceType}/{Id} not sent to other instances nor kept for resuming clients")]
     private static partial void LogPublishFailed(ILogger logger, string resourceType, string id, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the change stream failed; retrying until Redis is back")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the change stream failed; retrying from where it stands until it works")]
     private static partial void LogReadFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the change stream's history failed: the resuming client is told to refetch")]
