@@ -31,6 +31,7 @@ public static class NodeQueries
                 a.Description = "A global id (a FHIR reference Type/id is accepted for a transition period).";
                 a.WithMetadata(IdArguments.IdOf, IdArguments.AnyEntity);
             })
+            .WithMetadata(OperationSize.SearchesMetadata, (Func<FieldArguments, long>)(a => 1 + OptionIdsIn(a["id"]) * OptionSearches))
             .Resolve(c => Load(c, c.GetArgument<FhirReference>("id")));
 
         query.Field<NonNullGraphType<ListGraphType<NodeInterface>>>("nodes")
@@ -40,6 +41,7 @@ public static class NodeQueries
                 a.Description = "Global ids (FHIR references Type/id are accepted for a transition period).";
                 a.WithMetadata(IdArguments.IdOf, IdArguments.AnyEntity);
             })
+            .WithMetadata(OperationSize.SearchesMetadata, (Func<FieldArguments, long>)(a => 1 + OptionIdsIn(a["ids"]) * OptionSearches))
             .ResolveAsync(async c =>
             {
                 var ids = c.GetArgument<List<FhirReference>>("ids");
@@ -62,6 +64,17 @@ public static class NodeQueries
                 return (object)found;
             });
     }
+
+    /// <summary>What an availability option asked by id costs: its schedule, its slots and its actors' appointments.</summary>
+    public const int OptionSearches = 3;
+
+    /// <summary>How many option ids an argument sends (entities are batched: the first search prices them).</summary>
+    private static long OptionIdsIn(object? value) => value switch
+    {
+        string id => GlobalId.TryDecodeOption(id, out _) ? 1 : 0,
+        System.Collections.IEnumerable ids => ids.Cast<object?>().Sum(OptionIdsIn),
+        _ => 0,
+    };
 
     /// <summary>An entity through the batched loader; an availability option by asking availability again (null once it is no longer offered).</summary>
     private static IDataLoaderResult<object?> Load(IResolveFieldContext context, FhirReference id) =>

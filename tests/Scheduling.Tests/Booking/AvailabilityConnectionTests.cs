@@ -223,6 +223,18 @@ public abstract class AvailabilityConnectionTests
         Assert.True(wrong["data"] is null && wrong.At("errors.0.extensions.code")?.GetValue<string>() == "WRONG_ID_TYPE", wrong.ToJsonString());
     }
 
+    [Fact]
+    public async Task Options_asked_through_nodes_are_priced_as_the_availability_searches_they_run()
+    {
+        var at = DateTimeOffset.UtcNow.AddDays(2);
+        var ids = Enumerable.Range(0, 40).Select(i => GlobalId.EncodeOption(new Scheduling.Schema.Booking.OfferedTime("no-such-schedule", at.AddHours(i), at.AddHours(i).AddMinutes(30)))).ToList();
+        var answer = await (await GatewayAsync()).QueryAsync("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", new { ids });
+        Assert.True(answer["data"] is null && answer.At("errors.0.extensions.code")?.GetValue<string>() == "TOO_MANY_FHIR_SEARCHES", answer.ToJsonString());
+
+        var few = await (await GatewayAsync()).QueryAsync("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", new { ids = ids.Take(3).ToList() });
+        Assert.True(few["errors"] is null && few.At("data.nodes")!.AsArray().All(n => n is null), few.ToJsonString());
+    }
+
     private static void AssertOneOfRefusal(JsonObject answer)
     {
         Assert.True(answer["data"] is null, answer.ToJsonString());
