@@ -144,6 +144,7 @@ public abstract class AvailabilityConnectionTests
         Assert.Equal(3, options.Count);
         Assert.All(options, o => Assert.Equal("RULE", Str(o, "source")));
         var option = options[1];
+        Assert.Equal(Str(option, "start"), Str(await NodeAsync(Str(option, "id")), "data.node.start"));
 
         var input = new { time = new { optionId = Str(option, "id") }, patientId = world.Patient.Id, clientMutationId = "rule-" + scheduleId };
         var booked = await gateway.MutateAsync("bookAppointment", "BookAppointmentInput", input, Booked);
