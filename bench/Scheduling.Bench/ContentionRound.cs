@@ -122,8 +122,8 @@ public static class ContentionRound
     private static async Task<IReadOnlyList<string>> OptionsAsync(GatewayProcess gateway, string scheduleId, DateTime from, DateTime to, int minutes)
     {
         var answer = await gateway.QueryAsync(
-            "query($input: AvailabilityInput!) { availability(input: $input) { nodes { slotIds } } }",
-            new { input = new { scheduleIds = new[] { scheduleId }, start = Iso(from), end = Iso(to), durationMinutes = minutes, first = 1000 } });
+            "query($input: AvailabilityInput!) { availability(input: $input, first: 1000) { nodes { slotIds } } }",
+            new { input = new { scheduleIds = new[] { scheduleId }, start = Iso(from), end = Iso(to), durationMinutes = minutes } });
         var nodes = answer.Body.At("data.availability.nodes") as JsonArray ?? throw new InvalidOperationException("no availability: " + answer.Body.ToJsonString());
         var ids = nodes.Select(n => n.At("slotIds.0")!.GetValue<string>()).ToList();
         return ids.Count > 0 ? ids : throw new InvalidOperationException("nothing offered on " + scheduleId);

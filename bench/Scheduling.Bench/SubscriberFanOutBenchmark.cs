@@ -91,7 +91,7 @@ public static class SubscriberFanOutBenchmark
     {
         var response = await http.PostAsJsonAsync("/graphql", new
         {
-            query = "query($n: Int) { availability(input: { scheduleIds: [\"alice-smith-schedule\"], first: $n }) { nodes { slotIds } } }",
+            query = "query($n: Int) { availability(input: { scheduleIds: [\"alice-smith-schedule\"] }, first: $n) { nodes { slotIds } } }",
             variables = new { n = count },
         });
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();

@@ -154,6 +154,8 @@ public static class SchemaServiceCollectionExtensions
             })
             .ConfigureExecution<ErrorCap>()
             .ConfigureExecution<ScalarInputErrors>()
+            .AddValidationRule<OneOfInputs>()
+            .ConfigureExecution<OneOfInputErrors>()
             .AddUnhandledExceptionHandler(context =>
             {
                 // Our FHIR exceptions carry messages written for clients; anything else stays generic.

@@ -53,7 +53,8 @@ public sealed class AppointmentSortInputType : InputObjectGraphType<AppointmentS
     public AppointmentSortInputType()
     {
         Name = "AppointmentSortInput";
-        Description = "One sort key per entry; the list gives their priority.";
+        Description = "Exactly one sort key per entry (@oneOf); the list gives their priority.";
+        IsOneOf = true;
         Field<SortDirectionType>("start").Description("By start time.");
         Field<SortDirectionType>("status").Description("By status.");
     }

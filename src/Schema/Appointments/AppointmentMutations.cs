@@ -96,8 +96,7 @@ public sealed class BookAppointmentInputType : InputObjectGraphType<BookAppointm
     {
         Name = "BookAppointmentInput";
         Description = "What bookAppointment books: the slots, for whom, with whom, and why.";
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds")
-            .Description("Contiguous slots of one schedule, or the slotIds of an availability option.");
+        BookingTimeInputType.AddTo(this, "The time booked: an availability option's id, or contiguous slots of one schedule.");
         Field<NonNullGraphType<IdGraphType>>("patientId").Description("The patient the appointment is for; a patient books only for themselves.");
         Field<IdGraphType>("practitionerId").Description("The practitioner taking part; default: the schedule's practitioner.");
         Field<StringGraphType>("serviceType").Description("The kind of service, a code or system|code; default: the slot's service type.");
@@ -113,12 +112,51 @@ public sealed class HoldSlotsInputType : InputObjectGraphType<HoldSlotsInput>
     {
         Name = "HoldSlotsInput";
         Description = "What holdSlots holds: the slots, for whom, and for how long.";
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds")
-            .Description("Contiguous slots of one schedule, or the slotIds of an availability option.");
+        BookingTimeInputType.AddTo(this, "The time held: an availability option's id, or contiguous slots of one schedule.");
         Field<NonNullGraphType<IdGraphType>>("patientId").Description("The patient the hold is for; a patient holds only for themselves.");
         Field<IdGraphType>("practitionerId").Description("The practitioner taking part; default: the schedule's practitioner.");
         Field<IntGraphType>("holdMinutes").Description("How long the hold stands (default from settings).");
         MutationInputs.ClientMutationId(this, "Retrying with the same value returns the same hold instead of holding again.");
+    }
+}
+
+/// <summary>
+/// Which time a booking, hold or reschedule takes, exactly one of two ways (<c>@oneOf</c>): an availability option's
+/// id, or slot ids. The deprecated <c>slotIds</c> beside it stays for clients built before it.
+/// </summary>
+public sealed class BookingTimeInputType : InputObjectGraphType<BookingTime>
+{
+    public BookingTimeInputType()
+    {
+        Name = "BookingTimeInput";
+        Description = "Exactly one of: optionId (an availability option, booked exactly as offered) or slotIds (contiguous slots of one schedule).";
+        IsOneOf = true;
+        Field<IdGraphType>("optionId")
+            .Description("An availability option's id: books exactly its span, its rule slot or the real slots that cover it; SLOT_UNAVAILABLE once it is no longer free.");
+        Field<ListGraphType<NonNullGraphType<IdGraphType>>>("slotIds")
+            .Description("Contiguous slots of one schedule (global ids), or the slotIds of an availability option.");
+    }
+
+    public override object ParseDictionary(IDictionary<string, object?> value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return new BookingTime(
+            value.TryGetValue("slotIds", out var ids) && ids is IEnumerable<object?> list ? [.. list.Select(i => i?.ToString() ?? string.Empty)] : null,
+            value.TryGetValue("optionId", out var option) ? option as OfferedTime : null);
+    }
+
+    /// <summary>The <c>time</c> field of an input, and the deprecated <c>slotIds</c> beside it (exactly one of the two is given).</summary>
+    public static void AddTo(IInputObjectGraphType input, string description)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        input.AddField(new FieldType { Name = "time", Type = typeof(BookingTimeInputType), Description = description + " Required unless the deprecated slotIds is given." });
+        input.AddField(new FieldType
+        {
+            Name = "slotIds",
+            Type = typeof(ListGraphType<NonNullGraphType<IdGraphType>>),
+            Description = "Contiguous slots of one schedule, or the slotIds of an availability option; give time instead (not both).",
+            DeprecationReason = "Use time: { slotIds: [...] } or time: { optionId: ... }.",
+        });
     }
 }
 
@@ -152,8 +190,7 @@ public sealed class RescheduleAppointmentInputType : InputObjectGraphType<Resche
         Name = "RescheduleAppointmentInput";
         Description = "Which appointment rescheduleAppointment moves, and to which slots.";
         Field<NonNullGraphType<IdGraphType>>("appointmentId").Description("The booked or held appointment to move.");
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds")
-            .Description("The new time: contiguous slots of one schedule, or the slotIds of an availability option.");
+        BookingTimeInputType.AddTo(this, "The new time: an availability option's id, or contiguous slots of one schedule.");
         MutationInputs.ClientMutationId(this);
     }
 }

@@ -34,7 +34,7 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
         if (NodesOf(context) is { } asked)
         {
             // nodes(ids:) reads only what SchedulingAccess.RefusedBeforeReadAsync lets through (NodeQueries).
-            return await NodesCheckedAsync(context, access, asked, await next(context) as IReadOnlyList<Resource?>);
+            return await NodesCheckedAsync(context, access, asked, await next(context) as IReadOnlyList<object?>);
         }
 
         var byId = RootByIdOf(context);
@@ -108,7 +108,7 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
     /// <c>nodes(ids:)</c>: each entity checked as its own root field checks it, in place: what the caller may not see,
     /// and a missing record of a checked type, is null with the same FORBIDDEN error (the list keeps its positions).
     /// </summary>
-    private static async Task<object?> NodesCheckedAsync(IResolveFieldContext context, SchedulingAccess access, List<FhirReference> asked, IReadOnlyList<Resource?>? found)
+    private static async Task<object?> NodesCheckedAsync(IResolveFieldContext context, SchedulingAccess access, List<FhirReference> asked, IReadOnlyList<object?>? found)
     {
         if (found is null)
         {
@@ -116,10 +116,10 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
         }
 
         var hidden = await access.HiddenAsync(found.OfType<Resource>().ToList(), false, context.CancellationToken);
-        var shown = new List<Resource?>(found.Count);
+        var shown = new List<object?>(found.Count);
         for (var i = 0; i < found.Count; i++)
         {
-            var visible = found[i] is { } resource && !hidden.Contains(resource);
+            var visible = found[i] is { } item && !(item is Resource resource && hidden.Contains(resource));
             shown.Add(visible ? found[i] : null);
             if (!visible && (found[i] is not null || IsChecked(asked[i].ResourceType)))
             {

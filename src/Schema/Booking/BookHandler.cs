@@ -11,7 +11,7 @@ public sealed class BookHandler(TimeTaking taking)
     {
         ArgumentNullException.ThrowIfNull(input);
         return taking.TakeAsync(
-            new TakeRequest(input.SlotIds, input.PatientId, input.PractitionerId, input.ServiceType, input.Reason, input.Comment, null, input.ClientMutationId),
+            new TakeRequest(BookingTime.Of(input.SlotIds, input.Time), input.PatientId, input.PractitionerId, input.ServiceType, input.Reason, input.Comment, null, input.ClientMutationId),
             cancellationToken);
     }
 }
@@ -29,7 +29,7 @@ public sealed class HoldHandler(TimeTaking taking, IOptions<BookingOptions> opti
         }
 
         return taking.TakeAsync(
-            new TakeRequest(input.SlotIds, input.PatientId, input.PractitionerId, null, null, null, TimeSpan.FromMinutes(minutes), input.ClientMutationId),
+            new TakeRequest(BookingTime.Of(input.SlotIds, input.Time), input.PatientId, input.PractitionerId, null, null, null, TimeSpan.FromMinutes(minutes), input.ClientMutationId),
             cancellationToken);
     }
 }

@@ -5,7 +5,11 @@ namespace Scheduling.Schema.Booking;
 
 public sealed record BookAppointmentInput
 {
-    public IEnumerable<string> SlotIds { get; init; } = [];
+    /// <summary>The time: slot ids or an availability option (exactly one).</summary>
+    public BookingTime? Time { get; init; }
+
+    /// <summary>Deprecated: the slot ids beside <see cref="Time"/>; give one of the two.</summary>
+    public IEnumerable<string>? SlotIds { get; init; }
 
     public string PatientId { get; init; } = string.Empty;
 
@@ -22,7 +26,11 @@ public sealed record BookAppointmentInput
 
 public sealed record HoldSlotsInput
 {
-    public IEnumerable<string> SlotIds { get; init; } = [];
+    /// <summary>The time: slot ids or an availability option (exactly one).</summary>
+    public BookingTime? Time { get; init; }
+
+    /// <summary>Deprecated: the slot ids beside <see cref="Time"/>; give one of the two.</summary>
+    public IEnumerable<string>? SlotIds { get; init; }
 
     public string PatientId { get; init; } = string.Empty;
 
@@ -53,7 +61,11 @@ public sealed record RescheduleAppointmentInput
 {
     public string AppointmentId { get; init; } = string.Empty;
 
-    public IEnumerable<string> SlotIds { get; init; } = [];
+    /// <summary>The new time: slot ids or an availability option (exactly one).</summary>
+    public BookingTime? Time { get; init; }
+
+    /// <summary>Deprecated: the slot ids beside <see cref="Time"/>; give one of the two.</summary>
+    public IEnumerable<string>? SlotIds { get; init; }
 
     public string? ClientMutationId { get; init; }
 }

@@ -34,7 +34,7 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         }
 
         var oldSlots = await reservation.OfAsync(appointment, cancellationToken);
-        var planned = await reservation.PlanAsync(input.SlotIds, cancellationToken);
+        var planned = await reservation.PlanAsync(BookingTime.Of(input.SlotIds, input.Time), cancellationToken);
         var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
         var request = new SpanRequest(planned, ScheduleParticipants.AnsweringOf(appointment), appointment.Id, AlreadyOurs: oldSlots.Select(s => s.Id!).ToHashSet());
         // The patient only after the booking rights on the target schedule are checked (as booking reads it); the

@@ -1,6 +1,7 @@
 using Hl7.Fhir.Model;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Schedules;
 using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
 
 namespace Scheduling.Schema.Booking;
@@ -12,6 +13,72 @@ namespace Scheduling.Schema.Booking;
 public sealed class SlotReservation(IFhirStore store, RuleSlots ruleSlots)
 {
     public const int MaxSlots = 24;
+
+    /// <summary>
+    /// The slots of a booking time: its slot ids (<see cref="PlanAsync(IEnumerable{string}, CancellationToken)"/>), or
+    /// an availability option's exact span: the schedule's rule slot for it, or the real slots of the schedule that
+    /// cover it end to end. An option whose span no slots cover any more (deleted, moved, or a rule gone) is no longer
+    /// offered: SLOT_UNAVAILABLE. Writes nothing and judges no status, as for slot ids.
+    /// </summary>
+    public async Task<List<Slot>> PlanAsync(BookingTime time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        if (time.Option is not { } option)
+        {
+            return await PlanAsync(time.SlotIds ?? [], cancellationToken);
+        }
+
+        var schedule = await store.ReadAsync<Schedule>(option.ScheduleId, cancellationToken);
+        if (schedule is not null && AvailabilityRule.FromSchedule(schedule) is not null)
+        {
+            return await PlanAsync([RuleSlots.Id(option.ScheduleId, option.Start, option.End)], cancellationToken);
+        }
+
+        var slots = schedule is null ? []
+            : await store.SearchAllAsync<Slot>(SlotSearches.Overlapping([option.ScheduleId], option.Start, option.End), cancellationToken);
+        return Covering(slots, option.Span) ?? throw Fail(new SlotUnavailableError("That availability option is no longer offered: no slots of its schedule cover its time any more.", []));
+    }
+
+    /// <summary>
+    /// Slots that follow each other from the span's start to its end exactly (at most <see cref="MaxSlots"/>), the
+    /// takeable ones preferred where slots overlap; null when none do.
+    /// </summary>
+    public static List<Slot>? Covering(IEnumerable<Slot> slots, TimeRange span)
+    {
+        var inside = (slots ?? []).Where(s => s.Start is { } start && s.End is { } end && end > start && span.Contains(new TimeRange(start, end)))
+            .OrderBy(s => IsTakeable(s) ? 0 : 1).ThenBy(s => s.Id, StringComparer.Ordinal)
+            .ToLookup(s => s.Start!.Value);
+        var chain = new List<Slot>();
+        var deadEnds = new HashSet<DateTimeOffset>();
+        return Extend(span.Start) ? chain : null;
+
+        bool Extend(DateTimeOffset from)
+        {
+            if (from == span.End)
+            {
+                return true;
+            }
+
+            if (chain.Count == MaxSlots || deadEnds.Contains(from))
+            {
+                return false;
+            }
+
+            foreach (var next in inside[from])
+            {
+                chain.Add(next);
+                if (Extend(next.End!.Value))
+                {
+                    return true;
+                }
+
+                chain.RemoveAt(chain.Count - 1);
+            }
+
+            deadEnds.Add(from);
+            return false;
+        }
+    }
 
     /// <summary>
     /// The slots to take, ordered and contiguous. Writes nothing and judges no status: whether each may be taken is

@@ -8,7 +8,7 @@ namespace Scheduling.Schema.Booking;
 
 /// <summary>What a booking or a hold asks for.</summary>
 public sealed record TakeRequest(
-    IEnumerable<string> SlotIds,
+    BookingTime Time,
     string PatientId,
     string? PractitionerId,
     string? ServiceType,
@@ -37,21 +37,21 @@ public sealed class TimeTaking(
         // Before any read, the idempotency lookup included: a patient (or a caller without a role) learns nothing
         // of another patient, not even that they exist or have booked with this key.
         SchedulingAccess.Require(changes.Access.CanBookFor(request.PatientId), () => new ForbiddenError("A patient books only for themselves; a caller without a role books for nobody."));
-        var slotIds = (request.SlotIds ?? []).Distinct().ToList();
+        var asked = request.Time.SlotIds is { } ids ? request.Time with { SlotIds = [.. ids.Distinct()] } : request.Time;
         var idempotencyKey = request.ClientMutationId is null ? null : request.PatientId + ":" + request.ClientMutationId;
         if (idempotencyKey is null)
         {
-            return await TakeRetryingAsync(request, slotIds, null, cancellationToken);
+            return await TakeRetryingAsync(request, asked, null, cancellationToken);
         }
 
         if (await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
         {
-            return Earlier(earlier, slotIds);
+            return Earlier(earlier, asked);
         }
 
         try
         {
-            return await TakeRetryingAsync(request, slotIds, idempotencyKey, cancellationToken);
+            return await TakeRetryingAsync(request, asked, idempotencyKey, cancellationToken);
         }
         catch (SchedulingException e) when (e.Error is SlotUnavailableError)
         {
@@ -59,7 +59,7 @@ public sealed class TimeTaking(
             // the winner can hold the slot a moment before its appointment exists. Give it that moment.
             for (var attempt = 0; attempt < IdempotencyWaits; attempt++)
             {
-                if (await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } winner && SameTime(winner, slotIds))
+                if (await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } winner && SameTime(winner, asked))
                 {
                     return winner;
                 }
@@ -76,17 +76,17 @@ public sealed class TimeTaking(
     /// the same hour won), then the next attempt takes it; if it is gone, the next attempt says so. Expired holds in
     /// the span are released and the time taken (<see cref="BookingChecks"/>).
     /// </summary>
-    private Task<Appointment> TakeRetryingAsync(TakeRequest request, List<string> slotIds, string? idempotencyKey, CancellationToken cancellationToken)
+    private Task<Appointment> TakeRetryingAsync(TakeRequest request, BookingTime time, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var unchanging = new UnchangingReads();
-        return changes.Retry.RunAsync(() => TakeOnceAsync(request, slotIds, idempotencyKey, unchanging, cancellationToken),
+        return changes.Retry.RunAsync(() => TakeOnceAsync(request, time, idempotencyKey, unchanging, cancellationToken),
             ContendedRetry.LostMessage, cancellationToken);
     }
 
     private async Task<Appointment> TakeOnceAsync(
-        TakeRequest request, List<string> slotIds, string? idempotencyKey, UnchangingReads unchanging, CancellationToken cancellationToken)
+        TakeRequest request, BookingTime time, string? idempotencyKey, UnchangingReads unchanging, CancellationToken cancellationToken)
     {
-        var planned = await reservation.PlanAsync(slotIds, cancellationToken);
+        var planned = await reservation.PlanAsync(time, cancellationToken);
         var named = request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(Mutations.RequireId(id, "practitionerId"))] : Array.Empty<FhirReference>();
         var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
         // The appointment becomes open: every booking rule, and the patient's guard, which serializes their bookings
@@ -104,7 +104,7 @@ public sealed class TimeTaking(
         // claim came last), one that commits later loses its If-Match on the patient's guard and finds this one.
         if (idempotencyKey is not null && await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
         {
-            return Earlier(earlier, slotIds);
+            return Earlier(earlier, time);
         }
 
         var patient = unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
@@ -160,8 +160,8 @@ public sealed class TimeTaking(
     }
 
     /// <summary>The earlier booking with this key if it was for the same time; another time is a typed error.</summary>
-    private static Appointment Earlier(Appointment earlier, List<string> slotIds) =>
-        SameTime(earlier, slotIds) ? earlier
+    private static Appointment Earlier(Appointment earlier, BookingTime time) =>
+        SameTime(earlier, time) ? earlier
             : throw AppointmentChanges.Fail(new ValidationError("This clientMutationId was already used for another booking.", "clientMutationId", "idempotency-key"));
 
     /// <summary>
@@ -175,12 +175,16 @@ public sealed class TimeTaking(
         public Patient? Patient { get; set; }
     }
 
+    /// <summary>Whether an earlier appointment was made for exactly this time: an option's span, or these slot ids.</summary>
+    private static bool SameTime(Appointment earlier, BookingTime time) =>
+        time.Option is { } option ? TimeRange.Of(earlier.Start, earlier.End) == option.Span : SameTime(earlier, time.SlotIds ?? []);
+
     /// <summary>
     /// Whether an earlier appointment was made for exactly these slot ids: as many, each real id one of its slots,
     /// the rule options inside its time without overlapping, and its whole time when they are all rule options. A
     /// subset of its slots, or a shorter option inside its span, is another booking.
     /// </summary>
-    private static bool SameTime(Appointment earlier, List<string> slotIds)
+    private static bool SameTime(Appointment earlier, IReadOnlyList<string> slotIds)
     {
         var own = earlier.Slot.Select(FhirReference.From).OfType<FhirReference>().Select(r => r.Id).ToHashSet();
         if (TimeRange.Of(earlier.Start, earlier.End) is not { } time || slotIds.Count != own.Count)

@@ -10,6 +10,14 @@ public sealed class CompletedResult<T>(T value) : IDataLoaderResult<T>
     Task<object?> IDataLoaderResult.GetResultAsync(CancellationToken cancellationToken) => Task.FromResult<object?>(value);
 }
 
+/// <summary>A value still to be computed, in the shape a resolver returns for a pending load (started when asked for).</summary>
+public sealed class DeferredResult<T>(Func<CancellationToken, Task<T>> compute) : IDataLoaderResult<T>
+{
+    public Task<T> GetResultAsync(CancellationToken cancellationToken = default) => compute(cancellationToken);
+
+    async Task<object?> IDataLoaderResult.GetResultAsync(CancellationToken cancellationToken) => await compute(cancellationToken);
+}
+
 public static class DataLoaderResultExtensions
 {
     /// <summary>Maps a pending load's value without resolving it early (batching is kept).</summary>

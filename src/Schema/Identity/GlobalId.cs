@@ -1,4 +1,6 @@
 using System.Buffers.Text;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Text;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
@@ -20,6 +22,12 @@ public static class GlobalId
         "Practitioner", "Patient", "Location", "HealthcareService", "Schedule", "Slot", "Appointment", "AppointmentResponse",
     };
 
+    /// <summary>The type name of an availability option's global id (an option is no FHIR resource).</summary>
+    public const string OptionType = "AvailabilityOption";
+
+    /// <summary>The longest option id read (a schedule id of 64 characters and two instants fit well within).</summary>
+    private const int MaxOptionIdLength = 400;
+
     public static string Encode(string resourceType, string fhirId) =>
         Base64Url.EncodeToString(Encoding.UTF8.GetBytes(resourceType + ":" + fhirId));
 
@@ -27,6 +35,52 @@ public static class GlobalId
     public static string EncodeSlot(string slotId) => RuleSlots.IsRuleSlotId(slotId) ? slotId : Encode("Slot", slotId);
 
     public static string Encode(FhirReference reference) => Encode(reference.ResourceType, reference.Id);
+
+    /// <summary>
+    /// An availability option's global id: its schedule and exact span, the instants with the offsets availability gave
+    /// them (a rule option's slot is found by exactly that text, <see cref="RuleSlots.Id"/>).
+    /// </summary>
+    public static string EncodeOption(OfferedTime option)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
+            string.Create(CultureInfo.InvariantCulture, $"{OptionType}:{option.ScheduleId}|{option.Start:O}|{option.End:O}")));
+    }
+
+    /// <summary>The option an option id names; false for anything else.</summary>
+    public static bool TryDecodeOption(string? value, [NotNullWhen(true)] out OfferedTime? option)
+    {
+        option = null;
+        if (string.IsNullOrEmpty(value) || value.Length > MaxOptionIdLength || Text(value) is not { } text ||
+            !text.StartsWith(OptionType + ":", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var parts = text[(OptionType.Length + 1)..].Split('|');
+        if (parts.Length == 3 && FhirReference.IsValidId(parts[0]) &&
+            DateTimeOffset.TryParseExact(parts[1], "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var start) &&
+            DateTimeOffset.TryParseExact(parts[2], "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var end) && end > start)
+        {
+            option = new OfferedTime(parts[0], start, end);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>An option id argument: the option, or a typed <c>INVALID_ID</c> / <c>WRONG_ID_TYPE</c> refusal.</summary>
+    public static OfferedTime ReadOption(string? value)
+    {
+        if (TryDecodeOption(value, out var option))
+        {
+            return option;
+        }
+
+        throw TryDecode(value, out var other)
+            ? new ScalarInputException("WRONG_ID_TYPE", $"The id names a {other.ResourceType}; an AvailabilityOption id (an option's id from availability) is expected here.")
+            : new ScalarInputException("INVALID_ID", $"'{Shorten(value)}' is not an availability option's id (take it from availability's options).");
+    }
 
     /// <summary>A global id's type and FHIR id; false for anything else (a bare id, a reference, garbage).</summary>
     public static bool TryDecode(string? value, out FhirReference reference)
@@ -37,22 +91,7 @@ public static class GlobalId
             return false;
         }
 
-        byte[] bytes;
-        try
-        {
-            bytes = Base64Url.DecodeFromChars(value);
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-
-        string text;
-        try
-        {
-            text = new UTF8Encoding(false, true).GetString(bytes);
-        }
-        catch (ArgumentException)
+        if (Text(value) is not { } text)
         {
             return false;
         }
@@ -66,6 +105,29 @@ public static class GlobalId
         reference = new FhirReference(text[..colon], text[(colon + 1)..]);
         return true;
     }
+
+    private static string? Text(string value)
+    {
+        try
+        {
+            return new UTF8Encoding(false, true).GetString(Base64Url.DecodeFromChars(value));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// What <c>node(id:)</c> and <c>nodes(ids:)</c> read: an entity (<see cref="ReadAny"/>), or an availability option,
+    /// carried as the reference <c>AvailabilityOption/&lt;its global id&gt;</c> (an option has no FHIR id).
+    /// </summary>
+    public static FhirReference ReadNode(string? value) =>
+        TryDecodeOption(value, out _) ? new FhirReference(OptionType, value!) : ReadAny(value, EntityTypes);
 
     /// <summary>
     /// Any entity named by a global id or a reference <c>Type/id</c> (no bare id: the type is not implied), of one of

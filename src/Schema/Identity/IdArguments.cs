@@ -10,7 +10,8 @@ namespace Scheduling.Schema.Identity;
 /// Every ID argument and ID input field of the schema reads ids the same way, through <see cref="GlobalId"/>: what it
 /// names is set once on it (<see cref="IdOf"/>) or follows from its name (<c>slotIds</c>: slots, <c>actor</c>: any
 /// actor). Resolvers then get what they always got: the FHIR id, or the reference <c>Type/id</c> for actors, or the
-/// decoded <see cref="FhirReference"/> for <c>node</c>/<c>nodes</c>. An ID argument nobody said the meaning of
+/// decoded <see cref="FhirReference"/> for <c>node</c>/<c>nodes</c>, or the <see cref="Booking.OfferedTime"/> an
+/// <c>optionId</c> names. An ID argument nobody said the meaning of
 /// stops the schema from starting, so no argument can read ids differently from the others.
 /// </summary>
 public sealed class IdArguments : BaseSchemaNodeVisitor
@@ -21,7 +22,7 @@ public sealed class IdArguments : BaseSchemaNodeVisitor
     /// <summary>Any participant or schedule actor; the resolver gets a reference <c>Type/id</c>.</summary>
     public const string AnyActor = "*actor";
 
-    /// <summary>Any entity (node, nodes); the resolver gets a <see cref="FhirReference"/>.</summary>
+    /// <summary>Any entity or availability option (node, nodes); the resolver gets a <see cref="FhirReference"/> (<see cref="GlobalId.ReadNode"/>).</summary>
     public const string AnyEntity = "*entity";
 
     /// <summary>The FHIR types that can take part in an appointment or own a schedule.</summary>
@@ -32,6 +33,7 @@ public sealed class IdArguments : BaseSchemaNodeVisitor
     {
         ["appointment"] = "Appointment", ["patient"] = "Patient", ["practitioner"] = "Practitioner", ["schedule"] = "Schedule",
         ["slot"] = "Slot", ["location"] = "Location", ["healthcareService"] = "HealthcareService", ["actor"] = AnyActor,
+        ["option"] = GlobalId.OptionType,
     };
 
     public override void VisitObjectFieldArgumentDefinition(QueryArgument argument, FieldType field, IObjectGraphType type, ISchema schema)
@@ -72,7 +74,8 @@ public sealed class IdArguments : BaseSchemaNodeVisitor
     {
         null => throw new InvalidOperationException($"The ID argument {where} does not say what it names: set IdArguments.IdOf or name it after its type."),
         AnyActor => value => GlobalId.ReadAny(value, ActorTypes).ToString(),
-        AnyEntity => value => GlobalId.ReadAny(value, GlobalId.EntityTypes),
+        AnyEntity => value => GlobalId.ReadNode(value),
+        GlobalId.OptionType => GlobalId.ReadOption,
         _ => value => GlobalId.ReadFhirId(value, idOf),
     };
 

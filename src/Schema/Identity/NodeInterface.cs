@@ -6,12 +6,12 @@ using Scheduling.Schema.Common;
 namespace Scheduling.Schema.Identity;
 
 /// <summary>Relay's Node: every entity, with a global id that <c>node(id:)</c> reads back.</summary>
-public sealed class NodeInterface : InterfaceGraphType<Resource>
+public sealed class NodeInterface : InterfaceGraphType
 {
     public NodeInterface()
     {
         Name = "Node";
-        Description = "An entity with a global id: read it again with node(id:) or nodes(ids:).";
+        Description = "An entity or availability option with a global id: read it again with node(id:) or nodes(ids:).";
         Field<NonNullGraphType<IdGraphType>>("id").Description("The global id: opaque, unique across every type of this API.");
     }
 }

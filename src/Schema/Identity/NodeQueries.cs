@@ -1,4 +1,5 @@
 using GraphQL;
+using GraphQL.DataLoader;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,14 +7,17 @@ using Microsoft.Extensions.Options;
 using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Execution;
+using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Schedules;
 
 namespace Scheduling.Schema.Identity;
 
 /// <summary>
 /// <c>node(id:)</c> and <c>nodes(ids:)</c>: any entity by its global id, read through the same batched loader as the
 /// typed root fields, and checked by the same access rules (<see cref="AccessFieldMiddleware"/>): what the caller may
-/// not see is null with a FORBIDDEN error, like a missing appointment or patient.
+/// not see is null with a FORBIDDEN error, like a missing appointment or patient. An availability option is a node
+/// too: asked by id, it is availability's answer for its schedule and span, null once it is no longer offered.
 /// </summary>
 public static class NodeQueries
 {
@@ -27,7 +31,8 @@ public static class NodeQueries
                 a.Description = "A global id (a FHIR reference Type/id is accepted for a transition period).";
                 a.WithMetadata(IdArguments.IdOf, IdArguments.AnyEntity);
             })
-            .Resolve(c => c.ById().Load(c.GetArgument<FhirReference>("id")));
+            .WithMetadata(OperationSize.SearchesMetadata, (Func<FieldArguments, long>)(a => 1 + OptionIdsIn(a["id"]) * OptionSearches))
+            .Resolve(c => Load(c, c.GetArgument<FhirReference>("id")));
 
         query.Field<NonNullGraphType<ListGraphType<NodeInterface>>>("nodes")
             .Description("Entities by global id, in the order asked, null where there is none; at most GraphQL:MaxNodeIds ids.")
@@ -36,6 +41,7 @@ public static class NodeQueries
                 a.Description = "Global ids (FHIR references Type/id are accepted for a transition period).";
                 a.WithMetadata(IdArguments.IdOf, IdArguments.AnyEntity);
             })
+            .WithMetadata(OperationSize.SearchesMetadata, (Func<FieldArguments, long>)(a => 1 + OptionIdsIn(a["ids"]) * OptionSearches))
             .ResolveAsync(async c =>
             {
                 var ids = c.GetArgument<List<FhirReference>>("ids");
@@ -48,8 +54,8 @@ public static class NodeQueries
                 // Patients the caller may not see are not even looked up (the access middleware answers them FORBIDDEN).
                 var refused = await c.Access().RefusedBeforeReadAsync(ids, c.CancellationToken);
                 var loader = c.ById();
-                var loads = ids.Select(id => refused.Contains(id) ? null : loader.Load(id)).ToList();
-                var found = new List<Resource?>(loads.Count);
+                var loads = ids.Select(id => refused.Contains(id) ? null : Load(c, id)).ToList();
+                var found = new List<object?>(loads.Count);
                 foreach (var load in loads)
                 {
                     found.Add(load is null ? null : await load.GetResultAsync(c.CancellationToken));
@@ -58,4 +64,21 @@ public static class NodeQueries
                 return (object)found;
             });
     }
+
+    /// <summary>What an availability option asked by id costs: its schedule, its slots and its actors' appointments.</summary>
+    public const int OptionSearches = 3;
+
+    /// <summary>How many option ids an argument sends (entities are batched: the first search prices them).</summary>
+    private static long OptionIdsIn(object? value) => value switch
+    {
+        string id => GlobalId.TryDecodeOption(id, out _) ? 1 : 0,
+        System.Collections.IEnumerable ids => ids.Cast<object?>().Sum(OptionIdsIn),
+        _ => 0,
+    };
+
+    /// <summary>An entity through the batched loader; an availability option by asking availability again (null once it is no longer offered).</summary>
+    private static IDataLoaderResult<object?> Load(IResolveFieldContext context, FhirReference id) =>
+        id.ResourceType == GlobalId.OptionType && GlobalId.TryDecodeOption(id.Id, out var offered)
+            ? new DeferredResult<object?>(async _ => await AvailabilityQueries.FindAsync(context, offered))
+            : context.ById().Load(id).Then<Resource?, object?>(r => r);
 }

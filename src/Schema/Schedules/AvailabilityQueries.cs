@@ -2,6 +2,7 @@ using GraphQL;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Execution;
@@ -15,13 +16,14 @@ public static class AvailabilityQueries
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Field<ConnectionGraphType<AvailabilityOptionType, AvailabilityOption>>("availability")
-            .Description("Bookable times across the matching schedules, sorted by start. Book one with its slotIds.")
-            .Argument<NonNullGraphType<AvailabilityInputType>>("input", a => a.Description = "Where, when and how long; and the page.")
+            .Description("Bookable times across the matching schedules, sorted by start, then schedule, then end: a Relay connection. Book one with its id (time: { optionId }).")
+            .Argument<NonNullGraphType<AvailabilityInputType>>("input", a => a.Description = "Where, when and how long.")
+            .KeysetPagingArguments()
             .WithMetadata(OperationSize.SearchesMetadata, (Func<FieldArguments, long>)SearchesFor)
             .ResolveAsync(async c =>
             {
                 var input = c.GetArgument<AvailabilityInput>("input");
-                var (offset, first) = Paging.Read(input.First, input.After);
+                var page = PageArguments.Read(c);
                 var options = await c.RequestServices!.GetRequiredService<AvailabilitySearch>().FindAsync(input, c.CancellationToken);
                 var loader = c.ById();
                 foreach (var schedule in options.Select(o => o.Schedule).DistinctBy(s => s.Id))
@@ -29,8 +31,17 @@ public static class AvailabilityQueries
                     loader.Prime(schedule);
                 }
 
-                return Paging.Slice(options, offset, first);
+                return KeysetPaging.Page(options, o => o.Offered, Comparer<OfferedTime>.Default, AvailabilityCursor.Encode, AvailabilityCursor.Decode, page);
             });
+    }
+
+    /// <summary>
+    /// An availability node asked by id: the option if still offered exactly (<see cref="AvailabilitySearch.FindOfferedAsync"/>), else null.
+    /// </summary>
+    public static Task<AvailabilityOption?> FindAsync(IResolveFieldContext context, OfferedTime offered)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.RequestServices!.GetRequiredService<AvailabilitySearch>().FindOfferedAsync(offered, context.CancellationToken);
     }
 
     /// <summary>Schedules an availability search without ids is priced as: it may match any number of them.</summary>
@@ -80,9 +91,7 @@ public sealed class AvailabilityInputType : InputObjectGraphType<AvailabilityInp
         Field<StringGraphType>("serviceType").Description("A service type code, or system|code.");
         Field<IsoDateTimeGraphType>("start").Description("Default: now. Never earlier than now.");
         Field<IsoDateTimeGraphType>("end").Description($"Default: start + 14 days; at most {AvailabilitySearch.MaxWindowDays} days after start.");
-        Field<IntGraphType>("durationMinutes").Description("Default: one slot (or the rule's slot length).");
-        Field<IntGraphType>("first").Description("How many options, 0 to 1000 (default 50).");
-        Field<StringGraphType>("after").Description("Options after this cursor (an edge's or pageInfo.endCursor).");
+        Field<IntGraphType>("durationMinutes").Description("Default: one slot (or the rule's slot length). Over free slots, each run of contiguous slots at least this long, offered as the run's whole span.");
     }
 }
 
@@ -91,21 +100,54 @@ public sealed class AvailabilityOptionType : ObjectGraphType<AvailabilityOption>
     public AvailabilityOptionType()
     {
         Name = "AvailabilityOption";
-        Description = "A bookable time on one schedule.";
+        Description = "A bookable time on one schedule. Its id books exactly this time (time: { optionId }) and node(id:) reads it again while it is still offered.";
+        Interface<NodeInterface>();
+        Field<NonNullGraphType<IdGraphType>>("id")
+            .Description("The option's global id: its schedule and exact span. node(id:) answers it while it is still offered, null once it is not.")
+            .Resolve(c => GlobalId.EncodeOption(c.Source.Offered));
         Field<NonNullGraphType<IsoDateTimeGraphType>>("start").Description("When it starts.").Resolve(c => c.Source.Start);
         Field<NonNullGraphType<IsoDateTimeGraphType>>("end").Description("When it ends.").Resolve(c => c.Source.End);
         Field<NonNullGraphType<IntGraphType>>("durationMinutes").Description("How long it is, in minutes.").Resolve(c => (int)(c.Source.End - c.Source.Start).TotalMinutes);
         Field<NonNullGraphType<ScheduleType>>("schedule").Description("The schedule it is on.").Resolve(c => c.Source.Schedule);
-        Field<ListGraphType<ActorType>>("actors")
-            .Description("Whom the schedule is for.")
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ActorType>>>>("actors")
+            .Description("Whom the schedule is for; an OtherActor where a reference cannot be resolved.")
             .Resolve(c =>
             {
                 var loader = c.ById();
                 return new ManyResults(c.Source.Schedule.Actor.Select(a => ActorType.Resolve(loader, a)).ToList());
             });
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds")
-            .Description("Pass these to bookAppointment or holdSlots.")
+            .Description("The slots booking this option takes; time: { slotIds } books them too (time: { optionId } also checks that they still make exactly this span).")
             .Resolve(c => c.Source.SlotIds.Select(GlobalId.EncodeSlot));
         Field<NonNullGraphType<AvailabilitySourceType>>("source").Description("Whether it is a free slot or computed from the schedule's rule.").Resolve(c => c.Source.Source);
+    }
+}
+
+/// <summary>
+/// An availability cursor: the option's place in availability's order (<see cref="OfferedTime"/>), not its position,
+/// so it stays valid, and in place, while options before it are booked or freed.
+/// </summary>
+internal static class AvailabilityCursor
+{
+    private const string Prefix = "availability:";
+
+    public static string Encode(OfferedTime offered) =>
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Prefix + GlobalId.EncodeOption(offered)));
+
+    public static OfferedTime Decode(string cursor)
+    {
+        try
+        {
+            var text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(cursor));
+            if (text.StartsWith(Prefix, StringComparison.Ordinal) && GlobalId.TryDecodeOption(text[Prefix.Length..], out var offered))
+            {
+                return offered;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        throw new UserInputError("'after' or 'before' is not a cursor of availability (take one from its edges or pageInfo).");
     }
 }

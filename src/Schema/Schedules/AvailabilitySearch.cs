@@ -14,8 +14,12 @@ public enum AvailabilitySource
     Rule,
 }
 
-/// <summary>A bookable time: book it by passing <see cref="SlotIds"/> to bookAppointment or holdSlots.</summary>
-public sealed record AvailabilityOption(DateTimeOffset Start, DateTimeOffset End, Schedule Schedule, IReadOnlyList<string> SlotIds, AvailabilitySource Source);
+/// <summary>A bookable time: book it by its id (<see cref="Offered"/>) or by passing <see cref="SlotIds"/> to bookAppointment or holdSlots.</summary>
+public sealed record AvailabilityOption(DateTimeOffset Start, DateTimeOffset End, Schedule Schedule, IReadOnlyList<string> SlotIds, AvailabilitySource Source)
+{
+    /// <summary>What the option's id names, and its place in availability's order.</summary>
+    public OfferedTime Offered => new(Schedule.Id ?? string.Empty, Start, End);
+}
 
 public sealed record AvailabilityInput
 {
@@ -32,10 +36,6 @@ public sealed record AvailabilityInput
     public DateTimeOffset? End { get; init; }
 
     public int? DurationMinutes { get; init; }
-
-    public int? First { get; init; }
-
-    public string? After { get; init; }
 }
 
 /// <summary>
@@ -100,7 +100,25 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
                 : FromFreeSlots(schedule, own, busy, StandingTime.HeldOnlyByExpiredHolds(appointments, now), windowFrom, windowTo, input.DurationMinutes));
         }
 
-        return [.. options.OrderBy(o => o.Start).ThenBy(o => o.Schedule.Id, StringComparer.Ordinal)];
+        // One option per schedule and span (overlapping duplicate slots offer one time), in OfferedTime's order.
+        return [.. options.DistinctBy(o => o.Offered).OrderBy(o => o.Offered)];
+    }
+
+    /// <summary>
+    /// The option an option id names, if it is still offered exactly: availability asked again for its schedule,
+    /// its span and its length (what <c>node(id:)</c> answers); null when it is gone, booked or past.
+    /// </summary>
+    public async Task<AvailabilityOption?> FindOfferedAsync(OfferedTime offered, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(offered);
+        var minutes = offered.Span.Length.TotalMinutes;
+        if (offered.Start < time.GetUtcNow() || minutes is < 5 or > 24 * 60 || minutes != Math.Floor(minutes))
+        {
+            return null;
+        }
+
+        var input = new AvailabilityInput { ScheduleIds = [offered.ScheduleId], Start = offered.Start, End = offered.End, DurationMinutes = (int)minutes };
+        return (await FindAsync(input, cancellationToken)).FirstOrDefault(o => o.Offered == offered);
     }
 
     private async Task<IReadOnlyList<Schedule>> FindSchedulesAsync(AvailabilityInput input, CancellationToken cancellationToken)
@@ -123,7 +141,11 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
         rule.Offer(from, to, durationMinutes ?? rule.SlotMinutes, [.. busy.Select(b => (b.Start, b.End))])
             .Select(o => new AvailabilityOption(o.Start, o.End, schedule, [RuleSlots.Id(schedule.Id!, o.Start, o.End)], AvailabilitySource.Rule));
 
-    /// <summary>Each free slot, or with a duration longer than a slot, each run of contiguous free slots that covers it.</summary>
+    /// <summary>
+    /// Each free slot, or with a duration longer than a slot, each run of contiguous free slots that covers it. The
+    /// option is the run's whole span, what booking its slots takes (a 45-minute wish over 30-minute slots is offered
+    /// as the hour they make).
+    /// </summary>
     private static IEnumerable<AvailabilityOption> FromFreeSlots(
         Schedule schedule, List<Slot> slots, IReadOnlyList<TimeRange> busy, IReadOnlySet<string> deadHeld, DateTimeOffset from, DateTimeOffset to, int? durationMinutes)
     {
@@ -147,9 +169,7 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
                 continue;
             }
 
-            var start = run[0].Start!.Value;
-            var end = needed is { } exact ? start + exact : run[^1].End!.Value;
-            yield return new AvailabilityOption(start, end, schedule, [.. run.Select(s => s.Id!)], AvailabilitySource.Slot);
+            yield return new AvailabilityOption(run[0].Start!.Value, run[^1].End!.Value, schedule, [.. run.Select(s => s.Id!)], AvailabilitySource.Slot);
         }
     }
 }

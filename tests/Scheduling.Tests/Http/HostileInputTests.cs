@@ -309,7 +309,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
             "{ schedules(actor: \"Practitioner/alice-smith\", first: 1000) { nodes { actors { ... on Patient { name { family } birthDate } } } } }",
             "{ schedules(actor: \"Patient/homer-simpson\") { totalCount nodes { id actors { ... on Patient { name { family } } } } } }",
             "{ schedules(actor: \"Patient/no-such-patient\") { totalCount nodes { id } } }",
-            "{ availability(input: { practitionerIds: [\"alice-smith\"], first: 200 }) { nodes { actors { ... on Patient { name { family } birthDate } } schedule { actors { ... on Patient { name { family } } } } } } }",
+            "{ availability(input: { practitionerIds: [\"alice-smith\"] }, first: 200) { nodes { actors { ... on Patient { name { family } birthDate } } schedule { actors { ... on Patient { name { family } } } } } } }",
             "{ practitioner(id: \"alice-smith\") { schedules(first: 100) { edges { node { actors { ... on Patient { name { family } telecom { value } } } } } } } }",
             "{ patients(identifier: \"http://example.org/fhir/mrn|MRN-HOMER-SIMPSON\", first: 0) { totalCount pageInfo { hasNextPage endCursor } } }",
             "{ patients(name: \"Simpson\", first: 1) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } }",
@@ -363,7 +363,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
             mutation($s: ID!) { setAvailability(input: { scheduleId: $s, timeZone: "UTC", slotMinutes: 30,
               availableTimes: [{ daysOfWeek: [MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY], startTime: "09:00", endTime: "12:00" }] }) { schedule { id } } }
             """, new { s = scheduleId }, admin);
-        var free = await _gateway.QueryAsync("query($s: ID!) { availability(input: { scheduleIds: [$s], first: 1 }) { nodes { slotIds } } }", new { s = scheduleId }, admin);
+        var free = await _gateway.QueryAsync("query($s: ID!) { availability(input: { scheduleIds: [$s] }, first: 1) { nodes { slotIds } } }", new { s = scheduleId }, admin);
         var slot = free.At("data.availability.nodes.0.slotIds.0")?.GetValue<string>() ?? throw new InvalidOperationException(free.ToJsonString());
         var booked = await _gateway.QueryAsync("""
             mutation($slot: ID!) { bookAppointment(input: { slotIds: [$slot], patientId: "homer-simpson", clientMutationId: "hostile-homer-key" }) { appointment { id } } }

@@ -22,6 +22,7 @@ public sealed class GlobalIdTests(EmbeddedGatewayFixture fixture) : IClassFixtur
         ["Slot"] = "{ x: slots(first: 1) { nodes { id fhirId fhirReference } } }",
         ["Appointment"] = "{ x: appointments(first: 1) { nodes { id fhirId fhirReference } } }",
         ["AppointmentResponse"] = "{ x: appointment(id: \"homer-fall-assessment\") { responses(first: 1) { nodes { id fhirId fhirReference } } } }",
+        ["AvailabilityOption"] = "{ x: availability(input: { scheduleIds: [\"alice-smith-schedule\"] }, first: 1) { nodes { id start } } }",
     };
 
     private GatewayServer Gateway => fixture.Gateway;
@@ -45,15 +46,22 @@ public sealed class GlobalIdTests(EmbeddedGatewayFixture fixture) : IClassFixtur
             var sample = (await Gateway.QueryAsync(Samples[type]))["data"]!["x"]!;
             var entity = sample["nodes"]?[0] ?? sample["responses"]?["nodes"]?[0] ?? sample;
             var id = entity["id"]!.GetValue<string>();
-            var fhirId = entity["fhirId"]!.GetValue<string>();
-            Assert.Equal(type + "/" + fhirId, entity["fhirReference"]!.GetValue<string>());
-            Assert.Equal(type + ":" + fhirId, Encoding.UTF8.GetString(Convert.FromBase64String(Padded(id))));
+            // An availability option is no FHIR resource: its id names its schedule and span, and node answers the same option.
+            var isOption = type == GlobalId.OptionType;
+            var fhirId = isOption ? entity["start"]!.GetValue<string>() : entity["fhirId"]!.GetValue<string>();
+            var facts = isOption ? "start" : "fhirId";
+            Assert.StartsWith(type + ":", Encoding.UTF8.GetString(Convert.FromBase64String(Padded(id))), StringComparison.Ordinal);
+            if (!isOption)
+            {
+                Assert.Equal(type + "/" + fhirId, entity["fhirReference"]!.GetValue<string>());
+                Assert.Equal(type + ":" + fhirId, Encoding.UTF8.GetString(Convert.FromBase64String(Padded(id))));
+            }
 
-            var node = await Gateway.QueryAsync("query($id: ID!) { node(id: $id) { __typename id ... on " + type + " { fhirId } } }", new { id });
+            var node = await Gateway.QueryAsync("query($id: ID!) { node(id: $id) { __typename id ... on " + type + " { " + facts + " } } }", new { id });
             Assert.Null(node["errors"]);
             Assert.Equal(type, node.At("data.node.__typename")!.GetValue<string>());
             Assert.Equal(id, node.At("data.node.id")!.GetValue<string>());
-            Assert.Equal(fhirId, node.At("data.node.fhirId")!.GetValue<string>());
+            Assert.Equal(fhirId, node.At("data.node." + facts)!.GetValue<string>());
             asked.Add((type, id, fhirId));
         }
 

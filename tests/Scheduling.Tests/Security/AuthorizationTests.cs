@@ -88,7 +88,7 @@ public sealed class AuthorizationTests(MedplumFixture medplum)
             query($slot: ID!, $practitioner: ID!) {
               slot(id: $slot) { status appointments { totalCount nodes { fhirId } } }
               practitioner(id: $practitioner) { fhirId appointments { nodes { fhirId } } }
-              availability(input: { practitionerIds: [$practitioner], first: 10 }) { nodes { slotIds } }
+              availability(input: { practitionerIds: [$practitioner] }, first: 10) { nodes { slotIds } }
             }
             """, new { slot = practice.A.SlotId(1), practitioner = practice.A.Practitioner.Id }, token);
         Assert.Null(slot["errors"]);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Identity;
 using Scheduling.Testing;
@@ -59,6 +60,21 @@ public sealed record ExposurePractice(
         "HealthcareService" => Service.Id,
         _ => null,
     };
+
+    /// <summary>
+    /// The global id of the practice's node of a type: <see cref="IdOf"/>'s entity, or for an availability option
+    /// the free time of the other patient's schedule (a schedule with a patient among its actors).
+    /// </summary>
+    public string? GlobalIdOf(string type) =>
+        type == GlobalId.OptionType
+            ? GlobalId.EncodeOption(new OfferedTime(PatientSchedule.Id!, PatientScheduleSlots[1].Start!.Value, PatientScheduleSlots[1].End!.Value))
+            : IdOf(type) is { } id ? GlobalId.Encode(type, id) : null;
+
+    /// <summary>A global id of the type that names nothing (for an option: a time on a schedule that does not exist).</summary>
+    public string AbsentGlobalIdOf(string type) =>
+        type == GlobalId.OptionType
+            ? GlobalId.EncodeOption(new OfferedTime("no-such-schedule", PatientScheduleSlots[1].Start!.Value, PatientScheduleSlots[1].End!.Value))
+            : GlobalId.Encode(type, "no-such-" + type.ToLowerInvariant());
 
     public static async Task<ExposurePractice> CreateAsync(IFhirStore store, GatewayServer gateway)
     {

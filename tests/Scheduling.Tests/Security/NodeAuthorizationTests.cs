@@ -38,10 +38,13 @@ public sealed class NodeAuthorizationTests(MedplumFixture medplum)
         var hiddenSomewhere = new HashSet<string>();
         foreach (var type in nodeTypes)
         {
-            var fhirId = practice.IdOf(type) ?? throw new Xunit.Sdk.XunitException($"The practice has no {type}: give ExposurePractice.IdOf one for this Node type.");
-            var id = GlobalId.Encode(type, fhirId);
-            var absentFhirId = "no-such-" + type.ToLowerInvariant();
-            var absent = GlobalId.Encode(type, absentFhirId);
+            var id = practice.GlobalIdOf(type) ?? throw new Xunit.Sdk.XunitException($"The practice has no {type}: give ExposurePractice.IdOf one for this Node type.");
+            var absent = practice.AbsentGlobalIdOf(type);
+            // An availability option has no FHIR id: it is known by its global id.
+            var isOption = type == GlobalId.OptionType;
+            var fhirId = isOption ? id : practice.IdOf(type)!;
+            var absentFhirId = isOption ? absent : "no-such-" + type.ToLowerInvariant();
+            var known = isOption ? "id" : "fhirId";
             var selection = Scalars(types[type]);
             var root = RootFieldOf(schema, type);
             string Node(string field) => $"query($id: ID!) {{ n: {field}(id: $id) {{ ... on {type} {{ {selection} }} }} }}";
@@ -49,9 +52,9 @@ public sealed class NodeAuthorizationTests(MedplumFixture medplum)
 
             // The front desk reads the record through node and nodes: the answers below are about a record that exists.
             var desk = await gateway.QueryAsync(Node("node"), new { id }, TestTokens.Scheduler());
-            Assert.True(fhirId == desk.At("data.n.fhirId")?.GetValue<string>(), $"{type}: {desk.ToJsonString()}");
+            Assert.True(fhirId == desk.At("data.n." + known)?.GetValue<string>(), $"{type}: {desk.ToJsonString()}");
             var deskAll = await gateway.QueryAsync(nodes, new { ids = new[] { id } }, TestTokens.Scheduler());
-            Assert.True(fhirId == deskAll.At("data.n.0.fhirId")?.GetValue<string>(), $"{type}: {deskAll.ToJsonString()}");
+            Assert.True(fhirId == deskAll.At("data.n.0." + known)?.GetValue<string>(), $"{type}: {deskAll.ToJsonString()}");
 
             foreach (var (name, token) in callers)
             {

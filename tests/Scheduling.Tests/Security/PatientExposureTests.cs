@@ -31,7 +31,7 @@ public sealed class PatientExposureTests(MedplumFixture medplum)
             query($s: ID!, $a: ID!) {
               schedule(id: $s) { actors { __typename ... on Patient { fhirId name { family } birthDate telecom { value } } } }
               schedules(actor: $a, first: 100) { nodes { actors { ... on Patient { fhirId name { family } } } } }
-              availability(input: { scheduleIds: [$s], first: 5 }) { nodes { actors { ... on Patient { fhirId name { family } } } schedule { actors { ... on Patient { name { family } } } } } }
+              availability(input: { scheduleIds: [$s] }, first: 5) { nodes { actors { ... on Patient { fhirId name { family } } } schedule { actors { ... on Patient { name { family } } } } } }
             }
             """;
         var variables = new { s = practice.PatientSchedule.Id, a = "Practitioner/" + practice.A.Practitioner.Id };

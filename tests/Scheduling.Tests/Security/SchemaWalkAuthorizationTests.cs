@@ -270,7 +270,7 @@ public sealed class SchemaWalkAuthorizationTests(MedplumFixture medplum, ITestOu
         private string? NodeIds()
         {
             var ids = _types["Node"]["possibleTypes"]!.AsArray().Select(p => p!["name"]!.GetValue<string>())
-                .Select(type => IdOf(type) is { } id ? Literal(GlobalId.Encode(type, id)) : null).ToList();
+                .Select(type => _practice.GlobalIdOf(type) is { } id ? Literal(id) : null).ToList();
             return ids.Contains(null) ? null : "[" + string.Join(", ", ids) + "]";
         }
 
