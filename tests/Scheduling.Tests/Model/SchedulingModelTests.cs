@@ -132,12 +132,13 @@ public static class SchedulingModel
     ]);
 
     /// <summary>
-    /// With aborts, one request in three is one the client goes away from (<see cref="Op.GoAway"/>) 50 ms to 1.5 s
-    /// after sending it: before, during or after its writes under the FHIR latency of <see cref="AbortingClientsModelTests"/>.
+    /// With aborts, two requests in three (a client's first step, a booking, too) are ones the client goes away from
+    /// (<see cref="Op.GoAway"/>) at a point drawn across the writes of its change (timed from the first, as
+    /// <see cref="AbortingClientsModelTests"/> measured them under its FHIR latency): a write in flight when its
+    /// caller goes away is where a change can be left half done.
     /// </summary>
-    private static Gen<Op> Operation(Focus focus, bool aborts) => !aborts ? Operation(focus)
-        : Gen.Frequency((2, Operation(focus)), (1, Gen.Select(Operation(focus), Gen.Int[50, 1500],
-            (op, after) => op is Op.AdvanceClock or Op.TimeComes or Op.Burst or Op.Steps ? op : new Op.GoAway(op, after))));
+    private static Gen<Op> Aborting(Gen<Op> operations) => Gen.Frequency((1, operations), (2, Gen.Select(operations, Gen.Int[0, 1000],
+        (op, into) => op is Op.AdvanceClock or Op.TimeComes or Op.Burst or Op.Steps ? op : new Op.GoAway(op, into))));
 
     /// <summary>
     /// A client's first step makes something the rest can act on (a booking, a hold or a block, as the focus has
@@ -175,10 +176,15 @@ public static class SchedulingModel
     private static readonly Gen<Focus> Foci = Rotation.Count == 1 ? Gen.Const(Rotation[0])
         : Gen.Frequency([(1, Gen.Const(Focus.None)), .. Rotation.Where(f => f != Focus.None).Select(f => (2, (IGen<Focus>)Gen.Const(f)))]);
 
-    /// <summary>The runs, with or without clients that go away mid-request (a client's first step always waits for its answer), under one focus or a drawn one.</summary>
+    /// <summary>
+    /// The runs, with or without clients that go away mid-request, under one focus or a drawn one. With aborts each
+    /// run draws its FHIR latency (100–300 ms).
+    /// </summary>
     public static Gen<Run> RunsOf(bool aborts, Focus? only = null) => (only is { } f ? Gen.Const(f) : Foci).SelectMany(focus => Roles(focus).Array[Clients].Select(roles => (focus, roles)))
-        .SelectMany(x => Gen.Select(Maker(x.Item1), Operation(x.Item1, aborts).Array[0, 5], (first, rest) => (Op[])[first, .. rest]).Array[Clients]
-            .Select(ops => new Run(x.Item1, x.Item2, ops)));
+        .SelectMany(x => Gen.Select(aborts ? Aborting(Maker(x.Item1)) : Maker(x.Item1), (aborts ? Aborting(Operation(x.Item1)) : Operation(x.Item1)).Array[0, 5],
+                (first, rest) => (Op[])[first, .. rest]).Array[Clients]
+            .Select(ops => new Run(x.Item1, x.Item2, ops)))
+        .SelectMany(run => aborts ? Gen.Int[100, 300].Select(latency => run with { LatencyMilliseconds = latency }) : Gen.Const(run));
 
     public static long RunsFrom(string variable, long fallback) =>
         long.TryParse(Environment.GetEnvironmentVariable(variable), NumberStyles.Integer, CultureInfo.InvariantCulture, out var runs) ? runs : fallback;
@@ -205,7 +211,7 @@ public static class SchedulingModel
                 var clients = run.Clients;
                 clock.Offset = TimeSpan.Zero;
                 var world = await ModelWorld.CreateAsync(store);
-                var runner = new OperationRunner(world, clock);
+                var runner = new OperationRunner(world, clock, hooks?.Aborts is { } aborts ? (aborts.Watch, into => aborts.After(run, into)) : null);
                 var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 var work = clients.Select(async (ops, client) =>
                 {
@@ -231,7 +237,7 @@ public static class SchedulingModel
 
                     return told;
                 }).ToList();
-                await (hooks?.BeforeClients?.Invoke() ?? Task.CompletedTask);
+                await (hooks?.BeforeClients?.Invoke(run) ?? Task.CompletedTask);
                 start.SetResult();
                 var told = (await Task.WhenAll(work)).SelectMany(t => t).ToList();
                 await (hooks?.Settle?.Invoke() ?? Task.CompletedTask);
@@ -257,13 +263,21 @@ public static class SchedulingModel
             seed: Environment.GetEnvironmentVariable("SCHEDULING_MODEL_SEED"),
             iter: count,
             threads: 1,
-            print: run => string.Join(Environment.NewLine, run.Clients.Select((ops, i) => $"client {i} ({run.Roles[i]}): {string.Join("; ", ops.Select(o => o.ToString()))}").Prepend($"focus {run.Focus}")));
+            print: run => string.Join(Environment.NewLine, run.Clients.Select((ops, i) => $"client {i} ({run.Roles[i]}): {string.Join("; ", ops.Select(o => o.ToString()))}")
+                .Prepend($"focus {run.Focus}" + (run.LatencyMilliseconds > 0 ? $", FHIR latency {run.LatencyMilliseconds} ms" : string.Empty))));
     }
 
-    public sealed record Run(Focus Focus, Role[] Roles, Op[][] Clients);
+    /// <param name="LatencyMilliseconds">The FHIR latency the run asks for (0: none; only the aborting test sets one).</param>
+    public sealed record Run(Focus Focus, Role[] Roles, Op[][] Clients, int LatencyMilliseconds = 0);
 
-    /// <summary>What a test does differently: its runs, and steps before the clients start and after they are all answered.</summary>
-    public sealed record RunHooks(Gen<Run>? Runs = null, Func<Task>? BeforeClients = null, Func<Task>? Settle = null);
+    /// <summary>
+    /// What a test does differently: its runs, steps before the clients start and after they are all answered, and
+    /// for <see cref="Op.GoAway"/> the gateways' <see cref="WriteWatch"/> and how long after its change's first write
+    /// a client goes away in a run (from its per mille of the writes).
+    /// </summary>
+    public sealed record RunHooks(Gen<Run>? Runs = null, Func<Run, Task>? BeforeClients = null, Func<Task>? Settle = null, Aborts? Aborts = null);
+
+    public sealed record Aborts(WriteWatch Watch, Func<Run, int, TimeSpan> After);
 
     /// <summary>A patient's open-bookings limit small enough for two clients booking for one patient to race it.</summary>
     public const int OpenLimit = 3;

@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using Hl7.Fhir.Model;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Tests.Model;
+
+/// <summary>
+/// Tells a test when the change a request makes starts writing: the gateway's upstream FHIR store is put behind
+/// <see cref="WatchingStore"/>, which, at the first create, update, delete or transaction a request sends (not a
+/// span guard made on first use: a create-if-none-exist), completes the signal the test registered under the
+/// request's <see cref="Header"/>. <see cref="AbortingClientsModelTests"/> times its clients' going away from there,
+/// so that they go away while the change's writes are in flight, whatever the reads before them took.
+/// </summary>
+public sealed class WriteWatch
+{
+    public const string Header = "X-Model-Request";
+
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _expected = new(StringComparer.Ordinal);
+
+    /// <summary>A mark for a request's header, and a task that completes when that request's first write is sent.</summary>
+    public (string Mark, Task FirstWrite) Expect()
+    {
+        var mark = Guid.NewGuid().ToString("N");
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _expected[mark] = first;
+        return (mark, first.Task);
+    }
+
+    /// <summary>The request has its answer: a first write not seen by now never comes (the task is cancelled).</summary>
+    public void Forget(string mark)
+    {
+        if (_expected.TryRemove(mark, out var first))
+        {
+            first.TrySetCanceled();
+        }
+    }
+
+    /// <summary>Puts the gateway's upstream store (Medplum's, over REST) behind the watch.</summary>
+    public void Watch(IServiceCollection services)
+    {
+        services.AddHttpContextAccessor();
+        services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream, (provider, _) =>
+            new WatchingStore(ActivatorUtilities.CreateInstance<RestFhirStore>(provider), provider.GetRequiredService<IHttpContextAccessor>(), this));
+    }
+
+    private void Writing(IHttpContextAccessor http)
+    {
+        if (http.HttpContext?.Request.Headers[Header].ToString() is { Length: > 0 } mark && _expected.TryGetValue(mark, out var first))
+        {
+            first.TrySetResult();
+        }
+    }
+
+    private sealed class WatchingStore(IFhirStore inner, IHttpContextAccessor http, WriteWatch watch) : IFhirStore
+    {
+        public Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAsync(query, cancellationToken);
+
+        public Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAllAsync(query, cancellationToken);
+
+        public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
+
+        public Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
+            where T : Resource
+        {
+            watch.Writing(http);
+            return inner.CreateAsync(resource, cancellationToken);
+        }
+
+        public Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
+            where T : Resource
+        {
+            watch.Writing(http);
+            return inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken);
+        }
+
+        public Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
+            where T : Resource => inner.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
+
+        public Task DeleteAsync(Resource current, CancellationToken cancellationToken)
+        {
+            watch.Writing(http);
+            return inner.DeleteAsync(current, cancellationToken);
+        }
+
+        public Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)
+        {
+            watch.Writing(http);
+            return inner.TransactionAsync(writes, cancellationToken);
+        }
+    }
+}
