@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
@@ -21,7 +20,7 @@ public sealed class FhirRefusalTests
         var refusing = new WriteRefusal();
         await using var gateway = await GatewayServer.StartAsync(
             new Dictionary<string, string?> { ["Booking:HoldSweepSeconds"] = "3600" },
-            services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream, (provider, _) => new WriteRefusingStore(provider.GetRequiredService<InMemoryFhirStore>(), refusing)));
+            services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream, (provider, _) => WriteRefusingStore(provider.GetRequiredService<InMemoryFhirStore>(), refusing)));
         var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
         refusing.On = true;
 
@@ -48,7 +47,7 @@ public sealed class FhirRefusalTests
             services =>
             {
                 services.AddSingleton<TimeProvider>(clock);
-                services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream, (provider, _) => new WriteRefusingStore(provider.GetRequiredService<InMemoryFhirStore>(), refusing));
+                services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream, (provider, _) => WriteRefusingStore(provider.GetRequiredService<InMemoryFhirStore>(), refusing));
             });
         var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
         var booked = await gateway.MutateAsync("bookAppointment", "BookAppointmentInput", new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id }, "appointment { id: fhirId }");
@@ -76,28 +75,7 @@ public sealed class FhirRefusalTests
         public Func<FhirException> With { get; init; } = () => new FhirRequestRejectedException("The FHIR server answered 422.");
     }
 
-    /// <summary>Reads as the store does; once <see cref="WriteRefusal.On"/>, refuses every write as a FHIR server answering 4xx.</summary>
-    private sealed class WriteRefusingStore(IFhirStore inner, WriteRefusal refusal) : IFhirStore
-    {
-        public Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAsync(query, cancellationToken);
-
-        public Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAllAsync(query, cancellationToken);
-
-        public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
-
-        public Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken) where T : Resource =>
-            refusal.On ? throw refusal.With() : inner.CreateAsync(resource, cancellationToken);
-
-        public Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken) where T : Resource =>
-            refusal.On ? throw refusal.With() : inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken);
-
-        public Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken) where T : Resource =>
-            refusal.On ? throw refusal.With() : inner.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
-
-        public Task DeleteAsync(Resource current, CancellationToken cancellationToken) =>
-            refusal.On ? throw refusal.With() : inner.DeleteAsync(current, cancellationToken);
-
-        public Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken) =>
-            refusal.On ? throw refusal.With() : inner.TransactionAsync(writes, cancellationToken);
-    }
+    /// <summary>Reads as the store does; once <see cref="WriteRefusal.On"/>, refuses every write as <see cref="WriteRefusal.With"/> says.</summary>
+    private static InterceptedFhirStore WriteRefusingStore(IFhirStore inner, WriteRefusal refusal) =>
+        new(inner, (_, _) => refusal.On ? Task.FromException(refusal.With()) : Task.CompletedTask);
 }

@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
-using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
+using Scheduling.Testing;
 
 namespace Scheduling.Tests.Model;
 
 /// <summary>
-/// Tells a test when the change a request makes starts writing: the gateway's upstream FHIR store is put behind
-/// <see cref="WatchingStore"/>, which, at the first create, update, delete or transaction a request sends (not a
+/// Tells a test when the change a request makes starts writing: the gateway's upstream FHIR store is put behind an
+/// <see cref="InterceptedFhirStore"/> which, at the first create, update, delete or transaction a request sends (not a
 /// span guard made on first use: a create-if-none-exist), completes the signal the test registered under the
 /// request's <see cref="Header"/>. <see cref="AbortingClientsModelTests"/> times its clients' going away from there,
 /// so that they go away while the change's writes are in flight, whatever the reads before them took.
@@ -41,53 +41,18 @@ public sealed class WriteWatch
     public void Watch(IServiceCollection services)
     {
         services.AddHttpContextAccessor();
-        services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream, (provider, _) =>
-            new WatchingStore(ActivatorUtilities.CreateInstance<RestFhirStore>(provider), provider.GetRequiredService<IHttpContextAccessor>(), this));
+        services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream, (provider, _) => new InterceptedFhirStore(
+            ActivatorUtilities.CreateInstance<RestFhirStore>(provider), (write, _) => Writing(provider.GetRequiredService<IHttpContextAccessor>(), write)));
     }
 
-    private void Writing(IHttpContextAccessor http)
+    /// <summary>A first write of a marked request: a create, update, delete or transaction, not a create-if-none-exist.</summary>
+    private Task Writing(IHttpContextAccessor http, StoreWrite write)
     {
-        if (http.HttpContext?.Request.Headers[Header].ToString() is { Length: > 0 } mark && _expected.TryGetValue(mark, out var first))
+        if (write != StoreWrite.CreateIfNoneExist && http.HttpContext?.Request.Headers[Header].ToString() is { Length: > 0 } mark && _expected.TryGetValue(mark, out var first))
         {
             first.TrySetResult();
         }
-    }
 
-    private sealed class WatchingStore(IFhirStore inner, IHttpContextAccessor http, WriteWatch watch) : IFhirStore
-    {
-        public Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAsync(query, cancellationToken);
-
-        public Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAllAsync(query, cancellationToken);
-
-        public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
-
-        public Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
-            where T : Resource
-        {
-            watch.Writing(http);
-            return inner.CreateAsync(resource, cancellationToken);
-        }
-
-        public Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
-            where T : Resource
-        {
-            watch.Writing(http);
-            return inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken);
-        }
-
-        public Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
-            where T : Resource => inner.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
-
-        public Task DeleteAsync(Resource current, CancellationToken cancellationToken)
-        {
-            watch.Writing(http);
-            return inner.DeleteAsync(current, cancellationToken);
-        }
-
-        public Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)
-        {
-            watch.Writing(http);
-            return inner.TransactionAsync(writes, cancellationToken);
-        }
+        return Task.CompletedTask;
     }
 }
