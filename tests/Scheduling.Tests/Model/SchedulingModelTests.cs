@@ -102,6 +102,8 @@ public static class SchedulingModel
         ("DeleteSlot", 1, Gen.Select(Gen.Int[0, 7], Gen.Bool, (s, c) => (Op)new Op.DeleteSlot(s, c))),
         // A cancellation, then deleteSlots on the slot it freed (still the cancelled appointment's record, I6).
         ("Tidy", focus is Focus.Rules or Focus.Holds ? 3 : 1, Appointment.Select(a => (Op)new Op.Tidy(a))),
+        // A booking sent again with its clientMutationId, for the same slot (a third of them) or another: reuse is not left to chance.
+        ("Resend", 2, Gen.Select(Gen.Int[0, 7], Gen.Frequency((1, Gen.Const(-1)), (2, Gen.Int[0, 7])), (s, a) => (Op)new Op.Resend(s, a < 0 ? s : a))),
         // A hold, the clock past its expiry, then an answer on it: confirm, accept or cancel.
         ("LateAnswer", focus == Focus.Holds ? 4 : 0, Gen.Select(Gen.Int[0, 7], Gen.Int[0, 2], (s, a) => (Op)new Op.LateAnswer(s, a))),
     ];

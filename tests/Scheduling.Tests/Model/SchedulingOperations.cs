@@ -102,6 +102,15 @@ public abstract record Op
         ];
     }
 
+    /// <summary>
+    /// A client sending a booking again with its clientMutationId ("k2"): for the same slot (a retry proper, answered
+    /// the first booking) or, by mistake, another (refused: the key is spent, T1).
+    /// </summary>
+    public sealed record Resend(int Slot, int Again) : Steps
+    {
+        public override IEnumerable<Op> InOrder() => [new Book(Slot, 1, Hold: false, Key: 2), new Book(Again, 1, Hold: false, Key: 2)];
+    }
+
     /// <summary>Steps one client takes one after the other, each waiting for the answer before.</summary>
     public abstract record Steps : Op
     {
