@@ -11,9 +11,10 @@ namespace Scheduling.Tests.Model;
 
 // What this test finds, each fix reverted in a local patch (never committed) and the embedded model test run twice
 // at its default counts (2 invocations × 18 runs per write mode, 3 per focus in turn); "1 of 2" means one of the two
-// invocations failed. Rows marked ** were re-run on 2026-11-24 (session 5) after the foci rotation, the reschedules
-// focus, Tidy, LateAnswer and the cancelled-rule-start bias; rows marked * in session 4 (12 random-focus runs per
-// mode); the others earlier, with the same invariants.
+// invocations failed. Rows marked *** were re-run on 2026-11-24 (session 6) with the foci rotation, Resend and the
+// SlotHolding invariant; rows marked ** earlier in session 5 after the foci rotation, the reschedules focus, Tidy,
+// LateAnswer and the cancelled-rule-start bias; rows marked * in session 4 (12 random-focus runs per mode); the
+// others earlier, with the same invariants.
 //
 // | Fix reverted (the local patch)                                            | Found    | Caught by                 |
 // |---------------------------------------------------------------------------|----------|---------------------------|
@@ -34,16 +35,23 @@ namespace Scheduling.Tests.Model;
 // | ** confirm on a hold past its expiry (ConfirmHandler's refusal removed)   | 2 of 2   | T4, R1, via LateAnswer    |
 // | ** respond on a hold past its expiry (RespondTransition's refusal removed)| 2 of 2   | T4, R1, via LateAnswer    |
 // | ** cancel on a hold past its expiry (CancelHandler's refusal removed)    | 2 of 2   | T4, R1, via LateAnswer    |
-// | NOSHOW/FULFILLED before the start                                         | 1 of 2   | T3, R1 (not re-run)       |
-// | nested blocks: unblock frees what another block covers                    | 1 of 2   | I5, R5 (not re-run)       |
-// | createSlots zone read as a string only (UTC used)                         | 1 of 2   | T8 (not re-run)           |
-// | * clientMutationId reuse for another slot answers the old one             | 1 of 2   | T1 (not re-run)           |
-// | * patient limit checked, then written (no patient guard)                  | 1 of 2   | T6, via Burst (not re-run)|
+// | *** NOSHOW/FULFILLED before the start (EarliestFor null for them)         | 2 of 2   | T3, R1 (was 1 of 2)       |
+// | *** nested blocks: unblock frees what another block covers                | 2 of 2   | I5, R5 (was 1 of 2)       |
+// | *** createSlots zone read as a string only (valueCode ignored, UTC used)  | 2 of 2   | T8 (was 1 of 2)           |
+// | *** clientMutationId reuse for another slot answers the old one           | 2 of 2   | T1, via Resend (was 0 of 2)|
+// | *** patient limit checked, then written (no patient guard)                | 2 of 2   | T6, via Burst (was 1 of 2)|
 //
-// Aborts (AbortingClientsModelTests, Medplum, compensation): the caller's token reaching the writes again was not
-// found in 1 invocation (3 runs, 3 requests aborted), not re-run in session 5. The empty transaction of blockTime
-// cannot come back by one revert (every change claims span guards, so none is empty); an empty change sending
-// nothing is FhirStoreContractTests.An_empty_change_sends_nothing (embedded and Medplum, both write modes).
+// On Medplum (MedplumSchedulingModelTests, its 3 cases × 4 runs, run twice; session 6): busy time over the span
+// skipped, 2 of 2 (I1, in every case both times); span guards not claimed, 1 of 2 (I1 in all 3 cases, T6; the other
+// invocation passed all 3 cases; not biased further).
+//
+// Aborts (AbortingClientsModelTests, Medplum, compensation, 4 runs, session 6): the caller's token reaching the
+// writes and the undo taking back only the writes that answered (FhirChangeSet as before its fix) is found 2 of 2
+// (I2: a FREE slot under a held appointment, a BUSY_TENTATIVE slot no appointment holds); with 3 runs also 2 of 2.
+// Before (one request in three aborted 50 ms to 1.5 s after sending, whatever the change was doing): 0 of 1. The
+// empty transaction of blockTime cannot come back by one revert (every change claims span guards, so none is empty);
+// an empty change sending nothing is FhirStoreContractTests.An_empty_change_sends_nothing (embedded and Medplum,
+// both write modes).
 
 /// <summary>
 /// The model-based concurrent property test of issue 11: random sequences of every scheduling operation from three
