@@ -64,15 +64,23 @@ public sealed class GatewayServer : IAsyncDisposable
     }
 
     /// <summary>POSTs a query, accepting application/graphql-response+json, and returns the parsed body; a cancelled token closes the request (the client goes away).</summary>
-    public async Task<JsonObject> QueryAsync(string query, object? variables = null, string? bearerToken = null, CancellationToken cancellationToken = default)
+    public Task<JsonObject> QueryAsync(string query, object? variables = null, string? bearerToken = null, CancellationToken cancellationToken = default) =>
+        QueryAsync(query, variables, bearerToken, null, cancellationToken);
+
+    /// <param name="headers">More request headers (a test's mark on the request), if any.</param>
+    public async Task<JsonObject> QueryAsync(string query, object? variables, string? bearerToken, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
     {
-        using var response = await PostAsync(query, variables, bearerToken: bearerToken, cancellationToken: cancellationToken);
+        using var response = await SendAsync(query, variables, "application/graphql-response+json", bearerToken, headers, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         return JsonNode.Parse(text)?.AsObject() ?? throw new InvalidOperationException("empty response: " + (int)response.StatusCode);
     }
 
-    public async Task<HttpResponseMessage> PostAsync(
-        string query, object? variables = null, string accept = "application/graphql-response+json", string? bearerToken = null, CancellationToken cancellationToken = default)
+    public Task<HttpResponseMessage> PostAsync(
+        string query, object? variables = null, string accept = "application/graphql-response+json", string? bearerToken = null, CancellationToken cancellationToken = default) =>
+        SendAsync(query, variables, accept, bearerToken, null, cancellationToken);
+
+    private async Task<HttpResponseMessage> SendAsync(
+        string query, object? variables, string accept, string? bearerToken, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
         {
@@ -82,6 +90,11 @@ public sealed class GatewayServer : IAsyncDisposable
         if (bearerToken is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
+        }
+
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.Add(name, value);
         }
 
         return await Client.SendAsync(request, cancellationToken);

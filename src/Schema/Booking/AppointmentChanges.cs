@@ -53,18 +53,12 @@ public sealed class AppointmentChanges(IFhirStore store, FhirChangeSet changes, 
         }
     }
 
-    /// <summary>Applies a change of an existing appointment: someone else's change meanwhile is a ConflictError.</summary>
-    public async Task<IReadOnlyList<Resource>> ApplyOrConflictAsync(List<FhirWrite> writes, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await changes.ApplyAsync(writes, cancellationToken);
-        }
-        catch (FhirVersionConflictException)
-        {
-            throw Fail(new ConflictError("The appointment or its slots changed meanwhile; read it again and retry."));
-        }
-    }
+    /// <summary>
+    /// Applies a change of an existing appointment that takes no time. Someone else's change meanwhile (a lost
+    /// If-Match) is typed where every FHIR refusal is, at the mutation edge (<see cref="FhirRefusal"/>).
+    /// </summary>
+    public Task<IReadOnlyList<Resource>> ApplyAsync(List<FhirWrite> writes, CancellationToken cancellationToken) =>
+        changes.ApplyAsync(writes, cancellationToken);
 
     public static void ClearHold(Appointment appointment)
     {

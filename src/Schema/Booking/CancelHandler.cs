@@ -38,7 +38,7 @@ public sealed class CancelHandler(AppointmentChanges changes, SlotReservation re
         AppointmentChanges.ClearHold(cancelled);
         var slots = await reservation.OfAsync(appointment, cancellationToken);
         List<FhirWrite> writes = [FhirWrite.Update(appointment, cancelled), .. await reservation.FreeWritesAsync(slots, appointment.Id!, cancellationToken)];
-        return (Appointment)(await changes.ApplyOrConflictAsync(writes, cancellationToken))[0];
+        return (Appointment)(await changes.ApplyAsync(writes, cancellationToken))[0];
     }
 }
 

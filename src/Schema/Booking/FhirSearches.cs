@@ -153,12 +153,6 @@ public static class AppointmentSearches
             .WhereDate("date", "ge", from - MaxAppointmentLength)
             .WhereDate("date", "lt", to);
 
-    /// <summary>Active appointments pointing to any of these slots.</summary>
-    public static FhirQuery ActiveOnSlots(IEnumerable<string> slotIds) =>
-        FhirQuery.For<Appointment>()
-            .WhereAny("slot", slotIds.Select(id => "Slot/" + id))
-            .WhereAny("status", ActiveStatuses.Select(s => s.GetLiteral()));
-
     /// <summary>Appointments that hold any of these slots: those whose status leaves a slot taken (<see cref="SlotHolding.HoldingStatuses"/>).</summary>
     public static FhirQuery HoldingSlots(IEnumerable<string> slotIds) =>
         FhirQuery.For<Appointment>()

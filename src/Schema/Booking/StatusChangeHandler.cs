@@ -54,7 +54,7 @@ public sealed class StatusChangeHandler(AppointmentChanges changes, IOptions<Boo
 
         var changed = (Appointment)appointment.DeepCopy();
         changed.Status = status;
-        return (Appointment)(await changes.ApplyOrConflictAsync([FhirWrite.Update(appointment, changed)], cancellationToken))[0];
+        return (Appointment)(await changes.ApplyAsync([FhirWrite.Update(appointment, changed)], cancellationToken))[0];
     }
 
     /// <summary>When an appointment may take this status at the earliest (null: it has no start to go by).</summary>

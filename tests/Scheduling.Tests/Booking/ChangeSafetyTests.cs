@@ -117,7 +117,7 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         }
 
         await AssertWholeAsync(world, slots);
-        var active = await ActiveOnAsync(slots);
+        var active = await HoldingAsync(slots);
         Assert.All(slots, s => Assert.Single(active, a => SlotsOf(a).Contains(s)));
     }
 
@@ -355,7 +355,7 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         var killedAt = Stopwatch.StartNew();
         var left = (await Store.ReadAsync<Slot>(slotId, None))!;
         Assert.Equal(Slot.SlotStatus.Busy, left.Status);
-        var orphan = await ActiveOnAsync([slotId]);
+        var orphan = await HoldingAsync([slotId]);
         Assert.Equal(appointmentLanded ? 1 : 0, orphan.Count);
 
         const int grace = 5;
@@ -368,7 +368,7 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         }
 
         output.WriteLine($"repaired {killedAt.Elapsed.TotalMilliseconds:F0} ms after the kill (grace {grace} s, sweeps every 1 s)");
-        Assert.Empty(await ActiveOnAsync([slotId]));
+        Assert.Empty(await HoldingAsync([slotId]));
         foreach (var appointment in orphan)
         {
             Assert.Equal(Appointment.AppointmentStatus.Cancelled, (await Store.ReadAsync<Appointment>(appointment.Id!, None))!.Status);
@@ -458,25 +458,30 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         return clock.Elapsed;
     }
 
-    /// <summary>Every BUSY slot has exactly one active appointment; no active appointment is on a FREE slot; none on two.</summary>
+    /// <summary>
+    /// Every slot is as the appointments holding it leave it (<see cref="SlotHolding"/>): a held slot has exactly one
+    /// holder and its status; a slot no appointment holds is FREE.
+    /// </summary>
     private async Task AssertWholeAsync(BookingWorld world, List<string> slotIds)
     {
-        var active = await ActiveOnAsync(slotIds);
+        var holding = await HoldingAsync(slotIds);
         var broken = new List<string>();
         foreach (var slot in await Store.SearchAllAsync<Slot>(SlotSearches.ByIds(slotIds), None))
         {
-            var on = active.Count(a => SlotsOf(a).Contains(slot.Id!));
-            if (on != (slot.Status == Slot.SlotStatus.Busy ? 1 : 0))
+            var on = holding.Where(a => SlotsOf(a).Contains(slot.Id!)).ToList();
+            var expected = on.Count switch { 0 => Slot.SlotStatus.Free, 1 => SlotHolding.SlotStatusFor(on[0]), _ => (Slot.SlotStatus?)null };
+            if (slot.Status != expected)
             {
-                broken.Add($"{slot.Status} Slot/{slot.Id} has {on} active appointments");
+                broken.Add($"{slot.Status} Slot/{slot.Id} has {on.Count} appointments holding it");
             }
         }
 
         Assert.True(broken.Count == 0, $"{broken.Count} of {slotIds.Count} slots of Schedule/{world.Schedule.Id} broken: " + string.Join("; ", broken));
     }
 
-    private async Task<IReadOnlyList<Appointment>> ActiveOnAsync(IEnumerable<string> slotIds) =>
-        await Store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOnSlots(slotIds), None);
+    /// <summary>The appointments holding any of these slots (<see cref="AppointmentSearches.HoldingSlots"/>).</summary>
+    private async Task<IReadOnlyList<Appointment>> HoldingAsync(IEnumerable<string> slotIds) =>
+        await Store.SearchAllAsync<Appointment>(AppointmentSearches.HoldingSlots(slotIds), None);
 
     private static IReadOnlyList<string> SlotsOf(Appointment appointment) =>
         [.. appointment.Slot.Select(FhirReference.From).OfType<FhirReference>().Select(r => r.Id)];

@@ -88,39 +88,8 @@ public abstract class SlotDeletionTests : IAsyncLifetime
     }
 
     /// <summary>The upstream store with the interference before each update, delete and transaction.</summary>
-    protected sealed class InterferingStore(IFhirStore inner, Interference interference) : IFhirStore
-    {
-        public Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAsync(query, cancellationToken);
-
-        public Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAllAsync(query, cancellationToken);
-
-        public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
-
-        public Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
-            where T : Resource => inner.CreateAsync(resource, cancellationToken);
-
-        public async Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
-            where T : Resource
-        {
-            await interference.RunAsync();
-            return await inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken);
-        }
-
-        public Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
-            where T : Resource => inner.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
-
-        public async Task DeleteAsync(Resource current, CancellationToken cancellationToken)
-        {
-            await interference.RunAsync();
-            await inner.DeleteAsync(current, cancellationToken);
-        }
-
-        public async Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)
-        {
-            await interference.RunAsync();
-            return await inner.TransactionAsync(writes, cancellationToken);
-        }
-    }
+    protected static IFhirStore Interfering(IFhirStore inner, Interference interference) =>
+        new InterceptedFhirStore(inner, (write, _) => write is StoreWrite.Update or StoreWrite.Delete or StoreWrite.Transaction ? interference.RunAsync() : Task.CompletedTask);
 }
 
 public sealed class EmbeddedSlotDeletionTests : SlotDeletionTests
@@ -132,7 +101,7 @@ public sealed class EmbeddedSlotDeletionTests : SlotDeletionTests
     protected override async Task<GatewayServer> StartAsync(Interference interference)
     {
         var gateway = await GatewayServer.StartAsync(services: services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
-            (provider, _) => new InterferingStore(provider.GetRequiredService<InMemoryFhirStore>(), interference)));
+            (provider, _) => Interfering(provider.GetRequiredService<InMemoryFhirStore>(), interference)));
         _store = gateway.Services.GetRequiredService<InMemoryFhirStore>();
         return gateway;
     }
@@ -145,7 +114,7 @@ public sealed class MedplumCompensatingSlotDeletionTests(MedplumFixture medplum)
 
     protected override Task<GatewayServer> StartAsync(Interference interference) =>
         GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "false")), services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
-            (provider, _) => new InterferingStore(ActivatorUtilities.CreateInstance<RestFhirStore>(provider), interference)));
+            (provider, _) => Interfering(ActivatorUtilities.CreateInstance<RestFhirStore>(provider), interference)));
 }
 
 [Collection(MedplumCollection.Name)]
@@ -155,5 +124,5 @@ public sealed class MedplumTransactionSlotDeletionTests(MedplumFixture medplum) 
 
     protected override Task<GatewayServer> StartAsync(Interference interference) =>
         GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "true")), services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
-            (provider, _) => new InterferingStore(ActivatorUtilities.CreateInstance<RestFhirStore>(provider), interference)));
+            (provider, _) => Interfering(ActivatorUtilities.CreateInstance<RestFhirStore>(provider), interference)));
 }

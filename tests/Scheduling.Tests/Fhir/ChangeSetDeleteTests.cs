@@ -48,7 +48,7 @@ public abstract class ChangeSetDeleteTests
         var (first, second, guard) = await NewAsync();
         using var caller = new CancellationTokenSource();
 
-        var results = await ChangeSet(new CancellingStore(Store, caller), useTransactions).ApplyAsync(Writes(first, second, guard), caller.Token);
+        var results = await ChangeSet(Cancelling(Store, caller), useTransactions).ApplyAsync(Writes(first, second, guard), caller.Token);
 
         Assert.True(caller.IsCancellationRequested);
         Assert.Equal(3, results.Count);
@@ -95,42 +95,15 @@ public abstract class ChangeSetDeleteTests
         new(store, Options.Create(new FhirOptions { UseTransactions = useTransactions }), Options.Create(new ChangeSafetyOptions()), TimeProvider.System, NullLogger<FhirChangeSet>.Instance);
 
     /// <summary>Cancels the caller's token as the change's first write (a transaction, an update or a delete) reaches the store.</summary>
-    private sealed class CancellingStore(IFhirStore inner, CancellationTokenSource caller) : IFhirStore
-    {
-        public Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAsync(query, cancellationToken);
-
-        public Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAllAsync(query, cancellationToken);
-
-        public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
-
-        public Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
-            where T : Resource => inner.CreateAsync(resource, cancellationToken);
-
-        public async Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
-            where T : Resource
+    private static InterceptedFhirStore Cancelling(IFhirStore inner, CancellationTokenSource caller) =>
+        new(inner, async (write, cancellationToken) =>
         {
-            await caller.CancelAsync();
-            cancellationToken.ThrowIfCancellationRequested();
-            return await inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken);
-        }
-
-        public Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
-            where T : Resource => inner.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
-
-        public async Task DeleteAsync(Resource current, CancellationToken cancellationToken)
-        {
-            await caller.CancelAsync();
-            cancellationToken.ThrowIfCancellationRequested();
-            await inner.DeleteAsync(current, cancellationToken);
-        }
-
-        public async Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)
-        {
-            await caller.CancelAsync();
-            cancellationToken.ThrowIfCancellationRequested();
-            return await inner.TransactionAsync(writes, cancellationToken);
-        }
-    }
+            if (write is StoreWrite.Update or StoreWrite.Delete or StoreWrite.Transaction)
+            {
+                await caller.CancelAsync();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        });
 }
 
 public sealed class InMemoryChangeSetDeleteTests : ChangeSetDeleteTests

@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
 
 namespace Scheduling.Tests.Model;
@@ -50,26 +51,20 @@ public static class SchedulingInvariants
             }
         }
 
-        // 2. Busy ⇔ one active booking; tentative ⇔ one standing hold; no active appointment on a free/blocked/missing slot.
+        // 2. A slot is as the one appointment holding it leaves it (SlotHolding: BUSY under a booking, or a no-show or
+        // fulfilled one, which used its time; BUSY_TENTATIVE under a hold, a proposal or a waitlisted one); a slot no
+        // appointment holds is neither: no appointment on a free/blocked/missing slot.
         foreach (var slot in slots.Values)
         {
-            var holders = active.Where(a => a.Slot.Any(r => r.Reference == "Slot/" + slot.Id)).ToList();
-            // A no-show or a fulfilled appointment used its time: its slot stays busy (FHIR R4 leaves it so).
-            var used = appointments.Where(a => a.Status is Appointment.AppointmentStatus.Noshow or Appointment.AppointmentStatus.Fulfilled &&
-                a.Slot.Any(r => r.Reference == "Slot/" + slot.Id)).ToList();
-            switch (slot.Status)
+            var holders = appointments.Where(a => SlotHolding.HoldsItsSlots(a) && a.Slot.Any(r => r.Reference == "Slot/" + slot.Id)).ToList();
+            var taken = SlotHolding.IsTaken(slot);
+            if (taken && (holders.Count != 1 || SlotHolding.SlotStatusFor(holders[0]) != slot.Status))
             {
-                case Slot.SlotStatus.Busy when holders.Count(a => a.Status != Appointment.AppointmentStatus.Pending) + used.Count != 1 || holders.Any(a => a.Status == Appointment.AppointmentStatus.Pending):
-                    violations.Add($"I2 BUSY slot {Describe(slot)} has {holders.Count} active appointments ({string.Join(", ", holders.Select(Describe))})");
-                    break;
-                case Slot.SlotStatus.BusyTentative when holders.Count(a => a.Status == Appointment.AppointmentStatus.Pending) != 1 || holders.Count != 1:
-                    violations.Add($"I2 BUSY_TENTATIVE slot {Describe(slot)} has {holders.Count} active appointments, not one hold ({string.Join(", ", holders.Select(Describe))})");
-                    break;
-                case Slot.SlotStatus.Free or Slot.SlotStatus.BusyUnavailable when holders.Count > 0:
-                    violations.Add($"I2 {slot.Status} slot {Describe(slot)} under {string.Join(", ", holders.Select(Describe))}");
-                    break;
-                default:
-                    break;
+                violations.Add($"I2 {slot.Status} slot {Describe(slot)} has {holders.Count} appointments holding it, not one that leaves it so ({string.Join(", ", holders.Select(Describe))})");
+            }
+            else if (!taken && holders.Count > 0)
+            {
+                violations.Add($"I2 {slot.Status} slot {Describe(slot)} under {string.Join(", ", holders.Select(Describe))}");
             }
         }
 
@@ -101,7 +96,7 @@ public static class SchedulingInvariants
         foreach (var appointment in active.Except(dangling))
         {
             var mine = appointment.Slot.Select(r => slots[SlotId(r)]).OrderBy(s => s.Start).ToList();
-            var expected = appointment.Status == Appointment.AppointmentStatus.Pending ? Slot.SlotStatus.BusyTentative : Slot.SlotStatus.Busy;
+            var expected = SlotHolding.SlotStatusFor(appointment);
             if (mine.Any(s => s.Status != expected))
             {
                 violations.Add($"I2 {Describe(appointment)} has slots {string.Join(", ", mine.Select(Describe))}, expected all {expected}");

@@ -11,9 +11,10 @@ namespace Scheduling.Tests.Model;
 
 // What this test finds, each fix reverted in a local patch (never committed) and the embedded model test run twice
 // at its default counts (2 invocations × 18 runs per write mode, 3 per focus in turn); "1 of 2" means one of the two
-// invocations failed. Rows marked ** were re-run on 2026-11-24 (session 5) after the foci rotation, the reschedules
-// focus, Tidy, LateAnswer and the cancelled-rule-start bias; rows marked * in session 4 (12 random-focus runs per
-// mode); the others earlier, with the same invariants.
+// invocations failed. Rows marked *** were re-run on 2026-11-24 (session 6) with the foci rotation, Resend and the
+// SlotHolding invariant; rows marked ** earlier in session 5 after the foci rotation, the reschedules focus, Tidy,
+// LateAnswer and the cancelled-rule-start bias; rows marked * in session 4 (12 random-focus runs per mode); the
+// others earlier, with the same invariants.
 //
 // | Fix reverted (the local patch)                                            | Found    | Caught by                 |
 // |---------------------------------------------------------------------------|----------|---------------------------|
@@ -34,16 +35,23 @@ namespace Scheduling.Tests.Model;
 // | ** confirm on a hold past its expiry (ConfirmHandler's refusal removed)   | 2 of 2   | T4, R1, via LateAnswer    |
 // | ** respond on a hold past its expiry (RespondTransition's refusal removed)| 2 of 2   | T4, R1, via LateAnswer    |
 // | ** cancel on a hold past its expiry (CancelHandler's refusal removed)    | 2 of 2   | T4, R1, via LateAnswer    |
-// | NOSHOW/FULFILLED before the start                                         | 1 of 2   | T3, R1 (not re-run)       |
-// | nested blocks: unblock frees what another block covers                    | 1 of 2   | I5, R5 (not re-run)       |
-// | createSlots zone read as a string only (UTC used)                         | 1 of 2   | T8 (not re-run)           |
-// | * clientMutationId reuse for another slot answers the old one             | 1 of 2   | T1 (not re-run)           |
-// | * patient limit checked, then written (no patient guard)                  | 1 of 2   | T6, via Burst (not re-run)|
+// | *** NOSHOW/FULFILLED before the start (EarliestFor null for them)         | 2 of 2   | T3, R1 (was 1 of 2)       |
+// | *** nested blocks: unblock frees what another block covers                | 2 of 2   | I5, R5 (was 1 of 2)       |
+// | *** createSlots zone read as a string only (valueCode ignored, UTC used)  | 2 of 2   | T8 (was 1 of 2)           |
+// | *** clientMutationId reuse for another slot answers the old one           | 2 of 2   | T1, via Resend (was 0 of 2)|
+// | *** patient limit checked, then written (no patient guard)                | 2 of 2   | T6, via Burst (was 1 of 2)|
 //
-// Aborts (AbortingClientsModelTests, Medplum, compensation): the caller's token reaching the writes again was not
-// found in 1 invocation (3 runs, 3 requests aborted), not re-run in session 5. The empty transaction of blockTime
-// cannot come back by one revert (every change claims span guards, so none is empty); an empty change sending
-// nothing is FhirStoreContractTests.An_empty_change_sends_nothing (embedded and Medplum, both write modes).
+// On Medplum (MedplumSchedulingModelTests, its 3 cases × 4 runs, run twice; session 6): busy time over the span
+// skipped, 2 of 2 (I1, in every case both times); span guards not claimed, 1 of 2 (I1 in all 3 cases, T6; the other
+// invocation passed all 3 cases; not biased further).
+//
+// Aborts (AbortingClientsModelTests, Medplum, compensation, 4 runs, session 6): the caller's token reaching the
+// writes and the undo taking back only the writes that answered (FhirChangeSet as before its fix) is found 2 of 2
+// (I2: a FREE slot under a held appointment, a BUSY_TENTATIVE slot no appointment holds); with 3 runs also 2 of 2.
+// Before (one request in three aborted 50 ms to 1.5 s after sending, whatever the change was doing): 0 of 1. The
+// empty transaction of blockTime cannot come back by one revert (every change claims span guards, so none is empty);
+// an empty change sending nothing is FhirStoreContractTests.An_empty_change_sends_nothing (embedded and Medplum,
+// both write modes).
 
 /// <summary>
 /// The model-based concurrent property test of issue 11: random sequences of every scheduling operation from three
@@ -102,6 +110,8 @@ public static class SchedulingModel
         ("DeleteSlot", 1, Gen.Select(Gen.Int[0, 7], Gen.Bool, (s, c) => (Op)new Op.DeleteSlot(s, c))),
         // A cancellation, then deleteSlots on the slot it freed (still the cancelled appointment's record, I6).
         ("Tidy", focus is Focus.Rules or Focus.Holds ? 3 : 1, Appointment.Select(a => (Op)new Op.Tidy(a))),
+        // A booking sent again with its clientMutationId, for the same slot (a third of them) or another: reuse is not left to chance.
+        ("Resend", 2, Gen.Select(Gen.Int[0, 7], Gen.Frequency((1, Gen.Const(-1)), (2, Gen.Int[0, 7])), (s, a) => (Op)new Op.Resend(s, a < 0 ? s : a))),
         // A hold, the clock past its expiry, then an answer on it: confirm, accept or cancel.
         ("LateAnswer", focus == Focus.Holds ? 4 : 0, Gen.Select(Gen.Int[0, 7], Gen.Int[0, 2], (s, a) => (Op)new Op.LateAnswer(s, a))),
     ];
@@ -132,12 +142,13 @@ public static class SchedulingModel
     ]);
 
     /// <summary>
-    /// With aborts, one request in three is one the client goes away from (<see cref="Op.GoAway"/>) 50 ms to 1.5 s
-    /// after sending it: before, during or after its writes under the FHIR latency of <see cref="AbortingClientsModelTests"/>.
+    /// With aborts, two requests in three (a client's first step, a booking, too) are ones the client goes away from
+    /// (<see cref="Op.GoAway"/>) at a point drawn across the writes of its change (timed from the first, as
+    /// <see cref="AbortingClientsModelTests"/> measured them under its FHIR latency): a write in flight when its
+    /// caller goes away is where a change can be left half done.
     /// </summary>
-    private static Gen<Op> Operation(Focus focus, bool aborts) => !aborts ? Operation(focus)
-        : Gen.Frequency((2, Operation(focus)), (1, Gen.Select(Operation(focus), Gen.Int[50, 1500],
-            (op, after) => op is Op.AdvanceClock or Op.TimeComes or Op.Burst or Op.Steps ? op : new Op.GoAway(op, after))));
+    private static Gen<Op> Aborting(Gen<Op> operations) => Gen.Frequency((1, operations), (2, Gen.Select(operations, Gen.Int[0, 1000],
+        (op, into) => op is Op.AdvanceClock or Op.TimeComes or Op.Burst or Op.Steps ? op : new Op.GoAway(op, into))));
 
     /// <summary>
     /// A client's first step makes something the rest can act on (a booking, a hold or a block, as the focus has
@@ -175,10 +186,15 @@ public static class SchedulingModel
     private static readonly Gen<Focus> Foci = Rotation.Count == 1 ? Gen.Const(Rotation[0])
         : Gen.Frequency([(1, Gen.Const(Focus.None)), .. Rotation.Where(f => f != Focus.None).Select(f => (2, (IGen<Focus>)Gen.Const(f)))]);
 
-    /// <summary>The runs, with or without clients that go away mid-request (a client's first step always waits for its answer), under one focus or a drawn one.</summary>
+    /// <summary>
+    /// The runs, with or without clients that go away mid-request, under one focus or a drawn one. With aborts each
+    /// run draws its FHIR latency (100–300 ms).
+    /// </summary>
     public static Gen<Run> RunsOf(bool aborts, Focus? only = null) => (only is { } f ? Gen.Const(f) : Foci).SelectMany(focus => Roles(focus).Array[Clients].Select(roles => (focus, roles)))
-        .SelectMany(x => Gen.Select(Maker(x.Item1), Operation(x.Item1, aborts).Array[0, 5], (first, rest) => (Op[])[first, .. rest]).Array[Clients]
-            .Select(ops => new Run(x.Item1, x.Item2, ops)));
+        .SelectMany(x => Gen.Select(aborts ? Aborting(Maker(x.Item1)) : Maker(x.Item1), (aborts ? Aborting(Operation(x.Item1)) : Operation(x.Item1)).Array[0, 5],
+                (first, rest) => (Op[])[first, .. rest]).Array[Clients]
+            .Select(ops => new Run(x.Item1, x.Item2, ops)))
+        .SelectMany(run => aborts ? Gen.Int[100, 300].Select(latency => run with { LatencyMilliseconds = latency }) : Gen.Const(run));
 
     public static long RunsFrom(string variable, long fallback) =>
         long.TryParse(Environment.GetEnvironmentVariable(variable), NumberStyles.Integer, CultureInfo.InvariantCulture, out var runs) ? runs : fallback;
@@ -205,7 +221,7 @@ public static class SchedulingModel
                 var clients = run.Clients;
                 clock.Offset = TimeSpan.Zero;
                 var world = await ModelWorld.CreateAsync(store);
-                var runner = new OperationRunner(world, clock);
+                var runner = new OperationRunner(world, clock, hooks?.Aborts is { } aborts ? (aborts.Watch, into => aborts.After(run, into)) : null);
                 var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 var work = clients.Select(async (ops, client) =>
                 {
@@ -231,7 +247,7 @@ public static class SchedulingModel
 
                     return told;
                 }).ToList();
-                await (hooks?.BeforeClients?.Invoke() ?? Task.CompletedTask);
+                await (hooks?.BeforeClients?.Invoke(run) ?? Task.CompletedTask);
                 start.SetResult();
                 var told = (await Task.WhenAll(work)).SelectMany(t => t).ToList();
                 await (hooks?.Settle?.Invoke() ?? Task.CompletedTask);
@@ -257,13 +273,21 @@ public static class SchedulingModel
             seed: Environment.GetEnvironmentVariable("SCHEDULING_MODEL_SEED"),
             iter: count,
             threads: 1,
-            print: run => string.Join(Environment.NewLine, run.Clients.Select((ops, i) => $"client {i} ({run.Roles[i]}): {string.Join("; ", ops.Select(o => o.ToString()))}").Prepend($"focus {run.Focus}")));
+            print: run => string.Join(Environment.NewLine, run.Clients.Select((ops, i) => $"client {i} ({run.Roles[i]}): {string.Join("; ", ops.Select(o => o.ToString()))}")
+                .Prepend($"focus {run.Focus}" + (run.LatencyMilliseconds > 0 ? $", FHIR latency {run.LatencyMilliseconds} ms" : string.Empty))));
     }
 
-    public sealed record Run(Focus Focus, Role[] Roles, Op[][] Clients);
+    /// <param name="LatencyMilliseconds">The FHIR latency the run asks for (0: none; only the aborting test sets one).</param>
+    public sealed record Run(Focus Focus, Role[] Roles, Op[][] Clients, int LatencyMilliseconds = 0);
 
-    /// <summary>What a test does differently: its runs, and steps before the clients start and after they are all answered.</summary>
-    public sealed record RunHooks(Gen<Run>? Runs = null, Func<Task>? BeforeClients = null, Func<Task>? Settle = null);
+    /// <summary>
+    /// What a test does differently: its runs, steps before the clients start and after they are all answered, and
+    /// for <see cref="Op.GoAway"/> the gateways' <see cref="WriteWatch"/> and how long after its change's first write
+    /// a client goes away in a run (from its per mille of the writes).
+    /// </summary>
+    public sealed record RunHooks(Gen<Run>? Runs = null, Func<Run, Task>? BeforeClients = null, Func<Task>? Settle = null, Aborts? Aborts = null);
+
+    public sealed record Aborts(WriteWatch Watch, Func<Run, int, TimeSpan> After);
 
     /// <summary>A patient's open-bookings limit small enough for two clients booking for one patient to race it.</summary>
     public const int OpenLimit = 3;

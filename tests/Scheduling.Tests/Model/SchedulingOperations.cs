@@ -102,6 +102,15 @@ public abstract record Op
         ];
     }
 
+    /// <summary>
+    /// A client sending a booking again with its clientMutationId ("k2"): for the same slot (a retry proper, answered
+    /// the first booking) or, by mistake, another (refused: the key is spent, T1).
+    /// </summary>
+    public sealed record Resend(int Slot, int Again) : Steps
+    {
+        public override IEnumerable<Op> InOrder() => [new Book(Slot, 1, Hold: false, Key: 2), new Book(Again, 1, Hold: false, Key: 2)];
+    }
+
     /// <summary>Steps one client takes one after the other, each waiting for the answer before.</summary>
     public abstract record Steps : Op
     {
@@ -109,10 +118,12 @@ public abstract record Op
     }
 
     /// <summary>
-    /// The client sends <paramref name="Inner"/> and goes away (cancels its HTTP request) after
-    /// <paramref name="AfterMilliseconds"/>: whether the change happened is unknown to it.
+    /// The client sends <paramref name="Inner"/> and goes away (cancels its HTTP request) at a point of the change's
+    /// writes: <paramref name="IntoWrites"/> per mille of the way from the first write to the last, as the test
+    /// measured a change's writes to take (<see cref="SchedulingModel.RunHooks.AbortAfter"/>). Whether the change
+    /// happened is unknown to the client.
     /// </summary>
-    public sealed record GoAway(Op Inner, int AfterMilliseconds) : Op;
+    public sealed record GoAway(Op Inner, int IntoWrites) : Op;
 }
 
 public enum Nest
@@ -190,7 +201,8 @@ public sealed record Told(Op Op, string? AppointmentId, string? ErrorCode, strin
 }
 
 /// <summary>Runs operations over GraphQL against a <see cref="ModelWorld"/>; what each was told is kept for the checks.</summary>
-public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
+/// <param name="aborts">For <see cref="Op.GoAway"/>: the gateways' <see cref="WriteWatch"/>, and how long after its change's first write a client goes away, from its per mille of the writes.</param>
+public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock, (WriteWatch Watch, Func<int, TimeSpan> After)? aborts = null)
 {
     /// <summary>The patients in play: clients 0 and 2 book for the same one, so a patient's limit is raced.</summary>
     public const int Patients = 2;
@@ -238,16 +250,13 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
             Role.Practitioner => TestTokens.Practitioner(world.Practitioner.Id!),
             Role.Scheduler => TestTokens.Scheduler(),
             _ => null,
-        }, client, CancellationToken.None);
+        }, client, CancellationToken.None, null);
         var before = clock.GetUtcNow();
         var sent = Interlocked.Increment(ref _sequence);
         Told told;
         if (op is Op.GoAway away)
         {
-            using var abort = new CancellationTokenSource(TimeSpan.FromMilliseconds(away.AfterMilliseconds));
-            _caller.Value = _caller.Value with { Abort = abort.Token };
-            told = await RunOpAsync(gateway, away.Inner, patientId);
-            told = told.Aborted ? told with { Op = away } : told;
+            told = await GoAwayAsync(gateway, away, patientId);
         }
         else
         {
@@ -264,7 +273,21 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
     }
 
     /// <summary>One runner serves every client; each client's steps run one after another on its own async flow, which carries its token.</summary>
-    private readonly AsyncLocal<(string? Token, int Client, CancellationToken Abort)> _caller = new();
+    private readonly AsyncLocal<(string? Token, int Client, CancellationToken Abort, string? Mark)> _caller = new();
+
+    /// <summary>Sends the step marked for the <see cref="WriteWatch"/>, and goes away its per mille of the writes after its change's first write.</summary>
+    private async Task<Told> GoAwayAsync(GatewayServer gateway, Op.GoAway away, string patientId)
+    {
+        var (watch, after) = aborts ?? throw new InvalidOperationException("GoAway needs the hooks' Aborts");
+        var (mark, firstWrite) = watch.Expect();
+        using var abort = new CancellationTokenSource();
+        var armed = firstWrite.ContinueWith(_ => abort.CancelAfter(after(away.IntoWrites)), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        _caller.Value = _caller.Value with { Abort = abort.Token, Mark = mark };
+        var told = await RunOpAsync(gateway, away.Inner, patientId);
+        watch.Forget(mark);
+        await armed.ContinueWith(_ => { }, TaskScheduler.Default);
+        return told.Aborted ? told with { Op = away } : told;
+    }
 
     private async Task<Told> RunOpAsync(GatewayServer gateway, Op op, string patientId) => op switch
     {
@@ -505,7 +528,8 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock)
         JsonObject response;
         try
         {
-            response = await gateway.QueryAsync(query, new { input }, _caller.Value.Token, _caller.Value.Abort);
+            response = await gateway.QueryAsync(query, new { input }, _caller.Value.Token,
+                _caller.Value.Mark is { } mark ? new Dictionary<string, string> { [WriteWatch.Header] = mark } : null, _caller.Value.Abort);
         }
         catch (OperationCanceledException) when (_caller.Value.Abort.IsCancellationRequested)
         {
