@@ -26,16 +26,9 @@ namespace Scheduling.Bench;
 /// </summary>
 public static class InProcessFanOutBenchmark
 {
-    private const string Watch = """
-        subscription($practitioner: ID!) {
-          appointmentChanged(practitionerId: $practitioner) {
-            kind appointmentId
-            appointment { slots { status } patient { displayName } practitioners { displayName } }
-          }
-        }
-        """;
+    private const string Watch = BenchDocuments.WatchPractitioner;
 
-    private const string Book = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename } } }";
+    private const string Book = BenchDocuments.Book;
 
     public static async Task RunAsync(int members, int events, bool sharing)
     {

@@ -20,16 +20,9 @@ namespace Scheduling.Bench;
 /// </summary>
 public static class SharedSubscribersBenchmark
 {
-    private const string Watch = """
-        subscription($practitioner: ID!) {
-          appointmentChanged(practitionerId: $practitioner) {
-            kind appointmentId
-            appointment { slots { status } patient { displayName } practitioners { displayName } }
-          }
-        }
-        """;
+    private const string Watch = BenchDocuments.WatchPractitioner;
 
-    private const string Book = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } errors { __typename } } }";
+    private const string Book = BenchDocuments.Book;
 
     /// <param name="redisTimeoutMs">The gateways' Redis command timeout (0: StackExchange.Redis's default, 5 s): lower, it shows what a timeout under load does.</param>
     /// <param name="gatewayDll">Another build of the gateway (e.g. an older commit's) instead of this one's.</param>
