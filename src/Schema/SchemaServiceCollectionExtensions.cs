@@ -37,6 +37,7 @@ public static class SchemaServiceCollectionExtensions
         services.AddOptions<DataLoaderOptions>().BindConfiguration(DataLoaderOptions.SectionName);
         services.AddScoped<ResourceByIdDataLoader>();
         services.AddScoped<ReferencingResourcesDataLoader>();
+        services.AddScoped<Planning.QueryPlanner>();
         services.AddScoped<SchedulingAccess>();
 
         services.AddOptions<BookingOptions>()

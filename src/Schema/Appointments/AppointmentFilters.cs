@@ -72,8 +72,12 @@ public static class AppointmentFilters
     public static FhirQuery ToQuery(IResolveFieldContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var where = context.GetArgument<AppointmentFilter?>("where");
-        var order = context.GetArgument<List<AppointmentSort>?>("order");
+        return ToQuery(context.GetArgument<AppointmentFilter?>("where"), context.GetArgument<List<AppointmentSort>?>("order"));
+    }
+
+    /// <summary>The FHIR search for where/order (none given: the list's default, which the query planner primes).</summary>
+    public static FhirQuery ToQuery(AppointmentFilter? where, IReadOnlyList<AppointmentSort>? order)
+    {
         var query = AppointmentSearches.Filtered(where?.PatientId, where?.PractitionerId, where?.Actor, where?.Status?.ToList(), where?.Date);
         return query.SortBy(SortKeys.From(order, ("date", false), ("date", o => o.Start), ("status", o => o.Status)));
     }

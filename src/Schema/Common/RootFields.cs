@@ -1,7 +1,10 @@
 using GraphQL;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Booking;
+using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Identity;
+using Scheduling.Schema.Planning;
 
 namespace Scheduling.Schema.Common;
 
@@ -20,6 +23,17 @@ public static class RootFields
                 a.Description = "Its global id (a FHIR reference or FHIR id is accepted for a transition period).";
                 a.WithMetadata(IdArguments.IdOf, ModelInfo.GetFhirTypeNameForType(typeof(TResource)));
             })
-            .Resolve(c => c.ById().Load<TResource>(c.GetArgument<string>("id")));
+            .ResolveAsync(async c =>
+            {
+                var id = c.GetArgument<string>("id");
+                var type = ModelInfo.GetFhirTypeNameForType(typeof(TResource))!;
+                if (FhirReference.IsValidId(id) && c.RequestServices?.GetService(typeof(QueryPlanner)) is QueryPlanner { Enabled: true } planner &&
+                    await planner.SearchAsync(c, type, ResourceSearches.ByIds(type, [id])) is { } planned)
+                {
+                    return planned.OfType<TResource>().FirstOrDefault();
+                }
+
+                return await c.ById().Load<TResource>(id).GetResultAsync(c.CancellationToken);
+            });
     }
 }

@@ -64,6 +64,13 @@ public sealed class FhirOptions : IValidatableObject
 
     public bool UsesTransactions => UseTransactions ?? UsesEmbeddedStore;
 
+    /// <summary>
+    /// Whether root fields send their nested selection along as <c>_include</c>/<c>_revinclude</c> (the query
+    /// planner). Auto: off until the CapabilityStatement is read (issue 14, next step); On; Off.
+    /// </summary>
+    [EnumDataType(typeof(FhirIncludes))]
+    public FhirIncludes Includes { get; set; } = FhirIncludes.Auto;
+
     /// <summary>Seed the embedded store with the example practice (ignored with an upstream).</summary>
     public bool Seed { get; set; } = true;
 
@@ -87,4 +94,12 @@ public sealed class FhirOptions : IValidatableObject
             yield return new ValidationResult("Set either Fhir:BearerToken or Fhir:TokenUrl, not both.", [nameof(BearerToken), nameof(TokenUrl)]);
         }
     }
+}
+
+/// <summary>Whether the query planner adds includes to searches: from the server's CapabilityStatement, always, never.</summary>
+public enum FhirIncludes
+{
+    Auto,
+    On,
+    Off,
 }

@@ -77,7 +77,17 @@ public sealed record FhirWrite(Resource Resource, string? IfMatchVersionId = nul
 }
 
 /// <summary>One page of search results; <see cref="Total"/> when the server counted.</summary>
-public sealed record FhirSearchPage(IReadOnlyList<Resource> Resources, int? Total);
+public sealed record FhirSearchPage(IReadOnlyList<Resource> Resources, int? Total)
+{
+    /// <summary>What the search's <c>_include</c>/<c>_revinclude</c> brought (Bundle entries with <c>search.mode = include</c>).</summary>
+    public IReadOnlyList<Resource> Included { get; init; } = [];
+
+    /// <summary>The server says there is more than this page (a next link, or a total beyond it).</summary>
+    public bool HasMore { get; init; }
+
+    /// <summary>The server warned about the search (an OperationOutcome entry: includes cut short, parameters ignored).</summary>
+    public bool HasWarnings { get; init; }
+}
 
 public static class FhirStoreExtensions
 {

@@ -54,7 +54,13 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
         return Call(async () =>
         {
             var bundle = await GetBundleAsync(query, cancellationToken);
-            return new FhirSearchPage(Matches(bundle).ToList(), bundle.Total);
+            var matches = Matches(bundle).ToList();
+            return new FhirSearchPage(matches, bundle.Total)
+            {
+                Included = [.. bundle.Entry.Where(e => e.Resource is not null && e.Search?.Mode == Bundle.SearchEntryMode.Include).Select(e => e.Resource!)],
+                HasMore = bundle.NextLink is not null || (bundle.Total is { } total && total > matches.Count + (ParseOffset(query) ?? 0)),
+                HasWarnings = bundle.Entry.Any(e => e.Resource is OperationOutcome || e.Search?.Mode == Bundle.SearchEntryMode.Outcome),
+            };
         });
     }
 
@@ -279,6 +285,9 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
     private async Task<Bundle> GetBundleAsync(FhirQuery query, CancellationToken cancellationToken) =>
         await _client.GetAsync(new Uri(_baseUri, query.ToRelativeUrl()), cancellationToken) as Bundle ??
         throw new FhirRequestRejectedException($"The FHIR server did not answer {query.ResourceType} search with a Bundle.");
+
+    private static int? ParseOffset(FhirQuery query) =>
+        int.TryParse(query.Get("_offset"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var offset) ? offset : null;
 
     private static IEnumerable<Resource> Matches(Bundle bundle) =>
         bundle.Entry

@@ -67,8 +67,12 @@ public static class SlotFilters
     public static FhirQuery ToQuery(IResolveFieldContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var where = context.GetArgument<SlotFilter?>("where");
-        var order = context.GetArgument<List<SlotSort>?>("order");
+        return ToQuery(context.GetArgument<SlotFilter?>("where"), context.GetArgument<List<SlotSort>?>("order"));
+    }
+
+    /// <summary>The FHIR search for where/order (none given: the list's default, which the query planner primes).</summary>
+    public static FhirQuery ToQuery(SlotFilter? where, IReadOnlyList<SlotSort>? order)
+    {
         var query = SlotSearches.Filtered(where?.ScheduleIds?.ToList(), where?.Status?.ToList(), where?.Start, where?.ServiceType);
         return query.SortBy(SortKeys.From(order, ("start", false), ("start", o => o.Start), ("status", o => o.Status)));
     }

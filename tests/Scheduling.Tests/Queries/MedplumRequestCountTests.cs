@@ -55,6 +55,38 @@ public sealed class MedplumRequestCountTests(MedplumFixture medplumFixture, ITes
         Assert.Single(requests, r => r.StartsWith("GET Appointment?", StringComparison.Ordinal) && r.Contains("slot=Slot/", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The query planner (<c>Fhir:Includes=On</c>) sends the week view as one search with includes and primes the
+    /// DataLoaders from it; switched off, the same answer costs the DataLoaders' one request per level.
+    /// </summary>
+    [Fact]
+    public async Task With_the_query_planner_the_week_view_costs_one_FHIR_request_and_answers_the_same()
+    {
+        var seed = await SeedAsync(100);
+        var counts = new Dictionary<string, int>();
+        var answers = new Dictionary<string, string>();
+        foreach (var includes in new[] { "On", "Off" })
+        {
+            var settings = Settings(batching: true);
+            settings["Fhir:Includes"] = includes;
+            await using var gateway = await GatewayServer.StartAsync(settings);
+
+            await medplum.ResetCountsAsync();
+            var response = await gateway.QueryAsync(WeekViewQuery, new { id = seed.Schedule.Id });
+            var requests = await medplum.RequestsAsync();
+            output.WriteLine($"includes {includes}: {requests.Count} FHIR requests\n  " + string.Join("\n  ", requests.Select(Shorten)));
+
+            Assert.Null(response["errors"]);
+            Assert.Equal(100, response.At("data.schedule.slots.nodes")!.AsArray().Count);
+            counts[includes] = requests.Count;
+            answers[includes] = response.ToJsonString();
+        }
+
+        Assert.True(counts["On"] <= 2, $"expected 1 FHIR request (2 at most), got {counts["On"]}");
+        Assert.Equal(5, counts["Off"]);
+        Assert.Equal(answers["Off"], answers["On"]);
+    }
+
     [Fact]
     public async Task The_count_stays_flat_as_the_data_grows_while_the_naive_count_grows_with_it()
     {

@@ -24,8 +24,13 @@ public sealed class InMemoryFhirStore : IFhirStore
         var offset = ParseInt(query.Get("_offset")) ?? 0;
         var count = ParseInt(query.Get("_count"));
         // Only the page leaves the store, so only the page is copied.
-        var page = matches.Skip(offset).Take(count ?? int.MaxValue).Select(r => r.DeepCopy()).ToList();
-        return Task.FromResult(new FhirSearchPage(page, matches.Count));
+        var stored = matches.Skip(offset).Take(count ?? int.MaxValue).ToList();
+        var included = InMemoryIncludes.Resolve(stored, FhirInclude.Of(query), ReadStored, OfTypeStored);
+        return Task.FromResult(new FhirSearchPage([.. stored.Select(r => r.DeepCopy())], matches.Count)
+        {
+            Included = [.. included.Select(r => r.DeepCopy())],
+            HasMore = offset + stored.Count < matches.Count,
+        });
     }
 
     public Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken)
@@ -179,6 +184,22 @@ public sealed class InMemoryFhirStore : IFhirStore
         }
 
         return [.. InMemorySearch.Sort(candidates.Where(r => InMemorySearch.Matches(r, query)), query.Get("_sort"))];
+    }
+
+    private Resource? ReadStored(FhirReference reference)
+    {
+        lock (_gate)
+        {
+            return _resources.TryGetValue(reference.ResourceType, out var byId) ? byId.GetValueOrDefault(reference.Id) : null;
+        }
+    }
+
+    private List<Resource> OfTypeStored(string type)
+    {
+        lock (_gate)
+        {
+            return _resources.TryGetValue(type, out var byId) ? [.. byId.Values] : [];
+        }
     }
 
     private Dictionary<string, Resource> Table(string type)

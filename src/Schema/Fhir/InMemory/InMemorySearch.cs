@@ -18,7 +18,7 @@ internal static class InMemorySearch
     {
         foreach (var (key, value) in query.Parameters)
         {
-            if (ResultParameters.Contains(key))
+            if (ResultParameters.Contains(key) || FhirInclude.IsIncludeKey(key))
             {
                 continue;
             }
