@@ -12,8 +12,8 @@ import { args, run, scratch, servedSchema, write } from './lib/gateway.mjs';
  * The rules and their options (the README's "Clients" section shows the same). Two options differ from the rules'
  * defaults, on purpose: relay-edge-types' listTypeCanWrapOnlyEdgeType (default on) would allow no list but a
  * connection's edges (no `name: [HumanName!]!`, no `errors` list in a payload, no `nodes` shortcut), and
- * relay-arguments' includeBoth (default on) asks for backward pagination (last/before), which no connection offers:
- * FHIR searches page forwards only.
+ * relay-arguments' includeBoth (default on) asks every connection for backward pagination (last/before): the
+ * connections over FHIR searches page forwards only, as FHIR does; availability, computed by the gateway, offers both.
  */
 export const schemaRules = {
   '@graphql-eslint/relay-connection-types': 'error',

@@ -51,7 +51,7 @@ public static class StandingTime
         if (GatewayProfile.IsExpiredHold(appointment, now))
         {
             throw AppointmentChanges.Transition(appointment, to,
-                $"The hold expired at {IsoDateTimeGraphType.Format(GatewayProfile.HoldExpiry(appointment)!.Value)}; it is void and is released by itself.");
+                $"The hold expired at {InstantText.Iso(GatewayProfile.HoldExpiry(appointment)!.Value)}; it is void and is released by itself.");
         }
     }
 

@@ -49,7 +49,7 @@ public sealed class StatusChangeHandler(AppointmentChanges changes, IOptions<Boo
         if (EarliestFor(appointment, status, TimeSpan.FromMinutes(options.Value.CheckInMinutesBeforeStart)) is { } earliest && changes.Now < earliest)
         {
             throw AppointmentChanges.Transition(appointment, status,
-                $"Too early: the appointment can become {status.GetLiteral()} from {IsoDateTimeGraphType.Format(earliest)} on.");
+                $"Too early: the appointment can become {status.GetLiteral()} from {InstantText.Iso(earliest)} on.");
         }
 
         var changed = (Appointment)appointment.DeepCopy();

@@ -2,6 +2,7 @@ using System.Globalization;
 using GraphQL;
 using GraphQL.Types;
 using GraphQLParser.AST;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Introspection;
 
 namespace Scheduling.Schema.Common;
@@ -57,8 +58,7 @@ public sealed class IsoDateTimeGraphType : ScalarGraphType
     public override bool CanParseValue(object? value) =>
         value is null or DateTimeOffset || (value is string text && TryParse(text, out _));
 
-    public static string Format(DateTimeOffset instant) =>
-        instant.ToString(instant.Millisecond == 0 ? "yyyy-MM-dd'T'HH:mm:sszzz" : "yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
+    public static string Format(DateTimeOffset instant) => InstantText.Iso(instant);
 
     private static DateTimeOffset Parse(string text)
     {

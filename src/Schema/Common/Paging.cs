@@ -144,10 +144,12 @@ public sealed class EdgeGraphType<TNodeType, TNode> : ObjectGraphType<Edge<TNode
     public EdgeGraphType()
     {
         Name = GraphTypeNames.Of<TNodeType>() + "Edge";
-        Description = $"A {GraphTypeNames.Of<TNodeType>()} in a page, with its cursor.";
+        Description = $"{Article(GraphTypeNames.Of<TNodeType>())} {GraphTypeNames.Of<TNodeType>()} in a page, with its cursor.";
         Field<NonNullGraphType<StringGraphType>>("cursor").Description("The item's position; pass it as 'after' to get the items after it.").Resolve(c => c.Source.Cursor);
         Field<NonNullGraphType<TNodeType>>("node").Description("The item.").Resolve(c => c.Source.Node);
     }
+
+    private static string Article(string noun) => "AEIOU".Contains(noun[0], StringComparison.Ordinal) ? "An" : "A";
 }
 
 internal static class GraphTypeNames
