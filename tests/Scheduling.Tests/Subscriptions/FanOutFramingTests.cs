@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -99,6 +100,15 @@ public sealed class FanOutFramingTests
 
         var queuing = Task.Run(() => new[] { queue.Enqueue(1), queue.Enqueue(2), queue.Enqueue(3) });
         Assert.All(await queuing.WaitAsync(TimeSpan.FromSeconds(5)), o => Assert.Equal(SendQueue<int>.Outcome.Queued, o));
+        // The first write may start on the queuing thread or on the drainer's, a moment later on a loaded machine:
+        // wait for it, then nothing after it may have been written while it waits on its client.
+        var waited = Stopwatch.StartNew();
+        while (Volatile.Read(ref written).Count == 0 && waited.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(10);
+        }
+
+        await Task.Delay(50);
         Assert.Equal(new[] { 1 }, written);
 
         client.SetResult();
