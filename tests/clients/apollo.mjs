@@ -14,8 +14,8 @@ for (const level of ['warn', 'error']) {
 }
 
 await run(async () => {
-  const { url, token, scheduleId, slotId, patientId, from, to, availabilityConnection } = args();
-  const input = bookingInput({ availabilityConnection }, slotId, patientId);
+  const { url, token, scheduleId, slotId, patientId, from, to } = args();
+  const input = bookingInput(slotId, patientId);
   const out = scratch('apollo');
   const schema = write(join(out, 'schema.graphql'), (await servedSchema(url, token)).sdl);
   const [matcher] = await generate({

@@ -1,7 +1,7 @@
 // GraphQL Code Generator (client preset) over the schema fetched from the running gateway and the operations every
 // client shares, then TypeScript's checker with --strict (and noUncheckedIndexedAccess) over the generated types,
 // a typed week view and its use with Apollo Client; the week view must hold no non-null assertion (`x!`) and no cast.
-//   node codegen.mjs '{"url":"...","availabilityConnection":false}'
+//   node codegen.mjs '{"url":"..."}'
 import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from '@graphql-codegen/cli';
@@ -10,10 +10,10 @@ import { codegenConfig } from './codegen.config.mjs';
 import { args, operationSets, operations, root, run, scratch, servedSchema, write } from './lib/gateway.mjs';
 
 await run(async () => {
-  const { url, token, availabilityConnection } = args();
+  const { url, token } = args();
   const out = scratch('codegen');
   const schema = write(join(out, 'schema.graphql'), (await servedSchema(url, token)).sdl);
-  const documents = operations(operationSets({ availabilityConnection }));
+  const documents = operations(operationSets());
   const generated = await generate(codegenConfig({ schema, documents: documents.map((d) => d.path), out }), true);
 
   const sources = readdirSync(join(root, 'typescript')).filter((name) => name.endsWith('.ts'));

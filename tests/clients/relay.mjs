@@ -2,7 +2,7 @@
 // running gateway (a @refetchable fragment on Appointment, pagination on Schedule.slots, and availability's
 // @connection once it is a connection), then relay-runtime runs the compiled refetch and pagination queries against
 // the gateway and reads the records back from its normalized store.
-//   node relay.mjs '{"url":"...","token":"...","appointmentId":"...","scheduleId":"...","practitionerId":"...","from":"...","to":"...","availabilityConnection":false}'
+//   node relay.mjs '{"url":"...","token":"...","appointmentId":"...","scheduleId":"...","practitionerId":"...","from":"...","to":"..."}'
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,12 +12,12 @@ import { Environment, Network, RecordSource, Store, fetchQuery, getSelector } fr
 import { args, operationSets, operations, root, run, scratch, servedSchema, write } from './lib/gateway.mjs';
 
 await run(async () => {
-  const { url, token, appointmentId, scheduleId, practitionerId, from, to, availabilityConnection } = args();
+  const { url, token, appointmentId, scheduleId, practitionerId, from, to } = args();
   const out = scratch('relay');
   write(join(out, 'schema.graphql'), (await servedSchema(url, token)).sdl);
 
   // One JavaScript module per operation file, one graphql`` tag per definition, as Relay wants them.
-  const sets = [...operationSets({ availabilityConnection }), 'relay', ...(availabilityConnection ? ['relay-availability-connection'] : [])];
+  const sets = [...operationSets(), 'relay', 'relay-availability-connection'];
   const modules = operations(sets);
   for (const module of modules) {
     const tags = module.document.definitions.map((definition) => `export const ${definition.name.value} = graphql\`\n${printDocument(definition)}\n\`;\n`);
@@ -76,18 +76,14 @@ await run(async () => {
   const afterLoadNext = await readFragment('ScheduleSlots_schedule', firstPage.node);
   const slotIds = (fragment) => fragment.slots.edges.map((edge) => edge.node.id);
 
-  // The same over Query.availability once it is a connection: two pages of a practitioner's bookable times.
-  const availability = {};
-  if (availabilityConnection) {
-    const query = await artifact('AvailabilityListPaginationQuery');
-    const input = { practitionerIds: [practitionerId], start: from, end: to };
-    const root = await fetchQuery(environment, query, { input, first: 2 }).toPromise();
-    const before = await readFragment('AvailabilityList_query', root);
-    await fetchQuery(environment, query, { input, first: 2, after: before.availability.pageInfo?.endCursor ?? null }).toPromise();
-    const after = await readFragment('AvailabilityList_query', root);
-    const starts = (fragment) => fragment.availability.edges.map((edge) => edge.node.start);
-    Object.assign(availability, { optionsBeforeLoadNext: starts(before), optionsAfterLoadNext: starts(after) });
-  }
+  // The same over Query.availability: two pages of a practitioner's bookable times.
+  const optionsQuery = await artifact('AvailabilityListPaginationQuery');
+  const optionsInput = { practitionerIds: [practitionerId], start: from, end: to };
+  const optionsRoot = await fetchQuery(environment, optionsQuery, { input: optionsInput, first: 2 }).toPromise();
+  const optionsBefore = await readFragment('AvailabilityList_query', optionsRoot);
+  await fetchQuery(environment, optionsQuery, { input: optionsInput, first: 2, after: optionsBefore.availability.pageInfo?.endCursor ?? null }).toPromise();
+  const optionsAfter = await readFragment('AvailabilityList_query', optionsRoot);
+  const starts = (fragment) => fragment.availability.edges.map((edge) => edge.node.start);
 
   return {
     ...result,
@@ -96,6 +92,7 @@ await run(async () => {
     storedTypename: stored?.__typename ?? null,
     slotsBeforeLoadNext: slotIds(beforeLoadNext),
     slotsAfterLoadNext: slotIds(afterLoadNext),
-    ...availability,
+    optionsBeforeLoadNext: starts(optionsBefore),
+    optionsAfterLoadNext: starts(optionsAfter),
   };
 });

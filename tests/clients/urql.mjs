@@ -2,7 +2,7 @@
 // introspection for fragment matching, and keys from the schema (entities are the Node types, keyed by their global
 // id; every other object type is embedded in its parent). Every shared query and both mutations run without a
 // graphcache warning; a booking updates the cached slot in the watched week view without a refetch.
-//   node urql.mjs '{"url":"...","token":"...","scheduleId":"...","slotId":"...","patientId":"...","from":"...","to":"...","practitionerId":"...","availabilityConnection":false}'
+//   node urql.mjs '{"url":"...","token":"...","scheduleId":"...","slotId":"...","patientId":"...","from":"...","to":"...","practitionerId":"..."}'
 import { Client, fetchExchange } from '@urql/core';
 import { cacheExchange } from '@urql/exchange-graphcache';
 import { args, bookingInput, operationSets, operations, run, servedSchema } from './lib/gateway.mjs';
@@ -22,8 +22,8 @@ export function graphcacheKeys(introspection) {
 }
 
 await run(async () => {
-  const { url, token, scheduleId, slotId, patientId, from, to, practitionerId, availabilityConnection } = args();
-  const input = bookingInput({ availabilityConnection }, slotId, patientId);
+  const { url, token, scheduleId, slotId, patientId, from, to, practitionerId } = args();
+  const input = bookingInput(slotId, patientId);
   const { introspection } = await servedSchema(url, token);
   const keys = graphcacheKeys(introspection);
   const objectTypes = introspection.__schema.types.filter((t) => t.kind === 'OBJECT' && !t.name.startsWith('__'));
@@ -41,7 +41,7 @@ await run(async () => {
       return fetch(...request);
     },
   });
-  const documents = Object.fromEntries(operations(operationSets({ availabilityConnection })).map((o) => [o.name, o.document]));
+  const documents = Object.fromEntries(operations(operationSets()).map((o) => [o.name, o.document]));
   const variables = { scheduleId, from, to };
   const slotIn = (data) => data?.schedule?.slots.edges.map((edge) => edge.node).find((slot) => slot.id === slotId) ?? null;
 

@@ -14,31 +14,11 @@ namespace Scheduling.Tests.Clients;
 /// </summary>
 public sealed class ClientToolsTests(ClientToolsTests.Gateway fixture) : IClassFixture<ClientToolsTests.Gateway>
 {
-    /// <summary>
-    /// Switch on when <c>availability</c> takes <c>first</c>/<c>after</c> as field arguments and each option has an id
-    /// (issue 12, item 5): every tool then uses operations/availability-connection instead of availability-input,
-    /// Relay also compiles the <c>@connection</c> on it (operations/relay-availability-connection), and graphql-eslint
-    /// must find nothing at all; an option is then a Node (keyed by id in the caches) and bookings give their slots
-    /// through <c>time: { slotIds }</c>. <see cref="The_availability_switch_matches_the_served_schema"/> fails until it matches.
-    /// </summary>
-    public static bool AvailabilityIsAConnection => true;
-
     private static readonly TimeSpan ToolTime = TimeSpan.FromMinutes(4);
 
-    /// <summary>The types that implement Node: the entities, and availability options once they have ids.</summary>
+    /// <summary>The types that implement Node: the entities and availability options.</summary>
     private static string[] NodeTypes =>
-        [.. GlobalId.EntityTypes.Concat(AvailabilityIsAConnection ? ["AvailabilityOption"] : []).Order(StringComparer.Ordinal)];
-
-    [Fact]
-    public async Task The_availability_switch_matches_the_served_schema()
-    {
-        var answer = await fixture.Server.QueryAsync("{ __type(name: \"Query\") { fields { name args { name } } } }", bearerToken: fixture.Token);
-        var availability = answer.At("data.__type.fields")!.AsArray().Single(f => f!["name"]!.GetValue<string>() == "availability")!;
-        var arguments = availability["args"]!.AsArray().Select(a => a!["name"]!.GetValue<string>()).ToArray();
-
-        Assert.True(arguments.Contains("first") == AvailabilityIsAConnection,
-            $"availability's arguments are [{string.Join(", ", arguments)}]: set ClientToolsTests.AvailabilityIsAConnection to {!AvailabilityIsAConnection}.");
-    }
+        [.. GlobalId.EntityTypes.Append("AvailabilityOption").Order(StringComparer.Ordinal)];
 
     [Fact]
     public async Task Relay_compiles_the_operations_and_its_runtime_refetches_an_appointment_through_node_and_pages_a_schedules_slots()
@@ -56,10 +36,7 @@ public sealed class ClientToolsTests(ClientToolsTests.Gateway fixture) : IClassF
         Assert.Contains("AppointmentCardRefetchQuery.graphql.js", artifacts);
         Assert.Contains("ScheduleSlotsPaginationQuery.graphql.js", artifacts);
         Assert.Contains("WeekViewQuery.graphql.js", artifacts);
-        if (AvailabilityIsAConnection)
-        {
-            Assert.Contains("AvailabilityListPaginationQuery.graphql.js", artifacts);
-        }
+        Assert.Contains("AvailabilityListPaginationQuery.graphql.js", artifacts);
 
         // @refetchable on Appointment became a query over Query.node, and relay-runtime read the appointment back.
         Assert.Contains("node(id: $id)", result.GetProperty("refetchQueryText").GetString(), StringComparison.Ordinal);
@@ -71,19 +48,17 @@ public sealed class ClientToolsTests(ClientToolsTests.Gateway fixture) : IClassF
         var slots = world.Slots.Select(s => GlobalId.Encode("Slot", s.Id!)).ToArray();
         Assert.Equal(slots[..2], Strings(result, "slotsBeforeLoadNext"));
         Assert.Equal(slots[..4], Strings(result, "slotsAfterLoadNext"));
-        if (AvailabilityIsAConnection)
-        {
-            // The same over availability: the free slots after the booked one, two pages merged.
-            var starts = world.Slots.Skip(1).Select(s => s.Start!.Value).ToArray();
-            Assert.Equal(starts[..2], Strings(result, "optionsBeforeLoadNext").Select(DateTimeOffset.Parse));
-            Assert.Equal(starts[..4], Strings(result, "optionsAfterLoadNext").Select(DateTimeOffset.Parse));
-        }
+
+        // The same over availability: the free slots after the booked one, two pages merged.
+        var starts = world.Slots.Skip(1).Select(s => s.Start!.Value).ToArray();
+        Assert.Equal(starts[..2], Strings(result, "optionsBeforeLoadNext").Select(DateTimeOffset.Parse));
+        Assert.Equal(starts[..4], Strings(result, "optionsAfterLoadNext").Select(DateTimeOffset.Parse));
     }
 
     [Fact]
     public async Task Codegen_output_passes_tsc_strict_with_a_week_view_that_asserts_nothing()
     {
-        var result = await RunAsync("codegen.mjs", new { url = fixture.Server.GraphQLUrl, token = fixture.Token, availabilityConnection = AvailabilityIsAConnection });
+        var result = await RunAsync("codegen.mjs", new { url = fixture.Server.GraphQLUrl, token = fixture.Token });
 
         Assert.True(result.GetProperty("strict").GetBoolean());
         Assert.Contains("gql/graphql.ts", Strings(result, "generatedFiles"));
@@ -169,19 +144,7 @@ public sealed class ClientToolsTests(ClientToolsTests.Gateway fixture) : IClassF
 
         Assert.Equal(6, Strings(result, "rules").Length);
         var problems = Strings(result, "problems");
-        if (AvailabilityIsAConnection)
-        {
-            Assert.Empty(problems);
-        }
-        else
-        {
-            // Until availability is a connection: its arguments, and its options that are not Nodes.
-            Assert.Collection(
-                problems,
-                p => Assert.StartsWith("@graphql-eslint/relay-arguments at", p, StringComparison.Ordinal),
-                p => Assert.Contains("(type AvailabilityOptionEdge {): Edge type's field `node` must implement `Node`", p, StringComparison.Ordinal));
-            Assert.Contains("(availability(", problems[0], StringComparison.Ordinal);
-        }
+        Assert.Empty(problems);
     }
 
     private static async Task<JsonElement> RunAsync(string script, object arguments)
@@ -231,7 +194,6 @@ public sealed class ClientToolsTests(ClientToolsTests.Gateway fixture) : IClassF
                 ["patientId"] = GlobalId.Encode("Patient", world.Patient.Id!),
                 ["from"] = new DateTimeOffset(day, TimeSpan.Zero).ToString("O"),
                 ["to"] = new DateTimeOffset(day.AddDays(1), TimeSpan.Zero).ToString("O"),
-                ["availabilityConnection"] = AvailabilityIsAConnection,
             };
         }
     }

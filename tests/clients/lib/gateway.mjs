@@ -88,10 +88,8 @@ export function operations(sets) {
       }));
 }
 
-/** The operation sets for a tool: the shared ones, and availability as a connection once the schema has one. */
-export const operationSets = ({ availabilityConnection }) =>
-  ['shared', availabilityConnection ? 'availability-connection' : 'availability-input'];
+/** The operation sets every tool compiles: the shared ones and availability as a connection. */
+export const operationSets = () => ['shared', 'availability-connection'];
 
-/** bookAppointment's input for one slot: through `time` (@oneOf) once availability is a connection. */
-export const bookingInput = ({ availabilityConnection }, slotId, patientId) =>
-  availabilityConnection ? { time: { slotIds: [slotId] }, patientId } : { slotIds: [slotId], patientId };
+/** bookAppointment's input for one slot, through `time` (@oneOf). */
+export const bookingInput = (slotId, patientId) => ({ time: { slotIds: [slotId] }, patientId });
