@@ -29,6 +29,8 @@ public sealed class InterceptedFhirStore(IFhirStore inner, Func<StoreWrite, Canc
 
     public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
 
+    public Task<CapabilityStatement?> ReadCapabilitiesAsync(CancellationToken cancellationToken) => inner.ReadCapabilitiesAsync(cancellationToken);
+
     public async Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
         where T : Resource
     {

@@ -100,14 +100,13 @@ public sealed partial class FhirResourceCache(HybridCache cache, IOptions<CacheO
                 return values;
             }
 
-            foreach (var (key, resource) in await read(unread, token))
+            var fresh = await read(unread, token);
+            foreach (var (key, resource) in fresh)
             {
                 values[key] = resource;
-                if (resource is not null && Interlocked.Read(ref _removals) == removals)
-                {
-                    await SetAsync(resource, token);
-                }
             }
+
+            await CacheFoundAsync(fresh.Values.OfType<Resource>(), removals, token);
 
             return values;
         }, null, cancellationToken);
@@ -117,6 +116,28 @@ public sealed partial class FhirResourceCache(HybridCache cache, IOptions<CacheO
         }
 
         return found;
+    }
+
+    /// <summary>Taken before a read or search is sent, and handed to <see cref="CacheFoundAsync"/> with what it found.</summary>
+    public long RemovalMark => Interlocked.Read(ref _removals);
+
+    /// <summary>
+    /// Caches what a read or a search found of the cached types, under the keys and with the time to live a load
+    /// uses; nothing once an entry has been removed since <paramref name="mark"/> (what was found may predate the change).
+    /// The one rule for loads (<see cref="GetOrReadAsync"/>) and for what a planned search brought along.
+    /// </summary>
+    public async ValueTask CacheFoundAsync(IEnumerable<Resource> found, long mark, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(found);
+        foreach (var resource in found.Where(r => Caches(r.TypeName) && FhirReference.IsValidId(r.Id)))
+        {
+            if (Interlocked.Read(ref _removals) != mark)
+            {
+                return;
+            }
+
+            await SetAsync(resource, cancellationToken);
+        }
     }
 
     public async ValueTask SetAsync(Resource resource, CancellationToken cancellationToken)

@@ -27,10 +27,10 @@ public static class RootFields
             {
                 var id = c.GetArgument<string>("id");
                 var type = ModelInfo.GetFhirTypeNameForType(typeof(TResource))!;
-                if (FhirReference.IsValidId(id) && c.RequestServices?.GetService(typeof(QueryPlanner)) is QueryPlanner { Enabled: true } planner &&
-                    await planner.SearchAsync(c, type, ResourceSearches.ByIds(type, [id])) is { } planned)
+                if (FhirReference.IsValidId(id) && c.RequestServices?.GetService(typeof(QueryPlanner)) is QueryPlanner planner &&
+                    await planner.SearchAsync(c, type, ResourceSearches.ByIds(type, [id]), matchesAreLoads: true) is { } planned)
                 {
-                    return planned.OfType<TResource>().FirstOrDefault();
+                    return planned.Resources.OfType<TResource>().FirstOrDefault();
                 }
 
                 return await c.ById().Load<TResource>(id).GetResultAsync(c.CancellationToken);

@@ -2,10 +2,11 @@ using GraphQL;
 using GraphQL.Types.Relay.DataObjects;
 using Hl7.Fhir.Model;
 using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Planning;
 
 namespace Scheduling.Schema.Common;
 
-/// <summary>A root list field: one FHIR search page, <c>_count=first+1</c> at <c>_offset</c>.</summary>
+/// <summary>A root list field: one FHIR search page, <c>_count=first+1</c> at <c>_offset</c> (planned: <see cref="QueryPlanner"/>).</summary>
 public static class RootList
 {
     public static async Task<Connection<T>> SearchAsync<T>(IResolveFieldContext context, FhirQuery query)
@@ -20,7 +21,11 @@ public static class RootList
             query.WithTotal();
         }
 
-        var page = await context.Fhir().SearchAsync(query, context.CancellationToken);
+        // With includes for the selection below when the planner can (it primes the DataLoaders), else the page alone.
+        var page = (context.RequestServices?.GetService(typeof(QueryPlanner)) is QueryPlanner planner
+                       ? await planner.SearchAsync(context, ModelInfo.GetFhirTypeNameForType(typeof(T))!, query, matchesAreLoads: false)
+                       : null)
+                   ?? await context.Fhir().SearchAsync(query, context.CancellationToken);
         var loader = context.ById();
         foreach (var resource in page.Resources)
         {

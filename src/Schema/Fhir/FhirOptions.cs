@@ -66,7 +66,8 @@ public sealed class FhirOptions : IValidatableObject
 
     /// <summary>
     /// Whether root fields send their nested selection along as <c>_include</c>/<c>_revinclude</c> (the query
-    /// planner). Auto: off until the CapabilityStatement is read (issue 14, next step); On; Off.
+    /// planner). Auto (default): as far as the server's CapabilityStatement lists <c>searchInclude</c>/<c>searchRevInclude</c>
+    /// (read once, <see cref="FhirCapabilities"/>; the embedded store lists every reference parameter); On; Off.
     /// </summary>
     [EnumDataType(typeof(FhirIncludes))]
     public FhirIncludes Includes { get; set; } = FhirIncludes.Auto;

@@ -59,6 +59,7 @@ public static class FhirServiceCollectionExtensions
         services.AddScoped<FhirChangeSet>();
         services.AddScoped<CallerCredentials>();
         services.AddSingleton<InMemoryFhirStore>();
+        services.AddSingleton<FhirCapabilities>();
         services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream, (provider, _) =>
             provider.GetRequiredService<IOptions<FhirOptions>>().Value.UsesEmbeddedStore
                 ? provider.GetRequiredService<InMemoryFhirStore>()

@@ -36,6 +36,9 @@ public interface IFhirStore
     /// </summary>
     Task DeleteAsync(Resource current, CancellationToken cancellationToken);
 
+    /// <summary>The server's CapabilityStatement (<c>GET metadata</c>); null when it publishes none.</summary>
+    Task<CapabilityStatement?> ReadCapabilitiesAsync(CancellationToken cancellationToken) => Task.FromResult<CapabilityStatement?>(null);
+
     /// <summary>Applies every write or none (a FHIR transaction Bundle); results in the writes' order.</summary>
     /// <exception cref="FhirVersionConflictException">An If-Match failed; nothing was written.</exception>
     Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken);

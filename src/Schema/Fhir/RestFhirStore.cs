@@ -101,6 +101,9 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
         });
     }
 
+    public Task<CapabilityStatement?> ReadCapabilitiesAsync(CancellationToken cancellationToken) =>
+        Call<CapabilityStatement?>(async () => await _client.CapabilityStatementAsync(ct: cancellationToken));
+
     public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) =>
         Call(async () =>
         {

@@ -9,6 +9,12 @@ namespace Scheduling.Schema.Planning;
 /// <list type="bullet">
 /// <item>the field is not in <see cref="Navigations"/> (no reference parameter describes it);</item>
 /// <item>the server does not support that include (<paramref name="supports"/>);</item>
+/// <item>its items are of a resource type the plan already reaches another way (or the root's type): an iterating
+/// include applies to every resource of its type in the result, so two ways to one type would let the server follow
+/// each from what the other brought, round and round (<c>Appointment:patient</c> with <c>Patient.appointments</c>
+/// reaches every appointment of every patient of every appointment...). With each type reached one way, the planned
+/// search brings exactly what the DataLoaders would fetch level by level, never more: the search budget priced those
+/// levels (<see cref="Execution.OperationSize"/>), and a plan cannot turn a priced query into an unbounded search;</item>
 /// <item>a reverse field is filtered, by the caller's arguments or by the caller's access (<paramref name="unfiltered"/>
 /// false: e.g. a patient's appointments are narrowed to <c>patient=</c>, which an include cannot express, and an
 /// include must never bring what the narrowed search would not).</item>
@@ -19,51 +25,58 @@ public static class IncludePlanner
     public static IncludePlan Plan(
         string rootType,
         IReadOnlyList<SelectedField> selection,
-        Func<FhirInclude, bool> supports,
+        Func<Navigation, bool> supports,
         Func<Navigation, bool> unfiltered)
     {
         ArgumentNullException.ThrowIfNull(selection);
         ArgumentNullException.ThrowIfNull(supports);
         ArgumentNullException.ThrowIfNull(unfiltered);
-        var includes = new List<FhirInclude>();
-        var steps = Walk(rootType, selection, depth: 0, includes, supports, unfiltered);
-        return includes.Count == 0 ? IncludePlan.Empty : new IncludePlan(includes, steps);
+        var walk = new Walker(rootType, supports, unfiltered);
+        var steps = walk.Walk(rootType, selection, depth: 0);
+        return walk.Includes.Count == 0 ? IncludePlan.Empty : new IncludePlan(walk.Includes, steps);
     }
 
-    private static List<PlannedStep> Walk(
-        string resourceType, IReadOnlyList<SelectedField> fields, int depth, List<FhirInclude> includes,
-        Func<FhirInclude, bool> supports, Func<Navigation, bool> unfiltered)
+    private sealed class Walker(string rootType, Func<Navigation, bool> supports, Func<Navigation, bool> unfiltered)
     {
-        var steps = new List<PlannedStep>();
-        foreach (var field in fields)
+        /// <summary>Each resource type the plan reaches, and the one navigation that reaches it (null: the root).</summary>
+        private readonly Dictionary<string, Navigation?> _reached = new(StringComparer.Ordinal) { [rootType] = null };
+
+        public List<FhirInclude> Includes { get; } = [];
+
+        public List<PlannedStep> Walk(string resourceType, IReadOnlyList<SelectedField> fields, int depth)
         {
-            if (Navigations.Of(field.DeclaringType, field.Name) is { } navigation)
+            var steps = new List<PlannedStep>();
+            foreach (var field in fields)
             {
-                if (navigation.OwnerType != resourceType || !Covered(navigation, field, depth, supports, unfiltered))
+                if (Navigations.Of(field.DeclaringType, field.Name) is { } navigation)
                 {
-                    continue;
-                }
+                    if (navigation.OwnerType != resourceType || !Covered(navigation, field) ||
+                        (_reached.TryGetValue(navigation.ItemType, out var reachedBy) && reachedBy != navigation))
+                    {
+                        continue;
+                    }
 
-                var include = navigation.Include(iterate: depth > 0);
-                if (!includes.Contains(include))
+                    _reached[navigation.ItemType] = navigation;
+                    var include = navigation.Include(iterate: depth > 0);
+                    if (!Includes.Contains(include))
+                    {
+                        Includes.Add(include);
+                    }
+
+                    steps.Add(new PlannedStep(navigation, Walk(navigation.ItemType, field.Children, depth + 1)));
+                }
+                else if (!Navigations.IsResource(field.DeclaringType) || field.DeclaringType == resourceType)
                 {
-                    includes.Add(include);
+                    // A field of the same resource (a plain value) or of a wrapper (connection, edge, participant):
+                    // what it selects still belongs to the current resource.
+                    steps.AddRange(Walk(resourceType, field.Children, depth));
                 }
+            }
 
-                steps.Add(new PlannedStep(navigation, Walk(navigation.ItemType, field.Children, depth + 1, includes, supports, unfiltered)));
-            }
-            else if (!Navigations.IsResource(field.DeclaringType) || field.DeclaringType == resourceType)
-            {
-                // A field of the same resource (a plain value) or of a wrapper (connection, edge, participant):
-                // what it selects still belongs to the current resource.
-                steps.AddRange(Walk(resourceType, field.Children, depth, includes, supports, unfiltered));
-            }
+            return steps;
         }
 
-        return steps;
+        private bool Covered(Navigation navigation, SelectedField field) =>
+        supports(navigation) && (!navigation.Reverse || (!field.HasFilterArguments && unfiltered(navigation)));
     }
-
-    private static bool Covered(Navigation navigation, SelectedField field, int depth, Func<FhirInclude, bool> supports, Func<Navigation, bool> unfiltered) =>
-        supports(navigation.Include(iterate: depth > 0)) &&
-        (!navigation.Reverse || (!field.HasFilterArguments && unfiltered(navigation)));
 }

@@ -1,8 +1,10 @@
+using System.Globalization;
 using GraphQL;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Options;
 using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Authorization;
+using Scheduling.Schema.Caching;
 using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
@@ -11,57 +13,82 @@ using Scheduling.Schema.Slots;
 namespace Scheduling.Schema.Planning;
 
 /// <summary>
-/// Sends a root field's search with the includes its selection needs (<see cref="IncludePlanner"/>) and primes
-/// the request's DataLoaders with what came back, keyed exactly as the resolvers below will ask: included
-/// resources by reference, and each planned nested list under the search its resolver makes with no arguments.
-/// Whatever it cannot vouch for it leaves unprimed, and the DataLoaders ask as they always did.
+/// Sends a root field's search (by id, or a root list's page) with the includes its selection needs
+/// (<see cref="IncludePlanner"/>, as far as the server supports them: <see cref="FhirCapabilities"/>) and primes the
+/// request's DataLoaders with what came back, keyed exactly as the resolvers below will ask: included resources by
+/// reference (and the cached types into the shared cache, as a load would), and each planned nested list under the
+/// search its resolver makes with no arguments. Whatever it cannot vouch for it leaves unprimed, and the DataLoaders
+/// ask as they always did.
 /// </summary>
 public sealed class QueryPlanner(
     IFhirStore store,
     ResourceByIdDataLoader byId,
     ReferencingResourcesDataLoader referencing,
     SchedulingAccess access,
+    FhirResourceCache cache,
+    FhirCapabilities capabilities,
     IOptions<FhirOptions> fhir)
 {
-    public bool Enabled => fhir.Value.Includes == FhirIncludes.On;
-
     /// <summary>
-    /// The matches of <paramref name="query"/> (a search of <paramref name="rootType"/>) with the selection below
-    /// the field planned; null when nothing is worth planning (the caller then resolves as without a planner).
+    /// The page of <paramref name="query"/> (a search of <paramref name="rootType"/>) with the selection below the
+    /// field planned; null when nothing is worth planning (the caller then searches as without a planner). A query
+    /// without <c>_count</c> gets <c>Fhir:PageSize</c>. <paramref name="matchesAreLoads"/>: the matches stand for a
+    /// load by id (a by-id root field), so the cached types among them are cached as that load would have.
     /// </summary>
-    public async Task<IReadOnlyList<Resource>?> SearchAsync(IResolveFieldContext context, string rootType, FhirQuery query)
+    public async Task<FhirSearchPage?> SearchAsync(IResolveFieldContext context, string rootType, FhirQuery query, bool matchesAreLoads)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(query);
-        if (!Enabled)
+        var support = await capabilities.IncludesAsync(store, context.CancellationToken);
+        if (support.IsEmpty)
         {
             return null;
         }
 
-        var plan = IncludePlanner.Plan(rootType, SelectionReader.Read(context), _ => true, n => IsDefaultUnfiltered(n));
+        var plan = IncludePlanner.Plan(rootType, SelectionReader.Read(context),
+            n => support.Supports(n.Reverse, n.Source, n.Parameter, n.OwnerType), IsDefaultUnfiltered);
         if (plan.IsEmpty)
         {
             return null;
         }
 
-        var planned = query.Clone().Count(fhir.Value.PageSize);
+        var planned = query.Clone();
+        if (planned.Get("_count") is null)
+        {
+            planned.Count(fhir.Value.PageSize);
+        }
+
         foreach (var include in plan.Includes)
         {
             planned.Include(include);
         }
 
+        var mark = cache.RemovalMark;
         var page = await store.SearchAsync(planned, context.CancellationToken);
-        foreach (var resource in page.Resources)
+        foreach (var resource in page.Resources.Concat(page.Included))
         {
             byId.Prime(resource);
         }
 
-        if (!page.HasMore && !page.HasWarnings)
+        await cache.CacheFoundAsync(matchesAreLoads ? page.Resources.Concat(page.Included) : page.Included, mark, context.CancellationToken);
+        if (!Truncated(page, int.Parse(planned.Get("_count")!, CultureInfo.InvariantCulture)))
         {
             Prime(plan, page);
         }
 
-        return page.Resources;
+        return page;
+    }
+
+    /// <summary>
+    /// Whether the server may have left out part of what the includes bring: it warned (an OperationOutcome: includes
+    /// cut short, a parameter ignored), or it says there is more while the page holds fewer matches than asked for
+    /// (a server counting included resources against <c>_count</c> splits the page). A root list asks for one match
+    /// more than it shows, so "more" after a full page is only the list going on.
+    /// </summary>
+    public static bool Truncated(FhirSearchPage page, int count)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        return page.HasWarnings || (page.HasMore && page.Resources.Count < count);
     }
 
     /// <summary>The search a nested list's resolver makes when given no arguments, for this caller.</summary>
@@ -81,11 +108,6 @@ public sealed class QueryPlanner(
 
     private void Prime(IncludePlan plan, FhirSearchPage page)
     {
-        foreach (var resource in page.Included)
-        {
-            byId.Prime(resource);
-        }
-
         var pool = page.Resources.Concat(page.Included).GroupBy(r => r.TypeName).ToDictionary(g => g.Key, g => g.ToList());
         PrimeSteps(plan.Steps, page.Resources, pool);
     }

@@ -15,6 +15,8 @@ public sealed class PublishingFhirStore(IFhirStore inner, ChangeHub hub) : IFhir
 
     public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
 
+    public Task<CapabilityStatement?> ReadCapabilitiesAsync(CancellationToken cancellationToken) => inner.ReadCapabilitiesAsync(cancellationToken);
+
     public async Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
         where T : Resource => await AnnounceAsync(await inner.CreateAsync(resource, cancellationToken), ChangeKind.Created);
 

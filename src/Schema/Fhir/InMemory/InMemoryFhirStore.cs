@@ -10,6 +10,8 @@ namespace Scheduling.Schema.Fhir.InMemory;
 /// </summary>
 public sealed class InMemoryFhirStore : IFhirStore
 {
+    private static readonly Lazy<CapabilityStatement> Capabilities = new(() => IncludeSupport.StatementForEveryReferenceParameter("Scheduling gateway embedded store"));
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Dictionary<string, Resource>> _resources = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
@@ -38,6 +40,10 @@ public sealed class InMemoryFhirStore : IFhirStore
         ArgumentNullException.ThrowIfNull(query);
         return Task.FromResult<IReadOnlyList<Resource>>(Match(query));
     }
+
+    /// <summary>It answers every reference parameter as an include and a reverse include, and says so.</summary>
+    public Task<CapabilityStatement?> ReadCapabilitiesAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<CapabilityStatement?>((CapabilityStatement)Capabilities.Value.DeepCopy());
 
     public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken)
     {
