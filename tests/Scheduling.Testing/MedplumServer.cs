@@ -65,4 +65,9 @@ public sealed class MedplumServer : IAsyncDisposable
     public async Task FaultAsync(int status, string match = "", int? times = null) =>
         (await Control.PostAsync($"fault?status={status}&match={Uri.EscapeDataString(match)}" + (times is { } n ? $"&times={n}" : string.Empty), null))
             .EnsureSuccessStatusCode();
+
+    /// <summary>Whether <c>GET metadata</c> answers a CapabilityStatement listing every reference parameter as an include
+    /// and a reverse include (true), or goes to Medplum's router as before (false, the default: it has no metadata route).</summary>
+    public async Task PublishIncludesAsync(bool publish) =>
+        (await Control.PostAsync($"capabilities?includes={(publish ? 1 : 0)}", null)).EnsureSuccessStatusCode();
 }

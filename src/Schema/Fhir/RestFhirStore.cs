@@ -101,8 +101,21 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
         });
     }
 
-    public Task<CapabilityStatement?> ReadCapabilitiesAsync(CancellationToken cancellationToken) =>
-        Call<CapabilityStatement?>(async () => await _client.CapabilityStatementAsync(ct: cancellationToken));
+    /// <summary>
+    /// <c>GET metadata</c>: the CapabilityStatement, or null when the server refuses the request (4xx) or answers it with
+    /// something else (an engine without a metadata route may take it for a search). Unreachable or 5xx: it throws.
+    /// </summary>
+    public async Task<CapabilityStatement?> ReadCapabilitiesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Call(async () => await _client.GetAsync(new Uri(_baseUri, "metadata"), cancellationToken)) as CapabilityStatement;
+        }
+        catch (FhirException e) when (e is FhirRequestRejectedException or FhirResourceNotFoundException)
+        {
+            return null;
+        }
+    }
 
     public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) =>
         Call(async () =>

@@ -39,14 +39,15 @@ public sealed class QueryPlanner(
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(query);
-        var support = await capabilities.IncludesAsync(store, context.CancellationToken);
-        if (support.IsEmpty)
+        // Planned as if the server supported every include first: a selection with nothing to plan never asks for metadata.
+        var selection = SelectionReader.Read(context);
+        if (fhir.Value.Includes == FhirIncludes.Off || IncludePlanner.Plan(rootType, selection, _ => true, IsDefaultUnfiltered).IsEmpty)
         {
             return null;
         }
 
-        var plan = IncludePlanner.Plan(rootType, SelectionReader.Read(context),
-            n => support.Supports(n.Reverse, n.Source, n.Parameter, n.OwnerType), IsDefaultUnfiltered);
+        var support = await capabilities.IncludesAsync(store, context.CancellationToken);
+        var plan = IncludePlanner.Plan(rootType, selection, n => support.Supports(n.Reverse, n.Source, n.Parameter, n.OwnerType), IsDefaultUnfiltered);
         if (plan.IsEmpty)
         {
             return null;
@@ -71,8 +72,15 @@ public sealed class QueryPlanner(
         }
 
         await cache.CacheFoundAsync(matchesAreLoads ? page.Resources.Concat(page.Included) : page.Included, mark, context.CancellationToken);
-        if (!Truncated(page, int.Parse(planned.Get("_count")!, CultureInfo.InvariantCulture)))
+        if (Split(page, int.Parse(planned.Get("_count")!, CultureInfo.InvariantCulture)))
         {
+            // Its matches are not the page asked for: the caller searches again without includes.
+            return null;
+        }
+
+        if (!page.HasWarnings)
+        {
+            // A warning (an OperationOutcome: includes cut short, a parameter ignored) leaves the lists to the DataLoaders.
             Prime(plan, page);
         }
 
@@ -80,15 +88,14 @@ public sealed class QueryPlanner(
     }
 
     /// <summary>
-    /// Whether the server may have left out part of what the includes bring: it warned (an OperationOutcome: includes
-    /// cut short, a parameter ignored), or it says there is more while the page holds fewer matches than asked for
-    /// (a server counting included resources against <c>_count</c> splits the page). A root list asks for one match
-    /// more than it shows, so "more" after a full page is only the list going on.
+    /// Whether the server split the page: it says there is more while the page holds fewer matches than asked for (a
+    /// server counting included resources against <c>_count</c>). A root list asks for one match more than it shows,
+    /// so "more" after a full page is only the list going on.
     /// </summary>
-    public static bool Truncated(FhirSearchPage page, int count)
+    public static bool Split(FhirSearchPage page, int count)
     {
         ArgumentNullException.ThrowIfNull(page);
-        return page.HasWarnings || (page.HasMore && page.Resources.Count < count);
+        return page.HasMore && page.Resources.Count < count;
     }
 
     /// <summary>The search a nested list's resolver makes when given no arguments, for this caller.</summary>

@@ -66,7 +66,7 @@ public sealed class IncludePlannerTests(EmbeddedGatewayFixture fixture) : IClass
     [Fact]
     public void An_include_the_server_does_not_support_stops_the_plan_there()
     {
-        var plan = IncludePlanner.Plan("Schedule", [WeekView()], include => include.Source != "Appointment" || !include.Reverse, _ => true);
+        var plan = IncludePlanner.Plan("Schedule", [WeekView()], navigation => navigation.Source != "Appointment" || !navigation.Reverse, _ => true);
 
         Assert.Equal(["_revinclude=Slot:schedule"], plan.Includes.Select(i => i.ToString()));
         Assert.True(IncludePlanner.Plan("Schedule", [WeekView()], _ => false, _ => true).IsEmpty);

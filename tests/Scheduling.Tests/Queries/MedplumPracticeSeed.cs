@@ -7,15 +7,15 @@ namespace Scheduling.Tests.Queries;
 /// A schedule with <c>slotCount</c> slots, each booked by an appointment of one of ten patients with two of three
 /// practitioners: the shape of a busy practitioner's month, written to a FHIR server through <see cref="IFhirStore"/>.
 /// </summary>
-public sealed record MedplumPracticeSeed(Schedule Schedule, IReadOnlyList<Slot> Slots, IReadOnlyList<Appointment> Appointments)
+public sealed record MedplumPracticeSeed(Schedule Schedule, IReadOnlyList<Slot> Slots, IReadOnlyList<Appointment> Appointments, IReadOnlyList<Patient> Patients)
 {
-    public static async Task<MedplumPracticeSeed> CreateAsync(IFhirStore store, int slotCount)
+    public static async Task<MedplumPracticeSeed> CreateAsync(IFhirStore store, int slotCount, string family = "Seed")
     {
         var none = CancellationToken.None;
         var practitioners = await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
             store.CreateAsync(new Practitioner { Name = [new HumanName { Prefix = ["Dr."], Given = ["P" + i], Family = "Seed" }] }, none)));
         var patients = await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
-            store.CreateAsync(new Patient { Name = [new HumanName { Given = ["Patient" + i], Family = "Seed" }] }, none)));
+            store.CreateAsync(new Patient { Name = [new HumanName { Given = ["Patient" + i], Family = family }] }, none)));
         var schedule = await store.CreateAsync(new Schedule { Active = true, Actor = [new ResourceReference("Practitioner/" + practitioners[0].Id)] }, none);
 
         var start = new DateTimeOffset(2031, 1, 6, 9, 0, 0, TimeSpan.Zero);
@@ -46,6 +46,6 @@ public sealed record MedplumPracticeSeed(Schedule Schedule, IReadOnlyList<Slot> 
             }, none))));
         }
 
-        return new MedplumPracticeSeed(schedule, slots, appointments);
+        return new MedplumPracticeSeed(schedule, slots, appointments, patients);
     }
 }

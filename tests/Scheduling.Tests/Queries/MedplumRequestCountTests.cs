@@ -177,9 +177,10 @@ public sealed class MedplumRequestCountTests(MedplumFixture medplumFixture, ITes
         Assert.True(payloadReads.Count <= 5, $"payload reads: {payloadReads.Count}");
     }
 
-    /// <summary>Batching measured on its own: no cache, so a repeated read is a repeated request.</summary>
+    /// <summary>Batching measured on its own: no cache, so a repeated read is a repeated request; no query planner (its
+    /// counts are in PlannerRequestCountTests), so no includes and no CapabilityStatement read either.</summary>
     private Dictionary<string, string?> Settings(bool batching) =>
-        medplumFixture.Settings(("DataLoading:Batching", batching ? "true" : "false"), ("Cache:Enabled", "false"));
+        medplumFixture.Settings(("DataLoading:Batching", batching ? "true" : "false"), ("Cache:Enabled", "false"), ("Fhir:Includes", "Off"));
 
     private async Task<MedplumPracticeSeed> SeedAsync(int slots)
     {

@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Tests.Planning;
+
+/// <summary>One search a gateway sent, and every resource its page brought (matches and included).</summary>
+public sealed record RecordedSearch(FhirQuery Query, IReadOnlyList<FhirReference> Brought)
+{
+    public bool HasIncludes => FhirInclude.Of(Query).Count > 0;
+}
+
+/// <summary>
+/// The embedded store as a gateway's upstream, recording each search it answers (the embedded store has no request
+/// log of its own, as Medplum's peer has). Writes and reads pass straight through.
+/// </summary>
+public sealed class RecordingFhirStore(IFhirStore inner) : IFhirStore
+{
+    private readonly ConcurrentQueue<RecordedSearch> _searches = new();
+
+    public IReadOnlyList<RecordedSearch> Searches => [.. _searches];
+
+    /// <summary>Reshapes the page of a search with includes, as a server that cuts includes short would.</summary>
+    public Func<FhirQuery, FhirSearchPage, FhirSearchPage>? Shape { get; set; }
+
+    public void Clear() => _searches.Clear();
+
+    /// <summary>Makes this the gateway's upstream store (what <c>Fhir:BaseUrl</c> unset would give: the embedded store).</summary>
+    public void Register(IServiceCollection services) =>
+        services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream, (_, _) => this);
+
+    public async Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken)
+    {
+        var page = await inner.SearchAsync(query, cancellationToken);
+        if (Shape is { } shape && FhirInclude.Of(query).Count > 0)
+        {
+            page = shape(query, page);
+        }
+
+        _searches.Enqueue(new RecordedSearch(query.Clone(), [.. page.Resources.Concat(page.Included).Select(r => new FhirReference(r.TypeName, r.Id!))]));
+        return page;
+    }
+
+    public async Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken)
+    {
+        var all = await inner.SearchAllAsync(query, cancellationToken);
+        _searches.Enqueue(new RecordedSearch(query.Clone(), [.. all.Select(r => new FhirReference(r.TypeName, r.Id!))]));
+        return all;
+    }
+
+    public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
+
+    public Task<CapabilityStatement?> ReadCapabilitiesAsync(CancellationToken cancellationToken) => inner.ReadCapabilitiesAsync(cancellationToken);
+
+    public Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
+        where T : Resource => inner.CreateAsync(resource, cancellationToken);
+
+    public Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
+        where T : Resource => inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken);
+
+    public Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
+        where T : Resource => inner.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
+
+    public Task DeleteAsync(Resource current, CancellationToken cancellationToken) => inner.DeleteAsync(current, cancellationToken);
+
+    public Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken) =>
+        inner.TransactionAsync(writes, cancellationToken);
+}
