@@ -105,6 +105,15 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Every line the process has written so far that contains <paramref name="marker"/>.</summary>
+    public IReadOnlyList<string> LinesContaining(string marker)
+    {
+        lock (_output)
+        {
+            return [.. _output.Where(l => l.Contains(marker, StringComparison.Ordinal))];
+        }
+    }
+
     private void Keep(string? line)
     {
         if (line is not null)

@@ -44,10 +44,15 @@ public static class SharedSubscribersBenchmark
             ["WebSockets:KeepAliveSeconds"] = "0",
             ["Subscriptions:MaxPerCaller"] = "100000", // every client here is the same anonymous caller (the most allowed)
             ["Subscriptions:ShareExecutions"] = sharing ? "true" : "false",
+            // Where each event's time goes inside each gateway (in-process timestamps, logged at Debug).
+            ["Logging:LogLevel:Scheduling.Gateway.Streaming.SubscriptionGroups"] = "Debug",
+            ["Logging:LogLevel:Scheduling.Schema.Subscriptions.ChangeHub"] = "Debug",
         };
         var dll = gatewayDll ?? Path.Combine(RepoPaths.Root, "src", "Gateway", "bin", "Release", "net10.0", "Scheduling.Gateway.dll");
-        await using var a = await GatewayProcess.StartAsync(dll, settings);
-        await using var b = await GatewayProcess.StartAsync(dll, settings);
+        // Each instance sends its own (unchecked) bearer token upstream, so Medplum's log tells their requests apart.
+        await using var a = await GatewayProcess.StartAsync(dll, new Dictionary<string, string?>(settings) { ["Fhir:BearerToken"] = "instance-a" });
+        await using var b = await GatewayProcess.StartAsync(dll, new Dictionary<string, string?>(settings) { ["Fhir:BearerToken"] = "instance-b" });
+        var loadAtStart = LoadAverage();
         var instances = new[] { a, b };
         foreach (var instance in instances)
         {
@@ -70,7 +75,7 @@ public static class SharedSubscribersBenchmark
         await Task.Delay(5000); // subscribed everywhere, and settled
         var subscribed = instances.Select(i => ResidentMegabytes(i.ProcessId)).ToArray();
 
-        var rows = new List<(int Event, string Instance, double Answered, int Delivered, int Requests, double P50, double P99, double Max, Ends Ended, int Silent)>();
+        var rows = new List<(int Event, string Instance, double Answered, int Delivered, int Requests, int RequestsA, int RequestsB, double P50, double P99, double Max, double SentP99, Ends Ended, int Silent)>();
         for (var e = 0; e < events; e++)
         {
             var instance = instances[e % 2];
@@ -87,10 +92,14 @@ public static class SharedSubscribersBenchmark
 
             await Task.Delay(300); // late reads, if any, are counted too
             var requests = (await medplum.RequestsAsync()).Count - (booked.FhirRequests ?? 0);
-            var latencies = deliveries.Take();
+            var (auth, _) = await medplum.AuthAsync();
+            // Per instance: the one that booked also made the booking's own requests, subtracted from its share.
+            var requestsA = auth.Count(h => h == "Bearer instance-a") - (e % 2 == 0 ? booked.FhirRequests ?? 0 : 0);
+            var requestsB = auth.Count(h => h == "Bearer instance-b") - (e % 2 == 1 ? booked.FhirRequests ?? 0 : 0);
+            var (latencies, sent) = deliveries.Take();
             // Told nothing: still subscribed (never ended by the gateway), and this booking's event did not come.
             var silent = subscribers - latencies.Length - deliveries.EndedSoFar;
-            rows.Add((e + 1, e % 2 == 0 ? "A" : "B", answered, latencies.Length, requests, Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies.Length > 0 ? latencies[^1] : 0, deliveries.Ended, Math.Max(0, silent)));
+            rows.Add((e + 1, e % 2 == 0 ? "A" : "B", answered, latencies.Length, requests, requestsA, requestsB, Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies.Length > 0 ? latencies[^1] : 0, Percentile(sent, 0.99), deliveries.Ended, Math.Max(0, silent)));
         }
 
         foreach (var client in clients)
@@ -100,15 +109,16 @@ public static class SharedSubscribersBenchmark
 
         var all = rows.Skip(1).ToList(); // the first event also fills the cache
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Idle subscribers at scale: 2 gateway processes + redis-server, Medplum's engine with {latencyMs} ms per FHIR request, {subscribers} graphql-ws subscribers (half on each), {events} bookings alternating A/B, sharing {(sharing ? "on" : "off")}{(redisTimeoutMs > 0 ? $", Redis timeout {redisTimeoutMs} ms" : string.Empty)}, {Environment.ProcessorCount} cores shared by everything (clients included), {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}."));
+            $"Idle subscribers at scale: 2 gateway processes + redis-server, Medplum's engine with {latencyMs} ms per FHIR request, {subscribers} graphql-ws subscribers (half on each), {events} bookings alternating A/B, sharing {(sharing ? "on" : "off")}{(redisTimeoutMs > 0 ? $", Redis timeout {redisTimeoutMs} ms" : string.Empty)}, {Environment.ProcessorCount} cores shared by everything (clients included), {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {loadAtStart} at the start, {LoadAverage()} at the end."));
+        Console.WriteLine("Latency is from the write (the event's occurredAt: the time Redis recorded the appointment's change, right after its FHIR write was answered; its id's milliseconds) to each client's receipt, on one machine's clock; \"from sending\" is from sending the booking mutation.");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{subscribers} clients connected and subscribed in {connecting.Elapsed.TotalSeconds:F1} s."));
         Console.WriteLine();
-        Console.WriteLine("| booking | on | booking answered ms | delivered | ended by the gateway (error / complete / close) | told nothing | FHIR requests for delivery (both instances) | p50 ms | p99 ms | max ms |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| booking | on | booking answered ms | delivered | ended by the gateway (error / complete / close) | told nothing | FHIR requests for delivery (A + B) | p50 ms from the write | p99 ms from the write | max ms | p99 ms from sending |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var row in rows)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Event} | {row.Instance} | {row.Answered:F0} | {row.Delivered} | {row.Ended.Errors} / {row.Ended.Completes} / {row.Ended.Closes} | {row.Silent} | {row.Requests} | {row.P50:F0} | {row.P99:F0} | {row.Max:F0} |"));
+                $"| {row.Event} | {row.Instance} | {row.Answered:F0} | {row.Delivered} | {row.Ended.Errors} / {row.Ended.Completes} / {row.Ended.Closes} | {row.Silent} | {row.Requests} ({row.RequestsA} + {row.RequestsB}) | {row.P50:F0} | {row.P99:F0} | {row.Max:F0} | {row.SentP99:F0} |"));
         }
 
         Console.WriteLine();
@@ -121,11 +131,36 @@ public static class SharedSubscribersBenchmark
                 $"| {(i == 0 ? "A" : "B")} | {idle[i]:F0} | {subscribed[i]:F0} | {(subscribed[i] - idle[i]) * 1024 / Math.Max(1, share):F1} |"));
         }
 
+        PrintStages(instances);
         if (all.Count > 0)
         {
             Console.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"After the first booking: FHIR requests for delivery per event {all.Average(r => r.Requests):F1} (both instances), p50 {all.Average(r => r.P50):F0} ms, p99 {all.Average(r => r.P99):F0} ms (means over bookings 2..{events})."));
+                $"After the first booking (means over bookings 2..{events}): FHIR requests for delivery per event {all.Average(r => r.Requests):F1} (A {all.Average(r => r.RequestsA):F1}, B {all.Average(r => r.RequestsB):F1}), p50 {all.Average(r => r.P50):F0} ms, p99 {all.Average(r => r.P99):F0} ms from the write (worst p99 {all.Max(r => r.P99):F0} ms); KB per idle subscriber A {(subscribed[0] - idle[0]) * 1024 / Math.Max(1, subscribers - subscribers / 2):F1}, B {(subscribed[1] - idle[1]) * 1024 / Math.Max(1, subscribers / 2):F1}."));
+        }
+    }
+
+    /// <summary>
+    /// Each instance's own timestamps per event, in ms after the write (the event id's time): when its change-stream
+    /// reader handed the change on (the bus hop), when the group's execution had its result, the serialization, and
+    /// the fan-out until the last member's frame was queued (or written, when its socket was idle).
+    /// </summary>
+    private static void PrintStages(GatewayProcess[] instances)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| instance | event id | members | followed (bus hop) ms | result ready ms | + serialize ms | + fan-out to the last queue ms |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        for (var i = 0; i < instances.Length; i++)
+        {
+            var followed = instances[i].LinesContaining("stage followed ")
+                .Select(l => l.Trim().Split(' '))
+                .ToDictionary(w => w[2], w => w[3]["after=".Length..], StringComparer.Ordinal);
+            foreach (var line in instances[i].LinesContaining("stage group "))
+            {
+                var words = line.Trim().Split(' ');
+                string Value(string name) => words.First(w => w.StartsWith(name + "=", StringComparison.Ordinal))[(name.Length + 1)..];
+                Console.WriteLine($"| {(i == 0 ? "A" : "B")} | {words[2]} | {Value("members")} | {followed.GetValueOrDefault(words[2], "?")} | {Value("executed")} | {Value("serialized")} | {Value("queued")} |");
+            }
         }
     }
 
@@ -144,11 +179,12 @@ public static class SharedSubscribersBenchmark
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
-    /// <summary>The arrivals of the current booking's event, as milliseconds since the booking was sent.</summary>
+    /// <summary>The arrivals of the current booking's event: milliseconds since its write (its event id's time) and since the booking was sent.</summary>
     private sealed class Deliveries
     {
         private readonly Lock _gate = new();
         private List<double> _latencies = [];
+        private List<double> _sent = [];
         private long _started = Stopwatch.GetTimestamp();
 
         public int Count
@@ -167,6 +203,7 @@ public static class SharedSubscribersBenchmark
             lock (_gate)
             {
                 _latencies = [];
+                _sent = [];
                 _started = Stopwatch.GetTimestamp();
                 _ended = default;
             }
@@ -199,20 +236,23 @@ public static class SharedSubscribersBenchmark
             }
         }
 
-        public void Arrived()
+        /// <param name="writtenAtMs">The event's occurredAt (its id's Unix milliseconds).</param>
+        public void Arrived(long writtenAtMs)
         {
             var now = Stopwatch.GetTimestamp();
+            var wall = DateTimeOffset.UtcNow;
             lock (_gate)
             {
-                _latencies.Add(Stopwatch.GetElapsedTime(_started, now).TotalMilliseconds);
+                _latencies.Add((wall - DateTimeOffset.FromUnixTimeMilliseconds(writtenAtMs)).TotalMilliseconds);
+                _sent.Add(Stopwatch.GetElapsedTime(_started, now).TotalMilliseconds);
             }
         }
 
-        public double[] Take()
+        public (double[] FromWrite, double[] FromSending) Take()
         {
             lock (_gate)
             {
-                return [.. _latencies.Order()];
+                return ([.. _latencies.Order()], [.. _sent.Order()]);
             }
         }
     }
@@ -252,20 +292,24 @@ public static class SharedSubscribersBenchmark
                 var next = "\"type\":\"next\""u8.ToArray();
                 var error = "\"type\":\"error\""u8.ToArray();
                 var complete = "\"type\":\"complete\""u8.ToArray();
+                var message = new List<byte>(1024);
                 while (!_stop.IsCancellationRequested)
                 {
+                    message.Clear();
                     var result = await _socket.ReceiveAsync(buffer, _stop.Token);
-                    var first = buffer.AsSpan(0, result.Count).IndexOf(next) >= 0;
-                    var failed = buffer.AsSpan(0, result.Count).IndexOf(error) >= 0;
-                    var completed = buffer.AsSpan(0, result.Count).IndexOf(complete) >= 0;
+                    message.AddRange(buffer.AsSpan(0, result.Count));
                     while (!result.EndOfMessage)
                     {
                         result = await _socket.ReceiveAsync(buffer, _stop.Token);
+                        message.AddRange(buffer.AsSpan(0, result.Count));
                     }
 
-                    if (first)
+                    var frame = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(message);
+                    var failed = frame.IndexOf(error) >= 0;
+                    var completed = frame.IndexOf(complete) >= 0;
+                    if (frame.IndexOf(next) >= 0)
                     {
-                        deliveries.Arrived();
+                        deliveries.Arrived(WrittenAt(frame));
                     }
 
                     if (failed || completed || result.MessageType == WebSocketMessageType.Close)
@@ -278,6 +322,20 @@ public static class SharedSubscribersBenchmark
             catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
             {
             }
+        }
+
+        /// <summary>The Unix milliseconds of the frame's <c>extensions.eventId</c> ("ms-seq"), the event's occurredAt.</summary>
+        private static long WrittenAt(ReadOnlySpan<byte> frame)
+        {
+            var key = "\"eventId\":\""u8;
+            var at = frame.IndexOf(key);
+            if (at < 0)
+            {
+                return 0; // no id (e.g. a refetch signal without one): shows as an absurd latency, not hidden
+            }
+
+            var digits = frame[(at + key.Length)..];
+            return long.Parse(digits[..digits.IndexOf((byte)'-')], NumberStyles.None, CultureInfo.InvariantCulture);
         }
 
         private Task SendAsync(string text) => _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);

@@ -6,20 +6,36 @@ using Microsoft.Extensions.Options;
 namespace Scheduling.Gateway.Execution;
 
 /// <summary>
-/// The subscriptions each caller has open on this instance, whatever the transport and connection, held to
-/// <see cref="SubscriptionOptions.MaxPerCaller"/>: the execution pipeline takes a place before a subscription runs
-/// and the place is given back when its stream ends (the client completes it, its connection closes, or it never
-/// got under way). Callers are told apart as the rate limit does (<see cref="CallerRateLimiter.PartitionOf"/>).
+/// The subscriptions open on this instance, whatever the transport and connection, held to two caps: each caller's
+/// (<see cref="SubscriptionOptions.MaxPerCaller"/>) and the instance's (<see cref="SubscriptionOptions.MaxPerInstance"/>).
+/// The execution pipeline takes a place before a subscription runs (the one admission every transport goes through)
+/// and the place is given back when its stream ends (the client completes it, its connection closes, or it never got
+/// under way). Callers are told apart as the rate limit does (<see cref="CallerRateLimiter.PartitionOf"/>).
 /// </summary>
 internal sealed class CallerSubscriptions(IOptions<SubscriptionOptions> options)
 {
     public const string TooManySubscriptions = "TOO_MANY_SUBSCRIPTIONS";
 
+    public const string AtCapacity = "SUBSCRIPTIONS_AT_CAPACITY";
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _open = new(StringComparer.Ordinal);
+    private int _total;
 
-    /// <summary>A place for one more subscription of this caller (dispose it when the subscription ends), or null when the caller is at the cap.</summary>
-    public IDisposable? TryTake(ClaimsPrincipal caller, IPAddress? address)
+    /// <summary>Subscriptions open on this instance, all callers together.</summary>
+    public int Open
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _total;
+            }
+        }
+    }
+
+    /// <summary>A place for one more subscription of this caller (dispose it when the subscription ends), or why not: the caller's cap, or the instance's.</summary>
+    public (IDisposable? Place, OperationRefused? Refused) Take(ClaimsPrincipal caller, IPAddress? address)
     {
         var partition = CallerRateLimiter.PartitionOf(caller, address);
         lock (_gate)
@@ -27,18 +43,22 @@ internal sealed class CallerSubscriptions(IOptions<SubscriptionOptions> options)
             var open = _open.GetValueOrDefault(partition);
             if (open >= options.Value.MaxPerCaller)
             {
-                return null;
+                return (null, new OperationRefused(429, TooManySubscriptions,
+                    $"This caller already has {options.Value.MaxPerCaller} subscriptions open, the most one caller may across all its connections; complete one first."));
+            }
+
+            if (_total >= options.Value.MaxPerInstance)
+            {
+                return (null, new OperationRefused(503, AtCapacity,
+                    $"This gateway instance holds {options.Value.MaxPerInstance} subscriptions, the most it takes; subscribe again later or on another instance."));
             }
 
             _open[partition] = open + 1;
+            _total++;
         }
 
-        return new Place(this, partition);
+        return (new Place(this, partition), null);
     }
-
-    /// <summary>The refusal for a caller at the cap.</summary>
-    public OperationRefused Refusal() => new(429, TooManySubscriptions,
-        $"This caller already has {options.Value.MaxPerCaller} subscriptions open, the most one caller may across all its connections; complete one first.");
 
     /// <summary>The subscriptions this caller has open (for tests and diagnostics).</summary>
     public int OpenBy(ClaimsPrincipal caller, IPAddress? address)
@@ -56,6 +76,7 @@ internal sealed class CallerSubscriptions(IOptions<SubscriptionOptions> options)
     {
         lock (_gate)
         {
+            _total--;
             if (_open.GetValueOrDefault(partition) <= 1)
             {
                 _open.Remove(partition);

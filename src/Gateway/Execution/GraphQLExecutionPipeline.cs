@@ -85,11 +85,11 @@ internal sealed class GraphQLExecutionPipeline(
             deadline.CancelAfter(TimeSpan.FromSeconds(seconds));
         }
 
-        // A subscription holds one of its caller's places (across every connection) for as long as it runs.
-        var place = selected?.Operation == OperationType.Subscription ? subscriptions.TryTake(operation.Caller, operation.ClientAddress) : null;
-        if (selected?.Operation == OperationType.Subscription && place is null)
+        // A subscription holds one of its caller's places (across every connection) and one of the instance's for as long as it runs.
+        var (place, refused) = selected?.Operation == OperationType.Subscription ? subscriptions.Take(operation.Caller, operation.ClientAddress) : (null, null);
+        if (refused is not null)
         {
-            return subscriptions.Refusal();
+            return refused;
         }
 
         ExecutionResult result;

@@ -16,6 +16,14 @@ public sealed class SubscriptionOptions
     public int MaxPerCaller { get; set; } = 100;
 
     /// <summary>
+    /// Subscriptions this instance holds at once, all callers and transports together (each idle one costs memory
+    /// and a socket; past this, an instance is full rather than slow for everyone). One more is refused with
+    /// SUBSCRIPTIONS_AT_CAPACITY (503: another instance, or later, may take it).
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxPerInstance { get; set; } = 20_000;
+
+    /// <summary>
     /// Subscribers with the same document, variables and access share one execution per event on this instance,
     /// its result serialized once for all of them. Off: one execution per subscriber (for comparison).
     /// </summary>

@@ -2,12 +2,18 @@ using GraphQL;
 
 namespace Scheduling.Gateway.Streaming;
 
-/// <summary>One running execution and the observers of its members; every event serialized once for all of them.</summary>
+/// <summary>
+/// One running execution and the observers of its members; every event serialized once for all of them. A member
+/// joins and leaves in O(1) (amortized): members are a list with each one's index (a leave moves the last one into
+/// its place), and events go to a snapshot of it, taken again only on the first event after a change, so thousands
+/// of members connecting at once cost no more than thousands of appends, not a copy of the group each.
+/// </summary>
 internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Task<SubscriptionGroup?> registration, string field, AsyncServiceScope scope, CancellationTokenSource stop, IGraphQLTextSerializer serializer)
     : IObserver<ExecutionResult>
 {
     private readonly Lock _gate = new();
-    private IObserver<ExecutionResult>[] _observers = [];
+    private readonly List<Leave> _members = [];
+    private IObserver<ExecutionResult>[]? _snapshot = [];
     private IDisposable? _subscription;
     private int _stopped;
 
@@ -39,12 +45,57 @@ internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Ta
 
     public IDisposable Add(IObserver<ExecutionResult> observer)
     {
+        ArgumentNullException.ThrowIfNull(observer);
         lock (_gate)
         {
-            _observers = [.. _observers, observer];
+            var member = new Leave(this, observer, _members.Count);
+            _members.Add(member);
+            _snapshot = null;
+            return member;
+        }
+    }
+
+    /// <summary>The members now (under the gate only when they changed since the last event).</summary>
+    private IObserver<ExecutionResult>[] Observers()
+    {
+        if (Volatile.Read(ref _snapshot) is { } snapshot)
+        {
+            return snapshot;
         }
 
-        return new Leave(this, observer);
+        lock (_gate)
+        {
+            if (_snapshot is null)
+            {
+                var observers = new IObserver<ExecutionResult>[_members.Count];
+                for (var i = 0; i < observers.Length; i++)
+                {
+                    observers[i] = _members[i].Observer;
+                }
+
+                _snapshot = observers;
+            }
+
+            return _snapshot;
+        }
+    }
+
+    private void Remove(Leave member)
+    {
+        lock (_gate)
+        {
+            if (member.Index < 0)
+            {
+                return;
+            }
+
+            var last = _members[^1];
+            _members[member.Index] = last;
+            last.Index = member.Index;
+            _members.RemoveAt(_members.Count - 1);
+            member.Index = -1;
+            _snapshot = null;
+        }
     }
 
     public void Release() => owner.Release(this);
@@ -52,13 +103,15 @@ internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Ta
     public void OnNext(ExecutionResult value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var observers = Volatile.Read(ref _observers);
+        var observers = Observers();
         if (observers.Length == 0)
         {
             return;
         }
 
+        var executed = DateTimeOffset.UtcNow;
         var shared = new SharedEventResult(SerializedResult.Of(serializer, value));
+        var serialized = DateTimeOffset.UtcNow;
         foreach (var observer in observers)
         {
             try
@@ -72,6 +125,8 @@ internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Ta
                 Fail(observer, e);
             }
         }
+
+        owner.Trace(shared.EventId, observers.Length, executed, serialized);
     }
 
     private static void Fail(IObserver<ExecutionResult> observer, Exception error)
@@ -89,7 +144,7 @@ internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Ta
     public void OnError(Exception error)
     {
         owner.Ended(this);
-        foreach (var observer in Volatile.Read(ref _observers))
+        foreach (var observer in Observers())
         {
             observer.OnError(error);
         }
@@ -100,7 +155,7 @@ internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Ta
     public void OnCompleted()
     {
         owner.Ended(this);
-        foreach (var observer in Volatile.Read(ref _observers))
+        foreach (var observer in Observers())
         {
             observer.OnCompleted();
         }
@@ -128,15 +183,14 @@ internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Ta
         ((IDisposable)scope).Dispose();
     }
 
-    private sealed class Leave(SubscriptionGroup group, IObserver<ExecutionResult> observer) : IDisposable
+    /// <summary>A member's place: its observer and where it stands in the list (-1 once it left; under the gate).</summary>
+    private sealed class Leave(SubscriptionGroup group, IObserver<ExecutionResult> observer, int index) : IDisposable
     {
-        public void Dispose()
-        {
-            lock (group._gate)
-            {
-                group._observers = [.. group._observers.Where(o => o != observer)];
-            }
-        }
+        public IObserver<ExecutionResult> Observer { get; } = observer;
+
+        public int Index { get; set; } = index;
+
+        public void Dispose() => group.Remove(this);
     }
 }
 

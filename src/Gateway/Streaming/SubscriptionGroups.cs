@@ -20,7 +20,7 @@ internal delegate Task<ExecutionResult> OperationExecution(IServiceProvider serv
 /// it missed on its own and then joins the live group without a repeat or a gap (<see cref="ResumingStream"/>).
 /// With <see cref="SubscriptionOptions.ShareExecutions"/> off each subscriber has its own execution.
 /// </summary>
-internal sealed class SubscriptionGroups(IServiceScopeFactory scopes, IGraphQLTextSerializer serializer, IOptions<FhirOptions> fhir, IOptions<SubscriptionOptions> options)
+internal sealed partial class SubscriptionGroups(IServiceScopeFactory scopes, IGraphQLTextSerializer serializer, IOptions<FhirOptions> fhir, IOptions<SubscriptionOptions> options, ILogger<SubscriptionGroups>? logger = null)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Task<SubscriptionGroup?>> _groups = new(StringComparer.Ordinal);
@@ -215,6 +215,24 @@ internal sealed class SubscriptionGroups(IServiceScopeFactory scopes, IGraphQLTe
 
     /// <summary>A group's execution stopped.</summary>
     internal void Stopped() => Interlocked.Decrement(ref _running);
+
+    /// <summary>
+    /// Where an event's time went on this instance, at Debug (the subscriber bench reads it): from its write (the
+    /// event id's time) to its execution's result, to its serialization, and to the last member's frame queued.
+    /// </summary>
+    internal void Trace(string? eventId, int members, DateTimeOffset executed, DateTimeOffset serialized)
+    {
+        if (logger is null || !logger.IsEnabled(LogLevel.Debug) || !ChangeEventId.TryParse(eventId, out var id))
+        {
+            return;
+        }
+
+        var written = DateTimeOffset.FromUnixTimeMilliseconds(id.Milliseconds);
+        LogStages(logger, eventId!, members, (executed - written).TotalMilliseconds, (serialized - executed).TotalMilliseconds, (DateTimeOffset.UtcNow - serialized).TotalMilliseconds);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "stage group {EventId} members={Members} executed={Executed:F1} serialized={Serialized:F1} queued={Queued:F1}")]
+    private static partial void LogStages(ILogger logger, string eventId, int members, double executed, double serialized, double queued);
 
     private void Forget(SubscriptionGroup group)
     {

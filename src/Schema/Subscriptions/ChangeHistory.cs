@@ -47,12 +47,21 @@ public sealed record ChangeHistory(IReadOnlyList<RecordedChange> Changes, Change
     /// The one rule of resuming, for every bus: whether the changes after <paramref name="after"/> are all still
     /// kept, given the stream's newest id, its oldest kept one and the retention window. Null: read (after, head].
     /// Changes are only ever trimmed from the front, so an id at or after the oldest kept one has lost nothing.
+    /// <paramref name="unrecordedAfter"/>: a change went out on this instance without being recorded (the stream could
+    /// not be written) when the stream stood at this id or before; a client whose last event is at or before it may
+    /// have missed that change, which no read can give back, so it must refetch, even from the stream's head (nothing
+    /// recorded since does not mean nothing happened).
     /// </summary>
-    public static RefetchReason? Place(ChangeEventId after, ChangeEventId? head, ChangeEventId? oldestKept, DateTimeOffset now, TimeSpan retention)
+    public static RefetchReason? Place(ChangeEventId after, ChangeEventId? head, ChangeEventId? oldestKept, DateTimeOffset now, TimeSpan retention, ChangeEventId? unrecordedAfter = null)
     {
         if (head is not { } newest || after > newest)
         {
             return RefetchReason.UnknownEventId;
+        }
+
+        if (unrecordedAfter is { } gap && after <= gap)
+        {
+            return RefetchReason.Expired;
         }
 
         if (after == newest)

@@ -99,11 +99,22 @@ public sealed partial class ChangeHub : IDisposable
         }
 
         var followed = EventOf(recorded.Change, recorded.Id);
+        if (recorded.Id is { } id && _logger.IsEnabled(LogLevel.Debug))
+        {
+            // Where an event's time goes (the subscriber bench reads it): from its write (its id's time) to here.
+            var text = id.ToString();
+            var after = (_time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(id.Milliseconds)).TotalMilliseconds;
+            LogFollowed(_logger, text, after);
+        }
+
         foreach (var follower in Volatile.Read(ref _followers))
         {
             follower(followed);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "stage followed {EventId} after={Milliseconds:F1}")]
+    private static partial void LogFollowed(ILogger logger, string eventId, double milliseconds);
 
     private ResourceEvent EventOf(ResourceChange change, ChangeEventId? id) =>
         new(change.Kind, change.ResourceType, change.Id, change.VersionId, change.LastUpdated, () =>

@@ -58,6 +58,9 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
 {
     private const string Field = "change";
     private const int Page = 500;
+
+    /// <summary>The most changes this instance keeps of what its reader read, to answer resuming clients without Redis.</summary>
+    private const int MirrorCapacity = 10_000;
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
     private readonly ChangeHandlers _handlers = new();
@@ -71,6 +74,8 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private readonly Task _reader;
+    private readonly ChangeRingBuffer _mirror;
+    private readonly Dictionary<ChangeEventId, Task<ChangeHistory>> _reading = [];
     private ChangeEventId? _position;
     private ChangeEventId? _gapThrough;
     private DateTimeOffset _trimmedAt;
@@ -86,6 +91,7 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
         _stream = options.Value.Stream;
         _channel = RedisChannel.Literal(options.Value.Channel);
         _redis = connection.Multiplexer;
+        _mirror = new ChangeRingBuffer(Math.Min(MirrorCapacity, _history.MaxRetainedEvents), Retention);
         _redis.GetSubscriber().Subscribe(_channel, (_, _) => Wake());
         _reader = Task.Run(ReadAsync);
     }
@@ -109,7 +115,11 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
             lock (_gate)
             {
                 // Not in the stream: a client whose last event is from before now cannot be told what it missed.
-                _gapThrough = _position ?? new ChangeEventId(_time.GetUtcNow().ToUnixTimeMilliseconds(), 0);
+                // Where the stream stands is not known (Redis is not answering): every id of this millisecond or
+                // before, or as far as this instance has read, counts as before the unrecorded change.
+                var now = new ChangeEventId(_time.GetUtcNow().ToUnixTimeMilliseconds(), long.MaxValue);
+                var gap = _position is { } read && read > now ? read : now;
+                _gapThrough = _gapThrough is { } earlier && earlier > gap ? earlier : gap;
                 _handlers.Deliver(new RecordedChange(null, change));
             }
         }
@@ -117,7 +127,54 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
 
     public IDisposable Subscribe(Action<RecordedChange> handler) => _handlers.Add(handler);
 
+    /// <summary>
+    /// What came after <paramref name="after"/>: from what this instance's reader has read (the mirror: no Redis
+    /// command at all) when it reaches back that far, else from the stream, one read for every client resuming from
+    /// the same id at once. The mirror's head is where the reader stands: what it has not read yet reaches the
+    /// resuming client live, since the reader hands a change on only after the mirror keeps it.
+    /// </summary>
     public async Task<ChangeHistory> ReadAfterAsync(ChangeEventId after, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource<ChangeHistory>? mine = null;
+        Task<ChangeHistory>? shared;
+        lock (_gate)
+        {
+            if (_mirror.ReadMirrored(after, _time.GetUtcNow(), _gapThrough) is { } local)
+            {
+                return local;
+            }
+
+            if (!_reading.TryGetValue(after, out shared))
+            {
+                mine = new TaskCompletionSource<ChangeHistory>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _reading[after] = shared = mine.Task;
+            }
+        }
+
+        if (mine is not null)
+        {
+            try
+            {
+                mine.SetResult(await ReadStreamAsync(after));
+            }
+            catch (Exception e)
+            {
+                mine.SetException(e);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _reading.Remove(after);
+                }
+            }
+        }
+
+        return await shared.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The history after <paramref name="after"/> as the stream holds it (for every client resuming from there: no one caller's token).</summary>
+    private async Task<ChangeHistory> ReadStreamAsync(ChangeEventId after)
     {
         var db = _redis.GetDatabase();
         try
@@ -140,21 +197,14 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
                 gap = _gapThrough;
             }
 
-            var reason = ChangeHistory.Place(after, head, oldest, _time.GetUtcNow(), Retention);
-            if (reason is null && gap is { } g && after <= g && after != head)
+            if (ChangeHistory.Place(after, head, oldest, _time.GetUtcNow(), Retention, gap) is { } reason)
             {
-                reason = RefetchReason.Expired;
-            }
-
-            if (reason is not null)
-            {
-                return ChangeHistory.Missing(reason.Value, head);
+                return ChangeHistory.Missing(reason, head);
             }
 
             var changes = new List<RecordedChange>();
             for (var from = after; from < head!.Value;)
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 var page = await db.StreamRangeAsync(_stream, from.Next.ToString(), head.Value.ToString(), Page);
                 changes.AddRange(page.Select(Parse).OfType<RecordedChange>());
                 if (page.Length < Page)
@@ -249,6 +299,7 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
             lock (_gate)
             {
                 _position = last.Length > 0 ? ParseId(last[0].Id) : new ChangeEventId(0, 0);
+                _mirror.StartAt(_position!.Value);
             }
         }
 
@@ -259,6 +310,12 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
             {
                 if (Parse(entry) is { } change)
                 {
+                    // Kept before it is handed on: a resuming client either finds it in the mirror or hears it live.
+                    lock (_gate)
+                    {
+                        _mirror.Keep(change, _time.GetUtcNow());
+                    }
+
                     _handlers.Deliver(change);
                 }
 

@@ -123,6 +123,54 @@ public sealed class TransportLimitsTests(MedplumFixture medplum)
     }
 
     /// <summary>
+    /// One instance holds at most <c>Subscriptions:MaxPerInstance</c> subscriptions, whoever holds them and on whichever
+    /// stream transport: one more, from a caller with places of its own to spare, gets SUBSCRIPTIONS_AT_CAPACITY on its
+    /// transport; a place given back lets the next one in. The cap is validated at start.
+    /// </summary>
+    [Theory]
+    [InlineData(GraphQLTransport.WebSocket)]
+    [InlineData(GraphQLTransport.Sse)]
+    public async Task The_instance_holds_at_most_its_subscription_cap_whoever_asks_on_every_stream_transport(string name)
+    {
+        const string Watch = "subscription { slotsChanged(scheduleIds: [\"s\"]) { slotId } }";
+        var transport = Named(name);
+        var settings = TestTokens.GatewaySettings();
+        settings["Subscriptions:MaxPerInstance"] = "2";
+        await using var gateway = await GatewayServer.StartAsync(settings);
+        var before = gateway.Listeners();
+
+        // Two callers take the instance's two places, one on an event stream, one on a socket.
+        using var stream = await OpenEventStreamAsync(gateway, Watch, TestTokens.Scheduler());
+        using var socket = await RawSocket.ConnectAndInitAsync(gateway, JsonSerializer.Serialize(new { Authorization = "Bearer " + TestTokens.Admin() }));
+        await socket.SendTextAsync(JsonSerializer.Serialize(new { id = "1", type = "subscribe", payload = new { query = Watch } }));
+        await gateway.UntilListeningAsync(before, 2);
+
+        // A third caller, far under its own cap, is refused with the typed error; its queries are still served.
+        var third = TestTokens.Scheduler();
+        var refused = await transport.RunAsync(gateway, new GraphQLOperation(Watch), third);
+        Assert.Equal(CallerSubscriptions.AtCapacity, CodeOf(refused));
+        Assert.Null(refused["data"]);
+        Assert.Equal("Query", (await transport.RunAsync(gateway, new GraphQLOperation("{ __typename }"), third)).At("data.__typename")?.GetValue<string>());
+        var open = gateway.Services.GetRequiredService<CallerSubscriptions>();
+        Assert.Equal(2, open.Open);
+
+        // A place given back (the socket closes) lets the next subscription in.
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        for (var i = 0; i < 200 && open.Open > 1; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        using var admitted = await OpenEventStreamAsync(gateway, Watch, third);
+        await gateway.UntilListeningAsync(before, 2);
+        Assert.Equal(2, open.Open);
+
+        settings["Subscriptions:MaxPerInstance"] = "0";
+        var invalid = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => GatewayServer.StartAsync(settings));
+        Assert.Contains("MaxPerInstance", invalid.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A token's lifetime holds on every transport, long-lived connections included: until its <c>exp</c> the caller is
     /// served (a subscription gets its events), from then on it is not. HTTP refuses the next request (401
     /// UNAUTHENTICATED), a WebSocket closes with 4403, an event stream ends with a TOKEN_EXPIRED error then complete;

@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Threading.Channels;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -83,6 +84,33 @@ public sealed class ChangeStreamLogicTests
         var current = history.ReadAfter(ids[^1], later);
         Assert.Null(current.Refetch);
         Assert.Empty(current.Changes);
+    }
+
+    /// <summary>
+    /// A change that went out without being recorded (the stream could not be written) is lost to every replay: a
+    /// client whose last event is at or before it must be told to refetch, whatever the stream holds, its head
+    /// included (a client that had the head when the write failed, with nothing recorded since); one after it is not.
+    /// </summary>
+    [Fact]
+    public void A_client_that_may_have_missed_an_unrecorded_change_is_always_told_to_refetch_never_given_less()
+    {
+        var id = Gen.Select(Gen.Long[1, 40], Gen.Long[0, 3], (ms, seq) => new ChangeEventId(T0.ToUnixTimeMilliseconds() + ms, seq));
+        Gen.Select(id, id, id, id).Sample((after, head, oldest, gap) =>
+        {
+            var placed = ChangeHistory.Place(after, head, oldest, T0.AddSeconds(1), TimeSpan.FromMinutes(15), gap);
+            if (after <= head && after <= gap)
+            {
+                Assert.Equal(RefetchReason.Expired, placed);
+            }
+            else
+            {
+                Assert.Equal(ChangeHistory.Place(after, head, oldest, T0.AddSeconds(1), TimeSpan.FromMinutes(15)), placed);
+            }
+        });
+
+        // The case that was missed: the client had the head, the next write failed, nothing was recorded since.
+        var last = new ChangeEventId(T0.ToUnixTimeMilliseconds(), 0);
+        Assert.Equal(RefetchReason.Expired, ChangeHistory.Place(last, last, last, T0, TimeSpan.FromMinutes(15), unrecordedAfter: last));
     }
 
     [Fact]

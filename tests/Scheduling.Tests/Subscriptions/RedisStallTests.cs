@@ -13,6 +13,7 @@ namespace Scheduling.Tests.Subscriptions;
 /// with a <see cref="RedisTimeoutException"/>, which is no <see cref="RedisException"/>. A timeout must not stop an
 /// instance from delivering: its change-stream reader carries on once Redis answers (the change arrives late, not
 /// never), and a change whose recording timed out still reaches this instance's subscribers at once (without an id).
+/// A client that may have missed that change when it resumes is told to refetch.
 /// Redis is made to stall with <c>CLIENT PAUSE</c>; the bus gives up on a command after 300 ms.
 /// </summary>
 public sealed class RedisStallTests
@@ -53,6 +54,14 @@ public sealed class RedisStallTests
         await PauseAsync(redis, TimeSpan.FromMilliseconds(3000));
         await bus.PublishAsync(Change("during")); // times out: delivered here at once, without an id
         Assert.Contains(heard, c => c.Change.Id == "during" && c.Id is null);
+
+        // A client whose last event was the stream's head then ("before": nothing recorded since) may have missed
+        // "during", which no replay can give: once Redis answers again, it is told to refetch, not handed nothing.
+        var last = heard.Single(c => c.Change.Id == "before").Id!.Value;
+        await Task.Delay(3200);
+        var history = await bus.ReadAfterAsync(last, CancellationToken.None);
+        Assert.Equal(last, history.Head);
+        Assert.Equal(RefetchReason.Expired, history.Refetch);
     }
 
     private static readonly RedisOptions Stalling = new() { Stream = "stall-" + Guid.NewGuid().ToString("N") };

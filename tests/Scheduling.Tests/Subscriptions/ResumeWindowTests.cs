@@ -51,6 +51,18 @@ public sealed class ResumeWindowTests
             headers: new Dictionary<string, string> { ["Last-Event-ID"] = lastId });
         var signals = new[] { await NextAsync(ws.NextAsync), await NextAsync(sse.NextAsync), await NextAsync(unknown.NextAsync) };
         Assert.Equal(["EXPIRED", "EXPIRED", "UNKNOWN_EVENT_ID"], signals.Select(s => RefetchReasonOf(s, "appointmentChanged", "appointment")));
+        if (redis is not null)
+        {
+            // Over Redis the window is the stream's, whichever instance the client comes back to: on another one
+            // (started after the events: its reader never saw them) both reference clients get the same signal.
+            await using var other = await GatewayServer.StartAsync(settings);
+            await using var wsElsewhere = await GraphQLWsClient.SubscribeAsync(other.BaseAddress, Watch, watching, count: 1, timeoutMs: 60_000,
+                extensions: new { lastEventId = lastId });
+            await using var sseElsewhere = await GraphQLSseClient.SubscribeAsync(other.BaseAddress, Watch, watching,
+                headers: new Dictionary<string, string> { ["Last-Event-ID"] = lastId });
+            Assert.Equal(["EXPIRED", "EXPIRED"], new[] { await NextAsync(wsElsewhere.NextAsync), await NextAsync(sseElsewhere.NextAsync) }.Select(s => RefetchReasonOf(s, "appointmentChanged", "appointment")));
+        }
+
         Assert.Equal("EXPIRED", RefetchReasonOf(await NextAsync(slots.NextAsync), "slotsChanged", "slot"));
         // From the signal on, the stream goes on live: its fhirId is where a later resume would start.
         AssertIncreasing([lastId, EventIdOf(signals[0])]);
