@@ -104,6 +104,35 @@ public abstract class SeriesBookingTests
         Assert.Equal([third], slots.Where(s => s.Status != Slot.SlotStatus.Free).Select(s => s.Id));
     }
 
+    /// <summary>
+    /// A series and a single booking of its third occurrence's time, sent at once: one of them gets the time, and the
+    /// series is whole (six occurrences, the single refused) or absent (nothing of it written), never partly written.
+    /// </summary>
+    [Fact]
+    public async Task A_race_for_one_occurrence_leaves_the_series_whole_or_absent()
+    {
+        var gateway = await GatewayAsync();
+        for (var round = 0; round < 3; round++)
+        {
+            var (world, scheduleId) = await RuleScheduleAsync(Store, gateway);
+            var first = FirstTuesdayAcrossDaylightSaving();
+            var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var series = Task.Run(async () => { await go.Task; return await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, first, 6); });
+            var single = Task.Run(async () => { await go.Task; return await TryTakeAsync(gateway, scheduleId, world.OtherPatient.Id!, first.AddDays(14)); });
+            go.SetResult();
+            var (seriesPayload, singlePayload) = (await series, await single);
+
+            var seriesBooked = seriesPayload["errors"]!.AsArray().Count == 0;
+            var singleBooked = singlePayload["errors"]!.AsArray().Count == 0;
+            Assert.True(seriesBooked != singleBooked, $"series: {seriesPayload.ToJsonString()} single: {singlePayload.ToJsonString()}");
+            var mine = await Store.SearchAllAsync<Appointment>(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None);
+            Assert.Equal(seriesBooked ? 7 : 0, mine.Count);
+            Assert.Equal(seriesBooked ? "SLOT_UNAVAILABLE" : null, singlePayload.At("errors.0.code")?.GetValue<string>());
+            var busy = (await Store.SearchAllAsync<Slot>(new FhirQuery("Slot").Where("schedule", "Schedule/" + scheduleId), None)).Count(s => s.Status == Slot.SlotStatus.Busy);
+            Assert.Equal(seriesBooked ? 6 : 1, busy);
+        }
+    }
+
     [Fact]
     public async Task Available_only_books_the_rest_and_reports_the_taken_occurrence_with_its_typed_reason()
     {
@@ -245,11 +274,16 @@ public abstract class SeriesBookingTests
     /// <summary>Books 09:00-09:30 New York time on that day for the patient; returns the slot taken.</summary>
     private static async Task<string> TakeAsync(GatewayServer gateway, string scheduleId, string patientId, DateOnly day)
     {
-        var start = SeriesRecurrence.ToInstant(day.ToDateTime(new TimeOnly(9, 0)), TimeZoneInfo.FindSystemTimeZoneById(Zone));
-        var booked = await gateway.MutateAsync("bookAppointment", "BookAppointmentInput",
-            new { time = new { slotIds = new[] { RuleSlots.Id(scheduleId, start, start.AddMinutes(30)) } }, patientId }, "appointment { slots { fhirId } }");
+        var booked = await TryTakeAsync(gateway, scheduleId, patientId, day);
         AssertNoErrors(booked);
         return Str(booked, "appointment.slots.0.fhirId");
+    }
+
+    private static Task<JsonNode> TryTakeAsync(GatewayServer gateway, string scheduleId, string patientId, DateOnly day)
+    {
+        var start = SeriesRecurrence.ToInstant(day.ToDateTime(new TimeOnly(9, 0)), TimeZoneInfo.FindSystemTimeZoneById(Zone));
+        return gateway.MutateAsync("bookAppointment", "BookAppointmentInput",
+            new { time = new { slotIds = new[] { RuleSlots.Id(scheduleId, start, start.AddMinutes(30)) } }, patientId }, "appointment { slots { fhirId } }");
     }
 
     private static Task<JsonNode> BookSeriesAsync(GatewayServer gateway, string scheduleId, string patientId, DateOnly first, int count, string mode = "ALL_OR_NOTHING") =>
