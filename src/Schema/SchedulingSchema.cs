@@ -67,6 +67,7 @@ public sealed class MutationType : ObjectGraphType
         Name = "Mutation";
         Description = "Booking and managing time: every mutation answers a payload with its result or typed errors.";
         AppointmentMutations.AddTo(this);
+        SeriesMutations.AddTo(this);
         ScheduleMutations.AddTo(this);
     }
 }

@@ -64,6 +64,9 @@ public static class SchemaServiceCollectionExtensions
         services.AddScoped<RescheduleHandler>();
         services.AddScoped<StatusChangeHandler>();
         services.AddScoped<RespondHandler>();
+        services.AddScoped<Booking.Series.SeriesBooking>();
+        services.AddScoped<Booking.Series.SeriesCancel>();
+        services.AddScoped<SeriesReads>();
         services.AddScoped<AvailabilitySearch>();
         services.AddScoped<ScheduleManagement>();
         services.AddOptions<SlotGenerationOptions>()

@@ -62,6 +62,7 @@ public sealed class AppointmentType : ObjectGraphType<Appointment>
                     .Load<AppointmentResponse>(AppointmentResponseSearches.All(), AppointmentResponseSearches.AppointmentParameter, FhirReference.For<Appointment>(c.Source.Id))
                     .Then(list => Paging.Slice(list, offset, first));
             });
+        AppointmentSeriesType.AddTo(this);
     }
 
     private static IEnumerable<ResourceReference> ActorsOf(Appointment appointment, string resourceType) =>

@@ -39,7 +39,7 @@ public sealed class BookingOptions
     public int HoldSweepSeconds { get; set; } = 5;
 }
 
-/// <summary>What a booking rule sees: who books what, when.</summary>
+/// <summary>What a booking rule sees: who books what, when; <see cref="AlsoOpening"/>: how many other appointments the same change opens for the patient (a series' other occurrences).</summary>
 public sealed record BookingRuleContext(
     Patient Patient,
     IReadOnlyList<Slot> Slots,
@@ -47,7 +47,8 @@ public sealed record BookingRuleContext(
     DateTimeOffset End,
     DateTimeOffset Now,
     string? RescheduledAppointmentId,
-    IFhirStore Fhir);
+    IFhirStore Fhir,
+    int AlsoOpening = 0);
 
 /// <summary>
 /// A rule run before every booking, hold, reschedule and acceptance of a proposed appointment (<see cref="BookingRules"/>
@@ -102,7 +103,7 @@ public sealed class MaxOpenBookingsRule(IOptions<BookingOptions> options) : IBoo
             return null;
         }
 
-        var open = (await context.Fhir.SearchAsync(AppointmentSearches.OpenOfPatientCount(context.Patient.Id!, context.Now), cancellationToken)).Total ?? 0;
+        var open = ((await context.Fhir.SearchAsync(AppointmentSearches.OpenOfPatientCount(context.Patient.Id!, context.Now), cancellationToken)).Total ?? 0) + context.AlsoOpening;
         if (open >= limit)
         {
             // Expired holds are dead (StandingTime), swept or not: only when they could matter are they looked up.
@@ -164,7 +165,12 @@ public sealed class BookingRules(IEnumerable<IBookingRule> rules, IOptions<Booki
     /// scope runs none. <paramref name="readPatient"/> is read first (null: no patient, no rule); the span is the slots'.
     /// </summary>
     public Func<Task>? Judging(
-        RuleScope scope, Func<Task<Patient?>> readPatient, IReadOnlyList<Slot> slots, string? appointmentId, IFhirStore store, CancellationToken cancellationToken)
+        RuleScope scope, Func<Task<Patient?>> readPatient, IReadOnlyList<Slot> slots, string? appointmentId, IFhirStore store, CancellationToken cancellationToken) =>
+        Judging(scope, readPatient, slots, appointmentId, 0, store, cancellationToken);
+
+    /// <summary>As <see cref="Judging(RuleScope, Func{Task{Patient}}, IReadOnlyList{Slot}, string, IFhirStore, CancellationToken)"/>, the change opening <paramref name="alsoOpening"/> more appointments for the patient.</summary>
+    public Func<Task>? Judging(
+        RuleScope scope, Func<Task<Patient?>> readPatient, IReadOnlyList<Slot> slots, string? appointmentId, int alsoOpening, IFhirStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(readPatient);
         ArgumentNullException.ThrowIfNull(slots);
@@ -178,7 +184,7 @@ public sealed class BookingRules(IEnumerable<IBookingRule> rules, IOptions<Booki
             if (await readPatient() is { } patient)
             {
                 await CheckAsync(new BookingRuleContext(patient, slots, slots[0].Start!.Value, slots[^1].End!.Value, time.GetUtcNow(),
-                    scope == RuleScope.Move ? appointmentId : null, store), cancellationToken);
+                    scope == RuleScope.Move ? appointmentId : null, store, alsoOpening), cancellationToken);
             }
         };
     }

@@ -24,10 +24,14 @@ public sealed class CancelHandler(AppointmentChanges changes, SlotReservation re
     }
 
     /// <summary>Cancels an appointment already read (hold expiry included), whoever asks.</summary>
-    public async Task<Appointment> CancelAsync(Appointment appointment, string reason, CancellationToken cancellationToken)
+    public async Task<Appointment> CancelAsync(Appointment appointment, string reason, CancellationToken cancellationToken) =>
+        (Appointment)(await changes.ApplyAsync(await CancelWritesAsync(appointment, reason, cancellationToken), cancellationToken))[0];
+
+    /// <summary>The writes that cancel an appointment already read, not yet applied: the appointment first, then its slots freed.</summary>
+    public async Task<List<FhirWrite>> CancelWritesAsync(Appointment appointment, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(appointment);
-        if (!AppointmentSearches.IsActive(appointment) || appointment.Status is AppointmentStatus.Arrived)
+        if (!Cancellable(appointment))
         {
             throw AppointmentChanges.Transition(appointment, AppointmentStatus.Cancelled, $"A {appointment.Status?.GetLiteral()} appointment cannot be cancelled.");
         }
@@ -37,9 +41,12 @@ public sealed class CancelHandler(AppointmentChanges changes, SlotReservation re
         cancelled.CancelationReason = new CodeableConcept { Text = reason };
         AppointmentChanges.ClearHold(cancelled);
         var slots = await reservation.OfAsync(appointment, cancellationToken);
-        List<FhirWrite> writes = [FhirWrite.Update(appointment, cancelled), .. await reservation.FreeWritesAsync(slots, appointment.Id!, cancellationToken)];
-        return (Appointment)(await changes.ApplyAsync(writes, cancellationToken))[0];
+        return [FhirWrite.Update(appointment, cancelled), .. await reservation.FreeWritesAsync(slots, appointment.Id!, cancellationToken)];
     }
+
+    /// <summary>Whether an appointment may be cancelled: active, and not arrived.</summary>
+    public static bool Cancellable(Appointment appointment) =>
+        AppointmentSearches.IsActive(appointment) && appointment.Status is not AppointmentStatus.Arrived;
 }
 
 /// <summary>Cancels every hold whose time is up and frees its slots. Safe to run on every instance (If-Match).</summary>

@@ -70,6 +70,36 @@ public static class GatewayProfile
     /// <summary>Basic: a resource (an appointment, a slot) as it was before the change updated it (valueString: its FHIR JSON), for the repair to restore.</summary>
     public const string IntentPreviousExtension = System + "/StructureDefinition/change-intent-previous";
 
+    /// <summary>FHIR R5's Appointment.recurrenceTemplate as the R5-to-R4 cross-version extension: on a series' template appointment only.</summary>
+    public const string RecurrenceTemplateExtension = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.recurrenceTemplate";
+
+    /// <summary>FHIR R5's Appointment.originatingAppointment (valueReference to the series' template): on each occurrence.</summary>
+    public const string OriginatingAppointmentExtension = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.originatingAppointment";
+
+    /// <summary>FHIR R5's Appointment.recurrenceId (valuePositiveInt): an occurrence's place in its series, from 1.</summary>
+    public const string RecurrenceIdExtension = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.recurrenceId";
+
+    /// <summary>FHIR R5's Appointment.occurrenceChanged (valueBoolean): true once an occurrence was moved off its template's time.</summary>
+    public const string OccurrenceChangedExtension = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.occurrenceChanged";
+
+    /// <summary>
+    /// Appointment.identifier of a series' template and of every occurrence (value: the series id), so that the
+    /// occurrences are found with one search and an occurrence names its template by identifier (the template and
+    /// its occurrences are written as one change, before the template has an id).
+    /// </summary>
+    public const string SeriesSystem = System + "/identifier/appointment-series";
+
+    /// <summary>A series' template: the wall-clock time its occurrences start (valueTime), which R5's recurrenceTemplate leaves to the template's own start.</summary>
+    public const string SeriesStartTimeExtension = System + "/StructureDefinition/series-start-time";
+
+    /// <summary>
+    /// The one decision of "is a series template": an appointment carrying R5's recurrenceTemplate. A template is
+    /// PROPOSED, without time or slots: it takes no one's time (<see cref="StandingTime"/>), is no open booking, and
+    /// no occurrence of anything.
+    /// </summary>
+    public static bool IsSeriesTemplate(Appointment appointment) =>
+        appointment?.GetExtension(RecurrenceTemplateExtension) is not null;
+
     /// <summary>HL7's time zone extension on a Schedule (valueCode, an IANA name).</summary>
     public const string TimeZoneExtension = "http://hl7.org/fhir/StructureDefinition/timezone";
 

@@ -56,6 +56,7 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         moved.MinutesDuration = (int)span.Length.TotalMinutes;
         // The patient and the answering practitioner stay; the other actors taking part are the new schedule's.
         ScheduleParticipants.MoveTo(moved, BookingChecks.Actors(schedule));
+        Series.SeriesProfile.MarkChanged(moved);
         writes.Add(FhirWrite.Update(appointment, moved));
         writes.AddRange(await reservation.FreeWritesAsync([.. oldSlots.Where(s => !keep.Contains(s.Id))], appointment.Id!, cancellationToken));
         writes.AddRange(checkedSpan.GuardWrites);

@@ -15,9 +15,9 @@ namespace Scheduling.Schema.Booking;
 /// </summary>
 public static class StandingTime
 {
-    /// <summary>Whether an appointment takes its actors' time: active, and not a hold past its expiry.</summary>
+    /// <summary>Whether an appointment takes its actors' time: active, not a hold past its expiry, not a series' template (<see cref="GatewayProfile.IsSeriesTemplate"/>).</summary>
     public static bool Stands(Appointment appointment, DateTimeOffset now) =>
-        AppointmentSearches.IsActive(appointment) && !GatewayProfile.IsExpiredHold(appointment, now);
+        AppointmentSearches.IsActive(appointment) && !GatewayProfile.IsExpiredHold(appointment, now) && !GatewayProfile.IsSeriesTemplate(appointment);
 
     /// <summary>The ids of the slots that, among these appointments, only expired holds hold.</summary>
     public static IReadOnlySet<string> HeldOnlyByExpiredHolds(IEnumerable<Appointment> appointments, DateTimeOffset now)

@@ -18,6 +18,23 @@ public sealed record TakeRequest(
     string? ClientMutationId);
 
 /// <summary>
+/// What a retry after a lost race does not read again: the schedule and the patient (a lost race is about busy
+/// time, which every attempt reads afresh with its guards; the schedule's own checks run again on what was read).
+/// </summary>
+public sealed class TakeReads
+{
+    public Schedule? Schedule { get; set; }
+
+    public Patient? Patient { get; set; }
+}
+
+/// <summary>One booking's time, checked (<see cref="TimeTaking.CheckAsync"/>): its planned slots, the practitioner named, and what the checks found.</summary>
+public sealed record CheckedTake(List<Slot> Planned, IReadOnlyList<FhirReference> Named, CheckedSpan Checked);
+
+/// <summary>One booking's writes, not yet applied (<see cref="TimeTaking.PlanWritesAsync"/>): slot writes first, the appointment to create, the guards to claim last.</summary>
+public sealed record PlannedTake(IReadOnlyList<FhirWrite> SlotWrites, Appointment Appointment, IReadOnlyList<Basic> Guards);
+
+/// <summary>
 /// Book and hold: authorize, plan the slots (nothing written), run every check of <see cref="BookingChecks"/> and
 /// the booking rules, then write the rule slots, the slots' new status (If-Match) and the appointment as one change.
 /// A retry with the same clientMutationId returns the earlier appointment, if it was for the same time.
@@ -33,10 +50,7 @@ public sealed class TimeTaking(
     public async Task<Appointment> TakeAsync(TakeRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        Mutations.RequireId(request.PatientId, "patientId");
-        // Before any read, the idempotency lookup included: a patient (or a caller without a role) learns nothing
-        // of another patient, not even that they exist or have booked with this key.
-        SchedulingAccess.Require(changes.Access.CanBookFor(request.PatientId), () => new ForbiddenError("A patient books only for themselves; a caller without a role books for nobody."));
+        RequireMayBookFor(request.PatientId);
         var asked = request.Time.SlotIds is { } ids ? request.Time with { SlotIds = [.. ids.Distinct()] } : request.Time;
         var idempotencyKey = request.ClientMutationId is null ? null : request.PatientId + ":" + request.ClientMutationId;
         if (idempotencyKey is null)
@@ -72,23 +86,56 @@ public sealed class TimeTaking(
     }
 
     /// <summary>
+    /// Before any read, the idempotency lookup included: a patient (or a caller without a role) learns nothing of
+    /// another patient, not even that they exist or have booked with this key.
+    /// </summary>
+    internal void RequireMayBookFor(string patientId)
+    {
+        Mutations.RequireId(patientId, "patientId");
+        SchedulingAccess.Require(changes.Access.CanBookFor(patientId), () => new ForbiddenError("A patient books only for themselves; a caller without a role books for nobody."));
+    }
+
+    /// <summary>
     /// A lost race for a slot or a span guard reads everything again: the slot may still be free (another booking in
     /// the same hour won), then the next attempt takes it; if it is gone, the next attempt says so. Expired holds in
     /// the span are released and the time taken (<see cref="BookingChecks"/>).
     /// </summary>
     private Task<Appointment> TakeRetryingAsync(TakeRequest request, BookingTime time, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var unchanging = new UnchangingReads();
+        var unchanging = new TakeReads();
         return changes.Retry.RunAsync(() => TakeOnceAsync(request, time, idempotencyKey, unchanging, cancellationToken),
             ContendedRetry.LostMessage, cancellationToken);
     }
 
     private async Task<Appointment> TakeOnceAsync(
-        TakeRequest request, BookingTime time, string? idempotencyKey, UnchangingReads unchanging, CancellationToken cancellationToken)
+        TakeRequest request, BookingTime time, string? idempotencyKey, TakeReads unchanging, CancellationToken cancellationToken)
+    {
+        var checkedTake = await CheckAsync(request, time, idempotencyKey, unchanging, 0, cancellationToken);
+        // Read after the guards: a concurrent booking with this key that committed first is found here (its guard
+        // claim came last), one that commits later loses its If-Match on the patient's guard and finds this one.
+        if (idempotencyKey is not null && await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
+        {
+            return Earlier(earlier, time);
+        }
+
+        var taken = await PlanWritesAsync(request, checkedTake, idempotencyKey, unchanging, cancellationToken);
+        List<FhirWrite> writes = [.. taken.SlotWrites, FhirWrite.Create(taken.Appointment)];
+        var appointmentAt = writes.Count - 1;
+        writes.AddRange(SpanGuards.Claim(taken.Guards));
+        return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken))[appointmentAt];
+    }
+
+    /// <summary>
+    /// The checks of one booking or hold (nothing written but missing guards): its slots planned, then every check
+    /// of <see cref="BookingChecks"/> with the booking rules and the patient's guard. <paramref name="alsoOpening"/>:
+    /// how many other appointments the same change opens for the patient (a series' earlier occurrences), which the
+    /// open-bookings limit counts too.
+    /// </summary>
+    internal async Task<CheckedTake> CheckAsync(
+        TakeRequest request, BookingTime time, string? idempotencyKey, TakeReads unchanging, int alsoOpening, CancellationToken cancellationToken)
     {
         var planned = await reservation.PlanAsync(time, cancellationToken);
         var named = request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(Mutations.RequireId(id, "practitionerId"))] : Array.Empty<FhirReference>();
-        var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
         // The appointment becomes open: every booking rule, and the patient's guard, which serializes their bookings
         // for the open-bookings limit (BookingRules) and for their clientMutationIds.
         var scope = BookingRules.ScopeOf(null, request.Hold is null ? AppointmentStatus.Booked : AppointmentStatus.Pending, moves: false);
@@ -98,28 +145,27 @@ public sealed class TimeTaking(
         // NotFound where an existing one answers "no such slot" or FORBIDDEN, telling any practitioner which ids
         // exist. The rules before any guard is written.
         var checkedSpan = await checks.CheckAsync(spanRequest,
-            rules.Judging(scope, async () => unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken), planned, null, Store, cancellationToken),
+            rules.Judging(scope, async () => unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken), planned, null, alsoOpening, Store, cancellationToken),
             cancellationToken);
-        // Read after the guards: a concurrent booking with this key that committed first is found here (its guard
-        // claim came last), one that commits later loses its If-Match on the patient's guard and finds this one.
-        if (idempotencyKey is not null && await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
-        {
-            return Earlier(earlier, time);
-        }
+        return new CheckedTake(planned, named, checkedSpan);
+    }
 
+    /// <summary>
+    /// The writes of one checked booking or hold, not yet applied: its slots' new status (rule slots written first,
+    /// as they must exist to be taken) and the new appointment; its guards to claim as the change's last writes.
+    /// </summary>
+    internal async Task<PlannedTake> PlanWritesAsync(
+        TakeRequest request, CheckedTake checkedTake, string? idempotencyKey, TakeReads unchanging, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(checkedTake);
         var patient = unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
-        var schedule = unchanging.Schedule = checkedSpan.Schedule;
+        var schedule = unchanging.Schedule = checkedTake.Checked.Schedule;
         var actors = BookingChecks.Actors(schedule);
-        var practitioner = ScheduleParticipants.Answering(actors, named.Length > 0 ? named[0] : null);
-        var now = changes.Now;
-
-        var slots = await reservation.MaterializeAsync(planned, cancellationToken);
-        var appointment = NewAppointment(request, patient, practitioner, actors, slots, span, now, idempotencyKey);
-        var writes = slots.Select(s => SlotReservation.Retag(s, SlotHolding.SlotStatusFor(appointment))).ToList();
-        writes.Add(FhirWrite.Create(appointment));
-        var appointmentAt = writes.Count - 1;
-        writes.AddRange(checkedSpan.GuardWrites);
-        return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken))[appointmentAt];
+        var practitioner = ScheduleParticipants.Answering(actors, checkedTake.Named.Count > 0 ? checkedTake.Named[0] : null);
+        var slots = await reservation.MaterializeAsync(checkedTake.Planned, cancellationToken);
+        var span = new TimeRange(slots[0].Start!.Value, slots[^1].End!.Value);
+        var appointment = NewAppointment(request, patient, practitioner, actors, slots, span, changes.Now, idempotencyKey);
+        return new PlannedTake([.. slots.Select(s => SlotReservation.Retag(s, SlotHolding.SlotStatusFor(appointment)))], appointment, checkedTake.Checked.Guards);
     }
 
     /// <summary>The appointment a booking or hold creates: the patient and the schedule's actors take part (<see cref="ScheduleParticipants"/>).</summary>
@@ -163,17 +209,6 @@ public sealed class TimeTaking(
     private static Appointment Earlier(Appointment earlier, BookingTime time) =>
         SameTime(earlier, time) ? earlier
             : throw AppointmentChanges.Fail(new ValidationError("This clientMutationId was already used for another booking.", "clientMutationId", "idempotency-key"));
-
-    /// <summary>
-    /// What a retry after a lost race does not read again: the schedule and the patient (a lost race is about busy
-    /// time, which every attempt reads afresh with its guards; the schedule's own checks run again on what was read).
-    /// </summary>
-    private sealed class UnchangingReads
-    {
-        public Schedule? Schedule { get; set; }
-
-        public Patient? Patient { get; set; }
-    }
 
     /// <summary>Whether an earlier appointment was made for exactly this time: an option's span, or these slot ids.</summary>
     private static bool SameTime(Appointment earlier, BookingTime time) =>

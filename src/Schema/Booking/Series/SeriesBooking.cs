@@ -1,0 +1,134 @@
+using Hl7.Fhir.Model;
+using Scheduling.Schema.Authorization;
+using Scheduling.Schema.Common;
+using Scheduling.Schema.Fhir;
+
+namespace Scheduling.Schema.Booking.Series;
+
+/// <summary>What to do with occurrences whose time is not free.</summary>
+public enum SeriesMode
+{
+    /// <summary>Every occurrence or none: one that cannot be booked refuses the whole series, and nothing is written.</summary>
+    AllOrNothing,
+
+    /// <summary>Book the occurrences that can be booked, as one change, and report each other one with its typed reason.</summary>
+    AvailableOnly,
+}
+
+/// <summary>What bookSeries asks for.</summary>
+public sealed record BookSeriesRequest(
+    string ScheduleId,
+    SeriesRecurrence Recurrence,
+    string PatientId,
+    string? PractitionerId,
+    string? ServiceType,
+    string? Reason,
+    string? Comment,
+    SeriesMode Mode);
+
+/// <summary>An occurrence left out of a series booked <see cref="SeriesMode.AvailableOnly"/>, and why (the error booking it alone would have met).</summary>
+public sealed record SkippedOccurrence(int RecurrenceId, DateTimeOffset Start, DateTimeOffset End, SchedulingError Reason);
+
+/// <summary>A series as booked: its template, the occurrences written, and those left out.</summary>
+public sealed record BookedSeries(Appointment Template, IReadOnlyList<Appointment> Occurrences, IReadOnlyList<SkippedOccurrence> Skipped);
+
+/// <summary>
+/// bookSeries: every occurrence taken the way one booking is (<see cref="TimeTaking.CheckAsync"/> and
+/// <see cref="TimeTaking.PlanWritesAsync"/>: the same checks, busy time, span guards and booking rules; the
+/// open-bookings limit counts the series' own occurrences), then the template and all the occurrences written as
+/// ONE change (<see cref="FhirChangeSet"/>: a transaction Bundle, or write by write with an intent the repair
+/// undoes): a lost race or a crash leaves none of it. A lost race reads everything again (<see cref="ContendedRetry"/>).
+/// </summary>
+public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
+{
+    public async Task<BookedSeries> BookAsync(BookSeriesRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        taking.RequireMayBookFor(request.PatientId);
+        if (request.Recurrence.Invalid() is { } invalid)
+        {
+            throw AppointmentChanges.Fail(invalid);
+        }
+
+        var schedule = await changes.Store.ReadRequiredAsync<Schedule>(Mutations.RequireId(request.ScheduleId, "scheduleId"), cancellationToken);
+        SchedulingAccess.Require(changes.Access.CanBookOn(schedule), () => new ForbiddenError($"Schedule '{schedule.Id}' is not this caller's to book on."));
+        var zoneName = GatewayProfile.TimeZoneOf(schedule) ??
+            throw AppointmentChanges.Fail(new ValidationError($"Schedule '{schedule.Id}' has no time zone, so a wall-clock series has no meaning on it.", "scheduleId", "time-zone"));
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(zoneName, out var zone))
+        {
+            throw AppointmentChanges.Fail(new ValidationError($"Schedule '{schedule.Id}''s time zone '{zoneName}' is unknown here.", "scheduleId", "time-zone"));
+        }
+
+        var occurrences = request.Recurrence.Occurrences(zone);
+        var take = new TakeRequest(new BookingTime(null, null), request.PatientId, request.PractitionerId, request.ServiceType, request.Reason, request.Comment, null, null);
+        var reads = new TakeReads { Schedule = schedule };
+        return await changes.Retry.RunAsync(() => AttemptAsync(request, take, zoneName, occurrences, reads, cancellationToken),
+            ContendedRetry.LostMessage, cancellationToken);
+    }
+
+    private async Task<BookedSeries> AttemptAsync(
+        BookSeriesRequest request, TakeRequest take, string zoneName, IReadOnlyList<SeriesOccurrence> occurrences, TakeReads reads, CancellationToken cancellationToken)
+    {
+        var checkedTakes = new List<(SeriesOccurrence Occurrence, CheckedTake Checked)>();
+        var skipped = new List<SkippedOccurrence>();
+        foreach (var occurrence in occurrences)
+        {
+            var time = new BookingTime(null, new OfferedTime(request.ScheduleId, occurrence.Start, occurrence.End));
+            try
+            {
+                checkedTakes.Add((occurrence, await taking.CheckAsync(take with { Time = time }, time, null, reads, checkedTakes.Count, cancellationToken)));
+            }
+            catch (SchedulingException e) when (e.Error is SlotUnavailableError or ValidationError)
+            {
+                if (request.Mode == SeriesMode.AllOrNothing)
+                {
+                    throw AppointmentChanges.Fail(Naming(e.Error, occurrence));
+                }
+
+                skipped.Add(new SkippedOccurrence(occurrence.RecurrenceId, occurrence.Start, occurrence.End, e.Error));
+            }
+        }
+
+        if (checkedTakes.Count == 0)
+        {
+            throw AppointmentChanges.Fail(new SlotUnavailableError("No occurrence of the series can be booked; nothing was written.", []));
+        }
+
+        var seriesId = SeriesProfile.NewSeriesId();
+        var slotWrites = new List<FhirWrite>();
+        var appointments = new List<Appointment>();
+        var guards = new Dictionary<string, Basic>(StringComparer.Ordinal);
+        foreach (var (occurrence, checkedTake) in checkedTakes)
+        {
+            var planned = await taking.PlanWritesAsync(take, checkedTake, null, reads, cancellationToken);
+            SeriesProfile.MarkOccurrence(planned.Appointment, seriesId, occurrence.RecurrenceId);
+            slotWrites.AddRange(planned.SlotWrites);
+            appointments.Add(planned.Appointment);
+            // A guard shared by occurrences (the patient's) is claimed once, at the version the first one read:
+            // changed since, it loses its If-Match and the attempt reads everything again.
+            foreach (var guard in planned.Guards)
+            {
+                guards.TryAdd(guard.Id!, guard);
+            }
+        }
+
+        var template = SeriesProfile.Template(seriesId, request.Recurrence, zoneName, appointments[0]);
+        // The contended writes first (slots), then the template and the occurrences, the guards last (SpanGuards).
+        List<FhirWrite> writes = [.. slotWrites, FhirWrite.Create(template), .. appointments.Select(FhirWrite.Create), .. SpanGuards.Claim(guards.Values)];
+        var written = await changes.ApplyContendedAsync(writes, cancellationToken);
+        var results = written.Skip(slotWrites.Count).Take(appointments.Count + 1).Cast<Appointment>().ToList();
+        return new BookedSeries(results[0], results[1..], skipped);
+    }
+
+    /// <summary>The occurrence's refusal, saying which occurrence it is.</summary>
+    private static SchedulingError Naming(SchedulingError error, SeriesOccurrence occurrence)
+    {
+        var which = $"Occurrence {occurrence.RecurrenceId} ({InstantText.Iso(occurrence.Start)}): ";
+        return error switch
+        {
+            SlotUnavailableError slot => slot with { Message = which + slot.Message + " No occurrence was booked." },
+            ValidationError validation => validation with { Message = which + validation.Message + " No occurrence was booked." },
+            _ => error,
+        };
+    }
+}

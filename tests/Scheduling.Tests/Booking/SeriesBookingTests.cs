@@ -1,0 +1,347 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Booking;
+using Scheduling.Schema.Booking.Series;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Testing;
+using Scheduling.Tests.Fhir;
+using Scheduling.Tests.Queries;
+
+namespace Scheduling.Tests.Booking;
+
+/// <summary>
+/// Recurring series over HTTP, asserted in the payload and again in FHIR: a weekly series on a rule-based schedule
+/// in America/New_York whose six weeks cross a daylight-saving change. Runs on the embedded store and on Medplum's
+/// engine, with transactions and with compensation.
+/// </summary>
+public abstract class SeriesBookingTests
+{
+    private const string Zone = "America/New_York";
+
+    private const string Selection = """
+        series { template { fhirId status start slots { fhirId } } timeZone daysOfWeek weekInterval occurrenceCount startTime minutesDuration
+          occurrences { totalCount nodes { fhirId recurrenceId } } }
+        occurrences { fhirId status start end recurrenceId occurrenceChanged versionId slots { fhirId status } series { template { fhirId } } }
+        skipped { recurrenceId start reason { __typename code message ... on ValidationError { rule } } }
+        """;
+
+    private static CancellationToken None => CancellationToken.None;
+
+    protected abstract Task<GatewayServer> GatewayAsync();
+
+    protected abstract IFhirStore Store { get; }
+
+    /// <summary>A gateway (and its store) whose patients may have at most <paramref name="limit"/> open appointments.</summary>
+    protected abstract Task<(GatewayServer Gateway, IFhirStore Store)> WithOpenLimitAsync(int limit);
+
+    [Fact]
+    public async Task A_six_week_series_across_a_daylight_saving_change_keeps_nine_oclock_local_and_is_recorded_in_the_R5_shape()
+    {
+        var (world, scheduleId) = await RuleScheduleAsync(Store, await GatewayAsync());
+        var first = FirstTuesdayAcrossDaylightSaving();
+        var booked = await BookSeriesAsync(await GatewayAsync(), scheduleId, world.Patient.Id!, first, 6);
+
+        AssertNoErrors(booked);
+        var occurrences = booked["occurrences"]!.AsArray().Select(o => o!).ToList();
+        Assert.Equal(6, occurrences.Count);
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(Zone);
+        var starts = occurrences.Select(o => DateTimeOffset.Parse(Str(o, "start"), CultureInfo.InvariantCulture)).ToList();
+        Assert.All(starts, s => Assert.Equal(new TimeSpan(9, 0, 0), TimeZoneInfo.ConvertTime(s, zone).TimeOfDay));
+        Assert.Equal(Enumerable.Range(0, 6).Select(w => first.AddDays(7 * w)), starts.Select(s => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(s, zone).DateTime)));
+        // The change is crossed: the UTC offset differs between the first and the last occurrence.
+        Assert.NotEqual(starts[0].Offset, starts[^1].Offset);
+        Assert.Equal(Enumerable.Range(1, 6), occurrences.Select(o => o["recurrenceId"]!.GetValue<int>()));
+        Assert.All(occurrences, o => Assert.Equal(("BOOKED", "BUSY", false), (Str(o, "status"), Str(o, "slots.0.status"), o["occurrenceChanged"]!.GetValue<bool>())));
+        var templateId = Str(booked, "series.template.fhirId");
+        Assert.All(occurrences, o => Assert.Equal(templateId, Str(o, "series.template.fhirId")));
+        Assert.Equal(("PROPOSED", Zone, "TUESDAY", 6, "09:00"),
+            (Str(booked, "series.template.status"), Str(booked, "series.timeZone"), Str(booked, "series.daysOfWeek.0"), booked.At("series.occurrenceCount")!.GetValue<int>(), Str(booked, "series.startTime")));
+        Assert.Null(booked.At("series.template.start"));
+        Assert.Equal(6, booked.At("series.occurrences.totalCount")!.GetValue<int>());
+
+        // FHIR: the template carries R5's recurrenceTemplate; each occurrence originatingAppointment and recurrenceId.
+        var template = (await Store.ReadAsync<Appointment>(templateId, None))!;
+        Assert.True(GatewayProfile.IsSeriesTemplate(template));
+        Assert.Equal(Appointment.AppointmentStatus.Proposed, template.Status);
+        Assert.Null(template.Start);
+        Assert.Empty(template.Slot);
+        var pattern = template.GetExtension(GatewayProfile.RecurrenceTemplateExtension)!;
+        Assert.Equal("wk", Code(pattern, "recurrenceType"));
+        Assert.Equal(Zone, Code(pattern, "timezone"));
+        Assert.Equal(6, (pattern.GetExtension("occurrenceCount")?.Value as PositiveInt)?.Value);
+        Assert.Equal(true, (pattern.GetExtension("weeklyTemplate")?.GetExtension("tuesday")?.Value as FhirBoolean)?.Value);
+        Assert.Equal(false, (pattern.GetExtension("weeklyTemplate")?.GetExtension("monday")?.Value as FhirBoolean)?.Value);
+        foreach (var occurrence in occurrences)
+        {
+            var stored = (await Store.ReadAsync<Appointment>(Str(occurrence, "fhirId"), None))!;
+            var origin = stored.GetExtension(GatewayProfile.OriginatingAppointmentExtension)?.Value as ResourceReference;
+            Assert.Equal(SeriesProfile.SeriesIdOf(template), origin?.Identifier?.Value);
+            Assert.Equal(occurrence["recurrenceId"]!.GetValue<int>(), (stored.GetExtension(GatewayProfile.RecurrenceIdExtension)?.Value as PositiveInt)?.Value);
+        }
+    }
+
+    private static string? Code(Extension pattern, string name) => (pattern.GetExtension(name)?.Value as CodeableConcept)?.Coding.FirstOrDefault()?.Code;
+
+    [Fact]
+    public async Task All_or_nothing_books_none_when_one_occurrence_was_taken_meanwhile()
+    {
+        var gateway = await GatewayAsync();
+        var (world, scheduleId) = await RuleScheduleAsync(Store, gateway);
+        var first = FirstTuesdayAcrossDaylightSaving();
+        var third = await TakeAsync(gateway, scheduleId, world.OtherPatient.Id!, first.AddDays(14));
+
+        var refused = await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, first, 6);
+
+        Assert.Equal("SLOT_UNAVAILABLE", Str(refused, "errors.0.code"));
+        Assert.Contains("Occurrence 3", Str(refused, "errors.0.message"), StringComparison.Ordinal);
+        Assert.Null(refused["series"]);
+        // Nothing of it in FHIR: no template, no occurrence, no slot taken but the other patient's.
+        Assert.Empty(await Store.SearchAllAsync(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None));
+        var slots = await Store.SearchAllAsync<Slot>(new FhirQuery("Slot").Where("schedule", "Schedule/" + scheduleId), None);
+        Assert.Equal([third], slots.Where(s => s.Status != Slot.SlotStatus.Free).Select(s => s.Id));
+    }
+
+    /// <summary>
+    /// A series and a single booking of its third occurrence's time, sent at once: one of them gets the time, and the
+    /// series is whole (six occurrences, the single refused) or absent (nothing of it written), never partly written.
+    /// </summary>
+    [Fact]
+    public async Task A_race_for_one_occurrence_leaves_the_series_whole_or_absent()
+    {
+        var gateway = await GatewayAsync();
+        for (var round = 0; round < 3; round++)
+        {
+            var (world, scheduleId) = await RuleScheduleAsync(Store, gateway);
+            var first = FirstTuesdayAcrossDaylightSaving();
+            var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var series = Task.Run(async () => { await go.Task; return await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, first, 6); });
+            var single = Task.Run(async () => { await go.Task; return await TryTakeAsync(gateway, scheduleId, world.OtherPatient.Id!, first.AddDays(14)); });
+            go.SetResult();
+            var (seriesPayload, singlePayload) = (await series, await single);
+
+            var seriesBooked = seriesPayload["errors"]!.AsArray().Count == 0;
+            var singleBooked = singlePayload["errors"]!.AsArray().Count == 0;
+            Assert.True(seriesBooked != singleBooked, $"series: {seriesPayload.ToJsonString()} single: {singlePayload.ToJsonString()}");
+            var mine = await Store.SearchAllAsync<Appointment>(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None);
+            Assert.Equal(seriesBooked ? 7 : 0, mine.Count);
+            Assert.Equal(seriesBooked ? "SLOT_UNAVAILABLE" : null, singlePayload.At("errors.0.code")?.GetValue<string>());
+            var busy = (await Store.SearchAllAsync<Slot>(new FhirQuery("Slot").Where("schedule", "Schedule/" + scheduleId), None)).Count(s => s.Status == Slot.SlotStatus.Busy);
+            Assert.Equal(seriesBooked ? 6 : 1, busy);
+        }
+    }
+
+    [Fact]
+    public async Task Available_only_books_the_rest_and_reports_the_taken_occurrence_with_its_typed_reason()
+    {
+        var gateway = await GatewayAsync();
+        var (world, scheduleId) = await RuleScheduleAsync(Store, gateway);
+        var first = FirstTuesdayAcrossDaylightSaving();
+        await TakeAsync(gateway, scheduleId, world.OtherPatient.Id!, first.AddDays(14));
+
+        var booked = await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, first, 6, mode: "AVAILABLE_ONLY");
+
+        AssertNoErrors(booked);
+        Assert.Equal([1, 2, 4, 5, 6], booked["occurrences"]!.AsArray().Select(o => o!["recurrenceId"]!.GetValue<int>()));
+        var skipped = Assert.Single(booked["skipped"]!.AsArray())!;
+        Assert.Equal((3, "SlotUnavailableError", "SLOT_UNAVAILABLE"), (skipped["recurrenceId"]!.GetValue<int>(), Str(skipped, "reason.__typename"), Str(skipped, "reason.code")));
+        Assert.Equal(5, (await Store.SearchAllAsync<Appointment>(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None))
+            .Count(a => a.Status == Appointment.AppointmentStatus.Booked));
+    }
+
+    [Fact]
+    public async Task Moving_one_occurrence_marks_it_changed_and_leaves_the_rest_untouched()
+    {
+        var gateway = await GatewayAsync();
+        var (world, scheduleId) = await RuleScheduleAsync(Store, gateway);
+        var first = FirstTuesdayAcrossDaylightSaving();
+        var booked = await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, first, 6);
+        AssertNoErrors(booked);
+        var before = booked["occurrences"]!.AsArray().Select(o => o!).ToList();
+        var second = before[1];
+        var start = DateTimeOffset.Parse(Str(second, "start"), CultureInfo.InvariantCulture).AddHours(1);
+
+        var moved = await gateway.MutateAsync("rescheduleAppointment", "RescheduleAppointmentInput",
+            new { appointmentId = Str(second, "fhirId"), time = new { slotIds = new[] { RuleSlots.Id(scheduleId, start, start.AddMinutes(30)) } } },
+            "appointment { start occurrenceChanged recurrenceId series { template { fhirId } } }");
+
+        AssertNoErrors(moved);
+        Assert.Equal((true, 2), (moved.At("appointment.occurrenceChanged")!.GetValue<bool>(), moved.At("appointment.recurrenceId")!.GetValue<int>()));
+        Assert.Equal(Str(booked, "series.template.fhirId"), Str(moved, "appointment.series.template.fhirId"));
+        var stored = (await Store.ReadAsync<Appointment>(Str(second, "fhirId"), None))!;
+        Assert.True(SeriesProfile.OccurrenceChanged(stored));
+        Assert.Equal(start, stored.Start);
+        foreach (var other in before.Where(o => o != second))
+        {
+            var now = (await Store.ReadAsync<Appointment>(Str(other, "fhirId"), None))!;
+            Assert.Equal(Str(other, "versionId"), now.Meta!.VersionId);
+            Assert.False(SeriesProfile.OccurrenceChanged(now));
+        }
+    }
+
+    [Fact]
+    public async Task This_and_following_cancels_the_later_occurrences_in_one_change_and_frees_their_slots()
+    {
+        var gateway = await GatewayAsync();
+        var (world, scheduleId) = await RuleScheduleAsync(Store, gateway);
+        var booked = await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, FirstTuesdayAcrossDaylightSaving(), 6);
+        AssertNoErrors(booked);
+        var occurrences = booked["occurrences"]!.AsArray().Select(o => o!).ToList();
+
+        var cancelled = await gateway.MutateAsync("cancelSeriesFrom", "CancelSeriesFromInput",
+            new { appointmentId = Str(occurrences[3], "fhirId"), reason = "Therapy ends early" },
+            "cancelled { fhirId status recurrenceId slots { status } } series { template { status } occurrences { nodes { recurrenceId status } } }");
+
+        AssertNoErrors(cancelled);
+        Assert.Equal([4, 5, 6], cancelled["cancelled"]!.AsArray().Select(o => o!["recurrenceId"]!.GetValue<int>()));
+        Assert.All(cancelled["cancelled"]!.AsArray(), o => Assert.Equal(("CANCELLED", "FREE"), (Str(o, "status"), Str(o, "slots.0.status"))));
+        Assert.Equal("PROPOSED", Str(cancelled, "series.template.status"));
+        Assert.Equal(["BOOKED", "BOOKED", "BOOKED", "CANCELLED", "CANCELLED", "CANCELLED"],
+            cancelled.At("series.occurrences.nodes")!.AsArray().Select(o => Str(o, "status")));
+        foreach (var (occurrence, i) in occurrences.Select((o, i) => (o, i)))
+        {
+            var stored = (await Store.ReadAsync<Appointment>(Str(occurrence, "fhirId"), None))!;
+            Assert.Equal(i < 3 ? Appointment.AppointmentStatus.Booked : Appointment.AppointmentStatus.Cancelled, stored.Status);
+            var slot = (await Store.ReadAsync<Slot>(Str(occurrence, "slots.0.fhirId"), None))!;
+            Assert.Equal(i < 3 ? Slot.SlotStatus.Busy : Slot.SlotStatus.Free, slot.Status);
+        }
+
+        // A single appointment is no series: typed refusal.
+        var single = await TakeAsync(gateway, scheduleId, world.OtherPatient.Id!, FirstTuesdayAcrossDaylightSaving().AddDays(-1));
+        var appointment = (await Store.SearchAllAsync<Appointment>(new FhirQuery("Appointment").Where("slot", "Slot/" + single), None)).Single();
+        var refused = await gateway.MutateAsync("cancelSeriesFrom", "CancelSeriesFromInput", new { appointmentId = appointment.Id, reason = "x" }, "cancelled { fhirId }");
+        Assert.Equal(("ValidationError", "series-occurrence"), (Str(refused, "errors.0.__typename"), Str(refused, "errors.0.rule")));
+    }
+
+    [Fact]
+    public async Task The_open_bookings_limit_counts_the_series_own_occurrences()
+    {
+        var (gateway, store) = await WithOpenLimitAsync(3);
+        var (world, scheduleId) = await RuleScheduleAsync(store, gateway);
+        var first = FirstTuesdayAcrossDaylightSaving();
+        await TakeAsync(gateway, scheduleId, world.Patient.Id!, first.AddDays(-1));
+
+        var refused = await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, first, 3);
+        Assert.Equal(("ValidationError", "max-open-bookings"), (Str(refused, "errors.0.__typename"), Str(refused, "errors.0.rule")));
+        var partial = await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, first, 3, mode: "AVAILABLE_ONLY");
+        AssertNoErrors(partial);
+        Assert.Equal([1, 2], partial["occurrences"]!.AsArray().Select(o => o!["recurrenceId"]!.GetValue<int>()));
+        Assert.Equal("max-open-bookings", Str(partial, "skipped.0.reason.rule"));
+    }
+
+    /// <summary>A rule-based schedule in New York, weekdays 08:00 to 12:00 in 30-minute options, for a practitioner and a room.</summary>
+    private static async Task<(BookingWorld World, string ScheduleId)> RuleScheduleAsync(IFhirStore store, GatewayServer gateway)
+    {
+        var world = await BookingWorld.CreateAsync(store, slots: 0);
+        var schedule = await gateway.MutateAsync("createSchedule", "CreateScheduleInput", new
+        {
+            actorIds = new[] { "Practitioner/" + world.Practitioner.Id, "Location/" + world.Location.Id },
+            serviceTypes = new[] { "physiotherapy" },
+            timeZone = Zone,
+        }, "schedule { fhirId }");
+        var scheduleId = Str(schedule, "schedule.fhirId");
+        AssertNoErrors(await gateway.MutateAsync("setAvailability", "SetAvailabilityInput", new
+        {
+            scheduleId,
+            timeZone = Zone,
+            availableTimes = new[] { new { daysOfWeek = new[] { "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY" }, startTime = "08:00", endTime = "12:00" } },
+            slotMinutes = 30,
+        }, "schedule { fhirId }"));
+        return (world, scheduleId);
+    }
+
+    /// <summary>The first Tuesday at least a week ahead whose six weekly 09:00s in New York straddle a daylight-saving change.</summary>
+    private static DateOnly FirstTuesdayAcrossDaylightSaving()
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(Zone);
+        var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(7);
+        while (day.DayOfWeek != DayOfWeek.Tuesday)
+        {
+            day = day.AddDays(1);
+        }
+
+        for (; ; day = day.AddDays(7))
+        {
+            if (zone.GetUtcOffset(day.ToDateTime(new TimeOnly(9, 0))) != zone.GetUtcOffset(day.AddDays(35).ToDateTime(new TimeOnly(9, 0))))
+            {
+                return day;
+            }
+        }
+    }
+
+    /// <summary>Books 09:00-09:30 New York time on that day for the patient; returns the slot taken.</summary>
+    private static async Task<string> TakeAsync(GatewayServer gateway, string scheduleId, string patientId, DateOnly day)
+    {
+        var booked = await TryTakeAsync(gateway, scheduleId, patientId, day);
+        AssertNoErrors(booked);
+        return Str(booked, "appointment.slots.0.fhirId");
+    }
+
+    private static Task<JsonNode> TryTakeAsync(GatewayServer gateway, string scheduleId, string patientId, DateOnly day)
+    {
+        var start = SeriesRecurrence.ToInstant(day.ToDateTime(new TimeOnly(9, 0)), TimeZoneInfo.FindSystemTimeZoneById(Zone));
+        return gateway.MutateAsync("bookAppointment", "BookAppointmentInput",
+            new { time = new { slotIds = new[] { RuleSlots.Id(scheduleId, start, start.AddMinutes(30)) } }, patientId }, "appointment { slots { fhirId } }");
+    }
+
+    private static Task<JsonNode> BookSeriesAsync(GatewayServer gateway, string scheduleId, string patientId, DateOnly first, int count, string mode = "ALL_OR_NOTHING") =>
+        gateway.MutateAsync("bookSeries", "BookSeriesInput", new
+        {
+            scheduleId,
+            patientId,
+            firstDate = first.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            startTime = "09:00",
+            minutes = 30,
+            recurrence = new { daysOfWeek = new[] { "TUESDAY" }, count },
+            mode,
+            reason = "Physiotherapy",
+        }, Selection);
+
+    private static void AssertNoErrors(JsonNode payload) =>
+        Assert.True(payload["errors"]!.AsArray().Count == 0, payload["errors"]!.ToJsonString());
+
+    private static string Str(JsonNode? node, string path) => GraphQLMutations.Str(node, path);
+}
+
+/// <summary>Series on the embedded store (atomic transactions).</summary>
+public sealed class EmbeddedSeriesBookingTests(EmbeddedGatewayFixture fixture) : SeriesBookingTests, IClassFixture<EmbeddedGatewayFixture>
+{
+    private static readonly Lazy<Task<GatewayServer>> Limited = new(() => GatewayServer.StartAsync(new Dictionary<string, string?> { ["Booking:MaxOpenBookingsPerPatient"] = "3" }));
+
+    protected override IFhirStore Store => fixture.Gateway.Services.GetRequiredService<InMemoryFhirStore>();
+
+    protected override Task<GatewayServer> GatewayAsync() => Task.FromResult(fixture.Gateway);
+
+    protected override async Task<(GatewayServer Gateway, IFhirStore Store)> WithOpenLimitAsync(int limit)
+    {
+        Assert.Equal(3, limit);
+        var gateway = await Limited.Value;
+        return (gateway, gateway.Services.GetRequiredService<InMemoryFhirStore>());
+    }
+}
+
+/// <summary>Series on Medplum, written write by write with If-Match and undone on failure.</summary>
+[Collection(MedplumCollection.Name)]
+public sealed class MedplumCompensatingSeriesBookingTests(MedplumFixture medplum) : SeriesBookingTests
+{
+    protected override IFhirStore Store => medplum.Store;
+
+    protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(("Fhir:UseTransactions", "false"));
+
+    protected override async Task<(GatewayServer Gateway, IFhirStore Store)> WithOpenLimitAsync(int limit) =>
+        (await medplum.GatewayAsync(("Fhir:UseTransactions", "false"), ("Booking:MaxOpenBookingsPerPatient", limit.ToString(CultureInfo.InvariantCulture))), medplum.Store);
+}
+
+/// <summary>Series on Medplum with FHIR transaction Bundles.</summary>
+[Collection(MedplumCollection.Name)]
+public sealed class MedplumTransactionSeriesBookingTests(MedplumFixture medplum) : SeriesBookingTests
+{
+    protected override IFhirStore Store => medplum.Store;
+
+    protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(("Fhir:UseTransactions", "true"));
+
+    protected override async Task<(GatewayServer Gateway, IFhirStore Store)> WithOpenLimitAsync(int limit) =>
+        (await medplum.GatewayAsync(("Fhir:UseTransactions", "true"), ("Booking:MaxOpenBookingsPerPatient", limit.ToString(CultureInfo.InvariantCulture))), medplum.Store);
+}
