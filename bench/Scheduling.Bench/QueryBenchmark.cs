@@ -61,6 +61,8 @@ public static partial class QueryBenchmark
         await using var cold = await GatewayServer.StartAsync(With(common, ("Cache:Enabled", "false")));
         await using var warm = await GatewayServer.StartAsync(common);
         await using var naive = await GatewayServer.StartAsync(With(common, ("Cache:Enabled", "false"), ("DataLoading:Batching", "false")));
+        await using var planned = await GatewayServer.StartAsync(With(common, ("Cache:Enabled", "false"), ("Fhir:Includes", "On")));
+        var p50s = new Dictionary<(string Screen, string Client), double>();
         using var fhir = new HttpClient { BaseAddress = new Uri(medplum.FhirBaseUrl) };
 
         foreach (var screen in new[] { "week view", "upcoming" })
@@ -71,6 +73,7 @@ public static partial class QueryBenchmark
                 ("gateway, no cache", () => GatewayAsync(cold, query, variables), true),
                 ("gateway, warm cache", () => GatewayAsync(warm, query, variables), true),
                 ("gateway, no batching (resolver per item)", () => GatewayAsync(naive, query, variables), true),
+                ("gateway, planned (Fhir:Includes=On), no cache", () => GatewayAsync(planned, query, variables), true),
                 ("Medplum $graphql", () => MedplumGraphQLAsync(fhir, screen, practice), true),
                 ("front-end, plain FHIR REST", () => RestFrontEndAsync(fhir, screen, practice), true),
             };
@@ -82,6 +85,7 @@ public static partial class QueryBenchmark
                 var requests = (await medplum.RequestsAsync()).Count;
                 var (p50, p99, perSecond, overhead) = await MeasureAsync(run, iterations);
                 Print(screen, name, requests, p50, p99, perSecond, name.StartsWith("gateway", StringComparison.Ordinal) ? overhead : null);
+                p50s[(screen, name)] = p50;
             }
         }
 
@@ -93,6 +97,17 @@ public static partial class QueryBenchmark
             var (p50, p99, perSecond, overhead) = await MeasureAsync(() => GatewayAsync(embedded, query, variables), iterations);
             Print(screen, "gateway, embedded store", 0, p50, p99, perSecond, overhead);
         }
+
+        Console.WriteLine();
+        var graphql = p50s[("week view", "Medplum $graphql")];
+        foreach (var client in new[] { "gateway, no cache", "gateway, planned (Fhir:Includes=On), no cache" })
+        {
+            var p50 = p50s[("week view", client)];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Week view, {client}: p50 {p50:F1} ms against Medplum $graphql {graphql:F1} ms ({(p50 <= graphql ? "at or below" : "above")} it, {p50 - graphql:+0.0;-0.0} ms)."));
+        }
+
+        Console.WriteLine($"Load average at the end: {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?")}.");
     }
 
     private static void Print(string screen, string client, int requests, double p50, double p99, double perSecond, double? overhead) =>
