@@ -7,6 +7,7 @@ using Scheduling.Bench;
 // dotnet run -c Release --project bench/Scheduling.Bench -- subscribers-shared [--subscribers N] [--events N] [--latency-ms N] [--sharing on|off] [--redis-timeout-ms N] [--gateway-dll PATH]
 // dotnet run -c Release --project bench/Scheduling.Bench -- fanout [--members N] [--events N] [--sharing on|off]
 // dotnet run -c Release --project bench/Scheduling.Bench -- queries [--latency-ms N] [--iterations N]
+// dotnet run -c Release --project bench/Scheduling.Bench -- overhead [--iterations N] [--gateway "no cache"|"warm cache"|"planned, no cache"]
 // dotnet run -c Release --project bench/Scheduling.Bench -- createslots [--days N] [--medplum 1]
 int Option(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).FirstOrDefault(fallback);
 string? Text(string name, string? fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault(fallback);
@@ -25,6 +26,9 @@ switch (benchmark)
     case "queries":
         await QueryBenchmark.RunAsync(Option("--latency-ms", 5), Option("--iterations", 200));
         break;
+    case "overhead":
+        await OverheadBenchmark.RunAsync(Option("--iterations", 300), Text("--gateway", null));
+        break;
     case "subscribers":
         await SubscriberFanOutBenchmark.RunAsync(Option("--subscribers", 1000), Option("--events", 20));
         break;
@@ -42,7 +46,7 @@ switch (benchmark)
         await CreateSlotsBenchmark.RunAsync(Option("--days", 92), Option("--medplum", 0) == 1);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{benchmark}'. Known: booking, booking-compare, subscribers, fanout, subscribers-medplum, subscribers-shared, queries, createslots");
+        Console.Error.WriteLine($"Unknown benchmark '{benchmark}'. Known: booking, booking-compare, subscribers, fanout, subscribers-medplum, subscribers-shared, queries, overhead, createslots");
         return 2;
 }
 

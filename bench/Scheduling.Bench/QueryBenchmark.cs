@@ -20,7 +20,7 @@ namespace Scheduling.Bench;
 /// </summary>
 public static partial class QueryBenchmark
 {
-    private const string WeekView = """
+    internal const string WeekView = """
         query WeekView($id: ID!, $from: DateTime!, $to: DateTime!) {
           practitioner(id: $id) { displayName
             schedules { nodes { id
@@ -28,13 +28,13 @@ public static partial class QueryBenchmark
                 appointments { nodes { status patient { displayName } } } } } } } } }
         """;
 
-    private const string Upcoming = """
+    internal const string Upcoming = """
         query Upcoming($id: ID!, $from: DateTime!) {
           patient(id: $id) { displayName
             appointments(where: { date: { gte: $from } }, first: 50) { nodes { start status practitioners { displayName } location { name } } } } }
         """;
 
-    private static readonly DateTimeOffset Monday = new(2031, 2, 3, 0, 0, 0, TimeSpan.Zero);
+    internal static readonly DateTimeOffset Monday = new(2031, 2, 3, 0, 0, 0, TimeSpan.Zero);
 
     public static async Task RunAsync(int latencyMs, int iterations)
     {
@@ -61,6 +61,8 @@ public static partial class QueryBenchmark
         await using var cold = await GatewayServer.StartAsync(With(common, ("Cache:Enabled", "false")));
         await using var warm = await GatewayServer.StartAsync(common);
         await using var naive = await GatewayServer.StartAsync(With(common, ("Cache:Enabled", "false"), ("DataLoading:Batching", "false")));
+        await using var planned = await GatewayServer.StartAsync(With(common, ("Cache:Enabled", "false"), ("Fhir:Includes", "On")));
+        var p50s = new Dictionary<(string Screen, string Client), double>();
         using var fhir = new HttpClient { BaseAddress = new Uri(medplum.FhirBaseUrl) };
 
         foreach (var screen in new[] { "week view", "upcoming" })
@@ -71,6 +73,7 @@ public static partial class QueryBenchmark
                 ("gateway, no cache", () => GatewayAsync(cold, query, variables), true),
                 ("gateway, warm cache", () => GatewayAsync(warm, query, variables), true),
                 ("gateway, no batching (resolver per item)", () => GatewayAsync(naive, query, variables), true),
+                ("gateway, planned (Fhir:Includes=On), no cache", () => GatewayAsync(planned, query, variables), true),
                 ("Medplum $graphql", () => MedplumGraphQLAsync(fhir, screen, practice), true),
                 ("front-end, plain FHIR REST", () => RestFrontEndAsync(fhir, screen, practice), true),
             };
@@ -82,6 +85,7 @@ public static partial class QueryBenchmark
                 var requests = (await medplum.RequestsAsync()).Count;
                 var (p50, p99, perSecond, overhead) = await MeasureAsync(run, iterations);
                 Print(screen, name, requests, p50, p99, perSecond, name.StartsWith("gateway", StringComparison.Ordinal) ? overhead : null);
+                p50s[(screen, name)] = p50;
             }
         }
 
@@ -93,6 +97,17 @@ public static partial class QueryBenchmark
             var (p50, p99, perSecond, overhead) = await MeasureAsync(() => GatewayAsync(embedded, query, variables), iterations);
             Print(screen, "gateway, embedded store", 0, p50, p99, perSecond, overhead);
         }
+
+        Console.WriteLine();
+        var graphql = p50s[("week view", "Medplum $graphql")];
+        foreach (var client in new[] { "gateway, no cache", "gateway, planned (Fhir:Includes=On), no cache" })
+        {
+            var p50 = p50s[("week view", client)];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Week view, {client}: p50 {p50:F1} ms against Medplum $graphql {graphql:F1} ms ({(p50 <= graphql ? "at or below" : "above")} it, {p50 - graphql:+0.0;-0.0} ms)."));
+        }
+
+        Console.WriteLine($"Load average at the end: {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?")}.");
     }
 
     private static void Print(string screen, string client, int requests, double p50, double p99, double perSecond, double? overhead) =>
@@ -121,7 +136,7 @@ public static partial class QueryBenchmark
         return (Percentile(latencies, 0.5), Percentile(latencies, 0.99), perSecond, Percentile(overheads, 0.5));
     }
 
-    private static (string Query, object Variables) GatewayRequest(string screen, Practice practice) => screen == "week view"
+    internal static (string Query, object Variables) GatewayRequest(string screen, Practice practice) => screen == "week view"
         ? (WeekView, new { id = practice.PractitionerId, from = Monday.ToString("O", CultureInfo.InvariantCulture), to = Monday.AddDays(7).ToString("O", CultureInfo.InvariantCulture) })
         : (Upcoming, new { id = practice.PatientId, from = Monday.ToString("O", CultureInfo.InvariantCulture) });
 
@@ -214,60 +229,4 @@ public static partial class QueryBenchmark
     private static partial Regex FhirDuration();
 
     private sealed record Sample(double Milliseconds, double FhirMilliseconds);
-
-    /// <summary>The benchmark's practice, written through IFhirStore so both stores hold the same shape of data.</summary>
-    private sealed record Practice(string PractitionerId, string PatientId)
-    {
-        public static async Task<Practice> SeedAsync(IFhirStore store)
-        {
-            var none = CancellationToken.None;
-            var doctor = await store.CreateAsync(new Practitioner { Name = [new HumanName { Prefix = ["Dr."], Given = ["Bench"], Family = "Mark" }] }, none);
-            var room = await store.CreateAsync(new Location { Name = "Room 1" }, none);
-            var patients = new List<Patient>();
-            for (var i = 0; i < 20; i++)
-            {
-                patients.Add(await store.CreateAsync(new Patient { Name = [new HumanName { Given = ["Patient" + i], Family = "Bench" }] }, none));
-            }
-
-            var schedule = await store.CreateAsync(new Schedule { Active = true, Actor = [new("Practitioner/" + doctor.Id), new("Location/" + room.Id)] }, none);
-            var booked = 0;
-            for (var day = 0; day < 5; day++)
-            {
-                for (var n = 0; n < 16; n++)
-                {
-                    var start = Monday.AddDays(day).AddHours(9).AddMinutes(30 * n);
-                    var slot = await store.CreateAsync(new Slot
-                    {
-                        Schedule = new ResourceReference("Schedule/" + schedule.Id),
-                        Status = n % 2 == 0 ? Slot.SlotStatus.Busy : Slot.SlotStatus.Free,
-                        Start = start,
-                        End = start.AddMinutes(30),
-                    }, none);
-                    if (n % 2 != 0)
-                    {
-                        continue;
-                    }
-
-                    // Patient 0 is "the patient": 8 of the 40 appointments are theirs.
-                    var patient = patients[booked % 5 == 0 ? 0 : 1 + (booked % 19)];
-                    booked++;
-                    await store.CreateAsync(new Appointment
-                    {
-                        Status = Appointment.AppointmentStatus.Booked,
-                        Start = start,
-                        End = start.AddMinutes(30),
-                        Slot = [new ResourceReference("Slot/" + slot.Id)],
-                        Participant =
-                        [
-                            new() { Actor = new ResourceReference("Patient/" + patient.Id), Status = ParticipationStatus.Accepted },
-                            new() { Actor = new ResourceReference("Practitioner/" + doctor.Id), Status = ParticipationStatus.Accepted },
-                            new() { Actor = new ResourceReference("Location/" + room.Id), Status = ParticipationStatus.Accepted },
-                        ],
-                    }, none);
-                }
-            }
-
-            return new Practice(doctor.Id!, patients[0].Id!);
-        }
-    }
 }

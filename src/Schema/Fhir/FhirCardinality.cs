@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.Concurrent;
 using Hl7.Fhir.Introspection;
 using Hl7.Fhir.Model;
 
@@ -32,18 +33,29 @@ public static class FhirCardinality
         return missing;
     }
 
+    /// <summary>
+    /// Each POCO type's required elements (null: not a FHIR type), read once: Firely's property list is a
+    /// ConcurrentDictionary whose enumeration takes all its locks, which every field of every request contended for.
+    /// </summary>
+    private static readonly ConcurrentDictionary<Type, string[]?> RequiredElements = new();
+
+    private static string[]? Required(Type type) =>
+        RequiredElements.GetOrAdd(type, static t => ModelInfo.ModelInspector.FindClassMapping(t) is { } mapping
+            ? [.. mapping.PropertyMappings.Where(e => e.IsMandatoryElement && !e.RepresentsValueElement).Select(e => e.Name)]
+            : null);
+
     private static void Walk(Base value, string path, List<string> missing)
     {
-        if (ModelInfo.ModelInspector.FindClassMapping(value.GetType()) is not { } mapping)
+        if (Required(value.GetType()) is not { } required)
         {
             return;
         }
 
-        foreach (var element in mapping.PropertyMappings)
+        foreach (var name in required)
         {
-            if (element.IsMandatoryElement && !element.RepresentsValueElement && !Present(value, element.Name))
+            if (!Present(value, name))
             {
-                missing.Add(path + "." + element.Name);
+                missing.Add(path + "." + name);
             }
         }
 

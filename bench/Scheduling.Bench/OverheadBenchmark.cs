@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Testing;
+
+namespace Scheduling.Bench;
+
+/// <summary>
+/// The gateway's own cost per screen, with FHIR taken out: the gateway in this process on Kestrel, its FHIR client
+/// answered by <see cref="CannedFhirHandler"/> (the same JSON bytes every time, no network, no server work). Prints per
+/// request the wall time, the CPU time of the whole process (client included) and the bytes allocated. CPU time and
+/// allocations hardly move with the machine's load, so they are the before/after measure on a shared machine.
+/// </summary>
+public static class OverheadBenchmark
+{
+    private static readonly Uri BaseUrl = new("http://canned.fhir/fhir/");
+
+    public static async Task RunAsync(int iterations, string? only)
+    {
+        var store = new InMemoryFhirStore();
+        var practice = await Practice.SeedAsync(store);
+        var handler = new CannedFhirHandler(store, BaseUrl);
+        Console.WriteLine($"Gateway overhead in process (FHIR answered from canned JSON, no network): {iterations} sequential requests per row after " +
+            $"{Math.Min(iterations, 50)} warm-up; {Environment.ProcessorCount} cores, load {Load()}; {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+        Console.WriteLine();
+        Console.WriteLine("| screen | gateway | FHIR requests | p50 ms | CPU ms/request | KB allocated/request |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        var common = new Dictionary<string, string?>
+        {
+            ["Fhir:BaseUrl"] = BaseUrl.ToString(),
+            ["Fhir:RetryCount"] = "0",
+            ["Booking:HoldSweepSeconds"] = "3600",
+            ["ChangeFeed:PollSeconds"] = "0",
+            ["GraphQL:RateLimitPerSecond"] = "0",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        var gateways = new (string Name, Dictionary<string, string?> Settings)[]
+        {
+            ("no cache", With(common, ("Cache:Enabled", "false"), ("Fhir:Includes", "Off"))),
+            ("warm cache", With(common, ("Fhir:Includes", "Off"))),
+            ("planned, no cache", With(common, ("Cache:Enabled", "false"), ("Fhir:Includes", "On"))),
+        };
+        foreach (var (name, settings) in gateways.Where(g => only is null || g.Name == only))
+        {
+            await using var gateway = await GatewayServer.StartAsync(settings, services =>
+                services.AddHttpClient(RestFhirStore.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => handler));
+            foreach (var screen in new[] { "week view", "upcoming" })
+            {
+                var (query, variables) = QueryBenchmark.GatewayRequest(screen, practice);
+                var body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { query, variables }));
+                await RequestAsync(gateway, body);
+                var before = handler.Requests;
+                await RequestAsync(gateway, body);
+                var requests = handler.Requests - before;
+                for (var i = 0; i < Math.Min(iterations, 50); i++)
+                {
+                    await RequestAsync(gateway, body);
+                }
+
+                var (p50, cpu, allocated) = await MeasureAsync(() => RequestAsync(gateway, body), iterations);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {screen} | {name} | {requests} | {p50:F2} | {cpu:F2} | {allocated / 1024:F0} |"));
+            }
+        }
+    }
+
+    private static async Task<(double P50, double CpuMs, double Bytes)> MeasureAsync(Func<Task> run, int iterations)
+    {
+        var process = Process.GetCurrentProcess();
+        var latencies = new double[iterations];
+        GC.Collect();
+        var cpu = process.TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        for (var i = 0; i < iterations; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await run();
+            latencies[i] = clock.Elapsed.TotalMilliseconds;
+        }
+
+        var bytes = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)iterations;
+        process.Refresh();
+        var cpuMs = (process.TotalProcessorTime - cpu).TotalMilliseconds / iterations;
+        Array.Sort(latencies);
+        return (latencies[iterations / 2], cpuMs, bytes);
+    }
+
+    private static async Task RequestAsync(GatewayServer gateway, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await gateway.Client.PostAsync(new Uri("/graphql", UriKind.Relative), content);
+        var answer = await response.Content.ReadAsByteArrayAsync();
+        if (!response.IsSuccessStatusCode || answer.AsSpan().IndexOf("\"errors\""u8) >= 0)
+        {
+            throw new InvalidOperationException("gateway query failed: " + Encoding.UTF8.GetString(answer.AsSpan(0, Math.Min(300, answer.Length))));
+        }
+    }
+
+    private static string Load() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+
+    private static Dictionary<string, string?> With(Dictionary<string, string?> settings, params (string Key, string Value)[] more)
+    {
+        var copy = new Dictionary<string, string?>(settings);
+        foreach (var (key, value) in more)
+        {
+            copy[key] = value;
+        }
+
+        return copy;
+    }
+}
