@@ -46,6 +46,7 @@ public sealed class QueryType : ObjectGraphType
         SlotQueries.AddTo(this);
         AppointmentQueries.AddTo(this);
         AvailabilityQueries.AddTo(this);
+        Webhooks.WebhookFields.AddQueries(this);
     }
 }
 
@@ -68,5 +69,6 @@ public sealed class MutationType : ObjectGraphType
         Description = "Booking and managing time: every mutation answers a payload with its result or typed errors.";
         AppointmentMutations.AddTo(this);
         ScheduleMutations.AddTo(this);
+        Webhooks.WebhookFields.AddMutations(this);
     }
 }
