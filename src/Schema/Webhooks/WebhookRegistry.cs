@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-using System.Text;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -27,25 +25,9 @@ public sealed class WebhookRegistry(IFhirStore store, SchedulingAccess access, I
 
     public static string GlobalIdOf(string fhirId) => GlobalId.Encode(TypeName, fhirId);
 
-    /// <summary>A webhook's FHIR id from its global id (or the bare FHIR id); a ValidationError on <paramref name="field"/> otherwise.</summary>
-    public static string FhirIdOf(string? id, string field = "webhookId")
-    {
-        var fhirId = id;
-        try
-        {
-            var text = new UTF8Encoding(false, true).GetString(Base64Url.DecodeFromChars(id ?? string.Empty));
-            if (text.StartsWith(TypeName + ":", StringComparison.Ordinal))
-            {
-                fhirId = text[(TypeName.Length + 1)..];
-            }
-        }
-        catch (Exception e) when (e is FormatException or ArgumentException)
-        {
-            // a bare FHIR id
-        }
-
-        return FhirReference.IsValidId(fhirId) ? fhirId : throw new SchedulingException(new ValidationError($"'{field}' is not a webhook id.", field));
-    }
+    /// <summary>A webhook's FHIR id as the id arguments give it (decoded from the global id); a ValidationError otherwise.</summary>
+    public static string FhirIdOf(string? id) =>
+        FhirReference.IsValidId(id) ? id : throw new SchedulingException(new ValidationError("'webhookId' is not a webhook id.", "webhookId"));
 
     public async Task<WebhookWithSecret> RegisterAsync(string? url, IReadOnlyCollection<WebhookEventType>? events, string? description, CancellationToken cancellationToken)
     {
