@@ -52,7 +52,9 @@ public sealed class WebhookType : ObjectGraphType<WebhookEndpoint>
     {
         Name = "Webhook";
         Description = "An endpoint that receives a signed JSON event for each appointment change (admins only). Stored as a FHIR Subscription.";
-        Field<NonNullGraphType<IdGraphType>>("id").Description("The global id: opaque, unique across every type of this API.").Resolve(c => WebhookRegistry.GlobalIdOf(c.Source.Id));
+        // Not `id`, and not a Node: a webhook is admin-only configuration, which node(id:) (answered alike to every role
+        // that sees entities) does not read; normalized client caches therefore do not take it for a refetchable entity.
+        Field<NonNullGraphType<IdGraphType>>("webhookId").Description("The webhook's global id (the codec of every id of this API), as webhookId arguments take it.").Resolve(c => WebhookRegistry.GlobalIdOf(c.Source.Id));
         Field<NonNullGraphType<IdGraphType>>("fhirId").Description("The FHIR Subscription's logical id.").Resolve(c => c.Source.Id);
         Field<NonNullGraphType<StringGraphType>>("url").Description("Where events are posted.").Resolve(c => c.Source.Url.AbsoluteUri);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<WebhookEventTypeType>>>>("events")

@@ -14,7 +14,7 @@ namespace Scheduling.Tests.Webhooks;
 /// </summary>
 public sealed class WebhookDeliveryTests
 {
-    private const string Register = "mutation($input: RegisterWebhookInput!) { registerWebhook(input: $input) { secret webhook { id fhirId url events status } " + Errors + " } }";
+    private const string Register = "mutation($input: RegisterWebhookInput!) { registerWebhook(input: $input) { secret webhook { webhookId fhirId url events status } " + Errors + " } }";
     private const string Book = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } " + Errors + " } }";
     private const string Reschedule = "mutation($input: RescheduleAppointmentInput!) { rescheduleAppointment(input: $input) { appointment { fhirId } " + Errors + " } }";
     private const string Cancel = "mutation($input: CancelAppointmentInput!) { cancelAppointment(input: $input) { appointment { fhirId } " + Errors + " } }";
@@ -83,7 +83,7 @@ public sealed class WebhookDeliveryTests
         await using var gateway = await GatewayServer.StartAsync(Settings(baseDelayMs: BaseDelay));
         var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
         var admin = TestTokens.Admin();
-        var webhookId = Str(await gateway.QueryAsync(Register, new { input = new { url = receiver.Url, events = new[] { "APPOINTMENT_BOOKED" } } }, admin), "data.registerWebhook.webhook.id");
+        var webhookId = Str(await gateway.QueryAsync(Register, new { input = new { url = receiver.Url, events = new[] { "APPOINTMENT_BOOKED" } } }, admin), "data.registerWebhook.webhook.webhookId");
 
         await gateway.QueryAsync(Book, new { input = new { time = new { slotIds = new[] { world.SlotId(0) } }, patientId = world.Patient.Id } }, admin);
         var received = await receiver.UntilAsync(r => r.Count >= 4, seconds: 30);
@@ -113,8 +113,8 @@ public sealed class WebhookDeliveryTests
         await using var gateway = await GatewayServer.StartAsync(Settings(baseDelayMs: 50, maxAttempts: 2));
         var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
         var admin = TestTokens.Admin();
-        var failingId = Str(await gateway.QueryAsync(Register, new { input = new { url = failing.Url } }, admin), "data.registerWebhook.webhook.id");
-        var goneId = Str(await gateway.QueryAsync(Register, new { input = new { url = gone.Url } }, admin), "data.registerWebhook.webhook.id");
+        var failingId = Str(await gateway.QueryAsync(Register, new { input = new { url = failing.Url } }, admin), "data.registerWebhook.webhook.webhookId");
+        var goneId = Str(await gateway.QueryAsync(Register, new { input = new { url = gone.Url } }, admin), "data.registerWebhook.webhook.webhookId");
 
         var booked = await gateway.QueryAsync(Book, new { input = new { time = new { slotIds = new[] { world.SlotId(0) } }, patientId = world.Patient.Id } }, admin);
         await failing.UntilAsync(r => r.Count >= 2);
@@ -124,11 +124,11 @@ public sealed class WebhookDeliveryTests
 
         var webhooks = await UntilAsync(async () =>
         {
-            var all = (await gateway.QueryAsync("{ webhooks { nodes { id status lastError } } }", null, admin)).At("data.webhooks.nodes")!.AsArray();
+            var all = (await gateway.QueryAsync("{ webhooks { nodes { webhookId status lastError } } }", null, admin)).At("data.webhooks.nodes")!.AsArray();
             return all.Any(w => Str(w, "status") == "DISABLED") && all.Any(w => Str(w, "status") == "ERROR") ? all : null;
         });
-        Assert.Contains("failed after 2 attempts", Str(webhooks.Single(w => Str(w, "id") == failingId), "lastError"), StringComparison.Ordinal);
-        Assert.Equal("DISABLED", Str(webhooks.Single(w => Str(w, "id") == goneId), "status"));
+        Assert.Contains("failed after 2 attempts", Str(webhooks.Single(w => Str(w, "webhookId") == failingId), "lastError"), StringComparison.Ordinal);
+        Assert.Equal("DISABLED", Str(webhooks.Single(w => Str(w, "webhookId") == goneId), "status"));
 
         // A disabled webhook gets nothing more; the failing one still gets the next event.
         await gateway.QueryAsync(Cancel, new { input = new { appointmentId = Str(booked, "data.bookAppointment.appointment.fhirId"), reason = "x" } }, admin);
@@ -143,7 +143,7 @@ public sealed class WebhookDeliveryTests
         await using var gateway = await GatewayServer.StartAsync(Settings());
         var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
         var admin = TestTokens.Admin();
-        var webhookId = Str(await gateway.QueryAsync(Register, new { input = new { url = receiver.Url } }, admin), "data.registerWebhook.webhook.id");
+        var webhookId = Str(await gateway.QueryAsync(Register, new { input = new { url = receiver.Url } }, admin), "data.registerWebhook.webhook.webhookId");
         var before = DateTimeOffset.UtcNow.AddSeconds(-1);
         await gateway.QueryAsync(Book, new { input = new { time = new { slotIds = new[] { world.SlotId(0) } }, patientId = world.Patient.Id } }, admin);
         var first = (await receiver.UntilAsync(r => r.Count >= 1))[0];
@@ -173,7 +173,7 @@ public sealed class WebhookDeliveryTests
             var refused = await gateway.QueryAsync(Register, new { input = new { url = "https://receiver.example.com/hook" } }, token);
             Assert.Equal("ForbiddenError", Str(refused, "data.registerWebhook.errors.0.__typename"));
             Assert.Null(refused.At("data.registerWebhook.secret"));
-            var read = await gateway.QueryAsync("{ webhooks { nodes { id } } }", null, token);
+            var read = await gateway.QueryAsync("{ webhooks { nodes { webhookId } } }", null, token);
             Assert.Equal("FORBIDDEN", Str(read, "errors.0.extensions.code"));
         }
 
@@ -185,7 +185,7 @@ public sealed class WebhookDeliveryTests
             Assert.Equal("url", Str(refused, "data.registerWebhook.errors.0.field"));
         }
 
-        Assert.Empty((await gateway.QueryAsync("{ webhooks { nodes { id } } }", null, admin)).At("data.webhooks.nodes")!.AsArray());
+        Assert.Empty((await gateway.QueryAsync("{ webhooks { nodes { webhookId } } }", null, admin)).At("data.webhooks.nodes")!.AsArray());
         var accepted = await gateway.QueryAsync(Register, new { input = new { url = "https://receiver.example.com/hook" } }, admin);
         Assert.Empty(accepted.At("data.registerWebhook.errors")!.AsArray());
     }
