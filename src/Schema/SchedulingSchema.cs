@@ -46,6 +46,7 @@ public sealed class QueryType : ObjectGraphType
         SlotQueries.AddTo(this);
         AppointmentQueries.AddTo(this);
         AvailabilityQueries.AddTo(this);
+        Webhooks.WebhookFields.AddQueries(this);
     }
 }
 
@@ -69,5 +70,6 @@ public sealed class MutationType : ObjectGraphType
         AppointmentMutations.AddTo(this);
         SeriesMutations.AddTo(this);
         ScheduleMutations.AddTo(this);
+        Webhooks.WebhookFields.AddMutations(this);
     }
 }

@@ -259,6 +259,9 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
             : throw new ForbiddenError("Appointments are not available to this caller.");
     }
 
+    /// <summary>Webhooks (outbound notifications of every appointment change) are registered, read and replayed by admins only.</summary>
+    public bool ManagesWebhooks => Caller.Role == CallerRole.Admin;
+
     /// <summary>Refuses unless <paramref name="allowed"/>; the message must not tell whether the thing exists.</summary>
     public static void Require(bool allowed, Func<ForbiddenError> denial)
     {

@@ -100,6 +100,18 @@ public static class GatewayProfile
     public static bool IsSeriesTemplate(Appointment appointment) =>
         appointment?.GetExtension(RecurrenceTemplateExtension) is not null;
 
+    /// <summary>meta.tag code (in <see cref="TagSystem"/>) of a Subscription that is one of the gateway's webhooks (Webhooks/WebhookSubscriptions).</summary>
+    public const string WebhookTag = "webhook";
+
+    /// <summary>Subscription: an event type the webhook receives (valueCode, repeated; none: every type).</summary>
+    public const string WebhookEventExtension = System + "/StructureDefinition/webhook-event";
+
+    /// <summary>Subscription: the webhook's state as the gateway delivers it (valueCode active | error | disabled).</summary>
+    public const string WebhookStateExtension = System + "/StructureDefinition/webhook-state";
+
+    /// <summary>Subscription: the version its signing secret is derived with (valueInteger; rotation adds one).</summary>
+    public const string WebhookSecretVersionExtension = System + "/StructureDefinition/webhook-secret-version";
+
     /// <summary>HL7's time zone extension on a Schedule (valueCode, an IANA name).</summary>
     public const string TimeZoneExtension = "http://hl7.org/fhir/StructureDefinition/timezone";
 

@@ -22,6 +22,9 @@ public static class GlobalId
         "Practitioner", "Patient", "Location", "HealthcareService", "Schedule", "Slot", "Appointment", "AppointmentResponse",
     };
 
+    /// <summary>Types with a global id that node(id:) does not read: webhooks (admins only; read through <c>webhooks</c>).</summary>
+    public static readonly IReadOnlySet<string> NonNodeTypes = new HashSet<string>(StringComparer.Ordinal) { "Webhook" };
+
     /// <summary>The type name of an availability option's global id (an option is no FHIR resource).</summary>
     public const string OptionType = "AvailabilityOption";
 
@@ -97,7 +100,7 @@ public static class GlobalId
         }
 
         var colon = text.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0 || !EntityTypes.Contains(text[..colon]) || !FhirReference.IsValidId(text[(colon + 1)..]))
+        if (colon <= 0 || !(EntityTypes.Contains(text[..colon]) || NonNodeTypes.Contains(text[..colon])) || !FhirReference.IsValidId(text[(colon + 1)..]))
         {
             return false;
         }

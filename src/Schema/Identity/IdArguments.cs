@@ -34,6 +34,7 @@ public sealed class IdArguments : BaseSchemaNodeVisitor
         ["appointment"] = "Appointment", ["patient"] = "Patient", ["practitioner"] = "Practitioner", ["schedule"] = "Schedule",
         ["slot"] = "Slot", ["location"] = "Location", ["healthcareService"] = "HealthcareService", ["actor"] = AnyActor,
         ["option"] = GlobalId.OptionType,
+        ["webhook"] = "Webhook",
     };
 
     public override void VisitObjectFieldArgumentDefinition(QueryArgument argument, FieldType field, IObjectGraphType type, ISchema schema)
