@@ -14,7 +14,8 @@ public sealed record BusyConflicts(IReadOnlyList<string> SlotIds, IReadOnlyList<
 /// The one busy-time rule (SCHEDULING.md invariant 1): a span is free for a schedule's actors when no Slot of any
 /// length overlapping it is busy, held or blocked, and no active appointment of any of its actors overlaps it, except
 /// the slots being taken themselves (checked for their own status) and, when rescheduling, the moved appointment.
-/// An appointment on an overbooked slot being taken does not count; an expired hold does not count.
+/// An appointment that sits only on slots with seats being taken (<see cref="SlotSeats"/>: capacity, or overbooked) does
+/// not count, whether seats are left is the slot's own check; an expired hold does not count.
 /// </summary>
 public static class BusyTime
 {
@@ -30,7 +31,8 @@ public static class BusyTime
         ArgumentNullException.ThrowIfNull(appointments);
         ArgumentNullException.ThrowIfNull(taking);
         var takingIds = taking.Where(s => s.Id is not null).Select(s => s.Id!).ToHashSet();
-        var overbooked = taking.Where(s => s.Overbooked == true && s.Id is not null).Select(s => s.Id!).ToHashSet();
+        // Seats of one slot being taken (SlotSeats): who sits on it takes no time from this booking; every other overlap does.
+        var shared = taking.Where(s => SlotSeats.IsShared(s) && s.Id is not null).Select(s => s.Id!).ToHashSet();
         var deadHeld = StandingTime.HeldOnlyByExpiredHolds(appointments, now);
         var ownSlots = new HashSet<string>();
         var appointmentIds = new List<string>();
@@ -44,7 +46,7 @@ public static class BusyTime
             }
 
             if (!TakesTime(appointment, now) || TimeRange.Of(appointment.Start, appointment.End) is not { } time || !time.Overlaps(span) ||
-                (slotIds.Count > 0 && slotIds.All(overbooked.Contains)))
+                SlotSeats.SharesSeats(appointment, shared))
             {
                 continue;
             }

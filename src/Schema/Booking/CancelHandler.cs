@@ -37,7 +37,7 @@ public sealed class CancelHandler(AppointmentChanges changes, SlotReservation re
         cancelled.CancelationReason = new CodeableConcept { Text = reason };
         AppointmentChanges.ClearHold(cancelled);
         var slots = await reservation.OfAsync(appointment, cancellationToken);
-        List<FhirWrite> writes = [FhirWrite.Update(appointment, cancelled), .. await reservation.FreeWritesAsync(slots, appointment.Id!, cancellationToken)];
+        List<FhirWrite> writes = [FhirWrite.Update(appointment, cancelled), .. await reservation.SettleWritesAsync(slots, cancelled, cancellationToken)];
         return (Appointment)(await changes.ApplyAsync(writes, cancellationToken))[0];
     }
 }

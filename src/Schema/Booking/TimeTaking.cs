@@ -115,7 +115,8 @@ public sealed class TimeTaking(
 
         var slots = await reservation.MaterializeAsync(planned, cancellationToken);
         var appointment = NewAppointment(request, patient, practitioner, actors, slots, span, now, idempotencyKey);
-        var writes = slots.Select(s => SlotReservation.Retag(s, SlotHolding.SlotStatusFor(appointment))).ToList();
+        // Each slot as its seats are with this appointment on it (SlotSeats: a slot with seats stays FREE while one is left).
+        var writes = slots.Select(s => checkedSpan.Take(s, appointment)).ToList();
         writes.Add(FhirWrite.Create(appointment));
         var appointmentAt = writes.Count - 1;
         writes.AddRange(checkedSpan.GuardWrites);
