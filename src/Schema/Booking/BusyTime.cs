@@ -79,6 +79,19 @@ public static class BusyTime
             .Select(a => TimeRange.Of(a.Start, a.End)).OfType<TimeRange>()];
     }
 
+    /// <summary>
+    /// A schedule's busy spans as one slot with seats sees them (<see cref="SlotSeats"/>): whoever sits only on it takes
+    /// no time from another seat on it, as <see cref="Conflicts"/> counts them when it is taken; every other busy span
+    /// stays. What availability offers such a slot by.
+    /// </summary>
+    public static IReadOnlyList<TimeRange> SpansBeside(
+        Slot shared, IEnumerable<Slot> slots, IEnumerable<Appointment> appointments, IReadOnlyCollection<FhirReference> actors, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(shared);
+        var seat = new HashSet<string> { shared.Id ?? string.Empty };
+        return Spans((slots ?? []).Where(s => s.Id != shared.Id), (appointments ?? []).Where(a => !SlotSeats.SharesSeats(a, seat)), actors, now);
+    }
+
     /// <summary>Busy, held or blocked: time that nobody else may take.</summary>
     public static bool IsBusy(Slot slot) =>
         slot?.Status is SlotStatus.Busy or SlotStatus.BusyTentative or SlotStatus.BusyUnavailable;

@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
 
@@ -15,7 +16,22 @@ namespace Scheduling.Schema.Booking;
 /// </summary>
 public static class SlotSeats
 {
+    /// <summary>The most seats a slot or a rule may have.</summary>
+    public const int MaxCapacity = 1000;
+
+    /// <summary>The ValidationError rule of a capacity out of range.</summary>
+    public const string CapacityRule = "capacity";
+
     public static int Capacity(Slot slot) => GatewayProfile.CapacityOf(slot);
+
+    /// <summary>A capacity given in an input: 1 when absent, else 1 to <see cref="MaxCapacity"/> (a typed ValidationError otherwise).</summary>
+    public static int CheckedCapacity(int? capacity) =>
+        capacity is null or (>= 1 and <= MaxCapacity) ? capacity ?? 1
+        : throw new SchedulingException(new ValidationError($"'capacity' must be between 1 and {MaxCapacity}.", "capacity", CapacityRule));
+
+    /// <summary>The extensions a new slot of this capacity carries: none for one seat.</summary>
+    public static IEnumerable<Extension> CapacityExtensions(int capacity) =>
+        capacity > 1 ? [new Extension(GatewayProfile.CapacityExtension, new PositiveInt(capacity))] : [];
 
     /// <summary>Whether seats are counted on the slot: more than one, or marked overbooked (FHIR: it may take more than it was meant to).</summary>
     public static bool IsShared(Slot slot) => slot is not null && (Capacity(slot) > 1 || slot.Overbooked == true);

@@ -88,6 +88,80 @@ public abstract class CapacityTests(ITestOutputHelper output)
         Assert.True(seats.At("data.slot.overbooked")?.GetValue<bool>());
     }
 
+    [Fact]
+    public async Task A_rule_with_seats_offers_its_time_with_the_seats_left_until_the_last_is_taken()
+    {
+        var (first, second) = await GatewaysAsync(new() { ["Booking:MaxOpenBookingsPerPatient"] = "0" });
+        await using var a = first;
+        await using var b = second;
+        var world = await BookingWorld.CreateAsync(Store, slots: 0);
+        var day = DateTimeOffset.UtcNow.UtcDateTime.Date.AddDays(3);
+        var set = await first.QueryAsync(
+            "mutation($input: SetAvailabilityInput!) { setAvailability(input: $input) { schedule { availability { capacity } } errors { ... on Error { code } } } }",
+            new { input = new { scheduleId = world.Schedule.Id, timeZone = "UTC", slotMinutes = 30, capacity = 2,
+                availableTimes = new[] { new { daysOfWeek = new[] { day.DayOfWeek.ToString().ToUpperInvariant() }, startTime = "09:00", endTime = "10:00" } } } });
+        Assert.Equal(2, set.At("data.setAvailability.schedule.availability.capacity")?.GetValue<int>());
+        var patients = await BookingRace.PatientsAsync(Store, 3);
+
+        var offered = await OptionsAsync(first, world, day, 30);
+        Assert.Equal([2, 2], offered.Select(o => o.SeatsLeft));
+        Assert.NotNull((await BookOptionAsync(first, offered[0].Id, patients[0].Id!)).AppointmentId);
+        Assert.Equal([1, 2], (await OptionsAsync(second, world, day, 30)).Select(o => o.SeatsLeft));
+        // An hour over the seat's half hour is not offered: the practitioner sits in the group then.
+        Assert.Empty(await OptionsAsync(second, world, day, 60));
+        Assert.NotNull((await BookOptionAsync(second, offered[0].Id, patients[1].Id!)).AppointmentId);
+        Assert.Equal([2], (await OptionsAsync(first, world, day, 30)).Select(o => o.SeatsLeft));
+        Assert.Equal("SLOT_UNAVAILABLE", (await BookOptionAsync(first, offered[0].Id, patients[2].Id!)).ErrorCode);
+
+        var made = await Store.SearchAllAsync<Slot>(SlotSearches.Filtered([world.Schedule.Id!], null, null, null), CancellationToken.None);
+        var slot = Assert.Single(made);
+        Assert.Equal(2, SlotSeats.Capacity(slot));
+        Assert.Equal(Slot.SlotStatus.Busy, slot.Status);
+        Assert.Equal(2, (await Store.SearchAllAsync<Appointment>(AppointmentSearches.HoldingSlots([slot.Id!]), CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task CreateSlots_with_a_capacity_makes_slots_with_seats_that_availability_offers()
+    {
+        var (first, second) = await GatewaysAsync([]);
+        await using var a = first;
+        await using var b = second;
+        var world = await BookingWorld.CreateAsync(Store, slots: 0);
+        var day = DateTimeOffset.UtcNow.UtcDateTime.Date.AddDays(3);
+        var created = await first.QueryAsync(
+            "mutation($input: CreateSlotsInput!) { createSlots(input: $input) { slots { capacity seatsLeft } errors { ... on Error { code } ... on ValidationError { rule } } } }",
+            new { input = new { scheduleId = world.Schedule.Id, from = day.ToString("yyyy-MM-dd"), to = day.ToString("yyyy-MM-dd"),
+                daysOfWeek = new[] { day.DayOfWeek.ToString().ToUpperInvariant() }, startTime = "09:00", endTime = "10:00", slotMinutes = 30, capacity = 4 } });
+        Assert.Equal([4, 4], created.At("data.createSlots.slots")!.AsArray().Select(n => n!["capacity"]!.GetValue<int>()));
+        Assert.Equal([4, 4], created.At("data.createSlots.slots")!.AsArray().Select(n => n!["seatsLeft"]!.GetValue<int>()));
+        Assert.Equal([4, 4], (await OptionsAsync(second, world, day, 30)).Select(o => o.SeatsLeft));
+
+        var refused = await first.QueryAsync(
+            "mutation($input: CreateSlotsInput!) { createSlots(input: $input) { errors { ... on ValidationError { rule } } } }",
+            new { input = new { scheduleId = world.Schedule.Id, from = day.ToString("yyyy-MM-dd"), to = day.ToString("yyyy-MM-dd"),
+                daysOfWeek = new[] { day.DayOfWeek.ToString().ToUpperInvariant() }, startTime = "11:00", endTime = "12:00", slotMinutes = 30, capacity = 0 } });
+        Assert.Equal(SlotSeats.CapacityRule, refused.At("data.createSlots.errors.0.rule")?.GetValue<string>());
+    }
+
+    private static async Task<List<(string Id, int SeatsLeft)>> OptionsAsync(GatewayServer gateway, BookingWorld world, DateTime day, int minutes)
+    {
+        var response = await gateway.QueryAsync(
+            "query($input: AvailabilityInput!) { availability(input: $input) { edges { node { id seatsLeft } } } }",
+            new { input = new { scheduleIds = new[] { world.Schedule.Id }, start = day.ToString("yyyy-MM-dd'T'00:00:00'Z'"), end = day.ToString("yyyy-MM-dd'T'23:59:00'Z'"), durationMinutes = minutes } });
+        return [.. (response.At("data.availability.edges") as System.Text.Json.Nodes.JsonArray ?? throw new InvalidOperationException(response.ToJsonString()))
+            .Select(e => (e!["node"]!["id"]!.GetValue<string>(), e["node"]!["seatsLeft"]!.GetValue<int>()))];
+    }
+
+    private static async Task<BookingRace.Outcome> BookOptionAsync(GatewayServer gateway, string optionId, string patientId)
+    {
+        var response = await gateway.QueryAsync(
+            "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { ... on Error { code } } } }",
+            new { input = new { time = new { optionId }, patientId } });
+        var payload = response.At("data.bookAppointment");
+        return new BookingRace.Outcome(0, payload.At("appointment.fhirId")?.GetValue<string>(),
+            payload.At("errors.0.code")?.GetValue<string>() ?? response.At("errors.0.message")?.GetValue<string>(), TimeSpan.Zero);
+    }
+
     /// <summary>One 30-minute slot with these seats (the gateway's capacity extension), on a fresh practitioner's schedule.</summary>
     private async Task<BookingWorld> WorldAsync(int capacity, bool overbooked)
     {
