@@ -40,6 +40,7 @@ namespace Scheduling.Tests.Model;
 // | *** createSlots zone read as a string only (valueCode ignored, UTC used)  | 2 of 2   | T8 (was 1 of 2)           |
 // | *** clientMutationId reuse for another slot answers the old one           | 2 of 2   | T1, via Resend (was 0 of 2)|
 // | *** patient limit checked, then written (no patient guard)                | 2 of 2   | T6, via Burst (was 1 of 2)|
+// | seats not counted (BookingChecks lets any caller take a slot with seats)  | 2 of 2   | I1, R3, via BookGroup     |
 //
 // On Medplum (MedplumSchedulingModelTests, its 3 cases × 4 runs, run twice; session 6): busy time over the span
 // skipped, 2 of 2 (I1, in every case both times); span guards not claimed, 1 of 2 (I1 in all 3 cases, T6; the other
