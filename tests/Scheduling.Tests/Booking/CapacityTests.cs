@@ -89,6 +89,24 @@ public abstract class CapacityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_block_over_a_slot_with_a_seat_taken_is_refused_though_the_slot_is_free()
+    {
+        var (first, second) = await GatewaysAsync([]);
+        await using var a = first;
+        await using var b = second;
+        var world = await WorldAsync(capacity: 3, overbooked: false);
+        Assert.NotNull((await BookAsync(first, world, world.Patient.Id!, null)).AppointmentId);
+        Assert.Equal(Slot.SlotStatus.Free, (await SlotAsync(world)).Status);
+
+        var slot = world.Slots[0];
+        var blocked = await second.QueryAsync(
+            "mutation($input: BlockTimeInput!) { blockTime(input: $input) { slot { id } errors { ... on Error { code } } } }",
+            new { input = new { scheduleId = world.Schedule.Id, start = slot.Start!.Value.ToString("O"), end = slot.End!.Value.ToString("O") } });
+        Assert.Equal("CONFLICT", blocked.At("data.blockTime.errors.0.code")?.GetValue<string>());
+        Assert.Equal(Slot.SlotStatus.Free, (await SlotAsync(world)).Status);
+    }
+
+    [Fact]
     public async Task A_rule_with_seats_offers_its_time_with_the_seats_left_until_the_last_is_taken()
     {
         var (first, second) = await GatewaysAsync(new() { ["Booking:MaxOpenBookingsPerPatient"] = "0" });
