@@ -239,6 +239,13 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
     /// <summary>Patients book on any schedule; practitioners only on their own; schedulers and admins anywhere.</summary>
     public bool CanBookOn(Schedule schedule) => Caller.Role == CallerRole.Patient || CanManage(schedule);
 
+    /// <summary>
+    /// Whether the caller may take the one booking beyond capacity that an <c>overbooked</c> slot allows (FHIR R4: a
+    /// slot that may hold more than it was meant to): the practice's schedulers and admins; patients and practitioners
+    /// book within capacity only.
+    /// </summary>
+    public bool CanOverbook => SeesEverything;
+
     /// <summary>Check-in, arrival and the rest are recorded by the practice, not by the patient.</summary>
     public bool CanChangeStatus => Caller.Role != CallerRole.Patient;
 

@@ -28,7 +28,6 @@ public sealed class AppointmentTimeTaking(SlotReservation reservation, BookingCh
     public async Task<TakenTime> TakeAsync(Appointment appointment, Appointment changed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(appointment);
-        var taken = SlotHolding.SlotStatusFor(changed);
         var ids = appointment.Slot.Select(FhirReference.From).OfType<FhirReference>().Where(r => r.ResourceType == "Slot").Select(r => r.Id).Distinct().ToList();
         if (ids.Count == 0)
         {
@@ -47,8 +46,9 @@ public sealed class AppointmentTimeTaking(SlotReservation reservation, BookingCh
         var checkedSpan = await checks.CheckAsync(
             new SpanRequest(planned, ScheduleParticipants.PractitionersOf(appointment), appointment.Id, rules.GuardedPatient(scope, patient?.Id), AlreadyOurs: ids.ToHashSet()),
             judging, cancellationToken);
+        // Each slot as its seats are with the changed appointment on it (SlotSeats; a one-seat slot takes its status).
         return new TakenTime(
-            [.. planned.Where(s => s.Status != taken).Select(s => SlotReservation.Retag(s, taken))],
+            [.. planned.Select(s => checkedSpan.Take(s, changed)).Where((w, i) => SlotSeats.IsShared(planned[i]) || planned[i].Status != ((Slot)w.Resource).Status)],
             [.. checkedSpan.GuardWrites]);
     }
 }

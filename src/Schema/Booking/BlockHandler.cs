@@ -34,12 +34,25 @@ public sealed class BlockHandler(ScheduleChanges changes, HoldExpiry expiry)
             "Bookings kept changing this time while it was being blocked; nothing was blocked. Try again.", cancellationToken);
     }
 
+    /// <summary>Slots with seats in the span that are FREE yet have someone sitting on them (<see cref="SlotSeats"/>): booked time all the same.</summary>
+    private async Task<IReadOnlyList<Slot>> SeatedAsync(TimeRange span, IReadOnlyList<Slot> slots, CancellationToken cancellationToken)
+    {
+        var open = slots.Where(s => s.Id is not null && s.Status == SlotStatus.Free && SlotSeats.IsShared(s) && TimeRange.Of(s.Start, s.End) is { } time && time.Overlaps(span)).ToList();
+        if (open.Count == 0)
+        {
+            return [];
+        }
+
+        var holders = await changes.Store.SearchAllAsync<Appointment>(AppointmentSearches.HoldingSlots(open.Select(s => s.Id!)), cancellationToken);
+        return [.. open.Where(s => holders.Any(h => SlotSeats.Holds(h, s.Id)))];
+    }
+
     private async Task<Slot> BlockOnceAsync(Schedule schedule, TimeRange span, string? comment, CancellationToken cancellationToken)
     {
         // The guards first, then the slots: a change that commits after this read changes a guard's version.
         var guards = await changes.Guards.ReadAsync(BookingChecks.Actors(schedule), span, [ScheduleChanges.SlotsGuardKey(schedule.Id!)], cancellationToken);
         var slots = await expiry.ReadPastExpiredHoldsAsync(() => changes.Store.SearchAllAsync<Slot>(SlotSearches.Overlapping([schedule.Id!], span.Start, span.End), cancellationToken), cancellationToken);
-        if (BlockNesting.Standing(span, slots) is { Count: > 0 } booked)
+        if ((BlockNesting.Standing(span, slots) is { Count: > 0 } standing ? standing : await SeatedAsync(span, slots, cancellationToken)) is { Count: > 0 } booked)
         {
             throw ScheduleChanges.Fail(new ConflictError(
                 $"The range has booked or held slots ({string.Join(", ", booked.Select(s => s.Id))}); cancel or move them first."));

@@ -25,6 +25,16 @@ public sealed record SpanRequest(
 public sealed record CheckedSpan(Schedule Schedule, IReadOnlyList<Basic> Guards)
 {
     public IEnumerable<FhirWrite> GuardWrites => SpanGuards.Claim(Guards);
+
+    /// <summary>Slot id → who sits on it (<see cref="SlotSeats.Seated"/>, the moved appointment left out), for the slots with seats being taken.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<Appointment>> Seated { get; init; } = new Dictionary<string, IReadOnlyList<Appointment>>();
+
+    /// <summary>The slot written as its seats are after <paramref name="taker"/> takes it (<see cref="SlotSeats.Write"/>).</summary>
+    public FhirWrite Take(Slot slot, Appointment taker)
+    {
+        ArgumentNullException.ThrowIfNull(slot);
+        return SlotSeats.Write(slot, [.. slot.Id is { } id && Seated.TryGetValue(id, out var seated) ? seated : [], taker]);
+    }
 }
 
 /// <summary>
@@ -71,18 +81,24 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
             await (rules?.Invoke() ?? Task.CompletedTask);
         }
 
-        // Busy time's two searches at once (both after the guards, which is all their order needs).
+        // Busy time's two searches at once (both after the guards, which is all their order needs), and who sits on
+        // the slots with seats being taken (only when there are such slots).
         var slotSearch = store.SearchAllAsync<Slot>(SlotSearches.Overlapping([schedule.Id!], span.Start, span.End), cancellationToken);
         var appointmentSearch = actors.Count == 0 ? Task.FromResult<IReadOnlyList<Appointment>>([])
             : store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOverlapping(actors.Select(a => a.ToString()), span.Start, span.End), cancellationToken);
-        await Task.WhenAll(slotSearch, appointmentSearch);
+        var shared = request.Slots.Where(s => s.Id is not null && SlotSeats.IsShared(s)).Select(s => s.Id!).ToList();
+        var seatSearch = shared.Count == 0 ? Task.FromResult<IReadOnlyList<Appointment>>([])
+            : store.SearchAllAsync<Appointment>(AppointmentSearches.HoldingSlots(shared), cancellationToken);
+        await Task.WhenAll(slotSearch, appointmentSearch, seatSearch);
         var appointments = await appointmentSearch;
         var now = time.GetUtcNow();
         var deadHeld = StandingTime.HeldOnlyByExpiredHolds(appointments, now);
-        var taken = request.Slots.Where(s => s.Id is not null && !MayTake(s, request.AlreadyOurs, deadHeld)).Select(s => s.Id!).ToList();
+        var others = (await seatSearch).Where(a => a.Id != request.MovingAppointmentId).ToList();
+        var seated = shared.ToDictionary(id => id, id => SlotSeats.Seated(id, others, now));
+        var taken = request.Slots.Where(s => s.Id is not null && !MayTake(s, request.AlreadyOurs, deadHeld, seated, access.CanOverbook)).Select(s => s.Id!).ToList();
         if (taken.Count > 0)
         {
-            throw Fail(new SlotUnavailableError("The slot is no longer free.", taken));
+            throw Fail(new SlotUnavailableError(taken.Any(seated.ContainsKey) ? "No seat is left on the slot." : "The slot is no longer free.", taken));
         }
 
         if (BusyTime.Conflicts(span, await slotSearch, appointments, request.Slots, request.MovingAppointmentId, now).Any)
@@ -99,7 +115,7 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
             throw new ContendedException(new InvalidOperationException("Expired holds in the span were released."));
         }
 
-        return new CheckedSpan(schedule, claimed);
+        return new CheckedSpan(schedule, claimed) { Seated = seated };
     }
 
     /// <summary>
@@ -148,10 +164,15 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
         return schedule;
     }
 
-    /// <summary>Whether a slot may be taken: free, overbookable or held only by expired holds; or the appointment's own and not blocked.</summary>
-    private static bool MayTake(Slot slot, IReadOnlySet<string>? ours, IReadOnlySet<string> deadHeld) =>
-        ours?.Contains(slot.Id!) == true
-            ? slot.Status is SlotStatus.Free or SlotStatus.Busy or SlotStatus.BusyTentative
+    /// <summary>
+    /// Whether a slot may be taken: the appointment's own and not blocked; with seats (<see cref="SlotSeats"/>), not
+    /// blocked and a seat left for this caller; else free or held only by expired holds.
+    /// </summary>
+    private static bool MayTake(
+        Slot slot, IReadOnlySet<string>? ours, IReadOnlySet<string> deadHeld, Dictionary<string, IReadOnlyList<Appointment>> seated, bool mayOverbook) =>
+        ours?.Contains(slot.Id!) == true ? slot.Status is SlotStatus.Free or SlotStatus.Busy or SlotStatus.BusyTentative
+        : seated.TryGetValue(slot.Id!, out var sitting)
+            ? slot.Status is SlotStatus.Free or SlotStatus.Busy or SlotStatus.BusyTentative && sitting.Count < SlotSeats.Limit(slot, mayOverbook)
             : SlotReservation.IsTakeable(slot) || StandingTime.IsDeadHeld(slot, deadHeld);
 
     /// <summary>

@@ -14,7 +14,8 @@ public sealed record BusyConflicts(IReadOnlyList<string> SlotIds, IReadOnlyList<
 /// The one busy-time rule (SCHEDULING.md invariant 1): a span is free for a schedule's actors when no Slot of any
 /// length overlapping it is busy, held or blocked, and no active appointment of any of its actors overlaps it, except
 /// the slots being taken themselves (checked for their own status) and, when rescheduling, the moved appointment.
-/// An appointment on an overbooked slot being taken does not count; an expired hold does not count.
+/// An appointment that sits only on slots with seats being taken (<see cref="SlotSeats"/>: capacity, or overbooked) does
+/// not count, whether seats are left is the slot's own check; an expired hold does not count.
 /// </summary>
 public static class BusyTime
 {
@@ -30,7 +31,8 @@ public static class BusyTime
         ArgumentNullException.ThrowIfNull(appointments);
         ArgumentNullException.ThrowIfNull(taking);
         var takingIds = taking.Where(s => s.Id is not null).Select(s => s.Id!).ToHashSet();
-        var overbooked = taking.Where(s => s.Overbooked == true && s.Id is not null).Select(s => s.Id!).ToHashSet();
+        // Seats of one slot being taken (SlotSeats): who sits on it takes no time from this booking; every other overlap does.
+        var shared = taking.Where(s => SlotSeats.IsShared(s) && s.Id is not null).Select(s => s.Id!).ToHashSet();
         var deadHeld = StandingTime.HeldOnlyByExpiredHolds(appointments, now);
         var ownSlots = new HashSet<string>();
         var appointmentIds = new List<string>();
@@ -44,7 +46,7 @@ public static class BusyTime
             }
 
             if (!TakesTime(appointment, now) || TimeRange.Of(appointment.Start, appointment.End) is not { } time || !time.Overlaps(span) ||
-                (slotIds.Count > 0 && slotIds.All(overbooked.Contains)))
+                SlotSeats.SharesSeats(appointment, shared))
             {
                 continue;
             }
@@ -75,6 +77,19 @@ public static class BusyTime
         return [.. (slots ?? []).Where(s => StandingTime.Stands(s, deadHeld)).Select(s => TimeRange.Of(s.Start, s.End)).OfType<TimeRange>(), .. appointments
             .Where(a => TakesTime(a, now) && a.Participant.Any(p => FhirReference.From(p.Actor) is { } actor && actors.Contains(actor)))
             .Select(a => TimeRange.Of(a.Start, a.End)).OfType<TimeRange>()];
+    }
+
+    /// <summary>
+    /// A schedule's busy spans as one slot with seats sees them (<see cref="SlotSeats"/>): whoever sits only on it takes
+    /// no time from another seat on it, as <see cref="Conflicts"/> counts them when it is taken; every other busy span
+    /// stays. What availability offers such a slot by.
+    /// </summary>
+    public static IReadOnlyList<TimeRange> SpansBeside(
+        Slot shared, IEnumerable<Slot> slots, IEnumerable<Appointment> appointments, IReadOnlyCollection<FhirReference> actors, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(shared);
+        var seat = new HashSet<string> { shared.Id ?? string.Empty };
+        return Spans((slots ?? []).Where(s => s.Id != shared.Id), (appointments ?? []).Where(a => !SlotSeats.SharesSeats(a, seat)), actors, now);
     }
 
     /// <summary>Busy, held or blocked: time that nobody else may take.</summary>

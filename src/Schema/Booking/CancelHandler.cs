@@ -41,7 +41,7 @@ public sealed class CancelHandler(AppointmentChanges changes, SlotReservation re
         cancelled.CancelationReason = new CodeableConcept { Text = reason };
         AppointmentChanges.ClearHold(cancelled);
         var slots = await reservation.OfAsync(appointment, cancellationToken);
-        return [FhirWrite.Update(appointment, cancelled), .. await reservation.FreeWritesAsync(slots, appointment.Id!, cancellationToken)];
+        return [FhirWrite.Update(appointment, cancelled), .. await reservation.SettleWritesAsync(slots, cancelled, cancellationToken)];
     }
 
     /// <summary>Whether an appointment may be cancelled: active, and not arrived.</summary>

@@ -25,6 +25,7 @@ public sealed class CreateSlotsHandler(ScheduleChanges changes, IOptions<SlotGen
         ArgumentNullException.ThrowIfNull(input);
         changes.RequireManagerRole();
         var (firstDay, lastDay, window) = Validate(input, options.Value);
+        var capacity = SlotSeats.CheckedCapacity(input.Capacity);
 
         var schedule = await changes.ReadToManageAsync(input.ScheduleId, cancellationToken);
         if (!BookingChecks.IsActive(schedule))
@@ -60,6 +61,7 @@ public sealed class CreateSlotsHandler(ScheduleChanges changes, IOptions<SlotGen
             Start = time.Start,
             End = time.End,
             ServiceType = [.. schedule.ServiceType.Select(t => (CodeableConcept)t.DeepCopy())],
+            Extension = [.. SlotSeats.CapacityExtensions(capacity)],
         };
 
         var created = new List<Slot>(candidates.Count);

@@ -159,6 +159,13 @@ public static class AppointmentSearches
             .WhereAny("slot", slotIds.Select(id => "Slot/" + id))
             .WhereAny("status", SlotHolding.HoldingStatuses.Select(s => s.GetLiteral()));
 
+    /// <summary>The status filter of <see cref="HoldingSlots"/> alone, for a batched lookup by slot (<see cref="SlotParameter"/>): who sits on a slot.</summary>
+    public static FhirQuery Holding() =>
+        FhirQuery.For<Appointment>().WhereAny("status", SlotHolding.HoldingStatuses.Select(s => s.GetLiteral()));
+
+    /// <summary>The parameter by which appointments are batched by slot (<c>Appointment?slot=Slot/1,Slot/2</c>).</summary>
+    public const string SlotParameter = "slot";
+
     /// <summary>Appointments of any status (cancelled too) pointing to any of these slots.</summary>
     public static FhirQuery OnSlots(IEnumerable<string> slotIds) =>
         FhirQuery.For<Appointment>().WhereAny("slot", slotIds.Select(id => "Slot/" + id));

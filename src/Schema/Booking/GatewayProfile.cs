@@ -23,6 +23,18 @@ public static class GatewayProfile
     /// <summary>Schedule: the recurring availability rule (see <see cref="Schedules.AvailabilityRule"/>).</summary>
     public const string AvailabilityExtension = System + "/StructureDefinition/availability";
 
+    /// <summary>
+    /// Slot, and the availability rule of a Schedule (its slots carry it): how many standing appointments the slot
+    /// takes at once (valuePositiveInt; valueUnsignedInt and valueInteger are read too). Absent: 1 (<see cref="CapacityOf"/>).
+    /// </summary>
+    public const string CapacityExtension = System + "/StructureDefinition/capacity";
+
+    /// <summary>
+    /// Slot with seats (<see cref="SlotSeats.IsShared"/>): the last change of its seats (valueString, a new id each
+    /// time), so every seat taken or given back makes a new version and two bookings of its last seat race on If-Match.
+    /// </summary>
+    public const string SeatsChangeExtension = System + "/StructureDefinition/seats-change";
+
     /// <summary>meta.tag system of the gateway's tags (<see cref="HoldTag"/>).</summary>
     public const string TagSystem = System + "/CodeSystem/tags";
 
@@ -129,6 +141,16 @@ public static class GatewayProfile
             _ => AvailabilityRule.FromSchedule(schedule)?.TimeZone,
         };
     }
+
+    /// <summary>The capacity an element (a Slot, an availability rule's extension) carries: at least 1; 1 when absent or unreadable.</summary>
+    public static int CapacityOf(IExtendable element) =>
+        element?.GetExtension(CapacityExtension)?.Value switch
+        {
+            PositiveInt { Value: > 0 and var positive } => positive,
+            UnsignedInt { Value: > 0 and var unsigned } => unsigned,
+            Integer { Value: > 0 and var integer } => integer,
+            _ => 1,
+        };
 
     public static DateTimeOffset? HoldExpiry(Appointment appointment) =>
         appointment?.GetExtension(HoldExpiresExtension)?.Value is Instant { Value: { } expires } ? expires : null;

@@ -46,9 +46,7 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         var schedule = checkedSpan.Schedule;
 
         var newSlots = await reservation.MaterializeAsync(planned, cancellationToken);
-        var takenStatus = SlotHolding.SlotStatusFor(appointment);
         var keep = newSlots.Select(s => s.Id).ToHashSet();
-        var writes = newSlots.Where(s => !oldSlots.Any(o => o.Id == s.Id)).Select(s => SlotReservation.Retag(s, takenStatus)).ToList();
         var moved = (Appointment)appointment.DeepCopy();
         moved.Slot = [.. newSlots.Select(s => new ResourceReference("Slot/" + s.Id))];
         moved.Start = span.Start;
@@ -57,8 +55,10 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         // The patient and the answering practitioner stay; the other actors taking part are the new schedule's.
         ScheduleParticipants.MoveTo(moved, BookingChecks.Actors(schedule));
         Series.SeriesProfile.MarkChanged(moved);
+        // The new slots as their seats are with the moved appointment on them (SlotSeats), the old ones as it leaves them.
+        var writes = newSlots.Where(s => !oldSlots.Any(o => o.Id == s.Id)).Select(s => checkedSpan.Take(s, moved)).ToList();
         writes.Add(FhirWrite.Update(appointment, moved));
-        writes.AddRange(await reservation.FreeWritesAsync([.. oldSlots.Where(s => !keep.Contains(s.Id))], appointment.Id!, cancellationToken));
+        writes.AddRange(await reservation.SettleWritesAsync([.. oldSlots.Where(s => !keep.Contains(s.Id))], moved, cancellationToken));
         writes.AddRange(checkedSpan.GuardWrites);
         return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken)).First(r => r is Appointment);
     }

@@ -40,16 +40,14 @@ public sealed class RespondHandler(AppointmentChanges changes, SlotReservation r
                 last.AddRange(taken.GuardWrites);
                 break;
             case TimeEffect.Tentative:
-                var held = SlotHolding.SlotStatusFor(decision.Changed);
-                writes.AddRange((await reservation.OfAsync(appointment, cancellationToken))
-                    .Where(s => SlotHolding.IsTaken(s) && s.Status != held && s.Overbooked != true).Select(s => SlotReservation.Retag(s, held)));
+                writes.AddRange(await reservation.SettleWritesAsync(await reservation.OfAsync(appointment, cancellationToken), decision.Changed, cancellationToken));
                 break;
         }
 
         writes.Add(FhirWrite.Update(appointment, decision.Changed));
         if (decision.Time == TimeEffect.Free)
         {
-            writes.AddRange(await reservation.FreeWritesAsync(await reservation.OfAsync(appointment, cancellationToken), appointment.Id!, cancellationToken));
+            writes.AddRange(await reservation.SettleWritesAsync(await reservation.OfAsync(appointment, cancellationToken), decision.Changed, cancellationToken));
         }
 
         writes.Add(FhirWrite.Create(Response(appointment, answer, input)));

@@ -67,12 +67,12 @@ public sealed class RuleSlots(IFhirStore store)
         }
 
         var schedule = await store.ReadAsync<Schedule>(scheduleId, cancellationToken);
-        if (schedule is null || AvailabilityRule.FromSchedule(schedule) is null)
+        if (schedule is null || AvailabilityRule.FromSchedule(schedule) is not { } rule)
         {
             return null;
         }
 
-        return new Slot
+        var planned = new Slot
         {
             Identifier = [new Identifier(GatewayProfile.RuleSlotSystem, slotId)],
             Schedule = new ResourceReference("Schedule/" + scheduleId),
@@ -80,18 +80,34 @@ public sealed class RuleSlots(IFhirStore store)
             Start = span.Start,
             End = span.End,
             ServiceType = [.. schedule.ServiceType.Select(c => (CodeableConcept)c.DeepCopy())],
+            Extension = [.. SlotSeats.CapacityExtensions(rule.Capacity)],
         };
+        if (!SlotSeats.IsShared(planned))
+        {
+            return planned;
+        }
+
+        // A rule with seats: the option's Slot, once made, is where its seats are counted, so it is planned as itself.
+        var made = await store.SearchAllAsync<Slot>(SlotSearches.ForRuleOption(slotId), cancellationToken);
+        return made.FirstOrDefault(s => s.Start == span.Start && s.End == span.End) ?? planned;
     }
 
     /// <summary>
     /// Writes a planned Slot once (conditional create on its option id) and returns the one that exists; a Slot
-    /// already there for that exact span is reused if still free.
+    /// already there for that exact span is reused if still free (with seats, it was planned as itself: one made
+    /// meanwhile is a lost race).
     /// </summary>
     public async Task<Slot> MaterializeAsync(Slot planned, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(planned);
         var optionId = planned.Identifier.Single(i => i.System == GatewayProfile.RuleSlotSystem).Value ?? string.Empty;
-        var (slot, _) = await store.CreateIfNoneExistAsync(planned, SlotSearches.ForRuleOption(optionId), cancellationToken);
+        var (slot, created) = await store.CreateIfNoneExistAsync(planned, SlotSearches.ForRuleOption(optionId), cancellationToken);
+        if (!created && SlotSeats.IsShared(planned))
+        {
+            // Made by another booking since this one planned it: its seats were not counted here; plan again.
+            throw new ContendedException(new InvalidOperationException("The rule option's Slot was made meanwhile."));
+        }
+
         return slot.Status == Slot.SlotStatus.Free && slot.Start == planned.Start && slot.End == planned.End
             ? slot
             : throw new SchedulingException(new SlotUnavailableError("That time is no longer available.", [optionId]));

@@ -25,6 +25,9 @@ public sealed record CreateSlotsInput
     /// <summary>Default: the schedule's time zone, else UTC.</summary>
     public string? TimeZone { get; init; }
 
+    /// <summary>Seats of each slot (<see cref="SlotSeats"/>); default 1.</summary>
+    public int? Capacity { get; init; }
+
     public string? ClientMutationId { get; init; }
 }
 

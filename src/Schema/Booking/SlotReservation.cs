@@ -138,19 +138,24 @@ public sealed class SlotReservation(IFhirStore store, RuleSlots ruleSlots)
         return ids.Count == 0 ? [] : [.. await store.SearchAllAsync<Slot>(SlotSearches.ByIds(ids), cancellationToken)];
     }
 
-    /// <summary>Writes that free the slots an appointment gives up, unless another appointment still holds them (<see cref="SlotHolding"/>).</summary>
-    public async Task<List<FhirWrite>> FreeWritesAsync(List<Slot> slots, string appointmentId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes that leave an appointment's slots as their holders do once it is <paramref name="after"/> (cancelled,
+    /// moved away, booked no longer): a slot with seats always, as its seats now are (<see cref="SlotSeats"/>: a seat
+    /// given back makes it FREE); another slot when its status changes (FREE unless another appointment still holds it).
+    /// </summary>
+    public async Task<List<FhirWrite>> SettleWritesAsync(List<Slot> slots, Appointment after, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(slots);
-        var occupied = slots.Where(SlotHolding.IsTaken).ToList();
-        if (occupied.Count == 0)
+        ArgumentNullException.ThrowIfNull(after);
+        var concerned = slots.Where(s => s.Id is not null && (SlotHolding.IsTaken(s) || SlotSeats.IsShared(s))).ToList();
+        if (concerned.Count == 0)
         {
             return [];
         }
 
-        var others = await store.SearchAllAsync<Appointment>(AppointmentSearches.HoldingSlots(occupied.Select(s => s.Id!)), cancellationToken);
-        var stillHeld = SlotHolding.HeldSlots(others.Where(a => a.Id != appointmentId));
-        return [.. occupied.Where(s => !stillHeld.ContainsKey(s.Id!)).Select(s => Retag(s, SlotStatus.Free))];
+        var others = await store.SearchAllAsync<Appointment>(AppointmentSearches.HoldingSlots(concerned.Select(s => s.Id!)), cancellationToken);
+        List<Appointment> holders = [.. others.Where(a => a.Id != after.Id), after];
+        return [.. concerned.Where(s => SlotSeats.NeedsWrite(s, holders)).Select(s => SlotSeats.Write(s, holders))];
     }
 
     public static FhirWrite Retag(Slot slot, SlotStatus status)
@@ -161,9 +166,9 @@ public sealed class SlotReservation(IFhirStore store, RuleSlots ruleSlots)
         return FhirWrite.Update(slot, changed);
     }
 
-    /// <summary>Free, or already busy but marked overbooked (the only way a slot takes a second appointment).</summary>
+    /// <summary>Free, or taken but with seats (<see cref="SlotSeats"/>: whether one is left is the booking's check).</summary>
     public static bool IsTakeable(Slot slot) =>
-        slot?.Status == SlotStatus.Free || (slot?.Status == SlotStatus.Busy && slot.Overbooked == true);
+        slot?.Status == SlotStatus.Free || (SlotHolding.IsTaken(slot!) && SlotSeats.IsShared(slot!));
 
     private static SchedulingException Fail(SchedulingError error) => new(error);
 }

@@ -165,7 +165,8 @@ public sealed class TimeTaking(
         var slots = await reservation.MaterializeAsync(checkedTake.Planned, cancellationToken);
         var span = new TimeRange(slots[0].Start!.Value, slots[^1].End!.Value);
         var appointment = NewAppointment(request, patient, practitioner, actors, slots, span, changes.Now, idempotencyKey);
-        return new PlannedTake([.. slots.Select(s => SlotReservation.Retag(s, SlotHolding.SlotStatusFor(appointment)))], appointment, checkedTake.Checked.Guards);
+        // Each slot as its seats are with this appointment on it (SlotSeats: a slot with seats stays FREE while one is left).
+        return new PlannedTake([.. slots.Select(s => checkedTake.Checked.Take(s, appointment))], appointment, checkedTake.Checked.Guards);
     }
 
     /// <summary>The appointment a booking or hold creates: the patient and the schedule's actors take part (<see cref="ScheduleParticipants"/>).</summary>

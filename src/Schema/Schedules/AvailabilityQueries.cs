@@ -119,6 +119,9 @@ public sealed class AvailabilityOptionType : ObjectGraphType<AvailabilityOption>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("slotIds")
             .Description("The slots booking this option takes; time: { slotIds } books them too (time: { optionId } also checks that they still make exactly this span).")
             .Resolve(c => c.Source.SlotIds.Select(GlobalId.EncodeSlot));
+        Field<NonNullGraphType<IntGraphType>>("seatsLeft")
+            .Description("How many more bookings this time takes: 1 for a one-seat time, the seats left of a slot or rule with capacity (a group visit).")
+            .Resolve(c => c.Source.SeatsLeft);
         Field<NonNullGraphType<AvailabilitySourceType>>("source").Description("Whether it is a free slot or computed from the schedule's rule.").Resolve(c => c.Source.Source);
     }
 }

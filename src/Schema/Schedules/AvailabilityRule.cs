@@ -12,7 +12,8 @@ public sealed record NotAvailableTime(DateTimeOffset Start, DateTimeOffset End, 
 /// <summary>
 /// A schedule's recurring availability rule, in the shape of FHIR R5's <c>Availability</c> datatype plus Medplum's
 /// scheduling parameters (slot length, buffers, alignment), carried on an R4 Schedule as an extension.
-/// Free times are computed from it on request; Slots then exist only for busy or blocked time.
+/// Free times are computed from it on request; Slots then exist only for busy or blocked time. <see cref="Capacity"/>:
+/// the seats of each offered time (<see cref="Booking.SlotSeats"/>), carried by the Slot a booking makes from it.
 /// </summary>
 public sealed record AvailabilityRule(
     string TimeZone,
@@ -21,7 +22,8 @@ public sealed record AvailabilityRule(
     int SlotMinutes,
     int BufferBeforeMinutes,
     int BufferAfterMinutes,
-    int AlignmentMinutes)
+    int AlignmentMinutes,
+    int Capacity = 1)
 {
     public const string ExtensionUrl = Booking.GatewayProfile.AvailabilityExtension;
 
@@ -62,7 +64,8 @@ public sealed record AvailabilityRule(
             slotMinutes,
             Int("bufferBeforeMinutes", 0),
             Int("bufferAfterMinutes", 0),
-            Int("alignmentMinutes", slotMinutes));
+            Int("alignmentMinutes", slotMinutes),
+            Booking.GatewayProfile.CapacityOf(root));
     }
 
     public void WriteTo(Schedule schedule)
@@ -75,6 +78,11 @@ public sealed record AvailabilityRule(
         root.Extension.Add(new Extension("bufferBeforeMinutes", new Integer(BufferBeforeMinutes)));
         root.Extension.Add(new Extension("bufferAfterMinutes", new Integer(BufferAfterMinutes)));
         root.Extension.Add(new Extension("alignmentMinutes", new Integer(AlignmentMinutes)));
+        if (Capacity > 1)
+        {
+            root.Extension.Add(new Extension(Booking.GatewayProfile.CapacityExtension, new PositiveInt(Capacity)));
+        }
+
         foreach (var time in AvailableTimes)
         {
             var entry = new Extension { Url = "availableTime" };

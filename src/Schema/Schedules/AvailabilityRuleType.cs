@@ -14,6 +14,7 @@ public sealed class AvailabilityRuleType : ObjectGraphType<AvailabilityRule>
         Field<NonNullGraphType<IntGraphType>>("slotMinutes").Description("How long one slot is.").Resolve(c => c.Source.SlotMinutes);
         Field<NonNullGraphType<IntGraphType>>("bufferBeforeMinutes").Description("Free minutes kept before each booking.").Resolve(c => c.Source.BufferBeforeMinutes);
         Field<NonNullGraphType<IntGraphType>>("bufferAfterMinutes").Description("Free minutes kept after each booking.").Resolve(c => c.Source.BufferAfterMinutes);
+        Field<NonNullGraphType<IntGraphType>>("capacity").Description("Seats of each offered time; 1 unless set (a group visit).").Resolve(c => c.Source.Capacity);
         Field<NonNullGraphType<IntGraphType>>("alignmentMinutes").Description("Offered times start every this many minutes from the opening time.").Resolve(c => c.Source.AlignmentMinutes);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<AvailableTimeType>>>>("availableTimes").Description("The weekly times the schedule is open.").Resolve(c => c.Source.AvailableTimes);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<NotAvailableTimeType>>>>("notAvailable").Description("Exceptions: spans the schedule is closed, e.g. holidays.").Resolve(c => c.Source.NotAvailableTimes);

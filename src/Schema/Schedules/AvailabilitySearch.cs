@@ -14,8 +14,11 @@ public enum AvailabilitySource
     Rule,
 }
 
-/// <summary>A bookable time: book it by its id (<see cref="Offered"/>) or by passing <see cref="SlotIds"/> to bookAppointment or holdSlots.</summary>
-public sealed record AvailabilityOption(DateTimeOffset Start, DateTimeOffset End, Schedule Schedule, IReadOnlyList<string> SlotIds, AvailabilitySource Source)
+/// <summary>
+/// A bookable time: book it by its id (<see cref="Offered"/>) or by passing <see cref="SlotIds"/> to bookAppointment or
+/// holdSlots. <see cref="SeatsLeft"/>: how many more bookings it takes (<see cref="SlotSeats"/>; 1 for a one-seat time).
+/// </summary>
+public sealed record AvailabilityOption(DateTimeOffset Start, DateTimeOffset End, Schedule Schedule, IReadOnlyList<string> SlotIds, AvailabilitySource Source, int SeatsLeft = 1)
 {
     /// <summary>What the option's id names, and its place in availability's order.</summary>
     public OfferedTime Offered => new(Schedule.Id ?? string.Empty, Start, End);
@@ -94,10 +97,10 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
             }
 
             var own = slotsBySchedule[schedule.Id].ToList();
-            var busy = BusyTime.Spans(own, appointments, BookingChecks.Actors(schedule), now);
+            var seats = new Seats(own, appointments, BookingChecks.Actors(schedule), now);
             options.AddRange(AvailabilityRule.FromSchedule(schedule) is { } rule
-                ? FromRule(schedule, rule, busy, windowFrom, windowTo, input.DurationMinutes)
-                : FromFreeSlots(schedule, own, busy, StandingTime.HeldOnlyByExpiredHolds(appointments, now), windowFrom, windowTo, input.DurationMinutes));
+                ? FromRule(schedule, rule, seats, windowFrom, windowTo, input.DurationMinutes)
+                : FromFreeSlots(schedule, seats, StandingTime.HeldOnlyByExpiredHolds(appointments, now), windowFrom, windowTo, input.DurationMinutes));
         }
 
         // One option per schedule and span (overlapping duplicate slots offer one time), in OfferedTime's order.
@@ -136,10 +139,62 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
         return await store.SearchAllAsync<Schedule>(query, cancellationToken);
     }
 
+    /// <summary>
+    /// A schedule's slots and busy time as availability reads them: one-seat time by its busy spans; a slot with seats
+    /// (<see cref="SlotSeats"/>) that is FREE by the busy spans beside it (<see cref="BusyTime.SpansBeside"/>: whoever
+    /// sits on it does not hide it) and its seats left.
+    /// </summary>
+    private sealed class Seats
+    {
+        public Seats(List<Slot> own, IReadOnlyList<Appointment> appointments, IReadOnlyList<FhirReference> actors, DateTimeOffset now)
+        {
+            Own = own;
+            Busy = BusyTime.Spans(own, appointments, actors, now);
+            Open = own
+                .Where(s => SlotSeats.IsShared(s) && s.Status == Slot.SlotStatus.Free && s.Id is not null && TimeRange.Of(s.Start, s.End) is { } time &&
+                            !BusyTime.SpansBeside(s, own, appointments, actors, now).Any(b => b.Overlaps(time)))
+                .Select(s => (Id: s.Id!, Left: SlotSeats.SeatsLeft(s, appointments, now)))
+                .Where(x => x.Left > 0)
+                .ToDictionary(x => x.Id, x => x.Left);
+            var open = Open.Keys.ToHashSet();
+            BusyBesideOpen = open.Count == 0 ? Busy : BusyTime.Spans(own, appointments.Where(a => !SlotSeats.SharesSeats(a, open)), actors, now);
+        }
+
+        public List<Slot> Own { get; }
+
+        /// <summary>Every busy span of the schedule's actors and slots.</summary>
+        public IReadOnlyList<TimeRange> Busy { get; }
+
+        /// <summary>The FREE slots with seats left that no other busy time overlaps, with their seats left.</summary>
+        public Dictionary<string, int> Open { get; }
+
+        /// <summary>The busy spans once whoever sits on the open slots is left out (what a rule offers by, before each option is checked against them).</summary>
+        public IReadOnlyList<TimeRange> BusyBesideOpen { get; }
+    }
+
+    /// <summary>
+    /// The rule's options, with seats: an option over a made rule Slot with seats left is offered exactly as that Slot
+    /// (its seats left); every other option must be clear of the time its seats take.
+    /// </summary>
     private static IEnumerable<AvailabilityOption> FromRule(
-        Schedule schedule, AvailabilityRule rule, IReadOnlyList<TimeRange> busy, DateTimeOffset from, DateTimeOffset to, int? durationMinutes) =>
-        rule.Offer(from, to, durationMinutes ?? rule.SlotMinutes, [.. busy.Select(b => (b.Start, b.End))])
-            .Select(o => new AvailabilityOption(o.Start, o.End, schedule, [RuleSlots.Id(schedule.Id!, o.Start, o.End)], AvailabilitySource.Rule));
+        Schedule schedule, AvailabilityRule rule, Seats seats, DateTimeOffset from, DateTimeOffset to, int? durationMinutes)
+    {
+        var open = seats.Own.Where(s => s.Id is not null && seats.Open.ContainsKey(s.Id)).Select(s => (Slot: s, Time: TimeRange.Of(s.Start, s.End)!.Value)).ToList();
+        var busy = seats.BusyBesideOpen;
+        foreach (var (start, end) in rule.Offer(from, to, durationMinutes ?? rule.SlotMinutes, [.. busy.Select(b => (b.Start, b.End))]))
+        {
+            var span = new TimeRange(start, end);
+            var over = open.Where(o => o.Time.Overlaps(span)).ToList();
+            if (over.Count == 0)
+            {
+                yield return new AvailabilityOption(start, end, schedule, [RuleSlots.Id(schedule.Id!, start, end)], AvailabilitySource.Rule, rule.Capacity);
+            }
+            else if (over.Count == 1 && over[0].Time == span)
+            {
+                yield return new AvailabilityOption(start, end, schedule, [RuleSlots.Id(schedule.Id!, start, end)], AvailabilitySource.Rule, seats.Open[over[0].Slot.Id!]);
+            }
+        }
+    }
 
     /// <summary>
     /// Each free slot, or with a duration longer than a slot, each run of contiguous free slots that covers it. The
@@ -147,10 +202,12 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
     /// as the hour they make).
     /// </summary>
     private static IEnumerable<AvailabilityOption> FromFreeSlots(
-        Schedule schedule, List<Slot> slots, IReadOnlyList<TimeRange> busy, IReadOnlySet<string> deadHeld, DateTimeOffset from, DateTimeOffset to, int? durationMinutes)
+        Schedule schedule, Seats seats, IReadOnlySet<string> deadHeld, DateTimeOffset from, DateTimeOffset to, int? durationMinutes)
     {
-        // A free slot that busy time overlaps is not offered (a busy slot of another length, an actor's appointment elsewhere).
-        var free = BusyTime.OfferableFree(slots, busy, deadHeld)
+        // A free slot that busy time overlaps is not offered (a busy slot of another length, an actor's appointment
+        // elsewhere); a slot with seats is offered by the busy time beside its own seats.
+        var free = BusyTime.OfferableFree([.. seats.Own.Where(s => !SlotSeats.IsShared(s))], seats.Busy, deadHeld)
+            .Concat(seats.Own.Where(s => s.Id is not null && seats.Open.ContainsKey(s.Id)))
             .Where(s => s.Start >= from && s.End <= to)
             .OrderBy(s => s.Start)
             .ToList();
@@ -169,7 +226,8 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
                 continue;
             }
 
-            yield return new AvailabilityOption(run[0].Start!.Value, run[^1].End!.Value, schedule, [.. run.Select(s => s.Id!)], AvailabilitySource.Slot);
+            yield return new AvailabilityOption(run[0].Start!.Value, run[^1].End!.Value, schedule, [.. run.Select(s => s.Id!)], AvailabilitySource.Slot,
+                run.Min(s => seats.Open.GetValueOrDefault(s.Id!, 1)));
         }
     }
 }

@@ -69,6 +69,9 @@ public sealed record SetAvailabilityInput
 
     public int? AlignmentMinutes { get; init; }
 
+    /// <summary>Seats of each offered time (<see cref="SlotSeats"/>); default 1.</summary>
+    public int? Capacity { get; init; }
+
     public string? ClientMutationId { get; init; }
 }
 
@@ -160,7 +163,8 @@ public sealed class ScheduleManagement(IFhirStore store, ScheduleChanges changes
 
         var rule = new AvailabilityRule(input.TimeZone, times, off, input.SlotMinutes,
             Minutes(input.BufferBeforeMinutes, "bufferBeforeMinutes"), Minutes(input.BufferAfterMinutes, "bufferAfterMinutes"),
-            input.AlignmentMinutes is { } alignment ? Math.Max(1, Minutes(alignment, "alignmentMinutes")) : input.SlotMinutes);
+            input.AlignmentMinutes is { } alignment ? Math.Max(1, Minutes(alignment, "alignmentMinutes")) : input.SlotMinutes,
+            SlotSeats.CheckedCapacity(input.Capacity));
 
         var schedule = await changes.ReadToManageAsync(input.ScheduleId, cancellationToken);
         var changed = (Schedule)schedule.DeepCopy();

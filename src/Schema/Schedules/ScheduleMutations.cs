@@ -154,6 +154,7 @@ public sealed class SetAvailabilityInputType : InputObjectGraphType<SetAvailabil
         Field<IntGraphType>("bufferBeforeMinutes").Description("Free time needed before a booking.");
         Field<IntGraphType>("bufferAfterMinutes").Description("Free time needed after a booking.");
         Field<IntGraphType>("alignmentMinutes").Description("Offered times start on this step from the window's start (default: slotMinutes).");
+        Field<IntGraphType>("capacity").Description($"Seats of each offered time (a group visit), 1 to {SlotSeats.MaxCapacity}; default 1. The slot a booking makes from the rule carries it.");
         MutationInputs.ClientMutationId(this);
     }
 }
@@ -172,6 +173,7 @@ public sealed class CreateSlotsInputType : InputObjectGraphType<CreateSlotsInput
         Field<NonNullGraphType<StringGraphType>>("endTime").Description("Wall-clock time the last slot of a day ends by, e.g. 17:00.");
         Field<NonNullGraphType<IntGraphType>>("slotMinutes").Description("Length of each slot, 5 to 480 minutes.");
         Field<StringGraphType>("timeZone").Description("Default: the schedule's time zone, else UTC.");
+        Field<IntGraphType>("capacity").Description($"Seats of each slot (a group visit, a vaccination clinic), 1 to {SlotSeats.MaxCapacity}; default 1. A slot with seats stays FREE until its last is taken.");
         MutationInputs.ClientMutationId(this);
     }
 }

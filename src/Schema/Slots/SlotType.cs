@@ -1,6 +1,9 @@
 using GraphQL.Types;
 using Hl7.Fhir.Model;
+using Scheduling.Schema.DataLoading;
+using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Appointments;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Schedules;
@@ -25,6 +28,25 @@ public sealed class SlotStatusType : EnumerationGraphType<Slot.SlotStatus>
 
 public sealed class SlotType : ObjectGraphType<Slot>
 {
+    /// <summary>A one-seat slot's from its status (no read); a slot with seats counts who sits on it, one batched search per request.</summary>
+    private static object? SeatsLeft(GraphQL.IResolveFieldContext<Slot> c)
+    {
+        var slot = c.Source;
+        if (slot.Status is not (Slot.SlotStatus.Free or Slot.SlotStatus.Busy or Slot.SlotStatus.BusyTentative))
+        {
+            return 0;
+        }
+
+        if (!SlotSeats.IsShared(slot) || slot.Id is null)
+        {
+            return slot.Status == Slot.SlotStatus.Free ? 1 : 0;
+        }
+
+        var now = c.RequestServices!.GetRequiredService<TimeProvider>().GetUtcNow();
+        return c.Referencing().Load<Appointment>(AppointmentSearches.Holding(), AppointmentSearches.SlotParameter, FhirReference.For<Slot>(slot.Id))
+            .Then(holders => SlotSeats.SeatsLeft(slot, holders, now));
+    }
+
     public SlotType()
     {
         Name = "Slot";
@@ -39,7 +61,13 @@ public sealed class SlotType : ObjectGraphType<Slot>
         Field<NonNullGraphType<IsoDateTimeGraphType>>("end").Description("When it ends.").Resolve(c => c.Source.End);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<CodeableConceptType>>>>("serviceType").Description("The services that can be booked in it.").Resolve(c => c.Source.ServiceType);
         Field<CodeableConceptType>("appointmentType").Description("The kind of appointment it is for.").Resolve(c => c.Source.AppointmentType);
-        Field<BooleanGraphType>("overbooked").Description("Whether it holds more appointments than it was meant to.").Resolve(c => c.Source.Overbooked);
+        Field<BooleanGraphType>("overbooked").Description("Whether it may hold more appointments than it was meant to: one booking beyond its capacity, by a scheduler or an admin.").Resolve(c => c.Source.Overbooked);
+        Field<NonNullGraphType<IntGraphType>>("capacity").NotFhirElement()
+            .Description("How many appointments it takes at once (a group visit's seats); 1 unless the slot or its schedule's rule says more. FREE while a seat is left.")
+            .Resolve(c => SlotSeats.Capacity(c.Source));
+        Field<NonNullGraphType<IntGraphType>>("seatsLeft").NotFhirElement()
+            .Description("How many more appointments it takes: its capacity less the standing appointments on it (an expired hold holds no seat); 0 when blocked. An overbooked slot's one extra booking is not counted.")
+            .Resolve(SeatsLeft);
         Field<StringGraphType>("comment").Description("A note about the slot, e.g. why it is blocked.").Resolve(c => c.Source.Comment);
         Field<NonNullGraphType<ConnectionGraphType<AppointmentType, Appointment>>>("appointments")
             .Description("Appointments on this slot.")

@@ -34,6 +34,22 @@ public sealed record ModelWorld(
 
     public IReadOnlyList<Slot> SharedSlots { get; init; } = [];
 
+    /// <summary>
+    /// The practitioner's group schedule (the practitioner and a group room): two 30-minute Slots from 14:00 UTC with
+    /// <see cref="GroupCapacity"/> seats each, over the same hours as the practitioner's other schedules, so a seat
+    /// competes with every other booking of the practitioner's time and only seats of one slot may overlap.
+    /// </summary>
+    public Schedule GroupSchedule { get; init; } = new();
+
+    public IReadOnlyList<Slot> GroupSlots { get; init; } = [];
+
+    public const int GroupCapacity = 2;
+
+    /// <summary>The seats of a slot of the world (capacity, 1 unless it is a group slot).</summary>
+    public int CapacityOf(string slotId) => GroupSlots.Any(s => s.Id == slotId) ? GroupCapacity : 1;
+
+    public string[] GroupSlotRun(int first) => [GroupSlots[first % GroupSlots.Count].Id!];
+
     /// <summary>The practitioner's schedule that is not active.</summary>
     public Schedule InactiveSchedule { get; init; } = new();
 
@@ -43,7 +59,7 @@ public sealed record ModelWorld(
     /// <summary>The slot schedule's time zone: UTC+1 all year (no daylight saving, so the model's hours stay simple).</summary>
     public const string SlotScheduleZone = "Etc/GMT-1";
 
-    public IEnumerable<Schedule> Schedules => [SlotSchedule, RuleSchedule, StrangerSchedule, SharedSchedule, InactiveSchedule];
+    public IEnumerable<Schedule> Schedules => [SlotSchedule, RuleSchedule, StrangerSchedule, SharedSchedule, InactiveSchedule, GroupSchedule];
 
     public const int SlotCount = 8;
 
@@ -101,6 +117,12 @@ public sealed record ModelWorld(
             ],
         }, none);
         var inactiveSchedule = await store.CreateAsync(new Schedule { Active = false, Actor = [new ResourceReference("Practitioner/" + practitioner.Id)] }, none);
+        var groupRoom = await store.CreateAsync(new Location { Name = "Model group room " + tag }, none);
+        var groupSchedule = await store.CreateAsync(new Schedule
+        {
+            Active = true,
+            Actor = [new ResourceReference("Practitioner/" + practitioner.Id), new ResourceReference("Location/" + groupRoom.Id)],
+        }, none);
 
         return new ModelWorld(practitioner, stranger, location, slotSchedule, ruleSchedule, slots, patients, day)
         {
@@ -110,11 +132,13 @@ public sealed record ModelWorld(
             SharedSlots = await SlotsAsync(store, sharedSchedule, start, 4),
             InactiveSchedule = inactiveSchedule,
             InactiveSlots = await SlotsAsync(store, inactiveSchedule, start, 2),
+            GroupSchedule = groupSchedule,
+            GroupSlots = await SlotsAsync(store, groupSchedule, start, 2, GroupCapacity),
         };
     }
 
     /// <summary>Free 30-minute Slots one after another from the start.</summary>
-    private static async Task<List<Slot>> SlotsAsync(IFhirStore store, Schedule schedule, DateTimeOffset start, int count)
+    private static async Task<List<Slot>> SlotsAsync(IFhirStore store, Schedule schedule, DateTimeOffset start, int count, int capacity = 1)
     {
         var slots = new List<Slot>();
         for (var i = 0; i < count; i++)
@@ -125,6 +149,7 @@ public sealed record ModelWorld(
                 Status = Slot.SlotStatus.Free,
                 Start = start.AddMinutes(30 * i),
                 End = start.AddMinutes(30 * (i + 1)),
+                Extension = capacity > 1 ? [new Extension(GatewayProfile.CapacityExtension, new PositiveInt(capacity))] : [],
             }, CancellationToken.None));
         }
 

@@ -187,9 +187,9 @@ public static class ReferenceModel
         // Slots the model knows: the world's, those created, those answers showed; each one's status follows.
         var taken = finals.Where(f => Taking.Contains(f.Value.Status)).SelectMany(f => f.Value.Slots.Select(slot => (Slot: slot, Appointment: f.Key, f.Value.Status)))
             .GroupBy(x => x.Slot).ToDictionary(g => g.Key, g => g.ToList());
-        violations.AddRange(taken.Where(t => t.Value.Count > 1)
+        violations.AddRange(taken.Where(t => t.Value.Count > world.CapacityOf(t.Key))
             .Select(t => $"R3 the acknowledged operations leave Slot/{t.Key} taken by {string.Join(" and ", t.Value.Select(x => $"Appointment/{x.Appointment} {x.Status}"))}"));
-        var known = world.Slots.Concat(world.SharedSlots).Concat(world.StrangerSlots).Concat(world.InactiveSlots).Select(s => s.Id!)
+        var known = world.Slots.Concat(world.SharedSlots).Concat(world.StrangerSlots).Concat(world.InactiveSlots).Concat(world.GroupSlots).Select(s => s.Id!)
             .Concat(createdSlots).Concat(successes.SelectMany(t => Shown(t.Appointment)?.Slots ?? [])).Concat(finals.Values.SelectMany(f => f.Slots))
             .Concat(blocks.Keys).Distinct().ToList();
         var scheduleOfSlot = world.Slots.Select(s => s.Id!).Concat(createdSlots).ToHashSet();
@@ -199,7 +199,9 @@ public static class ReferenceModel
             var by = taken.GetValueOrDefault(id);
             string[] expected = blocks.ContainsKey(id) ? (unblocked.Any(u => u.Key == id) ? ["(gone)", "ENTERED_IN_ERROR"] : ["BUSY_UNAVAILABLE"])
                 : deleted.Contains(id) ? ["(gone)"]
-                : by is not null ? [by[0].Status == "PENDING" ? "BUSY_TENTATIVE" : "BUSY"]
+                // A slot with seats: FREE while fewer than its capacity hold it, then BUSY, or BUSY_TENTATIVE when only holds fill it.
+                : by is not null && by.Count < world.CapacityOf(id) ? ["FREE"]
+                : by is not null ? [by.All(x => x.Status == "PENDING") ? "BUSY_TENTATIVE" : "BUSY"]
                 : slot is not null && scheduleOfSlot.Contains(id) && standingBlocks.Any(b => b.Start < slot.End && slot.Start < b.End) ? ["BUSY_UNAVAILABLE"]
                 : ["FREE"];
             var status = slot is null ? "(gone)" : Enum(slot.Status?.GetLiteral());

@@ -38,16 +38,29 @@ public static class SchedulingInvariants
         IEnumerable<string?> ActorsOf(Appointment a) => a.Participant.Select(p => p.Actor?.Reference).Concat(a.Slot
             .Select(r => slots.TryGetValue(r.Reference?.Replace("Slot/", string.Empty, StringComparison.Ordinal) ?? string.Empty, out var slot) ? slot.Schedule?.Reference : null)
             .SelectMany(schedule => world.Schedules.FirstOrDefault(s => "Schedule/" + s.Id == schedule)?.Actor.Select(x => x.Reference) ?? [])).Distinct();
+        // Except up to a slot's capacity: appointments sitting on the same slots with seats (the world's group slots)
+        // may overlap each other, never anything else, and no more of them stand on a slot than it has seats.
+        bool Seated(Appointment a) => a.Slot.Count > 0 && a.Slot.All(r => world.CapacityOf(SlotId(r)) > 1);
+        bool ShareSeats(Appointment a, Appointment b) => Seated(a) && Seated(b) && a.Slot.Select(SlotId).Order().SequenceEqual(b.Slot.Select(SlotId).Order());
         foreach (var byActor in standing.SelectMany(a => ActorsOf(a).Select(actor => (Actor: actor, Appointment: a)))
                      .Where(x => x.Actor is not null && !x.Actor.StartsWith("Patient/", StringComparison.Ordinal)).GroupBy(x => x.Actor))
         {
-            var list = byActor.Select(x => x.Appointment).OrderBy(a => a.Start).ToList();
-            for (var i = 1; i < list.Count; i++)
+            var list = byActor.Select(x => x.Appointment).DistinctBy(a => a.Id).OrderBy(a => a.Start).ToList();
+            for (var i = 0; i < list.Count; i++)
             {
-                if (list[i].Start < list[i - 1].End)
+                foreach (var other in list.Skip(i + 1).Where(o => o.Start < list[i].End && list[i].Start < o.End && !ShareSeats(list[i], o)))
                 {
-                    violations.Add($"I1 overlap for {byActor.Key}: {Describe(list[i - 1])} and {Describe(list[i])}");
+                    violations.Add($"I1 overlap for {byActor.Key}: {Describe(list[i])} and {Describe(other)}");
                 }
+            }
+        }
+
+        foreach (var group in world.GroupSlots)
+        {
+            var sitting = standing.Where(a => a.Slot.Any(r => SlotId(r) == group.Id)).ToList();
+            if (sitting.Count > world.CapacityOf(group.Id!))
+            {
+                violations.Add($"I1 Slot/{group.Id} has {sitting.Count} standing appointments, beyond its {world.CapacityOf(group.Id!)} seats: {string.Join(", ", sitting.Select(Describe))}");
             }
         }
 
@@ -58,7 +71,17 @@ public static class SchedulingInvariants
         {
             var holders = appointments.Where(a => SlotHolding.HoldsItsSlots(a) && a.Slot.Any(r => r.Reference == "Slot/" + slot.Id)).ToList();
             var taken = SlotHolding.IsTaken(slot);
-            if (taken && (holders.Count != 1 || SlotHolding.SlotStatusFor(holders[0]) != slot.Status))
+            if (world.CapacityOf(slot.Id!) is > 1 and var seats)
+            {
+                // A slot with seats: FREE while fewer than its seats hold it; full, BUSY (BUSY_TENTATIVE when only holds fill it).
+                var expected = holders.Count < seats ? Slot.SlotStatus.Free
+                    : holders.Any(h => SlotHolding.SlotStatusFor(h) == Slot.SlotStatus.Busy) ? Slot.SlotStatus.Busy : Slot.SlotStatus.BusyTentative;
+                if (slot.Status != expected)
+                {
+                    violations.Add($"I2 {slot.Status} slot {Describe(slot)} with {seats} seats has {holders.Count} appointments holding it ({string.Join(", ", holders.Select(Describe))}), expected {expected}");
+                }
+            }
+            else if (taken && (holders.Count != 1 || SlotHolding.SlotStatusFor(holders[0]) != slot.Status))
             {
                 violations.Add($"I2 {slot.Status} slot {Describe(slot)} has {holders.Count} appointments holding it, not one that leaves it so ({string.Join(", ", holders.Select(Describe))})");
             }
@@ -97,7 +120,7 @@ public static class SchedulingInvariants
         {
             var mine = appointment.Slot.Select(r => slots[SlotId(r)]).OrderBy(s => s.Start).ToList();
             var expected = SlotHolding.SlotStatusFor(appointment);
-            if (mine.Any(s => s.Status != expected))
+            if (mine.Any(s => s.Status != expected && world.CapacityOf(s.Id!) == 1))
             {
                 violations.Add($"I2 {Describe(appointment)} has slots {string.Join(", ", mine.Select(Describe))}, expected all {expected}");
             }

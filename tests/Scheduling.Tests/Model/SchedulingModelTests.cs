@@ -40,6 +40,7 @@ namespace Scheduling.Tests.Model;
 // | *** createSlots zone read as a string only (valueCode ignored, UTC used)  | 2 of 2   | T8 (was 1 of 2)           |
 // | *** clientMutationId reuse for another slot answers the old one           | 2 of 2   | T1, via Resend (was 0 of 2)|
 // | *** patient limit checked, then written (no patient guard)                | 2 of 2   | T6, via Burst (was 1 of 2)|
+// | seats not counted (BookingChecks lets any caller take a slot with seats)  | 2 of 2   | I1, R3, via BookGroup     |
 //
 // On Medplum (MedplumSchedulingModelTests, its 3 cases × 4 runs, run twice; session 6): busy time over the span
 // skipped, 2 of 2 (I1, in every case both times); span guards not claimed, 1 of 2 (I1 in all 3 cases, T6; the other
@@ -90,10 +91,12 @@ public static class SchedulingModel
         ("Burst", 1, Gen.Int[0, 1].Select(s => (Op)new Op.Burst(s))),
         ("BookSeenSlot", 2, Gen.Int[0, 20].Select(i => (Op)new Op.BookSeenSlot(i))),
         ("BookShared", 3, Gen.Select(Gen.Int[0, 3], Gen.Int[1, 2], Gen.Bool, (s, c, h) => (Op)new Op.BookShared(s, c, h))),
+        // Seats of the group slots: three clients, two seats each, against the practitioner's other bookings.
+        ("BookGroup", focus == Focus.Seats ? 16 : 3, Gen.Select(Gen.Int[0, 1], Gen.Frequency((3, Gen.Const(false)), (1, Gen.Const(true))), (s, h) => (Op)new Op.BookGroup(s, h))),
         ("BookInactive", 1, Gen.Int[0, 1].Select(s => (Op)new Op.BookInactive(s))),
         ("BookWithStranger", 1, Gen.Int[0, 7].Select(s => (Op)new Op.BookWithStranger(s))),
         ("Confirm", focus == Focus.Holds ? 6 : 2, Appointment.Select(a => (Op)new Op.Confirm(a))),
-        ("Cancel", focus is Focus.Holds or Focus.Rules ? 6 : 3, Appointment.Select(a => (Op)new Op.Cancel(a))),
+        ("Cancel", focus is Focus.Holds or Focus.Rules or Focus.Seats ? 6 : 3, Appointment.Select(a => (Op)new Op.Cancel(a))),
         ("Reschedule", focus == Focus.Reschedules ? 30 : 3, Gen.Select(Appointment, focus == Focus.Reschedules ? MoveTargetsInFocus : Gen.Int[0, 11], focus == Focus.Reschedules ? MovesInFocus : Moves,
             (a, t, m) => (Op)new Op.Reschedule(a, t, m))),
         ("Respond", focus is Focus.Answers or Focus.Holds ? 8 : 3, Gen.Select(Appointment,
@@ -161,6 +164,7 @@ public static class SchedulingModel
         Focus.Holds => Gen.OneOf(Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], (s, c) => (Op)new Op.Book(s, c, true)),
             Gen.Select(Gen.Int[0, 11], Gen.OneOf(30, 60), (q, m) => (Op)new Op.BookRule(q, m, true))),
         Focus.Rules => Gen.Select(Gen.Int[0, 3], Gen.OneOf(30, 45, 60), (q, m) => (Op)new Op.BookRule(q, m, false)),
+        Focus.Seats => Gen.Select(Gen.Int[0, 1], Gen.Bool, (s, h) => (Op)new Op.BookGroup(s, h)),
         Focus.Reschedules => Gen.OneOf(Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], (s, c) => (Op)new Op.Book(s, c, false)),
             Gen.Select(Gen.Int[0, 11], Gen.OneOf(30, 60), (q, m) => (Op)new Op.BookRule(q, m, false))),
         _ => Gen.OneOf(Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], Gen.Bool, (s, c, h) => (Op)new Op.Book(s, c, h)),
@@ -324,6 +328,9 @@ public enum Focus
 
     /// <summary>Bookings moved, often where only a check of the move refuses: the stranger's schedule, two schedules, by the practitioner's token.</summary>
     Reschedules,
+
+    /// <summary>Seats of the group slots booked, held, cancelled and booked again, against the practitioner's other bookings.</summary>
+    Seats,
 }
 
 public sealed class EmbeddedSchedulingModelTests(ITestOutputHelper output)

@@ -32,6 +32,9 @@ public abstract record Op
     /// <summary>Real slots of the colleague's schedule, whose room is the slot schedule's too.</summary>
     public sealed record BookShared(int Slot, int Count, bool Hold) : Op;
 
+    /// <summary>A seat on a slot of the practitioner's group schedule (capacity <see cref="ModelWorld.GroupCapacity"/>), booked or held.</summary>
+    public sealed record BookGroup(int Slot, bool Hold) : Op;
+
     /// <summary>A slot of the practitioner's inactive schedule: always refused, with the rule named.</summary>
     public sealed record BookInactive(int Slot) : Op;
 
@@ -297,6 +300,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock,
         Op.BookRule r => await TakeAsync(gateway, op, [RuleTarget(r)], patientId, r.Hold, null, null),
         Op.BookShared b => await TakeAsync(gateway, op, world.SharedSlotRun(b.Slot, b.Count), patientId, b.Hold, null, null),
         Op.BookInactive b => await TakeAsync(gateway, op, world.InactiveSlotRun(b.Slot), patientId, false, null, null),
+        Op.BookGroup g => await TakeAsync(gateway, op, world.GroupSlotRun(g.Slot), patientId, g.Hold, null, null),
         Op.BookWithStranger s => await TakeAsync(gateway, op, world.SlotRun(s.Slot, 1), patientId, false, world.Stranger.Id, null),
         Op.Confirm c => await AppointmentAsync(gateway, op, c.Appointment, "confirmAppointment", "ConfirmAppointmentInput", id => new { appointmentId = id }),
         Op.Cancel c => await AppointmentAsync(gateway, op, c.Appointment, "cancelAppointment", "CancelAppointmentInput", id => new { appointmentId = id, reason = "model" }),
@@ -415,7 +419,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock,
     }
 
     /// <summary>The operations that make an appointment.</summary>
-    public static bool IsBooking(Op op) => op is Op.Book or Op.BookFor or Op.BookRule or Op.BookWithStranger or Op.BookSeenSlot or Op.BookShared or Op.BookInactive;
+    public static bool IsBooking(Op op) => op is Op.Book or Op.BookFor or Op.BookRule or Op.BookWithStranger or Op.BookSeenSlot or Op.BookShared or Op.BookInactive or Op.BookGroup;
 
     private string? SeenSlot(int index)
     {
