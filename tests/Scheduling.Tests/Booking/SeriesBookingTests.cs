@@ -232,6 +232,37 @@ public abstract class SeriesBookingTests
     }
 
     /// <summary>A rule-based schedule in New York, weekdays 08:00 to 12:00 in 30-minute options, for a practitioner and a room.</summary>
+    /// <summary>
+    /// An appointment another FHIR client wrote with R5's recurrenceTemplate AND a time (Medplum's $find does so on
+    /// a proposed first occurrence; R5 allows it on a real originating appointment) is no template of this gateway:
+    /// it takes its actors' time like any other, so booking that time is refused.
+    /// </summary>
+    [Fact]
+    public async Task An_appointment_of_another_client_with_the_recurrence_extension_and_a_time_still_takes_that_time()
+    {
+        var gateway = await GatewayAsync();
+        var (world, scheduleId) = await RuleScheduleAsync(Store, gateway);
+        var day = FirstTuesdayAcrossDaylightSaving();
+        var start = SeriesRecurrence.ToInstant(day.ToDateTime(new TimeOnly(9, 0)), TimeZoneInfo.FindSystemTimeZoneById(Zone));
+        var foreign = new Appointment
+        {
+            Status = Appointment.AppointmentStatus.Booked,
+            Start = start,
+            End = start.AddMinutes(30),
+            Participant =
+            [
+                new Appointment.ParticipantComponent { Actor = new ResourceReference("Patient/" + world.OtherPatient.Id), Status = ParticipationStatus.Accepted },
+                new Appointment.ParticipantComponent { Actor = new ResourceReference("Practitioner/" + world.Practitioner.Id), Status = ParticipationStatus.Accepted },
+            ],
+        };
+        foreign.Extension.Add(new Extension { Url = GatewayProfile.RecurrenceTemplateExtension, Extension = [new Extension("recurrenceType", new CodeableConcept(SeriesProfile.RecurrenceTypeSystem, SeriesProfile.Weekly))] });
+        await Store.CreateAsync(foreign, None);
+
+        var refused = await TryTakeAsync(gateway, scheduleId, world.Patient.Id!, day);
+
+        Assert.Equal("SLOT_UNAVAILABLE", Str(refused, "errors.0.code"));
+    }
+
     private static async Task<(BookingWorld World, string ScheduleId)> RuleScheduleAsync(IFhirStore store, GatewayServer gateway)
     {
         var world = await BookingWorld.CreateAsync(store, slots: 0);
