@@ -263,6 +263,38 @@ public abstract class SeriesBookingTests
         Assert.Equal("SLOT_UNAVAILABLE", Str(refused, "errors.0.code"));
     }
 
+    /// <summary>
+    /// A series' template is no appointment to change: every ordinary change of it is refused with a typed error
+    /// pointing to cancelSeriesFrom, and the template is not written.
+    /// </summary>
+    [Theory]
+    [InlineData("cancel")]
+    [InlineData("respond")]
+    [InlineData("confirm")]
+    [InlineData("status")]
+    public async Task Ordinary_changes_of_a_series_template_are_refused(string action)
+    {
+        var gateway = await GatewayAsync();
+        var (world, scheduleId) = await RuleScheduleAsync(Store, gateway);
+        var booked = await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, FirstTuesdayAcrossDaylightSaving(), 2);
+        AssertNoErrors(booked);
+        var id = Str(booked, "series.template.fhirId");
+        var before = (await Store.ReadAsync<Appointment>(id, None))!.Meta!.VersionId;
+
+        var payload = action switch
+        {
+            "cancel" => await gateway.MutateAsync("cancelAppointment", "CancelAppointmentInput", new { appointmentId = id, reason = "test" }, "appointment { fhirId }"),
+            "respond" => await gateway.MutateAsync("respondToAppointment", "RespondToAppointmentInput",
+                new { appointmentId = id, actorId = "Practitioner/" + world.Practitioner.Id, participantStatus = "DECLINED" }, "appointment { fhirId }"),
+            "confirm" => await gateway.MutateAsync("confirmAppointment", "ConfirmAppointmentInput", new { appointmentId = id }, "appointment { fhirId }"),
+            _ => await gateway.MutateAsync("changeAppointmentStatus", "ChangeAppointmentStatusInput", new { appointmentId = id, status = "CANCELLED" }, "appointment { fhirId }"),
+        };
+
+        Assert.Equal("VALIDATION_FAILED", Str(payload, "errors.0.code"));
+        Assert.Contains("cancelSeriesFrom", Str(payload, "errors.0.message"), StringComparison.Ordinal);
+        Assert.Equal(before, (await Store.ReadAsync<Appointment>(id, None))!.Meta!.VersionId);
+    }
+
     private static async Task<(BookingWorld World, string ScheduleId)> RuleScheduleAsync(IFhirStore store, GatewayServer gateway)
     {
         var world = await BookingWorld.CreateAsync(store, slots: 0);
