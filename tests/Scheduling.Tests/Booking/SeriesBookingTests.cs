@@ -295,6 +295,34 @@ public abstract class SeriesBookingTests
         Assert.Equal(before, (await Store.ReadAsync<Appointment>(id, None))!.Meta!.VersionId);
     }
 
+    /// <summary>A bookSeries sent again with the same clientMutationId (a network retry) returns the series written, and writes nothing more.</summary>
+    [Fact]
+    public async Task The_same_series_sent_twice_with_one_client_mutation_id_is_booked_once()
+    {
+        var gateway = await GatewayAsync();
+        var (world, scheduleId) = await RuleScheduleAsync(Store, gateway);
+        var first = FirstTuesdayAcrossDaylightSaving();
+        var input = new
+        {
+            scheduleId,
+            patientId = world.Patient.Id,
+            firstDate = first.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            startTime = "09:00",
+            minutes = 30,
+            recurrence = new { daysOfWeek = new[] { "TUESDAY" }, count = 3 },
+            clientMutationId = "retry-" + Guid.NewGuid().ToString("N"),
+        };
+
+        var once = await gateway.MutateAsync("bookSeries", "BookSeriesInput", input, Selection);
+        var again = await gateway.MutateAsync("bookSeries", "BookSeriesInput", input, Selection);
+
+        AssertNoErrors(once);
+        AssertNoErrors(again);
+        Assert.Equal(Str(once, "series.template.fhirId"), Str(again, "series.template.fhirId"));
+        Assert.Equal(once["occurrences"]!.AsArray().Select(o => Str(o, "fhirId")), again["occurrences"]!.AsArray().Select(o => Str(o, "fhirId")));
+        Assert.Equal(4, (await Store.SearchAllAsync(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None)).Count);
+    }
+
     private static async Task<(BookingWorld World, string ScheduleId)> RuleScheduleAsync(IFhirStore store, GatewayServer gateway)
     {
         var world = await BookingWorld.CreateAsync(store, slots: 0);
