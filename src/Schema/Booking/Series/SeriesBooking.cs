@@ -59,7 +59,7 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
         }
 
         var schedule = await changes.Store.ReadRequiredAsync<Schedule>(Mutations.RequireId(request.ScheduleId, "scheduleId"), cancellationToken);
-        SchedulingAccess.Require(changes.Access.CanBookOn(schedule), () => new ForbiddenError($"Schedule '{schedule.Id}' is not this caller's to book on."));
+        BookingChecks.RequireMayBookOn(changes.Access, schedule);
         var zoneName = GatewayProfile.TimeZoneOf(schedule) ??
             throw AppointmentChanges.Fail(new ValidationError($"Schedule '{schedule.Id}' has no time zone, so a wall-clock series has no meaning on it.", "scheduleId", "time-zone"));
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(zoneName, out var zone))
