@@ -82,7 +82,7 @@ public sealed record BookSeriesInput
         ScheduleId,
         new SeriesRecurrence(Day(FirstDate, "firstDate") ?? default, ScheduleInputChecks.ParseTime(StartTime, "startTime"), Minutes,
             [.. Recurrence.DaysOfWeek ?? []], Recurrence.WeekInterval, Recurrence.Count, Day(Recurrence.Until, "recurrence.until")),
-        PatientId, PractitionerId, ServiceType, Reason, Comment, Mode);
+        PatientId, PractitionerId, ServiceType, Reason, Comment, Mode, ClientMutationId);
 
     private static DateOnly? Day(string? text, string field) =>
         text is null ? null

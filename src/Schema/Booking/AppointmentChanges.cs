@@ -24,9 +24,21 @@ public sealed class AppointmentChanges(IFhirStore store, FhirChangeSet changes, 
 
     /// <summary>
     /// The appointment a change is about, if the caller may see it. For patients and practitioners a missing one
-    /// is refused exactly like another's, so a mutation cannot probe for ids.
+    /// is refused exactly like another's, so a mutation cannot probe for ids. A series' template is no appointment
+    /// of its own to confirm, cancel, move or answer: every change is refused (<see cref="RefuseSeriesTemplate"/>).
     /// </summary>
-    public async Task<Appointment> ReadToChangeAsync(string appointmentId, CancellationToken cancellationToken)
+    public async Task<Appointment> ReadToChangeAsync(string appointmentId, CancellationToken cancellationToken) =>
+        RefuseSeriesTemplate(await ReadVisibleAsync(appointmentId, cancellationToken));
+
+    /// <summary>The one decision that an ordinary change of an appointment does not apply to a series' template.</summary>
+    public static Appointment RefuseSeriesTemplate(Appointment appointment) =>
+        GatewayProfile.IsSeriesTemplate(appointment)
+            ? throw Fail(new ValidationError(
+                $"Appointment '{appointment?.Id}' is a recurring series' template, not an appointment: change its occurrences (cancel them with cancelSeriesFrom).",
+                "appointmentId", "series-template"))
+            : appointment;
+
+    private async Task<Appointment> ReadVisibleAsync(string appointmentId, CancellationToken cancellationToken)
     {
         var id = Mutations.RequireId(appointmentId, "appointmentId");
         // A caller without a role changes no appointment: refused before the read, whatever the id.

@@ -124,6 +124,14 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
     /// planning horizon, not longer than an appointment may be, and its rule options are offered. Reads the schedule
     /// (unless known); writes nothing and tells nothing of any slot's status.
     /// </summary>
+    /// <summary>The one check that the caller may book on a schedule (a single booking, a series).</summary>
+    public static void RequireMayBookOn(SchedulingAccess access, Schedule schedule)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(schedule);
+        SchedulingAccess.Require(access.CanBookOn(schedule), () => new ForbiddenError($"Schedule '{schedule.Id}' is not this caller's to book on."));
+    }
+
     public async Task<Schedule> AuthorizeAsync(SpanRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -136,7 +144,7 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
         var schedule = request.KnownSchedule is { } known && known.Id == scheduleReference.Value.Id
             ? known
             : await store.ReadRequiredAsync<Schedule>(scheduleReference.Value.Id, cancellationToken);
-        SchedulingAccess.Require(access.CanBookOn(schedule), () => new ForbiddenError($"Schedule '{schedule.Id}' is not this caller's to book on."));
+        RequireMayBookOn(access, schedule);
         var actors = Actors(schedule);
         if (request.Practitioners.Where(p => !actors.Contains(p)).Select(p => (FhirReference?)p).FirstOrDefault() is { } stranger)
         {

@@ -105,12 +105,15 @@ public static class GatewayProfile
     public const string SeriesStartTimeExtension = System + "/StructureDefinition/series-start-time";
 
     /// <summary>
-    /// The one decision of "is a series template": an appointment carrying R5's recurrenceTemplate. A template is
-    /// PROPOSED, without time or slots: it takes no one's time (<see cref="StandingTime"/>), is no open booking, and
-    /// no occurrence of anything.
+    /// The one decision of "is a series template": one of this gateway's series templates, i.e. an appointment carrying
+    /// R5's recurrenceTemplate AND the gateway's series identifier (<see cref="SeriesSystem"/>), without a start or
+    /// slots. Such a template takes no one's time (<see cref="StandingTime"/>), is no open booking, and no occurrence
+    /// of anything. The extension alone decides nothing: other clients put it on real appointments with a time
+    /// (Medplum's $find on a proposed first occurrence; R5 on an originating appointment), and those take time.
     /// </summary>
     public static bool IsSeriesTemplate(Appointment appointment) =>
-        appointment?.GetExtension(RecurrenceTemplateExtension) is not null;
+        appointment?.GetExtension(RecurrenceTemplateExtension) is not null && appointment.Start is null && appointment.Slot.Count == 0 &&
+        appointment.Identifier.Any(i => i.System == SeriesSystem && !string.IsNullOrEmpty(i.Value));
 
     /// <summary>meta.tag code (in <see cref="TagSystem"/>) of a Subscription that is one of the gateway's webhooks (Webhooks/WebhookSubscriptions).</summary>
     public const string WebhookTag = "webhook";

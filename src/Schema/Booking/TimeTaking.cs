@@ -52,7 +52,7 @@ public sealed class TimeTaking(
         ArgumentNullException.ThrowIfNull(request);
         RequireMayBookFor(request.PatientId);
         var asked = request.Time.SlotIds is { } ids ? request.Time with { SlotIds = [.. ids.Distinct()] } : request.Time;
-        var idempotencyKey = request.ClientMutationId is null ? null : request.PatientId + ":" + request.ClientMutationId;
+        var idempotencyKey = IdempotencyKey(request.PatientId, request.ClientMutationId);
         if (idempotencyKey is null)
         {
             return await TakeRetryingAsync(request, asked, null, cancellationToken);
@@ -243,7 +243,12 @@ public sealed class TimeTaking(
     }
 
     /// <summary>An earlier booking with this key, among the appointments the caller may see (another's key tells nothing).</summary>
-    private async Task<Appointment?> FindByIdempotencyKeyAsync(string key, CancellationToken cancellationToken) =>
+    /// <summary>The key a change taking time is written with (<see cref="GatewayProfile.ClientMutationIdSystem"/>): the patient's and the client's id; null without one.</summary>
+    internal static string? IdempotencyKey(string patientId, string? clientMutationId) =>
+        clientMutationId is null ? null : patientId + ":" + clientMutationId;
+
+    /// <summary>The appointment an earlier attempt with this key wrote, if the caller may see it.</summary>
+    internal async Task<Appointment?> FindByIdempotencyKeyAsync(string key, CancellationToken cancellationToken) =>
         (await Store.SearchAllAsync<Appointment>(changes.Access.Narrow(AppointmentSearches.ByIdempotencyKey(key)), cancellationToken))
         .FirstOrDefault(changes.Access.CanSee);
 }

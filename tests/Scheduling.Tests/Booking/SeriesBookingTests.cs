@@ -232,6 +232,97 @@ public abstract class SeriesBookingTests
     }
 
     /// <summary>A rule-based schedule in New York, weekdays 08:00 to 12:00 in 30-minute options, for a practitioner and a room.</summary>
+    /// <summary>
+    /// An appointment another FHIR client wrote with R5's recurrenceTemplate AND a time (Medplum's $find does so on
+    /// a proposed first occurrence; R5 allows it on a real originating appointment) is no template of this gateway:
+    /// it takes its actors' time like any other, so booking that time is refused.
+    /// </summary>
+    [Fact]
+    public async Task An_appointment_of_another_client_with_the_recurrence_extension_and_a_time_still_takes_that_time()
+    {
+        var gateway = await GatewayAsync();
+        var (world, scheduleId) = await RuleScheduleAsync(Store, gateway);
+        var day = FirstTuesdayAcrossDaylightSaving();
+        var start = SeriesRecurrence.ToInstant(day.ToDateTime(new TimeOnly(9, 0)), TimeZoneInfo.FindSystemTimeZoneById(Zone));
+        var foreign = new Appointment
+        {
+            Status = Appointment.AppointmentStatus.Booked,
+            Start = start,
+            End = start.AddMinutes(30),
+            Participant =
+            [
+                new Appointment.ParticipantComponent { Actor = new ResourceReference("Patient/" + world.OtherPatient.Id), Status = ParticipationStatus.Accepted },
+                new Appointment.ParticipantComponent { Actor = new ResourceReference("Practitioner/" + world.Practitioner.Id), Status = ParticipationStatus.Accepted },
+            ],
+        };
+        foreign.Extension.Add(new Extension { Url = GatewayProfile.RecurrenceTemplateExtension, Extension = [new Extension("recurrenceType", new CodeableConcept(SeriesProfile.RecurrenceTypeSystem, SeriesProfile.Weekly))] });
+        await Store.CreateAsync(foreign, None);
+
+        var refused = await TryTakeAsync(gateway, scheduleId, world.Patient.Id!, day);
+
+        Assert.Equal("SLOT_UNAVAILABLE", Str(refused, "errors.0.code"));
+    }
+
+    /// <summary>
+    /// A series' template is no appointment to change: every ordinary change of it is refused with a typed error
+    /// pointing to cancelSeriesFrom, and the template is not written.
+    /// </summary>
+    [Theory]
+    [InlineData("cancel")]
+    [InlineData("respond")]
+    [InlineData("confirm")]
+    [InlineData("status")]
+    public async Task Ordinary_changes_of_a_series_template_are_refused(string action)
+    {
+        var gateway = await GatewayAsync();
+        var (world, scheduleId) = await RuleScheduleAsync(Store, gateway);
+        var booked = await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, FirstTuesdayAcrossDaylightSaving(), 2);
+        AssertNoErrors(booked);
+        var id = Str(booked, "series.template.fhirId");
+        var before = (await Store.ReadAsync<Appointment>(id, None))!.Meta!.VersionId;
+
+        var payload = action switch
+        {
+            "cancel" => await gateway.MutateAsync("cancelAppointment", "CancelAppointmentInput", new { appointmentId = id, reason = "test" }, "appointment { fhirId }"),
+            "respond" => await gateway.MutateAsync("respondToAppointment", "RespondToAppointmentInput",
+                new { appointmentId = id, actorId = "Practitioner/" + world.Practitioner.Id, participantStatus = "DECLINED" }, "appointment { fhirId }"),
+            "confirm" => await gateway.MutateAsync("confirmAppointment", "ConfirmAppointmentInput", new { appointmentId = id }, "appointment { fhirId }"),
+            _ => await gateway.MutateAsync("changeAppointmentStatus", "ChangeAppointmentStatusInput", new { appointmentId = id, status = "CANCELLED" }, "appointment { fhirId }"),
+        };
+
+        Assert.Equal("VALIDATION_FAILED", Str(payload, "errors.0.code"));
+        Assert.Contains("cancelSeriesFrom", Str(payload, "errors.0.message"), StringComparison.Ordinal);
+        Assert.Equal(before, (await Store.ReadAsync<Appointment>(id, None))!.Meta!.VersionId);
+    }
+
+    /// <summary>A bookSeries sent again with the same clientMutationId (a network retry) returns the series written, and writes nothing more.</summary>
+    [Fact]
+    public async Task The_same_series_sent_twice_with_one_client_mutation_id_is_booked_once()
+    {
+        var gateway = await GatewayAsync();
+        var (world, scheduleId) = await RuleScheduleAsync(Store, gateway);
+        var first = FirstTuesdayAcrossDaylightSaving();
+        var input = new
+        {
+            scheduleId,
+            patientId = world.Patient.Id,
+            firstDate = first.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            startTime = "09:00",
+            minutes = 30,
+            recurrence = new { daysOfWeek = new[] { "TUESDAY" }, count = 3 },
+            clientMutationId = "retry-" + Guid.NewGuid().ToString("N"),
+        };
+
+        var once = await gateway.MutateAsync("bookSeries", "BookSeriesInput", input, Selection);
+        var again = await gateway.MutateAsync("bookSeries", "BookSeriesInput", input, Selection);
+
+        AssertNoErrors(once);
+        AssertNoErrors(again);
+        Assert.Equal(Str(once, "series.template.fhirId"), Str(again, "series.template.fhirId"));
+        Assert.Equal(once["occurrences"]!.AsArray().Select(o => Str(o, "fhirId")), again["occurrences"]!.AsArray().Select(o => Str(o, "fhirId")));
+        Assert.Equal(4, (await Store.SearchAllAsync(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None)).Count);
+    }
+
     private static async Task<(BookingWorld World, string ScheduleId)> RuleScheduleAsync(IFhirStore store, GatewayServer gateway)
     {
         var world = await BookingWorld.CreateAsync(store, slots: 0);

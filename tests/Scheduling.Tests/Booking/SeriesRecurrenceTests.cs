@@ -165,4 +165,35 @@ public sealed class SeriesRecurrenceTests
             (pattern.SeriesId, pattern.TimeZone, pattern.WeekInterval, pattern.OccurrenceCount, pattern.LastOccurrenceDate, pattern.StartTime, pattern.Minutes));
         Assert.Equal([DayOfWeek.Tuesday], pattern.DaysOfWeek);
     }
+
+    /// <summary>
+    /// No input, however extreme (any day DateOnly has, any int for minutes, count and weekInterval, any until), makes
+    /// the recurrence throw: it is refused by <see cref="SeriesRecurrence.Invalid"/> (a ValidationError naming the
+    /// field), or its occurrences are computed in every zone.
+    /// </summary>
+    [Fact]
+    public void No_input_gives_anything_but_a_validation_error_or_occurrences()
+    {
+        var day = Gen.Frequency(
+            (1, Gen.Int[DateOnly.MinValue.DayNumber, DateOnly.MaxValue.DayNumber].Select(DateOnly.FromDayNumber)),
+            (1, Gen.Int[0, 400].Select(d => DateOnly.MaxValue.AddDays(-d))),
+            (1, Gen.Int[0, 400].Select(d => DateOnly.MinValue.AddDays(d))),
+            (1, Gen.Int[-2000, 2000].Select(d => SeriesRecurrence.LatestDay.AddDays(d))));
+        var number = Gen.Frequency((6, Gen.Int[-1, 60]), (1, Gen.Int), (1, Gen.OneOf(Gen.Const(int.MaxValue), Gen.Const(int.MinValue), Gen.Const(SeriesRecurrence.MaxMinutes + 1))));
+        var untilAfter = Gen.OneOf(Gen.Int, Gen.Int[-7, 400]);
+        Gen.Select(day, Gen.Int[0, 24 * 60 - 1].Select(m => new TimeOnly(m / 60, m % 60)), number, Gen.Enum<DayOfWeek>().Array[0, 7], number, Gen.Bool, number, untilAfter)
+            .Select((first, start, minutes, days, interval, byCount, count, after) =>
+                new SeriesRecurrence(first, start, minutes, days, interval, byCount ? count : null,
+                    byCount ? null : DateOnly.FromDayNumber((int)Math.Clamp((long)first.DayNumber + after, DateOnly.MinValue.DayNumber, DateOnly.MaxValue.DayNumber))))
+            .Sample(recurrence =>
+            {
+                if (recurrence.Invalid() is null)
+                {
+                    foreach (var zone in Zones)
+                    {
+                        Assert.NotEmpty(recurrence.Occurrences(TimeZoneInfo.FindSystemTimeZoneById(zone)));
+                    }
+                }
+            }, iter: 20_000);
+    }
 }

@@ -24,7 +24,8 @@ public sealed record BookSeriesRequest(
     string? ServiceType,
     string? Reason,
     string? Comment,
-    SeriesMode Mode);
+    SeriesMode Mode,
+    string? ClientMutationId = null);
 
 /// <summary>An occurrence left out of a series booked <see cref="SeriesMode.AvailableOnly"/>, and why (the error booking it alone would have met).</summary>
 public sealed record SkippedOccurrence(int RecurrenceId, DateTimeOffset Start, DateTimeOffset End, SchedulingError Reason);
@@ -50,8 +51,15 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
             throw AppointmentChanges.Fail(invalid);
         }
 
+        // Idempotent as bookAppointment is (TimeTaking's key, on the template): a retry returns the series written.
+        var idempotencyKey = TimeTaking.IdempotencyKey(request.PatientId, request.ClientMutationId);
+        if (idempotencyKey is not null && await taking.FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier && GatewayProfile.IsSeriesTemplate(earlier))
+        {
+            return await WrittenAsync(earlier, cancellationToken);
+        }
+
         var schedule = await changes.Store.ReadRequiredAsync<Schedule>(Mutations.RequireId(request.ScheduleId, "scheduleId"), cancellationToken);
-        SchedulingAccess.Require(changes.Access.CanBookOn(schedule), () => new ForbiddenError($"Schedule '{schedule.Id}' is not this caller's to book on."));
+        BookingChecks.RequireMayBookOn(changes.Access, schedule);
         var zoneName = GatewayProfile.TimeZoneOf(schedule) ??
             throw AppointmentChanges.Fail(new ValidationError($"Schedule '{schedule.Id}' has no time zone, so a wall-clock series has no meaning on it.", "scheduleId", "time-zone"));
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(zoneName, out var zone))
@@ -62,12 +70,22 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
         var occurrences = request.Recurrence.Occurrences(zone);
         var take = new TakeRequest(new BookingTime(null, null), request.PatientId, request.PractitionerId, request.ServiceType, request.Reason, request.Comment, null, null);
         var reads = new TakeReads { Schedule = schedule };
-        return await changes.Retry.RunAsync(() => AttemptAsync(request, take, zoneName, occurrences, reads, cancellationToken),
+        return await changes.Retry.RunAsync(() => AttemptAsync(request, take, zoneName, occurrences, reads, idempotencyKey, cancellationToken),
             ContendedRetry.LostMessage, cancellationToken);
     }
 
+    /// <summary>A series an earlier attempt wrote, as the caller may see it (what it skipped then is not recorded).</summary>
+    private async Task<BookedSeries> WrittenAsync(Appointment template, CancellationToken cancellationToken)
+    {
+        var members = SeriesProfile.SeriesIdOf(template) is { } seriesId
+            ? await changes.Store.SearchAllAsync<Appointment>(changes.Access.Narrow(SeriesSearches.Members(seriesId)), cancellationToken)
+            : [];
+        return new BookedSeries(template, [.. members.Where(a => SeriesProfile.IsOccurrence(a) && changes.Access.CanSee(a)).OrderBy(SeriesProfile.RecurrenceIdOf)], []);
+    }
+
     private async Task<BookedSeries> AttemptAsync(
-        BookSeriesRequest request, TakeRequest take, string zoneName, IReadOnlyList<SeriesOccurrence> occurrences, TakeReads reads, CancellationToken cancellationToken)
+        BookSeriesRequest request, TakeRequest take, string zoneName, IReadOnlyList<SeriesOccurrence> occurrences, TakeReads reads, string? idempotencyKey,
+        CancellationToken cancellationToken)
     {
         var checkedTakes = new List<(SeriesOccurrence Occurrence, CheckedTake Checked)>();
         var skipped = new List<SkippedOccurrence>();
@@ -113,6 +131,10 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
         }
 
         var template = SeriesProfile.Template(seriesId, request.Recurrence, zoneName, appointments[0]);
+        if (idempotencyKey is not null)
+        {
+            template.Identifier.Add(new Identifier(GatewayProfile.ClientMutationIdSystem, idempotencyKey));
+        }
         // The contended writes first (slots), then the template and the occurrences, the guards last (SpanGuards).
         List<FhirWrite> writes = [.. slotWrites, FhirWrite.Create(template), .. appointments.Select(FhirWrite.Create), .. SpanGuards.Claim(guards.Values)];
         var written = await changes.ApplyContendedAsync(writes, cancellationToken);

@@ -29,6 +29,14 @@ public sealed record SeriesRecurrence(
 
     public const int MaxWeekInterval = 52;
 
+    /// <summary>The longest occurrence: one day.</summary>
+    public const int MaxMinutes = 24 * 60;
+
+    /// <summary>Days the computation of occurrences may be sure to have in range: 1900 to 9000 leaves the longest series (52 occurrences, 52 weeks apart) and every zone's offset far inside DateTime's range.</summary>
+    public static readonly DateOnly EarliestDay = new(1900, 1, 1);
+
+    public static readonly DateOnly LatestDay = new(9000, 12, 31);
+
     /// <summary>The days it recurs on, Monday first (the first occurrence's weekday when none were given).</summary>
     public IReadOnlyList<DayOfWeek> Days =>
         [.. (DaysOfWeek is { Count: > 0 } ? DaysOfWeek : [FirstDay.DayOfWeek]).Distinct().OrderBy(MondayOffset)];
@@ -56,9 +64,14 @@ public sealed record SeriesRecurrence(
             return new ValidationError($"weekInterval is between 1 and {MaxWeekInterval}.", "recurrence.weekInterval");
         }
 
-        if (Minutes < 1)
+        if (Minutes is < 1 or > MaxMinutes)
         {
-            return new ValidationError("An occurrence lasts at least one minute.", "minutes");
+            return new ValidationError($"An occurrence lasts between one minute and {MaxMinutes / 60} hours.", "minutes");
+        }
+
+        if (FirstDay < EarliestDay || FirstDay > LatestDay)
+        {
+            return new ValidationError($"The first occurrence lies between {EarliestDay:yyyy-MM-dd} and {LatestDay:yyyy-MM-dd}.", "firstDate");
         }
 
         if (!Days.Contains(FirstDay.DayOfWeek))
