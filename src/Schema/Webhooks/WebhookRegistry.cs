@@ -122,10 +122,14 @@ public sealed class WebhookRegistry(IFhirStore store, SchedulingAccess access, I
     }
 
     /// <summary>An endpoint's secret, derived: <see cref="WebhookSignature.DeriveSecret"/>.</summary>
-    public string SecretOf(WebhookEndpoint webhook)
+    public string SecretOf(WebhookEndpoint webhook) => SecretOf(Options, webhook);
+
+    /// <summary>An endpoint's secret under <paramref name="options"/>' signing key: the one derivation registration, rotation and delivery use.</summary>
+    public static string SecretOf(WebhookOptions options, WebhookEndpoint webhook)
     {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(webhook);
-        return WebhookSignature.DeriveSecret(Options.SigningKey!, webhook.Id, webhook.SecretVersion);
+        return WebhookSignature.DeriveSecret(options.SigningKey!, webhook.Id, webhook.SecretVersion);
     }
 
     private async Task<Subscription> ReadAsync(string? webhookId, CancellationToken cancellationToken)
