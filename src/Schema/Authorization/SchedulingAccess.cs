@@ -267,7 +267,17 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
     }
 
     /// <summary>Webhooks (outbound notifications of every appointment change) are registered, read and replayed by admins only.</summary>
-    public bool ManagesWebhooks => Caller.Role == CallerRole.Admin;
+    public bool ManagesWebhooks => MayRead("Webhook");
+
+    /// <summary>
+    /// The least role that reads a Node type at all (through node/nodes as through its own fields): webhooks and their
+    /// deliveries are admin-only configuration; every other type is read by every caller, record by record as
+    /// <see cref="HiddenAsync"/> decides. The one place a type's read permission is decided.
+    /// </summary>
+    public static CallerRole ReadRoleOf(string nodeType) => nodeType is "Webhook" or "WebhookDelivery" ? CallerRole.Admin : CallerRole.None;
+
+    /// <summary>Whether the caller's role reads <paramref name="nodeType"/> (<see cref="ReadRoleOf"/>).</summary>
+    public bool MayRead(string nodeType) => Caller.Role >= ReadRoleOf(nodeType);
 
     /// <summary>Refuses unless <paramref name="allowed"/>; the message must not tell whether the thing exists.</summary>
     public static void Require(bool allowed, Func<ForbiddenError> denial)

@@ -22,8 +22,18 @@ public static class GlobalId
         "Practitioner", "Patient", "Location", "HealthcareService", "Schedule", "Slot", "Appointment", "AppointmentResponse",
     };
 
-    /// <summary>Types with a global id that node(id:) does not read: webhooks (admins only; read through <c>webhooks</c>).</summary>
-    public static readonly IReadOnlySet<string> NonNodeTypes = new HashSet<string>(StringComparer.Ordinal) { "Webhook" };
+    /// <summary>
+    /// Nodes that are no FHIR entity of the schedule: a webhook (its FHIR Subscription). Read through node(id:) only by
+    /// the roles the access policy lets read them (SchedulingAccess.ReadRoleOf).
+    /// </summary>
+    public static readonly IReadOnlySet<string> ConfigurationTypes = new HashSet<string>(StringComparer.Ordinal) { "Webhook" };
+
+    /// <summary>The type name of a webhook delivery's global id (an attempt in a webhook's delivery log, no FHIR resource).</summary>
+    public const string DeliveryType = "WebhookDelivery";
+
+    /// <summary>Every type that implements Node, each with a global id node(id:) reads.</summary>
+    public static IReadOnlySet<string> NodeTypes { get; } =
+        new HashSet<string>(EntityTypes.Concat(ConfigurationTypes).Append(OptionType).Append(DeliveryType), StringComparer.Ordinal);
 
     /// <summary>The type name of an availability option's global id (an option is no FHIR resource).</summary>
     public const string OptionType = "AvailabilityOption";
@@ -72,6 +82,30 @@ public static class GlobalId
         return false;
     }
 
+    /// <summary>A webhook delivery's global id: its webhook's FHIR id and its delivery log cursor.</summary>
+    public static string EncodeDelivery(string webhookId, string cursor) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(DeliveryType + ":" + webhookId + "|" + cursor));
+
+    /// <summary>The webhook and log cursor a delivery id names; false for anything else.</summary>
+    public static bool TryDecodeDelivery(string? value, out (string WebhookId, string Cursor) delivery)
+    {
+        delivery = default;
+        if (string.IsNullOrEmpty(value) || value.Length > 200 || Text(value) is not { } text ||
+            !text.StartsWith(DeliveryType + ":", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var parts = text[(DeliveryType.Length + 1)..].Split('|');
+        if (parts.Length == 2 && FhirReference.IsValidId(parts[0]) && FhirReference.IsValidId(parts[1]))
+        {
+            delivery = (parts[0], parts[1]);
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>An option id argument: the option, or a typed <c>INVALID_ID</c> / <c>WRONG_ID_TYPE</c> refusal.</summary>
     public static OfferedTime ReadOption(string? value)
     {
@@ -100,7 +134,7 @@ public static class GlobalId
         }
 
         var colon = text.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0 || !(EntityTypes.Contains(text[..colon]) || NonNodeTypes.Contains(text[..colon])) || !FhirReference.IsValidId(text[(colon + 1)..]))
+        if (colon <= 0 || !(EntityTypes.Contains(text[..colon]) || ConfigurationTypes.Contains(text[..colon])) || !FhirReference.IsValidId(text[(colon + 1)..]))
         {
             return false;
         }
@@ -130,7 +164,12 @@ public static class GlobalId
     /// carried as the reference <c>AvailabilityOption/&lt;its global id&gt;</c> (an option has no FHIR id).
     /// </summary>
     public static FhirReference ReadNode(string? value) =>
-        TryDecodeOption(value, out _) ? new FhirReference(OptionType, value!) : ReadAny(value, EntityTypes);
+        TryDecodeOption(value, out _) ? new FhirReference(OptionType, value!)
+        : TryDecodeDelivery(value, out _) ? new FhirReference(DeliveryType, value!)
+        : ReadAny(value, NodeFhirTypes);
+
+    /// <summary>The node types named by a FHIR type and id: the entities and webhooks.</summary>
+    private static readonly IReadOnlySet<string> NodeFhirTypes = new HashSet<string>(EntityTypes.Concat(ConfigurationTypes), StringComparer.Ordinal);
 
     /// <summary>
     /// Any entity named by a global id or a reference <c>Type/id</c> (no bare id: the type is not implied), of one of

@@ -10,6 +10,7 @@ using Scheduling.Schema.Execution;
 using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Schedules;
+using Scheduling.Schema.Webhooks;
 
 namespace Scheduling.Schema.Identity;
 
@@ -32,7 +33,12 @@ public static class NodeQueries
                 a.WithMetadata(IdArguments.IdOf, IdArguments.AnyEntity);
             })
             .WithMetadata(OperationSize.SearchesMetadata, (Func<FieldArguments, long>)(a => 1 + OptionIdsIn(a["id"]) * OptionSearches))
-            .Resolve(c => Load(c, c.GetArgument<FhirReference>("id")));
+            .Resolve(c =>
+            {
+                var id = c.GetArgument<FhirReference>("id");
+                // A type the caller's role does not read (webhooks: admins only) is refused before any read, present or not.
+                return c.Access().MayRead(id.ResourceType) ? Load(c, id) : throw ForbiddenError.NotYours(id.ResourceType, id.Id);
+            });
 
         query.Field<NonNullGraphType<ListGraphType<NodeInterface>>>("nodes")
             .Description("Entities by global id, in the order asked, null where there is none; at most GraphQL:MaxNodeIds ids.")
@@ -53,8 +59,16 @@ public static class NodeQueries
 
                 // Patients the caller may not see are not even looked up (the access middleware answers them FORBIDDEN).
                 var refused = await c.Access().RefusedBeforeReadAsync(ids, c.CancellationToken);
-                var loader = c.ById();
-                var loads = ids.Select(id => refused.Contains(id) ? null : Load(c, id)).ToList();
+                // Types the caller's role does not read are null with the same FORBIDDEN error node(id:) gives.
+                var unread = ids.Select((id, i) => (id, i)).Where(x => !c.Access().MayRead(x.id.ResourceType)).ToList();
+                foreach (var (id, i) in unread)
+                {
+                    var denial = ForbiddenError.NotYours(id.ResourceType, id.Id);
+                    denial.Path = c.ResponsePath.Append(i);
+                    c.Errors.Add(denial);
+                }
+
+                var loads = ids.Select(id => refused.Contains(id) || !c.Access().MayRead(id.ResourceType) ? null : Load(c, id)).ToList();
                 var found = new List<object?>(loads.Count);
                 foreach (var load in loads)
                 {
@@ -77,8 +91,15 @@ public static class NodeQueries
     };
 
     /// <summary>An entity through the batched loader; an availability option by asking availability again (null once it is no longer offered).</summary>
-    private static IDataLoaderResult<object?> Load(IResolveFieldContext context, FhirReference id) =>
-        id.ResourceType == GlobalId.OptionType && GlobalId.TryDecodeOption(id.Id, out var offered)
-            ? new DeferredResult<object?>(async _ => await AvailabilityQueries.FindAsync(context, offered))
-            : context.ById().Load(id).Then<Resource?, object?>(r => r);
+    private static IDataLoaderResult<object?> Load(IResolveFieldContext context, FhirReference id) => id.ResourceType switch
+    {
+        GlobalId.OptionType when GlobalId.TryDecodeOption(id.Id, out var offered) =>
+            new DeferredResult<object?>(async _ => await AvailabilityQueries.FindAsync(context, offered)),
+        GlobalId.DeliveryType when GlobalId.TryDecodeDelivery(id.Id, out var delivery) =>
+            new DeferredResult<object?>(async _ => await Webhooks(context).FindDeliveryOrNullAsync(delivery.WebhookId, delivery.Cursor, context.CancellationToken)),
+        WebhookRegistry.TypeName => new DeferredResult<object?>(async _ => await Webhooks(context).FindOrNullAsync(id.Id, context.CancellationToken)),
+        _ => context.ById().Load(id).Then<Resource?, object?>(r => r),
+    };
+
+    private static WebhookRegistry Webhooks(IResolveFieldContext context) => context.RequestServices!.GetRequiredService<WebhookRegistry>();
 }

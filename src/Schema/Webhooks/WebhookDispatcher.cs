@@ -161,7 +161,7 @@ public sealed partial class WebhookDispatcher(
                 return;
             }
 
-            var secret = WebhookSignature.DeriveSecret(Options.SigningKey!, endpoint.Id, endpoint.SecretVersion);
+            var secret = WebhookRegistry.SecretOf(Options, endpoint);
             var response = await http.SendAsync(endpoint.Url, secret, webhookEvent, job.Attempt, stoppingToken);
             var now = time.GetUtcNow();
             var outcome = response.Delivered ? WebhookOutcome.Delivered

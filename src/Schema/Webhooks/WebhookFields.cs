@@ -22,7 +22,7 @@ public static class WebhookFields
                 return Paging.Slice(all, offset, first);
             });
 
-        query.Field<NonNullGraphType<ConnectionGraphType<WebhookDeliveryType, WebhookAttempt>>>("webhookDeliveries")
+        query.Field<NonNullGraphType<ConnectionGraphType<WebhookDeliveryType, LoggedAttempt>>>("webhookDeliveries")
             .Description("A webhook's delivery log, newest attempt first (admins only); kept Webhooks:RetentionSeconds, at most Webhooks:MaxLogEntriesPerEndpoint attempts.")
             .Argument<NonNullGraphType<IdGraphType>>("webhookId", a => a.Description = "The webhook's global id.")
             .PagingArguments()
@@ -34,9 +34,10 @@ public static class WebhookFields
                     throw new UserInputError($"'first' must be between 0 and {Paging.MaxPageSize}.");
                 }
 
-                var page = await Query(() => Registry(c).DeliveriesAsync(c.GetArgument<string>("webhookId"), first, c.GetArgument<string?>("after"), c.CancellationToken));
-                var edges = page.Items.Select(i => new Edge<WebhookAttempt> { Cursor = i.Cursor, Node = i.Attempt }).ToList();
-                return new Connection<WebhookAttempt>
+                var webhookId = c.GetArgument<string>("webhookId");
+                var page = await Query(() => Registry(c).DeliveriesAsync(webhookId, first, c.GetArgument<string?>("after"), c.CancellationToken));
+                var edges = page.Items.Select(i => new Edge<LoggedAttempt> { Cursor = i.Cursor, Node = new LoggedAttempt(webhookId, i.Cursor, i.Attempt) }).ToList();
+                return new Connection<LoggedAttempt>
                 {
                     Edges = edges,
                     PageInfo = new PageInfo

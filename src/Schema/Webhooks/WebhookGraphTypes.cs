@@ -1,5 +1,6 @@
 using GraphQL.Types;
 using Scheduling.Schema.Common;
+using Scheduling.Schema.Identity;
 
 namespace Scheduling.Schema.Webhooks;
 
@@ -52,9 +53,12 @@ public sealed class WebhookType : ObjectGraphType<WebhookEndpoint>
     {
         Name = "Webhook";
         Description = "An endpoint that receives a signed JSON event for each appointment change (admins only). Stored as a FHIR Subscription.";
-        // Not `id`, and not a Node: a webhook is admin-only configuration, which node(id:) (answered alike to every role
-        // that sees entities) does not read; normalized client caches therefore do not take it for a refetchable entity.
-        Field<NonNullGraphType<IdGraphType>>("webhookId").Description("The webhook's global id (the codec of every id of this API), as webhookId arguments take it.").Resolve(c => WebhookRegistry.GlobalIdOf(c.Source.Id));
+        // A Node (Relay: a connection's edges carry nodes), read through node(id:) by admins only: the access policy's
+        // SchedulingAccess.ReadRoleOf, checked by NodeQueries before anything is read.
+        Interface<NodeInterface>();
+        IsTypeOf = o => o is WebhookEndpoint;
+        Field<NonNullGraphType<IdGraphType>>("id").Description("The global id: opaque, unique across every type of this API; node(id:) reads it back (admins only).").Resolve(c => WebhookRegistry.GlobalIdOf(c.Source.Id));
+        Field<NonNullGraphType<IdGraphType>>("webhookId").Description("The webhook's global id, the same as id.").Resolve(c => WebhookRegistry.GlobalIdOf(c.Source.Id));
         Field<NonNullGraphType<IdGraphType>>("fhirId").Description("The FHIR Subscription's logical id.").Resolve(c => c.Source.Id);
         Field<NonNullGraphType<StringGraphType>>("url").Description("Where events are posted.").Resolve(c => c.Source.Url.AbsoluteUri);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<WebhookEventTypeType>>>>("events")
@@ -66,20 +70,27 @@ public sealed class WebhookType : ObjectGraphType<WebhookEndpoint>
     }
 }
 
-public sealed class WebhookDeliveryType : ObjectGraphType<WebhookAttempt>
+/// <summary>An attempt with where it is kept: its webhook and its cursor in that webhook's delivery log (its identity).</summary>
+public sealed record LoggedAttempt(string WebhookId, string Cursor, WebhookAttempt Attempt);
+
+public sealed class WebhookDeliveryType : ObjectGraphType<LoggedAttempt>
 {
     public WebhookDeliveryType()
     {
         Name = "WebhookDelivery";
-        Description = "One attempt to deliver one event to a webhook, as its delivery log keeps it.";
-        Field<NonNullGraphType<StringGraphType>>("eventId").Description("The event's id (the change stream's id; the Scheduling-Event-Id header): the receiver's de-duplication key.").Resolve(c => c.Source.EventId);
-        Field<NonNullGraphType<WebhookEventTypeType>>("eventType").Description("The event's type.").Resolve(c => Enum.GetValues<WebhookEventType>().First(t => WebhookEvents.Name(t) == c.Source.EventType));
-        Field<NonNullGraphType<IntGraphType>>("attempt").Description("Which attempt this was, from 1 (the Scheduling-Delivery-Attempt header).").Resolve(c => c.Source.Attempt);
-        Field<NonNullGraphType<WebhookDeliveryOutcomeType>>("outcome").Description("How it ended.").Resolve(c => c.Source.Outcome);
-        Field<IntGraphType>("statusCode").Description("The receiver's HTTP status; null when none came (no connection, timeout).").Resolve(c => c.Source.StatusCode);
-        Field<NonNullGraphType<IntGraphType>>("durationMs").Description("How long the attempt took, in milliseconds.").Resolve(c => (int)Math.Min(int.MaxValue, c.Source.DurationMilliseconds));
-        Field<StringGraphType>("error").Description("Why it failed; null when delivered.").Resolve(c => c.Source.Error);
-        Field<NonNullGraphType<IsoDateTimeGraphType>>("at").Description("When the attempt ended.").Resolve(c => c.Source.At);
-        Field<NonNullGraphType<BooleanGraphType>>("replay").Description("Whether it was sent again by replayWebhookDeliveries.").Resolve(c => c.Source.Replay);
+        Description = "One attempt to deliver one event to a webhook, as its delivery log keeps it (admins only).";
+        Interface<NodeInterface>();
+        IsTypeOf = o => o is LoggedAttempt;
+        Field<NonNullGraphType<IdGraphType>>("id").Description("The global id: opaque, unique across every type of this API; node(id:) reads it back (admins only) while the log keeps the attempt.")
+            .Resolve(c => GlobalId.EncodeDelivery(c.Source.WebhookId, c.Source.Cursor));
+        Field<NonNullGraphType<StringGraphType>>("eventId").Description("The event's id (the change stream's id; the Scheduling-Event-Id header): the receiver's de-duplication key.").Resolve(c => c.Source.Attempt.EventId);
+        Field<NonNullGraphType<WebhookEventTypeType>>("eventType").Description("The event's type.").Resolve(c => Enum.GetValues<WebhookEventType>().First(t => WebhookEvents.Name(t) == c.Source.Attempt.EventType));
+        Field<NonNullGraphType<IntGraphType>>("attempt").Description("Which attempt this was, from 1 (the Scheduling-Delivery-Attempt header).").Resolve(c => c.Source.Attempt.Attempt);
+        Field<NonNullGraphType<WebhookDeliveryOutcomeType>>("outcome").Description("How it ended.").Resolve(c => c.Source.Attempt.Outcome);
+        Field<IntGraphType>("statusCode").Description("The receiver's HTTP status; null when none came (no connection, timeout).").Resolve(c => c.Source.Attempt.StatusCode);
+        Field<NonNullGraphType<IntGraphType>>("durationMs").Description("How long the attempt took, in milliseconds.").Resolve(c => (int)Math.Min(int.MaxValue, c.Source.Attempt.DurationMilliseconds));
+        Field<StringGraphType>("error").Description("Why it failed; null when delivered.").Resolve(c => c.Source.Attempt.Error);
+        Field<NonNullGraphType<IsoDateTimeGraphType>>("at").Description("When the attempt ended.").Resolve(c => c.Source.Attempt.At);
+        Field<NonNullGraphType<BooleanGraphType>>("replay").Description("Whether it was sent again by replayWebhookDeliveries.").Resolve(c => c.Source.Attempt.Replay);
     }
 }

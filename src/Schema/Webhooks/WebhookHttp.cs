@@ -32,20 +32,39 @@ public sealed class WebhookHttp(IHttpClientFactory clients, IOptions<WebhookOpti
     public static void Register(IServiceCollection services)
     {
         services.AddHttpClient(ClientName)
-            .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
-            {
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-                ConnectCallback = (context, cancellationToken) => ConnectAsync(context, provider.GetRequiredService<IOptions<WebhookOptions>>().Value, cancellationToken),
-            })
+            .ConfigurePrimaryHttpMessageHandler(provider => PrimaryHandler(() => provider.GetRequiredService<IOptions<WebhookOptions>>().Value))
             .AddResilienceHandler("webhook-timeout", (pipeline, context) =>
                 pipeline.AddTimeout(TimeSpan.FromSeconds(context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value.TimeoutSeconds)));
     }
 
+    /// <summary>
+    /// The connection handler: no redirect, no cookies, and no proxy (an HTTPS_PROXY of the environment would make
+    /// <see cref="ConnectAsync"/> check the proxy's address instead of the receiver's).
+    /// </summary>
+    public static SocketsHttpHandler PrimaryHandler(Func<WebhookOptions> options) => new()
+    {
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        UseProxy = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+        ConnectCallback = (context, cancellationToken) => ConnectAsync(context, options(), cancellationToken),
+    };
+
     public async Task<WebhookResponse> SendAsync(Uri url, string secret, WebhookEvent webhookEvent, int attempt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(webhookEvent);
+        ArgumentNullException.ThrowIfNull(url);
+        try
+        {
+            // The registration rule, again at every delivery: a Subscription written directly in FHIR with the gateway's
+            // tag is no way around it (http, credentials, a literal private address).
+            WebhookUrls.Validate(url.AbsoluteUri, options.Value);
+        }
+        catch (Common.SchedulingException e)
+        {
+            return new WebhookResponse(null, TimeSpan.Zero, "Not sent: " + e.Error.Message);
+        }
+
         var body = Encoding.UTF8.GetBytes(webhookEvent.Body);
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };

@@ -100,11 +100,36 @@ public sealed class WebhookRegistry(IFhirStore store, SchedulingAccess access, I
         return await deliveries.ReadLogAsync(webhook.Id, first, after);
     }
 
-    /// <summary>An endpoint's secret, derived: <see cref="WebhookSignature.DeriveSecret"/>.</summary>
-    public string SecretOf(WebhookEndpoint webhook)
+    /// <summary>A webhook by id for node(id:): null when there is none (admins only, as every read).</summary>
+    public async Task<WebhookEndpoint?> FindOrNullAsync(string webhookId, CancellationToken cancellationToken)
     {
+        RequireAdmin();
+        var subscription = await store.ReadAsync<Subscription>(webhookId, cancellationToken);
+        return subscription is not null ? WebhookSubscriptions.Read(subscription) : null;
+    }
+
+    /// <summary>One attempt of a webhook's delivery log by its cursor, for node(id:): null once the log no longer keeps it.</summary>
+    public async Task<LoggedAttempt?> FindDeliveryOrNullAsync(string webhookId, string cursor, CancellationToken cancellationToken)
+    {
+        if (await FindOrNullAsync(webhookId, cancellationToken) is null || !ChangeEventId.TryParse(cursor, out var id))
+        {
+            return null;
+        }
+
+        // The page just newer than the cursor ends with it: the log is read newest first, after a cursor.
+        var page = await deliveries.ReadLogAsync(webhookId, 1, id.Next.ToString());
+        return page.Items is [var (found, attempt)] && found == cursor ? new LoggedAttempt(webhookId, cursor, attempt) : null;
+    }
+
+    /// <summary>An endpoint's secret, derived: <see cref="WebhookSignature.DeriveSecret"/>.</summary>
+    public string SecretOf(WebhookEndpoint webhook) => SecretOf(Options, webhook);
+
+    /// <summary>An endpoint's secret under <paramref name="options"/>' signing key: the one derivation registration, rotation and delivery use.</summary>
+    public static string SecretOf(WebhookOptions options, WebhookEndpoint webhook)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(webhook);
-        return WebhookSignature.DeriveSecret(Options.SigningKey!, webhook.Id, webhook.SecretVersion);
+        return WebhookSignature.DeriveSecret(options.SigningKey!, webhook.Id, webhook.SecretVersion);
     }
 
     private async Task<Subscription> ReadAsync(string? webhookId, CancellationToken cancellationToken)

@@ -74,6 +74,7 @@ public static class WebhookUrls
                      (b[0] == 169 && b[1] == 254) ||
                      (b[0] == 172 && b[1] >= 16 && b[1] < 32) ||
                      (b[0] == 192 && b[1] == 168) ||
+                     (b[0] == 192 && b[1] == 88 && b[2] == 99) || // 6to4 relay anycast
                      (b[0] == 192 && b[1] == 0 && b[2] is 0 or 2) ||
                      (b[0] == 198 && b[1] is 18 or 19) ||
                      (b[0] == 198 && b[1] == 51 && b[2] == 100) ||
@@ -90,6 +91,7 @@ public static class WebhookUrls
                  address.IsIPv6Multicast || address.IsIPv6UniqueLocal || address.IsIPv6Teredo ||
                  (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0d && bytes[3] == 0xb8) || // documentation
                  (bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xff && bytes[3] == 0x9b) || // NAT64 (embeds an IPv4)
+                 (bytes[0] == 0x20 && bytes[1] == 0x02) || // 6to4 (embeds an IPv4)
                  bytes.Take(12).All(x => x == 0)); // unspecified, ::1 and IPv4-compatible
     }
 

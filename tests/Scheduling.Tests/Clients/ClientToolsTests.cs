@@ -16,9 +16,8 @@ public sealed class ClientToolsTests(ClientToolsTests.Gateway fixture) : IClassF
 {
     private static readonly TimeSpan ToolTime = TimeSpan.FromMinutes(4);
 
-    /// <summary>The types that implement Node: the entities and availability options.</summary>
-    private static string[] NodeTypes =>
-        [.. GlobalId.EntityTypes.Append("AvailabilityOption").Order(StringComparer.Ordinal)];
+    /// <summary>The types that implement Node: the entities, availability options, webhooks and their deliveries.</summary>
+    private static string[] NodeTypes => [.. GlobalId.NodeTypes.Order(StringComparer.Ordinal)];
 
     [Fact]
     public async Task Relay_compiles_the_operations_and_its_runtime_refetches_an_appointment_through_node_and_pages_a_schedules_slots()

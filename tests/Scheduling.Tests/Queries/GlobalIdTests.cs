@@ -38,10 +38,14 @@ public sealed class GlobalIdTests(EmbeddedGatewayFixture fixture) : IClassFixtur
         var nodes = types.Where(t => t["interfaces"] is JsonArray i && i.Any(x => x!["name"]!.GetValue<string>() == "Node")).Select(t => t["name"]!.GetValue<string>()).ToList();
 
         Assert.Equal(withId.Order(), nodes.Order());
-        Assert.Equal(Samples.Keys.Order(), nodes.Order());
+        // The types the front desk reads round-trip here; the admin-only ones (the access policy's ReadRoleOf: webhooks
+        // and their deliveries) round-trip through node and nodes as an admin in NodeAuthorizationTests.
+        var deskNodes = nodes.Where(t => !Security.ExposurePractice.DeskRefused(t)).ToList();
+        Assert.Equal(Samples.Keys.Order(), deskNodes.Order());
+        Assert.Contains(nodes, Security.ExposurePractice.DeskRefused);
 
         var asked = new List<(string Type, string Id, string FhirId)>();
-        foreach (var type in nodes)
+        foreach (var type in deskNodes)
         {
             var sample = (await Gateway.QueryAsync(Samples[type]))["data"]!["x"]!;
             var entity = sample["nodes"]?[0] ?? sample["responses"]?["nodes"]?[0] ?? sample;

@@ -4,6 +4,9 @@ using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Identity;
 using Scheduling.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Authorization;
+using Scheduling.Schema.Webhooks;
 
 namespace Scheduling.Tests.Security;
 
@@ -24,7 +27,9 @@ public sealed record ExposurePractice(
     string OthersAppointment,
     string OthersKey,
     string GroupAppointment,
-    string OthersResponse)
+    string OthersResponse,
+    string Webhook,
+    string WebhookDeliveryId)
 {
     public const string MrnSystem = "http://example.org/fhir/mrn";
 
@@ -58,8 +63,19 @@ public sealed record ExposurePractice(
         "Practitioner" => A.Practitioner.Id,
         "Location" => A.Location.Id,
         "HealthcareService" => Service.Id,
+        "Webhook" => Webhook,
         _ => null,
     };
+
+    /// <summary>
+    /// A token of the least role that reads a Node type, as the access policy says (<see cref="SchedulingAccess.ReadRoleOf"/>):
+    /// the front desk (scheduler) for the entities, an admin for webhooks and their deliveries.
+    /// </summary>
+    public static string ReaderTokenOf(string type) =>
+        SchedulingAccess.ReadRoleOf(type) > CallerRole.Scheduler ? TestTokens.Admin() : TestTokens.Scheduler();
+
+    /// <summary>Whether the front desk (a scheduler) is refused the type as a whole (<see cref="SchedulingAccess.ReadRoleOf"/>).</summary>
+    public static bool DeskRefused(string type) => SchedulingAccess.ReadRoleOf(type) > CallerRole.Scheduler;
 
     /// <summary>
     /// The global id of the practice's node of a type: <see cref="IdOf"/>'s entity, or for an availability option
@@ -68,12 +84,14 @@ public sealed record ExposurePractice(
     public string? GlobalIdOf(string type) =>
         type == GlobalId.OptionType
             ? GlobalId.EncodeOption(new OfferedTime(PatientSchedule.Id!, PatientScheduleSlots[1].Start!.Value, PatientScheduleSlots[1].End!.Value))
+            : type == GlobalId.DeliveryType ? WebhookDeliveryId
             : IdOf(type) is { } id ? GlobalId.Encode(type, id) : null;
 
     /// <summary>A global id of the type that names nothing (for an option: a time on a schedule that does not exist).</summary>
     public string AbsentGlobalIdOf(string type) =>
         type == GlobalId.OptionType
             ? GlobalId.EncodeOption(new OfferedTime("no-such-schedule", PatientScheduleSlots[1].Start!.Value, PatientScheduleSlots[1].End!.Value))
+            : type == GlobalId.DeliveryType ? GlobalId.EncodeDelivery(Webhook, "1-0")
             : GlobalId.Encode(type, "no-such-" + type.ToLowerInvariant());
 
     public static async Task<ExposurePractice> CreateAsync(IFhirStore store, GatewayServer gateway)
@@ -145,7 +163,12 @@ public sealed record ExposurePractice(
             ParticipantStatus = ParticipationStatus.Accepted,
             Comment = "See you, " + other.Name[0].Family,
         }, none);
-        return new ExposurePractice(a, b, a.Patient, other, service, schedule, slots, othersAppointment, key, group.Id!, response.Id!);
+        // A webhook (admin-only configuration) with one attempt in its delivery log: Node types like the entities.
+        var webhook = await store.CreateAsync(WebhookSubscriptions.New(new Uri("https://hooks.example.org/" + tag), [], "Exposure " + tag), none);
+        var log = gateway.Services.GetRequiredService<IWebhookStore>();
+        await log.AppendLogAsync(webhook.Id!, new WebhookAttempt("1-0", WebhookEvents.Name(WebhookEventType.AppointmentBooked), 1, WebhookOutcome.Delivered, 200, 5, null, DateTimeOffset.UtcNow, false), DateTimeOffset.UtcNow);
+        var delivery = GlobalId.EncodeDelivery(webhook.Id!, (await log.ReadLogAsync(webhook.Id!, 1, null)).Items[0].Cursor);
+        return new ExposurePractice(a, b, a.Patient, other, service, schedule, slots, othersAppointment, key, group.Id!, response.Id!, webhook.Id!, delivery);
     }
 
     /// <summary>

@@ -40,23 +40,25 @@ public sealed class NodeAuthorizationTests(MedplumFixture medplum)
         {
             var id = practice.GlobalIdOf(type) ?? throw new Xunit.Sdk.XunitException($"The practice has no {type}: give ExposurePractice.IdOf one for this Node type.");
             var absent = practice.AbsentGlobalIdOf(type);
-            // An availability option has no FHIR id: it is known by its global id.
-            var isOption = type == GlobalId.OptionType;
-            var fhirId = isOption ? id : practice.IdOf(type)!;
-            var absentFhirId = isOption ? absent : "no-such-" + type.ToLowerInvariant();
-            var known = isOption ? "id" : "fhirId";
+            // An availability option and a webhook delivery have no FHIR id: they are known by their global id.
+            var opaque = practice.IdOf(type) is null;
+            var fhirId = opaque ? id : practice.IdOf(type)!;
+            var absentFhirId = opaque ? absent : "no-such-" + type.ToLowerInvariant();
+            var known = opaque ? "id" : "fhirId";
             var selection = Scalars(types[type]);
             var root = RootFieldOf(schema, type);
             string Node(string field) => $"query($id: ID!) {{ n: {field}(id: $id) {{ ... on {type} {{ {selection} }} }} }}";
             var nodes = $"query($ids: [ID!]!) {{ n: nodes(ids: $ids) {{ ... on {type} {{ {selection} }} }} }}";
 
-            // The front desk reads the record through node and nodes: the answers below are about a record that exists.
-            var desk = await gateway.QueryAsync(Node("node"), new { id }, TestTokens.Scheduler());
+            // The least role that reads the type (the access policy's) reads the record through node and nodes: the
+            // answers below are about a record that exists. A type the front desk may not read is refused to it too.
+            var reader = ExposurePractice.ReaderTokenOf(type);
+            var desk = await gateway.QueryAsync(Node("node"), new { id }, reader);
             Assert.True(fhirId == desk.At("data.n." + known)?.GetValue<string>(), $"{type}: {desk.ToJsonString()}");
-            var deskAll = await gateway.QueryAsync(nodes, new { ids = new[] { id } }, TestTokens.Scheduler());
+            var deskAll = await gateway.QueryAsync(nodes, new { ids = new[] { id } }, reader);
             Assert.True(fhirId == deskAll.At("data.n.0." + known)?.GetValue<string>(), $"{type}: {deskAll.ToJsonString()}");
 
-            foreach (var (name, token) in callers)
+            foreach (var (name, token) in ExposurePractice.DeskRefused(type) ? callers.Append(("scheduler", TestTokens.Scheduler())) : callers)
             {
                 var viaNode = await gateway.QueryAsync(Node("node"), new { id }, token);
                 var viaNodes = await gateway.QueryAsync(nodes, new { ids = new[] { id } }, token);
@@ -85,7 +87,7 @@ public sealed class NodeAuthorizationTests(MedplumFixture medplum)
         }
 
         // The other patient's record, appointment and answer are each refused to someone: the walk reached them.
-        Assert.Superset(new HashSet<string> { "Patient", "Appointment", "AppointmentResponse" }, hiddenSomewhere);
+        Assert.Superset(new HashSet<string> { "Patient", "Appointment", "AppointmentResponse", "Webhook", GlobalId.DeliveryType }, hiddenSomewhere);
     }
 
     /// <summary>What a caller learns from one entity's answer: its data and the message and code of each error, without paths.</summary>

@@ -329,6 +329,7 @@ public sealed class SchemaWalkAuthorizationTests(MedplumFixture medplum, ITestOu
                 "status" => "CHECKED_IN",
                 "participantStatus" => "DECLINED",
                 "timeZone" => Literal("UTC"),
+                "firstDate" => Literal(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
                 "availableTimes" => "[{ daysOfWeek: [MONDAY], startTime: \"09:00\", endTime: \"10:00\" }]",
                 "daysOfWeek" => "[MONDAY]",
                 "startTime" => Literal("09:00"),

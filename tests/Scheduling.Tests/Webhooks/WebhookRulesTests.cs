@@ -24,6 +24,8 @@ public sealed class WebhookRulesTests
     [InlineData("https://[fe80::1]/hook")]
     [InlineData("https://[fd00::1]/hook")]
     [InlineData("https://[::ffff:10.0.0.1]/hook")]
+    [InlineData("https://[2002:a00:1::1]/hook")]
+    [InlineData("https://192.88.99.1/hook")]
     [InlineData("https://localhost/hook")]
     [InlineData("https://api.localhost/hook")]
     [InlineData("https://printer.local/hook")]
