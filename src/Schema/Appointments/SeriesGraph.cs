@@ -252,6 +252,14 @@ public sealed class SeriesReads(IFhirStore store, SchedulingAccess access)
             ? [.. (await MembersAsync(seriesId, cancellationToken)).Where(SeriesProfile.IsOccurrence).OrderBy(SeriesProfile.RecurrenceIdOf)]
             : [];
 
+    /// <summary>
+    /// A series' members, searched once per request (this reader is scoped): a selection that comes back to the same
+    /// series through its occurrences (appointments { series { occurrences { series ... } } }) costs one search per
+    /// distinct series, not one per parent.
+    /// </summary>
     private async Task<IEnumerable<Appointment>> MembersAsync(string seriesId, CancellationToken cancellationToken) =>
-        (await store.SearchAllAsync<Appointment>(access.Narrow(SeriesSearches.Members(seriesId)), cancellationToken)).Where(access.CanSee);
+        (await _members.GetOrAdd(seriesId, id => new Lazy<Task<IReadOnlyList<Appointment>>>(
+            () => store.SearchAllAsync<Appointment>(access.Narrow(SeriesSearches.Members(id)), cancellationToken))).Value).Where(access.CanSee);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<Appointment>>>> _members = new(StringComparer.Ordinal);
 }

@@ -377,6 +377,29 @@ public abstract class SeriesBookingTests
             new { time = new { slotIds = new[] { RuleSlots.Id(scheduleId, start, start.AddMinutes(30)) } }, patientId }, "appointment { slots { fhirId } }");
     }
 
+    /// <summary>
+    /// A selection that comes back to one series through its occurrences searches its members once per request, not
+    /// once per parent (6 occurrences nested twice: 1 + 6 + 36 member searches without the per-request memo).
+    /// </summary>
+    protected async Task A_series_reached_again_through_its_occurrences_is_searched_once(MedplumServer log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var gateway = await GatewayAsync();
+        var (world, scheduleId) = await RuleScheduleAsync(Store, gateway);
+        var booked = await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, FirstTuesdayAcrossDaylightSaving(), 6);
+        AssertNoErrors(booked);
+        var occurrence = Str(booked, "occurrences.0.fhirId");
+
+        await log.ResetCountsAsync();
+        var answer = await gateway.QueryAsync(
+            "query($id: ID!) { appointment(id: $id) { series { occurrences { nodes { series { occurrences { nodes { series { timeZone } } } } } } } } }",
+            new { id = occurrence });
+        Assert.True(answer["errors"] is null, answer["errors"]?.ToJsonString());
+        Assert.Equal(6, answer.At("data.appointment.series.occurrences.nodes")!.AsArray().Count);
+        var memberSearches = (await log.RequestsAsync()).Count(r => r.Contains("identifier=", StringComparison.Ordinal) && r.Contains("Appointment", StringComparison.Ordinal));
+        Assert.Equal(1, memberSearches);
+    }
+
     private static Task<JsonNode> BookSeriesAsync(GatewayServer gateway, string scheduleId, string patientId, DateOnly first, int count, string mode = "ALL_OR_NOTHING") =>
         gateway.MutateAsync("bookSeries", "BookSeriesInput", new
         {
@@ -429,6 +452,10 @@ public sealed class MedplumCompensatingSeriesBookingTests(MedplumFixture medplum
 [Collection(MedplumCollection.Name)]
 public sealed class MedplumTransactionSeriesBookingTests(MedplumFixture medplum) : SeriesBookingTests
 {
+    [Fact]
+    public Task A_series_reached_again_through_its_occurrences_is_searched_once_on_Medplum() =>
+        A_series_reached_again_through_its_occurrences_is_searched_once(medplum.Server);
+
     protected override IFhirStore Store => medplum.Store;
 
     protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(("Fhir:UseTransactions", "true"));

@@ -336,7 +336,7 @@ public sealed class SchemaWalkAuthorizationTests(MedplumFixture medplum, ITestOu
                 "endTime" => Literal("10:00"),
                 "slotMinutes" => "30",
                 "first" => "3",
-                "from" or "to" or "firstDate" => Literal(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+                "from" or "to" => Literal(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
                 "minutes" => "30",
                 "recurrence" => "{ count: 2 }",
                 "start" => Time(9),
