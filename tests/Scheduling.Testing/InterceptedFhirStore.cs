@@ -21,46 +21,35 @@ public enum StoreWrite
 /// refuse by throwing, to cancel a caller, to watch); reads go straight through. The step is told which kind of
 /// write comes and the token the write was given.
 /// </summary>
-public sealed class InterceptedFhirStore(IFhirStore inner, Func<StoreWrite, CancellationToken, Task> beforeWrite) : IFhirStore
+public sealed class InterceptedFhirStore(IFhirStore inner, Func<StoreWrite, CancellationToken, Task> beforeWrite) : DelegatingFhirStore(inner)
 {
-    public Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAsync(query, cancellationToken);
-
-    public Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAllAsync(query, cancellationToken);
-
-    public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
-
-    public Task<CapabilityStatement?> ReadCapabilitiesAsync(CancellationToken cancellationToken) => inner.ReadCapabilitiesAsync(cancellationToken);
-
-    public async Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
-        where T : Resource
+    public override async Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
     {
         await beforeWrite(StoreWrite.Create, cancellationToken);
-        return await inner.CreateAsync(resource, cancellationToken);
+        return await Inner.CreateAsync(resource, cancellationToken);
     }
 
-    public async Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
-        where T : Resource
+    public override async Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
     {
         await beforeWrite(StoreWrite.Update, cancellationToken);
-        return await inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken);
+        return await Inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken);
     }
 
-    public async Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
-        where T : Resource
+    public override async Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
     {
         await beforeWrite(StoreWrite.CreateIfNoneExist, cancellationToken);
-        return await inner.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
+        return await Inner.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
     }
 
-    public async Task DeleteAsync(Resource current, CancellationToken cancellationToken)
+    public override async Task DeleteAsync(Resource current, CancellationToken cancellationToken)
     {
         await beforeWrite(StoreWrite.Delete, cancellationToken);
-        await inner.DeleteAsync(current, cancellationToken);
+        await Inner.DeleteAsync(current, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)
     {
         await beforeWrite(StoreWrite.Transaction, cancellationToken);
-        return await inner.TransactionAsync(writes, cancellationToken);
+        return await Inner.TransactionAsync(writes, cancellationToken);
     }
 }

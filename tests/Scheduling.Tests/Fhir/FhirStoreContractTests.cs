@@ -317,31 +317,13 @@ public abstract class FhirStoreContractTests
     }
 
     /// <summary>Creates of one type land, then fail as if their answer was lost.</summary>
-    private sealed class LostAnswerStore(IFhirStore inner, string lostType) : IFhirStore
+    private sealed class LostAnswerStore(IFhirStore inner, string lostType) : DelegatingFhirStore(inner)
     {
-        public Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAsync(query, cancellationToken);
-
-        public Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken) => inner.SearchAllAsync(query, cancellationToken);
-
-        public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
-
-        public async Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
-            where T : Resource
+        public override async Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
         {
-            var created = await inner.CreateAsync(resource, cancellationToken);
+            var created = await Inner.CreateAsync(resource, cancellationToken);
             return created.TypeName == lostType ? throw new FhirUnavailableException("The answer was lost.") : created;
         }
-
-        public Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
-            where T : Resource => inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken);
-
-        public Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
-            where T : Resource => inner.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
-
-        public Task DeleteAsync(Resource current, CancellationToken cancellationToken) => inner.DeleteAsync(current, cancellationToken);
-
-        public Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken) =>
-            inner.TransactionAsync(writes, cancellationToken);
     }
 
     private FhirChangeSet ChangeSet(bool useTransactions) =>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
+using Scheduling.Testing;
 
 namespace Scheduling.Tests.Planning;
 
@@ -15,7 +16,7 @@ public sealed record RecordedSearch(FhirQuery Query, IReadOnlyList<FhirReference
 /// The embedded store as a gateway's upstream, recording each search it answers (the embedded store has no request
 /// log of its own, as Medplum's peer has). Writes and reads pass straight through.
 /// </summary>
-public sealed class RecordingFhirStore(IFhirStore inner) : IFhirStore
+public sealed class RecordingFhirStore(IFhirStore inner) : DelegatingFhirStore(inner)
 {
     private readonly ConcurrentQueue<RecordedSearch> _searches = new();
 
@@ -30,9 +31,9 @@ public sealed class RecordingFhirStore(IFhirStore inner) : IFhirStore
     public void Register(IServiceCollection services) =>
         services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream, (_, _) => this);
 
-    public async Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken)
+    public override async Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken)
     {
-        var page = await inner.SearchAsync(query, cancellationToken);
+        var page = await Inner.SearchAsync(query, cancellationToken);
         if (Shape is { } shape && FhirInclude.Of(query).Count > 0)
         {
             page = shape(query, page);
@@ -42,28 +43,10 @@ public sealed class RecordingFhirStore(IFhirStore inner) : IFhirStore
         return page;
     }
 
-    public async Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken)
     {
-        var all = await inner.SearchAllAsync(query, cancellationToken);
+        var all = await Inner.SearchAllAsync(query, cancellationToken);
         _searches.Enqueue(new RecordedSearch(query.Clone(), [.. all.Select(r => new FhirReference(r.TypeName, r.Id!))]));
         return all;
     }
-
-    public Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken) => inner.ReadAsync(reference, cancellationToken);
-
-    public Task<CapabilityStatement?> ReadCapabilitiesAsync(CancellationToken cancellationToken) => inner.ReadCapabilitiesAsync(cancellationToken);
-
-    public Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
-        where T : Resource => inner.CreateAsync(resource, cancellationToken);
-
-    public Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
-        where T : Resource => inner.UpdateAsync(resource, ifMatchVersionId, cancellationToken);
-
-    public Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
-        where T : Resource => inner.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
-
-    public Task DeleteAsync(Resource current, CancellationToken cancellationToken) => inner.DeleteAsync(current, cancellationToken);
-
-    public Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken) =>
-        inner.TransactionAsync(writes, cancellationToken);
 }
