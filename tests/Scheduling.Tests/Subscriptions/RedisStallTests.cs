@@ -6,6 +6,8 @@ using Scheduling.Schema.Subscriptions;
 using Scheduling.Testing;
 using StackExchange.Redis;
 
+using static Scheduling.Tests.Subscriptions.RedisBusSteps;
+
 namespace Scheduling.Tests.Subscriptions;
 
 /// <summary>
@@ -84,28 +86,5 @@ public sealed class RedisStallTests
         using var cli = System.Diagnostics.Process.Start(start)!;
         Assert.Equal("OK", (await cli.StandardOutput.ReadToEndAsync()).Trim());
         await cli.WaitForExitAsync();
-    }
-
-    private static ResourceChange Change(string id) =>
-        ResourceChange.From(new Appointment { Id = id, Meta = new Meta { VersionId = "1", LastUpdated = DateTimeOffset.UtcNow }, Status = Appointment.AppointmentStatus.Booked }, ChangeKind.Updated, "test");
-
-    /// <summary>Once the bus's reader stands at the stream's end (a new reader starts there: what came before is history).</summary>
-    private static async Task ReadingAsync(RedisChangeBus bus, ConcurrentQueue<RecordedChange> heard)
-    {
-        for (var i = 0; i < 50 && !heard.Any(c => c.Change.Id.StartsWith("warm", StringComparison.Ordinal)); i++)
-        {
-            await bus.PublishAsync(Change("warm" + i));
-            await Task.Delay(200);
-        }
-    }
-
-    private static async Task UntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 100 && !condition(); i++)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(condition(), "not within 10 s");
     }
 }

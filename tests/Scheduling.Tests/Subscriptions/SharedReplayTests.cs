@@ -7,6 +7,8 @@ using Scheduling.Schema.Subscriptions;
 using Scheduling.Testing;
 using StackExchange.Redis;
 
+using static Scheduling.Tests.Subscriptions.RedisBusSteps;
+
 namespace Scheduling.Tests.Subscriptions;
 
 /// <summary>
@@ -98,27 +100,4 @@ public sealed class SharedReplayTests
 
     private static RedisChangeBus Bus(RedisConnection connection) =>
         new(connection, Options.Create(new RedisOptions { Stream = "replay" }), Options.Create(new ChangeHistoryOptions()), TimeProvider.System, NullLogger<RedisChangeBus>.Instance);
-
-    private static ResourceChange Change(string id) =>
-        ResourceChange.From(new Appointment { Id = id, Meta = new Meta { VersionId = "1", LastUpdated = DateTimeOffset.UtcNow }, Status = Appointment.AppointmentStatus.Booked }, ChangeKind.Updated, "test");
-
-    /// <summary>Once the bus's reader stands at the stream's end (a new reader starts there: what came before is history).</summary>
-    private static async Task ReadingAsync(RedisChangeBus bus, ConcurrentQueue<RecordedChange> heard)
-    {
-        for (var i = 0; i < 50 && !heard.Any(c => c.Change.Id.StartsWith("warm", StringComparison.Ordinal)); i++)
-        {
-            await bus.PublishAsync(Change("warm" + i));
-            await Task.Delay(200);
-        }
-    }
-
-    private static async Task UntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 100 && !condition(); i++)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(condition(), "not within 10 s");
-    }
 }
