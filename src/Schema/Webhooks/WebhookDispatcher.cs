@@ -164,10 +164,7 @@ public sealed partial class WebhookDispatcher(
             var secret = WebhookRegistry.SecretOf(Options, endpoint);
             var response = await http.SendAsync(endpoint.Url, secret, webhookEvent, job.Attempt, stoppingToken);
             var now = time.GetUtcNow();
-            var outcome = response.Delivered ? WebhookOutcome.Delivered
-                : response.Gone ? WebhookOutcome.Disabled
-                : job.Attempt < Options.MaxAttempts ? WebhookOutcome.Retrying
-                : WebhookOutcome.Failed;
+            var outcome = response.OutcomeOf(job.Attempt, Options.MaxAttempts);
             await store.AppendLogAsync(endpoint.Id, new WebhookAttempt(job.EventId, WebhookEvents.Name(webhookEvent.Type), job.Attempt, outcome,
                 response.StatusCode, (long)response.Duration.TotalMilliseconds, response.Error, now, job.IsReplay), now);
             if (outcome == WebhookOutcome.Retrying)

@@ -12,11 +12,21 @@ using Polly.Timeout;
 namespace Scheduling.Schema.Webhooks;
 
 /// <summary>What one attempt got: the receiver's status code (null when none came), how long it took, and why it failed.</summary>
-public sealed record WebhookResponse(int? StatusCode, TimeSpan Duration, string? Error)
+public sealed record WebhookResponse(int? StatusCode, TimeSpan Duration, string? Error, bool Refused = false)
 {
     public bool Delivered => StatusCode is >= 200 and < 300;
 
     public bool Gone => StatusCode == (int)HttpStatusCode.Gone;
+
+    /// <summary>
+    /// How an attempt ends: a URL the gateway refuses to post to fails at once (another attempt would be refused the
+    /// same way), any other failure is tried again until the last attempt.
+    /// </summary>
+    public WebhookOutcome OutcomeOf(int attempt, int maxAttempts) =>
+        Delivered ? WebhookOutcome.Delivered
+        : Gone ? WebhookOutcome.Disabled
+        : !Refused && attempt < maxAttempts ? WebhookOutcome.Retrying
+        : WebhookOutcome.Failed;
 }
 
 /// <summary>
@@ -62,7 +72,7 @@ public sealed class WebhookHttp(IHttpClientFactory clients, IOptions<WebhookOpti
         }
         catch (Common.SchedulingException e)
         {
-            return new WebhookResponse(null, TimeSpan.Zero, "Not sent: " + e.Error.Message);
+            return new WebhookResponse(null, TimeSpan.Zero, "Not sent: " + e.Error.Message, Refused: true);
         }
 
         var body = Encoding.UTF8.GetBytes(webhookEvent.Body);

@@ -49,5 +49,16 @@ public sealed class WebhookSsrfTests
 
         Assert.Equal(refused || credentials ? 0 : 1, receiver.Received.Count);
         Assert.Equal(!(refused || credentials), response.Delivered);
+        // Refused: failed at its first attempt, not tried again until the last (each try would be refused alike).
+        Assert.Equal(refused || credentials ? WebhookOutcome.Failed : WebhookOutcome.Delivered, response.OutcomeOf(1, 5));
     }
+
+    [Theory]
+    [InlineData(500, 1, WebhookOutcome.Retrying)]
+    [InlineData(500, 5, WebhookOutcome.Failed)]
+    [InlineData(null, 1, WebhookOutcome.Retrying)] // not reached (a timeout, a reset)
+    [InlineData(410, 1, WebhookOutcome.Disabled)]
+    [InlineData(204, 3, WebhookOutcome.Delivered)]
+    public void Other_failures_are_tried_again_until_the_last_attempt(int? status, int attempt, WebhookOutcome expected) =>
+        Assert.Equal(expected, new WebhookResponse(status, TimeSpan.Zero, null).OutcomeOf(attempt, 5));
 }
