@@ -60,8 +60,9 @@ public sealed class CachedParseTests : IDisposable
         var hit = (Schedule)(await cache.GetAsync(Key, CancellationToken.None))!;
         hit.Comment = "changed by a handler";
         hit.Actor.Clear();
-        hit.Meta.VersionId = "99";
-        ((FhirString)hit.Extension[0].Value).Value = "changed";
+        hit.Meta!.VersionId = "99";
+        var extension = (FhirString?)hit.Extension[0].Value;
+        extension!.Value = "changed";
 
         var next = await cache.GetAsync(Key, CancellationToken.None);
         Assert.True(FhirJson.Parse(FhirJson.Serialize(Schedule("first"))).IsExactly(next), "a change to one hit reached the next");
