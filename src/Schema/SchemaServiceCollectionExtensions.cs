@@ -147,8 +147,9 @@ public static class SchemaServiceCollectionExtensions
                 if (execution.RequestServices is { } scope)
                 {
                     scope.GetRequiredService<CallerCredentials>().BearerToken = CallerCredentials.TokenOf(execution.User);
-                    scope.GetRequiredService<SchedulingAccess>().Caller =
-                        SchedulingCaller.From(execution.User, scope.GetRequiredService<IOptions<FhirOptions>>().Value.TrustedFhirUserBases);
+                    var access = scope.GetRequiredService<SchedulingAccess>();
+                    access.Caller = SchedulingCaller.From(execution.User, scope.GetRequiredService<IOptions<FhirOptions>>().Value.TrustedFhirUserBases);
+                    execution.UserContext[SchedulingAccess.UserContextKey] = access; // read on every field (SchedulingAccess.Of)
                 }
 
                 // The operation's size first (it stops validation when over a limit), then GraphQL's own rules.

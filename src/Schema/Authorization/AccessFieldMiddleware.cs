@@ -3,7 +3,6 @@ using GraphQL.DataLoader;
 using GraphQL.Instrumentation;
 using Hl7.Fhir.Model;
 using Scheduling.Schema.Fhir;
-using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Common;
 
@@ -25,7 +24,7 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var access = context.RequestServices?.GetService<SchedulingAccess>();
+        var access = SchedulingAccess.Of(context);
         if (access is null || access.SeesEverything)
         {
             return await next(context);

@@ -38,6 +38,21 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
     /// <summary>A practitioner's patients, once a patient search had to know them all (the same answer the per-id lookup gives).</summary>
     private HashSet<string>? _practitionersPatients;
 
+    /// <summary>Where an operation keeps its access in <see cref="IProvideUserContext.UserContext"/> (<see cref="Of"/>).</summary>
+    public const string UserContextKey = "Scheduling.SchedulingAccess";
+
+    /// <summary>
+    /// The operation's access: put in its user context once, as it starts, so that a check on every field is a
+    /// dictionary read and not a scoped service resolution (which takes the scope's lock); from its services otherwise.
+    /// </summary>
+    public static SchedulingAccess? Of(IResolveFieldContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.UserContext.TryGetValue(UserContextKey, out var kept) && kept is SchedulingAccess access
+            ? access
+            : context.RequestServices?.GetService(typeof(SchedulingAccess)) as SchedulingAccess;
+    }
+
     /// <summary>Set from the operation's principal before it runs; nobody until then.</summary>
     public SchedulingCaller Caller { get; set; } = SchedulingCaller.Nobody;
 

@@ -45,6 +45,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
             PreferredFormat = ResourceFormat.Json,
             VerifyFhirVersion = false,
             ReturnPreference = ReturnPreference.Representation,
+            SerializationEngine = FhirJson.Engine,
         });
     }
 
