@@ -236,7 +236,15 @@ internal sealed class SubscriptionMember(SubscriptionGroup group) : IObservable<
     public IDisposable Subscribe(IObserver<ExecutionResult> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        return new Subscription(group.Add(observer), this);
+        try
+        {
+            return new Subscription(group.Add(observer), this);
+        }
+        catch
+        {
+            Dispose(); // never subscribed: its place is given back
+            throw;
+        }
     }
 
     public void Dispose()
