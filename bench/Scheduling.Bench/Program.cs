@@ -4,7 +4,7 @@ using Scheduling.Bench;
 // dotnet run -c Release --project bench/Scheduling.Bench -- booking-compare [--before COMMIT] [--core COMMIT] [--rounds N] [--clients N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- subscribers [--subscribers N] [--events N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- subscribers-medplum [--latency-ms N]
-// dotnet run -c Release --project bench/Scheduling.Bench -- subscribers-shared [--subscribers N] [--events N] [--latency-ms N] [--sharing on|off] [--redis-timeout-ms N] [--gateway-dll PATH]
+// dotnet run -c Release --project bench/Scheduling.Bench -- subscribers-shared [--subscribers N] [--events N] [--latency-ms N] [--sharing on|off] [--redis-timeout-ms N] [--gateway-dll PATH] [--carried-seconds N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- fanout [--members N] [--events N] [--sharing on|off]
 // dotnet run -c Release --project bench/Scheduling.Bench -- queries [--latency-ms N] [--iterations N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- overhead [--iterations N] [--gateway "no cache"|"warm cache"|"planned, no cache"]
@@ -37,7 +37,7 @@ switch (benchmark)
         break;
     case "subscribers-shared":
         await SharedSubscribersBenchmark.RunAsync(
-            Option("--subscribers", 10_000), Option("--events", 10), Option("--latency-ms", 5), Text("--sharing", "on") != "off", Option("--redis-timeout-ms", 0), Text("--gateway-dll", null));
+            Option("--subscribers", 10_000), Option("--events", 10), Option("--latency-ms", 5), Text("--sharing", "on") != "off", Option("--redis-timeout-ms", 0), Text("--gateway-dll", null), Option("--carried-seconds", -1));
         break;
     case "fanout":
         await InProcessFanOutBenchmark.RunAsync(Option("--members", 5000), Option("--events", 20), Text("--sharing", "on") != "off");

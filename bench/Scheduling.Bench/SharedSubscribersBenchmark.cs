@@ -26,7 +26,7 @@ public static class SharedSubscribersBenchmark
 
     /// <param name="redisTimeoutMs">The gateways' Redis command timeout (0: StackExchange.Redis's default, 5 s): lower, it shows what a timeout under load does.</param>
     /// <param name="gatewayDll">Another build of the gateway (e.g. an older commit's) instead of this one's.</param>
-    public static async Task RunAsync(int subscribers, int events, int latencyMs, bool sharing, int redisTimeoutMs = 0, string? gatewayDll = null)
+    public static async Task RunAsync(int subscribers, int events, int latencyMs, bool sharing, int redisTimeoutMs = 0, string? gatewayDll = null, int carriedSeconds = -1)
     {
         await using var medplum = await MedplumServer.StartAsync("--latency-ms", latencyMs.ToString(CultureInfo.InvariantCulture));
         await using var redis = await RedisServer.StartAsync();
@@ -49,6 +49,12 @@ public static class SharedSubscribersBenchmark
             ["Logging:LogLevel:Scheduling.Schema.Subscriptions.ChangeHub"] = "Debug",
         };
         var dll = gatewayDll ?? Path.Combine(RepoPaths.Root, "src", "Gateway", "bin", "Release", "net10.0", "Scheduling.Gateway.dll");
+        if (carriedSeconds >= 0)
+        {
+            // 0: every event reads its resources from FHIR (by default it takes what the change stream carried).
+            settings["Subscriptions:CarriedResourceSeconds"] = carriedSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         // Each instance sends its own (unchecked) bearer token upstream, so Medplum's log tells their requests apart.
         await using var a = await GatewayProcess.StartAsync(dll, new Dictionary<string, string?>(settings) { ["Fhir:BearerToken"] = "instance-a" });
         await using var b = await GatewayProcess.StartAsync(dll, new Dictionary<string, string?>(settings) { ["Fhir:BearerToken"] = "instance-b" });
@@ -109,7 +115,7 @@ public static class SharedSubscribersBenchmark
 
         var all = rows.Skip(1).ToList(); // the first event also fills the cache
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Idle subscribers at scale: 2 gateway processes + redis-server, Medplum's engine with {latencyMs} ms per FHIR request, {subscribers} graphql-ws subscribers (half on each), {events} bookings alternating A/B, sharing {(sharing ? "on" : "off")}{(redisTimeoutMs > 0 ? $", Redis timeout {redisTimeoutMs} ms" : string.Empty)}, {Environment.ProcessorCount} cores shared by everything (clients included), {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {loadAtStart} at the start, {LoadAverage()} at the end."));
+            $"Idle subscribers at scale: 2 gateway processes + redis-server, Medplum's engine with {latencyMs} ms per FHIR request, {subscribers} graphql-ws subscribers (half on each), {events} bookings alternating A/B, sharing {(sharing ? "on" : "off")}, carried resources {(carriedSeconds >= 0 ? carriedSeconds + " s" : "default")}{(redisTimeoutMs > 0 ? $", Redis timeout {redisTimeoutMs} ms" : string.Empty)}, {Environment.ProcessorCount} cores shared by everything (clients included), {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {loadAtStart} at the start, {LoadAverage()} at the end."));
         Console.WriteLine("Latency is from the write (the event's occurredAt: the time Redis recorded the appointment's change, right after its FHIR write was answered; its id's milliseconds) to each client's receipt, on one machine's clock; \"from sending\" is from sending the booking mutation.");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{subscribers} clients connected and subscribed in {connecting.Elapsed.TotalSeconds:F1} s."));
         Console.WriteLine();

@@ -103,7 +103,22 @@ internal sealed class CallerSubscriptions(IOptions<SubscriptionOptions> options)
 
     private sealed class HeldStream(IObservable<ExecutionResult> stream, IDisposable place) : IObservable<ExecutionResult>, IDisposable
     {
-        public IDisposable Subscribe(IObserver<ExecutionResult> observer) => new Subscription(stream.Subscribe(observer), place);
+        /// <summary>Subscribes; if that fails, the place (and whatever the stream holds) is given back, as if never subscribed.</summary>
+        public IDisposable Subscribe(IObserver<ExecutionResult> observer)
+        {
+            IDisposable subscription;
+            try
+            {
+                subscription = stream.Subscribe(observer);
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+
+            return new Subscription(subscription, place);
+        }
 
         public void Dispose()
         {

@@ -52,11 +52,40 @@ internal sealed class ResumingStream(IObservable<ExecutionResult> replay, IObser
         private readonly Lock _gate = new();
         private readonly Queue<ExecutionResult> _held = new();
         private bool _replaying = true;
+        private bool _liveEnded;
+        private Exception? _liveError;
         private ChangeEventId? _through;
 
         public IObserver<ExecutionResult> Replay => new Observer(observer.OnNext, observer.OnError, ReplayDone);
 
-        public IObserver<ExecutionResult> Live => new Observer(OnLive, observer.OnError, observer.OnCompleted);
+        public IObserver<ExecutionResult> Live => new Observer(OnLive, e => LiveEnded(e), () => LiveEnded(null));
+
+        /// <summary>The live stream ended, completed or failed (it may have before this subscriber joined): said after the replay.</summary>
+        private void LiveEnded(Exception? error)
+        {
+            lock (_gate)
+            {
+                if (_replaying)
+                {
+                    (_liveEnded, _liveError) = (true, error);
+                    return;
+                }
+            }
+
+            End(error);
+        }
+
+        private void End(Exception? error)
+        {
+            if (error is null)
+            {
+                observer.OnCompleted();
+            }
+            else
+            {
+                observer.OnError(error);
+            }
+        }
 
         private void OnLive(ExecutionResult value)
         {
@@ -79,8 +108,11 @@ internal sealed class ResumingStream(IObservable<ExecutionResult> replay, IObser
 
         private void ReplayDone()
         {
+            bool ended;
+            Exception? error;
             lock (_gate)
             {
+                (ended, error) = (_liveEnded, _liveError);
                 _through = range.Through;
                 _replaying = false;
                 while (_held.TryDequeue(out var value))
@@ -90,6 +122,11 @@ internal sealed class ResumingStream(IObservable<ExecutionResult> replay, IObser
                         observer.OnNext(value);
                     }
                 }
+            }
+
+            if (ended)
+            {
+                End(error);
             }
         }
 

@@ -6,7 +6,10 @@ namespace Scheduling.Gateway.Streaming;
 /// One running execution and the observers of its members; every event serialized once for all of them. A member
 /// joins and leaves in O(1) (amortized): members are a list with each one's index (a leave moves the last one into
 /// its place), and events go to a snapshot of it, taken again only on the first event after a change, so thousands
-/// of members connecting at once cost no more than thousands of appends, not a copy of the group each.
+/// of members connecting at once cost no more than thousands of appends, not a copy of the group each. Once its
+/// stream has ended (completed or failed) the group says so to every member it has and to any that joins later (a
+/// member reserves its place before it subscribes, and a resuming one replays in between): nobody waits on an
+/// execution that is over.
 /// </summary>
 internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Task<SubscriptionGroup?> registration, string field, AsyncServiceScope scope, CancellationTokenSource stop, IGraphQLTextSerializer serializer)
     : IObserver<ExecutionResult>
@@ -15,6 +18,7 @@ internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Ta
     private readonly List<Leave> _members = [];
     private IObserver<ExecutionResult>[]? _snapshot = [];
     private IDisposable? _subscription;
+    private Ending? _ending;
     private int _stopped;
 
     public string Key { get; } = key;
@@ -46,13 +50,22 @@ internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Ta
     public IDisposable Add(IObserver<ExecutionResult> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
+        Ending? ending;
         lock (_gate)
         {
-            var member = new Leave(this, observer, _members.Count);
-            _members.Add(member);
-            _snapshot = null;
-            return member;
+            ending = _ending;
+            if (ending is null)
+            {
+                var member = new Leave(this, observer, _members.Count);
+                _members.Add(member);
+                _snapshot = null;
+                return member;
+            }
         }
+
+        // Joined after the end: told at once, like the members that were there.
+        ending.Tell(observer);
+        return new Leave(this, observer, -1);
     }
 
     /// <summary>The members now (under the gate only when they changed since the last event).</summary>
@@ -141,23 +154,25 @@ internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Ta
         }
     }
 
-    public void OnError(Exception error)
+    public void OnError(Exception error) => End(new Ending(error));
+
+    public void OnCompleted() => End(new Ending(null));
+
+    /// <summary>The stream ended: the members now are told, and from here on so is every one that joins.</summary>
+    private void End(Ending ending)
     {
         owner.Ended(this);
-        foreach (var observer in Observers())
+        IObserver<ExecutionResult>[] observers;
+        lock (_gate)
         {
-            observer.OnError(error);
+            _ending ??= ending;
+            ending = _ending;
+            observers = [.. _members.Select(m => m.Observer)];
         }
 
-        Stop();
-    }
-
-    public void OnCompleted()
-    {
-        owner.Ended(this);
-        foreach (var observer in Observers())
+        foreach (var observer in observers)
         {
-            observer.OnCompleted();
+            ending.Tell(observer);
         }
 
         Stop();
@@ -183,6 +198,22 @@ internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Ta
         ((IDisposable)scope).Dispose();
     }
 
+    /// <summary>How the group's stream ended: failed (with the error) or completed.</summary>
+    private sealed class Ending(Exception? error)
+    {
+        public void Tell(IObserver<ExecutionResult> observer)
+        {
+            if (error is null)
+            {
+                observer.OnCompleted();
+            }
+            else
+            {
+                observer.OnError(error);
+            }
+        }
+    }
+
     /// <summary>A member's place: its observer and where it stands in the list (-1 once it left; under the gate).</summary>
     private sealed class Leave(SubscriptionGroup group, IObserver<ExecutionResult> observer, int index) : IDisposable
     {
@@ -205,7 +236,15 @@ internal sealed class SubscriptionMember(SubscriptionGroup group) : IObservable<
     public IDisposable Subscribe(IObserver<ExecutionResult> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        return new Subscription(group.Add(observer), this);
+        try
+        {
+            return new Subscription(group.Add(observer), this);
+        }
+        catch
+        {
+            Dispose(); // never subscribed: its place is given back
+            throw;
+        }
     }
 
     public void Dispose()

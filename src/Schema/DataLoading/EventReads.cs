@@ -21,7 +21,7 @@ public static class EventReads
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(change);
         var partition = Partition(services);
-        services.GetRequiredService<ResourceByIdDataLoader>().ShareLoads(ById(change, partition));
+        services.GetRequiredService<ResourceByIdDataLoader>().ShareLoads(ById(services, change, partition));
         services.GetRequiredService<ReferencingResourcesDataLoader>().ShareLoads(
             change.Shared("referencing|" + partition, () => new SharedLoads<ReverseLookup, IReadOnlyList<Resource>>(keepCompleted: true)));
     }
@@ -43,13 +43,23 @@ public static class EventReads
 
         var store = services.GetRequiredService<IFhirStore>();
         var fhir = services.GetRequiredService<IOptions<FhirOptions>>().Value;
-        var found = await ById(change, Partition(services)).LoadAsync(
+        var found = await ById(services, change, Partition(services)).LoadAsync(
             keys, (missing, token) => ResourceByIdDataLoader.SearchAsync(store, fhir, missing, token), null, cancellationToken);
         return [.. found.Values.OfType<T>()];
     }
 
-    private static SharedLoads<FhirReference, Resource?> ById(ResourceEvent change, string partition) =>
-        change.Shared("by-id|" + partition, () => new SharedLoads<FhirReference, Resource?>(keepCompleted: true));
+    /// <summary>
+    /// The event's reads by reference. What the change stream carried here lately is taken as it came
+    /// (<see cref="CarriedResources"/>, its staleness rule there) instead of read again: the booking's slot reaches
+    /// the stream just before its appointment. Only when the gateway reads FHIR as itself: a caller's own token might
+    /// be refused what the stream carries.
+    /// </summary>
+    private static SharedLoads<FhirReference, Resource?> ById(IServiceProvider services, ResourceEvent change, string partition) =>
+        change.Shared("by-id|" + partition, () => new SharedLoads<FhirReference, Resource?>(
+            keepCompleted: true,
+            known: services.GetRequiredService<IOptions<FhirOptions>>().Value.UpstreamIdentity != UpstreamIdentity.Caller && services.GetService<ChangeHub>() is { } hub
+                ? hub.Carried.TryGet
+                : null));
 
     /// <summary>
     /// Reads are shared only between callers the FHIR server answers alike: all of them when the gateway reads with

@@ -7,9 +7,12 @@ namespace Scheduling.Schema.DataLoading;
 /// owner's lifetime (one event's reads); without, only loads in flight are shared (a cache's misses).
 /// A load that failed is not kept; a waiter whose claimant gave up (cancelled, its scope gone) claims the key itself.
 /// </summary>
-public sealed class SharedLoads<TKey, TValue>(bool keepCompleted, IEqualityComparer<TKey>? comparer = null)
+public sealed class SharedLoads<TKey, TValue>(bool keepCompleted, IEqualityComparer<TKey>? comparer = null, SharedLoads<TKey, TValue>.Known? known = null)
     where TKey : notnull
 {
+    /// <summary>A value known without fetching (kept like a fetched one), or false: fetch it.</summary>
+    public delegate bool Known(TKey key, out TValue value);
+
     private const int Attempts = 3;
 
     private readonly Lock _gate = new();
@@ -74,6 +77,12 @@ public sealed class SharedLoads<TKey, TValue>(bool keepCompleted, IEqualityCompa
                 if (_loads.TryGetValue(key, out var load) && !load.IsFaulted && !load.IsCanceled)
                 {
                     loads[key] = load;
+                    continue;
+                }
+
+                if (known is not null && known(key, out var value))
+                {
+                    loads[key] = _loads[key] = Task.FromResult(value);
                     continue;
                 }
 

@@ -14,6 +14,13 @@ public sealed class ChangeHistoryOptions
     /// <summary>At most this many changes (of every resource type) are kept, whatever their age (Redis trims approximately, never below it).</summary>
     [Range(1, 10_000_000)]
     public int MaxRetainedEvents { get; set; } = 100_000;
+
+    /// <summary>
+    /// For this many seconds after the stream carried a resource, resolving an event takes that version instead of
+    /// reading it from FHIR (<see cref="CarriedResources"/>); 0: always read.
+    /// </summary>
+    [Range(0, 3600)]
+    public int CarriedResourceSeconds { get; set; } = 30;
 }
 
 /// <summary>A change as the stream recorded it; <see cref="Id"/> is null when it could not be recorded (Redis was away).</summary>

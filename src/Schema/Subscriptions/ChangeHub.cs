@@ -1,5 +1,6 @@
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Scheduling.Schema.Subscriptions;
 
@@ -30,14 +31,19 @@ public sealed partial class ChangeHub : IDisposable
     private Action<ResourceEvent>[] _listeners = [];
     private Action<ResourceEvent>[] _followers = [];
 
-    public ChangeHub(IChangeBus bus, GatewayInstance instance, TimeProvider time, ILogger<ChangeHub> logger)
+    public ChangeHub(IChangeBus bus, GatewayInstance instance, TimeProvider time, ILogger<ChangeHub> logger, IOptions<ChangeHistoryOptions>? history = null)
     {
+        ArgumentNullException.ThrowIfNull(bus);
+        Carried = new CarriedResources(time, TimeSpan.FromSeconds((history?.Value ?? new ChangeHistoryOptions()).CarriedResourceSeconds));
         _bus = bus;
         _instance = instance;
         _time = time;
         _logger = logger;
         _busSubscription = bus.Subscribe(OnRecorded);
     }
+
+    /// <summary>The newest version of each resource the stream carried here lately (heard before any listener hears the change).</summary>
+    public CarriedResources Carried { get; }
 
     /// <summary>Announces a change this gateway made to every instance (this one included).</summary>
     public Task PublishAsync(Resource resource, ChangeKind kind) => PublishAsync(ResourceChange.From(resource, kind, _instance.Id));
@@ -77,14 +83,11 @@ public sealed partial class ChangeHub : IDisposable
             return false;
         }
 
-        var listeners = Volatile.Read(ref _listeners);
-        if (listeners.Length > 0)
+        var heard = EventOf(change, null);
+        Carried.Keep(heard);
+        foreach (var listener in Volatile.Read(ref _listeners))
         {
-            var heard = EventOf(change, null);
-            foreach (var listener in listeners)
-            {
-                listener(heard);
-            }
+            listener(heard);
         }
 
         return true;

@@ -75,7 +75,7 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
     private readonly Lock _gate = new();
     private readonly Task _reader;
     private readonly ChangeRingBuffer _mirror;
-    private readonly Dictionary<ChangeEventId, Task<ChangeHistory>> _reading = [];
+    private readonly Dictionary<ChangeEventId, SharedRead> _reading = [];
     private ChangeEventId? _position;
     private ChangeEventId? _gapThrough;
     private DateTimeOffset _trimmedAt;
@@ -131,12 +131,13 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
     /// What came after <paramref name="after"/>: from what this instance's reader has read (the mirror: no Redis
     /// command at all) when it reaches back that far, else from the stream, one read for every client resuming from
     /// the same id at once. The mirror's head is where the reader stands: what it has not read yet reaches the
-    /// resuming client live, since the reader hands a change on only after the mirror keeps it.
+    /// resuming client live, since the reader hands a change on only after the mirror keeps it. A shared read stops
+    /// (before its next command) once every client waiting on it has gone.
     /// </summary>
     public async Task<ChangeHistory> ReadAfterAsync(ChangeEventId after, CancellationToken cancellationToken)
     {
-        TaskCompletionSource<ChangeHistory>? mine = null;
-        Task<ChangeHistory>? shared;
+        SharedRead? read;
+        var starting = false;
         lock (_gate)
         {
             if (_mirror.ReadMirrored(after, _time.GetUtcNow(), _gapThrough) is { } local)
@@ -144,37 +145,73 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
                 return local;
             }
 
-            if (!_reading.TryGetValue(after, out shared))
+            if (!_reading.TryGetValue(after, out read))
             {
-                mine = new TaskCompletionSource<ChangeHistory>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _reading[after] = shared = mine.Task;
+                _reading[after] = read = new SharedRead();
+                starting = true;
             }
+
+            read.Waiters++;
         }
 
-        if (mine is not null)
+        if (starting)
         {
-            try
+            _ = ReadSharedAsync(after, read);
+        }
+
+        try
+        {
+            return await read.History.Task.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            lock (_gate)
             {
-                mine.SetResult(await ReadStreamAsync(after));
-            }
-            catch (Exception e)
-            {
-                mine.SetException(e);
-            }
-            finally
-            {
-                lock (_gate)
+                if (--read.Waiters == 0 && !read.Done)
                 {
-                    _reading.Remove(after);
+                    // Nobody waits for it any more: it stops, and a client resuming from there later starts another.
+                    read.Stop.Cancel();
+                    Forget(after, read);
                 }
             }
         }
-
-        return await shared.WaitAsync(cancellationToken);
     }
 
-    /// <summary>The history after <paramref name="after"/> as the stream holds it (for every client resuming from there: no one caller's token).</summary>
-    private async Task<ChangeHistory> ReadStreamAsync(ChangeEventId after)
+    private async Task ReadSharedAsync(ChangeEventId after, SharedRead read)
+    {
+        try
+        {
+            read.History.SetResult(await ReadStreamAsync(after, read.Stop.Token));
+        }
+        catch (OperationCanceledException)
+        {
+            read.History.SetCanceled(); // every client waiting on it has gone
+        }
+        catch (Exception e)
+        {
+            read.History.SetException(e);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                read.Done = true;
+                read.Stop.Dispose();
+                Forget(after, read);
+            }
+        }
+    }
+
+    private void Forget(ChangeEventId after, SharedRead read)
+    {
+        if (_reading.TryGetValue(after, out var current) && current == read)
+        {
+            _reading.Remove(after);
+        }
+    }
+
+    /// <summary>The history after <paramref name="after"/> as the stream holds it (for every client resuming from there: stopped when all have gone).</summary>
+    private async Task<ChangeHistory> ReadStreamAsync(ChangeEventId after, CancellationToken cancellationToken)
     {
         var db = _redis.GetDatabase();
         try
@@ -182,6 +219,7 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
             ChangeEventId? head = null, oldest = null;
             try
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var info = await db.StreamInfoAsync(_stream);
                 head = ParseId(info.LastGeneratedId);
                 oldest = info.Length > 0 ? ParseId(info.FirstEntry.Id) : null;
@@ -205,6 +243,7 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
             var changes = new List<RecordedChange>();
             for (var from = after; from < head!.Value;)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var page = await db.StreamRangeAsync(_stream, from.Next.ToString(), head.Value.ToString(), Page);
                 changes.AddRange(page.Select(Parse).OfType<RecordedChange>());
                 if (page.Length < Page)
@@ -356,6 +395,18 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
     private static bool Unavailable(Exception e) => e is RedisException or RedisTimeoutException;
 
     private static ChangeEventId? ParseId(RedisValue id) => ChangeEventId.TryParse(id.ToString(), out var parsed) ? parsed : null;
+
+    /// <summary>One read of the stream's history that the clients resuming from one id share (its counts under the bus's gate).</summary>
+    private sealed class SharedRead
+    {
+        public TaskCompletionSource<ChangeHistory> History { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CancellationTokenSource Stop { get; } = new();
+
+        public int Waiters { get; set; }
+
+        public bool Done { get; set; }
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis is unavailable: change of {ResourceType}/{Id} not sent to other instances nor kept for resuming clients")]
     private static partial void LogPublishFailed(ILogger logger, string resourceType, string id, Exception exception);

@@ -73,18 +73,4 @@ public sealed class RedisStallTests
 
     private static RedisChangeBus Bus(RedisConnection connection) =>
         new(connection, Options.Create(Stalling), Options.Create(new ChangeHistoryOptions()), TimeProvider.System, NullLogger<RedisChangeBus>.Instance);
-
-    /// <summary>Every client's commands wait for <paramref name="duration"/> (asked with redis-cli, which comes with redis-server).</summary>
-    private static async Task PauseAsync(RedisServer redis, TimeSpan duration)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-p", redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "CLIENT", "PAUSE", ((long)duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "ALL" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var cli = System.Diagnostics.Process.Start(start)!;
-        Assert.Equal("OK", (await cli.StandardOutput.ReadToEndAsync()).Trim());
-        await cli.WaitForExitAsync();
-    }
 }

@@ -53,20 +53,7 @@ public sealed class SharedReplayTests
     {
         await using var redis = await RedisServer.StartAsync();
         using var connection = Connection(redis);
-        ChangeEventId after;
-        using (var earlier = Bus(connection))
-        {
-            var heard = new ConcurrentQueue<RecordedChange>();
-            using var subscription = earlier.Subscribe(heard.Enqueue);
-            await ReadingAsync(earlier, heard);
-            for (var i = 0; i < 5; i++)
-            {
-                await earlier.PublishAsync(Change("c" + i));
-            }
-
-            await UntilAsync(() => heard.Any(c => c.Change.Id == "c4"));
-            after = heard.Single(c => c.Change.Id == "c1").Id!.Value;
-        }
+        var after = await EarlierChangesAsync(connection);
 
         // A new instance: its reader starts at the stream's end, so what came before is read from the stream.
         using var bus = Bus(connection);
@@ -77,6 +64,49 @@ public sealed class SharedReplayTests
 
         Assert.All(histories, h => Assert.Equal(["c2", "c3", "c4"], h.Changes.Select(c => c.Change.Id)));
         Assert.True(spent.Info == 1 && spent.Range <= 3, $"{spent.Info} XINFO and {spent.Range} XRANGE for {Resumers} resuming clients");
+    }
+
+    [Fact]
+    public async Task A_history_read_stops_once_every_client_resuming_from_it_has_gone()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var connection = Connection(redis);
+        var after = await EarlierChangesAsync(connection);
+        using var bus = Bus(connection);
+        await Task.Delay(500);
+
+        using var monitor = await MonitorAsync(redis);
+        await PauseAsync(redis, TimeSpan.FromMilliseconds(1500)); // the read's first command waits in Redis
+        using var leaving = new CancellationTokenSource();
+        var resuming = bus.ReadAfterAsync(after, leaving.Token);
+        await Task.Delay(300);
+        await leaving.CancelAsync(); // the client goes while its history is read
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => resuming);
+        await Task.Delay(2500); // Redis answers the read's XINFO
+
+        Assert.Contains(monitor.Commands, c => c.Contains("\"XINFO\"", StringComparison.OrdinalIgnoreCase));
+        // The reader's own polls read to the end ("+"); a history read names the head it reads up to.
+        Assert.DoesNotContain(monitor.Commands, c => c.Contains("\"XRANGE\"", StringComparison.OrdinalIgnoreCase) && !c.Contains("\"+\"", StringComparison.Ordinal));
+
+        // A client resuming from there afterwards gets its own read, and what it missed.
+        var later = await bus.ReadAfterAsync(after, CancellationToken.None);
+        Assert.Equal(["c2", "c3", "c4"], later.Changes.Select(c => c.Change.Id));
+    }
+
+    /// <summary>Five changes c0..c4 made through an instance that has gone; the id of c1.</summary>
+    private static async Task<ChangeEventId> EarlierChangesAsync(RedisConnection connection)
+    {
+        using var earlier = Bus(connection);
+        var heard = new ConcurrentQueue<RecordedChange>();
+        using var subscription = earlier.Subscribe(heard.Enqueue);
+        await ReadingAsync(earlier, heard);
+        for (var i = 0; i < 5; i++)
+        {
+            await earlier.PublishAsync(Change("c" + i));
+        }
+
+        await UntilAsync(() => heard.Any(c => c.Change.Id == "c4"));
+        return heard.Single(c => c.Change.Id == "c1").Id!.Value;
     }
 
     private readonly record struct Commands(long Info, long Range)
