@@ -69,6 +69,11 @@ public static class SchemaServiceCollectionExtensions
         services.AddScoped<Booking.Series.SeriesCancel>();
         services.AddScoped<SeriesReads>();
         services.AddScoped<AvailabilitySearch>();
+        services.AddScoped<RequiredAvailability>();
+        services.AddOptions<Booking.MultiResource.PoolAssignmentOptions>()
+            .BindConfiguration(Booking.MultiResource.PoolAssignmentOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddScoped<ScheduleManagement>();
         services.AddOptions<SlotGenerationOptions>()
             .BindConfiguration(SlotGenerationOptions.SectionName)

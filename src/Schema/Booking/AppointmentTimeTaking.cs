@@ -36,19 +36,21 @@ public sealed class AppointmentTimeTaking(SlotReservation reservation, BookingCh
 
         // Every slot counts as its own (after authorization, each must be free, busy or held, not blocked): a slot
         // that is busy or held for another appointment is that appointment's, which busy time finds.
-        var planned = await reservation.PlanAsync(ids, cancellationToken);
+        var parts = await reservation.PlanPartsAsync(new BookingTime(ids, null), cancellationToken);
         // The booking rules where it becomes open (a proposed appointment accepted), with the patient's guard; a hold
         // confirmed or accepted keeps the rules it passed (BookingRules.ScopeOf).
         var scope = BookingRules.ScopeOf(appointment.Status, changed.Status ?? AppointmentStatus.Booked, moves: false);
         var patient = BookingRules.PatientOf(appointment);
-        var judging = rules.Judging(scope, async () => patient is { } p ? await store.ReadRequiredAsync<Patient>(p.Id, cancellationToken) : null,
-            planned, appointment.Id, store, cancellationToken);
-        var checkedSpan = await checks.CheckAsync(
-            new SpanRequest(planned, ScheduleParticipants.PractitionersOf(appointment), appointment.Id, rules.GuardedPatient(scope, patient?.Id), AlreadyOurs: ids.ToHashSet()),
-            judging, cancellationToken);
+        // Each schedule its slots are on (several resources at once) checked as a booking checks it (MultiResource.SpanParts).
+        var checkedParts = await MultiResource.SpanParts.CheckAllAsync(parts, ScheduleParticipants.PractitionersOf(appointment), (planned, named) =>
+            checks.CheckAsync(
+                new SpanRequest(planned, named, appointment.Id, rules.GuardedPatient(scope, patient?.Id), AlreadyOurs: ids.ToHashSet()),
+                rules.Judging(scope, async () => patient is { } p ? await store.ReadRequiredAsync<Patient>(p.Id, cancellationToken) : null,
+                    planned, appointment.Id, store, cancellationToken),
+                cancellationToken));
         // Each slot as its seats are with the changed appointment on it (SlotSeats; a one-seat slot takes its status).
         return new TakenTime(
-            [.. planned.Select(s => checkedSpan.Take(s, changed)).Where((w, i) => SlotSeats.IsShared(planned[i]) || planned[i].Status != ((Slot)w.Resource).Status)],
-            [.. checkedSpan.GuardWrites]);
+            [.. parts.SelectMany((planned, i) => planned.Where(s => SlotSeats.IsShared(s) || s.Status != SlotSeats.StatusWith(s, [changed])).Select(s => checkedParts[i].Take(s, changed)))],
+            [.. MultiResource.SpanParts.GuardWrites(checkedParts)]);
     }
 }

@@ -11,7 +11,20 @@ namespace Scheduling.Schema.Booking;
 /// </summary>
 public sealed record OfferedTime(string ScheduleId, DateTimeOffset Start, DateTimeOffset End) : IComparable<OfferedTime>
 {
+    /// <summary>Between the schedule ids of a multi-part option (several resources at once): no FHIR id contains it.</summary>
+    public const char PartSeparator = ',';
+
     public TimeRange Span => new(Start, End);
+
+    /// <summary>Whether it names several schedules, all for its one span (<see cref="MultiResource.RequiredAvailability"/>).</summary>
+    public bool IsMultiPart => ScheduleId.Contains(PartSeparator, StringComparison.Ordinal);
+
+    /// <summary>Each schedule's one-schedule option over the same span (itself when it names one schedule).</summary>
+    public IReadOnlyList<OfferedTime> Parts => [.. ScheduleId.Split(PartSeparator).Select(id => this with { ScheduleId = id })];
+
+    /// <summary>The option naming every one of these schedules over one span.</summary>
+    public static OfferedTime Of(IEnumerable<string> scheduleIds, DateTimeOffset start, DateTimeOffset end) =>
+        new(string.Join(PartSeparator, scheduleIds), start, end);
 
     public int CompareTo(OfferedTime? other)
     {

@@ -34,18 +34,26 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         }
 
         var oldSlots = await reservation.OfAsync(appointment, cancellationToken);
-        var planned = await reservation.PlanAsync(BookingTime.Of(input.SlotIds, input.Time), cancellationToken);
-        var span = new TimeRange(planned[0].Start!.Value, planned[^1].End!.Value);
-        var request = new SpanRequest(planned, ScheduleParticipants.AnsweringOf(appointment), appointment.Id, AlreadyOurs: oldSlots.Select(s => s.Id!).ToHashSet());
+        // One part per schedule the new time takes (several resources at once: SlotReservation.PlanPartsAsync), each
+        // checked as a booking checks it (MultiResource.SpanParts).
+        var parts = await reservation.PlanPartsAsync(BookingTime.Of(input.SlotIds, input.Time), cancellationToken);
+        var span = SlotReservation.SpanOf(parts[0]);
+        var ours = oldSlots.Select(s => s.Id!).ToHashSet();
         // The patient only after the booking rights on the target schedule are checked (as booking reads it); the
         // rules (a move: BookingRules) before any guard is written.
         var scope = BookingRules.ScopeOf(appointment.Status, appointment.Status!.Value, moves: true);
-        var checkedSpan = await checks.CheckAsync(request,
-            rules.Judging(scope, async () => await PatientOfAsync(appointment, cancellationToken), planned, appointment.Id, changes.Store, cancellationToken),
-            cancellationToken);
-        var schedule = checkedSpan.Schedule;
+        var checkedParts = await MultiResource.SpanParts.CheckAllAsync(parts, ScheduleParticipants.AnsweringOf(appointment), (planned, named) =>
+            checks.CheckAsync(new SpanRequest(planned, named, appointment.Id, AlreadyOurs: ours),
+                rules.Judging(scope, async () => await PatientOfAsync(appointment, cancellationToken), planned, appointment.Id, changes.Store, cancellationToken),
+                cancellationToken));
 
-        var newSlots = await reservation.MaterializeAsync(planned, cancellationToken);
+        var slotsByPart = new List<List<Slot>>(parts.Count);
+        foreach (var planned in parts)
+        {
+            slotsByPart.Add(await reservation.MaterializeAsync(planned, cancellationToken));
+        }
+
+        var newSlots = slotsByPart.SelectMany(s => s).ToList();
         var keep = newSlots.Select(s => s.Id).ToHashSet();
         var moved = (Appointment)appointment.DeepCopy();
         moved.Slot = [.. newSlots.Select(s => new ResourceReference("Slot/" + s.Id))];
@@ -53,13 +61,13 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         moved.End = span.End;
         moved.MinutesDuration = (int)span.Length.TotalMinutes;
         // The patient and the answering practitioner stay; the other actors taking part are the new schedule's.
-        ScheduleParticipants.MoveTo(moved, BookingChecks.Actors(schedule));
+        ScheduleParticipants.MoveTo(moved, MultiResource.SpanParts.Actors(checkedParts));
         Series.SeriesProfile.MarkChanged(moved);
         // The new slots as their seats are with the moved appointment on them (SlotSeats), the old ones as it leaves them.
-        var writes = newSlots.Where(s => !oldSlots.Any(o => o.Id == s.Id)).Select(s => checkedSpan.Take(s, moved)).ToList();
+        var writes = checkedParts.SelectMany((part, i) => slotsByPart[i].Where(s => !ours.Contains(s.Id!)).Select(s => part.Take(s, moved))).ToList();
         writes.Add(FhirWrite.Update(appointment, moved));
         writes.AddRange(await reservation.SettleWritesAsync([.. oldSlots.Where(s => !keep.Contains(s.Id))], moved, cancellationToken));
-        writes.AddRange(checkedSpan.GuardWrites);
+        writes.AddRange(MultiResource.SpanParts.GuardWrites(checkedParts));
         return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken)).First(r => r is Appointment);
     }
 

@@ -10,7 +10,7 @@ namespace Scheduling.Schema.Booking;
 /// The slots a change takes or gives up: resolved from ids (real Slots, or rule options planned without writing),
 /// written only once every check has passed, and freed unless another active appointment still holds them.
 /// </summary>
-public sealed class SlotReservation(IFhirStore store, RuleSlots ruleSlots)
+public sealed partial class SlotReservation(IFhirStore store, RuleSlots ruleSlots)
 {
     public const int MaxSlots = 24;
 
@@ -26,6 +26,11 @@ public sealed class SlotReservation(IFhirStore store, RuleSlots ruleSlots)
         if (time.Option is not { } option)
         {
             return await PlanAsync(time.SlotIds ?? [], cancellationToken);
+        }
+
+        if (option.IsMultiPart)
+        {
+            throw Fail(new ValidationError("That option takes several schedules at once; book it with bookAppointment or holdSlots (time: { optionId }).", "time", "one-schedule"));
         }
 
         var schedule = await store.ReadAsync<Schedule>(option.ScheduleId, cancellationToken);
@@ -84,7 +89,11 @@ public sealed class SlotReservation(IFhirStore store, RuleSlots ruleSlots)
     /// The slots to take, ordered and contiguous. Writes nothing and judges no status: whether each may be taken is
     /// decided after authorization, with busy time (<see cref="BookingChecks"/>).
     /// </summary>
-    public async Task<List<Slot>> PlanAsync(IEnumerable<string> slotIds, CancellationToken cancellationToken)
+    public async Task<List<Slot>> PlanAsync(IEnumerable<string> slotIds, CancellationToken cancellationToken) =>
+        Contiguous(await ResolveAsync(slotIds, cancellationToken));
+
+    /// <summary>The slots these ids name (real ones read, rule options planned), each with a start and an end; unordered.</summary>
+    private async Task<List<Slot>> ResolveAsync(IEnumerable<string> slotIds, CancellationToken cancellationToken)
     {
         var ids = (slotIds ?? []).Distinct().ToList();
         if (ids.Count == 0 || ids.Count > MaxSlots)
@@ -105,7 +114,13 @@ public sealed class SlotReservation(IFhirStore store, RuleSlots ruleSlots)
             throw Fail(new ValidationError("A slot without start and end cannot be booked.", "slotIds"));
         }
 
-        slots = [.. slots.OrderBy(s => s.Start)];
+        return slots;
+    }
+
+    /// <summary>The slots ordered by start, each following the one before without gap (a typed refusal otherwise).</summary>
+    private static List<Slot> Contiguous(IEnumerable<Slot> unordered)
+    {
+        List<Slot> slots = [.. unordered.OrderBy(s => s.Start)];
 
         for (var i = 1; i < slots.Count; i++)
         {

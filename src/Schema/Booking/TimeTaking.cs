@@ -25,6 +25,13 @@ public sealed class TakeReads
 {
     public Schedule? Schedule { get; set; }
 
+    /// <summary>Each schedule a booking on several schedules takes, by id, as read.</summary>
+    internal Dictionary<string, Schedule> Schedules { get; } = [];
+
+    /// <summary>The schedule known for a part's slots: read by an earlier attempt, or the one schedule given.</summary>
+    internal Schedule? KnownFor(IReadOnlyList<Slot> part) =>
+        FhirReference.From(part[0].Schedule) is { } reference && Schedules.TryGetValue(reference.Id, out var known) ? known : Schedule;
+
     public Patient? Patient { get; set; }
 }
 
@@ -110,7 +117,7 @@ public sealed class TimeTaking(
     private async Task<Appointment> TakeOnceAsync(
         TakeRequest request, BookingTime time, string? idempotencyKey, TakeReads unchanging, CancellationToken cancellationToken)
     {
-        var checkedTake = await CheckAsync(request, time, idempotencyKey, unchanging, 0, cancellationToken);
+        var parts = await CheckPartsAsync(request, time, idempotencyKey, unchanging, cancellationToken);
         // Read after the guards: a concurrent booking with this key that committed first is found here (its guard
         // claim came last), one that commits later loses its If-Match on the patient's guard and finds this one.
         if (idempotencyKey is not null && await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
@@ -118,7 +125,7 @@ public sealed class TimeTaking(
             return Earlier(earlier, time);
         }
 
-        var taken = await PlanWritesAsync(request, checkedTake, idempotencyKey, unchanging, cancellationToken);
+        var taken = await PlanWritesAsync(request, parts, idempotencyKey, unchanging, cancellationToken);
         List<FhirWrite> writes = [.. taken.SlotWrites, FhirWrite.Create(taken.Appointment)];
         var appointmentAt = writes.Count - 1;
         writes.AddRange(SpanGuards.Claim(taken.Guards));
@@ -132,15 +139,39 @@ public sealed class TimeTaking(
     /// open-bookings limit counts too.
     /// </summary>
     internal async Task<CheckedTake> CheckAsync(
-        TakeRequest request, BookingTime time, string? idempotencyKey, TakeReads unchanging, int alsoOpening, CancellationToken cancellationToken)
+        TakeRequest request, BookingTime time, string? idempotencyKey, TakeReads unchanging, int alsoOpening, CancellationToken cancellationToken) =>
+        await CheckPlannedAsync(request, await reservation.PlanAsync(time, cancellationToken), Named(request), idempotencyKey, unchanging, alsoOpening, cancellationToken);
+
+    /// <summary>
+    /// The checks of a booking or hold on one schedule or several (<see cref="SlotReservation.PlanPartsAsync"/>): each
+    /// part checked as <see cref="CheckAsync"/> checks one (<see cref="MultiResource.SpanParts"/>).
+    /// </summary>
+    internal async Task<IReadOnlyList<CheckedTake>> CheckPartsAsync(
+        TakeRequest request, BookingTime time, string? idempotencyKey, TakeReads unchanging, CancellationToken cancellationToken)
     {
-        var planned = await reservation.PlanAsync(time, cancellationToken);
-        var named = request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(Mutations.RequireId(id, "practitionerId"))] : Array.Empty<FhirReference>();
+        var planned = await reservation.PlanPartsAsync(time, cancellationToken);
+        var takes = new List<CheckedTake>(planned.Count);
+        await MultiResource.SpanParts.CheckAllAsync(planned, Named(request), async (part, named) =>
+        {
+            var take = await CheckPlannedAsync(request, part, named, idempotencyKey, unchanging, 0, cancellationToken);
+            takes.Add(take with { Named = Named(request) });
+            return take.Checked;
+        });
+        return takes;
+    }
+
+    private static FhirReference[] Named(TakeRequest request) =>
+        request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(Mutations.RequireId(id, "practitionerId"))] : [];
+
+    private async Task<CheckedTake> CheckPlannedAsync(
+        TakeRequest request, List<Slot> planned, IReadOnlyList<FhirReference> named, string? idempotencyKey, TakeReads unchanging, int alsoOpening,
+        CancellationToken cancellationToken)
+    {
         // The appointment becomes open: every booking rule, and the patient's guard, which serializes their bookings
         // for the open-bookings limit (BookingRules) and for their clientMutationIds.
         var scope = BookingRules.ScopeOf(null, request.Hold is null ? AppointmentStatus.Booked : AppointmentStatus.Pending, moves: false);
         var spanRequest = new SpanRequest(planned, named, null,
-            rules.GuardedPatient(scope, request.PatientId) ?? (idempotencyKey is not null ? request.PatientId : null), unchanging.Schedule);
+            rules.GuardedPatient(scope, request.PatientId) ?? (idempotencyKey is not null ? request.PatientId : null), unchanging.KnownFor(planned));
         // The patient only now, where the caller may book on the schedule: read before, a missing one would answer
         // NotFound where an existing one answers "no such slot" or FORBIDDEN, telling any practitioner which ids
         // exist. The rules before any guard is written.
@@ -154,19 +185,40 @@ public sealed class TimeTaking(
     /// The writes of one checked booking or hold, not yet applied: its slots' new status (rule slots written first,
     /// as they must exist to be taken) and the new appointment; its guards to claim as the change's last writes.
     /// </summary>
+    internal Task<PlannedTake> PlanWritesAsync(
+        TakeRequest request, CheckedTake checkedTake, string? idempotencyKey, TakeReads unchanging, CancellationToken cancellationToken) =>
+        PlanWritesAsync(request, [checkedTake], idempotencyKey, unchanging, cancellationToken);
+
+    /// <summary>
+    /// The writes of a booking or hold checked on one schedule or several: every part's slots (all in the one
+    /// appointment's <c>slot</c>), the actors of every part's schedule taking part (<see cref="ScheduleParticipants"/>),
+    /// every part's guards once.
+    /// </summary>
     internal async Task<PlannedTake> PlanWritesAsync(
-        TakeRequest request, CheckedTake checkedTake, string? idempotencyKey, TakeReads unchanging, CancellationToken cancellationToken)
+        TakeRequest request, IReadOnlyList<CheckedTake> parts, string? idempotencyKey, TakeReads unchanging, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(checkedTake);
+        ArgumentNullException.ThrowIfNull(parts);
         var patient = unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken);
-        var schedule = unchanging.Schedule = checkedTake.Checked.Schedule;
-        var actors = BookingChecks.Actors(schedule);
-        var practitioner = ScheduleParticipants.Answering(actors, checkedTake.Named.Count > 0 ? checkedTake.Named[0] : null);
-        var slots = await reservation.MaterializeAsync(checkedTake.Planned, cancellationToken);
-        var span = new TimeRange(slots[0].Start!.Value, slots[^1].End!.Value);
+        unchanging.Schedule = parts[0].Checked.Schedule;
+        foreach (var part in parts)
+        {
+            unchanging.Schedules[part.Checked.Schedule.Id!] = part.Checked.Schedule;
+        }
+
+        var actors = MultiResource.SpanParts.Actors(parts.Select(p => p.Checked));
+        var practitioner = ScheduleParticipants.Answering(actors, parts[0].Named.Count > 0 ? parts[0].Named[0] : null);
+        var slotsByPart = new List<List<Slot>>(parts.Count);
+        foreach (var part in parts)
+        {
+            slotsByPart.Add(await reservation.MaterializeAsync(part.Planned, cancellationToken));
+        }
+
+        List<Slot> slots = [.. slotsByPart.SelectMany(s => s)];
+        var span = SlotReservation.SpanOf(slotsByPart[0]);
         var appointment = NewAppointment(request, patient, practitioner, actors, slots, span, changes.Now, idempotencyKey);
         // Each slot as its seats are with this appointment on it (SlotSeats: a slot with seats stays FREE while one is left).
-        return new PlannedTake([.. slots.Select(s => checkedTake.Checked.Take(s, appointment))], appointment, checkedTake.Checked.Guards);
+        return new PlannedTake([.. parts.SelectMany((p, i) => slotsByPart[i].Select(s => p.Checked.Take(s, appointment)))], appointment,
+            MultiResource.SpanParts.Guards(parts.Select(p => p.Checked)));
     }
 
     /// <summary>The appointment a booking or hold creates: the patient and the schedule's actors take part (<see cref="ScheduleParticipants"/>).</summary>

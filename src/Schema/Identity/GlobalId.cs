@@ -38,8 +38,8 @@ public static class GlobalId
     /// <summary>The type name of an availability option's global id (an option is no FHIR resource).</summary>
     public const string OptionType = "AvailabilityOption";
 
-    /// <summary>The longest option id read (a schedule id of 64 characters and two instants fit well within).</summary>
-    private const int MaxOptionIdLength = 400;
+    /// <summary>The longest option id read (a multi-part option of 8 schedule ids of 64 characters and two instants fit within).</summary>
+    private const int MaxOptionIdLength = 1000;
 
     public static string Encode(string resourceType, string fhirId) =>
         Base64Url.EncodeToString(Encoding.UTF8.GetBytes(resourceType + ":" + fhirId));
@@ -71,7 +71,8 @@ public static class GlobalId
         }
 
         var parts = text[(OptionType.Length + 1)..].Split('|');
-        if (parts.Length == 3 && FhirReference.IsValidId(parts[0]) &&
+        var schedules = parts[0].Split(OfferedTime.PartSeparator);
+        if (parts.Length == 3 && schedules.Length <= SlotReservation.MaxParts && schedules.All(FhirReference.IsValidId) && schedules.Distinct().Count() == schedules.Length &&
             DateTimeOffset.TryParseExact(parts[1], "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var start) &&
             DateTimeOffset.TryParseExact(parts[2], "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var end) && end > start)
         {

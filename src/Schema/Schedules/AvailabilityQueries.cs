@@ -24,9 +24,11 @@ public static class AvailabilityQueries
             {
                 var input = c.GetArgument<AvailabilityInput>("input");
                 var page = PageArguments.Read(c);
-                var options = await c.RequestServices!.GetRequiredService<AvailabilitySearch>().FindAsync(input, c.CancellationToken);
+                var options = input.Requires is null
+                    ? await c.RequestServices!.GetRequiredService<AvailabilitySearch>().FindAsync(input, c.CancellationToken)
+                    : await c.RequestServices!.GetRequiredService<RequiredAvailability>().FindAsync(input, c.CancellationToken);
                 var loader = c.ById();
-                foreach (var schedule in options.Select(o => o.Schedule).DistinctBy(s => s.Id))
+                foreach (var schedule in options.SelectMany(o => o.Parts?.Select(p => p.Schedule) ?? [o.Schedule]).DistinctBy(s => s.Id))
                 {
                     loader.Prime(schedule);
                 }
@@ -41,7 +43,10 @@ public static class AvailabilityQueries
     public static Task<AvailabilityOption?> FindAsync(IResolveFieldContext context, OfferedTime offered)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.RequestServices!.GetRequiredService<AvailabilitySearch>().FindOfferedAsync(offered, context.CancellationToken);
+        ArgumentNullException.ThrowIfNull(offered);
+        return offered.IsMultiPart
+            ? context.RequestServices!.GetRequiredService<RequiredAvailability>().FindOfferedAsync(offered, context.CancellationToken)
+            : context.RequestServices!.GetRequiredService<AvailabilitySearch>().FindOfferedAsync(offered, context.CancellationToken);
     }
 
     /// <summary>Schedules an availability search without ids is priced as: it may match any number of them.</summary>
@@ -57,7 +62,7 @@ public static class AvailabilityQueries
         var end = Date(arguments["input.end"]) ?? start.AddDays(14);
         var days = Math.Clamp((end - start).TotalDays, 1, AvailabilitySearch.MaxWindowDays);
         var weeks = (long)Math.Ceiling(days / 7);
-        var named = Count(arguments["input.practitionerIds"]) + Count(arguments["input.scheduleIds"]);
+        var named = Count(arguments["input.practitionerIds"]) + Count(arguments["input.scheduleIds"]) + Count(arguments["input.requires"]);
         return 1 + (weeks * (named == 0 ? OpenSearchSchedules : named));
     }
 
@@ -92,6 +97,8 @@ public sealed class AvailabilityInputType : InputObjectGraphType<AvailabilityInp
         Field<IsoDateTimeGraphType>("start").Description("Default: now. Never earlier than now.");
         Field<IsoDateTimeGraphType>("end").Description($"Default: start + 14 days; at most {AvailabilitySearch.MaxWindowDays} days after start.");
         Field<IntGraphType>("durationMinutes").Description("Default: one slot (or the rule's slot length). Over free slots, each run of contiguous slots at least this long, offered as the run's whole span.");
+        Field<ListGraphType<NonNullGraphType<RequiredActorInputType>>>("requires")
+            .Description("Several resources at once: only times when every entry has a schedule offering exactly that span; each option names every schedule and slot it takes (parts). Alone, without practitionerIds, scheduleIds or locationId; give durationMinutes when their slots differ in length.");
     }
 }
 
@@ -123,6 +130,9 @@ public sealed class AvailabilityOptionType : ObjectGraphType<AvailabilityOption>
             .Description("How many more bookings this time takes: 1 for a one-seat time, the seats left of a slot or rule with capacity (a group visit).")
             .Resolve(c => c.Source.SeatsLeft);
         Field<NonNullGraphType<AvailabilitySourceType>>("source").Description("Whether it is a free slot or computed from the schedule's rule.").Resolve(c => c.Source.Source);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<AvailabilityPartType>>>>("parts")
+            .Description("Every schedule booking this option takes, with its actor and slots: one part for a one-schedule option, one per schedule when asked with requires.")
+            .Resolve(c => c.Source.Parts ?? [new OptionPart(c.Source.Schedule, RequiredAvailability.FirstActor(c.Source.Schedule), c.Source.SlotIds, c.Source.Source, null)]);
     }
 }
 

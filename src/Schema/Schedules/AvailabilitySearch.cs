@@ -20,8 +20,13 @@ public enum AvailabilitySource
 /// </summary>
 public sealed record AvailabilityOption(DateTimeOffset Start, DateTimeOffset End, Schedule Schedule, IReadOnlyList<string> SlotIds, AvailabilitySource Source, int SeatsLeft = 1)
 {
-    /// <summary>What the option's id names, and its place in availability's order.</summary>
-    public OfferedTime Offered => new(Schedule.Id ?? string.Empty, Start, End);
+    /// <summary>What the option's id names (every part's schedule when it takes several: <see cref="RequiredAvailability"/>), and its place in availability's order.</summary>
+    public OfferedTime Offered => Parts is { Count: > 1 } parts
+        ? OfferedTime.Of(parts.Select(p => p.Schedule.Id ?? string.Empty), Start, End)
+        : new(Schedule.Id ?? string.Empty, Start, End);
+
+    /// <summary>The schedules it takes when asked with <c>requires</c> (null: its one schedule).</summary>
+    public IReadOnlyList<OptionPart>? Parts { get; init; }
 }
 
 public sealed record AvailabilityInput
@@ -39,6 +44,9 @@ public sealed record AvailabilityInput
     public DateTimeOffset? End { get; init; }
 
     public int? DurationMinutes { get; init; }
+
+    /// <summary>Every one of these at once (<see cref="RequiredAvailability"/>); alone, without practitioners, schedules or location.</summary>
+    public IEnumerable<RequiredActor>? Requires { get; init; }
 }
 
 /// <summary>

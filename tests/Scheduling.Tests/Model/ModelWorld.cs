@@ -179,6 +179,9 @@ public sealed record ModelWorld(
 
     public string[] InactiveSlotRun(int first) => [InactiveSlots[first % InactiveSlots.Count].Id!];
 
+    /// <summary>The stranger's slot and the colleague's slot at the same time: one booking on two schedules (several resources at once).</summary>
+    public string[] MultiSlotRun(int first) => [StrangerSlots[first % StrangerSlots.Count].Id!, SharedSlots[first % SharedSlots.Count].Id!];
+
     public string RuleOptionAt(DateTimeOffset start, int minutes) => OperationRunner.RuleOptionId(RuleSchedule.Id!, start, start.AddMinutes(minutes));
 
     public string RuleOption(int quarter, int minutes)

@@ -131,16 +131,22 @@ public static class SchedulingInvariants
                 violations.Add($"I3 {Describe(appointment)} does not match its slots {string.Join(", ", mine.Select(Describe))}");
             }
 
+            // Several schedules at once (several resources): each schedule's slots cover the same span; its
+            // practitioners are actors of one of them, and every actor of them takes part.
             var schedules = mine.Select(s => s.Schedule?.Reference).Distinct().ToList();
-            var schedule = schedules.Count == 1 ? world.Schedules.FirstOrDefault(s => "Schedule/" + s.Id == schedules[0]) : null;
-            if (schedule is null)
+            var own = schedules.Select(r => world.Schedules.FirstOrDefault(s => "Schedule/" + s.Id == r)).ToList();
+            if (own.Any(s => s is null) || schedules.Any(r => mine.Where(s => s.Schedule?.Reference == r).Sum(s => (s.End!.Value - s.Start!.Value).Ticks) != (mine[^1].End!.Value - mine[0].Start!.Value).Ticks))
             {
-                violations.Add($"I4 {Describe(appointment)} spans schedules {string.Join(", ", schedules)}");
+                violations.Add($"I4 {Describe(appointment)} spans schedules {string.Join(", ", schedules)} not each for its whole time");
             }
             else if (appointment.Participant.Select(p => p.Actor?.Reference).Where(r => r?.StartsWith("Practitioner/", StringComparison.Ordinal) == true)
-                         .FirstOrDefault(r => schedule.Actor.All(a => a.Reference != r)) is { } stranger)
+                         .FirstOrDefault(r => own.All(s => s!.Actor.All(a => a.Reference != r))) is { } stranger)
             {
-                violations.Add($"I4 {Describe(appointment)} has {stranger}, not an actor of Schedule/{schedule.Id}");
+                violations.Add($"I4 {Describe(appointment)} has {stranger}, not an actor of {string.Join(", ", schedules)}");
+            }
+            else if (own.SelectMany(s => s!.Actor).Select(a => a.Reference).FirstOrDefault(r => appointment.Participant.All(p => p.Actor?.Reference != r)) is { } missing)
+            {
+                violations.Add($"I4 {Describe(appointment)} does not have {missing}, an actor of its schedules, taking part");
             }
         }
 

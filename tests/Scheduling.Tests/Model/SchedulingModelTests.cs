@@ -93,6 +93,8 @@ public static class SchedulingModel
         ("BookShared", 3, Gen.Select(Gen.Int[0, 3], Gen.Int[1, 2], Gen.Bool, (s, c, h) => (Op)new Op.BookShared(s, c, h))),
         // Seats of the group slots: three clients, two seats each, against the practitioner's other bookings.
         ("BookGroup", focus == Focus.Seats ? 16 : 3, Gen.Select(Gen.Int[0, 1], Gen.Frequency((3, Gen.Const(false)), (1, Gen.Const(true))), (s, h) => (Op)new Op.BookGroup(s, h))),
+        // Several resources at once: the stranger with the colleague's room and device, against each one's other bookings.
+        ("BookMulti", 3, Gen.Select(Gen.Int[0, 3], Gen.Frequency((3, Gen.Const(false)), (1, Gen.Const(true))), (s, h) => (Op)new Op.BookMulti(s, h))),
         ("BookInactive", 1, Gen.Int[0, 1].Select(s => (Op)new Op.BookInactive(s))),
         ("BookWithStranger", 1, Gen.Int[0, 7].Select(s => (Op)new Op.BookWithStranger(s))),
         ("Confirm", focus == Focus.Holds ? 6 : 2, Appointment.Select(a => (Op)new Op.Confirm(a))),

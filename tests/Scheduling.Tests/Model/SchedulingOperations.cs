@@ -35,6 +35,12 @@ public abstract record Op
     /// <summary>A seat on a slot of the practitioner's group schedule (capacity <see cref="ModelWorld.GroupCapacity"/>), booked or held.</summary>
     public sealed record BookGroup(int Slot, bool Hold) : Op;
 
+    /// <summary>
+    /// Several resources at once: the stranger's slot and the colleague's slot at the same time (slot ids of two
+    /// schedules), taking the stranger, the colleague, the assistant, the room and the device in one appointment.
+    /// </summary>
+    public sealed record BookMulti(int Slot, bool Hold) : Op;
+
     /// <summary>A slot of the practitioner's inactive schedule: always refused, with the rule named.</summary>
     public sealed record BookInactive(int Slot) : Op;
 
@@ -301,6 +307,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock,
         Op.BookShared b => await TakeAsync(gateway, op, world.SharedSlotRun(b.Slot, b.Count), patientId, b.Hold, null, null),
         Op.BookInactive b => await TakeAsync(gateway, op, world.InactiveSlotRun(b.Slot), patientId, false, null, null),
         Op.BookGroup g => await TakeAsync(gateway, op, world.GroupSlotRun(g.Slot), patientId, g.Hold, null, null),
+        Op.BookMulti m => await TakeAsync(gateway, op, world.MultiSlotRun(m.Slot), patientId, m.Hold, null, null),
         Op.BookWithStranger s => await TakeAsync(gateway, op, world.SlotRun(s.Slot, 1), patientId, false, world.Stranger.Id, null),
         Op.Confirm c => await AppointmentAsync(gateway, op, c.Appointment, "confirmAppointment", "ConfirmAppointmentInput", id => new { appointmentId = id }),
         Op.Cancel c => await AppointmentAsync(gateway, op, c.Appointment, "cancelAppointment", "CancelAppointmentInput", id => new { appointmentId = id, reason = "model" }),
@@ -419,7 +426,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock,
     }
 
     /// <summary>The operations that make an appointment.</summary>
-    public static bool IsBooking(Op op) => op is Op.Book or Op.BookFor or Op.BookRule or Op.BookWithStranger or Op.BookSeenSlot or Op.BookShared or Op.BookInactive or Op.BookGroup;
+    public static bool IsBooking(Op op) => op is Op.Book or Op.BookFor or Op.BookRule or Op.BookWithStranger or Op.BookSeenSlot or Op.BookShared or Op.BookInactive or Op.BookGroup or Op.BookMulti;
 
     private string? SeenSlot(int index)
     {
