@@ -42,7 +42,7 @@ public sealed class AppointmentTimeTaking(SlotReservation reservation, BookingCh
         var scope = BookingRules.ScopeOf(appointment.Status, changed.Status ?? AppointmentStatus.Booked, moves: false);
         var patient = BookingRules.PatientOf(appointment);
         var judging = rules.Judging(scope, async () => patient is { } p ? await store.ReadRequiredAsync<Patient>(p.Id, cancellationToken) : null,
-            planned, appointment.Id, store, cancellationToken);
+            planned, appointment, store, cancellationToken);
         var checkedSpan = await checks.CheckAsync(
             new SpanRequest(planned, ScheduleParticipants.PractitionersOf(appointment), appointment.Id, rules.GuardedPatient(scope, patient?.Id), AlreadyOurs: ids.ToHashSet()),
             judging, cancellationToken);

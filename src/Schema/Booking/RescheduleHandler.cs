@@ -41,7 +41,7 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         // rules (a move: BookingRules) before any guard is written.
         var scope = BookingRules.ScopeOf(appointment.Status, appointment.Status!.Value, moves: true);
         var checkedSpan = await checks.CheckAsync(request,
-            rules.Judging(scope, async () => await PatientOfAsync(appointment, cancellationToken), planned, appointment.Id, changes.Store, cancellationToken),
+            rules.Judging(scope, async () => await PatientOfAsync(appointment, cancellationToken), planned, appointment, changes.Store, cancellationToken),
             cancellationToken);
         var schedule = checkedSpan.Schedule;
 
