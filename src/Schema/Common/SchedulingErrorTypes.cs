@@ -120,7 +120,8 @@ public sealed class BookingRuleErrorType : ErrorGraphType<BookingRuleError>
     public BookingRuleErrorType()
         : base("BookingRuleError", "A booking rule refused the change: a cutoff (notice to cancel or reschedule), a cap (bookings per practitioner per day or week, per patient per period), lead time, days ahead, open bookings, or a deployment's own rule. A change refused by several rules lists one per rule.")
     {
-        Field<NonNullGraphType<StringGraphType>>("rule").Description("The rule's name, e.g. practitioner-day-cap, minimum-cancel-notice.").Resolve(c => c.Source.Rule);
+        // Nullable in the schema though always set: a selection may then ask `rule` of ValidationError and BookingRuleError side by side (same response shape).
+        Field<StringGraphType>("rule").Description("The rule's name, e.g. practitioner-day-cap, minimum-cancel-notice; always set.").Resolve(c => c.Source.Rule);
         Field<IntGraphType>("limit").Description("The limit broken, where the rule has one (minutes of notice, bookings per day...).").Resolve(c => c.Source.Limit);
     }
 }
