@@ -48,6 +48,9 @@ public static class SchemaServiceCollectionExtensions
         services.AddSingleton<IBookingRule, MinimumLeadTimeRule>();
         services.AddSingleton<IBookingRule, MaximumDaysAheadRule>();
         services.AddSingleton<IBookingRule, MaxOpenBookingsRule>();
+        services.AddSingleton<IBookingRule, MinimumRescheduleNoticeRule>();
+        services.AddSingleton<IBookingRule, PractitionerCapsRule>();
+        services.AddSingleton<IBookingRule, PatientPeriodCapRule>();
         services.AddScoped<BookingRules>();
         services.AddScoped<AppointmentChanges>();
         services.AddScoped<SlotReservation>();

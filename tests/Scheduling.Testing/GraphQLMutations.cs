@@ -9,11 +9,19 @@ public static class GraphQLMutations
     /// <summary>The errors selection every mutation test reads: type, code, message, field and rule.</summary>
     public const string Errors = "errors { __typename ... on Error { code message } ... on ValidationError { field rule } }";
 
+    /// <summary>The mutations whose error union holds BookingRuleError (a fragment on it elsewhere is invalid).</summary>
+    private static readonly HashSet<string> RuleJudged =
+        ["bookAppointment", "holdSlots", "cancelAppointment", "rescheduleAppointment", "respondToAppointment", "bookSeries"];
+
+    /// <summary><see cref="Errors"/>, with the booking rule's name and limit where the mutation can be refused by one.</summary>
+    public static string ErrorsOf(string field) =>
+        RuleJudged.Contains(field) ? Errors[..^2] + " ... on BookingRuleError { rule limit } }" : Errors;
+
     /// <summary>Runs <c>field(input: $input) { selection errors }</c>; a top-level error fails the test.</summary>
     public static async Task<JsonNode> MutateAsync(this GatewayServer gateway, string field, string inputType, object input, string selection)
     {
         ArgumentNullException.ThrowIfNull(gateway);
-        var response = await gateway.QueryAsync($"mutation($input: {inputType}!) {{ {field}(input: $input) {{ {selection} {Errors} }} }}", new { input });
+        var response = await gateway.QueryAsync($"mutation($input: {inputType}!) {{ {field}(input: $input) {{ {selection} {ErrorsOf(field)} }} }}", new { input });
         if (response["errors"] is not null)
         {
             throw new InvalidOperationException("Top-level errors: " + response.ToJsonString());

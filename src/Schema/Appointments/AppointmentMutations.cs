@@ -225,19 +225,19 @@ public sealed class RespondToAppointmentInputType : InputObjectGraphType<Respond
 
 // Each payload declares the errors its mutation can return beyond those every mutation can (MutationErrors.EveryMutation).
 public sealed class BookAppointmentPayloadType() : PayloadGraphType<AppointmentType, Appointment>("BookAppointmentPayload", "appointment",
-    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.SlotUnavailable);
+    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.SlotUnavailable, SchedulingErrorCode.BookingRule);
 
 public sealed class HoldSlotsPayloadType() : PayloadGraphType<AppointmentType, Appointment>("HoldSlotsPayload", "appointment",
-    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.SlotUnavailable);
+    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.SlotUnavailable, SchedulingErrorCode.BookingRule);
 
 public sealed class ConfirmAppointmentPayloadType() : PayloadGraphType<AppointmentType, Appointment>("ConfirmAppointmentPayload", "appointment",
     SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition, SchedulingErrorCode.SlotUnavailable);
 
 public sealed class CancelAppointmentPayloadType() : PayloadGraphType<AppointmentType, Appointment>("CancelAppointmentPayload", "appointment",
-    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition);
+    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition, SchedulingErrorCode.BookingRule);
 
 public sealed class RescheduleAppointmentPayloadType() : PayloadGraphType<AppointmentType, Appointment>("RescheduleAppointmentPayload", "appointment",
-    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition, SchedulingErrorCode.SlotUnavailable);
+    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition, SchedulingErrorCode.SlotUnavailable, SchedulingErrorCode.BookingRule);
 
 public sealed class ChangeAppointmentStatusPayloadType() : PayloadGraphType<AppointmentType, Appointment>("ChangeAppointmentStatusPayload", "appointment",
     SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition);
@@ -245,7 +245,7 @@ public sealed class ChangeAppointmentStatusPayloadType() : PayloadGraphType<Appo
 public sealed class RespondToAppointmentPayloadType : PayloadBaseGraphType<AppointmentAnswer>
 {
     public RespondToAppointmentPayloadType()
-        : base("RespondToAppointmentPayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition, SchedulingErrorCode.SlotUnavailable)
+        : base("RespondToAppointmentPayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition, SchedulingErrorCode.SlotUnavailable, SchedulingErrorCode.BookingRule)
     {
         Field<AppointmentType>("appointment").Description("The appointment after the answer; null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Appointment);
         Field<AppointmentResponseType>("response").Description("The answer as recorded; null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Response);

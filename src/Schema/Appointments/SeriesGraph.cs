@@ -157,14 +157,14 @@ public sealed class SkippedOccurrenceType : ObjectGraphType<SkippedOccurrence>
         Field<NonNullGraphType<IntGraphType>>("recurrenceId").Description("Its place in the series, from 1.").Resolve(c => c.Source.RecurrenceId);
         Field<NonNullGraphType<IsoDateTimeGraphType>>("start").Description("When it would have started.").Resolve(c => c.Source.Start);
         Field<NonNullGraphType<IsoDateTimeGraphType>>("end").Description("When it would have ended.").Resolve(c => c.Source.End);
-        Field<NonNullGraphType<ErrorInterfaceType>>("reason").Description("The error booking it alone would have met: SlotUnavailableError, or a ValidationError naming the rule.").Resolve(c => c.Source.Reason);
+        Field<NonNullGraphType<ErrorInterfaceType>>("reason").Description("The error booking it alone would have met: SlotUnavailableError, or a BookingRuleError naming the rule.").Resolve(c => c.Source.Reason);
     }
 }
 
 public sealed class BookSeriesPayloadType : PayloadBaseGraphType<BookedSeries>
 {
     public BookSeriesPayloadType()
-        : base("BookSeriesPayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.SlotUnavailable)
+        : base("BookSeriesPayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.SlotUnavailable, SchedulingErrorCode.BookingRule)
     {
         Field<AppointmentSeriesType>("series").Description("The series booked; null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Template);
         Field<ListGraphType<NonNullGraphType<AppointmentType>>>("occurrences").Description("The occurrences booked, in order; null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Occurrences);

@@ -46,7 +46,7 @@ public sealed class AppointmentTimeTaking(SlotReservation reservation, BookingCh
             checks.CheckAsync(
                 new SpanRequest(planned, named, appointment.Id, rules.GuardedPatient(scope, patient?.Id), AlreadyOurs: ids.ToHashSet()),
                 rules.Judging(scope, async () => patient is { } p ? await store.ReadRequiredAsync<Patient>(p.Id, cancellationToken) : null,
-                    planned, appointment.Id, store, cancellationToken),
+                    planned, appointment, store, cancellationToken),
                 cancellationToken));
         // Each slot as its seats are with the changed appointment on it (SlotSeats; a one-seat slot takes its status).
         return new TakenTime(

@@ -63,7 +63,7 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
     /// the schedule and the guards read before busy time. Writes nothing but missing guards and the release of
     /// expired holds in the span (then the caller's attempt is run again: <see cref="ContendedException"/>).
     /// </summary>
-    public async Task<CheckedSpan> CheckAsync(SpanRequest request, Func<Task>? rules, CancellationToken cancellationToken)
+    public async Task<CheckedSpan> CheckAsync(SpanRequest request, RuleJudging? rules, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var schedule = await AuthorizeAsync(request, cancellationToken);
@@ -71,14 +71,16 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
         var span = new TimeRange(request.Slots[0].Start!.Value, request.Slots[^1].End!.Value);
 
         // The guards first (read only), then the rules, then busy time: a change that commits after the guards are
-        // read changes a guard's version. Guards missing are created only once the rules have passed.
-        var keys = SpanGuards.Keys(actors, span, request.NewBookingForPatientId is { } patient ? [SpanGuards.OpenBookingsKey(patient)] : null);
+        // read changes a guard's version. Guards missing are created only once the rules have passed. The caps' own
+        // guards (a practitioner's day and week: BookingCaps.GuardKeys) serialize bookings that do not overlap.
+        var keys = SpanGuards.Keys(actors, span,
+            [.. request.NewBookingForPatientId is { } patient ? [SpanGuards.OpenBookingsKey(patient)] : Array.Empty<string>(), .. rules?.GuardKeys(schedule) ?? []]);
         var claimed = await guards.FindAsync(keys, cancellationToken);
-        await (rules?.Invoke() ?? Task.CompletedTask);
-        if (!SpanGuards.Complete(keys, claimed))
+        var refusals = new List<SchedulingError>(rules is null ? [] : await rules.RefusalsAsync(schedule));
+        if (refusals.Count == 0 && !SpanGuards.Complete(keys, claimed))
         {
             claimed = await guards.CreateMissingAsync(keys, claimed, cancellationToken);
-            await (rules?.Invoke() ?? Task.CompletedTask);
+            refusals.AddRange(rules is null ? [] : await rules.RefusalsAsync(schedule));
         }
 
         // Busy time's two searches at once (both after the guards, which is all their order needs), and who sits on
@@ -95,15 +97,20 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
         var deadHeld = StandingTime.HeldOnlyByExpiredHolds(appointments, now);
         var others = (await seatSearch).Where(a => a.Id != request.MovingAppointmentId).ToList();
         var seated = shared.ToDictionary(id => id, id => SlotSeats.Seated(id, others, now));
+        // Every reason in one answer: the rules' refusals and, found in the same pass, the slots' and busy time's.
         var taken = request.Slots.Where(s => s.Id is not null && !MayTake(s, request.AlreadyOurs, deadHeld, seated, access.CanOverbook)).Select(s => s.Id!).ToList();
         if (taken.Count > 0)
         {
-            throw Fail(new SlotUnavailableError(taken.Any(seated.ContainsKey) ? "No seat is left on the slot." : "The slot is no longer free.", taken));
+            refusals.Add(new SlotUnavailableError(taken.Any(seated.ContainsKey) ? "No seat is left on the slot." : "The slot is no longer free.", taken));
+        }
+        else if (BusyTime.Conflicts(span, await slotSearch, appointments, request.Slots, request.MovingAppointmentId, now).Any)
+        {
+            refusals.Add(new SlotUnavailableError("That time is no longer free.", [.. request.Slots.Select(RuleSlots.ClientId)]));
         }
 
-        if (BusyTime.Conflicts(span, await slotSearch, appointments, request.Slots, request.MovingAppointmentId, now).Any)
+        if (refusals.Count > 0)
         {
-            throw Fail(new SlotUnavailableError("That time is no longer free.", [.. request.Slots.Select(RuleSlots.ClientId)]));
+            throw new SchedulingException(refusals);
         }
 
         // Expired holds over the span are dead: released (only these), then the attempt reads everything again.

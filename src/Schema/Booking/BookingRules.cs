@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Options;
+using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
 using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
@@ -34,12 +35,40 @@ public sealed class BookingOptions
     [Range(0, 24 * 60)]
     public int CheckInMinutesBeforeStart { get; set; } = 60;
 
+    /// <summary>A booked appointment may be cancelled only this long before it starts (0: any time); schedules may set their own (<see cref="ScheduleLimits"/>).</summary>
+    [Range(0, 60 * 24 * 30)]
+    public int MinimumCancelNoticeMinutes { get; set; }
+
+    /// <summary>A booked appointment may be moved only this long before it starts (0: any time); schedules may set their own.</summary>
+    [Range(0, 60 * 24 * 30)]
+    public int MinimumRescheduleNoticeMinutes { get; set; }
+
+    /// <summary>Bookings one practitioner of a schedule takes per local day (0: no cap); schedules may set their own.</summary>
+    [Range(0, 1000)]
+    public int MaxBookingsPerPractitionerPerDay { get; set; }
+
+    /// <summary>Bookings one practitioner of a schedule takes per local week, Monday to Sunday (0: no cap); schedules may set their own.</summary>
+    [Range(0, 10000)]
+    public int MaxBookingsPerPractitionerPerWeek { get; set; }
+
+    /// <summary>Bookings one patient may have within any <see cref="PatientPeriodDays"/> days (0: no cap).</summary>
+    [Range(0, 1000)]
+    public int MaxBookingsPerPatientPerPeriod { get; set; }
+
+    [Range(1, 366)]
+    public int PatientPeriodDays { get; set; } = 30;
+
     /// <summary>How often expired holds are looked for and released.</summary>
     [Range(1, 3600)]
     public int HoldSweepSeconds { get; set; } = 5;
 }
 
-/// <summary>What a booking rule sees: who books what, when; <see cref="AlsoOpening"/>: how many other appointments the same change opens for the patient (a series' other occurrences).</summary>
+/// <summary>
+/// What a booking rule sees: who books what, when; <see cref="AlsoOpening"/>: how many other appointments the same
+/// change opens for the patient (a series' other occurrences); <see cref="Schedule"/>: the schedule booked on;
+/// <see cref="MovedFrom"/>: a rescheduled appointment's start before the move; <see cref="NoticeExempt"/>: the caller
+/// is not held to the notice cutoffs (<see cref="BookingRules.NoticeExempt"/>).
+/// </summary>
 public sealed record BookingRuleContext(
     Patient Patient,
     IReadOnlyList<Slot> Slots,
@@ -48,7 +77,14 @@ public sealed record BookingRuleContext(
     DateTimeOffset Now,
     string? RescheduledAppointmentId,
     IFhirStore Fhir,
-    int AlsoOpening = 0);
+    int AlsoOpening = 0)
+{
+    public Schedule? Schedule { get; init; }
+
+    public DateTimeOffset? MovedFrom { get; init; }
+
+    public bool NoticeExempt { get; init; }
+}
 
 /// <summary>
 /// A rule run before every booking, hold, reschedule and acceptance of a proposed appointment (<see cref="BookingRules"/>
@@ -61,6 +97,10 @@ public interface IBookingRule
 
     /// <summary>Null to allow; otherwise why the booking is refused.</summary>
     ValueTask<string?> CheckAsync(BookingRuleContext context, CancellationToken cancellationToken);
+
+    /// <summary>The typed refusals (<see cref="BookingRuleError"/>), none to allow: by default <see cref="CheckAsync"/>'s message under <see cref="Name"/>. A rule with several limits (a day and a week cap) may report each.</summary>
+    async ValueTask<IReadOnlyList<BookingRuleError>> JudgeAsync(BookingRuleContext context, CancellationToken cancellationToken) =>
+        await CheckAsync(context, cancellationToken) is { } refusal ? [new BookingRuleError(refusal, Name)] : [];
 }
 
 public sealed class MinimumLeadTimeRule(IOptions<BookingOptions> options) : IBookingRule
@@ -115,6 +155,17 @@ public sealed class MaxOpenBookingsRule(IOptions<BookingOptions> options) : IBoo
     }
 }
 
+/// <summary>
+/// One change's booking rules, run by <see cref="BookingChecks.CheckAsync"/> once the schedule is read: their refusals
+/// (all of them), and the guards the caps need claimed besides the span's (<see cref="BookingCaps.GuardKeys"/>).
+/// </summary>
+public sealed class RuleJudging(Func<Schedule, Task<IReadOnlyList<SchedulingError>>> refusals, Func<Schedule, IReadOnlyList<string>> guardKeys)
+{
+    public Task<IReadOnlyList<SchedulingError>> RefusalsAsync(Schedule schedule) => refusals(schedule);
+
+    public IReadOnlyList<string> GuardKeys(Schedule schedule) => guardKeys(schedule);
+}
+
 /// <summary>Which booking rules a change of an appointment's time answers to (<see cref="BookingRules.ScopeOf"/>).</summary>
 public enum RuleScope
 {
@@ -141,7 +192,7 @@ public enum RuleScope
 /// rules of a patient's booking). The rules run inside <see cref="BookingChecks"/>: after validation and
 /// authorization, before anything is written.
 /// </summary>
-public sealed class BookingRules(IEnumerable<IBookingRule> rules, IOptions<BookingOptions> options, TimeProvider time)
+public sealed class BookingRules(IEnumerable<IBookingRule> rules, IOptions<BookingOptions> options, TimeProvider time, SchedulingAccess access)
 {
     /// <summary>
     /// The rules a change answers to: <paramref name="before"/> the appointment's status (null for a new one),
@@ -152,9 +203,15 @@ public sealed class BookingRules(IEnumerable<IBookingRule> rules, IOptions<Booki
         : AppointmentSearches.IsOpen(after) && !AppointmentSearches.IsOpen(before) ? RuleScope.NewlyOpen
         : RuleScope.None;
 
-    /// <summary>The patient whose guard the change must claim (<see cref="SpanRequest.NewBookingForPatientId"/>): only where an appointment becomes open and a limit is set.</summary>
+    /// <summary>The patient whose guard the change must claim (<see cref="SpanRequest.NewBookingForPatientId"/>): only where an appointment becomes open and a patient limit (open bookings, bookings per period) is set.</summary>
     public string? GuardedPatient(RuleScope scope, string? patientId) =>
-        scope == RuleScope.NewlyOpen && options.Value.MaxOpenBookingsPerPatient > 0 ? patientId : null;
+        scope == RuleScope.NewlyOpen && (options.Value.MaxOpenBookingsPerPatient > 0 || options.Value.MaxBookingsPerPatientPerPeriod > 0) ? patientId : null;
+
+    /// <summary>
+    /// Who is not held to the notice cutoffs (cancel, reschedule): schedulers and admins, who must be able to move or
+    /// cancel a clinic's day at short notice (a practitioner falls ill). Patients and practitioners are held to them.
+    /// </summary>
+    public bool NoticeExempt => access.SeesEverything;
 
     /// <summary>The patient taking part in an appointment (the rules are theirs), if any.</summary>
     public static FhirReference? PatientOf(Appointment appointment) =>
@@ -162,15 +219,16 @@ public sealed class BookingRules(IEnumerable<IBookingRule> rules, IOptions<Booki
 
     /// <summary>
     /// The rules of one change, for <see cref="BookingChecks.CheckAsync"/> to run after authorization: null when its
-    /// scope runs none. <paramref name="readPatient"/> is read first (null: no patient, no rule); the span is the slots'.
+    /// scope runs none. <paramref name="readPatient"/> is read first (null: no patient, no rule); the span is the slots';
+    /// <paramref name="moving"/>: the appointment a reschedule moves (its id and start), else null.
     /// </summary>
-    public Func<Task>? Judging(
-        RuleScope scope, Func<Task<Patient?>> readPatient, IReadOnlyList<Slot> slots, string? appointmentId, IFhirStore store, CancellationToken cancellationToken) =>
-        Judging(scope, readPatient, slots, appointmentId, 0, store, cancellationToken);
+    public RuleJudging? Judging(
+        RuleScope scope, Func<Task<Patient?>> readPatient, IReadOnlyList<Slot> slots, Appointment? moving, IFhirStore store, CancellationToken cancellationToken) =>
+        Judging(scope, readPatient, slots, moving, 0, store, cancellationToken);
 
-    /// <summary>As <see cref="Judging(RuleScope, Func{Task{Patient}}, IReadOnlyList{Slot}, string, IFhirStore, CancellationToken)"/>, the change opening <paramref name="alsoOpening"/> more appointments for the patient.</summary>
-    public Func<Task>? Judging(
-        RuleScope scope, Func<Task<Patient?>> readPatient, IReadOnlyList<Slot> slots, string? appointmentId, int alsoOpening, IFhirStore store, CancellationToken cancellationToken)
+    /// <summary>As <see cref="Judging(RuleScope, Func{Task{Patient}}, IReadOnlyList{Slot}, Appointment, IFhirStore, CancellationToken)"/>, the change opening <paramref name="alsoOpening"/> more appointments for the patient.</summary>
+    public RuleJudging? Judging(
+        RuleScope scope, Func<Task<Patient?>> readPatient, IReadOnlyList<Slot> slots, Appointment? moving, int alsoOpening, IFhirStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(readPatient);
         ArgumentNullException.ThrowIfNull(slots);
@@ -179,26 +237,59 @@ public sealed class BookingRules(IEnumerable<IBookingRule> rules, IOptions<Booki
             return null;
         }
 
-        return async () =>
-        {
-            if (await readPatient() is { } patient)
-            {
-                await CheckAsync(new BookingRuleContext(patient, slots, slots[0].Start!.Value, slots[^1].End!.Value, time.GetUtcNow(),
-                    scope == RuleScope.Move ? appointmentId : null, store, alsoOpening), cancellationToken);
-            }
-        };
+        var start = slots[0].Start!.Value;
+        return new RuleJudging(
+            async schedule => await readPatient() is { } patient
+                ? await RefusalsAsync(new BookingRuleContext(patient, slots, start, slots[^1].End!.Value, time.GetUtcNow(),
+                    scope == RuleScope.Move ? moving?.Id : null, store, alsoOpening)
+                {
+                    Schedule = schedule,
+                    MovedFrom = scope == RuleScope.Move ? moving?.Start : null,
+                    NoticeExempt = NoticeExempt,
+                }, cancellationToken)
+                : [],
+            schedule => BookingCaps.GuardKeys(BookingLimits.Of(schedule, options.Value), schedule, start));
     }
 
-    /// <summary>Runs every registered rule; the first refusal wins.</summary>
+    /// <summary>Runs every registered rule and throws a <see cref="SchedulingException"/> carrying every refusal, if any.</summary>
     public async Task CheckAsync(BookingRuleContext context, CancellationToken cancellationToken)
     {
-        foreach (var rule in rules)
+        if (await RefusalsAsync(context, cancellationToken) is { Count: > 0 } refusals)
         {
-            if (await rule.CheckAsync(context, cancellationToken) is { } refusal)
-            {
-                throw new SchedulingException(new ValidationError(refusal, Rule: rule.Name));
-            }
+            throw new SchedulingException(refusals);
         }
     }
 
+    /// <summary>Every registered rule's refusal (all of them run: a booking refused by two rules reports both).</summary>
+    public async Task<IReadOnlyList<SchedulingError>> RefusalsAsync(BookingRuleContext context, CancellationToken cancellationToken)
+    {
+        var refusals = new List<SchedulingError>();
+        foreach (var rule in rules)
+        {
+            refusals.AddRange(await rule.JudgeAsync(context, cancellationToken));
+        }
+
+        return refusals;
+    }
+
+    /// <summary>
+    /// The cancellation cutoff (its own scope: time given back, not taken), for cancelAppointment: a booked or
+    /// answered appointment of a patient within its schedule's cancel notice is refused, unless the caller is exempt
+    /// (<see cref="NoticeExempt"/>) or it is a hold (a hold is not a commitment; it lapses by itself anyway).
+    /// </summary>
+    public async Task CheckCancelAsync(Appointment appointment, Func<Task<Schedule?>> readSchedule, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(appointment);
+        ArgumentNullException.ThrowIfNull(readSchedule);
+        if (NoticeExempt || GatewayProfile.IsHold(appointment) || PatientOf(appointment) is null || appointment.Start is null)
+        {
+            return;
+        }
+
+        var limits = BookingLimits.Of(await readSchedule(), options.Value);
+        if (BookingCaps.NoticeBroken(BookingCaps.CancelNoticeRule, limits.CancelNoticeMinutes, appointment.Start, time.GetUtcNow(), "cancelled") is { } refusal)
+        {
+            throw new SchedulingException(refusal);
+        }
+    }
 }

@@ -7,7 +7,7 @@ using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
 namespace Scheduling.Schema.Booking;
 
 /// <summary>cancelAppointment and hold expiry: the appointment CANCELLED, its slots freed unless another holds them.</summary>
-public sealed class CancelHandler(AppointmentChanges changes, SlotReservation reservation)
+public sealed class CancelHandler(AppointmentChanges changes, SlotReservation reservation, BookingRules rules)
 {
     public async Task<Appointment> CancelAsync(string appointmentId, string reason, CancellationToken cancellationToken)
     {
@@ -19,9 +19,20 @@ public sealed class CancelHandler(AppointmentChanges changes, SlotReservation re
         var appointment = await changes.ReadToChangeAsync(appointmentId, cancellationToken);
         // Void already: the same answer whether or not the sweeper has cancelled it yet.
         StandingTime.RefuseExpiredHold(appointment, changes.Now, AppointmentStatus.Cancelled);
+        if (Cancellable(appointment))
+        {
+            // The cancellation cutoff (BookingRules: who is exempt, holds are not held to it), on the schedule of its first slot.
+            await rules.CheckCancelAsync(appointment, () => ScheduleOfAsync(appointment, cancellationToken), cancellationToken);
+        }
 
         return await CancelAsync(appointment, reason, cancellationToken);
     }
+
+    private async Task<Schedule?> ScheduleOfAsync(Appointment appointment, CancellationToken cancellationToken) =>
+        appointment.Slot.Select(FhirReference.From).FirstOrDefault(r => r?.ResourceType == "Slot") is { } slotRef &&
+        await changes.Store.ReadAsync<Slot>(slotRef.Id, cancellationToken) is { } slot && FhirReference.From(slot.Schedule) is { } scheduleRef
+            ? await changes.Store.ReadAsync<Schedule>(scheduleRef.Id, cancellationToken)
+            : null;
 
     /// <summary>Cancels an appointment already read (hold expiry included), whoever asks.</summary>
     public async Task<Appointment> CancelAsync(Appointment appointment, string reason, CancellationToken cancellationToken) =>

@@ -220,6 +220,14 @@ public static class AppointmentSearches
     public static FhirQuery ByIdempotencyKey(string key) =>
         FhirQuery.For<Appointment>().WhereToken("identifier", GatewayProfile.ClientMutationIdSystem, key);
 
+    /// <summary>Appointments of any of these actors starting in [from, to) in a status the caps count (<see cref="BookingCaps.CountedStatuses"/>; expired holds are left out by <see cref="BookingCaps.Counts"/>).</summary>
+    public static FhirQuery CountedStarting(IEnumerable<string> actorReferences, DateTimeOffset from, DateTimeOffset to) =>
+        FhirQuery.For<Appointment>()
+            .WhereAny("actor", actorReferences)
+            .WhereAny("status", BookingCaps.CountedStatuses.Select(s => s.GetLiteral()))
+            .WhereDate("date", "ge", from)
+            .WhereDate("date", "lt", to);
+
     /// <summary>A patient's upcoming holds still pending (expired or not), to leave the expired ones out of <see cref="OpenOfPatientCount"/>.</summary>
     public static FhirQuery PendingHoldsOfPatient(string patientId, DateTimeOffset now) =>
         PendingHolds().Where("patient", "Patient/" + patientId).WhereDate("date", "ge", now);

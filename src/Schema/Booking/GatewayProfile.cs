@@ -35,6 +35,13 @@ public static class GatewayProfile
     /// </summary>
     public const string SeatsChangeExtension = System + "/StructureDefinition/seats-change";
 
+    /// <summary>
+    /// Schedule: its cutoffs and caps (<see cref="ScheduleLimits"/>), each a sub-extension with a valueInteger
+    /// (<c>cancelNoticeMinutes</c>, <c>rescheduleNoticeMinutes</c>, <c>maxPerDay</c>, <c>maxPerWeek</c>); one absent
+    /// falls back to the global <c>Booking</c> setting.
+    /// </summary>
+    public const string BookingLimitsExtension = System + "/StructureDefinition/booking-limits";
+
     /// <summary>meta.tag system of the gateway's tags (<see cref="HoldTag"/>).</summary>
     public const string TagSystem = System + "/CodeSystem/tags";
 

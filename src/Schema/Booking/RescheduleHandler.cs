@@ -44,7 +44,7 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         var scope = BookingRules.ScopeOf(appointment.Status, appointment.Status!.Value, moves: true);
         var checkedParts = await MultiResource.SpanParts.CheckAllAsync(parts, ScheduleParticipants.AnsweringOf(appointment), (planned, named) =>
             checks.CheckAsync(new SpanRequest(planned, named, appointment.Id, AlreadyOurs: ours),
-                rules.Judging(scope, async () => await PatientOfAsync(appointment, cancellationToken), planned, appointment.Id, changes.Store, cancellationToken),
+                rules.Judging(scope, async () => await PatientOfAsync(appointment, cancellationToken), planned, appointment, changes.Store, cancellationToken),
                 cancellationToken));
 
         var slotsByPart = new List<List<Slot>>(parts.Count);

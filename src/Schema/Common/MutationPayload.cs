@@ -101,6 +101,7 @@ public static class MutationErrors
         SchedulingErrorCode.Conflict => typeof(ConflictErrorType),
         SchedulingErrorCode.Forbidden => typeof(ForbiddenErrorType),
         SchedulingErrorCode.ServiceUnavailable => typeof(ServiceUnavailableErrorType),
+        SchedulingErrorCode.BookingRule => typeof(BookingRuleErrorType),
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "No GraphQL type for this error code."),
     };
 
@@ -161,6 +162,11 @@ public static class Mutations
         {
             var result = await operation();
             return new MutationPayload<T>(result, clientMutationId, []);
+        }
+        catch (SchedulingException e)
+        {
+            // Every reason the booking core found (each failing rule, a taken slot), not only the first.
+            return new MutationPayload<T>(default, clientMutationId, [.. e.Errors.Select(error => MutationErrors.Admit(payload, error))]);
         }
         catch (Exception e) when (MutationErrors.Of(e) is { } error)
         {

@@ -19,7 +19,8 @@ public sealed class SchedulingErrorCodeType : EnumerationGraphType<SchedulingErr
             ("INVALID_TRANSITION", "InvalidTransitionError: the appointment's status does not allow this change."),
             ("CONFLICT", "ConflictError: something changed meanwhile; read again and retry."),
             ("FORBIDDEN", "ForbiddenError: the caller may not make this change."),
-            ("SERVICE_UNAVAILABLE", "ServiceUnavailableError: the FHIR server could not be reached; retry later."));
+            ("SERVICE_UNAVAILABLE", "ServiceUnavailableError: the FHIR server could not be reached; retry later."),
+            ("BOOKING_RULE", "BookingRuleError: a booking rule (a cutoff, a cap, lead time...) refused the change."));
     }
 }
 
@@ -112,4 +113,15 @@ public sealed class ServiceUnavailableErrorType : ErrorGraphType<ServiceUnavaila
     public ServiceUnavailableErrorType()
         : base("ServiceUnavailableError", "The FHIR server could not be reached or failed, so the change was not decided. Retry later (with the same clientMutationId, a booking is not made twice).") =>
         Field<NonNullGraphType<BooleanGraphType>>("retryable").Description("Always true: the same request may succeed when sent again later.").Resolve(_ => true);
+}
+
+public sealed class BookingRuleErrorType : ErrorGraphType<BookingRuleError>
+{
+    public BookingRuleErrorType()
+        : base("BookingRuleError", "A booking rule refused the change: a cutoff (notice to cancel or reschedule), a cap (bookings per practitioner per day or week, per patient per period), lead time, days ahead, open bookings, or a deployment's own rule. A change refused by several rules lists one per rule.")
+    {
+        // Nullable in the schema though always set: a selection may then ask `rule` of ValidationError and BookingRuleError side by side (same response shape).
+        Field<StringGraphType>("rule").Description("The rule's name, e.g. practitioner-day-cap, minimum-cancel-notice; always set.").Resolve(c => c.Source.Rule);
+        Field<IntGraphType>("limit").Description("The limit broken, where the rule has one (minutes of notice, bookings per day...).").Resolve(c => c.Source.Limit);
+    }
 }

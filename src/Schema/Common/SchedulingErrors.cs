@@ -23,6 +23,9 @@ public enum SchedulingErrorCode
 
     /// <summary><see cref="ServiceUnavailableError"/>.</summary>
     ServiceUnavailable,
+
+    /// <summary><see cref="BookingRuleError"/>.</summary>
+    BookingRule,
 }
 
 /// <summary>A domain error a mutation reports in its payload's <c>errors</c>; <see cref="Code"/> is stable.</summary>
@@ -46,6 +49,16 @@ public sealed record NotFoundError(string Message, string ResourceType, string I
 public sealed record ValidationError(string Message, string? Field = null, string? Rule = null) : SchedulingError(Message)
 {
     public override SchedulingErrorCode Code => SchedulingErrorCode.ValidationFailed;
+}
+
+/// <summary>
+/// A booking rule refused the change (<see cref="Booking.IBookingRule"/>: lead time, days ahead, open bookings, the
+/// cutoffs and caps, a deployment's own rules): <see cref="Rule"/> names it, <see cref="Limit"/> is the limit broken
+/// when the rule has a number (minutes of notice, bookings per day...).
+/// </summary>
+public sealed record BookingRuleError(string Message, string Rule, int? Limit = null) : SchedulingError(Message)
+{
+    public override SchedulingErrorCode Code => SchedulingErrorCode.BookingRule;
 }
 
 /// <summary>The appointment's status does not allow this change (FHIR's appointment state machine); statuses as FHIR codes.</summary>
@@ -79,7 +92,19 @@ public sealed record ServiceUnavailableError(string Message) : SchedulingError(M
 public sealed class SchedulingException : Exception
 {
     public SchedulingException(SchedulingError error)
-        : base(error?.Message) => Error = error ?? throw new ArgumentNullException(nameof(error));
+        : base(error?.Message)
+    {
+        Error = error ?? throw new ArgumentNullException(nameof(error));
+        Errors = [error];
+    }
+
+    /// <summary>Every reason a change was refused (each failing rule, a taken slot...): the payload lists them all; <see cref="Error"/> is the first.</summary>
+    public SchedulingException(IReadOnlyList<SchedulingError> errors)
+        : base(errors is { Count: > 0 } ? string.Join(" ", errors.Select(e => e.Message)) : throw new ArgumentException("At least one error.", nameof(errors)))
+    {
+        Error = errors[0];
+        Errors = errors;
+    }
 
     public SchedulingException()
         : this(new ConflictError("The change could not be made."))
@@ -92,7 +117,14 @@ public sealed class SchedulingException : Exception
     }
 
     public SchedulingException(string message, Exception innerException)
-        : base(message, innerException) => Error = new ConflictError(message);
+        : base(message, innerException)
+    {
+        Error = new ConflictError(message);
+        Errors = [Error];
+    }
 
     public SchedulingError Error { get; }
+
+    /// <summary>Every reason, <see cref="Error"/> first.</summary>
+    public IReadOnlyList<SchedulingError> Errors { get; }
 }

@@ -75,6 +75,22 @@ public sealed record SetAvailabilityInput
     public string? ClientMutationId { get; init; }
 }
 
+/// <summary>A schedule's own cutoffs and caps (<see cref="ScheduleLimits"/>); a null one falls back to the global setting.</summary>
+public sealed record SetBookingLimitsInput
+{
+    public string ScheduleId { get; init; } = string.Empty;
+
+    public int? CancelNoticeMinutes { get; init; }
+
+    public int? RescheduleNoticeMinutes { get; init; }
+
+    public int? MaxBookingsPerDay { get; init; }
+
+    public int? MaxBookingsPerWeek { get; init; }
+
+    public string? ClientMutationId { get; init; }
+}
+
 /// <summary>
 /// createSchedule and setAvailability: a clinic's schedules and their recurring rules. What changes a schedule's
 /// slots (blockTime, unblockTime, createSlots, deleteSlots) goes through the booking core (<see cref="ScheduleChanges"/>).
@@ -171,6 +187,22 @@ public sealed class ScheduleManagement(IFhirStore store, ScheduleChanges changes
         rule.WriteTo(changed);
         return await store.UpdateAsync(changed, schedule.Meta?.VersionId, cancellationToken);
     }
+
+    /// <summary>Sets a schedule's cutoffs and caps, as those who manage it (schedulers, admins, its own practitioner) may.</summary>
+    public async Task<Schedule> SetBookingLimitsAsync(SetBookingLimitsInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var limits = new ScheduleLimits(
+            Bounded(input.CancelNoticeMinutes, 60 * 24 * 30, "cancelNoticeMinutes"), Bounded(input.RescheduleNoticeMinutes, 60 * 24 * 30, "rescheduleNoticeMinutes"),
+            Bounded(input.MaxBookingsPerDay, 1000, "maxBookingsPerDay"), Bounded(input.MaxBookingsPerWeek, 10000, "maxBookingsPerWeek"));
+        var schedule = await changes.ReadToManageAsync(input.ScheduleId, cancellationToken);
+        var changed = (Schedule)schedule.DeepCopy();
+        limits.WriteTo(changed);
+        return await store.UpdateAsync(changed, schedule.Meta?.VersionId, cancellationToken);
+    }
+
+    private static int? Bounded(int? value, int max, string field) =>
+        value is null || (value >= 0 && value <= max) ? value : throw Fail(new ValidationError($"'{field}' must be between 0 and {max}.", field));
 
     private static CodeableConcept Concept(string text)
     {

@@ -32,6 +32,15 @@ public static class ScheduleMutations
                 return await Mutations.RunAsync(c, input.ClientMutationId, () => Management(c).SetAvailabilityAsync(input, c.CancellationToken));
             });
 
+        mutation.Field<NonNullGraphType<SetBookingLimitsPayloadType>>("setBookingLimits")
+            .Description("Sets a schedule's cutoffs and caps (notice to cancel or reschedule, bookings per practitioner per day and week); a null one falls back to the gateway's setting. For those who manage the schedule.")
+            .Argument<NonNullGraphType<SetBookingLimitsInputType>>("input", MutationInputs.InputDescription)
+            .ResolveAsync(async c =>
+            {
+                var input = c.GetArgument<SetBookingLimitsInput>("input");
+                return await Mutations.RunAsync(c, input.ClientMutationId, () => Management(c).SetBookingLimitsAsync(input, c.CancellationToken));
+            });
+
         mutation.Field<NonNullGraphType<CreateSlotsPayloadType>>("createSlots")
             .Description("Generates free slots from a rule over a date range, e.g. 30-minute slots 09:00–17:00 Monday to Friday; skips times that have a slot.")
             .Argument<NonNullGraphType<CreateSlotsInputType>>("input", MutationInputs.InputDescription)
@@ -159,6 +168,21 @@ public sealed class SetAvailabilityInputType : InputObjectGraphType<SetAvailabil
     }
 }
 
+public sealed class SetBookingLimitsInputType : InputObjectGraphType<SetBookingLimitsInput>
+{
+    public SetBookingLimitsInputType()
+    {
+        Name = "SetBookingLimitsInput";
+        Description = "A schedule's cutoffs and caps, for setBookingLimits; null: the gateway's setting applies, 0: none.";
+        Field<NonNullGraphType<IdGraphType>>("scheduleId").Description("The schedule the limits are for.");
+        Field<IntGraphType>("cancelNoticeMinutes").Description("A patient or practitioner cancels only this long before the start (schedulers and admins are exempt).");
+        Field<IntGraphType>("rescheduleNoticeMinutes").Description("A patient or practitioner moves an appointment only this long before its start (schedulers and admins are exempt).");
+        Field<IntGraphType>("maxBookingsPerDay").Description("Bookings each practitioner of the schedule takes per local day.");
+        Field<IntGraphType>("maxBookingsPerWeek").Description("Bookings each practitioner of the schedule takes per local week (Monday to Sunday).");
+        MutationInputs.ClientMutationId(this);
+    }
+}
+
 public sealed class CreateSlotsInputType : InputObjectGraphType<CreateSlotsInput>
 {
     public CreateSlotsInputType()
@@ -216,6 +240,9 @@ public sealed class DeleteSlotsInputType : InputObjectGraphType<SlotIdsInput>
 
 // Each payload declares the errors its mutation can return beyond those every mutation can (MutationErrors.EveryMutation).
 public sealed class CreateSchedulePayloadType() : PayloadGraphType<ScheduleType, Schedule>("CreateSchedulePayload", "schedule",
+    SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound);
+
+public sealed class SetBookingLimitsPayloadType() : PayloadGraphType<ScheduleType, Schedule>("SetBookingLimitsPayload", "schedule",
     SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound);
 
 public sealed class SetAvailabilityPayloadType() : PayloadGraphType<ScheduleType, Schedule>("SetAvailabilityPayload", "schedule",

@@ -16,7 +16,7 @@ namespace Scheduling.Tests.Booking;
 public sealed class BookingChecksOrderTests
 {
     private const string Book = """
-        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { __typename ... on ValidationError { rule } } } }
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { __typename ... on ValidationError { rule } ... on BookingRuleError { rule } } } }
         """;
 
     private const string Hold = """

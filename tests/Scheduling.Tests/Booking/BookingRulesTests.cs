@@ -11,11 +11,11 @@ namespace Scheduling.Tests.Booking;
 public sealed class BookingRulesTests
 {
     private const string Book = """
-        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { __typename ... on ValidationError { rule message } } } }
+        mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } errors { __typename ... on ValidationError { rule message } ... on BookingRuleError { rule message } } } }
         """;
 
     [Fact]
-    public async Task Each_rule_refuses_with_a_ValidationError_naming_it()
+    public async Task Each_rule_refuses_with_a_BookingRuleError_naming_it()
     {
         await using var gateway = await GatewayServer.StartAsync(
             new Dictionary<string, string?>

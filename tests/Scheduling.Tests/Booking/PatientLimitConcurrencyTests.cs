@@ -43,7 +43,7 @@ public static class PatientLimitRace
         Assert.True(open.Count <= Limit, $"{open.Count} open appointments against a limit of {Limit}");
         Assert.Equal(won, open);
         Assert.NotEmpty(won);
-        Assert.All(outcomes.Where(o => o.Id is null), o => Assert.Contains(o.Code, new[] { "VALIDATION_FAILED", "SLOT_UNAVAILABLE" }));
+        Assert.All(outcomes.Where(o => o.Id is null), o => Assert.Contains(o.Code, new[] { "BOOKING_RULE", "SLOT_UNAVAILABLE" }));
         return $"{won.Count} booked, refused: {string.Join(", ", outcomes.Where(o => o.Id is null).GroupBy(o => o.Code).Select(g => $"{g.Count()} {g.Key}"))}";
     }
 

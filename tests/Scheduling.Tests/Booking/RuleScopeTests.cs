@@ -148,7 +148,7 @@ public abstract class RulesOnAnswersTests
             .Where(a => AppointmentSearches.OpenStatuses.Contains(a.Status!.Value)).ToList();
         Assert.True(open.Count <= Limit, $"{open.Count} open appointments against a limit of {Limit}: " + string.Join(" ", outcomes.Select(o => o.ToJsonString())));
         Assert.Equal(Limit - 1, outcomes.Count(o => o["appointment"] is JsonObject));
-        Assert.All(outcomes.Where(o => o["appointment"] is null), o => Assert.Contains(Str(o, "errors.0.code"), new[] { "VALIDATION_FAILED", "CONFLICT" }));
+        Assert.All(outcomes.Where(o => o["appointment"] is null), o => Assert.Contains(Str(o, "errors.0.code"), new[] { "BOOKING_RULE", "CONFLICT" }));
     }
 
     /// <summary>A proposed appointment over one slot, written by another FHIR client: the patient still has to answer.</summary>

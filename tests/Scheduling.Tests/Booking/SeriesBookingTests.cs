@@ -25,7 +25,7 @@ public abstract class SeriesBookingTests
         series { template { fhirId status start slots { fhirId } } timeZone daysOfWeek weekInterval occurrenceCount startTime minutesDuration
           occurrences { totalCount nodes { fhirId recurrenceId } } }
         occurrences { fhirId status start end recurrenceId occurrenceChanged versionId slots { fhirId status } series { template { fhirId } } }
-        skipped { recurrenceId start reason { __typename code message ... on ValidationError { rule } } }
+        skipped { recurrenceId start reason { __typename code message ... on ValidationError { rule } ... on BookingRuleError { rule } } }
         """;
 
     private static CancellationToken None => CancellationToken.None;
@@ -224,7 +224,7 @@ public abstract class SeriesBookingTests
         await TakeAsync(gateway, scheduleId, world.Patient.Id!, first.AddDays(-1));
 
         var refused = await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, first, 3);
-        Assert.Equal(("ValidationError", "max-open-bookings"), (Str(refused, "errors.0.__typename"), Str(refused, "errors.0.rule")));
+        Assert.Equal(("BookingRuleError", "max-open-bookings"), (Str(refused, "errors.0.__typename"), Str(refused, "errors.0.rule")));
         var partial = await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, first, 3, mode: "AVAILABLE_ONLY");
         AssertNoErrors(partial);
         Assert.Equal([1, 2], partial["occurrences"]!.AsArray().Select(o => o!["recurrenceId"]!.GetValue<int>()));

@@ -140,6 +140,7 @@ public sealed class MutationConventionTests(EmbeddedGatewayFixture fixture) : IC
         SchedulingErrorCode.Conflict => new ConflictError("changed"),
         SchedulingErrorCode.Forbidden => new AccessDeniedError("not yours"),
         SchedulingErrorCode.ServiceUnavailable => new ServiceUnavailableError("down"),
+        SchedulingErrorCode.BookingRule => new BookingRuleError("capped", "practitioner-day-cap", 2),
         _ => throw new ArgumentOutOfRangeException(nameof(code)),
     };
 

@@ -96,7 +96,7 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
             {
                 checkedTakes.Add((occurrence, await taking.CheckAsync(take with { Time = time }, time, null, reads, checkedTakes.Count, cancellationToken)));
             }
-            catch (SchedulingException e) when (e.Error is SlotUnavailableError or ValidationError)
+            catch (SchedulingException e) when (e.Error is SlotUnavailableError or ValidationError or BookingRuleError)
             {
                 if (request.Mode == SeriesMode.AllOrNothing)
                 {
@@ -150,6 +150,7 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
         {
             SlotUnavailableError slot => slot with { Message = which + slot.Message + " No occurrence was booked." },
             ValidationError validation => validation with { Message = which + validation.Message + " No occurrence was booked." },
+            BookingRuleError rule => rule with { Message = which + rule.Message + " No occurrence was booked." },
             _ => error,
         };
     }
