@@ -67,6 +67,7 @@ public static class SchemaServiceCollectionExtensions
         services.AddScoped<RespondHandler>();
         services.AddScoped<Booking.Series.SeriesBooking>();
         services.AddScoped<Booking.Series.SeriesCancel>();
+        services.AddScoped<Booking.Series.SeriesReschedule>();
         services.AddScoped<SeriesReads>();
         services.AddScoped<AvailabilitySearch>();
         services.AddScoped<ScheduleManagement>();

@@ -28,6 +28,16 @@ public static class SeriesMutations
                     () => c.RequestServices!.GetRequiredService<SeriesBooking>().BookAsync(input.ToRequest(), c.CancellationToken));
             });
 
+        mutation.Field<NonNullGraphType<RescheduleSeriesFromPayloadType>>("rescheduleSeriesFrom")
+            .Description("Moves an occurrence of a series and every later standing one to a new local start time and/or weekday, each as rescheduleAppointment moves one, as one change. The moved occurrences become a series of their own (a new template with the new pattern, as calendars split a series on \"this and following\"); the earlier series ends before them.")
+            .Argument<NonNullGraphType<RescheduleSeriesFromInputType>>("input", MutationInputs.InputDescription)
+            .ResolveAsync(async c =>
+            {
+                var input = c.GetArgument<RescheduleSeriesFromInput>("input");
+                return await Mutations.RunAsync(c, input.ClientMutationId,
+                    () => c.RequestServices!.GetRequiredService<SeriesReschedule>().RescheduleFromAsync(input.ToRequest(), c.CancellationToken));
+            });
+
         mutation.Field<NonNullGraphType<CancelSeriesFromPayloadType>>("cancelSeriesFrom")
             .Description("Cancels an occurrence of a series and every later one (by recurrenceId) as one change, freeing their slots; cancelled from the first occurrence, the series' template is cancelled too.")
             .Argument<NonNullGraphType<CancelSeriesFromInputType>>("input", MutationInputs.InputDescription)
@@ -38,6 +48,23 @@ public static class SeriesMutations
                     () => c.RequestServices!.GetRequiredService<SeriesCancel>().CancelFromAsync(input.AppointmentId, input.Reason, c.CancellationToken));
             });
     }
+}
+
+/// <summary>rescheduleSeriesFrom's input.</summary>
+public sealed record RescheduleSeriesFromInput
+{
+    public string AppointmentId { get; init; } = string.Empty;
+
+    public string? StartTime { get; init; }
+
+    public DayOfWeek? DayOfWeek { get; init; }
+
+    public SeriesMode Mode { get; init; } = SeriesMode.AllOrNothing;
+
+    public string? ClientMutationId { get; init; }
+
+    public RescheduleSeriesRequest ToRequest() =>
+        new(AppointmentId, StartTime is null ? null : ScheduleInputChecks.ParseTime(StartTime, "startTime"), DayOfWeek, Mode);
 }
 
 /// <summary>The weekly recurrence of bookSeries' input.</summary>
@@ -179,6 +206,32 @@ public sealed class CancelSeriesFromPayloadType : PayloadBaseGraphType<Cancelled
     {
         Field<ListGraphType<NonNullGraphType<AppointmentType>>>("cancelled").Description("The occurrences cancelled, in order; null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Cancelled);
         Field<AppointmentSeriesType>("series").Description("The series after the change.").Resolve(c => c.Source.Result?.Template);
+    }
+}
+
+public sealed class RescheduleSeriesFromInputType : InputObjectGraphType<RescheduleSeriesFromInput>
+{
+    public RescheduleSeriesFromInputType()
+    {
+        Name = "RescheduleSeriesFromInput";
+        Description = "From which occurrence rescheduleSeriesFrom moves a series, and to what local start time and/or weekday (at least one).";
+        Field<NonNullGraphType<IdGraphType>>("appointmentId").Description("The first occurrence to move; every later standing one of its series moves with it.");
+        Field<StringGraphType>("startTime").Description("The new local wall-clock start, e.g. 10:30; default: the series' start time.");
+        Field<DayOfWeekType>("dayOfWeek").Description("The new weekday, in each occurrence's own week (weeks start on Monday); only for a series that recurs on one day.");
+        Field<SeriesModeType>("mode").DefaultValue(SeriesMode.AllOrNothing).Description("ALL_OR_NOTHING (default): every occurrence moves or none; AVAILABLE_ONLY: one that cannot move stays where it was, listed in skipped.");
+        MutationInputs.ClientMutationId(this);
+    }
+}
+
+public sealed class RescheduleSeriesFromPayloadType : PayloadBaseGraphType<RescheduledSeries>
+{
+    public RescheduleSeriesFromPayloadType()
+        : base("RescheduleSeriesFromPayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.SlotUnavailable, SchedulingErrorCode.InvalidTransition)
+    {
+        Field<AppointmentSeriesType>("series").Description("The new series the moved occurrences belong to (its own template, places from 1); null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Template);
+        Field<ListGraphType<NonNullGraphType<AppointmentType>>>("occurrences").Description("The occurrences moved, in order; null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Occurrences);
+        Field<ListGraphType<NonNullGraphType<SkippedOccurrenceType>>>("skipped").Description("AVAILABLE_ONLY: the occurrences left where they were (in the earlier series), each with its reason; empty otherwise.").Resolve(c => c.Source.Result?.Skipped);
+        Field<AppointmentSeriesType>("earlierSeries").Description("The series moved from, after the change: ending after the places before the first moved, or cancelled when moved from its first place.").Resolve(c => c.Source.Result?.Earlier);
     }
 }
 
