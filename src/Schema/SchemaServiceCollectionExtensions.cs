@@ -38,6 +38,7 @@ public static class SchemaServiceCollectionExtensions
         services.AddOptions<DataLoaderOptions>().BindConfiguration(DataLoaderOptions.SectionName);
         services.AddScoped<ResourceByIdDataLoader>();
         services.AddScoped<ReferencingResourcesDataLoader>();
+        services.AddScoped<SeriesMembersDataLoader>();
         services.AddScoped<Planning.QueryPlanner>();
         services.AddScoped<SchedulingAccess>();
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GraphQL;
+using GraphQL.DataLoader;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,6 +8,8 @@ using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Booking.Series;
 using Scheduling.Schema.Common;
+using Scheduling.Schema.DataLoading;
+using Scheduling.Schema.Execution;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Schedules;
 
@@ -258,11 +261,10 @@ public sealed class AppointmentSeriesType : ObjectGraphType<Appointment>
         Field<NonNullGraphType<ConnectionGraphType<AppointmentType, Appointment>>>("occurrences")
             .Description("The occurrences the caller may see, by recurrenceId (cancelled ones too).")
             .PagingArguments()
-            .ResolveAsync(async c =>
+            .Resolve(c =>
             {
                 var (offset, first) = Paging.Read(c);
-                var reads = c.RequestServices!.GetRequiredService<SeriesReads>();
-                return Paging.Slice(await reads.OccurrencesAsync(c.Source, c.CancellationToken), offset, first);
+                return c.RequestServices!.GetRequiredService<SeriesReads>().Occurrences(c.Source).Then(all => Paging.Slice(all, offset, first));
             });
     }
 
@@ -275,7 +277,8 @@ public sealed class AppointmentSeriesType : ObjectGraphType<Appointment>
         ArgumentNullException.ThrowIfNull(appointment);
         appointment.Field<AppointmentSeriesType>("series").NotFhirElement()
             .Description("The recurring series this appointment is the template or an occurrence of; null for a single appointment.")
-            .ResolveAsync(async c => await c.RequestServices!.GetRequiredService<SeriesReads>().TemplateOfAsync(c.Source, c.CancellationToken));
+            .WithMetadata(OperationSize.SearchesMetadata, (Func<FieldArguments, long>)(_ => 1)) // its members' search (batched per level)
+            .Resolve(c => c.RequestServices!.GetRequiredService<SeriesReads>().TemplateOf(c.Source));
         appointment.Field<IntGraphType>("recurrenceId").NotFhirElement()
             .Description("An occurrence's place in its series, from 1 (FHIR R5 recurrenceId); null otherwise.")
             .Resolve(c => SeriesProfile.RecurrenceIdOf(c.Source));
@@ -285,34 +288,23 @@ public sealed class AppointmentSeriesType : ObjectGraphType<Appointment>
     }
 }
 
-/// <summary>Reads of a series for the schema, as the caller may see them.</summary>
-public sealed class SeriesReads(IFhirStore store, SchedulingAccess access)
+/// <summary>Reads of a series for the schema, as the caller may see them, through <see cref="SeriesMembersDataLoader"/> (N series in a list: one search).</summary>
+public sealed class SeriesReads(SeriesMembersDataLoader members)
 {
-    public async Task<Appointment?> TemplateOfAsync(Appointment appointment, CancellationToken cancellationToken)
+    public IDataLoaderResult<Appointment?> TemplateOf(Appointment appointment)
     {
         if (GatewayProfile.IsSeriesTemplate(appointment))
         {
-            return appointment;
+            return new CompletedResult<Appointment?>(appointment);
         }
 
         return SeriesProfile.IsOccurrence(appointment) && SeriesProfile.SeriesIdOf(appointment) is { } seriesId
-            ? (await MembersAsync(seriesId, cancellationToken)).FirstOrDefault(GatewayProfile.IsSeriesTemplate)
-            : null;
+            ? members.Load(seriesId).Then(all => all.FirstOrDefault(GatewayProfile.IsSeriesTemplate))
+            : new CompletedResult<Appointment?>(null);
     }
 
-    public async Task<IReadOnlyList<Appointment>> OccurrencesAsync(Appointment template, CancellationToken cancellationToken) =>
+    public IDataLoaderResult<IReadOnlyList<Appointment>> Occurrences(Appointment template) =>
         SeriesProfile.SeriesIdOf(template) is { } seriesId
-            ? [.. (await MembersAsync(seriesId, cancellationToken)).Where(SeriesProfile.IsOccurrence).OrderBy(SeriesProfile.RecurrenceIdOf)]
-            : [];
-
-    /// <summary>
-    /// A series' members, searched once per request (this reader is scoped): a selection that comes back to the same
-    /// series through its occurrences (appointments { series { occurrences { series ... } } }) costs one search per
-    /// distinct series, not one per parent.
-    /// </summary>
-    private async Task<IEnumerable<Appointment>> MembersAsync(string seriesId, CancellationToken cancellationToken) =>
-        (await _members.GetOrAdd(seriesId, id => new Lazy<Task<IReadOnlyList<Appointment>>>(
-            () => store.SearchAllAsync<Appointment>(access.Narrow(SeriesSearches.Members(id)), cancellationToken))).Value).Where(access.CanSee);
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<Appointment>>>> _members = new(StringComparer.Ordinal);
+            ? members.Load(seriesId).Then(all => (IReadOnlyList<Appointment>)[.. all.Where(SeriesProfile.IsOccurrence).OrderBy(SeriesProfile.RecurrenceIdOf)])
+            : new CompletedResult<IReadOnlyList<Appointment>>([]);
 }

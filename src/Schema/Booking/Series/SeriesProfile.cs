@@ -160,4 +160,8 @@ public static class SeriesSearches
     /// <summary>The series' template and its occurrences, by the series identifier.</summary>
     public static FhirQuery Members(string seriesId) =>
         FhirQuery.For<Appointment>().WhereToken("identifier", GatewayProfile.SeriesSystem, seriesId);
+
+    /// <summary>The members of several series in one search (the identifiers OR-ed).</summary>
+    public static FhirQuery Members(IEnumerable<string> seriesIds) =>
+        FhirQuery.For<Appointment>().WhereRaw("identifier", string.Join(',', seriesIds.Select(id => FhirQuery.Escape(GatewayProfile.SeriesSystem) + "|" + FhirQuery.Escape(id))));
 }
