@@ -38,6 +38,7 @@ public static class SchemaServiceCollectionExtensions
         services.AddOptions<DataLoaderOptions>().BindConfiguration(DataLoaderOptions.SectionName);
         services.AddScoped<ResourceByIdDataLoader>();
         services.AddScoped<ReferencingResourcesDataLoader>();
+        services.AddScoped<SeriesMembersDataLoader>();
         services.AddScoped<Planning.QueryPlanner>();
         services.AddScoped<SchedulingAccess>();
 
@@ -70,6 +71,7 @@ public static class SchemaServiceCollectionExtensions
         services.AddScoped<RespondHandler>();
         services.AddScoped<Booking.Series.SeriesBooking>();
         services.AddScoped<Booking.Series.SeriesCancel>();
+        services.AddScoped<Booking.Series.SeriesReschedule>();
         services.AddScoped<SeriesReads>();
         services.AddScoped<AvailabilitySearch>();
         services.AddScoped<RequiredAvailability>();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GraphQL;
+using GraphQL.DataLoader;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,6 +8,8 @@ using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Booking.Series;
 using Scheduling.Schema.Common;
+using Scheduling.Schema.DataLoading;
+using Scheduling.Schema.Execution;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Schedules;
 
@@ -28,6 +31,16 @@ public static class SeriesMutations
                     () => c.RequestServices!.GetRequiredService<SeriesBooking>().BookAsync(input.ToRequest(), c.CancellationToken));
             });
 
+        mutation.Field<NonNullGraphType<RescheduleSeriesFromPayloadType>>("rescheduleSeriesFrom")
+            .Description("Moves an occurrence of a series and every later standing one to a new local start time and/or weekday, each as rescheduleAppointment moves one, as one change. The moved occurrences become a series of their own (a new template with the new pattern, as calendars split a series on \"this and following\"); the earlier series ends before them.")
+            .Argument<NonNullGraphType<RescheduleSeriesFromInputType>>("input", MutationInputs.InputDescription)
+            .ResolveAsync(async c =>
+            {
+                var input = c.GetArgument<RescheduleSeriesFromInput>("input");
+                return await Mutations.RunAsync(c, input.ClientMutationId,
+                    () => c.RequestServices!.GetRequiredService<SeriesReschedule>().RescheduleFromAsync(input.ToRequest(), c.CancellationToken));
+            });
+
         mutation.Field<NonNullGraphType<CancelSeriesFromPayloadType>>("cancelSeriesFrom")
             .Description("Cancels an occurrence of a series and every later one (by recurrenceId) as one change, freeing their slots; cancelled from the first occurrence, the series' template is cancelled too.")
             .Argument<NonNullGraphType<CancelSeriesFromInputType>>("input", MutationInputs.InputDescription)
@@ -38,6 +51,23 @@ public static class SeriesMutations
                     () => c.RequestServices!.GetRequiredService<SeriesCancel>().CancelFromAsync(input.AppointmentId, input.Reason, c.CancellationToken));
             });
     }
+}
+
+/// <summary>rescheduleSeriesFrom's input.</summary>
+public sealed record RescheduleSeriesFromInput
+{
+    public string AppointmentId { get; init; } = string.Empty;
+
+    public string? StartTime { get; init; }
+
+    public DayOfWeek? DayOfWeek { get; init; }
+
+    public SeriesMode Mode { get; init; } = SeriesMode.AllOrNothing;
+
+    public string? ClientMutationId { get; init; }
+
+    public RescheduleSeriesRequest ToRequest() =>
+        new(AppointmentId, StartTime is null ? null : ScheduleInputChecks.ParseTime(StartTime, "startTime"), DayOfWeek, Mode);
 }
 
 /// <summary>The weekly recurrence of bookSeries' input.</summary>
@@ -182,6 +212,32 @@ public sealed class CancelSeriesFromPayloadType : PayloadBaseGraphType<Cancelled
     }
 }
 
+public sealed class RescheduleSeriesFromInputType : InputObjectGraphType<RescheduleSeriesFromInput>
+{
+    public RescheduleSeriesFromInputType()
+    {
+        Name = "RescheduleSeriesFromInput";
+        Description = "From which occurrence rescheduleSeriesFrom moves a series, and to what local start time and/or weekday (at least one).";
+        Field<NonNullGraphType<IdGraphType>>("appointmentId").Description("The first occurrence to move; every later standing one of its series moves with it.");
+        Field<StringGraphType>("startTime").Description("The new local wall-clock start, e.g. 10:30; default: the series' start time.");
+        Field<DayOfWeekType>("dayOfWeek").Description("The new weekday, in each occurrence's own week (weeks start on Monday); only for a series that recurs on one day.");
+        Field<SeriesModeType>("mode").DefaultValue(SeriesMode.AllOrNothing).Description("ALL_OR_NOTHING (default): every occurrence moves or none; AVAILABLE_ONLY: one that cannot move stays where it was, listed in skipped.");
+        MutationInputs.ClientMutationId(this);
+    }
+}
+
+public sealed class RescheduleSeriesFromPayloadType : PayloadBaseGraphType<RescheduledSeries>
+{
+    public RescheduleSeriesFromPayloadType()
+        : base("RescheduleSeriesFromPayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.SlotUnavailable, SchedulingErrorCode.InvalidTransition)
+    {
+        Field<AppointmentSeriesType>("series").Description("The new series the moved occurrences belong to (its own template, places from 1); null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Template);
+        Field<ListGraphType<NonNullGraphType<AppointmentType>>>("occurrences").Description("The occurrences moved, in order; null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Occurrences);
+        Field<ListGraphType<NonNullGraphType<SkippedOccurrenceType>>>("skipped").Description("AVAILABLE_ONLY: the occurrences left where they were (in the earlier series), each with its reason; empty otherwise.").Resolve(c => c.Source.Result?.Skipped);
+        Field<AppointmentSeriesType>("earlierSeries").Description("The series moved from, after the change: ending after the places before the first moved, or cancelled when moved from its first place.").Resolve(c => c.Source.Result?.Earlier);
+    }
+}
+
 /// <summary>
 /// A recurring series, as its template appointment records it (FHIR R5's recurrenceTemplate). Sourced from the
 /// template, which is PROPOSED and takes no time: its occurrences are the appointments.
@@ -205,11 +261,10 @@ public sealed class AppointmentSeriesType : ObjectGraphType<Appointment>
         Field<NonNullGraphType<ConnectionGraphType<AppointmentType, Appointment>>>("occurrences")
             .Description("The occurrences the caller may see, by recurrenceId (cancelled ones too).")
             .PagingArguments()
-            .ResolveAsync(async c =>
+            .Resolve(c =>
             {
                 var (offset, first) = Paging.Read(c);
-                var reads = c.RequestServices!.GetRequiredService<SeriesReads>();
-                return Paging.Slice(await reads.OccurrencesAsync(c.Source, c.CancellationToken), offset, first);
+                return c.RequestServices!.GetRequiredService<SeriesReads>().Occurrences(c.Source).Then(all => Paging.Slice(all, offset, first));
             });
     }
 
@@ -222,7 +277,8 @@ public sealed class AppointmentSeriesType : ObjectGraphType<Appointment>
         ArgumentNullException.ThrowIfNull(appointment);
         appointment.Field<AppointmentSeriesType>("series").NotFhirElement()
             .Description("The recurring series this appointment is the template or an occurrence of; null for a single appointment.")
-            .ResolveAsync(async c => await c.RequestServices!.GetRequiredService<SeriesReads>().TemplateOfAsync(c.Source, c.CancellationToken));
+            .WithMetadata(OperationSize.SearchesMetadata, (Func<FieldArguments, long>)(_ => 1)) // its members' search (batched per level)
+            .Resolve(c => c.RequestServices!.GetRequiredService<SeriesReads>().TemplateOf(c.Source));
         appointment.Field<IntGraphType>("recurrenceId").NotFhirElement()
             .Description("An occurrence's place in its series, from 1 (FHIR R5 recurrenceId); null otherwise.")
             .Resolve(c => SeriesProfile.RecurrenceIdOf(c.Source));
@@ -232,34 +288,23 @@ public sealed class AppointmentSeriesType : ObjectGraphType<Appointment>
     }
 }
 
-/// <summary>Reads of a series for the schema, as the caller may see them.</summary>
-public sealed class SeriesReads(IFhirStore store, SchedulingAccess access)
+/// <summary>Reads of a series for the schema, as the caller may see them, through <see cref="SeriesMembersDataLoader"/> (N series in a list: one search).</summary>
+public sealed class SeriesReads(SeriesMembersDataLoader members)
 {
-    public async Task<Appointment?> TemplateOfAsync(Appointment appointment, CancellationToken cancellationToken)
+    public IDataLoaderResult<Appointment?> TemplateOf(Appointment appointment)
     {
         if (GatewayProfile.IsSeriesTemplate(appointment))
         {
-            return appointment;
+            return new CompletedResult<Appointment?>(appointment);
         }
 
         return SeriesProfile.IsOccurrence(appointment) && SeriesProfile.SeriesIdOf(appointment) is { } seriesId
-            ? (await MembersAsync(seriesId, cancellationToken)).FirstOrDefault(GatewayProfile.IsSeriesTemplate)
-            : null;
+            ? members.Load(seriesId).Then(all => all.FirstOrDefault(GatewayProfile.IsSeriesTemplate))
+            : new CompletedResult<Appointment?>(null);
     }
 
-    public async Task<IReadOnlyList<Appointment>> OccurrencesAsync(Appointment template, CancellationToken cancellationToken) =>
+    public IDataLoaderResult<IReadOnlyList<Appointment>> Occurrences(Appointment template) =>
         SeriesProfile.SeriesIdOf(template) is { } seriesId
-            ? [.. (await MembersAsync(seriesId, cancellationToken)).Where(SeriesProfile.IsOccurrence).OrderBy(SeriesProfile.RecurrenceIdOf)]
-            : [];
-
-    /// <summary>
-    /// A series' members, searched once per request (this reader is scoped): a selection that comes back to the same
-    /// series through its occurrences (appointments { series { occurrences { series ... } } }) costs one search per
-    /// distinct series, not one per parent.
-    /// </summary>
-    private async Task<IEnumerable<Appointment>> MembersAsync(string seriesId, CancellationToken cancellationToken) =>
-        (await _members.GetOrAdd(seriesId, id => new Lazy<Task<IReadOnlyList<Appointment>>>(
-            () => store.SearchAllAsync<Appointment>(access.Narrow(SeriesSearches.Members(id)), cancellationToken))).Value).Where(access.CanSee);
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<Appointment>>>> _members = new(StringComparer.Ordinal);
+            ? members.Load(seriesId).Then(all => (IReadOnlyList<Appointment>)[.. all.Where(SeriesProfile.IsOccurrence).OrderBy(SeriesProfile.RecurrenceIdOf)])
+            : new CompletedResult<IReadOnlyList<Appointment>>([]);
 }

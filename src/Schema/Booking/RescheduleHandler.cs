@@ -5,6 +5,9 @@ using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
 
 namespace Scheduling.Schema.Booking;
 
+/// <summary>A move planned by <see cref="RescheduleHandler.PlanMoveAsync"/>: the moved appointment, its writes (guards not included), the guards to claim.</summary>
+public sealed record PlannedMove(Appointment Moved, List<FhirWrite> Writes, IReadOnlyList<Basic> Guards);
+
 /// <summary>
 /// rescheduleAppointment: takes the new slots and frees the old ones as one change, after every check booking
 /// makes (<see cref="BookingChecks"/>: one active schedule the caller may book on, the appointment's practitioners
@@ -26,6 +29,18 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
     private async Task<Appointment> MoveAsync(RescheduleAppointmentInput input, CancellationToken cancellationToken)
     {
         var appointment = await changes.ReadToChangeAsync(input.AppointmentId, cancellationToken);
+        var move = await PlanMoveAsync(appointment, BookingTime.Of(input.SlotIds, input.Time), cancellationToken);
+        return (Appointment)(await changes.ApplyContendedAsync([.. move.Writes, .. SpanGuards.Claim(move.Guards)], cancellationToken)).First(r => r is Appointment);
+    }
+
+    /// <summary>
+    /// One move, checked and planned, not applied (a series moved from an occurrence on plans one per occurrence
+    /// and applies them as one change): the new slots taken, the appointment updated, the old slots settled; the
+    /// span guards to claim as the change's last writes.
+    /// </summary>
+    internal async Task<PlannedMove> PlanMoveAsync(Appointment appointment, BookingTime time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(appointment);
         StandingTime.RefuseExpiredHold(appointment, changes.Now, AppointmentStatus.Booked);
         if (!AppointmentSearches.IsOpen(appointment.Status))
         {
@@ -36,7 +51,7 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         var oldSlots = await reservation.OfAsync(appointment, cancellationToken);
         // One part per schedule the new time takes (several resources at once: SlotReservation.PlanPartsAsync), each
         // checked as a booking checks it (MultiResource.SpanParts).
-        var parts = await reservation.PlanPartsAsync(BookingTime.Of(input.SlotIds, input.Time), cancellationToken);
+        var parts = await reservation.PlanPartsAsync(time, cancellationToken);
         var span = SlotReservation.SpanOf(parts[0]);
         var ours = oldSlots.Select(s => s.Id!).ToHashSet();
         // The patient only after the booking rights on the target schedule are checked (as booking reads it); the
@@ -67,8 +82,7 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         var writes = checkedParts.SelectMany((part, i) => slotsByPart[i].Where(s => !ours.Contains(s.Id!)).Select(s => part.Take(s, moved))).ToList();
         writes.Add(FhirWrite.Update(appointment, moved));
         writes.AddRange(await reservation.SettleWritesAsync([.. oldSlots.Where(s => !keep.Contains(s.Id))], moved, cancellationToken));
-        writes.AddRange(MultiResource.SpanParts.GuardWrites(checkedParts));
-        return (Appointment)(await changes.ApplyContendedAsync(writes, cancellationToken)).First(r => r is Appointment);
+        return new PlannedMove(moved, writes, MultiResource.SpanParts.Guards(checkedParts));
     }
 
     private async Task<Patient> PatientOfAsync(Appointment appointment, CancellationToken cancellationToken) =>

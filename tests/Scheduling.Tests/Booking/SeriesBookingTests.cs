@@ -19,9 +19,9 @@ namespace Scheduling.Tests.Booking;
 /// </summary>
 public abstract class SeriesBookingTests
 {
-    private const string Zone = "America/New_York";
+    internal const string Zone = "America/New_York";
 
-    private const string Selection = """
+    internal const string Selection = """
         series { template { fhirId status start slots { fhirId } } timeZone daysOfWeek weekInterval occurrenceCount startTime minutesDuration
           occurrences { totalCount nodes { fhirId recurrenceId } } }
         occurrences { fhirId status start end recurrenceId occurrenceChanged versionId slots { fhirId status } series { template { fhirId } } }
@@ -323,7 +323,7 @@ public abstract class SeriesBookingTests
         Assert.Equal(4, (await Store.SearchAllAsync(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None)).Count);
     }
 
-    private static async Task<(BookingWorld World, string ScheduleId)> RuleScheduleAsync(IFhirStore store, GatewayServer gateway)
+    internal static async Task<(BookingWorld World, string ScheduleId)> RuleScheduleAsync(IFhirStore store, GatewayServer gateway)
     {
         var world = await BookingWorld.CreateAsync(store, slots: 0);
         var schedule = await gateway.MutateAsync("createSchedule", "CreateScheduleInput", new
@@ -344,7 +344,7 @@ public abstract class SeriesBookingTests
     }
 
     /// <summary>The first Tuesday at least a week ahead whose six weekly 09:00s in New York straddle a daylight-saving change.</summary>
-    private static DateOnly FirstTuesdayAcrossDaylightSaving()
+    internal static DateOnly FirstTuesdayAcrossDaylightSaving()
     {
         var zone = TimeZoneInfo.FindSystemTimeZoneById(Zone);
         var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(7);
@@ -363,14 +363,14 @@ public abstract class SeriesBookingTests
     }
 
     /// <summary>Books 09:00-09:30 New York time on that day for the patient; returns the slot taken.</summary>
-    private static async Task<string> TakeAsync(GatewayServer gateway, string scheduleId, string patientId, DateOnly day)
+    internal static async Task<string> TakeAsync(GatewayServer gateway, string scheduleId, string patientId, DateOnly day)
     {
         var booked = await TryTakeAsync(gateway, scheduleId, patientId, day);
         AssertNoErrors(booked);
         return Str(booked, "appointment.slots.0.fhirId");
     }
 
-    private static Task<JsonNode> TryTakeAsync(GatewayServer gateway, string scheduleId, string patientId, DateOnly day)
+    internal static Task<JsonNode> TryTakeAsync(GatewayServer gateway, string scheduleId, string patientId, DateOnly day)
     {
         var start = SeriesRecurrence.ToInstant(day.ToDateTime(new TimeOnly(9, 0)), TimeZoneInfo.FindSystemTimeZoneById(Zone));
         return gateway.MutateAsync("bookAppointment", "BookAppointmentInput",
@@ -400,7 +400,7 @@ public abstract class SeriesBookingTests
         Assert.Equal(1, memberSearches);
     }
 
-    private static Task<JsonNode> BookSeriesAsync(GatewayServer gateway, string scheduleId, string patientId, DateOnly first, int count, string mode = "ALL_OR_NOTHING") =>
+    internal static Task<JsonNode> BookSeriesAsync(GatewayServer gateway, string scheduleId, string patientId, DateOnly first, int count, string mode = "ALL_OR_NOTHING") =>
         gateway.MutateAsync("bookSeries", "BookSeriesInput", new
         {
             scheduleId,
@@ -413,7 +413,7 @@ public abstract class SeriesBookingTests
             reason = "Physiotherapy",
         }, Selection);
 
-    private static void AssertNoErrors(JsonNode payload) =>
+    internal static void AssertNoErrors(JsonNode payload) =>
         Assert.True(payload["errors"]!.AsArray().Count == 0, payload["errors"]!.ToJsonString());
 
     private static string Str(JsonNode? node, string path) => GraphQLMutations.Str(node, path);

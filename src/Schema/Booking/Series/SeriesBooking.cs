@@ -100,7 +100,7 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
             {
                 if (request.Mode == SeriesMode.AllOrNothing)
                 {
-                    throw AppointmentChanges.Fail(Naming(e.Error, occurrence));
+                    throw AppointmentChanges.Fail(Naming(e.Error, occurrence.RecurrenceId, occurrence.Start, "No occurrence was booked."));
                 }
 
                 skipped.Add(new SkippedOccurrence(occurrence.RecurrenceId, occurrence.Start, occurrence.End, e.Error));
@@ -142,15 +142,15 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
         return new BookedSeries(results[0], results[1..], skipped);
     }
 
-    /// <summary>The occurrence's refusal, saying which occurrence it is.</summary>
-    private static SchedulingError Naming(SchedulingError error, SeriesOccurrence occurrence)
+    /// <summary>An occurrence's refusal, saying which occurrence it is and what came of the whole (<paramref name="outcome"/>).</summary>
+    internal static SchedulingError Naming(SchedulingError error, int recurrenceId, DateTimeOffset start, string outcome)
     {
-        var which = $"Occurrence {occurrence.RecurrenceId} ({InstantText.Iso(occurrence.Start)}): ";
+        var which = $"Occurrence {recurrenceId} ({InstantText.Iso(start)}): ";
         return error switch
         {
-            SlotUnavailableError slot => slot with { Message = which + slot.Message + " No occurrence was booked." },
-            ValidationError validation => validation with { Message = which + validation.Message + " No occurrence was booked." },
-            BookingRuleError rule => rule with { Message = which + rule.Message + " No occurrence was booked." },
+            SlotUnavailableError slot => slot with { Message = which + slot.Message + " " + outcome },
+            ValidationError validation => validation with { Message = which + validation.Message + " " + outcome },
+            BookingRuleError rule => rule with { Message = which + rule.Message + " " + outcome },
             _ => error,
         };
     }

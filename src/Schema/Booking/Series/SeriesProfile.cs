@@ -83,6 +83,34 @@ public static class SeriesProfile
         appointment.Extension.Add(new Extension(GatewayProfile.RecurrenceIdExtension, new PositiveInt(recurrenceId)));
     }
 
+    /// <summary>
+    /// Moves an occurrence into another series (the tail of a series rescheduled from an occurrence on, under its
+    /// own template) at place <paramref name="recurrenceId"/>. It follows that template's pattern, so it is no
+    /// longer marked changed.
+    /// </summary>
+    public static void MoveToSeries(Appointment occurrence, string seriesId, int recurrenceId)
+    {
+        ArgumentNullException.ThrowIfNull(occurrence);
+        occurrence.Identifier.RemoveAll(i => i.System == GatewayProfile.SeriesSystem);
+        occurrence.RemoveExtension(GatewayProfile.OriginatingAppointmentExtension);
+        occurrence.RemoveExtension(GatewayProfile.RecurrenceIdExtension);
+        occurrence.RemoveExtension(GatewayProfile.OccurrenceChangedExtension);
+        MarkOccurrence(occurrence, seriesId, recurrenceId);
+    }
+
+    /// <summary>A template's series now ends after <paramref name="count"/> places (its tail went to another series): occurrenceCount, no lastOccurrenceDate.</summary>
+    public static void EndAfter(Appointment template, int count)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        if (template.GetExtension(GatewayProfile.RecurrenceTemplateExtension) is not { } pattern)
+        {
+            return;
+        }
+
+        pattern.RemoveExtension("lastOccurrenceDate");
+        pattern.SetExtension("occurrenceCount", new PositiveInt(count));
+    }
+
     /// <summary>An occurrence moved off its template's time says so (R5's occurrenceChanged); anything else is left as it is.</summary>
     public static void MarkChanged(Appointment appointment)
     {
@@ -132,4 +160,8 @@ public static class SeriesSearches
     /// <summary>The series' template and its occurrences, by the series identifier.</summary>
     public static FhirQuery Members(string seriesId) =>
         FhirQuery.For<Appointment>().WhereToken("identifier", GatewayProfile.SeriesSystem, seriesId);
+
+    /// <summary>The members of several series in one search (the identifiers OR-ed).</summary>
+    public static FhirQuery Members(IEnumerable<string> seriesIds) =>
+        FhirQuery.For<Appointment>().WhereRaw("identifier", string.Join(',', seriesIds.Select(id => FhirQuery.Escape(GatewayProfile.SeriesSystem) + "|" + FhirQuery.Escape(id))));
 }

@@ -1,0 +1,146 @@
+using System.Text.Json.Nodes;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Booking.Series;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Fhir.InMemory;
+using Scheduling.Testing;
+using Scheduling.Tests.Fhir;
+using static Scheduling.Tests.Booking.SeriesBookingTests;
+
+namespace Scheduling.Tests.Booking;
+
+/// <summary>
+/// A series is one change: a single booking of its third occurrence's time that lands BETWEEN the series' writes
+/// (the store is hooked: after the series' first write reaches it, the single booking runs to its end before the
+/// series' next write goes on) leaves the series whole or absent. A series written occurrence by occurrence (each
+/// its own change) leaves its first occurrences standing here: this test fails for it, where the plain race of
+/// <see cref="SeriesBookingTests"/> passed with it (the single booking there lands before or after the whole series).
+/// </summary>
+public abstract class SeriesRaceTests
+{
+    private static CancellationToken None => CancellationToken.None;
+
+    protected abstract IFhirStore Store { get; }
+
+    /// <summary>A gateway whose upstream store runs <paramref name="between"/>'s step before each write.</summary>
+    protected abstract Task<GatewayServer> StartAsync(BetweenWrites between);
+
+    [Theory]
+    [InlineData("ALL_OR_NOTHING")]
+    [InlineData("AVAILABLE_ONLY")]
+    public async Task A_single_booking_landing_between_the_series_writes_leaves_no_partial_series(string mode)
+    {
+        var between = new BetweenWrites();
+        await using var gateway = await StartAsync(between);
+        var (world, scheduleId) = await RuleScheduleAsync(Store, gateway);
+        var first = FirstTuesdayAcrossDaylightSaving();
+        JsonNode? single = null;
+        between.Arm(async () => single = await TryTakeAsync(gateway, scheduleId, world.OtherPatient.Id!, first.AddDays(14)));
+
+        var series = await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, first, 6, mode);
+
+        Assert.True(between.Fired, "The single booking never ran between the series' writes.");
+        AssertNoErrors(single!);
+        var mine = await Store.SearchAllAsync<Appointment>(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None);
+        var standing = mine.Where(a => a.Status == Appointment.AppointmentStatus.Booked).ToList();
+        var busy = (await Store.SearchAllAsync<Slot>(new FhirQuery("Slot").Where("schedule", "Schedule/" + scheduleId), None)).Count(s => s.Status == Slot.SlotStatus.Busy);
+        if (mode == "ALL_OR_NOTHING")
+        {
+            // The third occurrence is gone to the single booking: the series is refused and nothing of it is left.
+            Assert.Equal("SLOT_UNAVAILABLE", GraphQLMutations.Str(series, "errors.0.code"));
+            Assert.Empty(mine);
+            Assert.Equal(1, busy);
+        }
+        else
+        {
+            // Booked as one change: exactly the occurrences the payload names stand, all of one series, and the
+            // third is reported skipped.
+            AssertNoErrors(series);
+            Assert.Equal([1, 2, 4, 5, 6], series["occurrences"]!.AsArray().Select(o => o!["recurrenceId"]!.GetValue<int>()));
+            Assert.Equal([3], series["skipped"]!.AsArray().Select(o => o!["recurrenceId"]!.GetValue<int>()));
+            Assert.Equal(series["occurrences"]!.AsArray().Select(o => GraphQLMutations.Str(o, "fhirId")).Order(StringComparer.Ordinal),
+                standing.Select(a => a.Id!).Order(StringComparer.Ordinal));
+            Assert.Single(mine.Select(SeriesProfile.SeriesIdOf).Distinct());
+            Assert.Equal(6, mine.Count); // the template and five occurrences
+            Assert.Equal(6, busy);
+        }
+    }
+
+    /// <summary>
+    /// Runs one armed step before the series' second write reaches the store, or before its first transaction (a
+    /// transaction is the whole change): between two of its writes. Creates of guards, rule slots and change
+    /// intents do not count; they are the preparation, not the change.
+    /// </summary>
+    public sealed class BetweenWrites
+    {
+        private Func<Task>? _step;
+        private int _writes;
+
+        public bool Fired { get; private set; }
+
+        public void Arm(Func<Task> step)
+        {
+            _writes = 0;
+            Volatile.Write(ref _step, step);
+        }
+
+        public Task BeforeAsync(StoreWrite write)
+        {
+            if (Volatile.Read(ref _step) is null || write is StoreWrite.Create or StoreWrite.CreateIfNoneExist)
+            {
+                return Task.CompletedTask;
+            }
+
+            if (write != StoreWrite.Transaction && Interlocked.Increment(ref _writes) < 2)
+            {
+                return Task.CompletedTask;
+            }
+
+            if (Interlocked.Exchange(ref _step, null) is not { } step)
+            {
+                return Task.CompletedTask;
+            }
+
+            Fired = true;
+            return step();
+        }
+
+        public IFhirStore Around(IFhirStore inner) => new InterceptedFhirStore(inner, (write, _) => BeforeAsync(write));
+    }
+}
+
+public sealed class EmbeddedSeriesRaceTests : SeriesRaceTests
+{
+    private InMemoryFhirStore? _store;
+
+    protected override IFhirStore Store => _store!;
+
+    protected override async Task<GatewayServer> StartAsync(BetweenWrites between)
+    {
+        var gateway = await GatewayServer.StartAsync(services: services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
+            (provider, _) => between.Around(provider.GetRequiredService<InMemoryFhirStore>())));
+        _store = gateway.Services.GetRequiredService<InMemoryFhirStore>();
+        return gateway;
+    }
+}
+
+[Collection(MedplumCollection.Name)]
+public sealed class MedplumCompensatingSeriesRaceTests(MedplumFixture medplum) : SeriesRaceTests
+{
+    protected override IFhirStore Store => medplum.Store;
+
+    protected override Task<GatewayServer> StartAsync(BetweenWrites between) =>
+        GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "false")), services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
+            (provider, _) => between.Around(ActivatorUtilities.CreateInstance<RestFhirStore>(provider))));
+}
+
+[Collection(MedplumCollection.Name)]
+public sealed class MedplumTransactionSeriesRaceTests(MedplumFixture medplum) : SeriesRaceTests
+{
+    protected override IFhirStore Store => medplum.Store;
+
+    protected override Task<GatewayServer> StartAsync(BetweenWrites between) =>
+        GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "true")), services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
+            (provider, _) => between.Around(ActivatorUtilities.CreateInstance<RestFhirStore>(provider))));
+}
