@@ -40,4 +40,8 @@ public static class FhirJson
         Engine.DeserializeFromJson(json) ?? throw new FormatException("The FHIR JSON holds no resource.");
 
     public static string Serialize(Resource resource) => Engine.SerializeToJson(resource);
+
+    /// <summary>Whether <paramref name="exception"/> is <see cref="Parse"/> refusing its text (not JSON, not a resource).</summary>
+    public static bool IsRefusal(Exception exception) =>
+        exception is DeserializationFailedException or FormatException or System.Text.Json.JsonException;
 }
