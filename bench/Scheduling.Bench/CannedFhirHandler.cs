@@ -2,20 +2,18 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
 
 namespace Scheduling.Bench;
 
 /// <summary>
-/// A FHIR server without a network: answers the gateway's GETs (reads and searches, with includes) from an
+/// A FHIR server without a network: answers the gateway's GETs (its CapabilityStatement, reads and searches, with includes) from an
 /// <see cref="InMemoryFhirStore"/> as FHIR JSON, computed once per URL and then replayed as the same bytes, so that
 /// what a measurement sees is the gateway's own work (parse, execute, serialize), not the server's.
 /// </summary>
 internal sealed class CannedFhirHandler(InMemoryFhirStore store, Uri baseUrl) : HttpMessageHandler
 {
-    private static readonly FhirJsonSerializer Serializer = new();
     private readonly ConcurrentDictionary<string, byte[]> _answers = new(StringComparer.Ordinal);
 
     /// <summary>How many requests the gateway sent (every one answered from the canned bytes after the first).</summary>
@@ -38,7 +36,7 @@ internal sealed class CannedFhirHandler(InMemoryFhirStore store, Uri baseUrl) : 
                 return new HttpResponseMessage(HttpStatusCode.NotFound) { RequestMessage = request };
             }
 
-            body = _answers.GetOrAdd(relative, Encoding.UTF8.GetBytes(Serializer.SerializeToString(resource)));
+            body = _answers.GetOrAdd(relative, Encoding.UTF8.GetBytes(FhirJson.Serialize(resource)));
         }
 
         var content = new ByteArrayContent(body);
@@ -48,6 +46,13 @@ internal sealed class CannedFhirHandler(InMemoryFhirStore store, Uri baseUrl) : 
 
     private async Task<Resource?> AnswerAsync(string relative, CancellationToken cancellationToken)
     {
+        if (relative == "metadata")
+        {
+            // What the embedded store publishes: every reference parameter as an include and a reverse include, so
+            // Fhir:Includes=Auto plans as it does over the embedded store (and over a server that lists them).
+            return await store.ReadCapabilitiesAsync(cancellationToken);
+        }
+
         var question = relative.IndexOf('?', StringComparison.Ordinal);
         if (question < 0)
         {

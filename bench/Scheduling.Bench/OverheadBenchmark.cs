@@ -43,7 +43,7 @@ public static class OverheadBenchmark
         {
             ("no cache", With(common, ("Cache:Enabled", "false"), ("Fhir:Includes", "Off"))),
             ("warm cache", With(common, ("Fhir:Includes", "Off"))),
-            ("planned, no cache", With(common, ("Cache:Enabled", "false"), ("Fhir:Includes", "On"))),
+            ("planned, no cache", With(common, ("Cache:Enabled", "false"), ("Fhir:Includes", "Auto"))),
         };
         foreach (var (name, settings) in gateways.Where(g => only is null || g.Name == only))
         {

@@ -16,8 +16,6 @@ namespace Scheduling.Gateway.RestHook;
 /// </summary>
 public static class RestHookEndpoint
 {
-    private static readonly FhirJsonDeserializer Deserializer = new();
-
     public static void MapFhirRestHook(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -50,9 +48,9 @@ public static class RestHookEndpoint
         Resource resource;
         try
         {
-            resource = Deserializer.DeserializeResource(body);
+            resource = FhirJson.Parse(body);
         }
-        catch (DeserializationFailedException e)
+        catch (Exception e) when (FhirJson.IsRefusal(e))
         {
             return Results.BadRequest(new { error = "Not a FHIR resource: " + e.Message });
         }

@@ -12,10 +12,6 @@ namespace Scheduling.Schema.Booking;
 /// </summary>
 public static class ChangeIntent
 {
-    private static readonly FhirJsonSerializer Serializer = new();
-
-    private static readonly FhirJsonDeserializer Deserializer = new();
-
     public static string NewChangeId() => Guid.NewGuid().ToString("N");
 
     /// <summary>
@@ -36,7 +32,7 @@ public static class ChangeIntent
                 new Extension(GatewayProfile.IntentStartedExtension, new Instant(started)),
                 .. planned.Select(w => new Extension(GatewayProfile.IntentWriteExtension, new FhirString(PlannedWrite.Of(w).ToString()))),
                 .. planned.Where(w => !w.IsCreate && !w.IsDelete && w.Previous is not null && ChangeRepair.ReadsPrevious(w.Previous.TypeName, scheduleSide))
-                    .Select(w => new Extension(GatewayProfile.IntentPreviousExtension, new FhirString(Serializer.SerializeToString(Untagged(w.Previous!))))),
+                    .Select(w => new Extension(GatewayProfile.IntentPreviousExtension, new FhirString(FhirJson.Serialize(Untagged(w.Previous!))))),
             ],
         };
     }
@@ -51,11 +47,11 @@ public static class ChangeIntent
     {
         try
         {
-            return Deserializer.DeserializeResource(json);
+            return FhirJson.Parse(json);
         }
-        catch (DeserializationFailedException e)
+        catch (Exception e) when (FhirJson.IsRefusal(e))
         {
-            return e.PartialResult;
+            return (e as DeserializationFailedException)?.PartialResult;
         }
     }
 

@@ -35,9 +35,23 @@ public static class FhirJson
         },
         ClientDefaults with { Validator = null });
 
-    /// <summary>A resource from FHIR JSON; what is not JSON, or not a resource, throws.</summary>
-    public static Resource Parse(string json) =>
-        Engine.DeserializeFromJson(json) ?? throw new FormatException("The FHIR JSON holds no resource.");
+    /// <summary>A resource from FHIR JSON; what is not JSON, or not a resource, throws (see <see cref="IsRefusal"/>).</summary>
+    public static Resource Parse(string json)
+    {
+        try
+        {
+            return Engine.DeserializeFromJson(json) ?? throw new FormatException("The FHIR JSON holds no resource.");
+        }
+        catch (InvalidOperationException e)
+        {
+            // Firely's reader on JSON that is no object at all (an array, a number at the top).
+            throw new FormatException("Not a FHIR resource: " + e.Message, e);
+        }
+    }
 
     public static string Serialize(Resource resource) => Engine.SerializeToJson(resource);
+
+    /// <summary>Whether <paramref name="exception"/> is <see cref="Parse"/> refusing its text (not JSON, not a resource).</summary>
+    public static bool IsRefusal(Exception exception) =>
+        exception is DeserializationFailedException or FormatException or System.Text.Json.JsonException;
 }

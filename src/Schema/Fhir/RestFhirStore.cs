@@ -24,8 +24,6 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
     private readonly Uri _baseUri;
     private readonly int _pageSize;
 
-    private static readonly FhirJsonSerializer Serializer = new();
-    private static readonly FhirJsonDeserializer Deserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
 
     public RestFhirStore(IHttpClientFactory httpClientFactory, IHttpMessageHandlerFactory handlerFactory, CallerCredentials credentials, IOptions<FhirOptions> options)
     {
@@ -164,7 +162,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
             // request of the client, so reading it meant one conditional create at a time for the whole gateway).
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_baseUri, resource.TypeName))
             {
-                Content = new StringContent(Serializer.SerializeToString(resource), System.Text.Encoding.UTF8, "application/fhir+json"),
+                Content = new StringContent(FhirJson.Serialize(resource), System.Text.Encoding.UTF8, "application/fhir+json"),
             };
             request.Headers.TryAddWithoutValidation("If-None-Exist", ifNoneExist.ToRelativeUrl()[(ifNoneExist.ResourceType.Length + 1)..]);
             request.Headers.TryAddWithoutValidation("Prefer", "return=representation");
@@ -176,7 +174,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
             }
 
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            var result = string.IsNullOrWhiteSpace(body) ? null : Deserializer.DeserializeResource(body) as T;
+            var result = string.IsNullOrWhiteSpace(body) ? null : FhirJson.Parse(body) as T;
             if (result is null && FhirReference.TryParse(response.Headers.Location?.ToString(), out var location))
             {
                 result = await _client.ReadAsync<T>(new Uri(_baseUri, location.ToString()), ct: cancellationToken);

@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Fhir;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -126,7 +127,7 @@ public sealed partial class ChangeHub : IDisposable
             {
                 return change.ParseResource();
             }
-            catch (Exception e) when (e is FormatException or Hl7.Fhir.Serialization.DeserializationFailedException)
+            catch (Exception e) when (FhirJson.IsRefusal(e))
             {
                 LogUnreadable(_logger, change.ResourceType, change.Id, e);
                 return null;

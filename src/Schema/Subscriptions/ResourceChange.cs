@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
+using Scheduling.Schema.Fhir;
 
 namespace Scheduling.Schema.Subscriptions;
 
@@ -24,9 +24,6 @@ public sealed record ResourceChange(
     string? ResourceJson,
     string Origin)
 {
-    private static readonly FhirJsonSerializer Serializer = new();
-    private static readonly FhirJsonDeserializer Parser = new();
-
     public static ResourceChange From(Resource resource, ChangeKind kind, string origin)
     {
         ArgumentNullException.ThrowIfNull(resource);
@@ -36,11 +33,11 @@ public sealed record ResourceChange(
             resource.Meta?.VersionId,
             resource.Meta?.LastUpdated ?? DateTimeOffset.UtcNow,
             kind,
-            Serializer.SerializeToString(resource),
+            FhirJson.Serialize(resource),
             origin);
     }
 
-    public Resource? ParseResource() => ResourceJson is null ? null : Parser.DeserializeResource(ResourceJson);
+    public Resource? ParseResource() => ResourceJson is null ? null : FhirJson.Parse(ResourceJson);
 }
 
 /// <summary>
