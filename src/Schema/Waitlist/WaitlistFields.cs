@@ -14,18 +14,25 @@ public static class WaitlistFields
     public static void AddQueries(ObjectGraphType query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        query.Field<NonNullGraphType<ConnectionGraphType<WaitlistEntryType, WaitlistPlace>>>("waitlist")
+        // A list, not a Relay connection: an entry is no Node of its own (its appointment is), and a connection's
+        // edges carry Nodes (graphql-eslint relay-edge-types, tests/clients).
+        query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<WaitlistEntryType>>>>("waitlist")
             .Description("The waitlist's waiting entries, first in line first: a patient sees only their own, a practitioner those naming them, schedulers and admins the whole line.")
             .Argument<IdGraphType>("patientId", a => a.Description = "Only this patient's entries.")
             .Argument<IdGraphType>("practitionerId", a => a.Description = "Only entries naming this practitioner.")
             .Argument<StringGraphType>("serviceType", a => a.Description = "Only entries for this service type, as joined.")
-            .PagingArguments()
+            .Argument<IntGraphType>("first", a => a.Description = $"At most this many, from the front of the line (default {Paging.DefaultPageSize}, at most {Paging.MaxPageSize}).")
             .ResolveAsync(async c =>
             {
-                var (offset, first) = Paging.Read(c);
+                var first = c.GetArgument<int?>("first") ?? Paging.DefaultPageSize;
+                if (first is < 0 or > Paging.MaxPageSize)
+                {
+                    throw new UserInputError($"'first' must be between 0 and {Paging.MaxPageSize}.");
+                }
+
                 var line = await c.RequestServices!.GetRequiredService<WaitlistLine>().ReadAsync(
-                    c.GetArgument<string?>("patientId"), c.GetArgument<string?>("practitionerId"), c.GetArgument<string?>("serviceType"), c.CancellationToken);
-                return Paging.Slice(line, offset, first);
+                    c.GetArgument<string?>("patientId"), c.GetArgument<string?>("practitionerId"), c.GetArgument<string?>("serviceType"), first, c.CancellationToken);
+                return line;
             });
     }
 

@@ -97,6 +97,11 @@ public sealed partial class WaitlistService(
 
     protected override async System.Threading.Tasks.Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+
         using var following = bus.Subscribe(change =>
         {
             if (MayFreeTime(change.Change))

@@ -13,7 +13,8 @@ public sealed record WaitlistPlace(WaitlistEntry Entry, Appointment Appointment,
 /// </summary>
 public sealed class WaitlistLine(AppointmentChanges changes)
 {
-    public async Task<IReadOnlyList<WaitlistPlace>> ReadAsync(string? patientId, string? practitionerId, string? serviceType, CancellationToken cancellationToken)
+    /// <summary>The first <paramref name="first"/> waiting entries the caller may see, in line order, each with its standing offer.</summary>
+    public async Task<IReadOnlyList<WaitlistPlace>> ReadAsync(string? patientId, string? practitionerId, string? serviceType, int first, CancellationToken cancellationToken)
     {
         var access = changes.Access;
         var query = WaitlistSearches.Waiting();
@@ -32,6 +33,7 @@ public sealed class WaitlistLine(AppointmentChanges changes)
             .Select(a => (Appointment: a, Entry: WaitlistEntry.From(a)))
             .Where(x => x.Entry is not null && (serviceType is null || string.Equals(x.Entry.ServiceType, serviceType, StringComparison.Ordinal)))
             .OrderBy(x => x.Entry!, WaitlistEntry.LineOrder)
+            .Take(first)
             .ToList();
         var places = new List<WaitlistPlace>(entries.Count);
         foreach (var (appointment, entry) in entries)

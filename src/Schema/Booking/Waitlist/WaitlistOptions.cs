@@ -7,6 +7,13 @@ public sealed class WaitlistOptions
 {
     public const string SectionName = "Waitlist";
 
+    /// <summary>
+    /// Whether this instance runs the matcher (offers). Off by default, as webhooks are: each pass costs FHIR searches
+    /// (one for the line, two per waiting entry), which a deployment turns on knowingly. Joining, leaving and reading
+    /// the line work either way.
+    /// </summary>
+    public bool Enabled { get; set; }
+
     /// <summary>How long an offer (a hold made for the first in line) stands before it passes to the next.</summary>
     [Range(1, 24 * 60)]
     public int OfferMinutes { get; set; } = 30;
