@@ -37,6 +37,9 @@ public sealed partial class WaitlistService(
 
     private string Prefix => options.Value.RedisPrefix;
 
+    /// <summary>Why the last pass failed, if it did (kept for diagnosis; the log says it too).</summary>
+    public Exception? LastFailure { get; private set; }
+
     /// <summary>Whether a change may have freed time someone waits for.</summary>
     public static bool MayFreeTime(ResourceChange change)
     {
@@ -179,6 +182,7 @@ public sealed partial class WaitlistService(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            LastFailure = e;
             LogPassFailed(logger, e);
         }
     }

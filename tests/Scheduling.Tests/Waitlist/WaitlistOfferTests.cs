@@ -41,7 +41,7 @@ public abstract class WaitlistOfferTests
         Assert.Empty(await OffersAsync(store, first)); // nothing free yet
 
         Assert.Empty((await gateway.QueryAsync(Cancel, new { id = booked })).At("data.cancelAppointment.errors")!.AsArray());
-        Assert.True(await UntilAsync(async () => (await OffersAsync(store, first)).Count == 1), "the first in line was offered the freed time");
+        Assert.True(await UntilAsync(async () => (await OffersAsync(store, first)).Count == 1), await DiagnosisAsync(gateway, store, world, first, second));
         var offer = (await OffersAsync(store, first)).Single();
         Assert.True(GatewayProfile.IsHold(offer));
         Assert.Equal("Patient/" + world.Patient.Id, offer.Participant.Select(p => p.Actor?.Reference).First(r => r!.StartsWith("Patient/", StringComparison.Ordinal)));
@@ -54,7 +54,7 @@ public abstract class WaitlistOfferTests
 
         // The first lets the offer expire: the sweeper releases it, and the time passes to the second.
         clock.Offset = TimeSpan.FromMinutes(6);
-        Assert.True(await UntilAsync(async () => (await OffersAsync(store, second)).Count == 1), "the second in line was offered the time the first let pass");
+        Assert.True(await UntilAsync(async () => (await OffersAsync(store, second)).Count == 1), await DiagnosisAsync(gateway, store, world, first, second));
         var secondOffer = (await OffersAsync(store, second)).Single();
         Assert.Equal("Slot/" + world.SlotId(0), secondOffer.Slot.Single().Reference);
         Assert.Equal(Appointment.AppointmentStatus.Cancelled, (await store.ReadAsync<Appointment>(offer.Id!, CancellationToken.None))!.Status);
@@ -67,6 +67,20 @@ public abstract class WaitlistOfferTests
         // The first still waits, and is not offered the time it let pass again.
         Assert.Equal(Appointment.AppointmentStatus.Waitlist, (await store.ReadAsync<Appointment>(first, CancellationToken.None))!.Status);
         Assert.Single(await OffersAsync(store, first));
+    }
+
+    /// <summary>What a failed wait saw: the entries, their offers, the slot, and the matcher's last failure.</summary>
+    private static async Task<string> DiagnosisAsync(GatewayServer gateway, IFhirStore store, BookingWorld world, params string[] entries)
+    {
+        var lines = new List<string> { "slot " + (await store.ReadAsync<Slot>(world.SlotId(0), CancellationToken.None))!.Status };
+        foreach (var entry in entries)
+        {
+            var read = (await store.ReadAsync<Appointment>(entry, CancellationToken.None))!;
+            lines.Add($"entry {entry} {read.Status} created {read.Created} offers [{string.Join(", ", (await OffersAsync(store, entry)).Select(o => o.Id + " " + o.Status))}]");
+        }
+
+        lines.Add("matcher: " + gateway.Services.GetRequiredService<Scheduling.Schema.Waitlist.WaitlistService>().LastFailure);
+        return string.Join("; ", lines);
     }
 
     [Fact]

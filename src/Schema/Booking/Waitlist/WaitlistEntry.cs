@@ -61,7 +61,8 @@ public sealed record WaitlistEntry(
             ServiceType = serviceType is null ? [] : [new CodeableConcept { Text = serviceType, Coding = [new Coding(null, serviceType)] }],
             Description = serviceType,
             MinutesDuration = durationMinutes,
-            Created = new FhirDateTime(now).Value,
+            // To the millisecond (the line's order), in UTC.
+            Created = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
             RequestedPeriod = [.. windows.Select(w => new Period(new FhirDateTime(w.Start), new FhirDateTime(w.End)))],
             Participant = [AppointmentChanges.Participant("Patient/" + patientId, ParticipationStatus.Accepted)],
         };

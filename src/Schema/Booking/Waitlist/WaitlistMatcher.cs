@@ -16,7 +16,9 @@ public sealed record WaitlistPass(int Offered, int Fulfilled);
 /// now free in its windows, with one of its practitioners or for its service, of its length, that it has not let
 /// pass: a hold through the ordinary hold path (<see cref="TimeTaking"/>: every check and the patient's booking
 /// rules), expiring after <see cref="WaitlistOptions.OfferMinutes"/>, marked as the entry's offer. An offer that
-/// expires or is cancelled frees its time for the next pass, which offers it to the next in line.
+/// expires or is cancelled frees its time for the next pass, which offers it to the next in line. Time may free up
+/// while a pass reads: a time found for a later entry goes to the first entry in line it suits (asked of availability
+/// as for that entry), so no later entry takes a time an earlier one waits for.
 /// A second hold of the same time fails in the booking core; a second offer to the same entry fails on its
 /// idempotency key (the entry's id and how many offers it had: the patient's guard serializes both); instances
 /// run passes one at a time (<see cref="WaitlistService"/>), so the line is not skipped.
@@ -34,7 +36,8 @@ public sealed class WaitlistMatcher(AppointmentChanges changes, AvailabilitySear
             .Where(x => x.Entry is not null)
             .OrderBy(x => x.Entry!, WaitlistEntry.LineOrder)
             .ToList();
-        var (offered, fulfilled) = (0, 0);
+        var fulfilled = 0;
+        var waiting = new List<Waiting>();
         foreach (var (appointment, entry) in line)
         {
             var offers = await WaitlistLine.OffersAsync(changes.Store, entry!.Id, cancellationToken);
@@ -43,46 +46,101 @@ public sealed class WaitlistMatcher(AppointmentChanges changes, AvailabilitySear
                 await FulfilAsync(appointment, cancellationToken);
                 fulfilled++;
             }
-            else if (!offers.Any(o => WaitlistOffers.Standing(o, now)) && await OfferAsync(entry, offers, cancellationToken))
+            else if (!offers.Any(o => WaitlistOffers.Standing(o, now)))
             {
-                offered++;
+                waiting.Add(new Waiting(entry, offers.Count, WaitlistOffers.Passed(offers, now)));
             }
+        }
+
+        var offered = 0;
+        foreach (var entry in waiting)
+        {
+            offered += await OfferAsync(entry, waiting, cancellationToken);
         }
 
         return new WaitlistPass(offered, fulfilled);
     }
 
-    /// <summary>Offers the entry the first time free for it; false when none is (or each it tried was refused).</summary>
-    private async Task<bool> OfferAsync(WaitlistEntry entry, IReadOnlyList<Appointment> offers, CancellationToken cancellationToken)
+    /// <summary>An entry without an offer standing: how many it had, the times it let pass, whether this pass offered it one.</summary>
+    private sealed record Waiting(WaitlistEntry Entry, int Offers, IReadOnlyList<TimeRange> Passed)
     {
-        var passed = WaitlistOffers.Passed(offers, changes.Now);
-        var tries = 0;
-        foreach (var option in await FreeTimesAsync(entry, cancellationToken))
+        public bool Offered { get; set; }
+
+        public bool LetPass(AvailabilityOption option) => Passed.Any(p => p.Overlaps(option.Offered.Span));
+    }
+
+    /// <summary>
+    /// Offers the times free for <paramref name="entry"/>, each to the first entry in line that it suits (time may
+    /// free up while a pass reads, so an earlier entry may not have seen it), until <paramref name="entry"/> has one;
+    /// returns how many offers it made.
+    /// </summary>
+    private async Task<int> OfferAsync(Waiting entry, List<Waiting> line, CancellationToken cancellationToken)
+    {
+        var (made, tries) = (0, 0);
+        foreach (var option in await FreeTimesAsync(entry.Entry, cancellationToken))
         {
-            if (passed.Any(p => p.Overlaps(option.Offered.Span)))
+            if (entry.Offered || tries >= TriesPerEntry)
+            {
+                break;
+            }
+
+            if (entry.LetPass(option))
             {
                 continue;
             }
 
-            try
+            var first = entry;
+            foreach (var earlier in line.TakeWhile(w => w != entry).Where(w => !w.Offered && !w.LetPass(option)))
             {
-                await taking.TakeAsync(new TakeRequest(
-                    new BookingTime(null, option.Offered), entry.PatientId, null, entry.ServiceType, null, "Offered from the waitlist",
-                    TimeSpan.FromMinutes(options.Value.OfferMinutes), "waitlist-offer:" + entry.Id + ":" + offers.Count, entry.Id), cancellationToken);
-                return true;
+                if (await SuitsAsync(earlier.Entry, option, cancellationToken))
+                {
+                    first = earlier;
+                    break;
+                }
             }
-            catch (SchedulingException e) when (e.Error is SlotUnavailableError or ValidationError or ConflictError && ++tries < TriesPerEntry)
+
+            tries++;
+            if (await HoldAsync(first, option, cancellationToken))
             {
-                // Taken meanwhile, or refused by the patient's rules: the next free time.
-            }
-            catch (SchedulingException)
-            {
-                return false;
+                first.Offered = true;
+                made++;
             }
         }
 
-        return false;
+        return made;
     }
+
+    /// <summary>Whether availability, asked as for this entry over exactly the option's span, offers that very time.</summary>
+    private async Task<bool> SuitsAsync(WaitlistEntry entry, AvailabilityOption option, CancellationToken cancellationToken) =>
+        (int)option.Offered.Span.Length.TotalMinutes == entry.DurationMinutes
+        && entry.Windows.Any(w => w.Contains(option.Offered.Span))
+        && (await availability.FindAsync(Criteria(entry, option.Start, option.End), cancellationToken)).Any(o => o.Offered == option.Offered);
+
+    /// <summary>The hold offering the time to the entry's patient; false when the core or the patient's rules refuse it.</summary>
+    private async Task<bool> HoldAsync(Waiting entry, AvailabilityOption option, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await taking.TakeAsync(new TakeRequest(
+                new BookingTime(null, option.Offered), entry.Entry.PatientId, null, entry.Entry.ServiceType, null, "Offered from the waitlist",
+                TimeSpan.FromMinutes(options.Value.OfferMinutes), "waitlist-offer:" + entry.Entry.Id + ":" + entry.Offers, entry.Entry.Id), cancellationToken);
+            return true;
+        }
+        catch (SchedulingException)
+        {
+            // Taken meanwhile, refused by the patient's rules, or offered already by another pass (the key).
+            return false;
+        }
+    }
+
+    private static AvailabilityInput Criteria(WaitlistEntry entry, DateTimeOffset start, DateTimeOffset end) => new()
+    {
+        PractitionerIds = entry.PractitionerIds.Count > 0 ? entry.PractitionerIds : null,
+        ServiceType = entry.ServiceType,
+        Start = start,
+        End = end,
+        DurationMinutes = entry.DurationMinutes,
+    };
 
     /// <summary>The times free for the entry now, in availability's order, over its windows (from now on).</summary>
     private async Task<IReadOnlyList<AvailabilityOption>> FreeTimesAsync(WaitlistEntry entry, CancellationToken cancellationToken)
@@ -97,14 +155,7 @@ public sealed class WaitlistMatcher(AppointmentChanges changes, AvailabilitySear
                 continue;
             }
 
-            options.AddRange(await availability.FindAsync(new AvailabilityInput
-            {
-                PractitionerIds = entry.PractitionerIds.Count > 0 ? entry.PractitionerIds : null,
-                ServiceType = entry.ServiceType,
-                Start = start,
-                End = window.End,
-                DurationMinutes = entry.DurationMinutes,
-            }, cancellationToken));
+            options.AddRange(await availability.FindAsync(Criteria(entry, start, window.End), cancellationToken));
         }
 
         return [.. options.DistinctBy(o => o.Offered).OrderBy(o => o.Offered)];
