@@ -47,6 +47,7 @@ public sealed class QueryType : ObjectGraphType
         AppointmentQueries.AddTo(this);
         AvailabilityQueries.AddTo(this);
         Webhooks.WebhookFields.AddQueries(this);
+        Waitlist.WaitlistFields.AddQueries(this);
     }
 }
 
@@ -71,5 +72,6 @@ public sealed class MutationType : ObjectGraphType
         SeriesMutations.AddTo(this);
         ScheduleMutations.AddTo(this);
         Webhooks.WebhookFields.AddMutations(this);
+        Waitlist.WaitlistFields.AddMutations(this);
     }
 }

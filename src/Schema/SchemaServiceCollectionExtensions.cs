@@ -18,6 +18,7 @@ using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Execution;
 using Scheduling.Schema.Telemetry;
 using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Waitlist;
 using Scheduling.Schema.Webhooks;
 
 namespace Scheduling.Schema;
@@ -126,6 +127,7 @@ public static class SchemaServiceCollectionExtensions
         services.AddSingleton<ChangeFeed>();
         services.AddHostedService(provider => provider.GetRequiredService<ChangeFeed>());
         services.AddWebhooks(redisConfigured);
+        services.AddWaitlist(redisConfigured);
 
         // Generic graph types are closed per node type; the container builds them on demand.
         services.AddTransient(typeof(ConnectionGraphType<,>));

@@ -119,11 +119,14 @@ public static class ScheduleSearches
 /// <summary>The Appointment searches of the booking core.</summary>
 public static class AppointmentSearches
 {
-    /// <summary>Statuses in which an appointment holds its time and its slots.</summary>
+    /// <summary>
+    /// Statuses in which an appointment holds its time and its slots. Not WAITLIST: a waitlist entry waits for time
+    /// and takes none (no busy time, no slot, no open booking; README "Waitlist"), whoever wrote it.
+    /// </summary>
     public static readonly Appointment.AppointmentStatus[] ActiveStatuses =
     [
         Appointment.AppointmentStatus.Proposed, Appointment.AppointmentStatus.Pending, Appointment.AppointmentStatus.Booked,
-        Appointment.AppointmentStatus.Arrived, Appointment.AppointmentStatus.CheckedIn, Appointment.AppointmentStatus.Waitlist,
+        Appointment.AppointmentStatus.Arrived, Appointment.AppointmentStatus.CheckedIn,
     ];
 
     /// <summary>
@@ -240,6 +243,20 @@ public static class AppointmentSearches
             .WhereDate("date", "ge", now)
             .Count(0)
             .WithTotal();
+}
+
+/// <summary>The waitlist's searches (Booking/Waitlist).</summary>
+public static class WaitlistSearches
+{
+    /// <summary>The gateway's waitlist entries still waiting (status waitlist, tagged), in any order: the line is sorted by <c>created</c> in memory.</summary>
+    public static FhirQuery Waiting() =>
+        FhirQuery.For<Appointment>()
+            .Where("status", Appointment.AppointmentStatus.Waitlist.GetLiteral())
+            .WhereToken("_tag", GatewayProfile.TagSystem, GatewayProfile.WaitlistTag);
+
+    /// <summary>Every offer made to one entry (any status): the holds carrying its id (<see cref="GatewayProfile.WaitlistOfferSystem"/>).</summary>
+    public static FhirQuery OffersTo(string entryId) =>
+        FhirQuery.For<Appointment>().WhereToken("identifier", GatewayProfile.WaitlistOfferSystem, entryId);
 }
 
 /// <summary>The AppointmentResponse searches.</summary>

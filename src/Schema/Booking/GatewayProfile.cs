@@ -134,6 +134,15 @@ public static class GatewayProfile
     /// <summary>Subscription: the version its signing secret is derived with (valueInteger; rotation adds one).</summary>
     public const string WebhookSecretVersionExtension = System + "/StructureDefinition/webhook-secret-version";
 
+    /// <summary>meta.tag code (in <see cref="TagSystem"/>) of an Appointment that is one of the gateway's waitlist entries (Booking/Waitlist).</summary>
+    public const string WaitlistTag = "waitlist";
+
+    /// <summary>Identifier system on a hold offered from the waitlist; the value is the entry's id (what <see cref="WaitlistSearches.OffersTo"/> finds).</summary>
+    public const string WaitlistOfferSystem = System + "/identifier/waitlist-offer";
+
+    /// <summary>Appointment: the waitlist entry a hold was offered to (valueReference Appointment/id).</summary>
+    public const string WaitlistEntryExtension = System + "/StructureDefinition/waitlist-entry";
+
     /// <summary>HL7's time zone extension on a Schedule (valueCode, an IANA name).</summary>
     public const string TimeZoneExtension = "http://hl7.org/fhir/StructureDefinition/timezone";
 

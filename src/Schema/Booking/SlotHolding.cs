@@ -8,10 +8,10 @@ namespace Scheduling.Schema.Booking;
 /// <summary>
 /// What an appointment's status means for its slots: the one mapping that every path writes (book, hold, confirm,
 /// respond, reschedule, unblock) and every reader of "who holds this slot" goes by (freeing slots, unblocking, crash
-/// repair, schedule rollback). After FHIR R4 (SCHEDULING.md, the booking lifecycle): a proposed, pending or
-/// waitlisted appointment holds its slots BUSY_TENTATIVE; a booked, arrived or checked-in one BUSY, and so does a
+/// repair, schedule rollback). After FHIR R4 (SCHEDULING.md, the booking lifecycle): a proposed or pending
+/// appointment holds its slots BUSY_TENTATIVE; a booked, arrived or checked-in one BUSY, and so does a
 /// no-show or a fulfilled one (its time was used, nothing frees it); a cancelled or entered-in-error one holds
-/// nothing, its slots FREE. An appointment holds its slots exactly when its status maps to a taken slot status.
+/// nothing, its slots FREE, and so does a waitlisted one (it waits for time and takes none: README "Waitlist"). An appointment holds its slots exactly when its status maps to a taken slot status.
 /// </summary>
 public static class SlotHolding
 {
@@ -22,10 +22,10 @@ public static class SlotHolding
     /// <summary>The status an appointment of this status leaves its slots in.</summary>
     public static SlotStatus SlotStatusFor(AppointmentStatus status) => status switch
     {
-        AppointmentStatus.Proposed or AppointmentStatus.Pending or AppointmentStatus.Waitlist => SlotStatus.BusyTentative,
+        AppointmentStatus.Proposed or AppointmentStatus.Pending => SlotStatus.BusyTentative,
         AppointmentStatus.Booked or AppointmentStatus.Arrived or AppointmentStatus.CheckedIn => SlotStatus.Busy,
         AppointmentStatus.Fulfilled or AppointmentStatus.Noshow => SlotStatus.Busy,
-        AppointmentStatus.Cancelled or AppointmentStatus.EnteredInError => SlotStatus.Free,
+        AppointmentStatus.Cancelled or AppointmentStatus.EnteredInError or AppointmentStatus.Waitlist => SlotStatus.Free,
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Not an R4 appointment status."),
     };
 

@@ -15,7 +15,8 @@ public sealed record TakeRequest(
     string? Reason,
     string? Comment,
     TimeSpan? Hold,
-    string? ClientMutationId);
+    string? ClientMutationId,
+    string? WaitlistEntryId = null);
 
 /// <summary>
 /// What a retry after a lost race does not read again: the schedule and the patient (a lost race is about busy
@@ -253,6 +254,11 @@ public sealed class TimeTaking(
         {
             appointment.Meta = new Meta { Tag = [new Coding(GatewayProfile.TagSystem, GatewayProfile.HoldTag)] };
             appointment.Extension.Add(new Extension(GatewayProfile.HoldExpiresExtension, new Instant(now + holdFor)));
+        }
+
+        if (request.WaitlistEntryId is { } entryId)
+        {
+            Waitlist.WaitlistEntry.MarkOffer(appointment, entryId);
         }
 
         return appointment;

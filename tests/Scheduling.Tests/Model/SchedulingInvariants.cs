@@ -13,7 +13,7 @@ public static class SchedulingInvariants
     private static readonly Appointment.AppointmentStatus[] Active =
     [
         Appointment.AppointmentStatus.Proposed, Appointment.AppointmentStatus.Pending, Appointment.AppointmentStatus.Booked,
-        Appointment.AppointmentStatus.Arrived, Appointment.AppointmentStatus.CheckedIn, Appointment.AppointmentStatus.Waitlist,
+        Appointment.AppointmentStatus.Arrived, Appointment.AppointmentStatus.CheckedIn,
     ];
 
     private const string HoldExpires = "https://scheduling-gateway.example.org/fhir/StructureDefinition/hold-expires";

@@ -7,20 +7,21 @@ namespace Scheduling.Tests.Model;
 
 /// <summary>
 /// The model's slot invariant (I2) reads slots as the booking core writes them (<see cref="Schema.Booking.SlotHolding"/>):
-/// a proposal or a waitlisted appointment, written by another FHIR client or left by an unblock, leaves its slot
-/// BUSY_TENTATIVE as a hold does; a slot in any other status than its one holder leaves it in is broken.
+/// a proposal, written by another FHIR client or left by an unblock, leaves its slot BUSY_TENTATIVE as a hold does; a
+/// waitlisted appointment takes no time and leaves its slot FREE; a slot in any other status than its one holder
+/// leaves it in is broken.
 /// </summary>
 public sealed class SchedulingInvariantsTests
 {
     [Theory]
     [InlineData(AppointmentStatus.Proposed, SlotStatus.BusyTentative, true)]
-    [InlineData(AppointmentStatus.Waitlist, SlotStatus.BusyTentative, true)]
+    [InlineData(AppointmentStatus.Waitlist, SlotStatus.Free, true)]
     [InlineData(AppointmentStatus.Pending, SlotStatus.BusyTentative, true)]
     [InlineData(AppointmentStatus.Booked, SlotStatus.Busy, true)]
     [InlineData(AppointmentStatus.Noshow, SlotStatus.Busy, true)]
     [InlineData(AppointmentStatus.Cancelled, SlotStatus.Free, true)]
     [InlineData(AppointmentStatus.Proposed, SlotStatus.Busy, false)]
-    [InlineData(AppointmentStatus.Waitlist, SlotStatus.Free, false)]
+    [InlineData(AppointmentStatus.Waitlist, SlotStatus.BusyTentative, false)]
     [InlineData(AppointmentStatus.Booked, SlotStatus.BusyTentative, false)]
     [InlineData(AppointmentStatus.Fulfilled, SlotStatus.Free, false)]
     [InlineData(AppointmentStatus.Cancelled, SlotStatus.Busy, false)]

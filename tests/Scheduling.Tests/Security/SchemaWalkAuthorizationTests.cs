@@ -339,6 +339,8 @@ public sealed class SchemaWalkAuthorizationTests(MedplumFixture medplum, ITestOu
                 "from" or "to" => Literal(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
                 "minutes" => "30",
                 "recurrence" => "{ count: 2 }",
+                "windows" => $"[{{ start: {Time(9)}, end: {Time(10)} }}]",
+                "durationMinutes" => "30",
                 "start" => Time(9),
                 "end" => Time(10),
                 _ => null,

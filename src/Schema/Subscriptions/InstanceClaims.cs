@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using StackExchange.Redis;
+
+namespace Scheduling.Schema.Subscriptions;
+
+/// <summary>
+/// Work claimed once across instances, where the change bus lives: the first claim of a key wins for a while (an
+/// event handled by one instance of many), and a lease is held by one instance at a time until released or, if its
+/// holder died, until it runs out. Redis when configured (SET NX PX; a release deletes only its own lease), else
+/// this instance's memory (one instance: every claim is its own).
+/// </summary>
+public interface IInstanceClaims
+{
+    /// <summary>True for the first claim of <paramref name="key"/> within <paramref name="keep"/>, false for every later one.</summary>
+    Task<bool> ClaimOnceAsync(string key, TimeSpan keep);
+
+    /// <summary>The lease's token if this caller now holds it; null while another does.</summary>
+    Task<string?> TryLeaseAsync(string key, TimeSpan lease);
+
+    /// <summary>Gives the lease back, if this token still holds it.</summary>
+    Task ReleaseAsync(string key, string token);
+}
+
+public sealed class RedisInstanceClaims(RedisConnection connection) : IInstanceClaims
+{
+    private const string Release = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """;
+
+    private readonly IDatabase _db = connection?.Multiplexer.GetDatabase() ?? throw new ArgumentNullException(nameof(connection));
+
+    public Task<bool> ClaimOnceAsync(string key, TimeSpan keep) => _db.StringSetAsync(key, "1", keep, When.NotExists);
+
+    public async Task<string?> TryLeaseAsync(string key, TimeSpan lease)
+    {
+        var token = Guid.NewGuid().ToString("N");
+        return await _db.StringSetAsync(key, token, lease, When.NotExists) ? token : null;
+    }
+
+    public Task ReleaseAsync(string key, string token) => _db.ScriptEvaluateAsync(Release, [key], [token]);
+}
+
+public sealed class InMemoryInstanceClaims(TimeProvider time) : IInstanceClaims
+{
+    private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset Until)> _held = new(StringComparer.Ordinal);
+
+    public Task<bool> ClaimOnceAsync(string key, TimeSpan keep) => Task.FromResult(TryTake(key, "1", keep));
+
+    public Task<string?> TryLeaseAsync(string key, TimeSpan lease)
+    {
+        var token = Guid.NewGuid().ToString("N");
+        return Task.FromResult(TryTake(key, token, lease) ? token : null);
+    }
+
+    public Task ReleaseAsync(string key, string token)
+    {
+        _held.TryRemove(new KeyValuePair<string, (string, DateTimeOffset)>(key, _held.TryGetValue(key, out var held) && held.Token == token ? held : default));
+        return Task.CompletedTask;
+    }
+
+    private bool TryTake(string key, string token, TimeSpan keep)
+    {
+        var now = time.GetUtcNow();
+        foreach (var stale in _held.Where(h => h.Value.Until <= now).ToList())
+        {
+            _held.TryRemove(stale);
+        }
+
+        return _held.TryAdd(key, (token, now + keep));
+    }
+}
