@@ -54,6 +54,15 @@ public sealed class JoinWaitlistHandler(AppointmentChanges changes, TimeTaking t
             throw Invalid("'durationMinutes' must be between 5 and 1440.", "durationMinutes");
         }
 
+        // Idempotent by clientMutationId as bookings are (the same key, TimeTaking's): a retry returns the entry made.
+        var idempotencyKey = TimeTaking.IdempotencyKey(input.PatientId, input.ClientMutationId);
+        if (idempotencyKey is not null && await taking.FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
+        {
+            return IsSameJoin(earlier, input, practitioners, serviceType)
+                ? earlier
+                : throw Invalid("This clientMutationId was used for another request.", "clientMutationId", "idempotency-key");
+        }
+
         var windows = WindowsOf(input, TimeSpan.FromMinutes(input.DurationMinutes), changes.Now);
         await changes.Store.ReadRequiredAsync<Patient>(input.PatientId, cancellationToken);
         foreach (var practitioner in practitioners)
@@ -69,7 +78,25 @@ public sealed class JoinWaitlistHandler(AppointmentChanges changes, TimeTaking t
         }
 
         var entry = WaitlistEntry.New(input.PatientId, practitioners, serviceType, windows, input.DurationMinutes, changes.Now);
+        if (idempotencyKey is not null)
+        {
+            entry.Identifier.Add(new Identifier(GatewayProfile.ClientMutationIdSystem, idempotencyKey));
+        }
+
         return (Appointment)(await changes.ApplyAsync([FhirWrite.Create(entry)], cancellationToken))[0];
+    }
+
+    /// <summary>Whether an earlier appointment with the key is the entry this join asks for (windows to the second, as FHIR keeps them).</summary>
+    private static bool IsSameJoin(Appointment earlier, JoinWaitlistInput input, List<string> practitioners, string? serviceType)
+    {
+        static long Second(DateTimeOffset t) => t.ToUnixTimeSeconds();
+        return WaitlistEntry.From(earlier) is { } entry
+            && entry.PatientId == input.PatientId
+            && entry.PractitionerIds.Order(StringComparer.Ordinal).SequenceEqual(practitioners.Order(StringComparer.Ordinal))
+            && entry.ServiceType == serviceType
+            && entry.DurationMinutes == input.DurationMinutes
+            && entry.Windows.Select(w => (Second(w.Start), Second(w.End)))
+                .SequenceEqual((input.Windows ?? []).Select(w => (Second(w.Start), Second(w.End))));
     }
 
     private static List<string> PractitionersOf(JoinWaitlistInput input) =>
