@@ -255,6 +255,15 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
     public bool CanBookOn(Schedule schedule) => Caller.Role == CallerRole.Patient || CanManage(schedule);
 
     /// <summary>
+    /// Whether the caller may put someone on the waitlist for <paramref name="practitioner"/>: as booking on their
+    /// schedules, a patient for anyone's time, a practitioner only for their own, the front desk for everyone's.
+    /// </summary>
+    public bool CanWaitFor(FhirReference practitioner) => Caller.Role == CallerRole.Patient || SeesEverything || practitioner == Own();
+
+    /// <summary>The caller a waitlist offer is made as: the entry's patient (their rights and limits, never the gateway's own: no overbooking).</summary>
+    public static SchedulingCaller OfferedAs(string patientId) => new(CallerRole.Patient, patientId, null);
+
+    /// <summary>
     /// Whether the caller may take the one booking beyond capacity that an <c>overbooked</c> slot allows (FHIR R4: a
     /// slot that may hold more than it was meant to): the practice's schedulers and admins; patients and practitioners
     /// book within capacity only.

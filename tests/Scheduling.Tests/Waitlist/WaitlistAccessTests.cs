@@ -4,6 +4,7 @@ using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Schema.Identity;
 using Scheduling.Testing;
+using static Scheduling.Testing.GraphQLMutations;
 using static Scheduling.Tests.Waitlist.WaitlistSteps;
 
 namespace Scheduling.Tests.Waitlist;
@@ -42,6 +43,39 @@ public sealed class WaitlistAccessTests
         var leaveOther = await gateway.QueryAsync(Leave, new { id = other }, mine);
         Assert.Equal("ForbiddenError", leaveOther.At("data.leaveWaitlist.errors.0.__typename")?.GetValue<string>());
         Assert.Equal(Appointment.AppointmentStatus.Waitlist, (await store.ReadAsync<Appointment>(other, CancellationToken.None))!.Status);
+    }
+
+    /// <summary>
+    /// Joining the waitlist for a practitioner is booking on their time later: a practitioner may book only on their
+    /// own schedules, so they may put patients on the waitlist only for themselves (the matcher then held another
+    /// practitioner's slot for them: found by review).
+    /// </summary>
+    [Fact]
+    public async Task A_practitioner_puts_patients_on_the_waitlist_only_for_their_own_time()
+    {
+        var settings = TestTokens.GatewaySettings();
+        settings["Waitlist:Enabled"] = "true";
+        settings["Waitlist:SweepSeconds"] = "3600";
+        await using var gateway = await GatewayServer.StartAsync(settings);
+        IFhirStore store = gateway.Services.GetRequiredService<InMemoryFhirStore>();
+        var mine = await BookingWorld.CreateAsync(store, slots: 1);
+        var theirs = await BookingWorld.CreateAsync(store, slots: 1);
+        var doctor = TestTokens.Practitioner(mine.Practitioner.Id!);
+        object Input(BookingWorld world) => new
+        {
+            patientId = theirs.Patient.Id,
+            practitionerId = world.Practitioner.Id,
+            windows = new[] { new { start = Iso(world.Slots[0].Start!.Value.AddHours(-1)), end = Iso(world.Slots[0].End!.Value.AddHours(1)) } },
+            durationMinutes = 30,
+        };
+
+        var forColleague = await gateway.QueryAsync(Join, new { input = Input(theirs) }, doctor);
+        Assert.Equal("ForbiddenError", forColleague.At("data.joinWaitlist.errors.0.__typename")?.GetValue<string>());
+        Assert.Empty(await store.SearchAllAsync<Appointment>(Scheduling.Schema.Booking.WaitlistSearches.Waiting(), CancellationToken.None));
+        Assert.Equal(Slot.SlotStatus.Free, (await store.ReadAsync<Slot>(theirs.SlotId(0), CancellationToken.None))!.Status);
+
+        var forSelf = await gateway.QueryAsync(Join, new { input = Input(mine) }, doctor);
+        Assert.Equal("WAITLIST", forSelf.At("data.joinWaitlist.entry.appointment.status")?.GetValue<string>());
     }
 
     [Fact]

@@ -43,6 +43,12 @@ public sealed class JoinWaitlistHandler(AppointmentChanges changes, TimeTaking t
         ArgumentNullException.ThrowIfNull(input);
         taking.RequireMayBookFor(input.PatientId);
         var practitioners = PractitionersOf(input);
+        foreach (var practitioner in practitioners)
+        {
+            Authorization.SchedulingAccess.Require(changes.Access.CanWaitFor(FhirReference.For<Practitioner>(practitioner)),
+                () => new Authorization.ForbiddenError($"Practitioner '{practitioner}' is not this caller's to put patients on the waitlist for."));
+        }
+
         var serviceType = string.IsNullOrWhiteSpace(input.ServiceType) ? null : input.ServiceType.Trim();
         if (practitioners.Count == 0 && serviceType is null)
         {

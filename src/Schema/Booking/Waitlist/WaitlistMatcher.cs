@@ -119,6 +119,9 @@ public sealed class WaitlistMatcher(AppointmentChanges changes, AvailabilitySear
     /// <summary>The hold offering the time to the entry's patient; false when the core or the patient's rules refuse it.</summary>
     private async Task<bool> HoldAsync(Waiting entry, AvailabilityOption option, CancellationToken cancellationToken)
     {
+        // Held as the patient would hold it (their rights: no overbooking; the gateway's own caller reads the line).
+        var gateway = changes.Access.Caller;
+        changes.Access.Caller = Authorization.SchedulingAccess.OfferedAs(entry.Entry.PatientId);
         try
         {
             await taking.TakeAsync(new TakeRequest(
@@ -130,6 +133,10 @@ public sealed class WaitlistMatcher(AppointmentChanges changes, AvailabilitySear
         {
             // Taken meanwhile, refused by the patient's rules, or offered already by another pass (the key).
             return false;
+        }
+        finally
+        {
+            changes.Access.Caller = gateway;
         }
     }
 
