@@ -91,6 +91,7 @@ public sealed class WaitlistAccessTests
             (new { patientId = world.Patient.Id, practitionerId = world.Practitioner.Id, windows = Array.Empty<object>(), durationMinutes = 30 }, "windows"),
             (new { patientId = world.Patient.Id, practitionerId = world.Practitioner.Id, windows = new[] { new { start = "2099-01-01T09:00:00Z", end = "2099-01-01T09:10:00Z" } }, durationMinutes = 30 }, "windows"),
             (new { patientId = world.Patient.Id, practitionerId = world.Practitioner.Id, windows = new[] { window }, durationMinutes = 2 }, "durationMinutes"),
+            (new { patientId = world.Patient.Id, practitionerIds = Enumerable.Range(0, 21).Select(i => "p" + i).ToArray(), windows = new[] { window }, durationMinutes = 30 }, "practitionerIds"),
         };
         foreach (var (input, field) in cases)
         {

@@ -43,6 +43,12 @@ public sealed class JoinWaitlistHandler(AppointmentChanges changes, TimeTaking t
         ArgumentNullException.ThrowIfNull(input);
         taking.RequireMayBookFor(input.PatientId);
         var practitioners = PractitionersOf(input);
+        if (practitioners.Count > Schedules.RequiredActor.MaxPool)
+        {
+            // One bound for "any of these practitioners", here as in availability's pools: each is read and searched on every pass.
+            throw Invalid($"Wait for at most {Schedules.RequiredActor.MaxPool} practitioners.", "practitionerIds");
+        }
+
         foreach (var practitioner in practitioners)
         {
             Authorization.SchedulingAccess.Require(changes.Access.CanWaitFor(FhirReference.For<Practitioner>(practitioner)),
