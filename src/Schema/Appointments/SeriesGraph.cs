@@ -205,7 +205,7 @@ public sealed class BookSeriesPayloadType : PayloadBaseGraphType<BookedSeries>
 public sealed class CancelSeriesFromPayloadType : PayloadBaseGraphType<CancelledOccurrences>
 {
     public CancelSeriesFromPayloadType()
-        : base("CancelSeriesFromPayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition)
+        : base("CancelSeriesFromPayload", SchedulingErrorCode.ValidationFailed, SchedulingErrorCode.NotFound, SchedulingErrorCode.InvalidTransition, SchedulingErrorCode.BookingRule)
     {
         Field<ListGraphType<NonNullGraphType<AppointmentType>>>("cancelled").Description("The occurrences cancelled, in order; null when errors stopped the mutation.").Resolve(c => c.Source.Result?.Cancelled);
         Field<AppointmentSeriesType>("series").Description("The series after the change.").Resolve(c => c.Source.Result?.Template);

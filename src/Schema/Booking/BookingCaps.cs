@@ -110,10 +110,11 @@ public static class BookingCaps
     /// <summary>
     /// The practitioner caps a booking starting at <paramref name="start"/> on <paramref name="schedule"/> would break:
     /// for each capped actor, the appointments counted (<see cref="Counts"/>, <paramref name="moving"/> left out) that
-    /// start on its day or in its week, plus this one, over the limit. <paramref name="counted"/> must cover the week.
+    /// start on its day or in its week, with <paramref name="alsoOpening"/> (the starts of the other appointments the same
+    /// change opens on this schedule), plus this one, over the limit. <paramref name="counted"/> must cover the week.
     /// </summary>
     public static IReadOnlyList<BookingRuleError> PractitionerCapsBroken(
-        BookingLimits limits, Schedule schedule, DateTimeOffset start, IEnumerable<Appointment> counted, string? moving, DateTimeOffset now)
+        BookingLimits limits, Schedule schedule, DateTimeOffset start, IEnumerable<Appointment> counted, IEnumerable<DateTimeOffset> alsoOpening, string? moving, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(limits);
         var zone = ZoneOf(schedule);
@@ -121,8 +122,11 @@ public static class BookingCaps
         var week = WeekOf(start, zone);
         var actors = CappedActors(schedule);
         var standing = (counted ?? []).Where(a => a.Id != moving && Counts(a, now) && a.Start is not null).DistinctBy(a => a.Id).ToList();
+        var opening = (alsoOpening ?? []).ToList();
+        // The change's other openings are on this schedule, so they count for each of its capped actors.
         int Most(TimeRange range) => actors.Count == 0 ? 0 : actors.Max(actor => standing.Count(a =>
-            a.Start!.Value >= range.Start && a.Start.Value < range.End && a.Participant.Any(p => FhirReference.From(p.Actor) == actor)));
+            a.Start!.Value >= range.Start && a.Start.Value < range.End && a.Participant.Any(p => FhirReference.From(p.Actor) == actor)))
+            + opening.Count(t => t >= range.Start && t < range.End);
 
         var broken = new List<BookingRuleError>();
         if (limits.MaxPerDay > 0 && Most(day) >= limits.MaxPerDay)

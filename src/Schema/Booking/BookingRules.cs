@@ -64,8 +64,9 @@ public sealed class BookingOptions
 }
 
 /// <summary>
-/// What a booking rule sees: who books what, when; <see cref="AlsoOpening"/>: how many other appointments the same
-/// change opens for the patient (a series' other occurrences); <see cref="Schedule"/>: the schedule booked on;
+/// What a booking rule sees: who books what, when; <see cref="AlsoOpening"/>: the spans of the other appointments the
+/// same change opens for the patient on the same schedule (a series' occurrences accepted before this one), which the
+/// open-bookings limit and the caps count as if they stood already; <see cref="Schedule"/>: the schedule booked on;
 /// <see cref="MovedFrom"/>: a rescheduled appointment's start before the move; <see cref="NoticeExempt"/>: the caller
 /// is not held to the notice cutoffs (<see cref="BookingRules.NoticeExempt"/>).
 /// </summary>
@@ -76,9 +77,10 @@ public sealed record BookingRuleContext(
     DateTimeOffset End,
     DateTimeOffset Now,
     string? RescheduledAppointmentId,
-    IFhirStore Fhir,
-    int AlsoOpening = 0)
+    IFhirStore Fhir)
 {
+    public IReadOnlyList<TimeRange> AlsoOpening { get; init; } = [];
+
     public Schedule? Schedule { get; init; }
 
     public DateTimeOffset? MovedFrom { get; init; }
@@ -143,7 +145,7 @@ public sealed class MaxOpenBookingsRule(IOptions<BookingOptions> options) : IBoo
             return null;
         }
 
-        var open = ((await context.Fhir.SearchAsync(AppointmentSearches.OpenOfPatientCount(context.Patient.Id!, context.Now), cancellationToken)).Total ?? 0) + context.AlsoOpening;
+        var open = ((await context.Fhir.SearchAsync(AppointmentSearches.OpenOfPatientCount(context.Patient.Id!, context.Now), cancellationToken)).Total ?? 0) + context.AlsoOpening.Count;
         if (open >= limit)
         {
             // Expired holds are dead (StandingTime), swept or not: only when they could matter are they looked up.
@@ -224,11 +226,11 @@ public sealed class BookingRules(IEnumerable<IBookingRule> rules, IOptions<Booki
     /// </summary>
     public RuleJudging? Judging(
         RuleScope scope, Func<Task<Patient?>> readPatient, IReadOnlyList<Slot> slots, Appointment? moving, IFhirStore store, CancellationToken cancellationToken) =>
-        Judging(scope, readPatient, slots, moving, 0, store, cancellationToken);
+        Judging(scope, readPatient, slots, moving, [], store, cancellationToken);
 
-    /// <summary>As <see cref="Judging(RuleScope, Func{Task{Patient}}, IReadOnlyList{Slot}, Appointment, IFhirStore, CancellationToken)"/>, the change opening <paramref name="alsoOpening"/> more appointments for the patient.</summary>
+    /// <summary>As <see cref="Judging(RuleScope, Func{Task{Patient}}, IReadOnlyList{Slot}, Appointment, IFhirStore, CancellationToken)"/>, the change also opening appointments over <paramref name="alsoOpening"/> for the patient (<see cref="BookingRuleContext.AlsoOpening"/>).</summary>
     public RuleJudging? Judging(
-        RuleScope scope, Func<Task<Patient?>> readPatient, IReadOnlyList<Slot> slots, Appointment? moving, int alsoOpening, IFhirStore store, CancellationToken cancellationToken)
+        RuleScope scope, Func<Task<Patient?>> readPatient, IReadOnlyList<Slot> slots, Appointment? moving, IReadOnlyList<TimeRange> alsoOpening, IFhirStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(readPatient);
         ArgumentNullException.ThrowIfNull(slots);
@@ -241,8 +243,9 @@ public sealed class BookingRules(IEnumerable<IBookingRule> rules, IOptions<Booki
         return new RuleJudging(
             async schedule => await readPatient() is { } patient
                 ? await RefusalsAsync(new BookingRuleContext(patient, slots, start, slots[^1].End!.Value, time.GetUtcNow(),
-                    scope == RuleScope.Move ? moving?.Id : null, store, alsoOpening)
+                    scope == RuleScope.Move ? moving?.Id : null, store)
                 {
+                    AlsoOpening = alsoOpening,
                     Schedule = schedule,
                     MovedFrom = scope == RuleScope.Move ? moving?.Start : null,
                     NoticeExempt = NoticeExempt,

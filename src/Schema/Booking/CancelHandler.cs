@@ -19,13 +19,21 @@ public sealed class CancelHandler(AppointmentChanges changes, SlotReservation re
         var appointment = await changes.ReadToChangeAsync(appointmentId, cancellationToken);
         // Void already: the same answer whether or not the sweeper has cancelled it yet.
         StandingTime.RefuseExpiredHold(appointment, changes.Now, AppointmentStatus.Cancelled);
+        await CheckNoticeAsync(appointment, cancellationToken);
+        return await CancelAsync(appointment, reason, cancellationToken);
+    }
+
+    /// <summary>
+    /// The cancellation cutoff of a cancellable appointment (<see cref="BookingRules.CheckCancelAsync"/>: who is exempt,
+    /// holds are not held to it), on the schedule of its first slot: cancelAppointment's and cancelSeriesFrom's.
+    /// </summary>
+    public async Task CheckNoticeAsync(Appointment appointment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(appointment);
         if (Cancellable(appointment))
         {
-            // The cancellation cutoff (BookingRules: who is exempt, holds are not held to it), on the schedule of its first slot.
             await rules.CheckCancelAsync(appointment, () => ScheduleOfAsync(appointment, cancellationToken), cancellationToken);
         }
-
-        return await CancelAsync(appointment, reason, cancellationToken);
     }
 
     private async Task<Schedule?> ScheduleOfAsync(Appointment appointment, CancellationToken cancellationToken) =>

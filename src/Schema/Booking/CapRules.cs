@@ -28,7 +28,7 @@ public sealed class MinimumRescheduleNoticeRule(IOptions<BookingOptions> options
 
 /// <summary>
 /// Caps: bookings per practitioner of the schedule per local day and per week (<see cref="BookingCaps.PractitionerCapsBroken"/>),
-/// counted from one search of the week. Both caps in one rule class, each refusal named by its own rule.
+/// counted from one search of the week and the change's other openings (<see cref="BookingRuleContext.AlsoOpening"/>). Both caps in one rule class, each refusal named by its own rule.
 /// </summary>
 public sealed class PractitionerCapsRule(IOptions<BookingOptions> options) : IBookingRule
 {
@@ -56,13 +56,13 @@ public sealed class PractitionerCapsRule(IOptions<BookingOptions> options) : IBo
         var week = BookingCaps.CountedSpan(schedule, context.Start);
         var counted = await context.Fhir.SearchAllAsync<Appointment>(
             AppointmentSearches.CountedStarting(actors.Select(a => a.ToString()), week.Start, week.End), cancellationToken);
-        return BookingCaps.PractitionerCapsBroken(limits, schedule, context.Start, counted, context.RescheduledAppointmentId, context.Now);
+        return BookingCaps.PractitionerCapsBroken(limits, schedule, context.Start, counted, context.AlsoOpening.Select(s => s.Start), context.RescheduledAppointmentId, context.Now);
     }
 }
 
 /// <summary>
 /// Cap: bookings per patient within any <see cref="BookingOptions.PatientPeriodDays"/> days
-/// (<see cref="BookingCaps.PatientCapBroken"/>). Judges appointments newly open; a move keeps its count.
+/// (<see cref="BookingCaps.PatientCapBroken"/>). Judges appointments newly open (with the change's other openings, <see cref="BookingRuleContext.AlsoOpening"/>); a move keeps its count.
 /// </summary>
 public sealed class PatientPeriodCapRule(IOptions<BookingOptions> options) : IBookingRule
 {
@@ -80,7 +80,8 @@ public sealed class PatientPeriodCapRule(IOptions<BookingOptions> options) : IBo
         var window = BookingCaps.PatientSpan(context.Start, days);
         var counted = await context.Fhir.SearchAllAsync<Appointment>(
             AppointmentSearches.CountedStarting(["Patient/" + context.Patient.Id], window.Start, window.End), cancellationToken);
-        var starts = counted.Where(a => BookingCaps.Counts(a, context.Now) && a.Start is not null).DistinctBy(a => a.Id).Select(a => a.Start!.Value);
+        var starts = counted.Where(a => BookingCaps.Counts(a, context.Now) && a.Start is not null).DistinctBy(a => a.Id).Select(a => a.Start!.Value)
+            .Concat(context.AlsoOpening.Select(s => s.Start));
         return BookingCaps.PatientCapBroken(max, days, context.Start, starts)
             ? $"A patient may have at most {max} bookings within {days} days."
             : null;

@@ -136,11 +136,11 @@ public sealed class TimeTaking(
     /// <summary>
     /// The checks of one booking or hold (nothing written but missing guards): its slots planned, then every check
     /// of <see cref="BookingChecks"/> with the booking rules and the patient's guard. <paramref name="alsoOpening"/>:
-    /// how many other appointments the same change opens for the patient (a series' earlier occurrences), which the
-    /// open-bookings limit counts too.
+    /// the spans of the other appointments the same change opens for the patient (a series' occurrences accepted
+    /// before), which the open-bookings limit and the caps count too (<see cref="BookingRuleContext.AlsoOpening"/>).
     /// </summary>
     internal async Task<CheckedTake> CheckAsync(
-        TakeRequest request, BookingTime time, string? idempotencyKey, TakeReads unchanging, int alsoOpening, CancellationToken cancellationToken) =>
+        TakeRequest request, BookingTime time, string? idempotencyKey, TakeReads unchanging, IReadOnlyList<TimeRange> alsoOpening, CancellationToken cancellationToken) =>
         await CheckPlannedAsync(request, await reservation.PlanAsync(time, cancellationToken), Named(request), idempotencyKey, unchanging, alsoOpening, cancellationToken);
 
     /// <summary>
@@ -154,7 +154,7 @@ public sealed class TimeTaking(
         var takes = new List<CheckedTake>(planned.Count);
         await MultiResource.SpanParts.CheckAllAsync(planned, Named(request), async (part, named) =>
         {
-            var take = await CheckPlannedAsync(request, part, named, idempotencyKey, unchanging, 0, cancellationToken);
+            var take = await CheckPlannedAsync(request, part, named, idempotencyKey, unchanging, [], cancellationToken);
             takes.Add(take with { Named = Named(request) });
             return take.Checked;
         });
@@ -165,7 +165,7 @@ public sealed class TimeTaking(
         request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(Mutations.RequireId(id, "practitionerId"))] : [];
 
     private async Task<CheckedTake> CheckPlannedAsync(
-        TakeRequest request, List<Slot> planned, IReadOnlyList<FhirReference> named, string? idempotencyKey, TakeReads unchanging, int alsoOpening,
+        TakeRequest request, List<Slot> planned, IReadOnlyList<FhirReference> named, string? idempotencyKey, TakeReads unchanging, IReadOnlyList<TimeRange> alsoOpening,
         CancellationToken cancellationToken)
     {
         // The appointment becomes open: every booking rule, and the patient's guard, which serializes their bookings

@@ -182,6 +182,96 @@ public sealed class CutoffsAndCapsTests
         Assert.Equal([BookingCaps.PatientCapRule, BookingCaps.DayCapRule], Refusals(twoRules).Rules.Select(r => r.Rule).Order());
         Assert.Equal(["BookingRuleError", "BookingRuleError", "SlotUnavailableError"], Refusals(rulesAndSlot).Types.Order());
     }
+
+    /// <summary>A mutation as a scheduler (this gateway checks tokens), with its payload's errors.</summary>
+    private static async Task<JsonNode> MutateAsync(GatewayServer gateway, string field, string inputType, object input, string selection)
+    {
+        var answer = await gateway.QueryAsync($"mutation($input: {inputType}!) {{ {field}(input: $input) {{ {selection} {GraphQLMutations.ErrorsOf(field)} }} }}", new { input }, TestTokens.Scheduler());
+        return answer.At("data." + field) ?? throw new InvalidOperationException(answer.ToJsonString());
+    }
+
+    /// <summary>A rule-based schedule in New York (weekdays 08:00-12:00, 30-minute slots) of the world's practitioner, as series book on.</summary>
+    private static async Task<(BookingWorld World, string ScheduleId)> RuleScheduleAsync(GatewayServer gateway, InMemoryFhirStore store)
+    {
+        var world = await BookingWorld.CreateAsync(store, slots: 0);
+        var schedule = await MutateAsync(gateway, "createSchedule", "CreateScheduleInput", new
+        {
+            actorIds = new[] { "Practitioner/" + world.Practitioner.Id, "Location/" + world.Location.Id },
+            serviceTypes = new[] { "physiotherapy" },
+            timeZone = SeriesBookingTests.Zone,
+        }, "schedule { fhirId }");
+        var scheduleId = schedule.At("schedule.fhirId")?.GetValue<string>() ?? throw new InvalidOperationException(schedule.ToJsonString());
+        var availability = await MutateAsync(gateway, "setAvailability", "SetAvailabilityInput", new
+        {
+            scheduleId,
+            timeZone = SeriesBookingTests.Zone,
+            availableTimes = new[] { new { daysOfWeek = new[] { "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY" }, startTime = "08:00", endTime = "12:00" } },
+            slotMinutes = 30,
+        }, "schedule { fhirId }");
+        SeriesBookingTests.AssertNoErrors(availability);
+        return (world, scheduleId);
+    }
+
+    /// <summary>A series' occurrences count against the week cap as they are accepted, not only what the store holds.</summary>
+    [Fact]
+    public async Task A_series_of_three_weekdays_under_a_week_cap_of_two_is_refused_whole_or_booked_two()
+    {
+        var (gateway, store) = await StartAsync(("Booking:MaxBookingsPerPractitionerPerWeek", "2"));
+        await using var _ = gateway;
+        var (world, scheduleId) = await RuleScheduleAsync(gateway, store);
+        var monday = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(8);
+        monday = monday.AddDays(-(((int)monday.DayOfWeek + 6) % 7));
+        Task<JsonNode> SeriesAsync(string mode) => MutateAsync(gateway, "bookSeries", "BookSeriesInput", new
+        {
+            scheduleId,
+            patientId = world.Patient.Id,
+            firstDate = monday.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            startTime = "09:00",
+            minutes = 30,
+            recurrence = new { daysOfWeek = new[] { "MONDAY", "TUESDAY", "WEDNESDAY" }, count = 3 },
+            mode,
+        }, SeriesBookingTests.Selection);
+
+        var refused = await SeriesAsync("ALL_OR_NOTHING");
+        Assert.Equal(("BookingRuleError", BookingCaps.WeekCapRule), (refused.At("errors.0.__typename")?.GetValue<string>(), refused.At("errors.0.rule")?.GetValue<string>()));
+        Assert.Contains("Occurrence 3", refused.At("errors.0.message")!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(await store.SearchAllAsync(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None));
+
+        var partial = await SeriesAsync("AVAILABLE_ONLY");
+        Assert.Empty(partial["errors"]!.AsArray());
+        Assert.Equal([1, 2], partial["occurrences"]!.AsArray().Select(o => o!["recurrenceId"]!.GetValue<int>()));
+        Assert.Equal([(3, BookingCaps.WeekCapRule)], partial["skipped"]!.AsArray().Select(o => (o!["recurrenceId"]!.GetValue<int>(), o.At("reason.rule")?.GetValue<string>())));
+    }
+
+    /// <summary>cancelSeriesFrom answers to the cancel notice as cancelAppointment does: a patient inside it is refused, nothing cancelled; a scheduler is not.</summary>
+    [Fact]
+    public async Task Cancelling_a_series_inside_the_notice_is_refused_for_a_patient_and_allowed_for_a_scheduler()
+    {
+        var (gateway, store) = await StartAsync(("Booking:MinimumCancelNoticeMinutes", (60 * 24 * 30).ToString(CultureInfo.InvariantCulture)));
+        await using var _ = gateway;
+        var (world, scheduleId) = await RuleScheduleAsync(gateway, store);
+        var booked = await MutateAsync(gateway, "bookSeries", "BookSeriesInput", new
+        {
+            scheduleId,
+            patientId = world.Patient.Id,
+            firstDate = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(2).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            startTime = "09:00",
+            minutes = 30,
+            recurrence = new { daysOfWeek = new[] { "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY" }, count = 3 },
+        }, SeriesBookingTests.Selection);
+        SeriesBookingTests.AssertNoErrors(booked);
+        var first = booked.At("occurrences.0.fhirId")!.GetValue<string>();
+        var cancelSeries = $"mutation($input: CancelSeriesFromInput!) {{ cancelSeriesFrom(input: $input) {{ cancelled {{ fhirId }} {Errors} }} }}";
+
+        var refused = (await gateway.QueryAsync(cancelSeries, new { input = new { appointmentId = first, reason = "late" } }, TestTokens.Patient(world.Patient.Id!))).At("data.cancelSeriesFrom");
+
+        Assert.Equal("BOOKING_RULE", refused.At("errors.0.code")?.GetValue<string>() ?? refused!.ToJsonString());
+        Assert.Equal([(BookingCaps.CancelNoticeRule, (int?)(60 * 24 * 30))], Refusals(refused).Rules);
+        var members = await store.SearchAllAsync<Appointment>(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None);
+        Assert.Equal(3, members.Count(a => a.Status == Appointment.AppointmentStatus.Booked));
+        var byScheduler = (await gateway.QueryAsync(cancelSeries, new { input = new { appointmentId = first, reason = "ill" } }, TestTokens.Scheduler())).At("data.cancelSeriesFrom");
+        Assert.Equal(3, byScheduler!["cancelled"]?.AsArray().Count ?? throw new InvalidOperationException(byScheduler.ToJsonString()));
+    }
 }
 
 /// <summary>

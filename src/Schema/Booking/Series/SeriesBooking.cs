@@ -94,7 +94,7 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
             var time = new BookingTime(null, new OfferedTime(request.ScheduleId, occurrence.Start, occurrence.End));
             try
             {
-                checkedTakes.Add((occurrence, await taking.CheckAsync(take with { Time = time }, time, null, reads, checkedTakes.Count, cancellationToken)));
+                checkedTakes.Add((occurrence, await taking.CheckAsync(take with { Time = time }, time, null, reads, [.. checkedTakes.Select(t => new TimeRange(t.Occurrence.Start, t.Occurrence.End))], cancellationToken)));
             }
             catch (SchedulingException e) when (e.Error is SlotUnavailableError or ValidationError or BookingRuleError)
             {

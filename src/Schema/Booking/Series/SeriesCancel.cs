@@ -10,7 +10,8 @@ public sealed record CancelledOccurrences(IReadOnlyList<Appointment> Cancelled, 
 /// <summary>
 /// cancelSeriesFrom: an occurrence and every later one of its series (by recurrenceId, R5's order of the series,
 /// whether or not one was moved) cancelled as ONE change, each exactly as cancelAppointment cancels it
-/// (<see cref="CancelHandler.CancelWritesAsync"/>: its slots freed unless another holds them). Occurrences that can
+/// (<see cref="CancelHandler.CancelWritesAsync"/>: its slots freed unless another holds them), each held to the cancel
+/// notice (<see cref="CancelHandler.CheckNoticeAsync"/>; one inside it refuses the whole). Occurrences that can
 /// no longer be cancelled (cancelled already, fulfilled, arrived, a no-show) are left as they are. Cancelled from
 /// its first occurrence, the series' template is cancelled too; otherwise it stands for the occurrences before.
 /// </summary>
@@ -42,6 +43,13 @@ public sealed class SeriesCancel(AppointmentChanges changes, CancelHandler cance
             .Prepend(from).OrderBy(SeriesProfile.RecurrenceIdOf).ToList();
         var template = members.FirstOrDefault(GatewayProfile.IsSeriesTemplate);
         var writes = new List<FhirWrite>();
+        foreach (var occurrence in following)
+        {
+            // Each occurrence answers to the cancel notice as cancelAppointment would (a moved one may be nearer than the
+            // first): one inside its cutoff refuses the whole change, nothing cancelled.
+            await cancel.CheckNoticeAsync(occurrence, cancellationToken);
+        }
+
         foreach (var occurrence in following)
         {
             writes.AddRange(await cancel.CancelWritesAsync(occurrence, reason, cancellationToken));
