@@ -143,8 +143,19 @@ internal sealed partial class SubscriptionGroups(IServiceScopeFactory scopes, IG
                 _members++;
             }
 
-            group.Start(stream);
+            // Counted running with its first member before it listens, so that members − groups (what the tests'
+            // waits read) rises only once the group's stream is subscribed to the hub, not a step before.
             Interlocked.Increment(ref _running);
+            try
+            {
+                group.Start(stream);
+            }
+            catch
+            {
+                Interlocked.Decrement(ref _running);
+                throw;
+            }
+
             starting.SetResult(group);
             return (group, null);
         }
