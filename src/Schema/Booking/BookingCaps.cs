@@ -77,10 +77,14 @@ public static class BookingCaps
     public static readonly AppointmentStatus[] CountedStatuses =
         [AppointmentStatus.Booked, AppointmentStatus.Pending, AppointmentStatus.Arrived, AppointmentStatus.CheckedIn, AppointmentStatus.Fulfilled];
 
-    /// <summary>Whether an appointment counts against a cap at <paramref name="now"/>: a counted status, not an expired hold, not a series template.</summary>
+    /// <summary>
+    /// Whether an appointment counts against a cap at <paramref name="now"/>: one that takes time (<see cref="StandingTime.Stands(Appointment, DateTimeOffset)"/>,
+    /// the one rule) and is a booking already (not proposed), or one already kept (fulfilled, not a series template).
+    /// </summary>
     public static bool Counts(Appointment appointment, DateTimeOffset now) =>
-        appointment?.Status is { } status && CountedStatuses.Contains(status) &&
-        !GatewayProfile.IsExpiredHold(appointment, now) && !GatewayProfile.IsSeriesTemplate(appointment);
+        appointment?.Status == AppointmentStatus.Fulfilled
+            ? !GatewayProfile.IsSeriesTemplate(appointment)
+            : appointment?.Status is { } status && CountedStatuses.Contains(status) && StandingTime.Stands(appointment, now);
 
     /// <summary>The schedule's time zone (its timezone extension or its rule's), UTC when it names none or an unknown one.</summary>
     public static TimeZoneInfo ZoneOf(Schedule schedule) =>

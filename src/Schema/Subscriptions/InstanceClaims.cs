@@ -44,6 +44,7 @@ public sealed class RedisInstanceClaims(RedisConnection connection) : IInstanceC
 public sealed class InMemoryInstanceClaims(TimeProvider time) : IInstanceClaims
 {
     private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset Until)> _held = new(StringComparer.Ordinal);
+    private DateTimeOffset _nextSweep;
 
     public Task<bool> ClaimOnceAsync(string key, TimeSpan keep) => Task.FromResult(TryTake(key, "1", keep));
 
@@ -62,11 +63,35 @@ public sealed class InMemoryInstanceClaims(TimeProvider time) : IInstanceClaims
     private bool TryTake(string key, string token, TimeSpan keep)
     {
         var now = time.GetUtcNow();
+        SweepIfDue(now);
+        while (true)
+        {
+            if (_held.TryAdd(key, (token, now + keep)))
+            {
+                return true;
+            }
+
+            // Held: by someone else until it lapses; a lapsed claim is taken over in place (no scan of every key).
+            if (_held.TryGetValue(key, out var held)
+                && (held.Until > now || _held.TryUpdate(key, (token, now + keep), held)))
+            {
+                return held.Until <= now;
+            }
+        }
+    }
+
+    /// <summary>Lapsed claims are dropped at most once a minute, not on every claim (each change claims one).</summary>
+    private void SweepIfDue(DateTimeOffset now)
+    {
+        if (now < _nextSweep)
+        {
+            return;
+        }
+
+        _nextSweep = now.AddMinutes(1);
         foreach (var stale in _held.Where(h => h.Value.Until <= now).ToList())
         {
             _held.TryRemove(stale);
         }
-
-        return _held.TryAdd(key, (token, now + keep));
     }
 }
