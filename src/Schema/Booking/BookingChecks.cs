@@ -152,11 +152,7 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
             ? known
             : await store.ReadRequiredAsync<Schedule>(scheduleReference.Value.Id, cancellationToken);
         RequireMayBookOn(access, schedule);
-        var actors = Actors(schedule);
-        if (request.Practitioners.Where(p => !actors.Contains(p)).Select(p => (FhirReference?)p).FirstOrDefault() is { } stranger)
-        {
-            throw Fail(new ValidationError($"{stranger} is not an actor of schedule '{schedule.Id}'.", "practitionerId", "actor-of-schedule"));
-        }
+        RequireActorsOf(request.Practitioners, [schedule]);
 
         var span = new TimeRange(request.Slots[0].Start!.Value, request.Slots[^1].End!.Value);
         if (BrokenTimeRule(schedule, span, time.GetUtcNow()) is { } broken)
@@ -230,6 +226,22 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
 
     /// <summary>Wholly inside the schedule's planning horizon.</summary>
     public static bool InsideHorizon(Schedule schedule, TimeRange span) => WithinHorizon(schedule, span) == span;
+
+    /// <summary>
+    /// The one refusal of a practitioner named who is not an actor of the schedule the booking takes (of any of them,
+    /// when it takes several: <see cref="MultiResource.SpanParts"/>).
+    /// </summary>
+    public static void RequireActorsOf(IReadOnlyList<FhirReference> named, IReadOnlyList<Schedule> schedules)
+    {
+        ArgumentNullException.ThrowIfNull(named);
+        ArgumentNullException.ThrowIfNull(schedules);
+        var actors = schedules.SelectMany(Actors).ToHashSet();
+        if (named.Where(p => !actors.Contains(p)).Select(p => (FhirReference?)p).FirstOrDefault() is { } stranger)
+        {
+            var which = schedules.Count == 1 ? $"schedule '{schedules[0].Id}'" : "any schedule the booking takes";
+            throw Fail(new ValidationError($"{stranger} is not an actor of {which}.", "practitionerId", "actor-of-schedule"));
+        }
+    }
 
     private static SchedulingException Fail(SchedulingError error) => new(error);
 }

@@ -31,21 +31,10 @@ public static class SpanParts
 
         if (parts.Count > 1)
         {
-            RequireActorsOfAny(named, checkedParts.Select(c => c.Schedule));
+            BookingChecks.RequireActorsOf(named, [.. checkedParts.Select(c => c.Schedule)]);
         }
 
         return checkedParts;
-    }
-
-    /// <summary>Each practitioner named is an actor of one of the schedules (the typed refusal <see cref="BookingChecks.AuthorizeAsync"/> gives for one).</summary>
-    public static void RequireActorsOfAny(IReadOnlyList<FhirReference> named, IEnumerable<Schedule> schedules)
-    {
-        ArgumentNullException.ThrowIfNull(named);
-        var actors = (schedules ?? []).SelectMany(BookingChecks.Actors).ToHashSet();
-        if (named.Where(p => !actors.Contains(p)).Select(p => (FhirReference?)p).FirstOrDefault() is { } stranger)
-        {
-            throw new SchedulingException(new ValidationError($"{stranger} is not an actor of any schedule the booking takes.", "practitionerId", "actor-of-schedule"));
-        }
     }
 
     /// <summary>Every actor of the parts' schedules, in the parts' order, each once: the appointment's participants besides the patient.</summary>
