@@ -42,11 +42,13 @@ public sealed class AppointmentTimeTaking(SlotReservation reservation, BookingCh
         var scope = BookingRules.ScopeOf(appointment.Status, changed.Status ?? AppointmentStatus.Booked, moves: false);
         var patient = BookingRules.PatientOf(appointment);
         // Each schedule its slots are on (several resources at once) checked as a booking checks it (MultiResource.SpanParts).
+        // The rules judge the change once, with every part (RuleJudging).
+        var judging = rules.Judging(scope, async () => patient is { } p ? await store.ReadRequiredAsync<Patient>(p.Id, cancellationToken) : null,
+            parts, appointment, store, cancellationToken);
         var checkedParts = await MultiResource.SpanParts.CheckAllAsync(parts, ScheduleParticipants.PractitionersOf(appointment), (planned, named) =>
             checks.CheckAsync(
                 new SpanRequest(planned, named, appointment.Id, rules.GuardedPatient(scope, patient?.Id), AlreadyOurs: ids.ToHashSet()),
-                rules.Judging(scope, async () => patient is { } p ? await store.ReadRequiredAsync<Patient>(p.Id, cancellationToken) : null,
-                    planned, appointment, store, cancellationToken),
+                judging,
                 cancellationToken));
         // Each slot as its seats are with the changed appointment on it (SlotSeats; a one-seat slot takes its status).
         return new TakenTime(

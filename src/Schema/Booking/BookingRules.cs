@@ -66,7 +66,8 @@ public sealed class BookingOptions
 /// <summary>
 /// What a booking rule sees: who books what, when; <see cref="AlsoOpening"/>: the spans of the other appointments the
 /// same change opens for the patient on the same schedule (a series' occurrences accepted before this one), which the
-/// open-bookings limit and the caps count as if they stood already; <see cref="Schedule"/>: the schedule booked on;
+/// open-bookings limit and the caps count as if they stood already; <see cref="Schedule"/>: the schedule booked on
+/// (the first, when the change takes several at once: <see cref="Schedules"/>, every one, judged once together);
 /// <see cref="MovedFrom"/>: a rescheduled appointment's start before the move; <see cref="NoticeExempt"/>: the caller
 /// is not held to the notice cutoffs (<see cref="BookingRules.NoticeExempt"/>).
 /// </summary>
@@ -82,6 +83,15 @@ public sealed record BookingRuleContext(
     public IReadOnlyList<TimeRange> AlsoOpening { get; init; } = [];
 
     public Schedule? Schedule { get; init; }
+
+    /// <summary>Every schedule the change takes (several resources at once: one per part), the first being <see cref="Schedule"/>.</summary>
+    public IReadOnlyList<Schedule> Schedules { get; init; } = [];
+
+    /// <summary>
+    /// How many bookings the change opens for the patient besides <see cref="AlsoOpening"/>: one per part whose
+    /// schedule has a practitioner (two practitioners' time in one appointment counts as two), at least one.
+    /// </summary>
+    public int Opening => Math.Max(1, Schedules.Count(s => s.Actor.Any(a => FhirReference.From(a)?.ResourceType == "Practitioner")));
 
     public DateTimeOffset? MovedFrom { get; init; }
 
@@ -145,7 +155,10 @@ public sealed class MaxOpenBookingsRule(IOptions<BookingOptions> options) : IBoo
             return null;
         }
 
-        var open = ((await context.Fhir.SearchAsync(AppointmentSearches.OpenOfPatientCount(context.Patient.Id!, context.Now), cancellationToken)).Total ?? 0) + context.AlsoOpening.Count;
+        // What stands, plus what the change opens besides the one it is judged for (a series' earlier occurrences,
+        // the other practitioners' parts of a booking on several schedules).
+        var open = ((await context.Fhir.SearchAsync(AppointmentSearches.OpenOfPatientCount(context.Patient.Id!, context.Now), cancellationToken)).Total ?? 0) +
+                   context.AlsoOpening.Count + context.Opening - 1;
         if (open >= limit)
         {
             // Expired holds are dead (StandingTime), swept or not: only when they could matter are they looked up.
@@ -159,11 +172,25 @@ public sealed class MaxOpenBookingsRule(IOptions<BookingOptions> options) : IBoo
 
 /// <summary>
 /// One change's booking rules, run by <see cref="BookingChecks.CheckAsync"/> once the schedule is read: their refusals
-/// (all of them), and the guards the caps need claimed besides the span's (<see cref="BookingCaps.GuardKeys"/>).
+/// (all of them), and the guards the caps need claimed besides the span's (<see cref="BookingCaps.GuardKeys"/>). A
+/// change taking <paramref name="parts"/> schedules at once (<see cref="MultiResource.SpanParts"/>) is checked part
+/// by part, but judged ONCE, with every part's schedule: the parts before the last answer no refusal here, the last
+/// (and its re-check once guards were created) the change's; guard keys are each part's schedule's own.
 /// </summary>
-public sealed class RuleJudging(Func<Schedule, Task<IReadOnlyList<SchedulingError>>> refusals, Func<Schedule, IReadOnlyList<string>> guardKeys)
+public sealed class RuleJudging(int parts, Func<IReadOnlyList<Schedule>, Task<IReadOnlyList<SchedulingError>>> refusals, Func<Schedule, IReadOnlyList<string>> guardKeys)
 {
-    public Task<IReadOnlyList<SchedulingError>> RefusalsAsync(Schedule schedule) => refusals(schedule);
+    private readonly List<Schedule> _schedules = [];
+
+    public Task<IReadOnlyList<SchedulingError>> RefusalsAsync(Schedule schedule)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        if (_schedules.All(s => s.Id != schedule.Id))
+        {
+            _schedules.Add(schedule);
+        }
+
+        return _schedules.Count < parts ? Task.FromResult<IReadOnlyList<SchedulingError>>([]) : refusals([.. _schedules]);
+    }
 
     public IReadOnlyList<string> GuardKeys(Schedule schedule) => guardKeys(schedule);
 }
@@ -221,32 +248,36 @@ public sealed class BookingRules(IEnumerable<IBookingRule> rules, IOptions<Booki
 
     /// <summary>
     /// The rules of one change, for <see cref="BookingChecks.CheckAsync"/> to run after authorization: null when its
-    /// scope runs none. <paramref name="readPatient"/> is read first (null: no patient, no rule); the span is the slots';
+    /// scope runs none. <paramref name="readPatient"/> is read first (null: no patient, no rule); <paramref name="parts"/>:
+    /// the change's slots, one list per schedule it takes (all over one span), judged once together;
     /// <paramref name="moving"/>: the appointment a reschedule moves (its id and start), else null.
     /// </summary>
     public RuleJudging? Judging(
-        RuleScope scope, Func<Task<Patient?>> readPatient, IReadOnlyList<Slot> slots, Appointment? moving, IFhirStore store, CancellationToken cancellationToken) =>
-        Judging(scope, readPatient, slots, moving, [], store, cancellationToken);
+        RuleScope scope, Func<Task<Patient?>> readPatient, IReadOnlyList<IReadOnlyList<Slot>> parts, Appointment? moving, IFhirStore store, CancellationToken cancellationToken) =>
+        Judging(scope, readPatient, parts, moving, [], store, cancellationToken);
 
-    /// <summary>As <see cref="Judging(RuleScope, Func{Task{Patient}}, IReadOnlyList{Slot}, Appointment, IFhirStore, CancellationToken)"/>, the change also opening appointments over <paramref name="alsoOpening"/> for the patient (<see cref="BookingRuleContext.AlsoOpening"/>).</summary>
+    /// <summary>As <see cref="Judging(RuleScope, Func{Task{Patient}}, IReadOnlyList{IReadOnlyList{Slot}}, Appointment, IFhirStore, CancellationToken)"/>, the change also opening appointments over <paramref name="alsoOpening"/> for the patient (<see cref="BookingRuleContext.AlsoOpening"/>).</summary>
     public RuleJudging? Judging(
-        RuleScope scope, Func<Task<Patient?>> readPatient, IReadOnlyList<Slot> slots, Appointment? moving, IReadOnlyList<TimeRange> alsoOpening, IFhirStore store, CancellationToken cancellationToken)
+        RuleScope scope, Func<Task<Patient?>> readPatient, IReadOnlyList<IReadOnlyList<Slot>> parts, Appointment? moving, IReadOnlyList<TimeRange> alsoOpening, IFhirStore store,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(readPatient);
-        ArgumentNullException.ThrowIfNull(slots);
+        ArgumentNullException.ThrowIfNull(parts);
         if (scope == RuleScope.None)
         {
             return null;
         }
 
+        var slots = parts[0];
         var start = slots[0].Start!.Value;
-        return new RuleJudging(
-            async schedule => await readPatient() is { } patient
-                ? await RefusalsAsync(new BookingRuleContext(patient, slots, start, slots[^1].End!.Value, time.GetUtcNow(),
+        return new RuleJudging(parts.Count,
+            async schedules => await readPatient() is { } patient
+                ? await RefusalsAsync(new BookingRuleContext(patient, [.. parts.SelectMany(p => p)], start, slots[^1].End!.Value, time.GetUtcNow(),
                     scope == RuleScope.Move ? moving?.Id : null, store)
                 {
                     AlsoOpening = alsoOpening,
-                    Schedule = schedule,
+                    Schedule = schedules[0],
+                    Schedules = schedules,
                     MovedFrom = scope == RuleScope.Move ? moving?.Start : null,
                     NoticeExempt = NoticeExempt,
                 }, cancellationToken)

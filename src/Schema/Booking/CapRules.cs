@@ -37,15 +37,24 @@ public sealed class PractitionerCapsRule(IOptions<BookingOptions> options) : IBo
     public async ValueTask<string?> CheckAsync(BookingRuleContext context, CancellationToken cancellationToken) =>
         await JudgeAsync(context, cancellationToken) is { Count: > 0 } broken ? broken[0].Message : null;
 
-    /// <summary>Every cap broken (day, week): a booking over both reports both.</summary>
+    /// <summary>
+    /// Every cap broken (day, week): a booking over both reports both; a booking on several schedules at once, each
+    /// schedule's caps for its own practitioners (each rule named once).
+    /// </summary>
     public async ValueTask<IReadOnlyList<BookingRuleError>> JudgeAsync(BookingRuleContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Schedule is not { } schedule)
+        var broken = new List<BookingRuleError>();
+        foreach (var schedule in context.Schedules.Count > 0 ? context.Schedules : context.Schedule is { } one ? [one] : [])
         {
-            return [];
+            broken.AddRange((await JudgeAsync(context, schedule, cancellationToken)).Where(e => broken.All(b => b.Rule != e.Rule)));
         }
 
+        return broken;
+    }
+
+    private async Task<IReadOnlyList<BookingRuleError>> JudgeAsync(BookingRuleContext context, Schedule schedule, CancellationToken cancellationToken)
+    {
         var limits = BookingLimits.Of(schedule, options.Value);
         var actors = BookingCaps.CappedActors(schedule);
         if ((limits.MaxPerDay == 0 && limits.MaxPerWeek == 0) || actors.Count == 0)

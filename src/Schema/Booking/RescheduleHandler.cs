@@ -57,10 +57,10 @@ public sealed class RescheduleHandler(AppointmentChanges changes, SlotReservatio
         // The patient only after the booking rights on the target schedule are checked (as booking reads it); the
         // rules (a move: BookingRules) before any guard is written.
         var scope = BookingRules.ScopeOf(appointment.Status, appointment.Status!.Value, moves: true);
+        // The rules judge the move once, with every part (RuleJudging).
+        var judging = rules.Judging(scope, async () => await PatientOfAsync(appointment, cancellationToken), parts, appointment, changes.Store, cancellationToken);
         var checkedParts = await MultiResource.SpanParts.CheckAllAsync(parts, ScheduleParticipants.AnsweringOf(appointment), (planned, named) =>
-            checks.CheckAsync(new SpanRequest(planned, named, appointment.Id, AlreadyOurs: ours),
-                rules.Judging(scope, async () => await PatientOfAsync(appointment, cancellationToken), planned, appointment, changes.Store, cancellationToken),
-                cancellationToken));
+            checks.CheckAsync(new SpanRequest(planned, named, appointment.Id, AlreadyOurs: ours), judging, cancellationToken));
 
         var slotsByPart = new List<List<Slot>>(parts.Count);
         foreach (var planned in parts)

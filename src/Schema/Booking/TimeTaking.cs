@@ -140,8 +140,11 @@ public sealed class TimeTaking(
     /// before), which the open-bookings limit and the caps count too (<see cref="BookingRuleContext.AlsoOpening"/>).
     /// </summary>
     internal async Task<CheckedTake> CheckAsync(
-        TakeRequest request, BookingTime time, string? idempotencyKey, TakeReads unchanging, IReadOnlyList<TimeRange> alsoOpening, CancellationToken cancellationToken) =>
-        await CheckPlannedAsync(request, await reservation.PlanAsync(time, cancellationToken), Named(request), idempotencyKey, unchanging, alsoOpening, cancellationToken);
+        TakeRequest request, BookingTime time, string? idempotencyKey, TakeReads unchanging, IReadOnlyList<TimeRange> alsoOpening, CancellationToken cancellationToken)
+    {
+        var planned = await reservation.PlanAsync(time, cancellationToken);
+        return await CheckPlannedAsync(request, planned, Named(request), idempotencyKey, unchanging, Judging(request, [planned], unchanging, alsoOpening, cancellationToken), cancellationToken);
+    }
 
     /// <summary>
     /// The checks of a booking or hold on one schedule or several (<see cref="SlotReservation.PlanPartsAsync"/>): each
@@ -152,9 +155,11 @@ public sealed class TimeTaking(
     {
         var planned = await reservation.PlanPartsAsync(time, cancellationToken);
         var takes = new List<CheckedTake>(planned.Count);
+        // The booking rules judge the change once, with every part (RuleJudging), not once per part.
+        var judging = Judging(request, planned, unchanging, [], cancellationToken);
         await MultiResource.SpanParts.CheckAllAsync(planned, Named(request), async (part, named) =>
         {
-            var take = await CheckPlannedAsync(request, part, named, idempotencyKey, unchanging, [], cancellationToken);
+            var take = await CheckPlannedAsync(request, part, named, idempotencyKey, unchanging, judging, cancellationToken);
             takes.Add(take with { Named = Named(request) });
             return take.Checked;
         });
@@ -164,21 +169,24 @@ public sealed class TimeTaking(
     private static FhirReference[] Named(TakeRequest request) =>
         request.PractitionerId is { } id ? [FhirReference.For<Practitioner>(Mutations.RequireId(id, "practitionerId"))] : [];
 
+    /// <summary>The appointment becomes open: every booking rule (<see cref="BookingRules.Judging(RuleScope, Func{Task{Patient}}, IReadOnlyList{IReadOnlyList{Slot}}, Appointment, IReadOnlyList{TimeRange}, IFhirStore, CancellationToken)"/>), once for the change's parts.</summary>
+    private RuleJudging? Judging(TakeRequest request, IReadOnlyList<List<Slot>> parts, TakeReads unchanging, IReadOnlyList<TimeRange> alsoOpening, CancellationToken cancellationToken) =>
+        rules.Judging(Scope(request), async () => unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken), parts, null, alsoOpening, Store, cancellationToken);
+
+    private static RuleScope Scope(TakeRequest request) => BookingRules.ScopeOf(null, request.Hold is null ? AppointmentStatus.Booked : AppointmentStatus.Pending, moves: false);
+
     private async Task<CheckedTake> CheckPlannedAsync(
-        TakeRequest request, List<Slot> planned, IReadOnlyList<FhirReference> named, string? idempotencyKey, TakeReads unchanging, IReadOnlyList<TimeRange> alsoOpening,
+        TakeRequest request, List<Slot> planned, IReadOnlyList<FhirReference> named, string? idempotencyKey, TakeReads unchanging, RuleJudging? judging,
         CancellationToken cancellationToken)
     {
         // The appointment becomes open: every booking rule, and the patient's guard, which serializes their bookings
         // for the open-bookings limit (BookingRules) and for their clientMutationIds.
-        var scope = BookingRules.ScopeOf(null, request.Hold is null ? AppointmentStatus.Booked : AppointmentStatus.Pending, moves: false);
         var spanRequest = new SpanRequest(planned, named, null,
-            rules.GuardedPatient(scope, request.PatientId) ?? (idempotencyKey is not null ? request.PatientId : null), unchanging.KnownFor(planned));
-        // The patient only now, where the caller may book on the schedule: read before, a missing one would answer
-        // NotFound where an existing one answers "no such slot" or FORBIDDEN, telling any practitioner which ids
-        // exist. The rules before any guard is written.
-        var checkedSpan = await checks.CheckAsync(spanRequest,
-            rules.Judging(scope, async () => unchanging.Patient ??= await Store.ReadRequiredAsync<Patient>(request.PatientId, cancellationToken), planned, null, alsoOpening, Store, cancellationToken),
-            cancellationToken);
+            rules.GuardedPatient(Scope(request), request.PatientId) ?? (idempotencyKey is not null ? request.PatientId : null), unchanging.KnownFor(planned));
+        // The patient only now (the rules read it), where the caller may book on the schedule: read before, a missing
+        // one would answer NotFound where an existing one answers "no such slot" or FORBIDDEN, telling any practitioner
+        // which ids exist. The rules before any guard is written.
+        var checkedSpan = await checks.CheckAsync(spanRequest, judging, cancellationToken);
         return new CheckedTake(planned, named, checkedSpan);
     }
 

@@ -111,6 +111,34 @@ public abstract class MultiResourceTests(ITestOutputHelper output)
         Assert.All(mine, ap => Assert.Equal(3, ap.Slot.Count));
     }
 
+    /// <summary>
+    /// A booking for a patient taking two practitioners' time at once counts as two of the patient's open bookings:
+    /// the booking rules judge the change once, with every part (not once per part, each seeing one booking). A room
+    /// or a device beside one practitioner counts nothing more. By slot ids and by a `requires` option alike.
+    /// </summary>
+    [Fact]
+    public async Task A_booking_taking_two_practitioners_counts_as_two_of_the_patients_open_bookings()
+    {
+        var (first, second) = await GatewaysAsync(new() { ["Booking:MaxOpenBookingsPerPatient"] = "2" });
+        await using var a = first;
+        await using var b = second;
+        var world = await World.CreateAsync(Store, pool: 1);
+        var anaesthetist = world.Pool[0];
+        Assert.NotNull((await BookAsync(first, new { slotIds = new[] { world.Room.Slots[3].Id } }, world.Patient.Id!)).Id);
+
+        // One open already: surgeon + anaesthetist (+ room) would make three.
+        Assert.Equal("BOOKING_RULE", (await BookAsync(second, new { slotIds = new[] { world.Surgeon.Slots[0].Id, anaesthetist.Slots[0].Id, world.Room.Slots[0].Id } }, world.Patient.Id!)).Error);
+        var option = (await OptionsAsync(first, world, world.Surgeon.Requirement, anaesthetist.Requirement))[1];
+        Assert.Equal("BOOKING_RULE", (await BookAsync(second, new { optionId = option["id"]!.GetValue<string>() }, world.Patient.Id!)).Error);
+        Assert.All(await ReadAsync([world.Surgeon.Slots[0], anaesthetist.Slots[0], world.Room.Slots[0], world.Surgeon.Slots[1], anaesthetist.Slots[1]]),
+            s => Assert.Equal(Slot.SlotStatus.Free, s.Status));
+
+        // Surgeon, room and device: one practitioner, two bookings in all.
+        Assert.NotNull((await BookAsync(second, new { slotIds = new[] { world.Surgeon.Slots[0].Id, world.Room.Slots[0].Id, world.Device.Slots[0].Id } }, world.Patient.Id!)).Id);
+        // For another patient with none open, both practitioners at once are two of two.
+        Assert.NotNull((await BookAsync(first, new { slotIds = new[] { world.Surgeon.Slots[1].Id, anaesthetist.Slots[1].Id } }, world.OtherPatient.Id!)).Id);
+    }
+
     [Theory]
     [InlineData("FirstFree", "FIRST_FREE")]
     [InlineData("LeastBookedThatDay", "LEAST_BOOKED_THAT_DAY")]
