@@ -55,11 +55,23 @@ public sealed record ModelWorld(
 
     public IReadOnlyList<Slot> InactiveSlots { get; init; } = [];
 
-    /// <summary>Every schedule of the world.</summary>
+    /// <summary>
+    /// The practitioner's series schedule (the practitioner alone; a recurring 14:00–18:00 UTC rule every day, no
+    /// planning horizon, its rule's zone UTC): bookSeries books weekly on it from the world's day on, so a series'
+    /// first week competes with every other booking of the practitioner's day, and its later weeks with other series.
+    /// </summary>
+    public Schedule SeriesSchedule { get; init; } = new();
+
+    /// <summary>A series' comment, which says its mode: the FHIR-side whole-or-absent check (S1) reads it from the template.</summary>
+    public const string AllOrNothingComment = "model series all-or-nothing";
+
+    public const string AvailableOnlyComment = "model series available-only";
+
     /// <summary>The slot schedule's time zone: UTC+1 all year (no daylight saving, so the model's hours stay simple).</summary>
     public const string SlotScheduleZone = "Etc/GMT-1";
 
-    public IEnumerable<Schedule> Schedules => [SlotSchedule, RuleSchedule, StrangerSchedule, SharedSchedule, InactiveSchedule, GroupSchedule];
+    /// <summary>Every schedule of the world.</summary>
+    public IEnumerable<Schedule> Schedules => [SlotSchedule, RuleSchedule, StrangerSchedule, SharedSchedule, InactiveSchedule, GroupSchedule, SeriesSchedule];
 
     public const int SlotCount = 8;
 
@@ -124,8 +136,14 @@ public sealed record ModelWorld(
             Actor = [new ResourceReference("Practitioner/" + practitioner.Id), new ResourceReference("Location/" + groupRoom.Id)],
         }, none);
 
+        var seriesSchedule = new Schedule { Active = true, Actor = [new ResourceReference("Practitioner/" + practitioner.Id)] };
+        new AvailabilityRule("UTC", [new AvailableTime(Enum.GetValues<DayOfWeek>(), new TimeOnly(14, 0), new TimeOnly(18, 0))], [], 30, 0, 0, 15)
+            .WriteTo(seriesSchedule);
+        seriesSchedule = await store.CreateAsync(seriesSchedule, none);
+
         return new ModelWorld(practitioner, stranger, location, slotSchedule, ruleSchedule, slots, patients, day)
         {
+            SeriesSchedule = seriesSchedule,
             StrangerSchedule = strangerSchedule,
             StrangerSlots = await SlotsAsync(store, strangerSchedule, start, 4),
             SharedSchedule = sharedSchedule,

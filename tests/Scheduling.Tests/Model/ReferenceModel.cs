@@ -66,7 +66,7 @@ public static class ReferenceModel
     {
         Op.Confirm when s.Status == "PENDING" && s.Hold is not null && !s.ExpiredAt(t.Before) =>
             s with { Status = "BOOKED", Hold = null, Participants = [.. s.Participants.Select(p => p with { Answer = "ACCEPTED" })] },
-        Op.Cancel when !s.ExpiredAt(t.Before) && s.Status is "PROPOSED" or "PENDING" or "BOOKED" or "CHECKED_IN" or "WAITLIST" =>
+        Op.Cancel or Op.CancelSeriesFrom when !s.ExpiredAt(t.Before) && s.Status is "PROPOSED" or "PENDING" or "BOOKED" or "CHECKED_IN" or "WAITLIST" =>
             s with { Status = "CANCELLED", Hold = null },
         Op.Reschedule r when !s.ExpiredAt(t.Before) && s.Status is "BOOKED" or "PENDING" && Shown(t.Appointment) is { } moved =>
             s with { Slots = moved.Slots, Start = moved.Start, Participants = [.. s.Participants.Where(p => Answers(p.Actor)), .. OtherActorsOf(TargetSchedule(r, world))] },
@@ -147,15 +147,17 @@ public static class ReferenceModel
 
         // Appointments: each one's acknowledged operations, in every order real time allows.
         var finals = new Dictionary<string, State>();
-        foreach (var made in successes.Where(t => OperationRunner.IsBooking(t.Op) && t.AppointmentId is not null).GroupBy(t => t.AppointmentId!))
+        foreach (var made in Made(successes).GroupBy(m => m.Id))
         {
-            var booking = made.MinBy(t => t.Acked)!;
-            if (Shown(booking.Appointment) is not { } first || !fhir.TryGetValue(made.Key, out var held))
+            var booking = made.MinBy(m => m.Told.Acked);
+            if (Shown(booking.Shown) is not { } first || !fhir.TryGetValue(made.Key, out var held))
             {
                 continue; // M1 reports an acknowledged appointment missing from FHIR.
             }
 
-            var ops = successes.Where(t => t.Target == made.Key && t.Op is Op.Confirm or Op.Cancel or Op.Reschedule or Op.Respond or Op.Status).OrderBy(t => t.Sent).ToList();
+            // Its own operations, and a cancelSeriesFrom (from it or an earlier occurrence) that answered it cancelled.
+            var ops = successes.Where(t => (t.Target == made.Key && t.Op is Op.Confirm or Op.Cancel or Op.Reschedule or Op.Respond or Op.Status) ||
+                                           (t.Op is Op.CancelSeriesFrom && t.Cancelled.Contains(made.Key))).OrderBy(t => t.Sent).ToList();
             var possible = Orders(ops).Select(order => order.Aggregate((State?)first, (s, t) => s is null ? null : Apply(s, t, world)))
                 .OfType<State>().SelectMany(s => s.ExpiredAt(now) ? [s, s with { Status = "CANCELLED", Hold = null }] : new[] { s })
                 .DistinctBy(s => s.Key).ToList();
@@ -190,7 +192,8 @@ public static class ReferenceModel
         violations.AddRange(taken.Where(t => t.Value.Count > world.CapacityOf(t.Key))
             .Select(t => $"R3 the acknowledged operations leave Slot/{t.Key} taken by {string.Join(" and ", t.Value.Select(x => $"Appointment/{x.Appointment} {x.Status}"))}"));
         var known = world.Slots.Concat(world.SharedSlots).Concat(world.StrangerSlots).Concat(world.InactiveSlots).Concat(world.GroupSlots).Select(s => s.Id!)
-            .Concat(createdSlots).Concat(successes.SelectMany(t => Shown(t.Appointment)?.Slots ?? [])).Concat(finals.Values.SelectMany(f => f.Slots))
+            .Concat(createdSlots).Concat(Made(successes).SelectMany(m => Shown(m.Shown)?.Slots ?? [])).Concat(successes.SelectMany(t => Shown(t.Appointment)?.Slots ?? []))
+            .Concat(finals.Values.SelectMany(f => f.Slots))
             .Concat(blocks.Keys).Distinct().ToList();
         var scheduleOfSlot = world.Slots.Select(s => s.Id!).Concat(createdSlots).ToHashSet();
         foreach (var id in known)
@@ -215,14 +218,19 @@ public static class ReferenceModel
         return violations;
     }
 
+    /// <summary>Every appointment an acknowledged booking made, as its answer showed it: a booking's one, a series' occurrences.</summary>
+    public static IEnumerable<(string Id, JsonNode? Shown, Told Told)> Made(IEnumerable<Told> successes) => successes.SelectMany(t =>
+        OperationRunner.IsBooking(t.Op) && t.AppointmentId is { } id ? [(id, t.Appointment, t)]
+        : t.Op is Op.BookSeries ? t.Occurrences.Select(o => (Told.IdOf(o)!, (JsonNode?)o, t))
+        : Array.Empty<(string, JsonNode?, Told)>());
+
     /// <summary>
     /// Roles: what a patient's or a practitioner's token may not do is refused with FORBIDDEN (and, being refused,
     /// is not applied to the model, so anything it wrote shows there). A scheduler is never refused so.
     /// </summary>
     public static IEnumerable<string> Access(ModelWorld world, IReadOnlyList<Told> told, Func<int, string> patientOfClient)
     {
-        var patientOf = told.Where(t => t.Succeeded && OperationRunner.IsBooking(t.Op) && t.AppointmentId is not null)
-            .GroupBy(t => t.AppointmentId!).ToDictionary(g => g.Key, g => g.First().PatientId);
+        var patientOf = Made(told.Where(t => t.Succeeded)).GroupBy(m => m.Id).ToDictionary(g => g.Key, g => g.First().Told.PatientId);
         var onShared = told.Where(t => t.Succeeded && OperationRunner.IsBooking(t.Op) && t.AppointmentId is not null && t.Op is Op.BookShared)
             .Select(t => t.AppointmentId!).ToHashSet();
         foreach (var t in told.Where(t => !t.Aborted && t.ErrorCode is not ("NO_APPOINTMENT_YET" or "NO_BLOCK_YET" or "NO_SLOT_SEEN_YET")))

@@ -95,11 +95,14 @@ public static class SchedulingModel
         ("BookGroup", focus == Focus.Seats ? 16 : 3, Gen.Select(Gen.Int[0, 1], Gen.Frequency((3, Gen.Const(false)), (1, Gen.Const(true))), (s, h) => (Op)new Op.BookGroup(s, h))),
         // Several resources at once: the stranger with the colleague's room and device, against each one's other bookings.
         ("BookMulti", 3, Gen.Select(Gen.Int[0, 3], Gen.Frequency((3, Gen.Const(false)), (1, Gen.Const(true))), (s, h) => (Op)new Op.BookMulti(s, h))),
+        // Recurring series: weekly on the series schedule, the first week against the practitioner's day, later weeks against other series.
+        ("BookSeries", focus == Focus.Series ? 14 : 2, SeriesGen),
+        ("CancelSeriesFrom", focus == Focus.Series ? 5 : 1, Gen.Int[0, 20].Select(i => (Op)new Op.CancelSeriesFrom(i))),
         ("BookInactive", 1, Gen.Int[0, 1].Select(s => (Op)new Op.BookInactive(s))),
         ("BookWithStranger", 1, Gen.Int[0, 7].Select(s => (Op)new Op.BookWithStranger(s))),
         ("Confirm", focus == Focus.Holds ? 6 : 2, Appointment.Select(a => (Op)new Op.Confirm(a))),
-        ("Cancel", focus is Focus.Holds or Focus.Rules or Focus.Seats ? 6 : 3, Appointment.Select(a => (Op)new Op.Cancel(a))),
-        ("Reschedule", focus == Focus.Reschedules ? 30 : 3, Gen.Select(Appointment, focus == Focus.Reschedules ? MoveTargetsInFocus : Gen.Int[0, 11], focus == Focus.Reschedules ? MovesInFocus : Moves,
+        ("Cancel", focus is Focus.Holds or Focus.Rules or Focus.Seats or Focus.Series ? 6 : 3, Appointment.Select(a => (Op)new Op.Cancel(a))),
+        ("Reschedule", focus == Focus.Reschedules ? 30 : focus == Focus.Series ? 6 : 3, Gen.Select(Appointment, focus == Focus.Reschedules ? MoveTargetsInFocus : Gen.Int[0, 11], focus == Focus.Reschedules ? MovesInFocus : Moves,
             (a, t, m) => (Op)new Op.Reschedule(a, t, m))),
         ("Respond", focus is Focus.Answers or Focus.Holds ? 8 : 3, Gen.Select(Appointment,
             focus == Focus.Answers ? Gen.OneOf("ACCEPTED", "DECLINED", "TENTATIVE", "TENTATIVE", "NEEDS_ACTION") : Gen.OneOf("ACCEPTED", "ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS_ACTION"),
@@ -120,6 +123,14 @@ public static class SchedulingModel
         // A hold, the clock past its expiry, then an answer on it: confirm, accept or cancel.
         ("LateAnswer", focus == Focus.Holds ? 4 : 0, Gen.Select(Gen.Int[0, 7], Gen.Int[0, 2], (s, a) => (Op)new Op.LateAnswer(s, a))),
     ];
+
+    /// <summary>
+    /// A series: its start (the first four half hours likelier, where the day's other bookings are), its first week
+    /// (0: the world's day, racing single bookings; 1: a week on, racing only other series), 1 to 3 weekly
+    /// occurrences, all-or-nothing two times in three.
+    /// </summary>
+    private static readonly Gen<Op> SeriesGen = Gen.Select(Gen.Frequency((3, Gen.Int[0, 3]), (1, Gen.Int[4, 7])), Gen.Int[0, 1], Gen.Frequency((1, Gen.Const(1)), (3, Gen.Const(2)), (2, Gen.Const(3))),
+        Gen.Frequency((2, Gen.Const(true)), (1, Gen.Const(false))), (h, w, c, a) => (Op)new Op.BookSeries(h, w, c, a));
 
     /// <summary>Where a reschedule moves to: real slots, a rule option, the stranger's schedule, two schedules at once, the inactive schedule.</summary>
     private static readonly Gen<MoveTo> Moves = Gen.OneOf(MoveTo.Slots, MoveTo.Rule, MoveTo.Slots, MoveTo.Rule, MoveTo.Stranger, MoveTo.TwoSchedules, MoveTo.Inactive);
@@ -167,6 +178,7 @@ public static class SchedulingModel
             Gen.Select(Gen.Int[0, 11], Gen.OneOf(30, 60), (q, m) => (Op)new Op.BookRule(q, m, true))),
         Focus.Rules => Gen.Select(Gen.Int[0, 3], Gen.OneOf(30, 45, 60), (q, m) => (Op)new Op.BookRule(q, m, false)),
         Focus.Seats => Gen.Select(Gen.Int[0, 1], Gen.Bool, (s, h) => (Op)new Op.BookGroup(s, h)),
+        Focus.Series => SeriesGen,
         Focus.Reschedules => Gen.OneOf(Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], (s, c) => (Op)new Op.Book(s, c, false)),
             Gen.Select(Gen.Int[0, 11], Gen.OneOf(30, 60), (q, m) => (Op)new Op.BookRule(q, m, false))),
         _ => Gen.OneOf(Gen.Select(Gen.Int[0, 7], Gen.Int[1, 2], Gen.Bool, (s, c, h) => (Op)new Op.Book(s, c, h)),
@@ -333,6 +345,9 @@ public enum Focus
 
     /// <summary>Seats of the group slots booked, held, cancelled and booked again, against the practitioner's other bookings.</summary>
     Seats,
+
+    /// <summary>Series booked over one another and over the day's bookings, cancelled from an occurrence on, their occurrences cancelled and moved one by one.</summary>
+    Series,
 }
 
 public sealed class EmbeddedSchedulingModelTests(ITestOutputHelper output)

@@ -41,6 +41,17 @@ public abstract record Op
     /// </summary>
     public sealed record BookMulti(int Slot, bool Hold) : Op;
 
+    /// <summary>
+    /// A weekly series on the practitioner's series schedule: <paramref name="Count"/> occurrences, 30 minutes from
+    /// 14:00 UTC + <paramref name="Half"/> × 30 min, the first on the world's day <paramref name="FirstWeek"/> weeks
+    /// on; ALL_OR_NOTHING or AVAILABLE_ONLY (its comment says which, for the FHIR-side check S1). Its first week
+    /// races every booking of the practitioner's day; its later weeks race other series.
+    /// </summary>
+    public sealed record BookSeries(int Half, int FirstWeek, int Count, bool AllOrNothing) : Op;
+
+    /// <summary>cancelSeriesFrom on an occurrence some answer showed (counting back from the latest): it and every later one of its series.</summary>
+    public sealed record CancelSeriesFrom(int Occurrence) : Op;
+
     /// <summary>A slot of the practitioner's inactive schedule: always refused, with the rule named.</summary>
     public sealed record BookInactive(int Slot) : Op;
 
@@ -207,6 +218,22 @@ public sealed record Told(Op Op, string? AppointmentId, string? ErrorCode, strin
 
     /// <summary>When the slots a createSlots made start, as it answered.</summary>
     public IReadOnlyList<DateTimeOffset> CreatedStarts { get; init; } = [];
+
+    /// <summary>A series' occurrences as bookSeries answered them (its <see cref="AppointmentId"/> is the series' template).</summary>
+    public IReadOnlyList<JsonNode> Occurrences { get; init; } = [];
+
+    /// <summary>The places (recurrenceIds) bookSeries AVAILABLE_ONLY left out, each with its error's code.</summary>
+    public IReadOnlyList<(int Place, string? Code)> Skipped { get; init; } = [];
+
+    /// <summary>The occurrences cancelSeriesFrom answered cancelled, and the template's status it answered.</summary>
+    public IReadOnlyList<string> Cancelled { get; init; } = [];
+
+    public string? TemplateStatus { get; init; }
+
+    /// <summary>Every appointment the answer reported: the one made or changed, a series' occurrences and template.</summary>
+    public IEnumerable<string> Reported => [.. AppointmentId is { } id ? [id] : Array.Empty<string>(), .. Occurrences.Select(IdOf).OfType<string>(), .. Cancelled];
+
+    public static string? IdOf(JsonNode? appointment) => appointment?["id"]?.GetValue<string>();
 }
 
 /// <summary>Runs operations over GraphQL against a <see cref="ModelWorld"/>; what each was told is kept for the checks.</summary>
@@ -219,10 +246,13 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock,
     /// <summary>Appointment indexes below this count back from the client's own latest appointment.</summary>
     public const int Own = 10;
 
-    private const string AppointmentSelection = "appointment { id: fhirId status start end holdExpiresAt slots { id: fhirId } " +
-        "participants { required status actor { __typename ... on Practitioner { id: fhirId } ... on Patient { id: fhirId } ... on Location { id: fhirId } ... on HealthcareService { id: fhirId } ... on OtherActor { reference } } } }";
+    private const string AppointmentFields = "id: fhirId status start end holdExpiresAt slots { id: fhirId } " +
+        "participants { required status actor { __typename ... on Practitioner { id: fhirId } ... on Patient { id: fhirId } ... on Location { id: fhirId } ... on HealthcareService { id: fhirId } ... on OtherActor { reference } } }";
+
+    private const string AppointmentSelection = "appointment { " + AppointmentFields + " }";
 
     private readonly List<string> _appointments = [];
+    private readonly List<string> _occurrences = [];
     private readonly Dictionary<string, string> _patientOf = [];
     private readonly List<string> _seenSlots = [];
     private readonly List<string> _cancelledSlots = [];
@@ -308,6 +338,11 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock,
         Op.BookInactive b => await TakeAsync(gateway, op, world.InactiveSlotRun(b.Slot), patientId, false, null, null),
         Op.BookGroup g => await TakeAsync(gateway, op, world.GroupSlotRun(g.Slot), patientId, g.Hold, null, null),
         Op.BookMulti m => await TakeAsync(gateway, op, world.MultiSlotRun(m.Slot), patientId, m.Hold, null, null),
+        Op.BookSeries s => await BookSeriesAsync(gateway, s, patientId),
+        Op.CancelSeriesFrom c => Occurrence(c.Occurrence) is { } occurrence
+            ? await MutateAsync(gateway, op, "cancelSeriesFrom", "CancelSeriesFromInput", new { appointmentId = occurrence, reason = "model" },
+                "cancelled { " + AppointmentFields + " } series { template { id: fhirId status } }") with { Target = occurrence }
+            : new Told(op, null, "NO_APPOINTMENT_YET", null),
         Op.BookWithStranger s => await TakeAsync(gateway, op, world.SlotRun(s.Slot, 1), patientId, false, world.Stranger.Id, null),
         Op.Confirm c => await AppointmentAsync(gateway, op, c.Appointment, "confirmAppointment", "ConfirmAppointmentInput", id => new { appointmentId = id }),
         Op.Cancel c => await AppointmentAsync(gateway, op, c.Appointment, "cancelAppointment", "CancelAppointmentInput", id => new { appointmentId = id, reason = "model" }),
@@ -324,6 +359,32 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock,
         Op.DeleteSlot d => await DeleteSlotAsync(gateway, op, DeleteTarget(d)),
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
+
+    private async Task<Told> BookSeriesAsync(GatewayServer gateway, Op.BookSeries s, string patientId)
+    {
+        var first = world.Day.AddDays(7 * s.FirstWeek);
+        var start = new TimeOnly(14, 0).AddMinutes(30 * (s.Half % 8));
+        var told = await MutateAsync(gateway, s, "bookSeries", "BookSeriesInput", new
+        {
+            scheduleId = world.SeriesSchedule.Id,
+            patientId,
+            firstDate = first.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            startTime = start.ToString("HH:mm", CultureInfo.InvariantCulture),
+            minutes = 30,
+            recurrence = new { count = s.Count },
+            mode = s.AllOrNothing ? "ALL_OR_NOTHING" : "AVAILABLE_ONLY",
+            comment = s.AllOrNothing ? ModelWorld.AllOrNothingComment : ModelWorld.AvailableOnlyComment,
+        }, "series { template { id: fhirId status } } occurrences { " + AppointmentFields + " } skipped { recurrenceId reason { code } }");
+        return told with { PatientId = patientId };
+    }
+
+    private string? Occurrence(int index)
+    {
+        lock (_gate)
+        {
+            return _occurrences.Count == 0 ? null : _occurrences[^(1 + (index % _occurrences.Count))];
+        }
+    }
 
     private async Task<Told> DeleteSlotAsync(GatewayServer gateway, Op op, string[] slotIds) =>
         await MutateAsync(gateway, op, "deleteSlots", "DeleteSlotsInput", new { slotIds }, "deletedSlotIds") with { AskedSlots = slotIds };
@@ -403,13 +464,29 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock,
                 own.Add(id);
             }
 
+            // A series' occurrences are appointments like any booking's (cancelled, moved, answered on their own), and CancelSeriesFrom's aim.
+            foreach (var occurrence in told.Occurrences.Select(Told.IdOf).OfType<string>().Where(o => !_appointments.Contains(o)))
+            {
+                _appointments.Add(occurrence);
+                _occurrences.Add(occurrence);
+                _patientOf[occurrence] = told.PatientId!;
+                if (!_own.TryGetValue(told.Client, out var own))
+                {
+                    _own[told.Client] = own = [];
+                }
+
+                own.Add(occurrence);
+            }
+
             if (told.Succeeded && told.Appointment?["status"]?.GetValue<string>() == "CANCELLED" && told.Target is { } cancelled && _ruleMade.Contains(cancelled) &&
                 told.Appointment["start"]?.GetValue<string>() is { } start)
             {
                 _cancelledRuleStarts.Add(DateTimeOffset.Parse(start, CultureInfo.InvariantCulture));
             }
 
-            foreach (var slot in (told.Appointment?["slots"] as JsonArray ?? []).Select(s => s?["id"]?.GetValue<string>()).OfType<string>())
+            foreach (var (slot, shown) in (told.Appointment is { } one ? [one] : told.Occurrences)
+                         .SelectMany(a => (a["slots"] as JsonArray ?? []).Select(s => (Id: s?["id"]?.GetValue<string>(), Status: a["status"]?.GetValue<string>())))
+                         .Where(x => x.Id is not null).Select(x => (x.Id!, x.Status)))
             {
                 if (!_seenSlots.Contains(slot))
                 {
@@ -417,7 +494,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock,
                 }
 
                 // The slots of an appointment told cancelled: FREE again but still its record, for DeleteSlot to aim at.
-                if (told.Succeeded && told.Appointment?["status"]?.GetValue<string>() == "CANCELLED")
+                if (told.Succeeded && shown == "CANCELLED")
                 {
                     _cancelledSlots.Add(slot);
                 }
@@ -557,7 +634,7 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock,
 
         var payload = response.At("data." + mutation);
         var code = payload.At("errors.0.code")?.GetValue<string>();
-        var appointmentId = code is null ? payload.At("appointment.id")?.GetValue<string>() : null;
+        var appointmentId = code is null ? (payload.At("appointment.id") ?? payload.At("series.template.id"))?.GetValue<string>() : null;
         if (code is null && payload.At("slots") is JsonArray created)
         {
             lock (_gate)
@@ -574,6 +651,10 @@ public sealed class OperationRunner(ModelWorld world, ShiftedTimeProvider clock,
             Appointment = code is null ? payload?["appointment"]?.DeepClone() : null,
             Rule = payload.At("errors.0.rule")?.GetValue<string>(),
             CreatedStarts = createdStarts,
+            Occurrences = code is null ? [.. (payload.At("occurrences") as JsonArray ?? []).OfType<JsonNode>().Select(o => o.DeepClone())] : [],
+            Skipped = code is null ? [.. (payload.At("skipped") as JsonArray ?? []).OfType<JsonNode>().Select(k => (k["recurrenceId"]!.GetValue<int>(), k.At("reason.code")?.GetValue<string>()))] : [],
+            Cancelled = code is null ? [.. (payload.At("cancelled") as JsonArray ?? []).Select(Told.IdOf).OfType<string>()] : [],
+            TemplateStatus = code is null ? payload.At("series.template.status")?.GetValue<string>() : null,
         };
     }
 
