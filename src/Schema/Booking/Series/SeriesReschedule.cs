@@ -34,64 +34,21 @@ public sealed class SeriesReschedule(AppointmentChanges changes, RescheduleHandl
         return changes.Retry.RunAsync(() => AttemptAsync(request, cancellationToken), ContendedRetry.LostMessage, cancellationToken);
     }
 
+    /// <summary>What an attempt read of the series: the occurrence named, its place, the series' template, pattern and zone.</summary>
+    private sealed record SeriesRead(Appointment From, string SeriesId, int First, IReadOnlyList<Appointment> Members, Appointment Template, SeriesPattern Pattern, TimeZoneInfo Zone);
+
     private async Task<RescheduledSeries> AttemptAsync(RescheduleSeriesRequest request, CancellationToken cancellationToken)
     {
-        var from = await changes.ReadToChangeAsync(request.AppointmentId, cancellationToken);
-        if (!SeriesProfile.IsOccurrence(from) || SeriesProfile.SeriesIdOf(from) is not { } seriesId || SeriesProfile.RecurrenceIdOf(from) is not { } first)
-        {
-            throw AppointmentChanges.Fail(new ValidationError("The appointment is not an occurrence of a series; move it with rescheduleAppointment.", "appointmentId", "series-occurrence"));
-        }
-
-        var members = await changes.Store.SearchAllAsync<Appointment>(changes.Access.Narrow(SeriesSearches.Members(seriesId)), cancellationToken);
-        var template = members.FirstOrDefault(GatewayProfile.IsSeriesTemplate) ?? throw AppointmentChanges.Fail(new NotFoundError("The series' template is not found.", "Appointment", seriesId));
-        var pattern = SeriesProfile.PatternOf(template)!;
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(pattern.TimeZone, out var zone))
-        {
-            throw AppointmentChanges.Fail(new ValidationError($"The series' time zone '{pattern.TimeZone}' is unknown here.", "appointmentId", "time-zone"));
-        }
-
-        if (request.DayOfWeek is not null && pattern.DaysOfWeek.Count > 1)
-        {
-            throw AppointmentChanges.Fail(new ValidationError("The series recurs on several days: a new weekday says nothing of which; change its start time only, or cancel from here and book a new series.", "dayOfWeek"));
-        }
+        var read = await ReadAsync(request, cancellationToken);
+        var (from, seriesId, first, members, template, pattern, zone) = read;
 
         // The one named, then every later standing occurrence the caller may see (an expired hold is no longer standing).
         var tail = members.Where(a => a.Id != from.Id && SeriesProfile.IsOccurrence(a) && SeriesProfile.RecurrenceIdOf(a) > first && changes.Access.CanSee(a) &&
                 AppointmentSearches.IsOpen(a.Status) && !GatewayProfile.IsExpiredHold(a, changes.Now))
             .Prepend(from).OrderBy(SeriesProfile.RecurrenceIdOf).ToList();
-        var scheduleId = (await reservation.OfAsync(from, cancellationToken)).FirstOrDefault()?.Schedule is { } reference && FhirReference.From(reference) is { } schedule
-            ? schedule.Id
-            : throw AppointmentChanges.Fail(new ValidationError("The occurrence has no slot on a schedule to move on.", "appointmentId"));
         var startTime = request.StartTime ?? pattern.StartTime ?? TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(from.Start!.Value, zone).DateTime);
         var minutes = pattern.Minutes ?? from.MinutesDuration ?? (int)(from.End!.Value - from.Start!.Value).TotalMinutes;
-
-        var moves = new List<(DateOnly Day, PlannedMove Move)>();
-        var skipped = new List<SkippedOccurrence>();
-        foreach (var occurrence in tail)
-        {
-            var day = NewDay(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(occurrence.Start!.Value, zone).DateTime), request.DayOfWeek);
-            var start = SeriesRecurrence.ToInstant(day.ToDateTime(startTime), zone);
-            var time = new BookingTime(null, new OfferedTime(scheduleId, start, start.AddMinutes(minutes)));
-            try
-            {
-                moves.Add((day, await reschedule.PlanMoveAsync(occurrence, time, cancellationToken)));
-            }
-            catch (SchedulingException e) when (e.Error is SlotUnavailableError or ValidationError)
-            {
-                var place = SeriesProfile.RecurrenceIdOf(occurrence)!.Value;
-                if (request.Mode == SeriesMode.AllOrNothing)
-                {
-                    throw AppointmentChanges.Fail(SeriesBooking.Naming(e.Error, place, start, "No occurrence was moved."));
-                }
-
-                skipped.Add(new SkippedOccurrence(place, start, start.AddMinutes(minutes), e.Error));
-            }
-        }
-
-        if (moves.Count == 0)
-        {
-            throw AppointmentChanges.Fail(new SlotUnavailableError("No occurrence of the series can be moved there; nothing was written.", []));
-        }
+        var (moves, skipped) = await PlanMovesAsync(request, read, tail, await ScheduleIdAsync(from, cancellationToken), startTime, minutes, cancellationToken);
 
         // The tail's own series: its template, the moved occurrences re-pointed to it, places from 1.
         var tailId = SeriesProfile.NewSeriesId();
@@ -122,6 +79,72 @@ public sealed class SeriesReschedule(AppointmentChanges changes, RescheduleHandl
             [.. appointments.Where(a => movedIds.Contains(a.Id)).OrderBy(SeriesProfile.RecurrenceIdOf)],
             skipped,
             appointments.FirstOrDefault(a => SeriesProfile.SeriesIdOf(a) == seriesId && GatewayProfile.IsSeriesTemplate(a)) ?? template);
+    }
+
+    /// <summary>The occurrence named (it must be one), its series' members, template, pattern and zone; a new weekday only for a series of one day.</summary>
+    private async Task<SeriesRead> ReadAsync(RescheduleSeriesRequest request, CancellationToken cancellationToken)
+    {
+        var from = await changes.ReadToChangeAsync(request.AppointmentId, cancellationToken);
+        if (!SeriesProfile.IsOccurrence(from) || SeriesProfile.SeriesIdOf(from) is not { } seriesId || SeriesProfile.RecurrenceIdOf(from) is not { } first)
+        {
+            throw AppointmentChanges.Fail(new ValidationError("The appointment is not an occurrence of a series; move it with rescheduleAppointment.", "appointmentId", "series-occurrence"));
+        }
+
+        var members = await changes.Store.SearchAllAsync<Appointment>(changes.Access.Narrow(SeriesSearches.Members(seriesId)), cancellationToken);
+        var template = members.FirstOrDefault(GatewayProfile.IsSeriesTemplate) ?? throw AppointmentChanges.Fail(new NotFoundError("The series' template is not found.", "Appointment", seriesId));
+        var pattern = SeriesProfile.PatternOf(template)!;
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(pattern.TimeZone, out var zone))
+        {
+            throw AppointmentChanges.Fail(new ValidationError($"The series' time zone '{pattern.TimeZone}' is unknown here.", "appointmentId", "time-zone"));
+        }
+
+        if (request.DayOfWeek is not null && pattern.DaysOfWeek.Count > 1)
+        {
+            throw AppointmentChanges.Fail(new ValidationError("The series recurs on several days: a new weekday says nothing of which; change its start time only, or cancel from here and book a new series.", "dayOfWeek"));
+        }
+
+        return new SeriesRead(from, seriesId, first, members, template, pattern, zone);
+    }
+
+    /// <summary>The schedule the occurrence's slots are on (the tail moves on it).</summary>
+    private async Task<string> ScheduleIdAsync(Appointment from, CancellationToken cancellationToken) =>
+        (await reservation.OfAsync(from, cancellationToken)).FirstOrDefault()?.Schedule is { } reference && FhirReference.From(reference) is { } schedule
+            ? schedule.Id
+            : throw AppointmentChanges.Fail(new ValidationError("The occurrence has no slot on a schedule to move on.", "appointmentId"));
+
+    /// <summary>
+    /// Each occurrence of the tail planned to its new time as rescheduleAppointment plans one; one that cannot move
+    /// refuses the whole (ALL_OR_NOTHING) or is skipped (AVAILABLE_ONLY); none movable is a refusal.
+    /// </summary>
+    private async Task<(List<(DateOnly Day, PlannedMove Move)> Moves, List<SkippedOccurrence> Skipped)> PlanMovesAsync(
+        RescheduleSeriesRequest request, SeriesRead read, IReadOnlyList<Appointment> tail, string scheduleId, TimeOnly startTime, int minutes, CancellationToken cancellationToken)
+    {
+        var moves = new List<(DateOnly Day, PlannedMove Move)>();
+        var skipped = new List<SkippedOccurrence>();
+        foreach (var occurrence in tail)
+        {
+            var day = NewDay(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(occurrence.Start!.Value, read.Zone).DateTime), request.DayOfWeek);
+            var start = SeriesRecurrence.ToInstant(day.ToDateTime(startTime), read.Zone);
+            var time = new BookingTime(null, new OfferedTime(scheduleId, start, start.AddMinutes(minutes)));
+            try
+            {
+                moves.Add((day, await reschedule.PlanMoveAsync(occurrence, time, cancellationToken)));
+            }
+            catch (SchedulingException e) when (e.Error is SlotUnavailableError or ValidationError)
+            {
+                var place = SeriesProfile.RecurrenceIdOf(occurrence)!.Value;
+                if (request.Mode == SeriesMode.AllOrNothing)
+                {
+                    throw AppointmentChanges.Fail(SeriesBooking.Naming(e.Error, place, start, "No occurrence was moved."));
+                }
+
+                skipped.Add(new SkippedOccurrence(place, start, start.AddMinutes(minutes), e.Error));
+            }
+        }
+
+        return moves.Count == 0
+            ? throw AppointmentChanges.Fail(new SlotUnavailableError("No occurrence of the series can be moved there; nothing was written.", []))
+            : (moves, skipped);
     }
 
     /// <summary>The earlier template, ending after <paramref name="places"/>.</summary>
