@@ -70,7 +70,8 @@ public sealed class SpanGuards(IFhirStore store)
     public async Task<IReadOnlyList<Basic>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken) =>
         await store.SearchAllAsync<Basic>(SpanGuardSearches.ByKeys(keys), cancellationToken);
 
-    private static string? KeyOf(Basic guard) => guard.Identifier.FirstOrDefault(i => i.System == GatewayProfile.GuardSystem)?.Value;
+    /// <summary>The key a guard stands for.</summary>
+    public static string? KeyOf(Basic guard) => guard?.Identifier.FirstOrDefault(i => i.System == GatewayProfile.GuardSystem)?.Value;
 
     /// <summary>How much time one guard covers: spans in different buckets never wait for each other.</summary>
     public static readonly TimeSpan BucketLength = TimeSpan.FromHours(1);

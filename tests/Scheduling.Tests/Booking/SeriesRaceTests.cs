@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Booking.Series;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
@@ -22,6 +23,9 @@ public abstract class SeriesRaceTests
     private static CancellationToken None => CancellationToken.None;
 
     protected abstract IFhirStore Store { get; }
+
+    /// <summary>Whether a change is one transaction on this store (else written write by write and undone on a loss).</summary>
+    protected virtual bool Transactional => true;
 
     /// <summary>A gateway whose upstream store runs <paramref name="between"/>'s step before each write.</summary>
     protected abstract Task<GatewayServer> StartAsync(BetweenWrites between);
@@ -68,6 +72,36 @@ public abstract class SeriesRaceTests
     }
 
     /// <summary>
+    /// A lost race costs the series a check of the occurrence it concerns, not of all six: a single booking right
+    /// after the third occurrence (09:30, the same hour's guards) lands between the series' writes, the series loses
+    /// its If-Match and retries; the retry reads the occurrences' guards once and checks again only those another
+    /// change claimed (SeriesRechecks), finds the third still free and books all six. Counted as the busy-time
+    /// searches on the schedule (one per occurrence check): 6 for the first attempt, 1 for the single booking, 1 for
+    /// the retry (6 when every occurrence was checked again: 13). Written write by write (compensation), the series
+    /// had claimed its first guards, the patient's among them, before it lost, and its undo wrote them back at new
+    /// versions: every occurrence is checked again there (13).
+    /// </summary>
+    [Fact]
+    public async Task A_retry_after_a_lost_race_checks_again_only_the_occurrence_the_race_concerned()
+    {
+        var between = new BetweenWrites();
+        await using var gateway = await StartAsync(between);
+        var (world, scheduleId) = await RuleScheduleAsync(Store, gateway);
+        var first = FirstTuesdayAcrossDaylightSaving();
+        var after = SeriesRecurrence.ToInstant(first.AddDays(14).ToDateTime(new TimeOnly(9, 30)), TimeZoneInfo.FindSystemTimeZoneById(Zone));
+        between.Arm(async () => AssertNoErrors(await gateway.MutateAsync("bookAppointment", "BookAppointmentInput",
+            new { time = new { slotIds = new[] { RuleSlots.Id(scheduleId, after, after.AddMinutes(30)) } }, patientId = world.OtherPatient.Id }, "appointment { id }")));
+        var before = between.BusyTimeSearches(scheduleId);
+
+        var series = await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, first, 6);
+
+        Assert.True(between.Fired, "The single booking never ran between the series' writes.");
+        AssertNoErrors(series);
+        Assert.Equal(6, series["occurrences"]!.AsArray().Count);
+        Assert.Equal(6 + 1 + (Transactional ? 1 : 6), between.BusyTimeSearches(scheduleId) - before);
+    }
+
+    /// <summary>
     /// Runs one armed step before the series' second write reaches the store, or before its first transaction (a
     /// transaction is the whole change): between two of its writes. Creates of guards, rule slots and change
     /// intents do not count; they are the preparation, not the change.
@@ -106,7 +140,28 @@ public abstract class SeriesRaceTests
             return step();
         }
 
-        public IFhirStore Around(IFhirStore inner) => new InterceptedFhirStore(inner, (write, _) => BeforeAsync(write));
+        private readonly System.Collections.Concurrent.ConcurrentQueue<FhirQuery> _searches = new();
+
+        /// <summary>How many busy-time searches (slots of the schedule from a start on) reached the store.</summary>
+        public int BusyTimeSearches(string scheduleId) => _searches.Count(q => q.ResourceType == "Slot" &&
+            q.Parameters.Any(p => p.Key == "schedule" && p.Value == "Schedule/" + scheduleId) && q.Parameters.Any(p => p.Key == "start"));
+
+        public IFhirStore Around(IFhirStore inner) => new Searches(new InterceptedFhirStore(inner, (write, _) => BeforeAsync(write)), _searches);
+
+        private sealed class Searches(IFhirStore inner, System.Collections.Concurrent.ConcurrentQueue<FhirQuery> seen) : DelegatingFhirStore(inner)
+        {
+            public override Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken)
+            {
+                seen.Enqueue(query);
+                return base.SearchAsync(query, cancellationToken);
+            }
+
+            public override Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken)
+            {
+                seen.Enqueue(query);
+                return base.SearchAllAsync(query, cancellationToken);
+            }
+        }
     }
 }
 
@@ -129,6 +184,8 @@ public sealed class EmbeddedSeriesRaceTests : SeriesRaceTests
 public sealed class MedplumCompensatingSeriesRaceTests(MedplumFixture medplum) : SeriesRaceTests
 {
     protected override IFhirStore Store => medplum.Store;
+
+    protected override bool Transactional => false;
 
     protected override Task<GatewayServer> StartAsync(BetweenWrites between) =>
         GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "false")), services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,

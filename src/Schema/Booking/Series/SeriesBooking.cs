@@ -40,7 +40,7 @@ public sealed record BookedSeries(Appointment Template, IReadOnlyList<Appointmen
 /// ONE change (<see cref="FhirChangeSet"/>: a transaction Bundle, or write by write with an intent the repair
 /// undoes): a lost race or a crash leaves none of it. A lost race reads everything again (<see cref="ContendedRetry"/>).
 /// </summary>
-public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
+public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes, SpanGuards spanGuards)
 {
     public async Task<BookedSeries> BookAsync(BookSeriesRequest request, CancellationToken cancellationToken)
     {
@@ -70,7 +70,8 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
         var occurrences = request.Recurrence.Occurrences(zone);
         var take = new TakeRequest(new BookingTime(null, null), request.PatientId, request.PractitionerId, request.ServiceType, request.Reason, request.Comment, null, null);
         var reads = new TakeReads { Schedule = schedule };
-        return await changes.Retry.RunAsync(() => AttemptAsync(request, take, zoneName, occurrences, reads, idempotencyKey, cancellationToken),
+        var rechecks = new SeriesRechecks(spanGuards);
+        return await changes.Retry.RunAsync(() => AttemptAsync(request, take, zoneName, occurrences, reads, idempotencyKey, rechecks, cancellationToken),
             ContendedRetry.LostMessage, cancellationToken);
     }
 
@@ -85,19 +86,24 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
 
     private async Task<BookedSeries> AttemptAsync(
         BookSeriesRequest request, TakeRequest take, string zoneName, IReadOnlyList<SeriesOccurrence> occurrences, TakeReads reads, string? idempotencyKey,
-        CancellationToken cancellationToken)
+        SeriesRechecks rechecks, CancellationToken cancellationToken)
     {
         var checkedTakes = new List<(SeriesOccurrence Occurrence, CheckedTake Checked)>();
         var skipped = new List<SkippedOccurrence>();
+        // After a lost race, only the occurrences whose guards another change claimed are checked again (SeriesRechecks).
+        var reusable = await rechecks.ReusableAsync(cancellationToken);
         foreach (var occurrence in occurrences)
         {
             var time = new BookingTime(null, new OfferedTime(request.ScheduleId, occurrence.Start, occurrence.End));
+            IReadOnlyList<TimeRange> alsoOpening = [.. checkedTakes.Select(t => new TimeRange(t.Occurrence.Start, t.Occurrence.End))];
             try
             {
-                checkedTakes.Add((occurrence, await taking.CheckAsync(take with { Time = time }, time, null, reads, [.. checkedTakes.Select(t => new TimeRange(t.Occurrence.Start, t.Occurrence.End))], cancellationToken)));
+                checkedTakes.Add((occurrence, await rechecks.CheckAsync(occurrence.RecurrenceId, reusable, alsoOpening,
+                    () => taking.CheckAsync(take with { Time = time }, time, null, reads, alsoOpening, cancellationToken))));
             }
             catch (SchedulingException e) when (e.Error is SlotUnavailableError or ValidationError or BookingRuleError)
             {
+                rechecks.Refused(occurrence.RecurrenceId);
                 if (request.Mode == SeriesMode.AllOrNothing)
                 {
                     throw AppointmentChanges.Fail(Naming(e.Error, occurrence.RecurrenceId, occurrence.Start, "No occurrence was booked."));
@@ -137,6 +143,7 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
         }
         // The contended writes first (slots), then the template and the occurrences, the guards last (SpanGuards).
         List<FhirWrite> writes = [.. slotWrites, FhirWrite.Create(template), .. appointments.Select(FhirWrite.Create), .. SpanGuards.Claim(guards.Values)];
+        rechecks.Writing();
         var written = await changes.ApplyContendedAsync(writes, cancellationToken);
         var results = written.Skip(slotWrites.Count).Take(appointments.Count + 1).Cast<Appointment>().ToList();
         return new BookedSeries(results[0], results[1..], skipped);
