@@ -88,6 +88,45 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes,
         BookSeriesRequest request, TakeRequest take, string zoneName, IReadOnlyList<SeriesOccurrence> occurrences, TakeReads reads, string? idempotencyKey,
         SeriesRechecks rechecks, CancellationToken cancellationToken)
     {
+        var (checkedTakes, skipped) = await CheckOccurrencesAsync(request, take, occurrences, reads, rechecks, cancellationToken);
+        var seriesId = SeriesProfile.NewSeriesId();
+        var slotWrites = new List<FhirWrite>();
+        var appointments = new List<Appointment>();
+        var guards = new Dictionary<string, Basic>(StringComparer.Ordinal);
+        foreach (var (occurrence, checkedTake) in checkedTakes)
+        {
+            var planned = await taking.PlanWritesAsync(take, checkedTake, null, reads, cancellationToken);
+            SeriesProfile.MarkOccurrence(planned.Appointment, seriesId, occurrence.RecurrenceId);
+            slotWrites.AddRange(planned.SlotWrites);
+            appointments.Add(planned.Appointment);
+            // A guard shared by occurrences (the patient's) is claimed once, at the version the first one read:
+            // changed since, it loses its If-Match and the attempt reads everything again.
+            foreach (var guard in planned.Guards)
+            {
+                guards.TryAdd(guard.Id!, guard);
+            }
+        }
+
+        var template = SeriesProfile.Template(seriesId, request.Recurrence, zoneName, appointments[0]);
+        if (idempotencyKey is not null)
+        {
+            template.Identifier.Add(new Identifier(GatewayProfile.ClientMutationIdSystem, idempotencyKey));
+        }
+        // The contended writes first (slots), then the template and the occurrences, the guards last (SpanGuards).
+        List<FhirWrite> writes = [.. slotWrites, FhirWrite.Create(template), .. appointments.Select(FhirWrite.Create), .. SpanGuards.Claim(guards.Values)];
+        rechecks.Writing();
+        var written = await changes.ApplyContendedAsync(writes, cancellationToken);
+        var results = written.Skip(slotWrites.Count).Take(appointments.Count + 1).Cast<Appointment>().ToList();
+        return new BookedSeries(results[0], results[1..], skipped);
+    }
+
+    /// <summary>
+    /// Each occurrence checked as one booking is (the open-bookings limit and the caps counting the occurrences accepted
+    /// before it): one refused refuses the whole (ALL_OR_NOTHING) or is skipped (AVAILABLE_ONLY); none bookable is a refusal.
+    /// </summary>
+    private async Task<(List<(SeriesOccurrence Occurrence, CheckedTake Checked)> Checked, List<SkippedOccurrence> Skipped)> CheckOccurrencesAsync(
+        BookSeriesRequest request, TakeRequest take, IReadOnlyList<SeriesOccurrence> occurrences, TakeReads reads, SeriesRechecks rechecks, CancellationToken cancellationToken)
+    {
         var checkedTakes = new List<(SeriesOccurrence Occurrence, CheckedTake Checked)>();
         var skipped = new List<SkippedOccurrence>();
         // After a lost race, only the occurrences whose guards another change claimed are checked again (SeriesRechecks).
@@ -118,35 +157,7 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes,
             throw AppointmentChanges.Fail(new SlotUnavailableError("No occurrence of the series can be booked; nothing was written.", []));
         }
 
-        var seriesId = SeriesProfile.NewSeriesId();
-        var slotWrites = new List<FhirWrite>();
-        var appointments = new List<Appointment>();
-        var guards = new Dictionary<string, Basic>(StringComparer.Ordinal);
-        foreach (var (occurrence, checkedTake) in checkedTakes)
-        {
-            var planned = await taking.PlanWritesAsync(take, checkedTake, null, reads, cancellationToken);
-            SeriesProfile.MarkOccurrence(planned.Appointment, seriesId, occurrence.RecurrenceId);
-            slotWrites.AddRange(planned.SlotWrites);
-            appointments.Add(planned.Appointment);
-            // A guard shared by occurrences (the patient's) is claimed once, at the version the first one read:
-            // changed since, it loses its If-Match and the attempt reads everything again.
-            foreach (var guard in planned.Guards)
-            {
-                guards.TryAdd(guard.Id!, guard);
-            }
-        }
-
-        var template = SeriesProfile.Template(seriesId, request.Recurrence, zoneName, appointments[0]);
-        if (idempotencyKey is not null)
-        {
-            template.Identifier.Add(new Identifier(GatewayProfile.ClientMutationIdSystem, idempotencyKey));
-        }
-        // The contended writes first (slots), then the template and the occurrences, the guards last (SpanGuards).
-        List<FhirWrite> writes = [.. slotWrites, FhirWrite.Create(template), .. appointments.Select(FhirWrite.Create), .. SpanGuards.Claim(guards.Values)];
-        rechecks.Writing();
-        var written = await changes.ApplyContendedAsync(writes, cancellationToken);
-        var results = written.Skip(slotWrites.Count).Take(appointments.Count + 1).Cast<Appointment>().ToList();
-        return new BookedSeries(results[0], results[1..], skipped);
+        return (checkedTakes, skipped);
     }
 
     /// <summary>An occurrence's refusal, saying which occurrence it is and what came of the whole (<paramref name="outcome"/>).</summary>
