@@ -257,6 +257,11 @@ public static class WaitlistSearches
     /// <summary>Every offer made to one entry (any status): the holds carrying its id (<see cref="GatewayProfile.WaitlistOfferSystem"/>).</summary>
     public static FhirQuery OffersTo(string entryId) =>
         FhirQuery.For<Appointment>().WhereToken("identifier", GatewayProfile.WaitlistOfferSystem, entryId);
+
+    /// <summary>Every offer made to any of these entries (any status), in one search: their identifiers OR-ed.</summary>
+    public static FhirQuery OffersToAny(IEnumerable<string> entryIds) =>
+        FhirQuery.For<Appointment>().WhereRaw("identifier",
+            string.Join(',', entryIds.Select(id => FhirQuery.Escape(GatewayProfile.WaitlistOfferSystem) + "|" + FhirQuery.Escape(id))));
 }
 
 /// <summary>The AppointmentResponse searches.</summary>

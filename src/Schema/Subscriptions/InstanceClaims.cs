@@ -19,12 +19,99 @@ public interface IInstanceClaims
 
     /// <summary>Gives the lease back, if this token still holds it.</summary>
     Task ReleaseAsync(string key, string token);
+
+    /// <summary>Runs the lease on for <paramref name="lease"/> from now if this token still holds it; false when it lapsed to another.</summary>
+    Task<bool> RenewAsync(string key, string token, TimeSpan lease);
+}
+
+/// <summary>
+/// A lease held while work runs: renewed every third of its length, so work longer than the lease keeps it (and an
+/// instance that dies loses it within one length). When a renewal finds the lease gone (this instance stalled past
+/// it and another took it), <see cref="Lost"/> is cancelled: the work stops rather than run beside the new holder.
+/// </summary>
+public sealed class HeldLease : IAsyncDisposable
+{
+    private readonly IInstanceClaims _claims;
+    private readonly string _key;
+    private readonly string _token;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _lost = new();
+    private readonly Task _renewing;
+
+    private HeldLease(IInstanceClaims claims, string key, string token, TimeSpan lease, TimeProvider time)
+    {
+        (_claims, _key, _token) = (claims, key, token);
+        _renewing = RenewAsync(lease, time);
+    }
+
+    /// <summary>Cancelled when the lease was found lost to another holder.</summary>
+    public CancellationToken Lost => _lost.Token;
+
+    /// <summary>The lease, held and renewed from now on; null while another holds it.</summary>
+    public static async Task<HeldLease?> TryTakeAsync(IInstanceClaims claims, string key, TimeSpan lease, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        return await claims.TryLeaseAsync(key, lease) is { } token ? new HeldLease(claims, key, token, lease, time) : null;
+    }
+
+    /// <summary>Stops renewing and gives the lease back.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _renewing;
+        try
+        {
+            await _claims.ReleaseAsync(_key, _token);
+        }
+        finally
+        {
+            _stop.Dispose();
+            _lost.Dispose();
+        }
+    }
+
+    private async Task RenewAsync(TimeSpan lease, TimeProvider time)
+    {
+        using var timer = new PeriodicTimer(lease / 3, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                if (!await RenewedAsync(lease))
+                {
+                    await _lost.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // released
+        }
+    }
+
+    private async Task<bool> RenewedAsync(TimeSpan lease)
+    {
+        try
+        {
+            return await _claims.RenewAsync(_key, _token, lease);
+        }
+        catch (RedisException)
+        {
+            return true; // Redis away for a moment: the lease stands until it lapses; the next tick tries again
+        }
+    }
 }
 
 public sealed class RedisInstanceClaims(RedisConnection connection) : IInstanceClaims
 {
     private const string Release = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """;
+
+    private const string Renew = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
         return 0
         """;
 
@@ -39,6 +126,9 @@ public sealed class RedisInstanceClaims(RedisConnection connection) : IInstanceC
     }
 
     public Task ReleaseAsync(string key, string token) => _db.ScriptEvaluateAsync(Release, [key], [token]);
+
+    public async Task<bool> RenewAsync(string key, string token, TimeSpan lease) =>
+        (int)await _db.ScriptEvaluateAsync(Renew, [key], [token, (long)lease.TotalMilliseconds]) == 1;
 }
 
 public sealed class InMemoryInstanceClaims(TimeProvider time) : IInstanceClaims
@@ -58,6 +148,13 @@ public sealed class InMemoryInstanceClaims(TimeProvider time) : IInstanceClaims
     {
         _held.TryRemove(new KeyValuePair<string, (string, DateTimeOffset)>(key, _held.TryGetValue(key, out var held) && held.Token == token ? held : default));
         return Task.CompletedTask;
+    }
+
+    public Task<bool> RenewAsync(string key, string token, TimeSpan lease)
+    {
+        var now = time.GetUtcNow();
+        return Task.FromResult(_held.TryGetValue(key, out var held) && held.Token == token && held.Until > now
+            && _held.TryUpdate(key, (token, now + lease), held));
     }
 
     private bool TryTake(string key, string token, TimeSpan keep)

@@ -17,20 +17,21 @@ namespace Scheduling.Schema.Waitlist;
 /// (<see cref="IInstanceClaims.ClaimOnceAsync"/>, Redis when configured) runs a pass for it; passes run one at a time
 /// across instances under a lease (<see cref="IInstanceClaims.TryLeaseAsync"/>), each reading the line afresh. Every
 /// <see cref="WaitlistOptions.SweepSeconds"/> each instance also runs a pass unasked (changes missed while Redis was
-/// away). Time may have freed up when an appointment is changed or cancelled (not when one is created taking time), a
-/// slot is FREE, or a schedule changes.
+/// away, time already free when a patient joined). Time may have freed up when an appointment is changed or cancelled
+/// (not when one is created taking time, nor when a waitlist entry joins or leaves), a slot is FREE or deleted, or a
+/// schedule changes; a pass then looks only at the entries that could take it (<see cref="WaitlistFreed"/>).
 /// </summary>
 public sealed partial class WaitlistService(
     IChangeBus bus, IInstanceClaims claims, IServiceScopeFactory scopes, IOptions<WaitlistOptions> options, TimeProvider time, ILogger<WaitlistService> logger)
     : BackgroundService
 {
-    /// <summary>How long a pass may hold the lease (a dead instance's lease runs out after this).</summary>
+    /// <summary>The pass's lease: renewed while the pass runs (<see cref="HeldLease"/>); a dead instance's runs out after this.</summary>
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
 
     /// <summary>How long an event id stays claimed (longer than the bus delivers a change late).</summary>
     private static readonly TimeSpan ClaimKept = TimeSpan.FromMinutes(10);
 
-    private readonly Channel<RecordedChange> _changes = Channel.CreateBounded<RecordedChange>(
+    private readonly Channel<(RecordedChange Change, WaitlistFreed Freed)> _changes = Channel.CreateBounded<(RecordedChange, WaitlistFreed)>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
     private readonly SemaphoreSlim _passing = new(1, 1);
@@ -40,32 +41,30 @@ public sealed partial class WaitlistService(
     /// <summary>Why the last pass failed, if it did (kept for diagnosis; the log says it too).</summary>
     public Exception? LastFailure { get; private set; }
 
-    /// <summary>Whether a change may have freed time someone waits for.</summary>
-    public static bool MayFreeTime(ResourceChange change)
+    /// <summary>Whose time a change may have freed (<see cref="WaitlistFreed.Of"/>); null when it freed nobody's.</summary>
+    public static WaitlistFreed? Freed(ResourceChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        return change.ResourceType switch
-        {
-            "Appointment" => !(change.Kind == ChangeKind.Created && change.ParseResource() is Appointment
-            {
-                Status: Appointment.AppointmentStatus.Booked or Appointment.AppointmentStatus.Pending or Appointment.AppointmentStatus.Proposed,
-            }),
-            "Slot" => change.Kind == ChangeKind.Deleted || change.ParseResource() is Slot { Status: Slot.SlotStatus.Free },
-            "Schedule" => true,
-            _ => false,
-        };
+        return change.ResourceType is "Appointment" or "Slot" or "Schedule"
+            ? WaitlistFreed.Of(change.ParseResource(), change.Kind == ChangeKind.Created, change.Kind == ChangeKind.Deleted)
+            : null;
     }
 
-    /// <summary>One pass now, under the lease shared by every instance; false when the lease stayed taken past <paramref name="wait"/>.</summary>
-    public async Task<bool> PassAsync(TimeSpan wait, CancellationToken cancellationToken)
+    /// <summary>A pass over the whole line now (<see cref="PassAsync(WaitlistFreed, TimeSpan, CancellationToken)"/>).</summary>
+    public Task<bool> PassAsync(TimeSpan wait, CancellationToken cancellationToken) => PassAsync(WaitlistFreed.All, wait, cancellationToken);
+
+    /// <summary>
+    /// One pass now over the entries that could take what <paramref name="freed"/> says freed, under the lease shared
+    /// by every instance; false when the lease stayed taken past <paramref name="wait"/>.
+    /// </summary>
+    public async Task<bool> PassAsync(WaitlistFreed freed, TimeSpan wait, CancellationToken cancellationToken)
     {
         await _passing.WaitAsync(cancellationToken);
         try
         {
-            var key = Prefix + "pass";
             var giveUp = time.GetUtcNow() + wait;
-            string? token;
-            while ((token = await claims.TryLeaseAsync(key, Lease)) is null)
+            HeldLease? lease;
+            while ((lease = await HeldLease.TryTakeAsync(claims, Prefix + "pass", Lease, time)) is null)
             {
                 if (time.GetUtcNow() >= giveUp)
                 {
@@ -75,21 +74,19 @@ public sealed partial class WaitlistService(
                 await System.Threading.Tasks.Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
             }
 
-            try
+            await using (lease)
             {
+                // Renewed while the pass runs; a pass that lost it (stalled past it) stops rather than run beside the next.
+                using var passing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
                 await using var scope = scopes.CreateAsyncScope();
                 scope.ServiceProvider.GetRequiredService<SchedulingAccess>().Caller = SchedulingCaller.System;
-                var pass = await scope.ServiceProvider.GetRequiredService<WaitlistMatcher>().RunAsync(cancellationToken);
+                var pass = await scope.ServiceProvider.GetRequiredService<WaitlistMatcher>().RunAsync(freed, passing.Token);
                 if (pass.Offered + pass.Fulfilled > 0)
                 {
                     LogPass(logger, pass.Offered, pass.Fulfilled);
                 }
 
                 return true;
-            }
-            finally
-            {
-                await claims.ReleaseAsync(key, token);
             }
         }
         finally
@@ -107,9 +104,9 @@ public sealed partial class WaitlistService(
 
         using var following = bus.Subscribe(change =>
         {
-            if (MayFreeTime(change.Change))
+            if (Freed(change.Change) is { } freed)
             {
-                _changes.Writer.TryWrite(change);
+                _changes.Writer.TryWrite((change, freed));
             }
         });
         await System.Threading.Tasks.Task.WhenAll(FollowAsync(stoppingToken), SweepAsync(stoppingToken));
@@ -127,16 +124,20 @@ public sealed partial class WaitlistService(
         {
             while (await _changes.Reader.WaitToReadAsync(stoppingToken))
             {
-                // Every change waiting now is claimed; one pass serves all that this instance won.
-                var claimed = false;
-                while (_changes.Reader.TryRead(out var change))
+                // Every change waiting now is claimed; one pass serves all that this instance won, over whose time they freed.
+                WaitlistFreed? freed = null;
+                while (_changes.Reader.TryRead(out var waiting))
                 {
-                    claimed |= change.Id is not { } id || await ClaimAsync(id.ToString());
+                    var (change, more) = waiting;
+                    if (change.Id is not { } id || await ClaimAsync(id.ToString()))
+                    {
+                        freed = freed?.With(more) ?? more;
+                    }
                 }
 
-                if (claimed)
+                if (freed is not null)
                 {
-                    await RunLoggedAsync(stoppingToken);
+                    await RunLoggedAsync(freed, stoppingToken);
                 }
             }
         }
@@ -165,7 +166,7 @@ public sealed partial class WaitlistService(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await RunLoggedAsync(stoppingToken);
+                await RunLoggedAsync(WaitlistFreed.All, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -174,11 +175,11 @@ public sealed partial class WaitlistService(
         }
     }
 
-    private async System.Threading.Tasks.Task RunLoggedAsync(CancellationToken stoppingToken)
+    private async System.Threading.Tasks.Task RunLoggedAsync(WaitlistFreed freed, CancellationToken stoppingToken)
     {
         try
         {
-            await PassAsync(Lease, stoppingToken);
+            await PassAsync(freed, Lease, stoppingToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

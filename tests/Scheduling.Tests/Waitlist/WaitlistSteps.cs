@@ -14,7 +14,8 @@ internal static class WaitlistSteps
     public const string Book = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } " + Errors + " } }";
     public const string Cancel = "mutation($id: ID!) { cancelAppointment(input: { appointmentId: $id, reason: \"cannot come\" }) { appointment { fhirId } " + Errors + " } }";
     public const string Confirm = "mutation($id: ID!) { confirmAppointment(input: { appointmentId: $id }) { appointment { fhirId status } " + Errors + " } }";
-    public const string Line = "query($patientId: ID) { waitlist(patientId: $patientId) { appointment { fhirId } durationMinutes offer { fhirId } } }";
+    /// <summary>The line, or one patient's or one practitioner's part of it (a shared FHIR server holds other tests' entries too).</summary>
+    public const string Line = "query($patientId: ID, $practitionerId: ID) { waitlist(patientId: $patientId, practitionerId: $practitionerId) { appointment { fhirId } durationMinutes offer { fhirId } } }";
 
     public static async Task<Patient> PatientAsync(IFhirStore store, string name) =>
         await store.CreateAsync(new Patient { Name = [new HumanName { Given = ["Wait"], Family = name + Guid.NewGuid().ToString("N")[..6] }] }, CancellationToken.None);

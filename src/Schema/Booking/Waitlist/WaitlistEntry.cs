@@ -1,5 +1,6 @@
 using Hl7.Fhir.Model;
 using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Schedules;
 using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
 
 namespace Scheduling.Schema.Booking.Waitlist;
@@ -29,6 +30,32 @@ public sealed record WaitlistEntry(
         var byCreated = a.Created.CompareTo(b.Created);
         return byCreated != 0 ? byCreated : string.CompareOrdinal(a.Id, b.Id);
     });
+
+    /// <summary>
+    /// Whether a free time is what this entry waits for: its length, inside one of its windows, on a schedule of one
+    /// of its practitioners (any, when it names none) that serves its service (any, when it names none). The same
+    /// criteria availability is asked with for the entry, checked without asking again.
+    /// </summary>
+    public bool Suits(AvailabilityOption option)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        var span = option.Offered.Span;
+        return option.Parts is null
+            && span.Length == TimeSpan.FromMinutes(DurationMinutes)
+            && Windows.Any(w => w.Contains(span))
+            && (PractitionerIds.Count == 0 || BookingChecks.Actors(option.Schedule).Any(a => a.ResourceType == "Practitioner" && PractitionerIds.Contains(a.Id)))
+            && (ServiceType is null || Serves(option.Schedule, ServiceType));
+    }
+
+    /// <summary>Whether a schedule serves a service type written as <c>code</c> or <c>system|code</c> (as the <c>service-type</c> search matches it).</summary>
+    public static bool Serves(Schedule schedule, string serviceType)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentNullException.ThrowIfNull(serviceType);
+        var bar = serviceType.IndexOf('|', StringComparison.Ordinal);
+        var (system, code) = bar < 0 ? ((string?)null, serviceType) : (serviceType[..bar], serviceType[(bar + 1)..]);
+        return schedule.ServiceType.SelectMany(c => c.Coding).Any(c => c.Code == code && (system is null || system == (c.System ?? string.Empty)));
+    }
 
     /// <summary>Whether an appointment is one of the gateway's waitlist entries (any status: waiting, fulfilled, left).</summary>
     public static bool IsEntry(Appointment appointment) =>

@@ -35,19 +35,21 @@ public sealed class WaitlistLine(AppointmentChanges changes)
             .OrderBy(x => x.Entry!, WaitlistEntry.LineOrder)
             .Take(first)
             .ToList();
-        var places = new List<WaitlistPlace>(entries.Count);
-        foreach (var (appointment, entry) in entries)
-        {
-            var offers = await OffersAsync(changes.Store, entry!.Id, cancellationToken);
-            places.Add(new WaitlistPlace(entry, appointment, offers.FirstOrDefault(o => WaitlistOffers.Standing(o, changes.Now))));
-        }
-
-        return places;
+        var offers = await OffersAsync(changes.Store, [.. entries.Select(x => x.Entry!.Id)], cancellationToken);
+        return [.. entries.Select(x => new WaitlistPlace(x.Entry!, x.Appointment, offers[x.Entry!.Id].FirstOrDefault(o => WaitlistOffers.Standing(o, changes.Now))))];
     }
 
-    /// <summary>Every offer made to an entry, any status.</summary>
-    internal static Task<IReadOnlyList<Appointment>> OffersAsync(IFhirStore store, string entryId, CancellationToken cancellationToken) =>
-        store.SearchAllAsync<Appointment>(WaitlistSearches.OffersTo(entryId), cancellationToken);
+    /// <summary>Every offer made to each entry, any status, by entry id: one search per <see cref="WaitlistMatcher.OffersPerSearch"/> entries.</summary>
+    internal static async Task<ILookup<string, Appointment>> OffersAsync(IFhirStore store, IReadOnlyList<string> entryIds, CancellationToken cancellationToken)
+    {
+        var offers = new List<Appointment>();
+        foreach (var chunk in entryIds.Chunk(WaitlistMatcher.OffersPerSearch))
+        {
+            offers.AddRange(await store.SearchAllAsync<Appointment>(WaitlistSearches.OffersToAny(chunk), cancellationToken));
+        }
+
+        return offers.ToLookup(o => WaitlistEntry.OfferedTo(o) ?? string.Empty, StringComparer.Ordinal);
+    }
 }
 
 /// <summary>What an entry's offers say: one standing, one taken (booked), or the times it let pass.</summary>

@@ -11,14 +11,17 @@ namespace Scheduling.Schema.Booking.Waitlist;
 public sealed record WaitlistPass(int Offered, int Fulfilled);
 
 /// <summary>
-/// One pass over the line, first entry first (<see cref="WaitlistEntry.LineOrder"/>): an entry whose offer was
-/// taken is FULFILLED; an entry with an offer standing waits for its answer; any other is offered the first time
-/// now free in its windows, with one of its practitioners or for its service, of its length, that it has not let
-/// pass: a hold through the ordinary hold path (<see cref="TimeTaking"/>: every check and the patient's booking
-/// rules), expiring after <see cref="WaitlistOptions.OfferMinutes"/>, marked as the entry's offer. An offer that
-/// expires or is cancelled frees its time for the next pass, which offers it to the next in line. Time may free up
-/// while a pass reads: a time found for a later entry goes to the first entry in line it suits (asked of availability
-/// as for that entry), so no later entry takes a time an earlier one waits for.
+/// One pass over the part of the line that could take what freed (<see cref="WaitlistFreed.Concerns"/>), first
+/// entry first (<see cref="WaitlistEntry.LineOrder"/>): an entry whose offer was taken is FULFILLED; an entry with an
+/// offer standing waits for its answer; any other is offered the first time now free in its windows, with one of its
+/// practitioners or for its service, of its length, that it has not let pass: a hold through the ordinary hold path
+/// (<see cref="TimeTaking"/>: every check and the patient's booking rules), expiring after
+/// <see cref="WaitlistOptions.OfferMinutes"/>, marked as the entry's offer. An offer that expires or is cancelled
+/// frees its time for the next pass, which offers it to the next in line.
+/// Cost, whatever the line's length: one search for the line, one for the offers of the entries concerned (per
+/// <see cref="OffersPerSearch"/>), one availability search per kind of entry (the same practitioners, service and
+/// length) and merged window, and the holds; the free times are found once and handed out in line order
+/// (<see cref="WaitlistEntry.Suits"/>, no search), so no later entry takes a time an earlier one waits for.
 /// A second hold of the same time fails in the booking core; a second offer to the same entry fails on its
 /// idempotency key (the entry's id and how many offers it had: the patient's guard serializes both); instances
 /// run passes one at a time (<see cref="WaitlistService"/>), so the line is not skipped.
@@ -28,93 +31,67 @@ public sealed class WaitlistMatcher(AppointmentChanges changes, AvailabilitySear
     /// <summary>How many free times one entry tries before the pass moves on (each refused by its rules or lost to a race).</summary>
     private const int TriesPerEntry = 3;
 
-    public async Task<WaitlistPass> RunAsync(CancellationToken cancellationToken)
+    /// <summary>How many entries' offers one search asks for (an OR of identifiers: the URL stays short).</summary>
+    public const int OffersPerSearch = 50;
+
+    /// <summary>A pass over the whole line (the sweep).</summary>
+    public Task<WaitlistPass> RunAsync(CancellationToken cancellationToken) => RunAsync(WaitlistFreed.All, cancellationToken);
+
+    /// <summary>A pass over the entries that could take what <paramref name="freed"/> says freed.</summary>
+    public async Task<WaitlistPass> RunAsync(WaitlistFreed freed, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(freed);
         var now = changes.Now;
+        if (!freed.Everything && freed.ScheduleIds.Count > 0)
+        {
+            freed = freed.WithSchedules(await changes.Store.SearchAllAsync<Schedule>(ScheduleSearches.ByIds(freed.ScheduleIds), cancellationToken));
+        }
+
         var line = (await changes.Store.SearchAllAsync<Appointment>(WaitlistSearches.Waiting(), cancellationToken))
             .Select(a => (Appointment: a, Entry: WaitlistEntry.From(a)))
-            .Where(x => x.Entry is not null)
+            .Where(x => x.Entry is not null && freed.Concerns(x.Entry))
             .OrderBy(x => x.Entry!, WaitlistEntry.LineOrder)
             .ToList();
+        var offers = await WaitlistLine.OffersAsync(changes.Store, [.. line.Select(x => x.Entry!.Id)], cancellationToken);
         var fulfilled = 0;
         var waiting = new List<Waiting>();
         foreach (var (appointment, entry) in line)
         {
-            var offers = await WaitlistLine.OffersAsync(changes.Store, entry!.Id, cancellationToken);
-            if (offers.Any(WaitlistOffers.Taken))
+            var made = offers[entry!.Id].ToList();
+            if (made.Any(WaitlistOffers.Taken))
             {
                 await FulfilAsync(appointment, cancellationToken);
                 fulfilled++;
             }
-            else if (!offers.Any(o => WaitlistOffers.Standing(o, now)))
+            else if (!made.Any(o => WaitlistOffers.Standing(o, now)))
             {
-                waiting.Add(new Waiting(entry, offers.Count, WaitlistOffers.Passed(offers, now)));
+                waiting.Add(new Waiting(entry, made.Count, WaitlistOffers.Passed(made, now)));
             }
         }
 
+        var free = await FreeTimesAsync(waiting, cancellationToken);
         var offered = 0;
         foreach (var entry in waiting)
         {
-            offered += await OfferAsync(entry, waiting, cancellationToken);
+            foreach (var option in free.Where(entry.Suits).Take(TriesPerEntry))
+            {
+                if (await HoldAsync(entry, option, cancellationToken))
+                {
+                    free.Remove(option);
+                    offered++;
+                    break;
+                }
+            }
         }
 
         return new WaitlistPass(offered, fulfilled);
     }
 
-    /// <summary>An entry without an offer standing: how many it had, the times it let pass, whether this pass offered it one.</summary>
+    /// <summary>An entry without an offer standing: how many it had, the times it let pass.</summary>
     private sealed record Waiting(WaitlistEntry Entry, int Offers, IReadOnlyList<TimeRange> Passed)
     {
-        public bool Offered { get; set; }
-
-        public bool LetPass(AvailabilityOption option) => Passed.Any(p => p.Overlaps(option.Offered.Span));
+        public bool Suits(AvailabilityOption option) => Entry.Suits(option) && !Passed.Any(p => p.Overlaps(option.Offered.Span));
     }
-
-    /// <summary>
-    /// Offers the times free for <paramref name="entry"/>, each to the first entry in line that it suits (time may
-    /// free up while a pass reads, so an earlier entry may not have seen it), until <paramref name="entry"/> has one;
-    /// returns how many offers it made.
-    /// </summary>
-    private async Task<int> OfferAsync(Waiting entry, List<Waiting> line, CancellationToken cancellationToken)
-    {
-        var (made, tries) = (0, 0);
-        foreach (var option in await FreeTimesAsync(entry.Entry, cancellationToken))
-        {
-            if (entry.Offered || tries >= TriesPerEntry)
-            {
-                break;
-            }
-
-            if (entry.LetPass(option))
-            {
-                continue;
-            }
-
-            var first = entry;
-            foreach (var earlier in line.TakeWhile(w => w != entry).Where(w => !w.Offered && !w.LetPass(option)))
-            {
-                if (await SuitsAsync(earlier.Entry, option, cancellationToken))
-                {
-                    first = earlier;
-                    break;
-                }
-            }
-
-            tries++;
-            if (await HoldAsync(first, option, cancellationToken))
-            {
-                first.Offered = true;
-                made++;
-            }
-        }
-
-        return made;
-    }
-
-    /// <summary>Whether availability, asked as for this entry over exactly the option's span, offers that very time.</summary>
-    private async Task<bool> SuitsAsync(WaitlistEntry entry, AvailabilityOption option, CancellationToken cancellationToken) =>
-        (int)option.Offered.Span.Length.TotalMinutes == entry.DurationMinutes
-        && entry.Windows.Any(w => w.Contains(option.Offered.Span))
-        && (await availability.FindAsync(Criteria(entry, option.Start, option.End), cancellationToken)).Any(o => o.Offered == option.Offered);
 
     /// <summary>The hold offering the time to the entry's patient; false when the core or the patient's rules refuse it.</summary>
     private async Task<bool> HoldAsync(Waiting entry, AvailabilityOption option, CancellationToken cancellationToken)
@@ -149,20 +126,25 @@ public sealed class WaitlistMatcher(AppointmentChanges changes, AvailabilitySear
         DurationMinutes = entry.DurationMinutes,
     };
 
-    /// <summary>The times free for the entry now, in availability's order, over its windows (from now on).</summary>
-    private async Task<IReadOnlyList<AvailabilityOption>> FreeTimesAsync(WaitlistEntry entry, CancellationToken cancellationToken)
+    /// <summary>
+    /// The times free now for every waiting entry, in availability's order: one search per kind of entry (the same
+    /// practitioners, service and length) over each span its entries' windows cover together (from now on, at most
+    /// <see cref="AvailabilitySearch.MaxWindowDays"/> a search), not one per entry and window.
+    /// </summary>
+    private async Task<List<AvailabilityOption>> FreeTimesAsync(IReadOnlyList<Waiting> waiting, CancellationToken cancellationToken)
     {
         var now = changes.Now;
         var options = new List<AvailabilityOption>();
-        foreach (var window in entry.Windows.Where(w => w.End > now).OrderBy(w => w.Start))
+        foreach (var kind in waiting.GroupBy(w => (string.Join(' ', w.Entry.PractitionerIds.Order(StringComparer.Ordinal)), w.Entry.ServiceType, w.Entry.DurationMinutes)))
         {
-            var start = window.Start > now ? window.Start : now;
-            if (window.End - start < TimeSpan.FromMinutes(entry.DurationMinutes))
+            var entry = kind.First().Entry;
+            var length = TimeSpan.FromMinutes(entry.DurationMinutes);
+            var windows = kind.SelectMany(w => w.Entry.Windows).Where(w => w.End - length >= now)
+                .Select(w => new TimeRange(w.Start > now ? w.Start : now, w.End));
+            foreach (var span in WaitlistWindows.Searches(windows, length, TimeSpan.FromDays(AvailabilitySearch.MaxWindowDays)))
             {
-                continue;
+                options.AddRange(await availability.FindAsync(Criteria(entry, span.Start, span.End), cancellationToken));
             }
-
-            options.AddRange(await availability.FindAsync(Criteria(entry, start, window.End), cancellationToken));
         }
 
         return [.. options.DistinctBy(o => o.Offered).OrderBy(o => o.Offered)];
