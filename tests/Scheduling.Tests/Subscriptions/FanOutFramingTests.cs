@@ -118,6 +118,66 @@ public sealed class FanOutFramingTests
     }
 
     [Fact]
+    public async Task Messages_queued_from_many_threads_while_writes_sometimes_wait_are_each_written_once_in_each_thread_s_order()
+    {
+        for (var round = 0; round < 20; round++)
+        {
+            const int Threads = 4;
+            const int Each = 2000;
+            var queue = new SendQueue<(int Thread, int N)>(Threads * Each);
+            var written = new List<(int Thread, int N)>();
+            var writes = 0;
+            var draining = queue.DrainAsync(async (item, _) =>
+            {
+                lock (written)
+                {
+                    written.Add(item);
+                }
+
+                // Now and then a write has to wait (a client's socket is full): the writer carries on later, elsewhere.
+                if (Interlocked.Increment(ref writes) % 97 == 0)
+                {
+                    await Task.Yield();
+                }
+            }, _ =>
+            {
+                // A flush takes a moment (an event stream's): messages queued meanwhile find the writer's place taken.
+                Thread.SpinWait(200);
+                return ValueTask.CompletedTask;
+            }, CancellationToken.None);
+
+            using var start = new Barrier(Threads);
+            await Task.WhenAll(Enumerable.Range(0, Threads).Select(t => Task.Run(() =>
+            {
+                start.SignalAndWait();
+                for (var n = 0; n < Each; n++)
+                {
+                    Assert.Equal(SendQueue<(int, int)>.Outcome.Queued, queue.Enqueue((t, n)));
+                }
+            })));
+
+            // Nothing left behind: every message is written without anything else being queued to push it out.
+            var waited = Stopwatch.StartNew();
+            while (Volatile.Read(ref writes) < Threads * Each && waited.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(5);
+            }
+
+            Assert.Equal(Threads * Each, Volatile.Read(ref writes));
+            queue.Complete();
+            await draining.WaitAsync(TimeSpan.FromSeconds(10));
+            lock (written)
+            {
+                Assert.Equal(Threads * Each, written.Count);
+                foreach (var thread in written.GroupBy(w => w.Thread))
+                {
+                    Assert.Equal(Enumerable.Range(0, Each), thread.Select(w => w.N));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task Closing_ends_the_writer_whether_it_waits_for_messages_or_for_the_client_and_nothing_more_is_written()
     {
         using var idle = new CancellationTokenSource();
