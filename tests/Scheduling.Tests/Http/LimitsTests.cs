@@ -21,15 +21,14 @@ public sealed class LimitsTests
         Assert.Contains("complexity", costly, StringComparison.OrdinalIgnoreCase);
 
         // Aliases multiply FHIR searches: each one is priced, and 2000 of them are refused at once.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         var aliases = string.Join(' ', Enumerable.Range(0, 2000).Select(i => $"a{i}: slots(first: 1000) {{ nodes {{ id }} }}"));
         Assert.Contains("4000 FHIR searches", await RejectedAsync(gateway, "{ " + aliases + " }", "TOO_MANY_FHIR_SEARCHES"), StringComparison.Ordinal);
 
         // Fragments that double at every level are counted, not expanded: 2^26 fields refused in milliseconds.
         var bomb = "query { ...F0 } " + string.Concat(Enumerable.Range(0, 25).Select(i => $"fragment F{i} on Query {{ ...F{i + 1} a{i}: __typename ...F{i + 1} }} ")) +
                    "fragment F25 on Query { __typename }";
-        await RejectedAsync(gateway, bomb, "TOO_MANY_FIELDS");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"refusing the bombs took {clock.Elapsed.TotalMilliseconds:F0} ms");
+        // Counted: the refusal names the expanded count (expanding 2^26 fields would not come back at all).
+        Assert.Contains("once its fragments are expanded", await RejectedAsync(gateway, bomb, "TOO_MANY_FIELDS"), StringComparison.Ordinal);
 
         // An everyday screen (9 levels, ~1.5 million estimated) stays within both.
         var week = await gateway.QueryAsync("""{ practitioner(id: "alice-smith") { schedules { nodes { slots(first: 200) { nodes { start status appointments { nodes { patient { displayName } } } } } } } } }""");
@@ -40,7 +39,6 @@ public sealed class LimitsTests
     public async Task Directive_overload_is_refused_fast_and_counted_without_expanding_fragments()
     {
         await using var gateway = await GatewayServer.StartAsync();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
 
         // Finding 5: one field with 30,000 directives (469 KB) took 7-70 s of CPU and answered 5.9 MB of errors.
         var overload = await RejectedAsync(gateway, "{ __typename" + string.Concat(Enumerable.Repeat(" @skip(if: false)", 30_000)) + " }", "TOO_MANY_DIRECTIVES");
@@ -50,8 +48,7 @@ public sealed class LimitsTests
         await RejectedAsync(gateway, "{ " + string.Concat(Enumerable.Range(0, 1500).Select(i => $"a{i}: __typename @include(if: true) ")) + "}", "TOO_MANY_DIRECTIVES");
         var doubling = "query { ...F0 } " + string.Concat(Enumerable.Range(0, 10).Select(i => $"fragment F{i} on Query {{ ...F{i + 1} @include(if: true) ...F{i + 1} @include(if: true) }} ")) +
                        "fragment F10 on Query { __typename }";
-        await RejectedAsync(gateway, doubling, "TOO_MANY_DIRECTIVES");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"refusing the directive bombs took {clock.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.Contains("2046 directives once its fragments are expanded", await RejectedAsync(gateway, doubling, "TOO_MANY_DIRECTIVES"), StringComparison.Ordinal);
 
         // Within the cap, directives work as ever.
         var fine = await gateway.QueryAsync("{ a: __typename @skip(if: false) b: __typename @skip(if: true) }");
@@ -113,11 +110,9 @@ public sealed class LimitsTests
     public async Task A_document_that_fails_everywhere_stops_validation_at_MaxErrors()
     {
         await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["GraphQL:MaxErrors"] = "10" });
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         var message = await RejectedAsync(gateway, "{ " + string.Concat(Enumerable.Range(0, 10_000).Select(i => $"f{i} ")) + "}", "TOO_MANY_ERRORS");
         Assert.Contains("after 10 errors", message, StringComparison.Ordinal);
         Assert.Contains("f0", message, StringComparison.Ordinal);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"refusing took {clock.Elapsed.TotalMilliseconds:F0} ms");
 
         // Within the cap every error is reported.
         using var response = await gateway.PostAsync("{ a b c }");
