@@ -108,45 +108,118 @@ public sealed record AvailabilityRule(
     }
 
     /// <summary>
-    /// The times this rule offers in [<paramref name="from"/>, <paramref name="to"/>), <paramref name="minutes"/> long,
-    /// minus not-available and busy time (with buffers). Wall-clock times are turned into instants day by day, so a
-    /// daylight-saving change moves no offered time.
+    /// The times this rule offers in [<paramref name="from"/>, <paramref name="to"/>), <paramref name="minutes"/> long:
+    /// the candidates of <see cref="Explain"/> with no reason against them (one computation, not a second filter).
     /// </summary>
     public IEnumerable<(DateTimeOffset Start, DateTimeOffset End)> Offer(
+        DateTimeOffset from, DateTimeOffset to, int minutes, IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> busy) =>
+        Explain(from, to, minutes, busy).Where(c => c.Offered).Select(c => (c.Start, c.End));
+
+    /// <summary>
+    /// Every candidate time in [<paramref name="from"/>, <paramref name="to"/>), <paramref name="minutes"/> long, with
+    /// every reason the rule does not offer it (<see cref="RuleReason"/>): the times of each available window on its
+    /// grid (from the window's start, by the alignment), and the times of the day's grid (from midnight) that no
+    /// window holds (<see cref="RuleReason.OutsideHours"/>). Wall-clock times are turned into instants day by day, so
+    /// a daylight-saving change moves no time; the hour a spring-forward skips has none.
+    /// </summary>
+    public IEnumerable<RuleCandidate> Explain(
         DateTimeOffset from, DateTimeOffset to, int minutes, IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> busy)
     {
+        ArgumentNullException.ThrowIfNull(busy);
         var zone = Zone;
         var step = TimeSpan.FromMinutes(Math.Max(1, AlignmentMinutes));
         var length = TimeSpan.FromMinutes(minutes);
-        var before = TimeSpan.FromMinutes(BufferBeforeMinutes);
-        var after = TimeSpan.FromMinutes(BufferAfterMinutes);
         var firstDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(from, zone).DateTime).AddDays(-1);
         var lastDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(to, zone).DateTime);
         for (var day = firstDay; day <= lastDay; day = day.AddDays(1))
         {
-            foreach (var window in AvailableTimes.Where(t => t.DaysOfWeek.Contains(day.DayOfWeek)).OrderBy(t => t.StartTime))
+            var windows = AvailableTimes.Where(t => t.DaysOfWeek.Contains(day.DayOfWeek))
+                .Select(t => (Start: t.StartTime.ToTimeSpan(), End: t.EndTime == TimeOnly.MinValue ? TimeSpan.FromDays(1) : t.EndTime.ToTimeSpan()))
+                .OrderBy(t => t.Start)
+                .ToList();
+            foreach (var window in windows)
             {
-                var windowEnd = window.EndTime == TimeOnly.MinValue ? TimeSpan.FromDays(1) : window.EndTime.ToTimeSpan();
-                for (var wall = window.StartTime.ToTimeSpan(); wall + length <= windowEnd; wall += step)
+                for (var wall = window.Start; wall + length <= window.End; wall += step)
                 {
-                    var local = day.ToDateTime(TimeOnly.MinValue).Add(wall);
-                    if (zone.IsInvalidTime(local))
+                    if (Candidate(day, wall, length, from, to, busy, inHours: true) is { } candidate)
                     {
-                        continue; // the hour that a spring-forward skips does not exist
+                        yield return candidate;
                     }
+                }
+            }
 
-                    var start = new DateTimeOffset(local, zone.GetUtcOffset(local));
-                    var end = start + length;
-                    if (start < from || end > to ||
-                        NotAvailableTimes.Any(n => n.Start < end && start < n.End) ||
-                        busy.Any(b => b.Start < end + after && start - before < b.End))
-                    {
-                        continue;
-                    }
-
-                    yield return (start, end);
+            for (var wall = TimeSpan.Zero; wall + length <= TimeSpan.FromDays(1); wall += step)
+            {
+                var at = wall;
+                if (!windows.Any(w => w.Start <= at && at + length <= w.End) && Candidate(day, wall, length, from, to, busy, inHours: false) is { } candidate)
+                {
+                    yield return candidate;
                 }
             }
         }
     }
+
+    private RuleCandidate? Candidate(
+        DateOnly day, TimeSpan wall, TimeSpan length, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> busy, bool inHours)
+    {
+        var zone = Zone;
+        var local = day.ToDateTime(TimeOnly.MinValue).Add(wall);
+        if (zone.IsInvalidTime(local))
+        {
+            return null; // the hour that a spring-forward skips does not exist
+        }
+
+        var start = new DateTimeOffset(local, zone.GetUtcOffset(local));
+        var end = start + length;
+        if (start < from || end > to)
+        {
+            return null;
+        }
+
+        var before = TimeSpan.FromMinutes(BufferBeforeMinutes);
+        var after = TimeSpan.FromMinutes(BufferAfterMinutes);
+        var reasons = new List<RuleReason>();
+        if (!inHours)
+        {
+            reasons.Add(RuleReason.OutsideHours);
+        }
+
+        if (NotAvailableTimes.Any(n => n.Start < end && start < n.End))
+        {
+            reasons.Add(RuleReason.Blocked);
+        }
+
+        if (busy.Any(b => b.Start < end && start < b.End))
+        {
+            reasons.Add(RuleReason.Busy);
+        }
+        else if (busy.Any(b => b.Start < end + after && start - before < b.End))
+        {
+            reasons.Add(RuleReason.Buffer);
+        }
+
+        return new RuleCandidate(start, end, reasons);
+    }
+}
+
+/// <summary>Why a rule does not offer a candidate time (<see cref="AvailabilityRule.Explain"/>).</summary>
+public enum RuleReason
+{
+    /// <summary>No available window of its day holds it.</summary>
+    OutsideHours,
+
+    /// <summary>It overlaps the rule's not-available time.</summary>
+    Blocked,
+
+    /// <summary>It overlaps busy time.</summary>
+    Busy,
+
+    /// <summary>Only the buffers before or after it overlap busy time.</summary>
+    Buffer,
+}
+
+/// <summary>A candidate time of a rule and every reason it is not offered; offered when there is none.</summary>
+public sealed record RuleCandidate(DateTimeOffset Start, DateTimeOffset End, IReadOnlyList<RuleReason> Reasons)
+{
+    public bool Offered => Reasons.Count == 0;
 }
