@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Booking;
 
 namespace Scheduling.Schema.Schedules;
 
@@ -111,19 +112,20 @@ public sealed record AvailabilityRule(
     /// The times this rule offers in [<paramref name="from"/>, <paramref name="to"/>), <paramref name="minutes"/> long:
     /// the candidates of <see cref="Explain"/> with no reason against them (one computation, not a second filter).
     /// </summary>
-    public IEnumerable<(DateTimeOffset Start, DateTimeOffset End)> Offer(
-        DateTimeOffset from, DateTimeOffset to, int minutes, IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> busy) =>
-        Explain(from, to, minutes, busy).Where(c => c.Offered).Select(c => (c.Start, c.End));
+    public IEnumerable<(DateTimeOffset Start, DateTimeOffset End)> Offer(DateTimeOffset from, DateTimeOffset to, int minutes, IReadOnlyList<BusySpan> busy) =>
+        Explain(from, to, minutes, busy, everyCandidate: false).Where(c => c.Reasons == Unoffered.None).Select(c => (c.Start, c.End));
 
     /// <summary>
-    /// Every candidate time in [<paramref name="from"/>, <paramref name="to"/>), <paramref name="minutes"/> long, with
-    /// every reason the rule does not offer it (<see cref="RuleReason"/>): the times of each available window on its
-    /// grid (from the window's start, by the alignment), and the times of the day's grid (from midnight) that no
-    /// window holds (<see cref="RuleReason.OutsideHours"/>). Wall-clock times are turned into instants day by day, so
-    /// a daylight-saving change moves no time; the hour a spring-forward skips has none.
+    /// The candidate times in [<paramref name="from"/>, <paramref name="to"/>), <paramref name="minutes"/> long, each
+    /// with every reason the rule does not offer it (<see cref="Unoffered.OutsideHours"/>, <see cref="Unoffered.Blocked"/>
+    /// for its not-available time, what takes the busy time it overlaps, <see cref="Unoffered.Buffer"/> when only its
+    /// buffers do): the times of each available window on its grid (from the window's start, by the alignment) and,
+    /// with <paramref name="everyCandidate"/> (explaining), also the times of the day's grid (from midnight) that no
+    /// window holds, all <see cref="Unoffered.OutsideHours"/>; without it those are not walked (availability would
+    /// drop them). Only the days of the span are walked. Wall-clock times are turned into instants day by day, so a
+    /// daylight-saving change moves no time; the hour a spring-forward skips has none.
     /// </summary>
-    public IEnumerable<RuleCandidate> Explain(
-        DateTimeOffset from, DateTimeOffset to, int minutes, IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> busy)
+    public IEnumerable<RuleCandidate> Explain(DateTimeOffset from, DateTimeOffset to, int minutes, IReadOnlyList<BusySpan> busy, bool everyCandidate = true)
     {
         ArgumentNullException.ThrowIfNull(busy);
         var zone = Zone;
@@ -131,6 +133,7 @@ public sealed record AvailabilityRule(
         var length = TimeSpan.FromMinutes(minutes);
         var firstDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(from, zone).DateTime).AddDays(-1);
         var lastDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(to, zone).DateTime);
+        var grid = new Grid(zone, length, from, to, busy, NotAvailableTimes, TimeSpan.FromMinutes(BufferBeforeMinutes), TimeSpan.FromMinutes(BufferAfterMinutes));
         for (var day = firstDay; day <= lastDay; day = day.AddDays(1))
         {
             var windows = AvailableTimes.Where(t => t.DaysOfWeek.Contains(day.DayOfWeek))
@@ -141,17 +144,17 @@ public sealed record AvailabilityRule(
             {
                 for (var wall = window.Start; wall + length <= window.End; wall += step)
                 {
-                    if (Candidate(day, wall, length, from, to, busy, inHours: true) is { } candidate)
+                    if (grid.Candidate(day, wall, Unoffered.None) is { } candidate)
                     {
                         yield return candidate;
                     }
                 }
             }
 
-            for (var wall = TimeSpan.Zero; wall + length <= TimeSpan.FromDays(1); wall += step)
+            for (var wall = TimeSpan.Zero; everyCandidate && wall + length <= TimeSpan.FromDays(1); wall += step)
             {
                 var at = wall;
-                if (!windows.Any(w => w.Start <= at && at + length <= w.End) && Candidate(day, wall, length, from, to, busy, inHours: false) is { } candidate)
+                if (!windows.Any(w => w.Start <= at && at + length <= w.End) && grid.Candidate(day, wall, Unoffered.OutsideHours) is { } candidate)
                 {
                     yield return candidate;
                 }
@@ -159,67 +162,51 @@ public sealed record AvailabilityRule(
         }
     }
 
-    private RuleCandidate? Candidate(
-        DateOnly day, TimeSpan wall, TimeSpan length, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> busy, bool inHours)
+    /// <summary>One walk's fixed inputs, and the reasons of one candidate of it.</summary>
+    private sealed class Grid(
+        TimeZoneInfo zone, TimeSpan length, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<BusySpan> busy, IReadOnlyList<NotAvailableTime> off, TimeSpan before, TimeSpan after)
     {
-        var zone = Zone;
-        var local = day.ToDateTime(TimeOnly.MinValue).Add(wall);
-        if (zone.IsInvalidTime(local))
+        public RuleCandidate? Candidate(DateOnly day, TimeSpan wall, Unoffered reasons)
         {
-            return null; // the hour that a spring-forward skips does not exist
-        }
+            var local = day.ToDateTime(TimeOnly.MinValue).Add(wall);
+            if (zone.IsInvalidTime(local))
+            {
+                return null; // the hour that a spring-forward skips does not exist
+            }
 
-        var start = new DateTimeOffset(local, zone.GetUtcOffset(local));
-        var end = start + length;
-        if (start < from || end > to)
-        {
-            return null;
-        }
+            var start = new DateTimeOffset(local, zone.GetUtcOffset(local));
+            var end = start + length;
+            if (start < from || end > to)
+            {
+                return null;
+            }
 
-        var before = TimeSpan.FromMinutes(BufferBeforeMinutes);
-        var after = TimeSpan.FromMinutes(BufferAfterMinutes);
-        var reasons = new List<RuleReason>();
-        if (!inHours)
-        {
-            reasons.Add(RuleReason.OutsideHours);
-        }
+            foreach (var n in off)
+            {
+                if (n.Start < end && start < n.End)
+                {
+                    reasons |= Unoffered.Blocked;
+                }
+            }
 
-        if (NotAvailableTimes.Any(n => n.Start < end && start < n.End))
-        {
-            reasons.Add(RuleReason.Blocked);
-        }
+            var (overlapped, buffered) = (false, false);
+            foreach (var b in busy)
+            {
+                if (b.Time.Start < end && start < b.Time.End)
+                {
+                    (overlapped, reasons) = (true, reasons | b.Reason);
+                }
+                else if (b.Time.Start < end + after && start - before < b.Time.End)
+                {
+                    buffered = true;
+                }
+            }
 
-        if (busy.Any(b => b.Start < end && start < b.End))
-        {
-            reasons.Add(RuleReason.Busy);
+            // Buffer only when no busy time overlaps the time itself.
+            return new RuleCandidate(start, end, buffered && !overlapped ? reasons | Unoffered.Buffer : reasons);
         }
-        else if (busy.Any(b => b.Start < end + after && start - before < b.End))
-        {
-            reasons.Add(RuleReason.Buffer);
-        }
-
-        return new RuleCandidate(start, end, reasons);
     }
 }
 
-/// <summary>Why a rule does not offer a candidate time (<see cref="AvailabilityRule.Explain"/>).</summary>
-public enum RuleReason
-{
-    /// <summary>No available window of its day holds it.</summary>
-    OutsideHours,
-
-    /// <summary>It overlaps the rule's not-available time.</summary>
-    Blocked,
-
-    /// <summary>It overlaps busy time.</summary>
-    Busy,
-
-    /// <summary>Only the buffers before or after it overlap busy time.</summary>
-    Buffer,
-}
-
-/// <summary>A candidate time of a rule and every reason it is not offered; offered when there is none.</summary>
-public sealed record RuleCandidate(DateTimeOffset Start, DateTimeOffset End, IReadOnlyList<RuleReason> Reasons)
-{
-    public bool Offered => Reasons.Count == 0;
-}
+/// <summary>A candidate time of a rule and every reason it is not offered (<see cref="AvailabilityRule.Explain"/>); offered when there is none.</summary>
+public readonly record struct RuleCandidate(DateTimeOffset Start, DateTimeOffset End, Unoffered Reasons);

@@ -1,4 +1,5 @@
 using CsCheck;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Schedules;
 
 namespace Scheduling.Tests.Booking;
@@ -14,6 +15,9 @@ public sealed class AvailabilityExplainTests
     private static AvailabilityRule Rule(int bufferBefore = 0, int bufferAfter = 0, params NotAvailableTime[] off) =>
         new("UTC", [new AvailableTime([DayOfWeek.Monday], new TimeOnly(9, 0), new TimeOnly(12, 0))], off, 30, bufferBefore, bufferAfter, 30);
 
+    private static List<BusySpan> Spans(IEnumerable<(DateTimeOffset Start, DateTimeOffset End)> busy) =>
+        [.. busy.Select(b => new BusySpan(new TimeRange(b.Start, b.End), Unoffered.Booked, null))];
+
     private static RuleCandidate At(IEnumerable<RuleCandidate> candidates, int hour, int minute) =>
         Assert.Single(candidates, c => c.Start == Monday.AddHours(hour).AddMinutes(minute));
 
@@ -25,18 +29,18 @@ public sealed class AvailabilityExplainTests
         var booked = (Monday.AddHours(10), Monday.AddHours(10).AddMinutes(30));
         var lateBooked = (Monday.AddHours(12), Monday.AddHours(12).AddMinutes(30));
 
-        var candidates = rule.Explain(Monday, Monday.AddDays(1), 30, [booked, lateBooked]).ToList();
+        var candidates = rule.Explain(Monday, Monday.AddDays(1), 30, Spans([booked, lateBooked])).ToList();
 
-        Assert.Empty(At(candidates, 9, 0).Reasons);
-        Assert.Equal([RuleReason.Buffer], At(candidates, 9, 30).Reasons); // its 15 minutes after reach 10:00
-        Assert.Equal([RuleReason.Busy], At(candidates, 10, 0).Reasons);
-        Assert.Empty(At(candidates, 10, 30).Reasons);
-        Assert.Equal([RuleReason.Blocked], At(candidates, 11, 0).Reasons);
-        Assert.Equal([RuleReason.OutsideHours], At(candidates, 8, 30).Reasons);
-        Assert.Equal([RuleReason.OutsideHours, RuleReason.Blocked, RuleReason.Busy], At(candidates, 12, 0).Reasons);
-        Assert.Equal([RuleReason.Blocked, RuleReason.Buffer], At(candidates, 11, 30).Reasons);
+        Assert.Equal(Unoffered.None, At(candidates, 9, 0).Reasons);
+        Assert.Equal(Unoffered.Buffer, At(candidates, 9, 30).Reasons); // its 15 minutes after reach 10:00
+        Assert.Equal(Unoffered.Booked, At(candidates, 10, 0).Reasons);
+        Assert.Equal(Unoffered.None, At(candidates, 10, 30).Reasons);
+        Assert.Equal(Unoffered.Blocked, At(candidates, 11, 0).Reasons);
+        Assert.Equal(Unoffered.OutsideHours, At(candidates, 8, 30).Reasons);
+        Assert.Equal(Unoffered.OutsideHours | Unoffered.Blocked | Unoffered.Booked, At(candidates, 12, 0).Reasons);
+        Assert.Equal(Unoffered.Blocked | Unoffered.Buffer, At(candidates, 11, 30).Reasons);
         Assert.Equal(48, candidates.Count); // every half hour of the day, once
-        Assert.Equal([Monday.AddHours(9), Monday.AddHours(10).AddMinutes(30)], rule.Offer(Monday, Monday.AddDays(1), 30, [booked, lateBooked]).Select(o => o.Start));
+        Assert.Equal([Monday.AddHours(9), Monday.AddHours(10).AddMinutes(30)], rule.Offer(Monday, Monday.AddDays(1), 30, Spans([booked, lateBooked])).Select(o => o.Start));
     }
 
     private static readonly Gen<(AvailabilityRule Rule, int Minutes, List<(DateTimeOffset Start, DateTimeOffset End)> Busy)> Cases =
@@ -65,18 +69,18 @@ public sealed class AvailabilityExplainTests
             var (rule, minutes, busy) = c;
             var from = Monday.AddHours(5);
             var to = Monday.AddDays(6);
-            var candidates = rule.Explain(from, to, minutes, busy).ToList();
-            var offered = rule.Offer(from, to, minutes, busy).ToList();
+            var candidates = rule.Explain(from, to, minutes, Spans(busy)).ToList();
+            var offered = rule.Offer(from, to, minutes, Spans(busy)).ToList();
 
-            Assert.Equal(candidates.Where(x => x.Offered).Select(x => (x.Start, x.End)), offered);
+            Assert.Equal(candidates.Where(x => x.Reasons == Unoffered.None).Select(x => (x.Start, x.End)), offered);
             Assert.Equal(Reference(rule, from, to, minutes, busy), offered);
             foreach (var candidate in candidates)
             {
                 var overlapsBusy = busy.Any(b => b.Start < candidate.End && candidate.Start < b.End);
                 var inBuffer = busy.Any(b => b.Start < candidate.End.AddMinutes(rule.BufferAfterMinutes) && candidate.Start.AddMinutes(-rule.BufferBeforeMinutes) < b.End);
-                Assert.Equal(overlapsBusy, candidate.Reasons.Contains(RuleReason.Busy));
-                Assert.Equal(inBuffer && !overlapsBusy, candidate.Reasons.Contains(RuleReason.Buffer));
-                Assert.Equal(rule.NotAvailableTimes.Any(n => n.Start < candidate.End && candidate.Start < n.End), candidate.Reasons.Contains(RuleReason.Blocked));
+                Assert.Equal(overlapsBusy, candidate.Reasons.HasFlag(Unoffered.Booked));
+                Assert.Equal(inBuffer && !overlapsBusy, candidate.Reasons.HasFlag(Unoffered.Buffer));
+                Assert.Equal(rule.NotAvailableTimes.Any(n => n.Start < candidate.End && candidate.Start < n.End), candidate.Reasons.HasFlag(Unoffered.Blocked));
                 Assert.True(candidate.Start >= from && candidate.End <= to);
             }
 
