@@ -46,6 +46,7 @@ public sealed class QueryType : ObjectGraphType
         SlotQueries.AddTo(this);
         AppointmentQueries.AddTo(this);
         AvailabilityQueries.AddTo(this);
+        ExplainAvailability.AddTo(this);
         Webhooks.WebhookFields.AddQueries(this);
         Waitlist.WaitlistFields.AddQueries(this);
     }

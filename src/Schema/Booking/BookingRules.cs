@@ -117,13 +117,21 @@ public interface IBookingRule
 
 public sealed class MinimumLeadTimeRule(IOptions<BookingOptions> options) : IBookingRule
 {
-    public string Name => "minimum-lead-time";
+    public const string RuleName = "minimum-lead-time";
+
+    public string Name => RuleName;
+
+    /// <summary>The one lead-time predicate (booking and availability's <see cref="Unoffered.LeadTime"/>): it starts too soon.</summary>
+    public static bool Breaks(BookingOptions options, DateTimeOffset start, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return start < now + TimeSpan.FromMinutes(options.MinimumLeadTimeMinutes);
+    }
 
     public ValueTask<string?> CheckAsync(BookingRuleContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var lead = TimeSpan.FromMinutes(options.Value.MinimumLeadTimeMinutes);
-        return ValueTask.FromResult(context.Start < context.Now + lead
+        return ValueTask.FromResult(Breaks(options.Value, context.Start, context.Now)
             ? $"Bookings must start at least {options.Value.MinimumLeadTimeMinutes} minutes from now."
             : null);
     }
@@ -131,12 +139,21 @@ public sealed class MinimumLeadTimeRule(IOptions<BookingOptions> options) : IBoo
 
 public sealed class MaximumDaysAheadRule(IOptions<BookingOptions> options) : IBookingRule
 {
-    public string Name => "maximum-days-ahead";
+    public const string RuleName = "maximum-days-ahead";
+
+    public string Name => RuleName;
+
+    /// <summary>The one days-ahead predicate (booking and availability's <see cref="Unoffered.TooFarAhead"/>): it starts too far ahead.</summary>
+    public static bool Breaks(BookingOptions options, DateTimeOffset start, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return start > now.AddDays(options.MaximumDaysAhead);
+    }
 
     public ValueTask<string?> CheckAsync(BookingRuleContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return ValueTask.FromResult(context.Start > context.Now.AddDays(options.Value.MaximumDaysAhead)
+        return ValueTask.FromResult(Breaks(options.Value, context.Start, context.Now)
             ? $"Bookings can be made at most {options.Value.MaximumDaysAhead} days ahead."
             : null);
     }

@@ -10,6 +10,9 @@ public sealed record BusyConflicts(IReadOnlyList<string> SlotIds, IReadOnlyList<
     public bool Any => SlotIds.Count > 0 || AppointmentIds.Count > 0;
 }
 
+/// <summary>A busy span, what takes it (<see cref="Unoffered.Booked"/>, <see cref="Unoffered.Held"/>, <see cref="Unoffered.Blocked"/>, <see cref="Unoffered.CapacityFull"/>) and the appointment that does, if one does.</summary>
+public sealed record BusySpan(TimeRange Time, Unoffered Reason, Appointment? Appointment);
+
 /// <summary>
 /// The one busy-time rule (SCHEDULING.md invariant 1): a span is free for a schedule's actors when no Slot of any
 /// length overlapping it is busy, held or blocked, and no active appointment of any of its actors overlaps it, except
@@ -69,14 +72,38 @@ public static class BusyTime
     /// A schedule's busy spans: its busy slots, and the time of every appointment that takes the time of any of its
     /// actors (on whatever schedule), as <see cref="Conflicts"/> counts them; what availability leaves out.
     /// </summary>
-    public static IReadOnlyList<TimeRange> Spans(IEnumerable<Slot> slots, IEnumerable<Appointment> appointments, IReadOnlyCollection<FhirReference> actors, DateTimeOffset now)
+    public static IReadOnlyList<TimeRange> Spans(IEnumerable<Slot> slots, IEnumerable<Appointment> appointments, IReadOnlyCollection<FhirReference> actors, DateTimeOffset now) =>
+        [.. Kinded(slots, appointments, actors, now).Select(b => b.Time)];
+
+    /// <summary>
+    /// The busy spans of <see cref="Spans(IEnumerable{Slot}, IEnumerable{Appointment}, IReadOnlyCollection{FhirReference}, DateTimeOffset)"/>
+    /// (one computation), each with what takes it (<see cref="UnofferedReasons.OfSlotStatus"/>, <see cref="UnofferedReasons.OfAppointment"/>)
+    /// and the appointment when one does.
+    /// </summary>
+    public static IReadOnlyList<BusySpan> Kinded(IEnumerable<Slot> slots, IEnumerable<Appointment> appointments, IReadOnlyCollection<FhirReference> actors, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(appointments);
         ArgumentNullException.ThrowIfNull(actors);
         var deadHeld = StandingTime.HeldOnlyByExpiredHolds(appointments, now);
-        return [.. (slots ?? []).Where(s => StandingTime.Stands(s, deadHeld)).Select(s => TimeRange.Of(s.Start, s.End)).OfType<TimeRange>(), .. appointments
-            .Where(a => TakesTime(a, now) && a.Participant.Any(p => FhirReference.From(p.Actor) is { } actor && actors.Contains(actor)))
-            .Select(a => TimeRange.Of(a.Start, a.End)).OfType<TimeRange>()];
+        var spans = new List<BusySpan>();
+        foreach (var slot in slots ?? [])
+        {
+            if (StandingTime.Stands(slot, deadHeld) && TimeRange.Of(slot.Start, slot.End) is { } time)
+            {
+                spans.Add(new BusySpan(time, UnofferedReasons.OfSlotStatus(slot), null));
+            }
+        }
+
+        foreach (var appointment in appointments)
+        {
+            if (TakesTime(appointment, now) && appointment.Participant.Any(p => FhirReference.From(p.Actor) is { } actor && actors.Contains(actor)) &&
+                TimeRange.Of(appointment.Start, appointment.End) is { } time)
+            {
+                spans.Add(new BusySpan(time, UnofferedReasons.OfAppointment(appointment), appointment));
+            }
+        }
+
+        return spans;
     }
 
     /// <summary>
@@ -88,8 +115,16 @@ public static class BusyTime
         Slot shared, IEnumerable<Slot> slots, IEnumerable<Appointment> appointments, IReadOnlyCollection<FhirReference> actors, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(shared);
+        return [.. KindedBeside(shared, slots, appointments, actors, now).Select(b => b.Time)];
+    }
+
+    /// <summary><see cref="SpansBeside"/> with what takes each span (<see cref="Kinded"/>).</summary>
+    public static IReadOnlyList<BusySpan> KindedBeside(
+        Slot shared, IEnumerable<Slot> slots, IEnumerable<Appointment> appointments, IReadOnlyCollection<FhirReference> actors, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(shared);
         var seat = new HashSet<string> { shared.Id ?? string.Empty };
-        return Spans((slots ?? []).Where(s => s.Id != shared.Id), (appointments ?? []).Where(a => !SlotSeats.SharesSeats(a, seat)), actors, now);
+        return Kinded((slots ?? []).Where(s => s.Id != shared.Id), (appointments ?? []).Where(a => !SlotSeats.SharesSeats(a, seat)), actors, now);
     }
 
     /// <summary>Busy, held or blocked: time that nobody else may take.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hl7.Fhir.Model;
+using Scheduling.Schema.Booking;
 
 namespace Scheduling.Schema.Schedules;
 
@@ -108,45 +109,104 @@ public sealed record AvailabilityRule(
     }
 
     /// <summary>
-    /// The times this rule offers in [<paramref name="from"/>, <paramref name="to"/>), <paramref name="minutes"/> long,
-    /// minus not-available and busy time (with buffers). Wall-clock times are turned into instants day by day, so a
-    /// daylight-saving change moves no offered time.
+    /// The times this rule offers in [<paramref name="from"/>, <paramref name="to"/>), <paramref name="minutes"/> long:
+    /// the candidates of <see cref="Explain"/> with no reason against them (one computation, not a second filter).
     /// </summary>
-    public IEnumerable<(DateTimeOffset Start, DateTimeOffset End)> Offer(
-        DateTimeOffset from, DateTimeOffset to, int minutes, IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> busy)
+    public IEnumerable<(DateTimeOffset Start, DateTimeOffset End)> Offer(DateTimeOffset from, DateTimeOffset to, int minutes, IReadOnlyList<BusySpan> busy) =>
+        Explain(from, to, minutes, busy, everyCandidate: false).Where(c => c.Reasons == Unoffered.None).Select(c => (c.Start, c.End));
+
+    /// <summary>
+    /// The candidate times in [<paramref name="from"/>, <paramref name="to"/>), <paramref name="minutes"/> long, each
+    /// with every reason the rule does not offer it (<see cref="Unoffered.OutsideHours"/>, <see cref="Unoffered.Blocked"/>
+    /// for its not-available time, what takes the busy time it overlaps, <see cref="Unoffered.Buffer"/> when only its
+    /// buffers do): the times of each available window on its grid (from the window's start, by the alignment) and,
+    /// with <paramref name="everyCandidate"/> (explaining), also the times of the day's grid (from midnight) that no
+    /// window holds, all <see cref="Unoffered.OutsideHours"/>; without it those are not walked (availability would
+    /// drop them). Only the days of the span are walked. Wall-clock times are turned into instants day by day, so a
+    /// daylight-saving change moves no time; the hour a spring-forward skips has none.
+    /// </summary>
+    public IEnumerable<RuleCandidate> Explain(DateTimeOffset from, DateTimeOffset to, int minutes, IReadOnlyList<BusySpan> busy, bool everyCandidate = true)
     {
+        ArgumentNullException.ThrowIfNull(busy);
         var zone = Zone;
         var step = TimeSpan.FromMinutes(Math.Max(1, AlignmentMinutes));
         var length = TimeSpan.FromMinutes(minutes);
-        var before = TimeSpan.FromMinutes(BufferBeforeMinutes);
-        var after = TimeSpan.FromMinutes(BufferAfterMinutes);
         var firstDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(from, zone).DateTime).AddDays(-1);
         var lastDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(to, zone).DateTime);
+        var grid = new Grid(zone, length, from, to, busy, NotAvailableTimes, TimeSpan.FromMinutes(BufferBeforeMinutes), TimeSpan.FromMinutes(BufferAfterMinutes));
         for (var day = firstDay; day <= lastDay; day = day.AddDays(1))
         {
-            foreach (var window in AvailableTimes.Where(t => t.DaysOfWeek.Contains(day.DayOfWeek)).OrderBy(t => t.StartTime))
+            var windows = AvailableTimes.Where(t => t.DaysOfWeek.Contains(day.DayOfWeek))
+                .Select(t => (Start: t.StartTime.ToTimeSpan(), End: t.EndTime == TimeOnly.MinValue ? TimeSpan.FromDays(1) : t.EndTime.ToTimeSpan()))
+                .OrderBy(t => t.Start)
+                .ToList();
+            foreach (var window in windows)
             {
-                var windowEnd = window.EndTime == TimeOnly.MinValue ? TimeSpan.FromDays(1) : window.EndTime.ToTimeSpan();
-                for (var wall = window.StartTime.ToTimeSpan(); wall + length <= windowEnd; wall += step)
+                for (var wall = window.Start; wall + length <= window.End; wall += step)
                 {
-                    var local = day.ToDateTime(TimeOnly.MinValue).Add(wall);
-                    if (zone.IsInvalidTime(local))
+                    if (grid.Candidate(day, wall, Unoffered.None) is { } candidate)
                     {
-                        continue; // the hour that a spring-forward skips does not exist
+                        yield return candidate;
                     }
+                }
+            }
 
-                    var start = new DateTimeOffset(local, zone.GetUtcOffset(local));
-                    var end = start + length;
-                    if (start < from || end > to ||
-                        NotAvailableTimes.Any(n => n.Start < end && start < n.End) ||
-                        busy.Any(b => b.Start < end + after && start - before < b.End))
-                    {
-                        continue;
-                    }
-
-                    yield return (start, end);
+            for (var wall = TimeSpan.Zero; everyCandidate && wall + length <= TimeSpan.FromDays(1); wall += step)
+            {
+                var at = wall;
+                if (!windows.Any(w => w.Start <= at && at + length <= w.End) && grid.Candidate(day, wall, Unoffered.OutsideHours) is { } candidate)
+                {
+                    yield return candidate;
                 }
             }
         }
     }
+
+    /// <summary>One walk's fixed inputs, and the reasons of one candidate of it.</summary>
+    private sealed class Grid(
+        TimeZoneInfo zone, TimeSpan length, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<BusySpan> busy, IReadOnlyList<NotAvailableTime> off, TimeSpan before, TimeSpan after)
+    {
+        public RuleCandidate? Candidate(DateOnly day, TimeSpan wall, Unoffered reasons)
+        {
+            var local = day.ToDateTime(TimeOnly.MinValue).Add(wall);
+            if (zone.IsInvalidTime(local))
+            {
+                return null; // the hour that a spring-forward skips does not exist
+            }
+
+            var start = new DateTimeOffset(local, zone.GetUtcOffset(local));
+            var end = start + length;
+            if (start < from || end > to)
+            {
+                return null;
+            }
+
+            foreach (var n in off)
+            {
+                if (n.Start < end && start < n.End)
+                {
+                    reasons |= Unoffered.Blocked;
+                }
+            }
+
+            var (overlapped, buffered) = (false, false);
+            foreach (var b in busy)
+            {
+                if (b.Time.Start < end && start < b.Time.End)
+                {
+                    (overlapped, reasons) = (true, reasons | b.Reason);
+                }
+                else if (b.Time.Start < end + after && start - before < b.Time.End)
+                {
+                    buffered = true;
+                }
+            }
+
+            // Buffer only when no busy time overlaps the time itself.
+            return new RuleCandidate(start, end, buffered && !overlapped ? reasons | Unoffered.Buffer : reasons);
+        }
+    }
 }
+
+/// <summary>A candidate time of a rule and every reason it is not offered (<see cref="AvailabilityRule.Explain"/>); offered when there is none.</summary>
+public readonly record struct RuleCandidate(DateTimeOffset Start, DateTimeOffset End, Unoffered Reasons);

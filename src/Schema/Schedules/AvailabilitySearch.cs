@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Microsoft.Extensions.Options;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
@@ -51,13 +52,44 @@ public sealed record AvailabilityInput
 
 /// <summary>
 /// Finds bookable times across schedules: free Slots where a schedule has no rule, times computed from its
-/// availability rule where it has one, both minus busy time, within the planning horizon, never in the past.
+/// availability rule where it has one, both minus busy time, within the planning horizon, never in the past, and
+/// only where booking would not refuse them for lead time, days ahead or a practitioner's caps. One computation
+/// (<see cref="CandidatesAsync"/>): availability is the candidates with no reason (<see cref="Unoffered"/>), and
+/// <see cref="ExplainAsync"/> lists every candidate with its reasons.
 /// </summary>
-public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
+public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time, IOptions<BookingOptions> options)
 {
     public const int MaxWindowDays = 62;
 
-    public async Task<IReadOnlyList<AvailabilityOption>> FindAsync(AvailabilityInput input, CancellationToken cancellationToken)
+    /// <summary>The longest span explainAvailability answers for (it lists every candidate, offered or not).</summary>
+    public const int MaxExplainDays = 7;
+
+    public async Task<IReadOnlyList<AvailabilityOption>> FindAsync(AvailabilityInput input, CancellationToken cancellationToken) =>
+        [.. (await CandidatesAsync(input, everyCandidate: false, cancellationToken)).Where(c => c.Offered).Select(c => c.Option)
+            .DistinctBy(o => o.Offered).OrderBy(o => o.Offered)];
+
+    /// <summary>
+    /// Every candidate time of the span (at most <see cref="MaxExplainDays"/> days), offered or not, with every reason
+    /// it is not: one per schedule and span (offered first where two candidates make one span), in availability's order.
+    /// </summary>
+    public async Task<IReadOnlyList<ExplainedTime>> ExplainAsync(AvailabilityInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Start is { } start && input.End is { } end && end - start > TimeSpan.FromDays(MaxExplainDays))
+        {
+            throw new UserInputError($"Explain at most {MaxExplainDays} days at a time.");
+        }
+
+        return [.. (await CandidatesAsync(input, everyCandidate: true, cancellationToken))
+            .OrderBy(c => c.Offered ? 0 : 1).DistinctBy(c => c.Option.Offered).OrderBy(c => c.Option.Offered)];
+    }
+
+    /// <summary>
+    /// The candidate times of every matching schedule with their reasons. Without <paramref name="everyCandidate"/>
+    /// (availability) candidates that would carry a reason of the schedule or of the rule's hours are not made at all
+    /// (an inactive schedule, time outside the horizon, a rule's hours): the walk is availability's own size.
+    /// </summary>
+    private async Task<IReadOnlyList<ExplainedTime>> CandidatesAsync(AvailabilityInput input, bool everyCandidate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         var now = time.GetUtcNow();
@@ -86,33 +118,70 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
 
         // The same two searches booking checks busy time with, once for every schedule: the slots overlapping the
         // window (a long block that starts earlier hides what it covers) and the active appointments of every actor
-        // of the schedules, on whatever schedule (time an actor gave elsewhere is not offered here).
+        // of the schedules, on whatever schedule (time an actor gave elsewhere is not offered here); and, where a
+        // practitioner cap is set, what the caps count (BookingCaps), over the weeks of the window.
         var actors = schedules.SelectMany(BookingChecks.Actors).Distinct().ToList();
         var slotSearch = store.SearchAllAsync<Slot>(
             SlotSearches.Overlapping(schedules.Select(s => s.Id!), from, to).SortBy([("start", false)]), cancellationToken);
         var appointmentSearch = actors.Count == 0 ? Task.FromResult<IReadOnlyList<Appointment>>([])
             : store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOverlapping(actors.Select(a => a.ToString()), from, to), cancellationToken);
-        await Task.WhenAll(slotSearch, appointmentSearch);
+        var capped = schedules.Where(s => BookingLimits.Of(s, options.Value) is { } l && (l.MaxPerDay > 0 || l.MaxPerWeek > 0))
+            .SelectMany(BookingCaps.CappedActors).Distinct().ToList();
+        var countedSearch = capped.Count == 0 ? Task.FromResult<IReadOnlyList<Appointment>>([])
+            : store.SearchAllAsync<Appointment>(AppointmentSearches.CountedStarting(capped.Select(a => a.ToString()), from.AddDays(-8), to.AddDays(8)), cancellationToken);
+        await Task.WhenAll(slotSearch, appointmentSearch, countedSearch);
         var slotsBySchedule = (await slotSearch).ToLookup(s => FhirReference.From(s.Schedule)?.Id);
         var appointments = await appointmentSearch;
+        var counted = await countedSearch;
 
-        var options = new List<AvailabilityOption>();
+        var candidates = new List<ExplainedTime>();
         foreach (var schedule in schedules)
         {
-            if (!BookingChecks.IsActive(schedule) || BookingChecks.WithinHorizon(schedule, new TimeRange(from, to)) is not var (windowFrom, windowTo))
+            var window = everyCandidate ? new TimeRange(from, to)
+                : BookingChecks.IsActive(schedule) ? BookingChecks.WithinHorizon(schedule, new TimeRange(from, to)) : null;
+            if (window is not var (windowFrom, windowTo))
             {
                 continue;
             }
 
-            var own = slotsBySchedule[schedule.Id].ToList();
-            var seats = new Seats(own, appointments, BookingChecks.Actors(schedule), now);
-            options.AddRange(AvailabilityRule.FromSchedule(schedule) is { } rule
-                ? FromRule(schedule, rule, seats, windowFrom, windowTo, input.DurationMinutes)
-                : FromFreeSlots(schedule, seats, StandingTime.HeldOnlyByExpiredHolds(appointments, now), windowFrom, windowTo, input.DurationMinutes));
+            var own = new AvailabilityCandidates(slotsBySchedule[schedule.Id].ToList(), appointments, BookingChecks.Actors(schedule), now);
+            var found = AvailabilityRule.FromSchedule(schedule) is { } rule
+                ? own.FromRule(schedule, rule, windowFrom, windowTo, input.DurationMinutes, everyCandidate)
+                : own.FromSlots(schedule, windowFrom, windowTo, input.DurationMinutes, everyCandidate);
+            var caps = Caps(schedule, counted, now);
+            candidates.AddRange(found.Select(c => c with
+            {
+                Reasons = c.Reasons | UnofferedReasons.OfSchedule(schedule, new TimeRange(c.Option.Start, c.Option.End), options.Value, now, caps),
+            }));
         }
 
-        // One option per schedule and span (overlapping duplicate slots offer one time), in OfferedTime's order.
-        return [.. options.DistinctBy(o => o.Offered).OrderBy(o => o.Offered)];
+        return candidates;
+    }
+
+    /// <summary>
+    /// The practitioner caps of a schedule as a booking starting at an instant would meet them
+    /// (<see cref="BookingCaps.PractitionerCapsBroken"/>, the rule's own decision), once per local day.
+    /// </summary>
+    private Func<DateTimeOffset, Unoffered> Caps(Schedule schedule, IReadOnlyList<Appointment> counted, DateTimeOffset now)
+    {
+        var limits = BookingLimits.Of(schedule, options.Value);
+        if ((limits.MaxPerDay == 0 && limits.MaxPerWeek == 0) || BookingCaps.CappedActors(schedule).Count == 0)
+        {
+            return _ => Unoffered.None;
+        }
+
+        var zone = BookingCaps.ZoneOf(schedule);
+        var byDay = new Dictionary<DateTimeOffset, Unoffered>();
+        return start =>
+        {
+            var day = BookingCaps.DayOf(start, zone).Start;
+            if (!byDay.TryGetValue(day, out var reasons))
+            {
+                byDay[day] = reasons = UnofferedReasons.OfCaps(BookingCaps.PractitionerCapsBroken(limits, schedule, start, counted, [], null, now));
+            }
+
+            return reasons;
+        };
     }
 
     /// <summary>
@@ -145,97 +214,5 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time)
             input.LocationId is { } location ? "Location/" + location : null,
             input.ServiceType);
         return await store.SearchAllAsync<Schedule>(query, cancellationToken);
-    }
-
-    /// <summary>
-    /// A schedule's slots and busy time as availability reads them: one-seat time by its busy spans; a slot with seats
-    /// (<see cref="SlotSeats"/>) that is FREE by the busy spans beside it (<see cref="BusyTime.SpansBeside"/>: whoever
-    /// sits on it does not hide it) and its seats left.
-    /// </summary>
-    private sealed class Seats
-    {
-        public Seats(List<Slot> own, IReadOnlyList<Appointment> appointments, IReadOnlyList<FhirReference> actors, DateTimeOffset now)
-        {
-            Own = own;
-            Busy = BusyTime.Spans(own, appointments, actors, now);
-            Open = own
-                .Where(s => SlotSeats.IsShared(s) && s.Status == Slot.SlotStatus.Free && s.Id is not null && TimeRange.Of(s.Start, s.End) is { } time &&
-                            !BusyTime.SpansBeside(s, own, appointments, actors, now).Any(b => b.Overlaps(time)))
-                .Select(s => (Id: s.Id!, Left: SlotSeats.SeatsLeft(s, appointments, now)))
-                .Where(x => x.Left > 0)
-                .ToDictionary(x => x.Id, x => x.Left);
-            var open = Open.Keys.ToHashSet();
-            BusyBesideOpen = open.Count == 0 ? Busy : BusyTime.Spans(own, appointments.Where(a => !SlotSeats.SharesSeats(a, open)), actors, now);
-        }
-
-        public List<Slot> Own { get; }
-
-        /// <summary>Every busy span of the schedule's actors and slots.</summary>
-        public IReadOnlyList<TimeRange> Busy { get; }
-
-        /// <summary>The FREE slots with seats left that no other busy time overlaps, with their seats left.</summary>
-        public Dictionary<string, int> Open { get; }
-
-        /// <summary>The busy spans once whoever sits on the open slots is left out (what a rule offers by, before each option is checked against them).</summary>
-        public IReadOnlyList<TimeRange> BusyBesideOpen { get; }
-    }
-
-    /// <summary>
-    /// The rule's options, with seats: an option over a made rule Slot with seats left is offered exactly as that Slot
-    /// (its seats left); every other option must be clear of the time its seats take.
-    /// </summary>
-    private static IEnumerable<AvailabilityOption> FromRule(
-        Schedule schedule, AvailabilityRule rule, Seats seats, DateTimeOffset from, DateTimeOffset to, int? durationMinutes)
-    {
-        var open = seats.Own.Where(s => s.Id is not null && seats.Open.ContainsKey(s.Id)).Select(s => (Slot: s, Time: TimeRange.Of(s.Start, s.End)!.Value)).ToList();
-        var busy = seats.BusyBesideOpen;
-        foreach (var (start, end) in rule.Offer(from, to, durationMinutes ?? rule.SlotMinutes, [.. busy.Select(b => (b.Start, b.End))]))
-        {
-            var span = new TimeRange(start, end);
-            var over = open.Where(o => o.Time.Overlaps(span)).ToList();
-            if (over.Count == 0)
-            {
-                yield return new AvailabilityOption(start, end, schedule, [RuleSlots.Id(schedule.Id!, start, end)], AvailabilitySource.Rule, rule.Capacity);
-            }
-            else if (over.Count == 1 && over[0].Time == span)
-            {
-                yield return new AvailabilityOption(start, end, schedule, [RuleSlots.Id(schedule.Id!, start, end)], AvailabilitySource.Rule, seats.Open[over[0].Slot.Id!]);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Each free slot, or with a duration longer than a slot, each run of contiguous free slots that covers it. The
-    /// option is the run's whole span, what booking its slots takes (a 45-minute wish over 30-minute slots is offered
-    /// as the hour they make).
-    /// </summary>
-    private static IEnumerable<AvailabilityOption> FromFreeSlots(
-        Schedule schedule, Seats seats, IReadOnlySet<string> deadHeld, DateTimeOffset from, DateTimeOffset to, int? durationMinutes)
-    {
-        // A free slot that busy time overlaps is not offered (a busy slot of another length, an actor's appointment
-        // elsewhere); a slot with seats is offered by the busy time beside its own seats.
-        var free = BusyTime.OfferableFree([.. seats.Own.Where(s => !SlotSeats.IsShared(s))], seats.Busy, deadHeld)
-            .Concat(seats.Own.Where(s => s.Id is not null && seats.Open.ContainsKey(s.Id)))
-            .Where(s => s.Start >= from && s.End <= to)
-            .OrderBy(s => s.Start)
-            .ToList();
-        var needed = durationMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : (TimeSpan?)null;
-        for (var i = 0; i < free.Count; i++)
-        {
-            var run = new List<Slot> { free[i] };
-            while (needed is { } length && run[^1].End - run[0].Start < length &&
-                   i + run.Count < free.Count && free[i + run.Count].Start == run[^1].End)
-            {
-                run.Add(free[i + run.Count]);
-            }
-
-            if (needed is { } wanted && run[^1].End - run[0].Start < wanted)
-            {
-                continue;
-            }
-
-            yield return new AvailabilityOption(run[0].Start!.Value, run[^1].End!.Value, schedule, [.. run.Select(s => s.Id!)], AvailabilitySource.Slot,
-                run.Min(s => seats.Open.GetValueOrDefault(s.Id!, 1)));
-        }
     }
 }
