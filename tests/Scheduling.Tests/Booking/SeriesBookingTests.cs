@@ -318,7 +318,7 @@ public abstract class SeriesBookingTests(StoreGateways stores) : StoreMatrixTest
         Assert.Equal(4, (await Store.SearchAllAsync(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None)).Count);
     }
 
-    internal static async Task<(BookingWorld World, string ScheduleId)> RuleScheduleAsync(IFhirStore store, GatewayServer gateway)
+    internal static async Task<(BookingWorld World, string ScheduleId)> RuleScheduleAsync(IFhirStore store, GatewayServer gateway, string? bearerToken = null)
     {
         var world = await BookingWorld.CreateAsync(store, slots: 0);
         var schedule = await gateway.MutateAsync("createSchedule", "CreateScheduleInput", new
@@ -326,7 +326,7 @@ public abstract class SeriesBookingTests(StoreGateways stores) : StoreMatrixTest
             actorIds = new[] { "Practitioner/" + world.Practitioner.Id, "Location/" + world.Location.Id },
             serviceTypes = new[] { "physiotherapy" },
             timeZone = Zone,
-        }, "schedule { fhirId }");
+        }, "schedule { fhirId }", bearerToken);
         var scheduleId = Str(schedule, "schedule.fhirId");
         AssertNoErrors(await gateway.MutateAsync("setAvailability", "SetAvailabilityInput", new
         {
@@ -334,7 +334,7 @@ public abstract class SeriesBookingTests(StoreGateways stores) : StoreMatrixTest
             timeZone = Zone,
             availableTimes = new[] { new { daysOfWeek = new[] { "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY" }, startTime = "08:00", endTime = "12:00" } },
             slotMinutes = 30,
-        }, "schedule { fhirId }"));
+        }, "schedule { fhirId }", bearerToken));
         return (world, scheduleId);
     }
 
