@@ -17,11 +17,11 @@ public static class GraphQLMutations
     public static string ErrorsOf(string field) =>
         RuleJudged.Contains(field) ? Errors[..^2] + " ... on BookingRuleError { rule limit } }" : Errors;
 
-    /// <summary>Runs <c>field(input: $input) { selection errors }</c>; a top-level error fails the test.</summary>
-    public static async Task<JsonNode> MutateAsync(this GatewayServer gateway, string field, string inputType, object input, string selection)
+    /// <summary>Runs <c>field(input: $input) { selection errors }</c> (as the bearer of <paramref name="bearerToken"/>, if any); a top-level error fails the test.</summary>
+    public static async Task<JsonNode> MutateAsync(this GatewayServer gateway, string field, string inputType, object input, string selection, string? bearerToken = null)
     {
         ArgumentNullException.ThrowIfNull(gateway);
-        var response = await gateway.QueryAsync($"mutation($input: {inputType}!) {{ {field}(input: $input) {{ {selection} {ErrorsOf(field)} }} }}", new { input });
+        var response = await gateway.QueryAsync($"mutation($input: {inputType}!) {{ {field}(input: $input) {{ {selection} {ErrorsOf(field)} }} }}", new { input }, bearerToken);
         if (response["errors"] is not null)
         {
             throw new InvalidOperationException("Top-level errors: " + response.ToJsonString());

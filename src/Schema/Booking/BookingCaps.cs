@@ -11,12 +11,20 @@ namespace Scheduling.Schema.Booking;
 /// </summary>
 public sealed record ScheduleLimits(int? CancelNoticeMinutes, int? RescheduleNoticeMinutes, int? MaxPerDay, int? MaxPerWeek)
 {
+    /// <summary>
+    /// The longest notice (cancel or reschedule) in force anywhere: the bound of the global settings and of
+    /// setBookingLimits, and what a longer one written on a schedule by another FHIR client counts as. So an appointment
+    /// starting later than this from now is beyond every notice, whatever its schedule says.
+    /// </summary>
+    public const int MaxNoticeMinutes = 60 * 24 * 30;
+
     public static ScheduleLimits Of(Schedule schedule)
     {
         ArgumentNullException.ThrowIfNull(schedule);
         var root = schedule.GetExtension(GatewayProfile.BookingLimitsExtension);
         int? Int(string url) => root?.GetExtension(url)?.Value is Integer { Value: { } v } ? v : null;
-        return new ScheduleLimits(Int("cancelNoticeMinutes"), Int("rescheduleNoticeMinutes"), Int("maxPerDay"), Int("maxPerWeek"));
+        int? Notice(string url) => Int(url) is { } minutes ? Math.Min(minutes, MaxNoticeMinutes) : null;
+        return new ScheduleLimits(Notice("cancelNoticeMinutes"), Notice("rescheduleNoticeMinutes"), Int("maxPerDay"), Int("maxPerWeek"));
     }
 
     /// <summary>Writes these limits on the schedule (a null one is left out: the global setting applies).</summary>

@@ -36,11 +36,11 @@ public sealed class BookingOptions
     public int CheckInMinutesBeforeStart { get; set; } = 60;
 
     /// <summary>A booked appointment may be cancelled only this long before it starts (0: any time); schedules may set their own (<see cref="ScheduleLimits"/>).</summary>
-    [Range(0, 60 * 24 * 30)]
+    [Range(0, ScheduleLimits.MaxNoticeMinutes)]
     public int MinimumCancelNoticeMinutes { get; set; }
 
     /// <summary>A booked appointment may be moved only this long before it starts (0: any time); schedules may set their own.</summary>
-    [Range(0, 60 * 24 * 30)]
+    [Range(0, ScheduleLimits.MaxNoticeMinutes)]
     public int MinimumRescheduleNoticeMinutes { get; set; }
 
     /// <summary>Bookings one practitioner of a schedule takes per local day (0: no cap); schedules may set their own.</summary>
@@ -286,20 +286,31 @@ public sealed class BookingRules(IEnumerable<IBookingRule> rules, IOptions<Booki
     }
 
     /// <summary>
-    /// The cancellation cutoff (its own scope: time given back, not taken), for cancelAppointment: a booked or
-    /// answered appointment of a patient within its schedule's cancel notice is refused, unless the caller is exempt
-    /// (<see cref="NoticeExempt"/>) or it is a hold (a hold is not a commitment; it lapses by itself anyway).
+    /// Whether the cancellation cutoff can refuse cancelling this appointment at all, before its schedule is read: not
+    /// when the caller is exempt (<see cref="NoticeExempt"/>), it is a hold (a hold is not a commitment; it lapses by
+    /// itself anyway), it has no patient or no start, or it starts later than the longest notice there can be
+    /// (<see cref="ScheduleLimits.MaxNoticeMinutes"/>, the global one's bound and every schedule's).
     /// </summary>
-    public async Task CheckCancelAsync(Appointment appointment, Func<Task<Schedule?>> readSchedule, CancellationToken cancellationToken)
+    public bool CancelNoticeCanApply(Appointment appointment)
     {
         ArgumentNullException.ThrowIfNull(appointment);
-        ArgumentNullException.ThrowIfNull(readSchedule);
-        if (NoticeExempt || GatewayProfile.IsHold(appointment) || PatientOf(appointment) is null || appointment.Start is null)
+        return !NoticeExempt && !GatewayProfile.IsHold(appointment) && PatientOf(appointment) is not null &&
+            appointment.Start is { } start && start - time.GetUtcNow() < TimeSpan.FromMinutes(ScheduleLimits.MaxNoticeMinutes);
+    }
+
+    /// <summary>
+    /// The cancellation cutoff (its own scope: time given back, not taken), for cancelAppointment and cancelSeriesFrom:
+    /// an appointment the cutoff can apply to (<see cref="CancelNoticeCanApply"/>) within its schedule's cancel notice
+    /// (the global one where the schedule sets none or is not known) is refused.
+    /// </summary>
+    public void CheckCancel(Appointment appointment, Schedule? schedule)
+    {
+        if (!CancelNoticeCanApply(appointment))
         {
             return;
         }
 
-        var limits = BookingLimits.Of(await readSchedule(), options.Value);
+        var limits = BookingLimits.Of(schedule, options.Value);
         if (BookingCaps.NoticeBroken(BookingCaps.CancelNoticeRule, limits.CancelNoticeMinutes, appointment.Start, time.GetUtcNow(), "cancelled") is { } refusal)
         {
             throw new SchedulingException(refusal);

@@ -19,28 +19,48 @@ public sealed class CancelHandler(AppointmentChanges changes, SlotReservation re
         var appointment = await changes.ReadToChangeAsync(appointmentId, cancellationToken);
         // Void already: the same answer whether or not the sweeper has cancelled it yet.
         StandingTime.RefuseExpiredHold(appointment, changes.Now, AppointmentStatus.Cancelled);
-        await CheckNoticeAsync(appointment, cancellationToken);
+        await CheckNoticeAsync([appointment], cancellationToken);
         return await CancelAsync(appointment, reason, cancellationToken);
     }
 
     /// <summary>
-    /// The cancellation cutoff of a cancellable appointment (<see cref="BookingRules.CheckCancelAsync"/>: who is exempt,
-    /// holds are not held to it), on the schedule of its first slot: cancelAppointment's and cancelSeriesFrom's.
+    /// The cancellation cutoff of cancellable appointments (<see cref="BookingRules.CheckCancel"/>), each on the schedule
+    /// of its first slot: cancelAppointment's for one, cancelSeriesFrom's for every occurrence it cancels (the first
+    /// inside its notice refuses). Schedules are read only for the appointments the cutoff can apply to
+    /// (<see cref="BookingRules.CancelNoticeCanApply"/>), with one search for their slots and one for their schedules
+    /// however many there are; none when it can apply to none.
     /// </summary>
-    public async Task CheckNoticeAsync(Appointment appointment, CancellationToken cancellationToken)
+    public async Task CheckNoticeAsync(IReadOnlyCollection<Appointment> appointments, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(appointment);
-        if (Cancellable(appointment))
+        ArgumentNullException.ThrowIfNull(appointments);
+        var judged = appointments.Where(a => Cancellable(a) && rules.CancelNoticeCanApply(a)).ToList();
+        if (judged.Count == 0)
         {
-            await rules.CheckCancelAsync(appointment, () => ScheduleOfAsync(appointment, cancellationToken), cancellationToken);
+            return;
+        }
+
+        var schedules = await SchedulesOfFirstSlotsAsync(judged, cancellationToken);
+        foreach (var appointment in judged)
+        {
+            rules.CheckCancel(appointment, FirstSlotId(appointment) is { } slotId ? schedules.GetValueOrDefault(slotId) : null);
         }
     }
 
-    private async Task<Schedule?> ScheduleOfAsync(Appointment appointment, CancellationToken cancellationToken) =>
-        appointment.Slot.Select(FhirReference.From).FirstOrDefault(r => r?.ResourceType == "Slot") is { } slotRef &&
-        await changes.Store.ReadAsync<Slot>(slotRef.Id, cancellationToken) is { } slot && FhirReference.From(slot.Schedule) is { } scheduleRef
-            ? await changes.Store.ReadAsync<Schedule>(scheduleRef.Id, cancellationToken)
-            : null;
+    /// <summary>The schedule of each appointment's first slot, by slot id (a slot or schedule gone: absent).</summary>
+    private async Task<Dictionary<string, Schedule>> SchedulesOfFirstSlotsAsync(List<Appointment> appointments, CancellationToken cancellationToken)
+    {
+        var slotIds = appointments.Select(FirstSlotId).OfType<string>().Distinct().ToList();
+        var slots = slotIds.Count == 0 ? [] : await changes.Store.SearchAllAsync<Slot>(SlotSearches.ByIds(slotIds), cancellationToken);
+        var scheduleOf = slots.Where(s => s.Id is not null && FhirReference.From(s.Schedule) is { ResourceType: "Schedule" })
+            .ToDictionary(s => s.Id!, s => FhirReference.From(s.Schedule)!.Value.Id, StringComparer.Ordinal);
+        var scheduleIds = scheduleOf.Values.Distinct().ToList();
+        var schedules = scheduleIds.Count == 0 ? [] : (await changes.Store.SearchAllAsync<Schedule>(ScheduleSearches.ByIds(scheduleIds), cancellationToken))
+            .Where(s => s.Id is not null).ToDictionary(s => s.Id!, StringComparer.Ordinal);
+        return scheduleOf.Where(p => schedules.ContainsKey(p.Value)).ToDictionary(p => p.Key, p => schedules[p.Value], StringComparer.Ordinal);
+    }
+
+    private static string? FirstSlotId(Appointment appointment) =>
+        appointment.Slot.Select(FhirReference.From).FirstOrDefault(r => r?.ResourceType == "Slot")?.Id;
 
     /// <summary>Cancels an appointment already read (hold expiry included), whoever asks.</summary>
     public async Task<Appointment> CancelAsync(Appointment appointment, string reason, CancellationToken cancellationToken) =>

@@ -193,7 +193,7 @@ public sealed class ScheduleManagement(IFhirStore store, ScheduleChanges changes
     {
         ArgumentNullException.ThrowIfNull(input);
         var limits = new ScheduleLimits(
-            Bounded(input.CancelNoticeMinutes, 60 * 24 * 30, "cancelNoticeMinutes"), Bounded(input.RescheduleNoticeMinutes, 60 * 24 * 30, "rescheduleNoticeMinutes"),
+            Bounded(input.CancelNoticeMinutes, ScheduleLimits.MaxNoticeMinutes, "cancelNoticeMinutes"), Bounded(input.RescheduleNoticeMinutes, ScheduleLimits.MaxNoticeMinutes, "rescheduleNoticeMinutes"),
             Bounded(input.MaxBookingsPerDay, 1000, "maxBookingsPerDay"), Bounded(input.MaxBookingsPerWeek, 10000, "maxBookingsPerWeek"));
         var schedule = await changes.ReadToManageAsync(input.ScheduleId, cancellationToken);
         var changed = (Schedule)schedule.DeepCopy();

@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
@@ -17,7 +15,7 @@ namespace Scheduling.Tests.Booking;
 /// another client books, options booked by their id exactly as offered (real slots and rule times), and the
 /// <c>@oneOf</c> time input's refusals.
 /// </summary>
-public abstract class AvailabilityConnectionTests
+public abstract class AvailabilityConnectionTests(StoreGateways stores) : StoreMatrixTests(stores)
 {
     private const string Page = """
         query($input: AvailabilityInput!, $first: Int, $after: String, $last: Int, $before: String) {
@@ -28,10 +26,6 @@ public abstract class AvailabilityConnectionTests
         """;
 
     private const string Booked = "appointment { fhirId status start end slots { id status } }";
-
-    protected abstract Task<GatewayServer> GatewayAsync();
-
-    protected abstract IFhirStore Store { get; }
 
     [Fact]
     public async Task Paging_on_from_a_cursor_neither_skips_nor_repeats_while_another_client_books()
@@ -275,17 +269,7 @@ public abstract class AvailabilityConnectionTests
         [property: JsonPropertyName("durationMinutes")] int? DurationMinutes);
 }
 
-public sealed class EmbeddedAvailabilityConnectionTests(EmbeddedGatewayFixture fixture) : AvailabilityConnectionTests, IClassFixture<EmbeddedGatewayFixture>
-{
-    protected override IFhirStore Store => fixture.Gateway.Services.GetRequiredService<InMemoryFhirStore>();
-
-    protected override Task<GatewayServer> GatewayAsync() => Task.FromResult(fixture.Gateway);
-}
+public sealed class EmbeddedAvailabilityConnectionTests(EmbeddedGatewayFixture fixture) : AvailabilityConnectionTests(fixture.Stores), IClassFixture<EmbeddedGatewayFixture>;
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumAvailabilityConnectionTests(MedplumFixture medplum) : AvailabilityConnectionTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync();
-}
+public sealed class MedplumAvailabilityConnectionTests(MedplumFixture medplum) : AvailabilityConnectionTests(medplum.Compensating);

@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
@@ -12,17 +10,13 @@ using Scheduling.Tests.Queries;
 namespace Scheduling.Tests.Booking;
 
 /// <summary>Finding availability (free slots and recurring rules) and managing it, on both stores.</summary>
-public abstract class AvailabilityTests
+public abstract class AvailabilityTests(StoreGateways stores) : StoreMatrixTests(stores)
 {
     private const string Availability = """
         query($input: AvailabilityInput!) {
           availability(input: $input) { totalCount nodes { start end durationMinutes slotIds source schedule { fhirId } actors { __typename } } }
         }
         """;
-
-    protected abstract Task<GatewayServer> GatewayAsync();
-
-    protected abstract IFhirStore Store { get; }
 
     private static CancellationToken None => CancellationToken.None;
 
@@ -260,17 +254,7 @@ public abstract class AvailabilityTests
     private static string Str(JsonNode? node, string path) => GraphQLMutations.Str(node, path);
 }
 
-public sealed class EmbeddedAvailabilityTests(EmbeddedGatewayFixture fixture) : AvailabilityTests, IClassFixture<EmbeddedGatewayFixture>
-{
-    protected override IFhirStore Store => fixture.Gateway.Services.GetRequiredService<InMemoryFhirStore>();
-
-    protected override Task<GatewayServer> GatewayAsync() => Task.FromResult(fixture.Gateway);
-}
+public sealed class EmbeddedAvailabilityTests(EmbeddedGatewayFixture fixture) : AvailabilityTests(fixture.Stores), IClassFixture<EmbeddedGatewayFixture>;
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumAvailabilityTests(MedplumFixture medplum) : AvailabilityTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync();
-}
+public sealed class MedplumAvailabilityTests(MedplumFixture medplum) : AvailabilityTests(medplum.Compensating);

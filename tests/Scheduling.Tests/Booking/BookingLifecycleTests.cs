@@ -10,7 +10,7 @@ namespace Scheduling.Tests.Booking;
 /// Every path of the booking lifecycle (SCHEDULING.md) over HTTP, asserted in the GraphQL payload and again in FHIR
 /// itself. Runs against the embedded store and against Medplum's engine, with transactions and with compensation.
 /// </summary>
-public abstract class BookingLifecycleTests
+public abstract class BookingLifecycleTests(StoreGateways stores) : StoreMatrixTests(stores)
 {
     public const string AppointmentFields = """
         fragment A on Appointment {
@@ -28,10 +28,6 @@ public abstract class BookingLifecycleTests
           ... on InvalidTransitionError { from to }
         }
         """;
-
-    protected abstract Task<GatewayServer> GatewayAsync();
-
-    protected abstract IFhirStore Store { get; }
 
     private static CancellationToken None => CancellationToken.None;
 

@@ -1,11 +1,10 @@
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
+using Scheduling.Tests.Queries;
 using Xunit.Abstractions;
 
 namespace Scheduling.Tests.Booking;
@@ -16,13 +15,8 @@ namespace Scheduling.Tests.Booking;
 /// seat back (FREE again, one seat left) and the next booking takes it; an overbooked slot takes one booking beyond its
 /// capacity from a scheduler, never from a patient.
 /// </summary>
-public abstract class CapacityTests(ITestOutputHelper output)
+public abstract class CapacityTests(StoreGateways stores, ITestOutputHelper output) : StoreMatrixTests(stores)
 {
-    protected abstract IFhirStore Store { get; }
-
-    /// <summary>Two gateway instances over the store (settings on top of the store's own); disposed by the caller.</summary>
-    protected abstract Task<(GatewayServer First, GatewayServer Second)> GatewaysAsync(Dictionary<string, string?> settings);
-
     private const string SlotSeatsQuery = "query($id: ID!) { slot(id: $id) { status capacity seatsLeft overbooked } }";
 
     private const string CancelMutation = "mutation($input: CancelAppointmentInput!) { cancelAppointment(input: $input) { appointment { status } errors { ... on Error { code } } } }";
@@ -32,7 +26,7 @@ public abstract class CapacityTests(ITestOutputHelper output)
     [Fact]
     public async Task A_three_seat_slot_takes_exactly_three_of_ten_racing_clients_and_a_cancel_frees_one_seat()
     {
-        var (first, second) = await GatewaysAsync(new() { ["Booking:MaxOpenBookingsPerPatient"] = "0" });
+        var (first, second) = await StartTwoGatewaysAsync(new() { ["Booking:MaxOpenBookingsPerPatient"] = "0" });
         await using var a = first;
         await using var b = second;
         var world = await WorldAsync(capacity: 3, overbooked: false);
@@ -65,7 +59,7 @@ public abstract class CapacityTests(ITestOutputHelper output)
     {
         var settings = TestTokens.GatewaySettings();
         settings["Booking:MaxOpenBookingsPerPatient"] = "0";
-        var (first, second) = await GatewaysAsync(settings);
+        var (first, second) = await StartTwoGatewaysAsync(settings);
         await using var a = first;
         await using var b = second;
         var world = await WorldAsync(capacity: 2, overbooked: true);
@@ -91,7 +85,7 @@ public abstract class CapacityTests(ITestOutputHelper output)
     [Fact]
     public async Task A_block_over_a_slot_with_a_seat_taken_is_refused_though_the_slot_is_free()
     {
-        var (first, second) = await GatewaysAsync([]);
+        var (first, second) = await StartTwoGatewaysAsync([]);
         await using var a = first;
         await using var b = second;
         var world = await WorldAsync(capacity: 3, overbooked: false);
@@ -109,7 +103,7 @@ public abstract class CapacityTests(ITestOutputHelper output)
     [Fact]
     public async Task A_rule_with_seats_offers_its_time_with_the_seats_left_until_the_last_is_taken()
     {
-        var (first, second) = await GatewaysAsync(new() { ["Booking:MaxOpenBookingsPerPatient"] = "0" });
+        var (first, second) = await StartTwoGatewaysAsync(new() { ["Booking:MaxOpenBookingsPerPatient"] = "0" });
         await using var a = first;
         await using var b = second;
         var world = await BookingWorld.CreateAsync(Store, slots: 0);
@@ -141,7 +135,7 @@ public abstract class CapacityTests(ITestOutputHelper output)
     [Fact]
     public async Task CreateSlots_with_a_capacity_makes_slots_with_seats_that_availability_offers()
     {
-        var (first, second) = await GatewaysAsync([]);
+        var (first, second) = await StartTwoGatewaysAsync([]);
         await using var a = first;
         await using var b = second;
         var world = await BookingWorld.CreateAsync(Store, slots: 0);
@@ -213,51 +207,10 @@ public abstract class CapacityTests(ITestOutputHelper output)
     }
 }
 
-public sealed class EmbeddedCapacityTests(ITestOutputHelper output) : CapacityTests(output)
-{
-    private InMemoryFhirStore? _store;
-
-    protected override IFhirStore Store => _store ?? throw new InvalidOperationException("no gateway yet");
-
-    protected override async Task<(GatewayServer First, GatewayServer Second)> GatewaysAsync(Dictionary<string, string?> settings)
-    {
-        var first = await GatewayServer.StartAsync(settings);
-        _store = first.Services.GetRequiredService<InMemoryFhirStore>();
-        var store = _store;
-        return (first, await GatewayServer.StartAsync(settings, s => s.AddSingleton(store)));
-    }
-}
+public sealed class EmbeddedCapacityTests(EmbeddedGatewayFixture fixture, ITestOutputHelper output) : CapacityTests(fixture.Stores, output), IClassFixture<EmbeddedGatewayFixture>;
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumCompensatingCapacityTests(MedplumFixture medplum, ITestOutputHelper output) : CapacityTests(output)
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override async Task<(GatewayServer First, GatewayServer Second)> GatewaysAsync(Dictionary<string, string?> settings)
-    {
-        var all = medplum.Settings(("Fhir:UseTransactions", "false"));
-        foreach (var (key, value) in settings)
-        {
-            all[key] = value;
-        }
-
-        return (await GatewayServer.StartAsync(all), await GatewayServer.StartAsync(all));
-    }
-}
+public sealed class MedplumCompensatingCapacityTests(MedplumFixture medplum, ITestOutputHelper output) : CapacityTests(medplum.Compensating, output);
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumTransactionCapacityTests(MedplumFixture medplum, ITestOutputHelper output) : CapacityTests(output)
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override async Task<(GatewayServer First, GatewayServer Second)> GatewaysAsync(Dictionary<string, string?> settings)
-    {
-        var all = medplum.Settings(("Fhir:UseTransactions", "true"));
-        foreach (var (key, value) in settings)
-        {
-            all[key] = value;
-        }
-
-        return (await GatewayServer.StartAsync(all), await GatewayServer.StartAsync(all));
-    }
-}
+public sealed class MedplumTransactionCapacityTests(MedplumFixture medplum, ITestOutputHelper output) : CapacityTests(medplum.Transactions, output);

@@ -2,10 +2,10 @@ using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
+using Scheduling.Tests.Queries;
 using static Scheduling.Testing.GraphQLMutations;
 
 namespace Scheduling.Tests.Booking;
@@ -14,7 +14,7 @@ namespace Scheduling.Tests.Booking;
 /// A hold that lapses frees its slots and cancels itself with nobody asking (the sweeper), and can no longer be
 /// confirmed even before the sweeper gets to it. The gateway's clock is moved forward instead of waiting.
 /// </summary>
-public abstract class HoldExpiryTests
+public abstract class HoldExpiryTests(StoreGateways stores) : StoreMatrixTests(stores)
 {
     private const string HoldMutation = """
         mutation($input: HoldSlotsInput!) { holdSlots(input: $input) { appointment { fhirId status } errors { __typename } } }
@@ -24,8 +24,14 @@ public abstract class HoldExpiryTests
         mutation($id: ID!) { confirmAppointment(input: { appointmentId: $id }) { appointment { fhirId } errors { __typename ... on InvalidTransitionError { message from to } } } }
         """;
 
-    protected abstract Task<(GatewayServer Gateway, IFhirStore Store, IAsyncDisposable Owner)> StartAsync(
-        ShiftedTimeProvider clock, int sweepSeconds);
+    /// <summary>A gateway of the test's own on <paramref name="clock"/>, sweeping holds every <paramref name="sweepSeconds"/>; its store; and what to dispose.</summary>
+    private async Task<(GatewayServer Gateway, IFhirStore Store, IAsyncDisposable Owner)> StartAsync(ShiftedTimeProvider clock, int sweepSeconds)
+    {
+        var gateway = await StartGatewayAsync(
+            new() { ["Booking:HoldSweepSeconds"] = sweepSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            services => services.AddSingleton<TimeProvider>(clock));
+        return (gateway, Store, gateway);
+    }
 
     [Fact]
     public async Task An_expired_hold_is_released_by_the_sweeper_without_anyone_asking()
@@ -183,35 +189,7 @@ public abstract class HoldExpiryTests
     }
 }
 
-public sealed class EmbeddedHoldExpiryTests : HoldExpiryTests
-{
-    protected override async Task<(GatewayServer, IFhirStore, IAsyncDisposable)> StartAsync(ShiftedTimeProvider clock, int sweepSeconds)
-    {
-        var gateway = await GatewayServer.StartAsync(
-            new Dictionary<string, string?> { ["Booking:HoldSweepSeconds"] = sweepSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-            services => services.AddSingleton<TimeProvider>(clock));
-        return (gateway, gateway.Services.GetRequiredService<InMemoryFhirStore>(), gateway);
-    }
-}
+public sealed class EmbeddedHoldExpiryTests(EmbeddedGatewayFixture fixture) : HoldExpiryTests(fixture.Stores), IClassFixture<EmbeddedGatewayFixture>;
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumHoldExpiryTests(MedplumFixture medplum) : HoldExpiryTests
-{
-    protected override async Task<(GatewayServer, IFhirStore, IAsyncDisposable)> StartAsync(ShiftedTimeProvider clock, int sweepSeconds)
-    {
-        var gateway = await GatewayServer.StartAsync(
-            medplum.Settings(("Booking:HoldSweepSeconds", sweepSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))),
-            services => services.AddSingleton<TimeProvider>(clock));
-        var services = FhirStores.Rest(medplum.Server.FhirBaseUrl);
-        return (gateway, services.GetRequiredService<IFhirStore>(), new Owner(gateway, services));
-    }
-
-    private sealed class Owner(GatewayServer gateway, ServiceProvider services) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await gateway.DisposeAsync();
-            await services.DisposeAsync();
-        }
-    }
-}
+public sealed class MedplumHoldExpiryTests(MedplumFixture medplum) : HoldExpiryTests(medplum.Compensating);

@@ -1,11 +1,10 @@
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
+using Scheduling.Tests.Queries;
 using Xunit.Abstractions;
 
 namespace Scheduling.Tests.Booking;
@@ -17,12 +16,8 @@ namespace Scheduling.Tests.Booking;
 /// practitioner and says why; rescheduling moves every part; cancelling frees every slot; a second schedule of the
 /// room sees the room busy (busy time per actor, not per schedule).
 /// </summary>
-public abstract class MultiResourceTests(ITestOutputHelper output)
+public abstract class MultiResourceTests(StoreGateways stores, ITestOutputHelper output) : StoreMatrixTests(stores)
 {
-    protected abstract IFhirStore Store { get; }
-
-    protected abstract Task<(GatewayServer First, GatewayServer Second)> GatewaysAsync(Dictionary<string, string?> settings);
-
     private const string Availability = """
         query($input: AvailabilityInput!) { availability(input: $input) { edges { node {
           id start end slotIds parts { schedule { fhirId } slotIds assignedBy actor { __typename ... on Practitioner { fhirId } } } } } } }
@@ -35,7 +30,7 @@ public abstract class MultiResourceTests(ITestOutputHelper output)
     [Fact]
     public async Task Surgeon_room_and_device_are_offered_only_where_all_three_are_free_and_booking_takes_all_three_until_cancelled()
     {
-        var (first, second) = await GatewaysAsync([]);
+        var (first, second) = await StartTwoGatewaysAsync([]);
         await using var a = first;
         await using var b = second;
         var world = await World.CreateAsync(Store, pool: 0);
@@ -74,7 +69,7 @@ public abstract class MultiResourceTests(ITestOutputHelper output)
     [Fact]
     public async Task A_room_taken_meanwhile_makes_the_booking_take_nothing_by_option_or_by_slot_ids_and_under_a_race()
     {
-        var (first, second) = await GatewaysAsync([]);
+        var (first, second) = await StartTwoGatewaysAsync([]);
         await using var a = first;
         await using var b = second;
         var world = await World.CreateAsync(Store, pool: 0);
@@ -119,7 +114,7 @@ public abstract class MultiResourceTests(ITestOutputHelper output)
     [Fact]
     public async Task A_booking_taking_two_practitioners_counts_as_two_of_the_patients_open_bookings()
     {
-        var (first, second) = await GatewaysAsync(new() { ["Booking:MaxOpenBookingsPerPatient"] = "2" });
+        var (first, second) = await StartTwoGatewaysAsync(new() { ["Booking:MaxOpenBookingsPerPatient"] = "2" });
         await using var a = first;
         await using var b = second;
         var world = await World.CreateAsync(Store, pool: 1);
@@ -144,7 +139,7 @@ public abstract class MultiResourceTests(ITestOutputHelper output)
     [InlineData("LeastBookedThatDay", "LEAST_BOOKED_THAT_DAY")]
     public async Task A_pool_option_assigns_a_free_practitioner_and_says_why(string policy, string reason)
     {
-        var (first, second) = await GatewaysAsync(new() { ["Booking:PoolAssignment"] = policy });
+        var (first, second) = await StartTwoGatewaysAsync(new() { ["Booking:PoolAssignment"] = policy });
         await using var a = first;
         await using var b = second;
         var world = await World.CreateAsync(Store, pool: 2);
@@ -174,7 +169,7 @@ public abstract class MultiResourceTests(ITestOutputHelper output)
     [Fact]
     public async Task Rescheduling_moves_every_part_and_frees_every_old_slot()
     {
-        var (first, second) = await GatewaysAsync([]);
+        var (first, second) = await StartTwoGatewaysAsync([]);
         await using var a = first;
         await using var b = second;
         var world = await World.CreateAsync(Store, pool: 0);
@@ -276,51 +271,10 @@ public abstract class MultiResourceTests(ITestOutputHelper output)
     }
 }
 
-public sealed class EmbeddedMultiResourceTests(ITestOutputHelper output) : MultiResourceTests(output)
-{
-    private InMemoryFhirStore? _store;
-
-    protected override IFhirStore Store => _store ?? throw new InvalidOperationException("no gateway yet");
-
-    protected override async Task<(GatewayServer First, GatewayServer Second)> GatewaysAsync(Dictionary<string, string?> settings)
-    {
-        var first = await GatewayServer.StartAsync(settings);
-        _store = first.Services.GetRequiredService<InMemoryFhirStore>();
-        var store = _store;
-        return (first, await GatewayServer.StartAsync(settings, s => s.AddSingleton(store)));
-    }
-}
+public sealed class EmbeddedMultiResourceTests(EmbeddedGatewayFixture fixture, ITestOutputHelper output) : MultiResourceTests(fixture.Stores, output), IClassFixture<EmbeddedGatewayFixture>;
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumCompensatingMultiResourceTests(MedplumFixture medplum, ITestOutputHelper output) : MultiResourceTests(output)
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override async Task<(GatewayServer First, GatewayServer Second)> GatewaysAsync(Dictionary<string, string?> settings)
-    {
-        var all = medplum.Settings(("Fhir:UseTransactions", "false"));
-        foreach (var (key, value) in settings)
-        {
-            all[key] = value;
-        }
-
-        return (await GatewayServer.StartAsync(all), await GatewayServer.StartAsync(all));
-    }
-}
+public sealed class MedplumCompensatingMultiResourceTests(MedplumFixture medplum, ITestOutputHelper output) : MultiResourceTests(medplum.Compensating, output);
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumTransactionMultiResourceTests(MedplumFixture medplum, ITestOutputHelper output) : MultiResourceTests(output)
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override async Task<(GatewayServer First, GatewayServer Second)> GatewaysAsync(Dictionary<string, string?> settings)
-    {
-        var all = medplum.Settings(("Fhir:UseTransactions", "true"));
-        foreach (var (key, value) in settings)
-        {
-            all[key] = value;
-        }
-
-        return (await GatewayServer.StartAsync(all), await GatewayServer.StartAsync(all));
-    }
-}
+public sealed class MedplumTransactionMultiResourceTests(MedplumFixture medplum, ITestOutputHelper output) : MultiResourceTests(medplum.Transactions, output);

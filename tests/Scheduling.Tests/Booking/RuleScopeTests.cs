@@ -2,12 +2,11 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
+using Scheduling.Tests.Queries;
 using static Scheduling.Testing.GraphQLMutations;
 using AppointmentStatus = Hl7.Fhir.Model.Appointment.AppointmentStatus;
 
@@ -49,14 +48,9 @@ public sealed class RuleScopeTests
 /// appointment (written by another FHIR client) answers to every rule and to the open-bookings limit, under
 /// concurrency too (the patient's guard); a hold confirmed or accepted inside the lead time keeps the rules it passed.
 /// </summary>
-public abstract class RulesOnAnswersTests
+public abstract class RulesOnAnswersTests(StoreGateways stores) : StoreMatrixTests(stores)
 {
     private const string AppointmentSelection = "appointment { id status slots { id status } }";
-
-    /// <summary>A gateway over <see cref="Store"/> with these settings; the same settings give the same gateway.</summary>
-    protected abstract Task<GatewayServer> GatewayAsync(params (string Key, string Value)[] settings);
-
-    protected abstract IFhirStore Store { get; }
 
     private static CancellationToken None => CancellationToken.None;
 
@@ -174,55 +168,13 @@ public abstract class RulesOnAnswersTests
         Assert.True(payload["errors"]!.AsArray().Count == 0, payload.ToJsonString());
 }
 
-/// <summary>Gateways over one embedded store, one per set of settings.</summary>
-public sealed class EmbeddedGatewaysFixture : IAsyncLifetime
-{
-    private readonly ConcurrentDictionary<string, Lazy<Task<GatewayServer>>> _gateways = new();
-
-    public InMemoryFhirStore Store { get; } = new();
-
-    public Task<GatewayServer> GatewayAsync(params (string Key, string Value)[] settings)
-    {
-        var key = string.Join(';', settings.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + s.Value));
-        return _gateways.GetOrAdd(key, _ => new Lazy<Task<GatewayServer>>(() =>
-            GatewayServer.StartAsync(settings.ToDictionary(s => s.Key, s => (string?)s.Value), s => s.AddSingleton(Store)))).Value;
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var gateway in _gateways.Values)
-        {
-            await (await gateway.Value).DisposeAsync();
-        }
-    }
-}
-
 /// <summary>On the embedded store.</summary>
-public sealed class EmbeddedRulesOnAnswersTests(EmbeddedGatewaysFixture fixture) : RulesOnAnswersTests, IClassFixture<EmbeddedGatewaysFixture>
-{
-    protected override IFhirStore Store => fixture.Store;
-
-    protected override Task<GatewayServer> GatewayAsync(params (string Key, string Value)[] settings) => fixture.GatewayAsync(settings);
-}
+public sealed class EmbeddedRulesOnAnswersTests(EmbeddedGatewayFixture fixture) : RulesOnAnswersTests(fixture.Stores), IClassFixture<EmbeddedGatewayFixture>;
 
 /// <summary>On Medplum, written with If-Match and undone on failure.</summary>
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumCompensatingRulesOnAnswersTests(MedplumFixture medplum) : RulesOnAnswersTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> GatewayAsync(params (string Key, string Value)[] settings) =>
-        medplum.GatewayAsync([.. settings, ("Fhir:UseTransactions", "false")]);
-}
+public sealed class MedplumCompensatingRulesOnAnswersTests(MedplumFixture medplum) : RulesOnAnswersTests(medplum.Compensating);
 
 /// <summary>On Medplum with transaction Bundles.</summary>
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumTransactionRulesOnAnswersTests(MedplumFixture medplum) : RulesOnAnswersTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> GatewayAsync(params (string Key, string Value)[] settings) =>
-        medplum.GatewayAsync([.. settings, ("Fhir:UseTransactions", "true")]);
-}
+public sealed class MedplumTransactionRulesOnAnswersTests(MedplumFixture medplum) : RulesOnAnswersTests(medplum.Transactions);

@@ -1,8 +1,6 @@
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
@@ -15,15 +13,11 @@ namespace Scheduling.Tests.Booking;
 /// schedules the time was taken on: every actor of the schedule takes part in the appointment, booking refuses
 /// and availability leaves out time an actor gave on another schedule, and a reschedule takes the new schedule's actors.
 /// </summary>
-public abstract class ScheduleActorsTests
+public abstract class ScheduleActorsTests(StoreGateways stores) : StoreMatrixTests(stores)
 {
     private const string Availability = """
         query($input: AvailabilityInput!) { availability(input: $input) { nodes { slotIds } } }
         """;
-
-    protected abstract Task<GatewayServer> GatewayAsync();
-
-    protected abstract IFhirStore Store { get; }
 
     private static CancellationToken None => CancellationToken.None;
 
@@ -127,25 +121,10 @@ public abstract class ScheduleActorsTests
     private static string Str(JsonNode? node, string path) => GraphQLMutations.Str(node, path);
 }
 
-public sealed class EmbeddedScheduleActorsTests(EmbeddedGatewayFixture fixture) : ScheduleActorsTests, IClassFixture<EmbeddedGatewayFixture>
-{
-    protected override IFhirStore Store => fixture.Gateway.Services.GetRequiredService<InMemoryFhirStore>();
-
-    protected override Task<GatewayServer> GatewayAsync() => Task.FromResult(fixture.Gateway);
-}
+public sealed class EmbeddedScheduleActorsTests(EmbeddedGatewayFixture fixture) : ScheduleActorsTests(fixture.Stores), IClassFixture<EmbeddedGatewayFixture>;
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumCompensatingScheduleActorsTests(MedplumFixture medplum) : ScheduleActorsTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(("Fhir:UseTransactions", "false"));
-}
+public sealed class MedplumCompensatingScheduleActorsTests(MedplumFixture medplum) : ScheduleActorsTests(medplum.Compensating);
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumTransactionScheduleActorsTests(MedplumFixture medplum) : ScheduleActorsTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(("Fhir:UseTransactions", "true"));
-}
+public sealed class MedplumTransactionScheduleActorsTests(MedplumFixture medplum) : ScheduleActorsTests(medplum.Transactions);

@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
@@ -13,14 +11,10 @@ using Scheduling.Tests.Queries;
 namespace Scheduling.Tests.Booking;
 
 /// <summary>The schedule side of the booking core (blockTime, unblockTime, deleteSlots, createSlots), on both stores.</summary>
-public abstract class ScheduleChangesTests
+public abstract class ScheduleChangesTests(StoreGateways stores) : StoreMatrixTests(stores)
 {
-    protected abstract Task<GatewayServer> GatewayAsync();
-
-    /// <summary>A gateway writing with FHIR transaction Bundles.</summary>
-    protected abstract Task<GatewayServer> TransactionGatewayAsync();
-
-    protected abstract IFhirStore Store { get; }
+    /// <summary>A gateway writing with FHIR transaction Bundles (on the embedded store, as every gateway does).</summary>
+    private Task<GatewayServer> TransactionGatewayAsync() => GatewayAsync(("Fhir:UseTransactions", "true"));
 
     private static CancellationToken None => CancellationToken.None;
 
@@ -163,22 +157,7 @@ public abstract class ScheduleChangesTests
     private static string Str(JsonNode? node, string path) => GraphQLMutations.Str(node, path);
 }
 
-public sealed class EmbeddedScheduleChangesTests(EmbeddedGatewayFixture fixture) : ScheduleChangesTests, IClassFixture<EmbeddedGatewayFixture>
-{
-    protected override IFhirStore Store => fixture.Gateway.Services.GetRequiredService<InMemoryFhirStore>();
-
-    protected override Task<GatewayServer> GatewayAsync() => Task.FromResult(fixture.Gateway);
-
-    // The embedded store writes every change as one transaction.
-    protected override Task<GatewayServer> TransactionGatewayAsync() => GatewayAsync();
-}
+public sealed class EmbeddedScheduleChangesTests(EmbeddedGatewayFixture fixture) : ScheduleChangesTests(fixture.Stores), IClassFixture<EmbeddedGatewayFixture>;
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumScheduleChangesTests(MedplumFixture medplum) : ScheduleChangesTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync();
-
-    protected override Task<GatewayServer> TransactionGatewayAsync() => medplum.GatewayAsync(("Fhir:UseTransactions", "true"));
-}
+public sealed class MedplumScheduleChangesTests(MedplumFixture medplum) : ScheduleChangesTests(medplum.Compensating);

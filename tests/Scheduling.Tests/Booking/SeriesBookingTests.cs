@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Booking.Series;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
 using Scheduling.Tests.Queries;
@@ -17,7 +15,7 @@ namespace Scheduling.Tests.Booking;
 /// in America/New_York whose six weeks cross a daylight-saving change. Runs on the embedded store and on Medplum's
 /// engine, with transactions and with compensation.
 /// </summary>
-public abstract class SeriesBookingTests
+public abstract class SeriesBookingTests(StoreGateways stores) : StoreMatrixTests(stores)
 {
     internal const string Zone = "America/New_York";
 
@@ -30,12 +28,9 @@ public abstract class SeriesBookingTests
 
     private static CancellationToken None => CancellationToken.None;
 
-    protected abstract Task<GatewayServer> GatewayAsync();
-
-    protected abstract IFhirStore Store { get; }
-
     /// <summary>A gateway (and its store) whose patients may have at most <paramref name="limit"/> open appointments.</summary>
-    protected abstract Task<(GatewayServer Gateway, IFhirStore Store)> WithOpenLimitAsync(int limit);
+    private async Task<(GatewayServer Gateway, IFhirStore Store)> WithOpenLimitAsync(int limit) =>
+        (await GatewayAsync(("Booking:MaxOpenBookingsPerPatient", limit.ToString(CultureInfo.InvariantCulture))), Store);
 
     [Fact]
     public async Task A_six_week_series_across_a_daylight_saving_change_keeps_nine_oclock_local_and_is_recorded_in_the_R5_shape()
@@ -323,7 +318,7 @@ public abstract class SeriesBookingTests
         Assert.Equal(4, (await Store.SearchAllAsync(new FhirQuery("Appointment").Where("patient", "Patient/" + world.Patient.Id), None)).Count);
     }
 
-    internal static async Task<(BookingWorld World, string ScheduleId)> RuleScheduleAsync(IFhirStore store, GatewayServer gateway)
+    internal static async Task<(BookingWorld World, string ScheduleId)> RuleScheduleAsync(IFhirStore store, GatewayServer gateway, string? bearerToken = null)
     {
         var world = await BookingWorld.CreateAsync(store, slots: 0);
         var schedule = await gateway.MutateAsync("createSchedule", "CreateScheduleInput", new
@@ -331,7 +326,7 @@ public abstract class SeriesBookingTests
             actorIds = new[] { "Practitioner/" + world.Practitioner.Id, "Location/" + world.Location.Id },
             serviceTypes = new[] { "physiotherapy" },
             timeZone = Zone,
-        }, "schedule { fhirId }");
+        }, "schedule { fhirId }", bearerToken);
         var scheduleId = Str(schedule, "schedule.fhirId");
         AssertNoErrors(await gateway.MutateAsync("setAvailability", "SetAvailabilityInput", new
         {
@@ -339,7 +334,7 @@ public abstract class SeriesBookingTests
             timeZone = Zone,
             availableTimes = new[] { new { daysOfWeek = new[] { "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY" }, startTime = "08:00", endTime = "12:00" } },
             slotMinutes = 30,
-        }, "schedule { fhirId }"));
+        }, "schedule { fhirId }", bearerToken));
         return (world, scheduleId);
     }
 
@@ -420,46 +415,17 @@ public abstract class SeriesBookingTests
 }
 
 /// <summary>Series on the embedded store (atomic transactions).</summary>
-public sealed class EmbeddedSeriesBookingTests(EmbeddedGatewayFixture fixture) : SeriesBookingTests, IClassFixture<EmbeddedGatewayFixture>
-{
-    private static readonly Lazy<Task<GatewayServer>> Limited = new(() => GatewayServer.StartAsync(new Dictionary<string, string?> { ["Booking:MaxOpenBookingsPerPatient"] = "3" }));
-
-    protected override IFhirStore Store => fixture.Gateway.Services.GetRequiredService<InMemoryFhirStore>();
-
-    protected override Task<GatewayServer> GatewayAsync() => Task.FromResult(fixture.Gateway);
-
-    protected override async Task<(GatewayServer Gateway, IFhirStore Store)> WithOpenLimitAsync(int limit)
-    {
-        Assert.Equal(3, limit);
-        var gateway = await Limited.Value;
-        return (gateway, gateway.Services.GetRequiredService<InMemoryFhirStore>());
-    }
-}
+public sealed class EmbeddedSeriesBookingTests(EmbeddedGatewayFixture fixture) : SeriesBookingTests(fixture.Stores), IClassFixture<EmbeddedGatewayFixture>;
 
 /// <summary>Series on Medplum, written write by write with If-Match and undone on failure.</summary>
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumCompensatingSeriesBookingTests(MedplumFixture medplum) : SeriesBookingTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(("Fhir:UseTransactions", "false"));
-
-    protected override async Task<(GatewayServer Gateway, IFhirStore Store)> WithOpenLimitAsync(int limit) =>
-        (await medplum.GatewayAsync(("Fhir:UseTransactions", "false"), ("Booking:MaxOpenBookingsPerPatient", limit.ToString(CultureInfo.InvariantCulture))), medplum.Store);
-}
+public sealed class MedplumCompensatingSeriesBookingTests(MedplumFixture medplum) : SeriesBookingTests(medplum.Compensating);
 
 /// <summary>Series on Medplum with FHIR transaction Bundles.</summary>
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumTransactionSeriesBookingTests(MedplumFixture medplum) : SeriesBookingTests
+public sealed class MedplumTransactionSeriesBookingTests(MedplumFixture medplum) : SeriesBookingTests(medplum.Transactions)
 {
     [Fact]
     public Task A_series_reached_again_through_its_occurrences_is_searched_once_on_Medplum() =>
         A_series_reached_again_through_its_occurrences_is_searched_once(medplum.Server);
-
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(("Fhir:UseTransactions", "true"));
-
-    protected override async Task<(GatewayServer Gateway, IFhirStore Store)> WithOpenLimitAsync(int limit) =>
-        (await medplum.GatewayAsync(("Fhir:UseTransactions", "true"), ("Booking:MaxOpenBookingsPerPatient", limit.ToString(CultureInfo.InvariantCulture))), medplum.Store);
 }

@@ -1,12 +1,11 @@
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Booking.Series;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
+using Scheduling.Tests.Queries;
 using static Scheduling.Tests.Booking.SeriesBookingTests;
 
 namespace Scheduling.Tests.Booking;
@@ -18,17 +17,15 @@ namespace Scheduling.Tests.Booking;
 /// its own change) leaves its first occurrences standing here: this test fails for it, where the plain race of
 /// <see cref="SeriesBookingTests"/> passed with it (the single booking there lands before or after the whole series).
 /// </summary>
-public abstract class SeriesRaceTests
+public abstract class SeriesRaceTests(StoreGateways stores) : StoreMatrixTests(stores)
 {
     private static CancellationToken None => CancellationToken.None;
 
-    protected abstract IFhirStore Store { get; }
-
     /// <summary>Whether a change is one transaction on this store (else written write by write and undone on a loss).</summary>
-    protected virtual bool Transactional => true;
+    private bool Transactional => Stores.Kind != StoreKind.MedplumCompensating;
 
     /// <summary>A gateway whose upstream store runs <paramref name="between"/>'s step before each write.</summary>
-    protected abstract Task<GatewayServer> StartAsync(BetweenWrites between);
+    private Task<GatewayServer> StartAsync(BetweenWrites between) => StartGatewayAsync(upstream: between.Around);
 
     [Theory]
     [InlineData("ALL_OR_NOTHING")]
@@ -165,39 +162,10 @@ public abstract class SeriesRaceTests
     }
 }
 
-public sealed class EmbeddedSeriesRaceTests : SeriesRaceTests
-{
-    private InMemoryFhirStore? _store;
-
-    protected override IFhirStore Store => _store!;
-
-    protected override async Task<GatewayServer> StartAsync(BetweenWrites between)
-    {
-        var gateway = await GatewayServer.StartAsync(services: services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
-            (provider, _) => between.Around(provider.GetRequiredService<InMemoryFhirStore>())));
-        _store = gateway.Services.GetRequiredService<InMemoryFhirStore>();
-        return gateway;
-    }
-}
+public sealed class EmbeddedSeriesRaceTests(EmbeddedGatewayFixture fixture) : SeriesRaceTests(fixture.Stores), IClassFixture<EmbeddedGatewayFixture>;
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumCompensatingSeriesRaceTests(MedplumFixture medplum) : SeriesRaceTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override bool Transactional => false;
-
-    protected override Task<GatewayServer> StartAsync(BetweenWrites between) =>
-        GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "false")), services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
-            (provider, _) => between.Around(ActivatorUtilities.CreateInstance<RestFhirStore>(provider))));
-}
+public sealed class MedplumCompensatingSeriesRaceTests(MedplumFixture medplum) : SeriesRaceTests(medplum.Compensating);
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumTransactionSeriesRaceTests(MedplumFixture medplum) : SeriesRaceTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> StartAsync(BetweenWrites between) =>
-        GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "true")), services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
-            (provider, _) => between.Around(ActivatorUtilities.CreateInstance<RestFhirStore>(provider))));
-}
+public sealed class MedplumTransactionSeriesRaceTests(MedplumFixture medplum) : SeriesRaceTests(medplum.Transactions);

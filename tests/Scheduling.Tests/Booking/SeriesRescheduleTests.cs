@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Booking.Series;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
 using Scheduling.Tests.Queries;
@@ -18,7 +16,7 @@ namespace Scheduling.Tests.Booking;
 /// a new local time and weekday as one change and becomes a series of its own; the earlier series ends before it.
 /// Embedded store, Medplum with transactions and with compensation.
 /// </summary>
-public abstract class SeriesRescheduleTests
+public abstract class SeriesRescheduleTests(StoreGateways stores) : StoreMatrixTests(stores)
 {
     private const string Moved = """
         series { template { fhirId status } daysOfWeek startTime occurrenceCount occurrences { nodes { fhirId recurrenceId } } }
@@ -28,10 +26,6 @@ public abstract class SeriesRescheduleTests
         """;
 
     private static CancellationToken None => CancellationToken.None;
-
-    protected abstract Task<GatewayServer> GatewayAsync();
-
-    protected abstract IFhirStore Store { get; }
 
     [Fact]
     public async Task From_the_fourth_occurrence_the_tail_moves_to_wednesday_ten_thirty_local_as_its_own_series()
@@ -173,25 +167,10 @@ public abstract class SeriesRescheduleTests
     private static string Str(JsonNode? node, string path) => GraphQLMutations.Str(node, path);
 }
 
-public sealed class EmbeddedSeriesRescheduleTests(EmbeddedGatewayFixture fixture) : SeriesRescheduleTests, IClassFixture<EmbeddedGatewayFixture>
-{
-    protected override IFhirStore Store => fixture.Gateway.Services.GetRequiredService<InMemoryFhirStore>();
-
-    protected override Task<GatewayServer> GatewayAsync() => Task.FromResult(fixture.Gateway);
-}
+public sealed class EmbeddedSeriesRescheduleTests(EmbeddedGatewayFixture fixture) : SeriesRescheduleTests(fixture.Stores), IClassFixture<EmbeddedGatewayFixture>;
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumCompensatingSeriesRescheduleTests(MedplumFixture medplum) : SeriesRescheduleTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(("Fhir:UseTransactions", "false"));
-}
+public sealed class MedplumCompensatingSeriesRescheduleTests(MedplumFixture medplum) : SeriesRescheduleTests(medplum.Compensating);
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumTransactionSeriesRescheduleTests(MedplumFixture medplum) : SeriesRescheduleTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(("Fhir:UseTransactions", "true"));
-}
+public sealed class MedplumTransactionSeriesRescheduleTests(MedplumFixture medplum) : SeriesRescheduleTests(medplum.Transactions);

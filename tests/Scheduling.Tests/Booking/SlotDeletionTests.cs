@@ -1,12 +1,11 @@
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Schema.Identity;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
+using Scheduling.Tests.Queries;
 
 namespace Scheduling.Tests.Booking;
 
@@ -15,7 +14,7 @@ namespace Scheduling.Tests.Booking;
 /// of the slots after the checks and before the writes leaves every slot in place with a typed refusal, and a
 /// delete that goes through claims the schedule's slots guard, so a block or createSlots reading meanwhile reads again.
 /// </summary>
-public abstract class SlotDeletionTests : IAsyncLifetime
+public abstract class SlotDeletionTests(StoreGateways stores) : StoreMatrixTests(stores), IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
@@ -23,12 +22,8 @@ public abstract class SlotDeletionTests : IAsyncLifetime
 
     private GatewayServer _gateway = null!;
 
-    protected abstract IFhirStore Store { get; }
-
-    /// <summary>A gateway whose upstream store runs <paramref name="interference"/>'s armed action before its next write.</summary>
-    protected abstract Task<GatewayServer> StartAsync(Interference interference);
-
-    public async Task InitializeAsync() => _gateway = await StartAsync(_interference);
+    /// <summary>A gateway whose upstream store runs the interference's armed action before its next write.</summary>
+    public async Task InitializeAsync() => _gateway = await StartGatewayAsync(upstream: inner => Interfering(inner, _interference));
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
@@ -88,41 +83,14 @@ public abstract class SlotDeletionTests : IAsyncLifetime
     }
 
     /// <summary>The upstream store with the interference before each update, delete and transaction.</summary>
-    protected static IFhirStore Interfering(IFhirStore inner, Interference interference) =>
+    private static InterceptedFhirStore Interfering(IFhirStore inner, Interference interference) =>
         new InterceptedFhirStore(inner, (write, _) => write is StoreWrite.Update or StoreWrite.Delete or StoreWrite.Transaction ? interference.RunAsync() : Task.CompletedTask);
 }
 
-public sealed class EmbeddedSlotDeletionTests : SlotDeletionTests
-{
-    private InMemoryFhirStore? _store;
-
-    protected override IFhirStore Store => _store!;
-
-    protected override async Task<GatewayServer> StartAsync(Interference interference)
-    {
-        var gateway = await GatewayServer.StartAsync(services: services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
-            (provider, _) => Interfering(provider.GetRequiredService<InMemoryFhirStore>(), interference)));
-        _store = gateway.Services.GetRequiredService<InMemoryFhirStore>();
-        return gateway;
-    }
-}
+public sealed class EmbeddedSlotDeletionTests(EmbeddedGatewayFixture fixture) : SlotDeletionTests(fixture.Stores), IClassFixture<EmbeddedGatewayFixture>;
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumCompensatingSlotDeletionTests(MedplumFixture medplum) : SlotDeletionTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> StartAsync(Interference interference) =>
-        GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "false")), services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
-            (provider, _) => Interfering(ActivatorUtilities.CreateInstance<RestFhirStore>(provider), interference)));
-}
+public sealed class MedplumCompensatingSlotDeletionTests(MedplumFixture medplum) : SlotDeletionTests(medplum.Compensating);
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumTransactionSlotDeletionTests(MedplumFixture medplum) : SlotDeletionTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> StartAsync(Interference interference) =>
-        GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "true")), services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
-            (provider, _) => Interfering(ActivatorUtilities.CreateInstance<RestFhirStore>(provider), interference)));
-}
+public sealed class MedplumTransactionSlotDeletionTests(MedplumFixture medplum) : SlotDeletionTests(medplum.Transactions);

@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
 using Scheduling.Tests.Queries;
@@ -12,7 +10,7 @@ using Scheduling.Tests.Queries;
 namespace Scheduling.Tests.Booking;
 
 /// <summary>createSlots does bounded work: limits refused before any FHIR call, existing slots skipped exactly, writes batched.</summary>
-public abstract class SlotGenerationTests
+public abstract class SlotGenerationTests(StoreGateways stores) : StoreMatrixTests(stores)
 {
     private const string CreateSlots = """
         mutation($input: CreateSlotsInput!) {
@@ -21,10 +19,6 @@ public abstract class SlotGenerationTests
         """;
 
     private static readonly string[] EveryDay = ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"];
-
-    protected abstract Task<GatewayServer> GatewayAsync();
-
-    protected abstract IFhirStore Store { get; }
 
     [Fact]
     public async Task A_call_over_a_limit_is_refused_naming_the_limit_before_anything_is_read_or_written()
@@ -101,12 +95,8 @@ public abstract class SlotGenerationTests
         string scheduleId, string from, string to, string[] daysOfWeek, string startTime, string endTime, int slotMinutes, string? timeZone);
 }
 
-public sealed class EmbeddedSlotGenerationTests(EmbeddedGatewayFixture fixture) : SlotGenerationTests, IClassFixture<EmbeddedGatewayFixture>
+public sealed class EmbeddedSlotGenerationTests(EmbeddedGatewayFixture fixture) : SlotGenerationTests(fixture.Stores), IClassFixture<EmbeddedGatewayFixture>
 {
-    protected override IFhirStore Store => fixture.Gateway.Services.GetRequiredService<InMemoryFhirStore>();
-
-    protected override Task<GatewayServer> GatewayAsync() => Task.FromResult(fixture.Gateway);
-
     [Fact]
     public async Task The_limits_are_settings_checked_at_start_up()
     {
@@ -123,16 +113,12 @@ public sealed class EmbeddedSlotGenerationTests(EmbeddedGatewayFixture fixture) 
 }
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumSlotGenerationTests(MedplumFixture medplum) : SlotGenerationTests
+public sealed class MedplumSlotGenerationTests(MedplumFixture medplum) : SlotGenerationTests(medplum.Compensating)
 {
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync();
-
     [Fact]
     public async Task With_transactions_slots_are_written_in_bundles_of_the_batch_size()
     {
-        var gateway = await medplum.GatewayAsync(("Fhir:UseTransactions", "true"), ("Scheduling:WriteBatchSize", "100"));
+        var gateway = await GatewayAsync(("Fhir:UseTransactions", "true"), ("Scheduling:WriteBatchSize", "100"));
         var world = await BookingWorld.CreateAsync(Store, slots: 0);
         var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(25);
 

@@ -1,8 +1,6 @@
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
 using Scheduling.Tests.Queries;
@@ -15,13 +13,9 @@ namespace Scheduling.Tests.Booking;
 /// span and the span guards) and its one retry of lost races: an answer that books an appointment, a confirmation,
 /// and reschedules racing in one guard hour. On the embedded store and on Medplum in both write modes.
 /// </summary>
-public abstract class TimeTakingPathsTests
+public abstract class TimeTakingPathsTests(StoreGateways stores) : StoreMatrixTests(stores)
 {
     private const string AppointmentSelection = "appointment { fhirId status slots { fhirId status } }";
-
-    protected abstract Task<GatewayServer> GatewayAsync();
-
-    protected abstract IFhirStore Store { get; }
 
     private static CancellationToken None => CancellationToken.None;
 
@@ -195,27 +189,12 @@ public abstract class TimeTakingPathsTests
 }
 
 /// <summary>On the embedded store.</summary>
-public sealed class EmbeddedTimeTakingPathsTests(EmbeddedGatewayFixture fixture) : TimeTakingPathsTests, IClassFixture<EmbeddedGatewayFixture>
-{
-    protected override IFhirStore Store => fixture.Gateway.Services.GetRequiredService<InMemoryFhirStore>();
-
-    protected override Task<GatewayServer> GatewayAsync() => Task.FromResult(fixture.Gateway);
-}
+public sealed class EmbeddedTimeTakingPathsTests(EmbeddedGatewayFixture fixture) : TimeTakingPathsTests(fixture.Stores), IClassFixture<EmbeddedGatewayFixture>;
 
 /// <summary>On Medplum, written with If-Match and undone on failure.</summary>
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumCompensatingTimeTakingPathsTests(MedplumFixture medplum) : TimeTakingPathsTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(("Fhir:UseTransactions", "false"));
-}
+public sealed class MedplumCompensatingTimeTakingPathsTests(MedplumFixture medplum) : TimeTakingPathsTests(medplum.Compensating);
 
 /// <summary>On Medplum with transaction Bundles.</summary>
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumTransactionTimeTakingPathsTests(MedplumFixture medplum) : TimeTakingPathsTests
-{
-    protected override IFhirStore Store => medplum.Store;
-
-    protected override Task<GatewayServer> GatewayAsync() => medplum.GatewayAsync(("Fhir:UseTransactions", "true"));
-}
+public sealed class MedplumTransactionTimeTakingPathsTests(MedplumFixture medplum) : TimeTakingPathsTests(medplum.Transactions);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
@@ -12,7 +11,7 @@ namespace Scheduling.Tests.Fhir;
 /// </summary>
 public sealed class MedplumFixture : IAsyncLifetime
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<GatewayServer>>> _gateways = new();
+    private readonly SharedGateways _gateways = new();
 
     private ServiceProvider? _services;
 
@@ -21,18 +20,26 @@ public sealed class MedplumFixture : IAsyncLifetime
     /// <summary>Direct FHIR access to the same server, for tests to arrange data and check it.</summary>
     public IFhirStore Store { get; private set; } = null!;
 
+    /// <summary>The store matrix's column "Medplum, written write by write with If-Match and undone on failure".</summary>
+    public StoreGateways Compensating { get; private set; } = null!;
+
+    /// <summary>The store matrix's column "Medplum with FHIR transaction Bundles".</summary>
+    public StoreGateways Transactions { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         Server = await MedplumServer.StartAsync();
         _services = FhirStores.Rest(Server.FhirBaseUrl);
         Store = _services.GetRequiredService<IFhirStore>();
+        Compensating = StoreGateways.OnServer(StoreKind.MedplumCompensating, Store, Settings(), _gateways);
+        Transactions = StoreGateways.OnServer(StoreKind.MedplumTransactions, Store, Settings(), _gateways);
     }
 
     /// <summary>A gateway on this Medplum server with these settings (no retries, so faults show at once; no hold sweeps or change-feed polls).</summary>
     public Task<GatewayServer> GatewayAsync(params (string Key, string Value)[] settings)
     {
-        var key = string.Join(';', settings.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + s.Value));
-        return _gateways.GetOrAdd(key, _ => new Lazy<Task<GatewayServer>>(() => GatewayServer.StartAsync(Settings(settings)))).Value;
+        var all = Settings(settings);
+        return _gateways.GetAsync(all, () => GatewayServer.StartAsync(all));
     }
 
     public Dictionary<string, string?> Settings(params (string Key, string Value)[] settings)
@@ -58,10 +65,7 @@ public sealed class MedplumFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var gateway in _gateways.Values.Where(g => g.IsValueCreated))
-        {
-            await (await gateway.Value).DisposeAsync();
-        }
+        await _gateways.DisposeAsync();
 
         if (_services is not null)
         {

@@ -2,9 +2,9 @@ using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Fhir;
-using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;
 using Scheduling.Tests.Fhir;
+using Scheduling.Tests.Queries;
 using static Scheduling.Testing.GraphQLMutations;
 using static Scheduling.Tests.Waitlist.WaitlistSteps;
 
@@ -14,11 +14,16 @@ namespace Scheduling.Tests.Waitlist;
 /// A cancellation is offered to the first in line as a hold; the hold expires (the gateway's clock moved, the hold
 /// sweeper releasing it) and the same time passes to the second, who confirms: booked, and their entry FULFILLED.
 /// </summary>
-public abstract class WaitlistOfferTests
+public abstract class WaitlistOfferTests(StoreGateways stores) : StoreMatrixTests(stores)
 {
-    protected abstract Task<(GatewayServer Gateway, IFhirStore Store, IAsyncDisposable Owner)> StartAsync(ShiftedTimeProvider clock);
+    /// <summary>A gateway of the test's own on <paramref name="clock"/> with the waitlist on; its store; and what to dispose.</summary>
+    private async Task<(GatewayServer Gateway, IFhirStore Store, IAsyncDisposable Owner)> StartAsync(ShiftedTimeProvider clock)
+    {
+        var gateway = await StartGatewayAsync(Settings(), services => services.AddSingleton<TimeProvider>(clock));
+        return (gateway, Store, gateway);
+    }
 
-    protected static Dictionary<string, string?> Settings() => new()
+    private static Dictionary<string, string?> Settings() => new()
     {
         ["Booking:HoldSweepSeconds"] = "1",
         ["Waitlist:Enabled"] = "true",
@@ -111,37 +116,7 @@ public abstract class WaitlistOfferTests
     }
 }
 
-public sealed class EmbeddedWaitlistOfferTests : WaitlistOfferTests
-{
-    protected override async Task<(GatewayServer, IFhirStore, IAsyncDisposable)> StartAsync(ShiftedTimeProvider clock)
-    {
-        var gateway = await GatewayServer.StartAsync(Settings(), services => services.AddSingleton<TimeProvider>(clock));
-        return (gateway, gateway.Services.GetRequiredService<InMemoryFhirStore>(), gateway);
-    }
-}
+public sealed class EmbeddedWaitlistOfferTests(EmbeddedGatewayFixture fixture) : WaitlistOfferTests(fixture.Stores), IClassFixture<EmbeddedGatewayFixture>;
 
 [Collection(MedplumCollection.Name)]
-public sealed class MedplumWaitlistOfferTests(MedplumFixture medplum) : WaitlistOfferTests
-{
-    protected override async Task<(GatewayServer, IFhirStore, IAsyncDisposable)> StartAsync(ShiftedTimeProvider clock)
-    {
-        var settings = medplum.Settings();
-        foreach (var (key, value) in Settings())
-        {
-            settings[key] = value;
-        }
-
-        var gateway = await GatewayServer.StartAsync(settings, services => services.AddSingleton<TimeProvider>(clock));
-        var services = FhirStores.Rest(medplum.Server.FhirBaseUrl);
-        return (gateway, services.GetRequiredService<IFhirStore>(), new Owner(gateway, services));
-    }
-
-    private sealed class Owner(GatewayServer gateway, ServiceProvider services) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await gateway.DisposeAsync();
-            await services.DisposeAsync();
-        }
-    }
-}
+public sealed class MedplumWaitlistOfferTests(MedplumFixture medplum) : WaitlistOfferTests(medplum.Compensating);

@@ -43,12 +43,9 @@ public sealed class SeriesCancel(AppointmentChanges changes, CancelHandler cance
             .Prepend(from).OrderBy(SeriesProfile.RecurrenceIdOf).ToList();
         var template = members.FirstOrDefault(GatewayProfile.IsSeriesTemplate);
         var writes = new List<FhirWrite>();
-        foreach (var occurrence in following)
-        {
-            // Each occurrence answers to the cancel notice as cancelAppointment would (a moved one may be nearer than the
-            // first): one inside its cutoff refuses the whole change, nothing cancelled.
-            await cancel.CheckNoticeAsync(occurrence, cancellationToken);
-        }
+        // Each occurrence answers to the cancel notice as cancelAppointment would (a moved one may be nearer than the
+        // first): one inside its cutoff refuses the whole change, nothing cancelled.
+        await cancel.CheckNoticeAsync(following, cancellationToken);
 
         foreach (var occurrence in following)
         {
