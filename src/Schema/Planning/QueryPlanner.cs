@@ -201,10 +201,20 @@ public sealed class QueryPlanner(
             {
                 items = [];
                 var filter = DefaultFilter(navigation)!;
+                // Each candidate's references read once (not once per owner: 80 slots × 40 appointments on a week view).
+                var byTarget = new Dictionary<FhirReference, List<Resource>>();
+                foreach (var candidate in candidates)
+                {
+                    foreach (var reference in SearchParameterIndex.References(candidate, navigation.Parameter).Distinct())
+                    {
+                        (byTarget.TryGetValue(reference, out var list) ? list : byTarget[reference] = []).Add(candidate);
+                    }
+                }
+
                 foreach (var owner in owners)
                 {
                     var target = new FhirReference(owner.TypeName, owner.Id!);
-                    var found = candidates.Where(c => SearchParameterIndex.References(c, navigation.Parameter).Contains(target)).ToList();
+                    var found = byTarget.GetValueOrDefault(target) ?? [];
                     if (InOneOrder(found, filter.Get("_sort")) is { } ordered)
                     {
                         referencing.Prime(new ReverseLookup(filter, navigation.Parameter, target), ordered);
