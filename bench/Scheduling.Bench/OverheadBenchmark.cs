@@ -45,6 +45,7 @@ public static class OverheadBenchmark
             ("warm cache", With(common, ("Fhir:Includes", "Off"))),
             ("planned, no cache", With(common, ("Cache:Enabled", "false"), ("Fhir:Includes", "Auto"))),
         };
+        var counted = new Dictionary<(string Screen, string Gateway), int>();
         foreach (var (name, settings) in gateways.Where(g => only is null || g.Name == only))
         {
             await using var gateway = await GatewayServer.StartAsync(settings, services =>
@@ -57,6 +58,7 @@ public static class OverheadBenchmark
                 var before = handler.Requests;
                 await RequestAsync(gateway, body);
                 var requests = handler.Requests - before;
+                counted[(screen, name)] = requests;
                 for (var i = 0; i < Math.Min(iterations, 50); i++)
                 {
                     await RequestAsync(gateway, body);
@@ -65,6 +67,24 @@ public static class OverheadBenchmark
                 var (p50, cpu, allocated) = await MeasureAsync(() => RequestAsync(gateway, body), iterations);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {screen} | {name} | {requests} | {p50:F2} | {cpu:F2} | {allocated / 1024:F0} |"));
+            }
+        }
+
+        CheckPlanned(counted, "no cache", "planned, no cache");
+    }
+
+    /// <summary>
+    /// The planned row must cost fewer FHIR requests than the unplanned one; when it does not, the bench says so and
+    /// exits non-zero, so a planner that quietly stops planning shows (as it once did: 5 requests, planned or not).
+    /// </summary>
+    internal static void CheckPlanned(IReadOnlyDictionary<(string Screen, string Gateway), int> counted, string unplanned, string planned)
+    {
+        foreach (var screen in counted.Keys.Select(k => k.Screen).Distinct())
+        {
+            if (counted.TryGetValue((screen, unplanned), out var without) && counted.TryGetValue((screen, planned), out var with) && with >= without)
+            {
+                Console.WriteLine($"NOT PLANNED: {screen}, {planned}: {with} FHIR requests, {unplanned}: {without}.");
+                Environment.ExitCode = 1;
             }
         }
     }

@@ -63,6 +63,7 @@ public static partial class QueryBenchmark
         await using var naive = await GatewayServer.StartAsync(With(common, ("Cache:Enabled", "false"), ("DataLoading:Batching", "false")));
         await using var planned = await GatewayServer.StartAsync(With(common, ("Cache:Enabled", "false"), ("Fhir:Includes", "On")));
         var p50s = new Dictionary<(string Screen, string Client), double>();
+        var counted = new Dictionary<(string Screen, string Gateway), int>();
         using var fhir = new HttpClient { BaseAddress = new Uri(medplum.FhirBaseUrl) };
 
         foreach (var screen in new[] { "week view", "upcoming" })
@@ -83,6 +84,7 @@ public static partial class QueryBenchmark
                 await medplum.ResetCountsAsync();
                 await run();
                 var requests = (await medplum.RequestsAsync()).Count;
+                counted[(screen, name)] = requests;
                 var (p50, p99, perSecond, overhead) = await MeasureAsync(run, iterations);
                 Print(screen, name, requests, p50, p99, perSecond, name.StartsWith("gateway", StringComparison.Ordinal) ? overhead : null);
                 p50s[(screen, name)] = p50;
@@ -107,6 +109,7 @@ public static partial class QueryBenchmark
                 $"Week view, {client}: p50 {p50:F1} ms against Medplum $graphql {graphql:F1} ms ({(p50 <= graphql ? "at or below" : "above")} it, {p50 - graphql:+0.0;-0.0} ms)."));
         }
 
+        OverheadBenchmark.CheckPlanned(counted, "gateway, no cache", "gateway, planned (Fhir:Includes=On), no cache");
         Console.WriteLine($"Load average at the end: {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "?")}.");
     }
 

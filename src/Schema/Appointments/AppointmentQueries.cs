@@ -24,8 +24,7 @@ public static class AppointmentQueries
     public static object ForReference(GraphQL.IResolveFieldContext context, string parameter, FhirReference target)
     {
         var (offset, first) = Paging.Read(context);
-        return context.Referencing()
-            .Load<Appointment>(context.Access().Narrow(AppointmentFilters.ToQuery(context)), parameter, target)
+        return context.LoadReferencing<Appointment>(context.Access().Narrow(AppointmentFilters.ToQuery(context)), parameter, target)
             .Then(list => Paging.Slice(list, offset, first));
     }
 }

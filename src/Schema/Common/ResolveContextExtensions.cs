@@ -1,9 +1,13 @@
 using GraphQL;
 using GraphQL.Builders;
+using GraphQL.DataLoader;
+using GraphQLParser.AST;
+using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Authorization;
 using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Planning;
 using Scheduling.Schema.Subscriptions;
 
 namespace Scheduling.Schema.Common;
@@ -15,6 +19,21 @@ public static class ResolveContextExtensions
 
     public static ReferencingResourcesDataLoader Referencing(this IResolveFieldContext context) =>
         Service<ReferencingResourcesDataLoader>(context);
+
+    /// <summary>
+    /// A nested list: what points at <paramref name="target"/> through <paramref name="parameter"/> under
+    /// <paramref name="filter"/>, batched, and in a query planned with the includes its selection needs
+    /// (<see cref="QueryPlanner.Lookup"/>). Mutations and subscriptions load it unplanned.
+    /// </summary>
+    public static IDataLoaderResult<IReadOnlyList<T>> LoadReferencing<T>(this IResolveFieldContext context, FhirQuery filter, string parameter, FhirReference target)
+        where T : Resource
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var lookup = context.Operation.Operation == OperationType.Query && context.RequestServices?.GetService<QueryPlanner>() is { } planner
+            ? planner.Lookup(context, ModelInfo.GetFhirTypeNameForType(typeof(T))!, filter, parameter, target)
+            : new ReverseLookup(filter, parameter, target);
+        return context.Referencing().Load<T>(lookup);
+    }
 
     public static IFhirStore Fhir(this IResolveFieldContext context) => Service<IFhirStore>(context);
 

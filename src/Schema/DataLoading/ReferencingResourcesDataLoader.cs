@@ -25,8 +25,20 @@ public sealed class ReverseLookup : IEquatable<ReverseLookup>
 
     public FhirReference Target { get; }
 
-    /// <summary>Lookups with equal group keys share one search.</summary>
+    /// <summary>Lookups with equal group keys (and equal <see cref="PlanSignature"/>) share one search.</summary>
     public string GroupKey { get; }
+
+    /// <summary>
+    /// The includes its search would carry (<see cref="Planned"/>), empty when unplanned: only lookups planned alike
+    /// are searched together. Not part of equality: a list the query planner primed is found whatever plan asks for it.
+    /// </summary>
+    public string PlanSignature { get; init; } = string.Empty;
+
+    /// <summary>
+    /// The group's search with includes, priming what they bring (<see cref="Planning.QueryPlanner"/>); it answers the
+    /// matches, or null when it steps back and the search is sent as without a plan.
+    /// </summary>
+    public Func<FhirQuery, CancellationToken, Task<IReadOnlyList<Resource>?>>? Planned { get; init; }
 
     public bool Equals(ReverseLookup? other) => other is not null && GroupKey == other.GroupKey && Target == other.Target;
 
@@ -51,10 +63,14 @@ public sealed class ReferencingResourcesDataLoader(
 
     public IDataLoaderResult<IReadOnlyList<T>> Load<T>(FhirQuery filter, string parameter, FhirReference target)
         where T : Resource =>
-        Load(new ReverseLookup(filter, parameter, target)).Then(list => (IReadOnlyList<T>)[.. list.OfType<T>()]);
+        Load<T>(new ReverseLookup(filter, parameter, target));
+
+    public IDataLoaderResult<IReadOnlyList<T>> Load<T>(ReverseLookup lookup)
+        where T : Resource =>
+        Load(lookup).Then(list => (IReadOnlyList<T>)[.. list.OfType<T>()]);
 
     /// <summary>One group per search (type, filters, parameter).</summary>
-    protected override string GroupOf(ReverseLookup key) => key.GroupKey;
+    protected override string GroupOf(ReverseLookup key) => key.GroupKey + "|" + key.PlanSignature;
 
     protected override async Task<IReadOnlyDictionary<ReverseLookup, IReadOnlyList<Resource>>> FetchAsync(
         IReadOnlyList<ReverseLookup> keys, CancellationToken cancellationToken)
@@ -77,7 +93,8 @@ public sealed class ReferencingResourcesDataLoader(
     {
         var first = chunk[0];
         var query = first.Filter.Clone().WhereAny(first.Parameter, chunk.Select(k => k.Target.ToString()).Distinct());
-        var found = await store.SearchAllAsync(query, cancellationToken);
+        var found = (first.Planned is { } planned ? await planned(query, cancellationToken) : null)
+            ?? await store.SearchAllAsync(query, cancellationToken);
 
         var byTarget = chunk.ToDictionary(k => k.Target, _ => new List<Resource>());
         foreach (var resource in found)

@@ -30,6 +30,8 @@ public static class Navigations
 {
     private static readonly Dictionary<(string Type, string Field), Navigation> Table = new()
     {
+        [("Practitioner", "schedules")] = new(true, "Schedule", ScheduleSearches.ActorParameter, "Practitioner"),
+        [("Location", "schedules")] = new(true, "Schedule", ScheduleSearches.ActorParameter, "Location"),
         [("Schedule", "slots")] = new(true, "Slot", SlotSearches.ScheduleParameter, "Schedule"),
         [("Slot", "schedule")] = new(false, "Slot", SlotSearches.ScheduleParameter, "Schedule"),
         [("Slot", "appointments")] = new(true, "Appointment", "slot", "Slot"),

@@ -4,6 +4,7 @@ using Hl7.Fhir.Model;
 using Microsoft.Extensions.Options;
 using Scheduling.Schema.Appointments;
 using Scheduling.Schema.Authorization;
+using Scheduling.Schema.Booking;
 using Scheduling.Schema.Caching;
 using Scheduling.Schema.DataLoading;
 using Scheduling.Schema.Fhir;
@@ -88,6 +89,74 @@ public sealed class QueryPlanner(
     }
 
     /// <summary>
+    /// The lookup a nested list of <paramref name="itemType"/> (what points at <paramref name="target"/> through
+    /// <paramref name="parameter"/>, under <paramref name="filter"/>) loads through the DataLoader, planned when the
+    /// selection below it has something to include: a list the root's plan could not cover (filtered by its
+    /// arguments, below a field the root's plan does not follow) then brings its own level and those below in one
+    /// search per batch. Whatever the root's plan primed is still found: the plan is not part of the key.
+    /// </summary>
+    public ReverseLookup Lookup(IResolveFieldContext context, string itemType, FhirQuery filter, string parameter, FhirReference target)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var lookup = new ReverseLookup(filter, parameter, target);
+        if (fhir.Value.Includes == FhirIncludes.Off)
+        {
+            return lookup;
+        }
+
+        var selection = SelectionReader.Read(context);
+        var optimistic = IncludePlanner.Plan(itemType, selection, _ => true, IsDefaultUnfiltered);
+        return optimistic.IsEmpty
+            ? lookup
+            : new ReverseLookup(filter, parameter, target)
+            {
+                PlanSignature = string.Join("&", optimistic.Includes),
+                Planned = (query, cancellationToken) => SearchNestedAsync(itemType, selection, query, cancellationToken),
+            };
+    }
+
+    /// <summary>
+    /// A nested list's batched search with the includes its selection needs, priming what they bring; null (the
+    /// DataLoader then pages through it without includes) when the server supports none of them or the matches do
+    /// not fit one page.
+    /// </summary>
+    private async Task<IReadOnlyList<Resource>?> SearchNestedAsync(string itemType, IReadOnlyList<SelectedField> selection, FhirQuery query, CancellationToken cancellationToken)
+    {
+        var support = await capabilities.IncludesAsync(store, cancellationToken);
+        var plan = IncludePlanner.Plan(itemType, selection, n => support.Supports(n.Reverse, n.Source, n.Parameter, n.OwnerType), IsDefaultUnfiltered);
+        if (plan.IsEmpty)
+        {
+            return null;
+        }
+
+        var planned = query.Clone().Count(fhir.Value.PageSize);
+        foreach (var include in plan.Includes)
+        {
+            planned.Include(include);
+        }
+
+        var mark = cache.RemovalMark;
+        var page = await store.SearchAsync(planned, cancellationToken);
+        if (page.HasMore)
+        {
+            return null;
+        }
+
+        foreach (var resource in page.Included)
+        {
+            byId.Prime(resource);
+        }
+
+        await cache.CacheFoundAsync(page.Included, mark, cancellationToken);
+        if (!page.HasWarnings)
+        {
+            Prime(plan, page);
+        }
+
+        return page.Resources;
+    }
+
+    /// <summary>
     /// Whether the server split the page: it says there is more while the page holds fewer matches than asked for (a
     /// server counting included resources against <c>_count</c>). A root list asks for one match more than it shows,
     /// so "more" after a full page is only the list going on.
@@ -104,6 +173,7 @@ public sealed class QueryPlanner(
         ArgumentNullException.ThrowIfNull(navigation);
         return navigation.ItemType switch
         {
+            "Schedule" => ScheduleSearches.Filtered(null, null),
             "Slot" => SlotFilters.ToQuery(null, null),
             "Appointment" when access.SeesEverything => access.Narrow(AppointmentFilters.ToQuery(null, null)),
             _ => null,
@@ -131,10 +201,20 @@ public sealed class QueryPlanner(
             {
                 items = [];
                 var filter = DefaultFilter(navigation)!;
+                // Each candidate's references read once (not once per owner: 80 slots × 40 appointments on a week view).
+                var byTarget = new Dictionary<FhirReference, List<Resource>>();
+                foreach (var candidate in candidates)
+                {
+                    foreach (var reference in SearchParameterIndex.References(candidate, navigation.Parameter).Distinct())
+                    {
+                        (byTarget.TryGetValue(reference, out var list) ? list : byTarget[reference] = []).Add(candidate);
+                    }
+                }
+
                 foreach (var owner in owners)
                 {
                     var target = new FhirReference(owner.TypeName, owner.Id!);
-                    var found = candidates.Where(c => SearchParameterIndex.References(c, navigation.Parameter).Contains(target)).ToList();
+                    var found = byTarget.GetValueOrDefault(target) ?? [];
                     if (InOneOrder(found, filter.Get("_sort")) is { } ordered)
                     {
                         referencing.Prime(new ReverseLookup(filter, navigation.Parameter, target), ordered);

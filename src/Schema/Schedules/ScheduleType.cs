@@ -37,8 +37,7 @@ public sealed class ScheduleType : ObjectGraphType<Schedule>
             .Resolve(c =>
             {
                 var (offset, first) = Paging.Read(c);
-                return c.Referencing()
-                    .Load<Slot>(SlotFilters.ToQuery(c), SlotSearches.ScheduleParameter, FhirReference.For<Schedule>(c.Source.Id))
+                return c.LoadReferencing<Slot>(SlotFilters.ToQuery(c), SlotSearches.ScheduleParameter, FhirReference.For<Schedule>(c.Source.Id))
                     .Then(list => Paging.Slice(list, offset, first));
             });
     }
@@ -47,8 +46,7 @@ public sealed class ScheduleType : ObjectGraphType<Schedule>
     public static object ForActor(IResolveFieldContext context, FhirReference actor)
     {
         var (offset, first) = Paging.Read(context);
-        return context.Referencing()
-            .Load<Schedule>(ScheduleFilters.ToQuery(context), ScheduleSearches.ActorParameter, actor)
+        return context.LoadReferencing<Schedule>(ScheduleFilters.ToQuery(context), ScheduleSearches.ActorParameter, actor)
             .Then(list => Paging.Slice(list, offset, first));
     }
 }

@@ -146,8 +146,10 @@ public sealed class PlannerSafetyTests
             var unplanned = await off.QueryAsync(query);
             Assert.Null(unplanned["errors"]);
             Assert.Equal(unplanned.ToJsonString(), planned.ToJsonString());
-            Assert.True(recorder.Searches[0].HasIncludes, query);
-            Assert.True(recorder.Searches.Count > 1, $"{query}: the planner did not step back");
+            // The gateway's hold sweep may land in between (a search tagged "hold"): not the query's.
+            var searches = recorder.Searches.Where(s => s.Query.Get("_tag") is null).ToList();
+            Assert.True(searches[0].HasIncludes, query);
+            Assert.True(searches.Count > 1, $"{query}: the planner did not step back");
         }
     }
 
