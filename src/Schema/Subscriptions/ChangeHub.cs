@@ -47,7 +47,10 @@ public sealed partial class ChangeHub : IDisposable
     public CarriedResources Carried { get; }
 
     /// <summary>Announces a change this gateway made to every instance (this one included).</summary>
-    public Task PublishAsync(Resource resource, ChangeKind kind) => PublishAsync(ResourceChange.From(resource, kind, _instance.Id));
+    public Task PublishAsync(Resource resource, ChangeKind kind) => PublishAsync(ResourceChange.From(resource, kind, InstanceId));
+
+    /// <summary>This instance's id on the bus (what its changes carry as their origin).</summary>
+    public string InstanceId => _instance.Id;
 
     /// <summary>
     /// Announces a change to every instance: this instance's listeners hear it now, then it is recorded in the
@@ -58,6 +61,22 @@ public sealed partial class ChangeHub : IDisposable
     {
         ArgumentNullException.ThrowIfNull(change);
         return Hear(change) ? _bus.PublishAsync(change) : Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Announces the changes of one transaction: all of them are heard (and carried) before the stream hands the
+    /// first to its followers, so an event of the transaction never resolves another of its resources in the version
+    /// before it (a cancellation's appointment event found its slot still BUSY: the slot, written in the same
+    /// transaction, was carried only after the appointment's event had run).
+    /// </summary>
+    public async Task PublishAllAsync(IReadOnlyList<ResourceChange> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var news = changes.Where(Hear).ToList();
+        foreach (var change in news)
+        {
+            await _bus.PublishAsync(change);
+        }
     }
 
     /// <summary>What came after a client's last event, as the followers received it, or why the client must refetch.</summary>

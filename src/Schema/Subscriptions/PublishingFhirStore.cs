@@ -41,11 +41,9 @@ public sealed class PublishingFhirStore(IFhirStore inner, ChangeHub hub) : IFhir
     {
         ArgumentNullException.ThrowIfNull(writes);
         var results = await inner.TransactionAsync(writes, cancellationToken);
-        for (var i = 0; i < results.Count; i++)
-        {
-            await AnnounceAsync(results[i], writes[i].IsDelete ? ChangeKind.Deleted : writes[i].IsCreate ? ChangeKind.Created : ChangeKind.Updated);
-        }
-
+        await hub.PublishAllAsync([.. results.Select((r, i) => (Resource: r, Kind: writes[i].IsDelete ? ChangeKind.Deleted : writes[i].IsCreate ? ChangeKind.Created : ChangeKind.Updated))
+            .Where(w => IsAnnounced(w.Resource.TypeName))
+            .Select(w => ResourceChange.From(w.Resource, w.Kind, hub.InstanceId))]);
         return results;
     }
 

@@ -34,6 +34,38 @@ public sealed class CarriedResourcesTests
         Assert.Equal(Slot.SlotStatus.Busy, slots[0].Status);
     }
 
+    /// <summary>
+    /// A transaction's resources are all carried before its first event runs: a cancellation writes the appointment
+    /// and frees the slot in one transaction, and the appointment's event (followed synchronously here, as a fast
+    /// subscription group would run it) must find the slot FREE, as a FHIR read would. Announced one by one, the slot's
+    /// BUSY version from the booking was still the carried one (SubscriptionTests saw "BUSY" on a cancellation under load).
+    /// </summary>
+    [Fact]
+    public async Task A_transactions_event_finds_the_other_resources_of_the_transaction_in_their_new_version()
+    {
+        var world = await World.CreateAsync();
+        await world.BookSlotAsync(Slot.SlotStatus.Busy);
+        var appointment = await world.Store.CreateAsync(
+            new Appointment { Status = Appointment.AppointmentStatus.Booked, Slot = [new ResourceReference("Slot/" + world.Slot.Id)] }, CancellationToken.None);
+        Slot.SlotStatus? seen = null;
+        using var follower = world.Hub.Follow(e =>
+        {
+            if (e.ResourceType == "Appointment" && e.Id == appointment.Id && world.Hub.Carried.TryGet(world.SlotReference, out var carried))
+            {
+                seen = ((Slot)carried!).Status;
+            }
+        });
+
+        world.Clock.Advance(TimeSpan.FromMilliseconds(10));
+        appointment.Status = Appointment.AppointmentStatus.Cancelled;
+        var slot = (Slot)world.Slot.DeepCopy();
+        slot.Status = Slot.SlotStatus.Free;
+        await new PublishingFhirStore(world.Store, world.Hub).TransactionAsync(
+            [new FhirWrite(appointment, appointment.Meta?.VersionId), new FhirWrite(slot, slot.Meta?.VersionId)], CancellationToken.None);
+
+        Assert.Equal(Slot.SlotStatus.Free, seen);
+    }
+
     [Fact]
     public async Task An_older_version_heard_late_does_not_replace_the_newest()
     {
