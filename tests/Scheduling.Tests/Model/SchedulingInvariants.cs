@@ -167,7 +167,7 @@ public static class SchedulingInvariants
             .Where(s => !told.Any(t => s.Identifier.Any(i => t.AskedSlots.Contains(i.Value)) && !fixedRules.Contains(t.Rule) && t.ErrorCode != "FORBIDDEN"))
             .Select(s => $"M5 {Describe(s)} was made from the rule though a fixed rule refused every change asking for it"));
         violations.AddRange(ToldChecks.Check(told, appointments, now, openLimit, TimeSpan.FromMinutes(60)));
-        violations.AddRange(SeriesChecks.Check(world, told, appointments));
+        violations.AddRange(SeriesChecks.Check(world, told, appointments, slots.Values));
 
         // The reference model: every success exists in FHIR; nothing exists that no client was told of. A client that
         // went away (Op.GoAway) does not know whether its change happened: in a run with one, what no client was told

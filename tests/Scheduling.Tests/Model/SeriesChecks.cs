@@ -10,8 +10,11 @@ namespace Scheduling.Tests.Model;
 /// </summary>
 public static class SeriesChecks
 {
-    public static IEnumerable<string> Check(ModelWorld world, IReadOnlyList<Told> told, IReadOnlyList<Appointment> appointments)
+    public static IEnumerable<string> Check(ModelWorld world, IReadOnlyList<Told> told, IReadOnlyList<Appointment> appointments, IEnumerable<Slot> slots)
     {
+        // Blocks take the practitioner's time too: a block standing now, or one a client was told it made.
+        var blockIds = told.Where(t => t.BlockId is not null).Select(t => t.BlockId!).ToHashSet();
+        var blocks = slots.Where(s => s.Status == Slot.SlotStatus.BusyUnavailable || blockIds.Contains(s.Id!)).ToList();
         var templates = appointments.Where(GatewayProfile.IsSeriesTemplate).ToList();
         var occurrences = appointments.Where(SeriesProfile.IsOccurrence).ToList();
         var bySeries = occurrences.ToLookup(a => SeriesProfile.SeriesIdOf(a) ?? string.Empty);
@@ -53,7 +56,7 @@ public static class SeriesChecks
         // S3 What bookSeries answered: ALL_OR_NOTHING every place; AVAILABLE_ONLY the places written and those
         // skipped make up the series, each once, and FHIR holds exactly the occurrences told. A place skipped because
         // its time was not free was taken meanwhile: some other appointment (of any status now: appointments are
-        // never deleted) of the practitioner overlaps it.
+        // never deleted) of the practitioner overlaps it, or a block does.
         foreach (var t in told.Where(t => t.Succeeded && t.Op is Op.BookSeries))
         {
             var asked = (Op.BookSeries)t.Op;
@@ -73,7 +76,8 @@ public static class SeriesChecks
                 var start = new DateTimeOffset(world.Day.AddDays(7 * (asked.FirstWeek + place - 1)).ToDateTime(new TimeOnly(14, 0)), TimeSpan.Zero).AddMinutes(30 * (asked.Half % 8));
                 var end = start.AddMinutes(30);
                 if (!appointments.Any(a => !toldIds.Contains(a.Id!) && a.Start < end && start < a.End &&
-                                           a.Participant.Any(p => p.Actor?.Reference == "Practitioner/" + world.Practitioner.Id)))
+                                           a.Participant.Any(p => p.Actor?.Reference == "Practitioner/" + world.Practitioner.Id)) &&
+                    !blocks.Any(b => b.Start < end && start < b.End))
                 {
                     yield return $"S3 {t.Op} skipped place {place} ({start:MM-dd HH:mm}) as taken, but no other appointment of the practitioner ever overlapped it";
                 }
