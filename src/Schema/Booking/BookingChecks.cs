@@ -2,6 +2,7 @@ using Hl7.Fhir.Model;
 using Scheduling.Schema.Authorization;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Schedules;
 using SlotStatus = Hl7.Fhir.Model.Slot.SlotStatus;
 
 namespace Scheduling.Schema.Booking;
@@ -58,6 +59,13 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
     public const string PlanningHorizonRule = "planning-horizon";
 
     /// <summary>
+    /// The BookingRuleError rule of a time on a schedule with an availability rule whose buffers
+    /// (<see cref="AvailabilityRule.Buffered"/>) overlap busy time while the time itself is free: what availability and
+    /// explain call <see cref="Unoffered.Buffer"/>.
+    /// </summary>
+    public const string BufferRule = "buffer";
+
+    /// <summary>
     /// Runs every check; <paramref name="rules"/> (the booking rules) after validation and authorization and before
     /// anything is written, and once more if guards had to be created (what they guard is read after them). Returns
     /// the schedule and the guards read before busy time. Writes nothing but missing guards and the release of
@@ -69,11 +77,13 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
         var schedule = await AuthorizeAsync(request, cancellationToken);
         var actors = Actors(schedule);
         var span = new TimeRange(request.Slots[0].Start!.Value, request.Slots[^1].End!.Value);
+        // On a schedule with a rule, busy time is read (and guarded) over the span with its buffers: time in them refuses it.
+        var reach = AvailabilityRule.FromSchedule(schedule)?.Buffered(span) ?? span;
 
         // The guards first (read only), then the rules, then busy time: a change that commits after the guards are
         // read changes a guard's version. Guards missing are created only once the rules have passed. The caps' own
         // guards (a practitioner's day and week: BookingCaps.GuardKeys) serialize bookings that do not overlap.
-        var keys = SpanGuards.Keys(actors, span,
+        var keys = SpanGuards.Keys(actors, reach,
             [.. request.NewBookingForPatientId is { } patient ? [SpanGuards.OpenBookingsKey(patient)] : Array.Empty<string>(), .. rules?.GuardKeys(schedule) ?? []]);
         var claimed = await guards.FindAsync(keys, cancellationToken);
         var refusals = new List<SchedulingError>(rules is null ? [] : await rules.RefusalsAsync(schedule));
@@ -85,9 +95,9 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
 
         // Busy time's two searches at once (both after the guards, which is all their order needs), and who sits on
         // the slots with seats being taken (only when there are such slots).
-        var slotSearch = store.SearchAllAsync<Slot>(SlotSearches.Overlapping([schedule.Id!], span.Start, span.End), cancellationToken);
+        var slotSearch = store.SearchAllAsync<Slot>(SlotSearches.Overlapping([schedule.Id!], reach.Start, reach.End), cancellationToken);
         var appointmentSearch = actors.Count == 0 ? Task.FromResult<IReadOnlyList<Appointment>>([])
-            : store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOverlapping(actors.Select(a => a.ToString()), span.Start, span.End), cancellationToken);
+            : store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOverlapping(actors.Select(a => a.ToString()), reach.Start, reach.End), cancellationToken);
         var shared = request.Slots.Where(s => s.Id is not null && SlotSeats.IsShared(s)).Select(s => s.Id!).ToList();
         var seatSearch = shared.Count == 0 ? Task.FromResult<IReadOnlyList<Appointment>>([])
             : store.SearchAllAsync<Appointment>(AppointmentSearches.HoldingSlots(shared), cancellationToken);
@@ -106,6 +116,11 @@ public sealed class BookingChecks(IFhirStore store, SchedulingAccess access, Spa
         else if (BusyTime.Conflicts(span, await slotSearch, appointments, request.Slots, request.MovingAppointmentId, now).Any)
         {
             refusals.Add(new SlotUnavailableError("That time is no longer free.", [.. request.Slots.Select(RuleSlots.ClientId)]));
+        }
+        else if (reach != span && BusyTime.Conflicts(reach, await slotSearch, appointments, request.Slots, request.MovingAppointmentId, now).Any)
+        {
+            // The time is free, its buffers are not (Unoffered.Buffer: the same busy time, over AvailabilityRule.Buffered).
+            refusals.Add(new BookingRuleError($"{span.Start:O} to {span.End:O} is inside the buffer schedule '{schedule.Id}' keeps around busy time.", BufferRule));
         }
 
         if (refusals.Count > 0)

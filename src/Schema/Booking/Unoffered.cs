@@ -61,12 +61,12 @@ public static class UnofferedReasons
 
     /// <summary>
     /// What bookAppointment answers for a time with this reason: the error type and, where it has one, its rule (one
-    /// reason, one refusal). BUFFER has none: booking does not refuse a time only a buffer touches (a gap kept).
+    /// reason, one refusal).
     /// </summary>
     public static readonly IReadOnlyDictionary<Unoffered, (string Error, string? Rule)> BookingRefusal = new Dictionary<Unoffered, (string, string?)>
     {
         [Unoffered.OutsideHours] = (nameof(SlotUnavailableError), null), // "not offered by the schedule's availability" (RuleSlots.NotOffered)
-        [Unoffered.Buffer] = (string.Empty, null),
+        [Unoffered.Buffer] = (nameof(BookingRuleError), BookingChecks.BufferRule),
         [Unoffered.Blocked] = (nameof(SlotUnavailableError), null),
         [Unoffered.Held] = (nameof(SlotUnavailableError), null),
         [Unoffered.Booked] = (nameof(SlotUnavailableError), null),

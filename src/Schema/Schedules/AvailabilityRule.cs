@@ -109,6 +109,14 @@ public sealed record AvailabilityRule(
     }
 
     /// <summary>
+    /// A span with the rule's buffers before and after it: the one buffer predicate. A time is
+    /// <see cref="Unoffered.Buffer"/> when busy time overlaps this and not the time itself; availability and explain
+    /// (<see cref="Explain"/>) and booking (<see cref="BookingChecks.CheckAsync"/>, busy time over it) decide by it.
+    /// </summary>
+    public TimeRange Buffered(TimeRange span) =>
+        new(span.Start - TimeSpan.FromMinutes(BufferBeforeMinutes), span.End + TimeSpan.FromMinutes(BufferAfterMinutes));
+
+    /// <summary>
     /// The times this rule offers in [<paramref name="from"/>, <paramref name="to"/>), <paramref name="minutes"/> long:
     /// the candidates of <see cref="Explain"/> with no reason against them (one computation, not a second filter).
     /// </summary>
@@ -133,7 +141,7 @@ public sealed record AvailabilityRule(
         var length = TimeSpan.FromMinutes(minutes);
         var firstDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(from, zone).DateTime).AddDays(-1);
         var lastDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(to, zone).DateTime);
-        var grid = new Grid(zone, length, from, to, busy, NotAvailableTimes, TimeSpan.FromMinutes(BufferBeforeMinutes), TimeSpan.FromMinutes(BufferAfterMinutes));
+        var grid = new Grid(zone, length, from, to, busy, NotAvailableTimes, Buffered);
         for (var day = firstDay; day <= lastDay; day = day.AddDays(1))
         {
             var windows = AvailableTimes.Where(t => t.DaysOfWeek.Contains(day.DayOfWeek))
@@ -164,7 +172,7 @@ public sealed record AvailabilityRule(
 
     /// <summary>One walk's fixed inputs, and the reasons of one candidate of it.</summary>
     private sealed class Grid(
-        TimeZoneInfo zone, TimeSpan length, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<BusySpan> busy, IReadOnlyList<NotAvailableTime> off, TimeSpan before, TimeSpan after)
+        TimeZoneInfo zone, TimeSpan length, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<BusySpan> busy, IReadOnlyList<NotAvailableTime> off, Func<TimeRange, TimeRange> buffered)
     {
         public RuleCandidate? Candidate(DateOnly day, TimeSpan wall, Unoffered reasons)
         {
@@ -189,21 +197,22 @@ public sealed record AvailabilityRule(
                 }
             }
 
-            var (overlapped, buffered) = (false, false);
+            var (time, overlapped, inBuffer) = (new TimeRange(start, end), false, false);
+            var reach = buffered(time);
             foreach (var b in busy)
             {
-                if (b.Time.Start < end && start < b.Time.End)
+                if (b.Time.Overlaps(time))
                 {
                     (overlapped, reasons) = (true, reasons | b.Reason);
                 }
-                else if (b.Time.Start < end + after && start - before < b.Time.End)
+                else if (b.Time.Overlaps(reach))
                 {
-                    buffered = true;
+                    inBuffer = true;
                 }
             }
 
             // Buffer only when no busy time overlaps the time itself.
-            return new RuleCandidate(start, end, buffered && !overlapped ? reasons | Unoffered.Buffer : reasons);
+            return new RuleCandidate(start, end, inBuffer && !overlapped ? reasons | Unoffered.Buffer : reasons);
         }
     }
 }

@@ -120,11 +120,15 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time, IOpt
         // window (a long block that starts earlier hides what it covers) and the active appointments of every actor
         // of the schedules, on whatever schedule (time an actor gave elsewhere is not offered here); and, where a
         // practitioner cap is set, what the caps count (BookingCaps), over the weeks of the window.
+        // Busy time is read over the window with the widest buffers of the schedules' rules (AvailabilityRule.Buffered),
+        // as booking reads it over a span's: a booking just outside the window keeps its buffer inside it.
         var actors = schedules.SelectMany(BookingChecks.Actors).Distinct().ToList();
+        var reach = schedules.Select(AvailabilityRule.FromSchedule).OfType<AvailabilityRule>().Select(r => r.Buffered(new TimeRange(from, to)))
+            .Aggregate(new TimeRange(from, to), (wide, r) => new TimeRange(r.Start < wide.Start ? r.Start : wide.Start, r.End > wide.End ? r.End : wide.End));
         var slotSearch = store.SearchAllAsync<Slot>(
-            SlotSearches.Overlapping(schedules.Select(s => s.Id!), from, to).SortBy([("start", false)]), cancellationToken);
+            SlotSearches.Overlapping(schedules.Select(s => s.Id!), reach.Start, reach.End).SortBy([("start", false)]), cancellationToken);
         var appointmentSearch = actors.Count == 0 ? Task.FromResult<IReadOnlyList<Appointment>>([])
-            : store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOverlapping(actors.Select(a => a.ToString()), from, to), cancellationToken);
+            : store.SearchAllAsync<Appointment>(AppointmentSearches.ActiveOverlapping(actors.Select(a => a.ToString()), reach.Start, reach.End), cancellationToken);
         var capped = schedules.Where(s => BookingLimits.Of(s, options.Value) is { } l && (l.MaxPerDay > 0 || l.MaxPerWeek > 0))
             .SelectMany(BookingCaps.CappedActors).Distinct().ToList();
         var countedSearch = capped.Count == 0 ? Task.FromResult<IReadOnlyList<Appointment>>([])

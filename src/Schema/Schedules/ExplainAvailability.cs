@@ -87,7 +87,7 @@ public sealed class UnofferedReasonType : EnumerationGraphType
 
         this.DescribeValues(
             ("OUTSIDE_HOURS", "No available window of the schedule's rule holds it (over free slots: no run of contiguous slots is long enough). Booking: SlotUnavailableError (not offered by the schedule's availability)."),
-            ("BUFFER", "Only the rule's buffers before or after it touch busy time. Booking does not refuse it (buffers keep gaps in what is offered)."),
+            ("BUFFER", "Only the rule's buffers before or after it touch busy time. Booking refuses it: BookingRuleError, rule 'buffer'."),
             ("BLOCKED", "Blocked time: the rule's not-available time, or a BUSY_UNAVAILABLE slot. Booking: SlotUnavailableError."),
             ("HELD", "A standing hold (or a BUSY_TENTATIVE slot) takes it. Booking: SlotUnavailableError."),
             ("BOOKED", "An appointment of an actor of the schedule (on any schedule), or a BUSY slot, takes it; takenBy lists the appointments the caller may see. Booking: SlotUnavailableError."),
