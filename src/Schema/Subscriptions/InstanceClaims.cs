@@ -73,11 +73,20 @@ public sealed class HeldLease : IAsyncDisposable
     private async Task RenewAsync(TimeSpan lease, TimeProvider time)
     {
         using var timer = new PeriodicTimer(lease / 3, time);
+        var renewedAt = time.GetUtcNow();
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token))
             {
-                if (!await RenewedAsync(lease))
+                // Redis away for a moment: the lease stands until it lapses, counted from the last renewal that
+                // reached Redis; past that another instance may hold it, so this one stops.
+                var renewed = await RenewedAsync(lease);
+                if (renewed == true)
+                {
+                    renewedAt = time.GetUtcNow();
+                }
+
+                if (renewed == false || (renewed is null && time.GetUtcNow() - renewedAt >= lease))
                 {
                     await _lost.CancelAsync();
                     return;
@@ -90,7 +99,8 @@ public sealed class HeldLease : IAsyncDisposable
         }
     }
 
-    private async Task<bool> RenewedAsync(TimeSpan lease)
+    /// <summary>Renewed, lost to another holder, or not known (Redis did not answer).</summary>
+    private async Task<bool?> RenewedAsync(TimeSpan lease)
     {
         try
         {
@@ -98,7 +108,7 @@ public sealed class HeldLease : IAsyncDisposable
         }
         catch (RedisException)
         {
-            return true; // Redis away for a moment: the lease stands until it lapses; the next tick tries again
+            return null;
         }
     }
 }

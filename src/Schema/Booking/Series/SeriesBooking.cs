@@ -40,7 +40,7 @@ public sealed record BookedSeries(Appointment Template, IReadOnlyList<Appointmen
 /// ONE change (<see cref="FhirChangeSet"/>: a transaction Bundle, or write by write with an intent the repair
 /// undoes): a lost race or a crash leaves none of it. A lost race reads everything again (<see cref="ContendedRetry"/>).
 /// </summary>
-public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes, SpanGuards spanGuards)
+public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
 {
     public async Task<BookedSeries> BookAsync(BookSeriesRequest request, CancellationToken cancellationToken)
     {
@@ -70,7 +70,7 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes,
         var occurrences = request.Recurrence.Occurrences(zone);
         var take = new TakeRequest(new BookingTime(null, null), request.PatientId, request.PractitionerId, request.ServiceType, request.Reason, request.Comment, null, null);
         var reads = new TakeReads { Schedule = schedule };
-        var rechecks = new SeriesRechecks(spanGuards);
+        var rechecks = new SeriesRechecks();
         return await changes.Retry.RunAsync(() => AttemptAsync(request, take, zoneName, occurrences, reads, idempotencyKey, rechecks, cancellationToken),
             ContendedRetry.LostMessage, cancellationToken);
     }
