@@ -80,9 +80,14 @@ public sealed class AvailabilitySearch(IFhirStore store, TimeProvider time, IOpt
             throw new UserInputError($"Explain at most {MaxExplainDays} days at a time.");
         }
 
-        return [.. (await CandidatesAsync(input, everyCandidate: true, cancellationToken))
+        List<ExplainedTime> explained = [.. (await CandidatesAsync(input, everyCandidate: true, cancellationToken))
             .OrderBy(c => c.Offered ? 0 : 1).DistinctBy(c => c.Option.Offered).OrderBy(c => c.Option.Offered)];
+        return explained.Count <= MaxExplained ? explained
+            : throw new UserInputError($"This span has {explained.Count} candidate times; explain at most {MaxExplained} at a time (a shorter span, or one schedule).");
     }
+
+    /// <summary>The most candidate times one explainAvailability answers (a week of one schedule on a 5-minute grid).</summary>
+    public const int MaxExplained = MaxExplainDays * 24 * 12;
 
     /// <summary>
     /// The candidate times of every matching schedule with their reasons. Without <paramref name="everyCandidate"/>
