@@ -69,7 +69,7 @@ public static class ReferenceModel
         Op.Cancel or Op.CancelSeriesFrom when !s.ExpiredAt(t.Before) && s.Status is "PROPOSED" or "PENDING" or "BOOKED" or "CHECKED_IN" or "WAITLIST" =>
             s with { Status = "CANCELLED", Hold = null },
         Op.Reschedule r when !s.ExpiredAt(t.Before) && s.Status is "BOOKED" or "PENDING" && Shown(t.Appointment) is { } moved =>
-            s with { Slots = moved.Slots, Start = moved.Start, Participants = [.. s.Participants.Where(p => Answers(p.Actor)), .. OtherActorsOf(TargetSchedule(r, world))] },
+            s with { Slots = moved.Slots, Start = moved.Start, Participants = [.. s.Participants.Where(p => Answers(p.Actor) && Stays(p.Actor, moved)), .. OtherActorsOf(TargetSchedule(r, world))] },
         Op.Respond r when !s.ExpiredAt(t.Before) && s.Status is "PROPOSED" or "PENDING" or "BOOKED" && s.Participants.Any(p => p.Actor == t.AnsweredAs) =>
             Respond(s, t.AnsweredAs!, r.Answer),
         Op.Status c when StatusFrom[c.To].Contains(s.Status) && t.After >= s.Start - (c.To is "CHECKED_IN" or "ARRIVED" ? TimeSpan.FromMinutes(60) : TimeSpan.Zero) =>
@@ -109,6 +109,14 @@ public static class ReferenceModel
     /// </summary>
     private static bool Answers(string actor) =>
         actor.StartsWith("Patient/", StringComparison.Ordinal) || actor.StartsWith("Practitioner/", StringComparison.Ordinal);
+
+    /// <summary>
+    /// A practitioner of a part the move gives up (a multi-resource appointment moved onto one schedule: the pool's
+    /// practitioners of the released shared slot) leaves with it; which parts remain the answer shows, and I4 checks
+    /// that every actor of the new slots' schedules takes part. The patient always stays.
+    /// </summary>
+    private static bool Stays(string actor, State moved) =>
+        !actor.StartsWith("Practitioner/", StringComparison.Ordinal) || moved.Participants.Any(m => m.Actor == actor);
 
     private static IEnumerable<Participant> OtherActorsOf(Schedule? schedule) =>
         (schedule?.Actor ?? []).Where(a => a.Reference is { } r && !Answers(r)).Select(a => new Participant(a.Reference!, true, "ACCEPTED"));
