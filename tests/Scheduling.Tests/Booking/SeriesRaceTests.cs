@@ -70,7 +70,7 @@ public abstract class SeriesRaceTests(StoreGateways stores) : StoreMatrixTests(s
     /// occurrence (09:30) lands between the series' writes, the series loses its If-Match, retries, finds the third
     /// still free and books all six. Counted as the busy-time searches on the schedule (one per occurrence check): 6
     /// for the first attempt, 1 for the single booking, 6 for the retry. Reusing checks whose guards stood (8) was
-    /// withdrawn: guards standing do not prove the practitioner caps unchanged (SeriesRechecks; Review9SeriesCapTests).
+    /// withdrawn: guards standing do not prove the practitioner caps unchanged (README, Known limits; Review9SeriesCapTests).
     /// </summary>
     [Fact]
     public async Task A_retry_after_a_lost_race_checks_every_occurrence_again_and_books_all_six()

@@ -70,8 +70,7 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
         var occurrences = request.Recurrence.Occurrences(zone);
         var take = new TakeRequest(new BookingTime(null, null), request.PatientId, request.PractitionerId, request.ServiceType, request.Reason, request.Comment, null, null);
         var reads = new TakeReads { Schedule = schedule };
-        var rechecks = new SeriesRechecks();
-        return await changes.Retry.RunAsync(() => AttemptAsync(request, take, zoneName, occurrences, reads, idempotencyKey, rechecks, cancellationToken),
+        return await changes.Retry.RunAsync(() => AttemptAsync(request, take, zoneName, occurrences, reads, idempotencyKey, cancellationToken),
             ContendedRetry.LostMessage, cancellationToken);
     }
 
@@ -86,9 +85,9 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
 
     private async Task<BookedSeries> AttemptAsync(
         BookSeriesRequest request, TakeRequest take, string zoneName, IReadOnlyList<SeriesOccurrence> occurrences, TakeReads reads, string? idempotencyKey,
-        SeriesRechecks rechecks, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
-        var (checkedTakes, skipped) = await CheckOccurrencesAsync(request, take, occurrences, reads, rechecks, cancellationToken);
+        var (checkedTakes, skipped) = await CheckOccurrencesAsync(request, take, occurrences, reads, cancellationToken);
         var seriesId = SeriesProfile.NewSeriesId();
         var slotWrites = new List<FhirWrite>();
         var appointments = new List<Appointment>();
@@ -114,7 +113,6 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
         }
         // The contended writes first (slots), then the template and the occurrences, the guards last (SpanGuards).
         List<FhirWrite> writes = [.. slotWrites, FhirWrite.Create(template), .. appointments.Select(FhirWrite.Create), .. SpanGuards.Claim(guards.Values)];
-        rechecks.Writing();
         var written = await changes.ApplyContendedAsync(writes, cancellationToken);
         var results = written.Skip(slotWrites.Count).Take(appointments.Count + 1).Cast<Appointment>().ToList();
         return new BookedSeries(results[0], results[1..], skipped);
@@ -125,24 +123,22 @@ public sealed class SeriesBooking(TimeTaking taking, AppointmentChanges changes)
     /// before it): one refused refuses the whole (ALL_OR_NOTHING) or is skipped (AVAILABLE_ONLY); none bookable is a refusal.
     /// </summary>
     private async Task<(List<(SeriesOccurrence Occurrence, CheckedTake Checked)> Checked, List<SkippedOccurrence> Skipped)> CheckOccurrencesAsync(
-        BookSeriesRequest request, TakeRequest take, IReadOnlyList<SeriesOccurrence> occurrences, TakeReads reads, SeriesRechecks rechecks, CancellationToken cancellationToken)
+        BookSeriesRequest request, TakeRequest take, IReadOnlyList<SeriesOccurrence> occurrences, TakeReads reads, CancellationToken cancellationToken)
     {
         var checkedTakes = new List<(SeriesOccurrence Occurrence, CheckedTake Checked)>();
         var skipped = new List<SkippedOccurrence>();
-        // After a lost race, only the occurrences whose guards another change claimed are checked again (SeriesRechecks).
-        var reusable = await rechecks.ReusableAsync(cancellationToken);
+        // After a lost race every occurrence is checked again: guards standing do not prove the practitioner caps
+        // unchanged (their day/week guards are claimed only on capped schedules; README, Known limits).
         foreach (var occurrence in occurrences)
         {
             var time = new BookingTime(null, new OfferedTime(request.ScheduleId, occurrence.Start, occurrence.End));
             IReadOnlyList<TimeRange> alsoOpening = [.. checkedTakes.Select(t => new TimeRange(t.Occurrence.Start, t.Occurrence.End))];
             try
             {
-                checkedTakes.Add((occurrence, await rechecks.CheckAsync(occurrence.RecurrenceId, reusable, alsoOpening,
-                    () => taking.CheckAsync(take with { Time = time }, time, null, reads, alsoOpening, cancellationToken))));
+                checkedTakes.Add((occurrence, await taking.CheckAsync(take with { Time = time }, time, null, reads, alsoOpening, cancellationToken)));
             }
             catch (SchedulingException e) when (e.Error is SlotUnavailableError or ValidationError or BookingRuleError)
             {
-                rechecks.Refused(occurrence.RecurrenceId);
                 if (request.Mode == SeriesMode.AllOrNothing)
                 {
                     throw AppointmentChanges.Fail(Naming(e.Error, occurrence.RecurrenceId, occurrence.Start, "No occurrence was booked."));
