@@ -23,8 +23,12 @@ public sealed class ChangeHistoryOptions
     public int CarriedResourceSeconds { get; set; } = 30;
 }
 
-/// <summary>A change as the stream recorded it; <see cref="Id"/> is null when it could not be recorded (Redis was away).</summary>
-public sealed record RecordedChange(ChangeEventId? Id, ResourceChange Change);
+/// <summary>
+/// A change as the stream recorded it; <see cref="Id"/> is null when it could not be recorded (Redis was away).
+/// <see cref="FollowedBy"/>: how many changes of the same write (one FHIR transaction) come right after it in the
+/// stream, so that a reader hears all of them before it hands the first to its followers.
+/// </summary>
+public sealed record RecordedChange(ChangeEventId? Id, ResourceChange Change, int FollowedBy = 0);
 
 /// <summary>Why a client that resumes must refetch instead of receiving what it missed.</summary>
 public enum RefetchReason

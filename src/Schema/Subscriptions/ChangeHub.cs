@@ -31,6 +31,8 @@ public sealed partial class ChangeHub : IDisposable
     private readonly Lock _gate = new();
     private Action<ResourceEvent>[] _listeners = [];
     private Action<ResourceEvent>[] _followers = [];
+    private readonly Lock _writeGate = new();
+    private readonly List<RecordedChange> _write = []; // the stream's changes of one write heard so far
 
     public ChangeHub(IChangeBus bus, GatewayInstance instance, TimeProvider time, ILogger<ChangeHub> logger, IOptions<ChangeHistoryOptions>? history = null)
     {
@@ -73,10 +75,7 @@ public sealed partial class ChangeHub : IDisposable
     {
         ArgumentNullException.ThrowIfNull(changes);
         var news = changes.Where(Hear).ToList();
-        foreach (var change in news)
-        {
-            await _bus.PublishAsync(change);
-        }
+        await _bus.PublishAllAsync(news);
     }
 
     /// <summary>What came after a client's last event, as the followers received it, or why the client must refetch.</summary>
@@ -113,9 +112,52 @@ public sealed partial class ChangeHub : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// A change the stream delivers: heard at once (carried), followed once the rest of its write has been heard too.
+    /// Only the stream's reader delivers changes with ids, one at a time, so the write held back is the reader's.
+    /// </summary>
     private void OnRecorded(RecordedChange recorded)
     {
         Hear(recorded.Change); // another instance's change: heard here first
+        if (recorded.Id is null)
+        {
+            FollowOne(recorded);
+            return;
+        }
+
+        foreach (var change in WriteHeard(recorded))
+        {
+            FollowOne(change);
+        }
+    }
+
+    /// <summary>The changes to follow now: none while the rest of <paramref name="recorded"/>'s write is still to come.</summary>
+    private RecordedChange[] WriteHeard(RecordedChange recorded)
+    {
+        lock (_writeGate)
+        {
+            RecordedChange[] earlier = [];
+            if (_write.Count > 0 && recorded.FollowedBy != _write[^1].FollowedBy - 1)
+            {
+                // Not the next change of the write held back (an entry of it was unreadable): that write ends here.
+                earlier = [.. _write];
+                _write.Clear();
+            }
+
+            if (recorded.FollowedBy > 0)
+            {
+                _write.Add(recorded); // the rest of its write follows in the stream: all heard first, then followed
+                return earlier;
+            }
+
+            RecordedChange[] ready = [.. earlier, .. _write, recorded];
+            _write.Clear();
+            return ready;
+        }
+    }
+
+    private void FollowOne(RecordedChange recorded)
+    {
         if (!_followed.Add(recorded.Change))
         {
             return;

@@ -12,6 +12,12 @@ public interface IChangeBus
     /// <summary>Records a change and sends it to all instances; delivery to this instance never depends on the transport.</summary>
     Task PublishAsync(ResourceChange change);
 
+    /// <summary>
+    /// Records the changes of one write together: next to each other in the stream, each marked with how many of
+    /// them follow it (<see cref="RecordedChange.FollowedBy"/>), so every instance hears the whole write at once.
+    /// </summary>
+    Task PublishAllAsync(IReadOnlyList<ResourceChange> changes);
+
     /// <summary>Receives every change published by any instance, in the stream's order, each once.</summary>
     IDisposable Subscribe(Action<RecordedChange> handler);
 
@@ -68,6 +74,21 @@ public sealed class InProcessChangeBus(IOptions<ChangeHistoryOptions> options, T
         lock (_gate)
         {
             _handlers.Deliver(_history.Append(change, time.GetUtcNow()));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task PublishAllAsync(IReadOnlyList<ResourceChange> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        lock (_gate)
+        {
+            var now = time.GetUtcNow();
+            for (var i = 0; i < changes.Count; i++)
+            {
+                _handlers.Deliver(_history.Append(changes[i], now) with { FollowedBy = changes.Count - 1 - i });
+            }
         }
 
         return Task.CompletedTask;

@@ -57,6 +57,9 @@ public sealed class RedisOptions : IValidatableObject
 public sealed partial class RedisChangeBus : IChangeBus, IDisposable
 {
     private const string Field = "change";
+
+    /// <summary>An entry's field: how many entries of the same write follow it (<see cref="RecordedChange.FollowedBy"/>).</summary>
+    private const string Rest = "rest";
     private const int Page = 500;
 
     /// <summary>The most changes this instance keeps of what its reader read, to answer resuming clients without Redis.</summary>
@@ -100,18 +103,51 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
 
     private TimeSpan Retention => TimeSpan.FromSeconds(_history.RetentionSeconds);
 
-    public async Task PublishAsync(ResourceChange change)
+    public Task PublishAsync(ResourceChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
+        return PublishAllAsync([change]);
+    }
+
+    /// <summary>
+    /// One <c>XADD</c> per change, all in one <c>MULTI</c>/<c>EXEC</c> so no other instance's entry falls between
+    /// them, each with how many of the write's changes follow it (<see cref="Rest"/>, absent for a single change).
+    /// </summary>
+    public async Task PublishAllAsync(IReadOnlyList<ResourceChange> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
         try
         {
-            await _redis.GetDatabase().StreamAddAsync(_stream, Field, JsonSerializer.Serialize(change), maxLength: _history.MaxRetainedEvents, useApproximateMaxLength: true);
+            var db = _redis.GetDatabase();
+            if (changes.Count == 1)
+            {
+                await db.StreamAddAsync(_stream, Field, JsonSerializer.Serialize(changes[0]), maxLength: _history.MaxRetainedEvents, useApproximateMaxLength: true);
+            }
+            else
+            {
+                var transaction = db.CreateTransaction();
+                var added = changes.Select((change, i) => transaction.StreamAddAsync(_stream,
+                    [new NameValueEntry(Field, JsonSerializer.Serialize(change)), new NameValueEntry(Rest, changes.Count - 1 - i)],
+                    maxLength: _history.MaxRetainedEvents, useApproximateMaxLength: true)).ToList();
+                if (!await transaction.ExecuteAsync())
+                {
+                    throw new RedisException("the change stream's MULTI/EXEC was not executed");
+                }
+
+                await Task.WhenAll(added);
+            }
+
             Wake();
             await _redis.GetSubscriber().PublishAsync(_channel, RedisValue.EmptyString, CommandFlags.FireAndForget);
         }
         catch (Exception e) when (Unavailable(e))
         {
-            LogPublishFailed(_logger, change.ResourceType, change.Id, e);
+            LogPublishFailed(_logger, changes[0].ResourceType, changes[0].Id, e);
             lock (_gate)
             {
                 // Not in the stream: a client whose last event is from before now cannot be told what it missed.
@@ -120,7 +156,11 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
                 var now = new ChangeEventId(_time.GetUtcNow().ToUnixTimeMilliseconds(), long.MaxValue);
                 var gap = _position is { } read && read > now ? read : now;
                 _gapThrough = _gapThrough is { } earlier && earlier > gap ? earlier : gap;
-                _handlers.Deliver(new RecordedChange(null, change));
+                foreach (var change in changes)
+                {
+                    // This instance heard the whole write before publishing it (ChangeHub.PublishAllAsync): no FollowedBy.
+                    _handlers.Deliver(new RecordedChange(null, change));
+                }
             }
         }
     }
@@ -382,7 +422,10 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
     {
         try
         {
-            return JsonSerializer.Deserialize<ResourceChange>(entry[Field].ToString()) is { } change ? new RecordedChange(ParseId(entry.Id), change) : null;
+            var rest = entry[Rest];
+            return JsonSerializer.Deserialize<ResourceChange>(entry[Field].ToString()) is { } change
+                ? new RecordedChange(ParseId(entry.Id), change, rest.IsNull || !rest.TryParse(out int following) ? 0 : Math.Max(0, following))
+                : null;
         }
         catch (JsonException e)
         {

@@ -203,6 +203,8 @@ public sealed class ChangeStreamLogicTests
 
         public System.Threading.Tasks.Task PublishAsync(ResourceChange change) => inner.PublishAsync(change);
 
+        public System.Threading.Tasks.Task PublishAllAsync(IReadOnlyList<ResourceChange> changes) => inner.PublishAllAsync(changes);
+
         public IDisposable Subscribe(Action<RecordedChange> handler) => inner.Subscribe(handler);
 
         public async Task<ChangeHistory> ReadAfterAsync(ChangeEventId after, CancellationToken cancellationToken)

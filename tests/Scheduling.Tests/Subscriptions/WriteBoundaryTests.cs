@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Scheduling.Schema.Fhir;
+using Scheduling.Schema.Subscriptions;
+using Scheduling.Testing;
+using static Scheduling.Tests.Subscriptions.RedisBusSteps;
+
+namespace Scheduling.Tests.Subscriptions;
+
+/// <summary>
+/// A write's changes (one FHIR transaction: a cancelled appointment and its freed slot) reach every instance as one
+/// write: next to each other in the stream, and all heard (carried) before the first is handed to the followers, so an
+/// event of the write never resolves another of its resources in the version before it. On the writing instance
+/// <see cref="ChangeHub.PublishAllAsync"/> hears them first; these tests are about the other instances.
+/// </summary>
+public sealed class WriteBoundaryTests
+{
+    [Fact]
+    public async System.Threading.Tasks.Task On_another_instance_a_transactions_first_event_finds_its_other_resources_carried()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var stream = "writes-" + Guid.NewGuid().ToString("N");
+        using var connectionA = Connection(redis, stream);
+        using var connectionB = Connection(redis, stream);
+        using var busA = Bus(connectionA, stream);
+        using var busB = Bus(connectionB, stream);
+        using var hubA = Hub(busA);
+        using var hubB = Hub(busB);
+        var heardB = new ConcurrentQueue<RecordedChange>();
+        using var watch = busB.Subscribe(heardB.Enqueue);
+        await ReadingAsync(busB, heardB);
+
+        // What B's followers see of the slot when the appointment's event reaches them.
+        var slotSeenWithAppointment = new ConcurrentQueue<string?>();
+        using var follower = hubB.Follow(e =>
+        {
+            if (e.ResourceType == "Appointment" && e.Id.StartsWith("cancelled", StringComparison.Ordinal))
+            {
+                slotSeenWithAppointment.Enqueue(hubB.Carried.TryGet(new FhirReference("Slot", "freed" + e.Id["cancelled".Length..]), out var slot)
+                    ? ((Slot)slot!).Status?.ToString()
+                    : "not carried");
+            }
+        });
+
+        // Other writes go on at the same time on A's connection: none may fall between a write's entries.
+        using var stop = new CancellationTokenSource();
+        var noise = System.Threading.Tasks.Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                await busA.PublishAsync(Change("noise" + i));
+            }
+        });
+        for (var i = 0; i < 20; i++)
+        {
+            await hubA.PublishAllAsync([Cancelled(i), Freed(i)]);
+        }
+
+        await stop.CancelAsync();
+        await noise;
+        await UntilAsync(() => slotSeenWithAppointment.Count == 20);
+        Assert.All(slotSeenWithAppointment, status => Assert.Equal("Free", status));
+
+        var entries = heardB.ToList();
+        for (var i = 0; i < 20; i++)
+        {
+            var at = entries.FindIndex(c => c.Change.Id == "cancelled" + i);
+            Assert.Equal(1, entries[at].FollowedBy);
+            Assert.Equal("freed" + i, entries[at + 1].Change.Id); // next to each other in the stream
+            Assert.Equal(0, entries[at + 1].FollowedBy);
+        }
+    }
+
+    [Fact]
+    public void A_write_is_followed_only_once_all_its_changes_are_heard_and_a_broken_one_does_not_hold_the_stream()
+    {
+        var bus = new ScriptedBus();
+        using var hub = Hub(bus);
+        var followed = new List<(string Id, bool SlotCarried)>();
+        using var follower = hub.Follow(e => followed.Add((e.Id, hub.Carried.TryGet(new FhirReference("Slot", "freed1"), out _))));
+
+        bus.Deliver(new RecordedChange(new ChangeEventId(1, 0), Cancelled(1), FollowedBy: 1));
+        Assert.Empty(followed); // held back: the slot of its write is still to come
+        bus.Deliver(new RecordedChange(new ChangeEventId(1, 1), Freed(1)));
+        Assert.Equal([("cancelled1", true), ("freed1", true)], followed);
+
+        // A write whose second entry never comes (unreadable, dropped by the reader): the next write ends it.
+        bus.Deliver(new RecordedChange(new ChangeEventId(2, 0), Cancelled(2), FollowedBy: 1));
+        bus.Deliver(new RecordedChange(new ChangeEventId(3, 0), Change("single")));
+        Assert.Equal(["cancelled1", "freed1", "cancelled2", "single"], followed.Select(f => f.Id));
+
+        // A change this instance could not record (Redis away) is followed at once: it heard it before publishing.
+        bus.Deliver(new RecordedChange(new ChangeEventId(4, 0), Cancelled(4), FollowedBy: 1));
+        bus.Deliver(new RecordedChange(null, Change("unrecorded")));
+        Assert.Equal("unrecorded", followed[^1].Id);
+        bus.Deliver(new RecordedChange(new ChangeEventId(4, 1), Freed(4)));
+        Assert.Equal(["cancelled4", "freed4"], followed.TakeLast(2).Select(f => f.Id));
+    }
+
+    private static ResourceChange Cancelled(int i) => ResourceChange.From(new Appointment
+    {
+        Id = "cancelled" + i,
+        Meta = new Meta { VersionId = "2", LastUpdated = DateTimeOffset.UtcNow },
+        Status = Appointment.AppointmentStatus.Cancelled,
+    }, ChangeKind.Updated, "a");
+
+    private static ResourceChange Freed(int i) => ResourceChange.From(new Slot
+    {
+        Id = "freed" + i,
+        Meta = new Meta { VersionId = "2", LastUpdated = DateTimeOffset.UtcNow },
+        Status = Slot.SlotStatus.Free,
+    }, ChangeKind.Updated, "a");
+
+    private static ChangeHub Hub(IChangeBus bus) =>
+        new(bus, new GatewayInstance(), TimeProvider.System, NullLogger<ChangeHub>.Instance, Options.Create(new ChangeHistoryOptions()));
+
+    private static RedisConnection Connection(RedisServer redis, string stream) =>
+        new(Options.Create(new RedisOptions { Configuration = redis.Configuration, Stream = stream }));
+
+    private static RedisChangeBus Bus(RedisConnection connection, string stream) =>
+        new(connection, Options.Create(new RedisOptions { Stream = stream, Channel = stream }), Options.Create(new ChangeHistoryOptions()), TimeProvider.System, NullLogger<RedisChangeBus>.Instance);
+
+    /// <summary>A bus whose deliveries the test makes, one change at a time, as the stream's reader would.</summary>
+    private sealed class ScriptedBus : IChangeBus
+    {
+        private readonly List<Action<RecordedChange>> _handlers = [];
+
+        public void Deliver(RecordedChange change) => _handlers.ForEach(h => h(change));
+
+        public System.Threading.Tasks.Task PublishAsync(ResourceChange change) => System.Threading.Tasks.Task.CompletedTask;
+
+        public System.Threading.Tasks.Task PublishAllAsync(IReadOnlyList<ResourceChange> changes) => System.Threading.Tasks.Task.CompletedTask;
+
+        public IDisposable Subscribe(Action<RecordedChange> handler)
+        {
+            _handlers.Add(handler);
+            return new Unsubscribe(() => _handlers.Remove(handler));
+        }
+
+        public Task<ChangeHistory> ReadAfterAsync(ChangeEventId after, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        private sealed class Unsubscribe(Action remove) : IDisposable
+        {
+            public void Dispose() => remove();
+        }
+    }
+}
