@@ -84,6 +84,47 @@ public sealed class RestFhirStoreAnswersTests
         Assert.Equal(expected, outcome);
     }
 
+    [Fact]
+    public async Task Searching_all_follows_next_links_absolute_and_relative_until_none()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Fhir:BaseUrl"] = "http://fhir.test/fhir",
+            ["Fhir:RetryCount"] = "0",
+            ["Fhir:PageSize"] = "10",
+        }).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging().AddFhirAccess();
+        var pages = new Paged();
+        services.AddHttpClient(RestFhirStore.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => pages);
+        await using var provider = services.BuildServiceProvider();
+        using var scope = provider.CreateScope();
+
+        var all = await scope.ServiceProvider.GetRequiredService<IFhirStore>().SearchAllAsync(new FhirQuery("Slot"), CancellationToken.None);
+
+        Assert.Equal(["s1", "s2", "s3", "s4", "s5"], all.Select(r => r.Id));
+        Assert.Equal(["/fhir/Slot?_count=10", "/fhir/Slot?page=2", "/fhir/Slot?page=3"], pages.Asked);
+    }
+
+    /// <summary>Three pages of slots: the first links the second absolutely, the second the third relatively, the third none.</summary>
+    private sealed class Paged : HttpMessageHandler
+    {
+        public List<string> Asked { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var asked = request.RequestUri!.PathAndQuery;
+            Asked.Add(asked);
+            var (ids, next) = asked.EndsWith("page=3", StringComparison.Ordinal) ? (new[] { "s5" }, null)
+                : asked.EndsWith("page=2", StringComparison.Ordinal) ? (new[] { "s3", "s4" }, "Slot?page=3")
+                : (new[] { "s1", "s2" }, "http://fhir.test/fhir/Slot?page=2");
+            var body = "{\"resourceType\":\"Bundle\",\"type\":\"searchset\"" +
+                (next is null ? "" : ",\"link\":[{\"relation\":\"next\",\"url\":\"" + next + "\"}]") +
+                ",\"entry\":[" + string.Join(",", ids.Select(id => "{\"resource\":" + Slot.Replace("\"s1\"", "\"" + id + "\"", StringComparison.Ordinal) + "}")) + "]}";
+            var content = new StringContent(body, Encoding.UTF8, "application/fhir+json");
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = content, RequestMessage = request });
+        }
+    }
+
     private sealed class Canned(int status, string? contentType, string body) : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
