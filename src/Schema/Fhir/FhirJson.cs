@@ -21,8 +21,11 @@ public static class FhirJson
     private static readonly DeserializerSettings ClientDefaults = new FhirClientSettings().ParserSettings ?? new DeserializerSettings();
 #pragma warning restore CS0618
 
-    /// <summary>The engine for <see cref="FhirClientSettings.SerializationEngine"/> and for the cache.</summary>
-    public static readonly IFhirSerializationEngine Engine = FhirSerializationEngineFactory.Custom(
+    /// <summary>
+    /// The JSON deserializer of <see cref="Engine"/>: <see cref="RestFhirStore"/> feeds it a response's UTF-8 bytes
+    /// directly (<see cref="FhirResponses"/>), the same bytes the engine would make of the body's text.
+    /// </summary>
+    internal static readonly BaseFhirJsonDeserializer JsonDeserializer = new(
         ModelInfo.ModelInspector,
         new FhirJsonConverterOptions
         {
@@ -32,8 +35,17 @@ public static class FhirJson
             NarrativeValidation = ClientDefaults.NarrativeValidation,
             PrimitiveValueConverter = ClientDefaults.PrimitiveValueConverter,
             Validator = null,
-        },
-        ClientDefaults with { Validator = null });
+        });
+
+    /// <summary>
+    /// The engine for <see cref="FhirClientSettings.SerializationEngine"/> and for the cache: what
+    /// <see cref="FhirSerializationEngineFactory.Custom"/> builds, around <see cref="JsonDeserializer"/>.
+    /// </summary>
+    public static readonly IFhirSerializationEngine Engine = new PocoSerializationEngine(
+        JsonDeserializer,
+        new BaseFhirJsonSerializer(ModelInfo.ModelInspector),
+        new BaseFhirXmlDeserializer(ModelInfo.ModelInspector, ClientDefaults with { Validator = null }),
+        new BaseFhirXmlSerializer(ModelInfo.ModelInspector));
 
     /// <summary>A resource from FHIR JSON; what is not JSON, or not a resource, throws (see <see cref="IsRefusal"/>).</summary>
     public static Resource Parse(string json)

@@ -9,8 +9,9 @@ using Polly.Timeout;
 namespace Scheduling.Schema.Fhir;
 
 /// <summary>
-/// FHIR access over REST to any FHIR R4 server, with Firely's <see cref="FhirClient"/> on an
-/// <see cref="HttpClient"/> from the factory (standard resilience: retries of reads only, timeouts, breaker).
+/// FHIR access over REST to any FHIR R4 server, on an <see cref="HttpClient"/> from the factory (standard resilience:
+/// retries of reads only, timeouts, breaker). Its GETs are parsed from the response's bytes (<see cref="FhirResponses"/>,
+/// Firely's answer for anything but a 200 of FHIR JSON); its writes go through Firely's <see cref="FhirClient"/>.
 /// </summary>
 public sealed class RestFhirStore : IFhirStore, IDisposable
 {
@@ -20,6 +21,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
     private const int MaxPages = 1000;
 
     private readonly FhirClient _client;
+    private readonly FhirResponses _reads;
     private readonly HttpClient _http;
     private readonly Uri _baseUri;
     private readonly int _pageSize;
@@ -38,13 +40,15 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
         _http = settings.UpstreamIdentity == UpstreamIdentity.Caller
             ? new HttpClient(new CallerTokenHandler(credentials, handlerFactory.CreateHandler(HttpClientName)), disposeHandler: true)
             : httpClientFactory.CreateClient(HttpClientName);
-        _client = new FhirClient(_baseUri, _http, new FhirClientSettings
+        var clientSettings = new FhirClientSettings
         {
             PreferredFormat = ResourceFormat.Json,
             VerifyFhirVersion = false,
             ReturnPreference = ReturnPreference.Representation,
             SerializationEngine = FhirJson.Engine,
-        });
+        };
+        _client = new FhirClient(_baseUri, _http, clientSettings);
+        _reads = new FhirResponses(_http, _baseUri, clientSettings);
     }
 
     public Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken)
@@ -79,7 +83,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
 
                 if (bundle.NextLink is not null)
                 {
-                    bundle = await _client.ContinueAsync(bundle, PageDirection.Next, cancellationToken);
+                    bundle = await _reads.NextPageAsync(bundle.NextLink, cancellationToken);
                     if (bundle is null)
                     {
                         break;
@@ -108,7 +112,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
     {
         try
         {
-            return await Call(async () => await _client.GetAsync(new Uri(_baseUri, "metadata"), cancellationToken)) as CapabilityStatement;
+            return await Call(() => _reads.GetAsync(new Uri(_baseUri, "metadata"), cancellationToken)) as CapabilityStatement;
         }
         catch (FhirException e) when (e is FhirRequestRejectedException or FhirResourceNotFoundException)
         {
@@ -121,7 +125,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
         {
             try
             {
-                return await _client.ReadAsync<Resource>(new Uri(_baseUri, reference.ToString()), ct: cancellationToken);
+                return await _reads.ReadAsync(new Uri(_baseUri, reference.ToString()), cancellationToken);
             }
             catch (FhirOperationException e) when (e.Status is HttpStatusCode.NotFound or HttpStatusCode.Gone)
             {
@@ -298,7 +302,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
         int.TryParse(status.AsSpan(0, Math.Min(3, status.Length)), out var code) ? (HttpStatusCode)code : HttpStatusCode.BadRequest;
 
     private async Task<Bundle> GetBundleAsync(FhirQuery query, CancellationToken cancellationToken) =>
-        await _client.GetAsync(new Uri(_baseUri, query.ToRelativeUrl()), cancellationToken) as Bundle ??
+        await _reads.GetAsync(new Uri(_baseUri, query.ToRelativeUrl()), cancellationToken) as Bundle ??
         throw new FhirRequestRejectedException($"The FHIR server did not answer {query.ResourceType} search with a Bundle.");
 
     private static int? ParseOffset(FhirQuery query) =>
