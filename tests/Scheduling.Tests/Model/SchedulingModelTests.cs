@@ -44,6 +44,12 @@ namespace Scheduling.Tests.Model;
 // | series written occurrence by occurrence (template, then each its change)  | 1 of 1 ‡ | S1, S2, M2 (Series focus) |
 // | series' span guards not claimed (the series' change claims none)         | 1 of 1 ‡ | I1 (a single rule booking |
 // |                                                                           |          | over week 0), T6          |
+// | cap guards keyed by each schedule's local day start and by cap kind       | 1 of 1 ‡‡| I10 (Caps focus)          |
+//
+// ‡‡ Session of 2026-11-25, one invocation of the embedded test with SCHEDULING_MODEL_FOCUS=Caps and
+// SCHEDULING_MODEL_RUNS=12: both write modes failed by I10 (a slot-schedule booking and a rule-schedule hold of the
+// practitioner on one date under a cap of 1). With a cap of 2 the same invocation found nothing: the first steps,
+// sent at once, race for the day's first place only with a cap of 1.
 //
 // ‡ The two series rows: session 9, one invocation of the embedded test with SCHEDULING_MODEL_FOCUS=Series, both write
 // modes failing (the shrunk runs: two all-or-nothing series of one time in week 1 leave a
