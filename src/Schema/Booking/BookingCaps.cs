@@ -66,8 +66,9 @@ public sealed record BookingLimits(int CancelNoticeMinutes, int RescheduleNotice
 /// <summary>
 /// The caps, decided in one place for booking (the rules) and for availability's explanation: which appointments
 /// count (booked, held and standing, arrived, checked in, fulfilled; an expired hold counts nothing), a practitioner's
-/// day and week (in the schedule's time zone, weeks from Monday), a patient's rolling period, and the guard keys that
-/// serialize two bookings racing for the last allowed booking of a day, a week or a patient's period.
+/// day and week (in the capped schedule's time zone, weeks from Monday), a patient's rolling period, and the guard keys that
+/// serialize two capped bookings of one practitioner racing for the last allowed booking of a day or a week (per
+/// practitioner and UTC date, whatever schedule, zone or cap: <see cref="GuardKeys"/>).
 /// </summary>
 public static class BookingCaps
 {
@@ -180,28 +181,36 @@ public static class BookingCaps
     public static TimeRange PatientSpan(DateTimeOffset start, int days) => new(start - TimeSpan.FromDays(days), start + TimeSpan.FromDays(days));
 
     /// <summary>
-    /// The guards a capped booking claims besides its span's (<see cref="SpanGuards"/>): one per capped actor and local
-    /// day, and per week, where those caps are set; two bookings of one practitioner's day then race on one guard.
+    /// The guards a capped booking claims besides its span's (<see cref="SpanGuards"/>): one per capped actor and UTC
+    /// date that its caps' windows touch (its local day where a day cap is set, its local week where a week cap is).
+    /// The keys name the practitioner and a UTC date, never the schedule, its time zone or which cap is set, so any two
+    /// capped bookings of one practitioner where either counts the other meet on a guard: a booking's own start lies
+    /// inside each of its windows, so its start's UTC date is among its keys, and the judge whose window holds that
+    /// start claims every UTC date of the window. A capped schedule in Auckland and one in Honolulu, or a day cap on
+    /// one schedule and a week cap on another, serialize as two bookings on one schedule do. A booking on a schedule
+    /// without caps claims none (it judges no cap, and a judge that missed it is explained by ordering it first).
     /// </summary>
     public static IReadOnlyList<string> GuardKeys(BookingLimits limits, Schedule schedule, DateTimeOffset start)
     {
         ArgumentNullException.ThrowIfNull(limits);
         var zone = ZoneOf(schedule);
-        var keys = new List<string>();
-        foreach (var actor in CappedActors(schedule))
+        TimeRange[] windows = [.. limits.MaxPerDay > 0 ? [DayOf(start, zone)] : Array.Empty<TimeRange>(), .. limits.MaxPerWeek > 0 ? [WeekOf(start, zone)] : Array.Empty<TimeRange>()];
+        var dates = windows.SelectMany(UtcDates).Distinct().ToList();
+        return [.. CappedActors(schedule).SelectMany(actor => dates.Select(date => GuardKey(actor, date)))];
+    }
+
+    /// <summary>The key of a practitioner's (or role's) cap guard for one UTC date.</summary>
+    public static string GuardKey(FhirReference actor, DateOnly utcDate) =>
+        actor + ":caps:" + utcDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The UTC dates a range of instants touches (its end excluded).</summary>
+    public static IEnumerable<DateOnly> UtcDates(TimeRange range)
+    {
+        var last = DateOnly.FromDateTime(range.End.UtcDateTime.AddTicks(-1));
+        for (var date = DateOnly.FromDateTime(range.Start.UtcDateTime); date <= last; date = date.AddDays(1))
         {
-            if (limits.MaxPerDay > 0)
-            {
-                keys.Add(actor + ":day-cap:" + DayOf(start, zone).Start.ToUniversalTime().ToString("yyyy-MM-dd'T'HH", System.Globalization.CultureInfo.InvariantCulture));
-            }
-
-            if (limits.MaxPerWeek > 0)
-            {
-                keys.Add(actor + ":week-cap:" + WeekOf(start, zone).Start.ToUniversalTime().ToString("yyyy-MM-dd'T'HH", System.Globalization.CultureInfo.InvariantCulture));
-            }
+            yield return date;
         }
-
-        return keys;
     }
 
     /// <summary>

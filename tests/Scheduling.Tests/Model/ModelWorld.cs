@@ -80,7 +80,21 @@ public sealed record ModelWorld(
 
     public DateTimeOffset DayStart => new(Day.ToDateTime(new TimeOnly(14, 0)), TimeSpan.Zero);
 
-    public static async Task<ModelWorld> CreateAsync(IFhirStore store, int daysAhead = 3)
+    /// <summary>
+    /// Whether the practitioner's caps are set (<see cref="Focus.Caps"/>): a day cap of <see cref="Cap"/> on the slot
+    /// schedule (UTC+1) and on the series schedule (UTC), a week cap of <see cref="Cap"/> on the rule schedule (UTC);
+    /// the group schedule has none. So one practitioner's bookings race across schedules with caps of either kind, in
+    /// two time zones, and with a schedule without caps.
+    /// </summary>
+    public bool Capped { get; init; }
+
+    /// <summary>The caps' limit when <see cref="Capped"/>: small enough for the day's bookings to race for its last place.</summary>
+    public const int Cap = 1;
+
+    /// <summary>The schedules whose bookings are judged by a practitioner cap when <see cref="Capped"/>.</summary>
+    public IEnumerable<Schedule> CappedSchedules => Capped ? [SlotSchedule, RuleSchedule, SeriesSchedule] : [];
+
+    public static async Task<ModelWorld> CreateAsync(IFhirStore store, int daysAhead = 3, bool capped = false)
     {
         var none = CancellationToken.None;
         var tag = Guid.NewGuid().ToString("N")[..6];
@@ -99,7 +113,7 @@ public sealed record ModelWorld(
         {
             Active = true,
             Actor = [new ResourceReference("Practitioner/" + practitioner.Id), new ResourceReference("Location/" + location.Id)],
-            Extension = [new Extension(GatewayProfile.TimeZoneExtension, new Code(SlotScheduleZone))],
+            Extension = [new Extension(GatewayProfile.TimeZoneExtension, new Code(SlotScheduleZone)), .. CapOf(capped, day: true)],
         }, none);
         var day = DateOnly.FromDateTime(DateTime.UtcNow.Date.AddDays(daysAhead));
         var start = new DateTimeOffset(day.ToDateTime(new TimeOnly(14, 0)), TimeSpan.Zero);
@@ -111,6 +125,7 @@ public sealed record ModelWorld(
             Actor = [new ResourceReference("Practitioner/" + practitioner.Id), new ResourceReference("Device/" + device.Id)],
             PlanningHorizon = new Period(new FhirDateTime(start.AddDays(-daysAhead - 1)), new FhirDateTime(start.Add(HorizonAfterStart))),
         };
+        ruleSchedule.Extension.AddRange(CapOf(capped, day: false));
         new AvailabilityRule("UTC", [new AvailableTime(Enum.GetValues<DayOfWeek>(), new TimeOnly(14, 0), new TimeOnly(18, 0))], [], 30, 0, 0, 15)
             .WriteTo(ruleSchedule);
         ruleSchedule = await store.CreateAsync(ruleSchedule, none);
@@ -136,13 +151,14 @@ public sealed record ModelWorld(
             Actor = [new ResourceReference("Practitioner/" + practitioner.Id), new ResourceReference("Location/" + groupRoom.Id)],
         }, none);
 
-        var seriesSchedule = new Schedule { Active = true, Actor = [new ResourceReference("Practitioner/" + practitioner.Id)] };
+        var seriesSchedule = new Schedule { Active = true, Actor = [new ResourceReference("Practitioner/" + practitioner.Id)], Extension = CapOf(capped, day: true) };
         new AvailabilityRule("UTC", [new AvailableTime(Enum.GetValues<DayOfWeek>(), new TimeOnly(14, 0), new TimeOnly(18, 0))], [], 30, 0, 0, 15)
             .WriteTo(seriesSchedule);
         seriesSchedule = await store.CreateAsync(seriesSchedule, none);
 
         return new ModelWorld(practitioner, stranger, location, slotSchedule, ruleSchedule, slots, patients, day)
         {
+            Capped = capped,
             SeriesSchedule = seriesSchedule,
             StrangerSchedule = strangerSchedule,
             StrangerSlots = await SlotsAsync(store, strangerSchedule, start, 4),
@@ -153,6 +169,19 @@ public sealed record ModelWorld(
             GroupSchedule = groupSchedule,
             GroupSlots = await SlotsAsync(store, groupSchedule, start, 2, GroupCapacity),
         };
+    }
+
+    /// <summary>The booking limits a capped world's schedule carries (<see cref="ScheduleLimits"/>): a day or a week cap of <see cref="Cap"/>.</summary>
+    private static List<Extension> CapOf(bool capped, bool day)
+    {
+        if (!capped)
+        {
+            return [];
+        }
+
+        var holder = new Schedule();
+        new ScheduleLimits(null, null, day ? Cap : null, day ? null : Cap).WriteTo(holder);
+        return [.. holder.Extension];
     }
 
     /// <summary>Free 30-minute Slots one after another from the start.</summary>

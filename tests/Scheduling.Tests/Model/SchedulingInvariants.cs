@@ -158,6 +158,7 @@ public static class SchedulingInvariants
                                                              s.Schedule?.Reference == "Schedule/" + world.RuleSchedule.Id) &&
                                               a.End > world.DayStart.Add(ModelWorld.HorizonAfterStart))
             .Select(a => $"I8 {Describe(a)} ends after the rule schedule's planning horizon"));
+        violations.AddRange(CapsKept(world, appointments, slots, now));
         // Nothing is written before every check has passed: a rule-made Slot that no appointment uses was asked for by
         // a change that could pass the checks (and then won or lost a race), never only by ones a fixed rule refuses.
         // A refusal by role (FORBIDDEN) comes before any write too.
@@ -196,6 +197,27 @@ public static class SchedulingInvariants
         }
 
         return violations;
+    }
+
+    /// <summary>
+    /// I10 The practitioner's caps (<see cref="ModelWorld.Capped"/>): on each date, the practitioner's bookings counted
+    /// now (<see cref="BookingCaps.Counts"/>) that took their time through a capped schedule number at most
+    /// <see cref="ModelWorld.Cap"/>. Each of them was judged when it took that time with every other one standing
+    /// before it counted (the world's times lie 14:00–18:00 UTC: one local date, and week, in every zone of the world,
+    /// and whatever counts now counted since it took its time), so the last of them saw the others. Bookings through
+    /// the group schedule (no cap) are counted by the judges but judged by none, so they are not in the tally.
+    /// </summary>
+    private static IEnumerable<string> CapsKept(ModelWorld world, IReadOnlyList<Appointment> appointments, Dictionary<string, Slot> slots, DateTimeOffset now)
+    {
+        var capped = world.CappedSchedules.Select(s => "Schedule/" + s.Id).ToHashSet();
+        return appointments
+            .Where(a => BookingCaps.Counts(a, now) && !GatewayProfile.IsSeriesTemplate(a) && a.Start is not null &&
+                        a.Participant.Any(p => p.Actor?.Reference == "Practitioner/" + world.Practitioner.Id) &&
+                        a.Slot.Any(r => slots.TryGetValue(SlotId(r), out var slot) && capped.Contains(slot.Schedule?.Reference ?? string.Empty)))
+            .GroupBy(a => DateOnly.FromDateTime(a.Start!.Value.UtcDateTime))
+            .Where(day => day.Count() > ModelWorld.Cap)
+            .Select(day => $"I10 {day.Count()} bookings of the practitioner through capped schedules on {day.Key:yyyy-MM-dd}, over the cap of {ModelWorld.Cap}: " +
+                           string.Join(", ", day.Select(Describe)));
     }
 
     private static string SlotId(ResourceReference reference) => reference.Reference?.Replace("Slot/", string.Empty, StringComparison.Ordinal) ?? string.Empty;
