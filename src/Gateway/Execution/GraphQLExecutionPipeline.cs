@@ -23,6 +23,7 @@ namespace Scheduling.Gateway.Execution;
 internal sealed class GraphQLExecutionPipeline(
     IDocumentExecuter<ISchema> executer,
     PersistedDocumentStore persisted,
+    ValidatedDocuments validated,
     CallerRateLimiter rateLimiter,
     CallerSubscriptions subscriptions,
     SubscriptionGroups groups,
@@ -134,12 +135,15 @@ internal sealed class GraphQLExecutionPipeline(
         return new OperationExecuted(result, telemetry.ServerTiming(detailed: InternalsVisibility.For(operation.Caller, environment)));
     }
 
-    /// <summary>The request's document (its text, or the persisted one its id names) parsed, and the operation it selects.</summary>
+    /// <summary>
+    /// The request's document (its text, or the persisted one its id names) parsed (once per text while it is kept as
+    /// validated: <see cref="ValidatedDocuments"/>), and the operation it selects.
+    /// </summary>
     public ParsedRequest Parse(GraphQLRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var text = request.Query ?? persisted.Find(request.DocumentId);
-        var document = text is null ? null : TryParse(text);
+        var document = text is null ? null : validated.Find(text, request.OperationName)?.Document ?? TryParse(text);
         return new ParsedRequest(request, document, document is null ? null : SelectOperation(document, request.OperationName));
     }
 
@@ -160,12 +164,35 @@ internal sealed class GraphQLExecutionPipeline(
         }
     }
 
+    /// <summary>The operation named, or the only one when none is named; null when there is no such one.</summary>
     internal static GraphQLOperationDefinition? SelectOperation(GraphQLDocument document, string? operationName)
     {
-        var operations = document.Definitions.OfType<GraphQLOperationDefinition>().ToList();
-        return operationName is null
-            ? (operations.Count == 1 ? operations[0] : null)
-            : operations.FirstOrDefault(o => o.Name?.StringValue == operationName);
+        GraphQLOperationDefinition? selected = null;
+        foreach (var definition in document.Definitions)
+        {
+            if (definition is not GraphQLOperationDefinition operation)
+            {
+                continue;
+            }
+
+            if (operationName is not null)
+            {
+                if (operation.Name?.StringValue == operationName)
+                {
+                    return operation;
+                }
+            }
+            else if (selected is not null)
+            {
+                return null; // more than one, none named
+            }
+            else
+            {
+                selected = operation;
+            }
+        }
+
+        return selected;
     }
 }
 
@@ -180,6 +207,8 @@ public static class GraphQLExecutionPipelineExtensions
             .ValidateOnStart();
         services.AddSingleton<CallerSubscriptions>();
         services.AddSingleton<GraphQLExecutionPipeline>();
+        services.AddSingleton<ValidatedDocuments>();
+        services.AddSingleton<GraphQL.DI.IConfigureExecution, ValidatedDocumentStep>();
         services.AddSingleton<StreamingOperations>();
         services.AddSingleton<SubscriptionGroups>();
         services.AddScoped<Scheduling.Schema.Subscriptions.SubscriptionReplay>();

@@ -71,7 +71,7 @@ internal sealed class GraphQLHttpEndpoint(
                 // Executed is false when the request failed before execution: parse, validation or variable coercion.
                 http.Response.StatusCode = responseType == GraphQLMediaTypes.GraphQLResponse && !result.Executed ? 400 : 200;
                 http.Response.ContentType = responseType + "; charset=utf-8";
-                await serializer.WriteAsync(http.Response.Body, result, http.RequestAborted);
+                await ResponseBody.WriteAsync(serializer, http.Response.BodyWriter, result, http.RequestAborted);
                 break;
         }
     }
@@ -82,7 +82,7 @@ internal sealed class GraphQLHttpEndpoint(
         http.Response.StatusCode = error.Status;
         http.Response.ContentType = responseType + "; charset=utf-8";
         var result = new ExecutionResult { Errors = [new ExecutionError(error.Message) { Code = error.Code }] };
-        await serializer.WriteAsync(http.Response.Body, result, http.RequestAborted);
+        await ResponseBody.WriteAsync(serializer, http.Response.BodyWriter, result, http.RequestAborted);
     }
 }
 

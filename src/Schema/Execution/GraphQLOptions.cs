@@ -68,6 +68,13 @@ public sealed class GraphQLOptions
     [Range(1, 100_000, ErrorMessage = "GraphQL:RateLimitBurst must be between {1} and {2}.")]
     public int RateLimitBurst { get; set; } = 500;
 
+    /// <summary>
+    /// Characters of document text kept as validated documents (each entry counts its text plus 1,024): a document
+    /// that passed validation once is not walked by the rules the document alone decides again. 0 keeps none.
+    /// </summary>
+    [Range(0, 256 * 1024 * 1024, ErrorMessage = "GraphQL:ValidatedDocumentCacheCharacters must be between {1} and {2}.")]
+    public int ValidatedDocumentCacheCharacters { get; set; } = 4 * 1024 * 1024;
+
     /// <summary>Largest request body accepted; larger ones get 413 before any parsing.</summary>
     [Range(1024, 64 * 1024 * 1024, ErrorMessage = "GraphQL:MaxRequestBytes must be between {1} and {2}.")]
     public int MaxRequestBytes { get; set; } = 1024 * 1024;

@@ -16,8 +16,11 @@ namespace Scheduling.Schema.Execution;
 /// code for variables (<c>INVALID_VALUE</c>); its literal refusal at the same place is replaced by this one. A
 /// variable is checked here before GraphQL.NET coerces it (an operation with validation errors is not coerced).
 /// </summary>
-public sealed class OneOfInputs : ValidationRuleBase
+public sealed class OneOfInputs : ValidationRuleBase, ISplitValidationRule
 {
+    /// <summary>A cached document's literals passed once; its variables are checked on every request.</summary>
+    public IValidationRule PerRequest { get; } = new VariablesOnly();
+
     public const string Code = "ONE_OF_INPUT_VALUES";
 
     /// <summary>Error data: the places inside a refused literal (its fields and values), where GraphQL.NET may refuse it too.</summary>
@@ -55,6 +58,17 @@ public sealed class OneOfInputs : ValidationRuleBase
     private static string Message(IInputObjectGraphType type, string given) =>
         $"{type.Name} is a @oneOf input: give exactly one of {string.Join(", ", type.Fields.Select(f => f.Name))}, not null; this one has {given}.";
 
+
+    /// <summary>The variables' check alone, at the same place (after every node, as no other rule reports on a cached document).</summary>
+    private sealed class VariablesOnly : ValidationRuleBase
+    {
+        public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            CheckVariables(context);
+            return default;
+        }
+    }
 
     private static void CheckVariables(ValidationContext context)
     {
