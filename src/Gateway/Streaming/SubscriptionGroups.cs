@@ -160,8 +160,8 @@ internal sealed partial class SubscriptionGroups(IServiceScopeFactory scopes, IG
                 _members++;
             }
 
-            // Counted running with its first member before it listens, so that members − groups (what the tests'
-            // waits read) rises only once the group's stream is subscribed to the hub, not a step before.
+            // Counted running with its first member before it listens (members − groups never runs ahead of the hub's
+            // followers); a start that throws uncounts it.
             Interlocked.Increment(ref _running);
             try
             {

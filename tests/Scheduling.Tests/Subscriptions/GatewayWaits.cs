@@ -11,7 +11,8 @@ namespace Scheduling.Tests.Subscriptions;
 /// number read before cannot tell the test's subscriber from another's: when one of an earlier test's subscribers
 /// left while the test waited (a gateway shared by a class), the count stayed where it was and the test timed out
 /// with its subscription live; and a count can rise a step before the subscriber is attached. A subscriber here is
-/// attached to an execution that follows the change stream (<see cref="SubscriptionGroups.Receivers"/>).
+/// attached to an execution that follows the change stream (<see cref="SubscriptionGroups.Receivers"/>): every
+/// subscription runs in a group unless <c>Subscriptions:ShareExecutions</c> is off, which no test using these waits does.
 /// </summary>
 public static class GatewayWaits
 {
