@@ -29,7 +29,7 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
                 appointment { status patient { displayName } practitioners { fhirId } slots { fhirId status } }
               }
             }
-            """, new { practitioner = world.Practitioner.Id }, count: 2);
+            """, new { practitioner = world.Practitioner.Id }, count: 2, timeoutMs: 60000);
         await Gateway.UntilSubscribedAsync(before);
 
         var booked = await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id } });
