@@ -68,8 +68,8 @@ internal sealed class SubscriptionGroup(SubscriptionGroups owner, string key, Ta
         return new Leave(this, observer, -1);
     }
 
-    /// <summary>The members now (under the gate only when they changed since the last event).</summary>
-    private IObserver<ExecutionResult>[] Observers()
+    /// <summary>The members now, each subscriber's own observer (under the gate only when they changed since the last event).</summary>
+    internal IObserver<ExecutionResult>[] Observers()
     {
         if (Volatile.Read(ref _snapshot) is { } snapshot)
         {

@@ -34,6 +34,23 @@ internal sealed partial class SubscriptionGroups(IServiceScopeFactory scopes, IG
     public int Members => Volatile.Read(ref _members);
 
     /// <summary>
+    /// Who receives the running groups' events now: each subscriber's own observer, with its group's execution. A
+    /// subscriber is here once it is attached to a group that follows the change stream, and no longer once it left or
+    /// the group ended. Tests wait on their own subscribers with it (those not there before they subscribed): a count
+    /// of listeners cannot tell theirs apart from others' that come and go meanwhile.
+    /// </summary>
+    internal IReadOnlyList<(SubscriptionGroup Execution, IObserver<ExecutionResult> Receiver)> Receivers()
+    {
+        List<SubscriptionGroup> running;
+        lock (_gate)
+        {
+            running = [.. _groups.Values.Where(g => g.IsCompletedSuccessfully && g.Result is { Ended: false }).Select(g => g.Result!)];
+        }
+
+        return [.. running.SelectMany(g => g.Observers().Select(o => (g, o)))];
+    }
+
+    /// <summary>
     /// A subscription for this caller: a member of its group's execution (the group started if it is the first),
     /// its own execution when sharing is off or the group could not start (then the result says why).
     /// </summary>
@@ -143,8 +160,8 @@ internal sealed partial class SubscriptionGroups(IServiceScopeFactory scopes, IG
                 _members++;
             }
 
-            // Counted running with its first member before it listens, so that members − groups (what the tests'
-            // waits read) rises only once the group's stream is subscribed to the hub, not a step before.
+            // Counted running with its first member before it listens (members − groups never runs ahead of the hub's
+            // followers); a start that throws uncounts it.
             Interlocked.Increment(ref _running);
             try
             {

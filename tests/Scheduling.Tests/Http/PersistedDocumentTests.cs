@@ -87,11 +87,11 @@ public sealed class PersistedDocumentTests : IDisposable
             ["GraphQL:PersistedDocuments:Only"] = "true",
         });
         var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
-        var before = gateway.Listeners();
+        var before = gateway.Subscribers();
         await using var client = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress, null, new { p = world.Practitioner.Id },
             documentId: PersistedDocumentStore.IdOf(Changes));
         Assert.True(client.First.GetProperty("event").GetString() == "connected", client.First.GetRawText());
-        await gateway.UntilListeningAsync(before);
+        await gateway.UntilSubscribedAsync(before);
 
         var booked = await PostAsync(gateway, new
         {

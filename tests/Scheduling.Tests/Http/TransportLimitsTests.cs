@@ -92,13 +92,13 @@ public sealed class TransportLimitsTests(MedplumFixture medplum)
         settings["Subscriptions:MaxPerCaller"] = "2";
         await using var gateway = await GatewayServer.StartAsync(settings);
         var caller = TestTokens.Scheduler();
-        var before = gateway.Listeners();
+        var before = gateway.Subscribers();
 
         // The caller's two places: one subscription on an event stream, one on a socket (each alone on its connection).
         using var stream = await OpenEventStreamAsync(gateway, Watch, caller);
         using var socket = await RawSocket.ConnectAndInitAsync(gateway, JsonSerializer.Serialize(new { Authorization = "Bearer " + caller }));
         await socket.SendTextAsync(JsonSerializer.Serialize(new { id = "1", type = "subscribe", payload = new { query = Watch } }));
-        await gateway.UntilListeningAsync(before, 2);
+        await gateway.UntilSubscribedAsync(before, 2);
 
         // A third, on a new connection of any transport, is refused with a typed error (over HTTP no subscription runs at all).
         var third = await transport.RunAsync(gateway, new GraphQLOperation(Watch), caller);
@@ -137,13 +137,13 @@ public sealed class TransportLimitsTests(MedplumFixture medplum)
         var settings = TestTokens.GatewaySettings();
         settings["Subscriptions:MaxPerInstance"] = "2";
         await using var gateway = await GatewayServer.StartAsync(settings);
-        var before = gateway.Listeners();
+        var before = gateway.Subscribers();
 
         // Two callers take the instance's two places, one on an event stream, one on a socket.
         using var stream = await OpenEventStreamAsync(gateway, Watch, TestTokens.Scheduler());
         using var socket = await RawSocket.ConnectAndInitAsync(gateway, JsonSerializer.Serialize(new { Authorization = "Bearer " + TestTokens.Admin() }));
         await socket.SendTextAsync(JsonSerializer.Serialize(new { id = "1", type = "subscribe", payload = new { query = Watch } }));
-        await gateway.UntilListeningAsync(before, 2);
+        await gateway.UntilSubscribedAsync(before, 2);
 
         // A third caller, far under its own cap, is refused with the typed error; its queries are still served.
         var third = TestTokens.Scheduler();
@@ -161,8 +161,9 @@ public sealed class TransportLimitsTests(MedplumFixture medplum)
             await Task.Delay(20);
         }
 
+        var beforeAdmitted = gateway.Subscribers();
         using var admitted = await OpenEventStreamAsync(gateway, Watch, third);
-        await gateway.UntilListeningAsync(before, 2);
+        await gateway.UntilSubscribedAsync(beforeAdmitted);
         Assert.Equal(2, open.Open);
 
         settings["Subscriptions:MaxPerInstance"] = "0";
@@ -192,14 +193,14 @@ public sealed class TransportLimitsTests(MedplumFixture medplum)
         // exp is in whole seconds: 9 to 10 s from now, long enough for a Node client to start on a loaded machine.
         var expires = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddSeconds(10).ToUnixTimeSeconds());
         var token = TestTokens.IssueFor("user-expiring-" + name, TestTokens.SigningKey, expires.UtcDateTime, ("role", "admin"));
-        var before = gateway.Listeners();
+        var before = gateway.Subscribers();
 
         var running = transport.RunUntilEndedAsync(gateway,
             new GraphQLOperation("subscription($s: [ID!]!) { slotsChanged(scheduleIds: $s) { slotId } }", new { s = new[] { world.Schedule.Id } }),
             new GraphQLOperation("{ __typename }"), token, TimeSpan.FromSeconds(40));
         if (name != GraphQLTransport.Http)
         {
-            await gateway.UntilListeningAsync(before);
+            await gateway.UntilSubscribedAsync(before);
             var booked = await gateway.QueryAsync(
                 "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id } } }",
                 new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id } }, TestTokens.Admin());
@@ -213,12 +214,7 @@ public sealed class TransportLimitsTests(MedplumFixture medplum)
         // Served until then: the query's answers, or the booking's event on the stream.
         Assert.NotEmpty(ending.Before);
         Assert.All(ending.Before, result => Assert.Null(CodeOf(result)));
-        for (var i = 0; i < 200 && gateway.Listeners() > before; i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.Equal(before, gateway.Listeners());
+        await gateway.UntilUnsubscribedAsync(before);
     }
 
     /// <summary>An SSE subscription held open by a raw client (accepted: its headers have come).</summary>

@@ -42,11 +42,11 @@ public sealed class TokenExpiryTests : IAsyncLifetime
     {
         var (token, expires) = ShortLived("user-renewing");
         var renewed = TestTokens.IssueFor("user-renewing", TestTokens.SigningKey, DateTime.UtcNow.AddMinutes(10), ("role", "admin"));
-        var before = _gateway.Listeners();
+        var before = _gateway.Subscribers();
         await using var client = await GraphQLWsClient.SubscribeAsync(_gateway.BaseAddress, SlotsChanged, new { s = new[] { _world.Schedule.Id } },
             count: 1, timeoutMs: 30000, connectionParams: new { Authorization = "Bearer " + token }, renewals: [(TimeSpan.FromSeconds(2), renewed)]);
         Assert.Equal("connected", client.First.GetProperty("event").GetString());
-        await _gateway.UntilListeningAsync(before);
+        await _gateway.UntilSubscribedAsync(before);
 
         var wait = expires - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(2);
         if (wait > TimeSpan.Zero)

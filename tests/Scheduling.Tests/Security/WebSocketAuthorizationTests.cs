@@ -40,7 +40,7 @@ public sealed class WebSocketAuthorizationTests(MedplumFixture medplum)
         var gateway = await GatewayAsync();
         var a = await BookingWorld.CreateAsync(medplum.Store);
         var b = await BookingWorld.CreateAsync(medplum.Store);
-        var before = gateway.Listeners();
+        var before = gateway.Subscribers();
         await using var patient = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress, AnyAppointment,
             connectionParams: new { Authorization = "Bearer " + TestTokens.Patient(a.Patient.Id!) }, count: 1);
         await using var practitioner = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress, AnyAppointment,
@@ -49,7 +49,7 @@ public sealed class WebSocketAuthorizationTests(MedplumFixture medplum)
         await using var prying = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress,
             "subscription($p: ID!) { appointmentChanged(patientId: $p) { appointmentId } }", new { p = a.OtherPatient.Id },
             connectionParams: new { Authorization = "Bearer " + TestTokens.Patient(a.Patient.Id!) }, count: 1, timeoutMs: 8000);
-        await gateway.UntilListeningAsync(before, 3);
+        await gateway.UntilSubscribedAsync(before, 3);
         Assert.All(new[] { patient, practitioner, prying }, c => Assert.Equal("connected", c.First.GetProperty("event").GetString()));
 
         var scheduler = TestTokens.Scheduler();

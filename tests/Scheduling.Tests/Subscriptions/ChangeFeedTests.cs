@@ -25,9 +25,9 @@ public sealed class ChangeFeedTests(MedplumFixture medplum)
             Participant = [new() { Actor = new ResourceReference("Patient/" + world.Patient.Id), Status = ParticipationStatus.Accepted }],
         }, CancellationToken.None);
 
-        var before = gateway.Listeners();
+        var before = gateway.Subscribers();
         await using var client = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress, Watch, new { id = appointment.Id }, count: 1);
-        await gateway.UntilListeningAsync(before);
+        await gateway.UntilSubscribedAsync(before);
 
         // Another system changes the appointment on the FHIR server itself.
         appointment.Comment = "Changed in the EHR";
@@ -49,9 +49,9 @@ public sealed class ChangeFeedTests(MedplumFixture medplum)
             Status = Appointment.AppointmentStatus.Booked,
             Participant = [new() { Actor = new ResourceReference("Patient/" + world.Patient.Id), Status = ParticipationStatus.Accepted }],
         }, CancellationToken.None);
-        var before = gateway.Listeners();
+        var before = gateway.Subscribers();
         await using var client = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress, Watch, new { id = appointment.Id }, count: 2);
-        await gateway.UntilListeningAsync(before);
+        await gateway.UntilSubscribedAsync(before);
 
         appointment.Comment = "First change";
         appointment = await medplum.Store.UpdateAsync(appointment, appointment.Meta!.VersionId, CancellationToken.None);
@@ -81,11 +81,11 @@ public sealed class ChangeFeedTests(MedplumFixture medplum)
         var world = await BookingWorld.CreateAsync(medplum.Store);
         var patient = new Appointment.ParticipantComponent { Actor = new ResourceReference("Patient/" + world.Patient.Id), Status = ParticipationStatus.Accepted };
         var real = await medplum.Store.CreateAsync(new Appointment { Status = Appointment.AppointmentStatus.Booked, Comment = "Real", Participant = [patient] }, CancellationToken.None);
-        var before = gateway.Listeners();
+        var before = gateway.Subscribers();
         await using var client = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress,
             "subscription($p: ID!) { appointmentChanged(patientId: $p) { versionId appointment { fhirId status comment participants { actor { __typename } } } } }",
             new { p = world.Patient.Id }, count: 1);
-        await gateway.UntilListeningAsync(before);
+        await gateway.UntilSubscribedAsync(before);
 
         // Whoever has the secret posts an appointment FHIR never had, and the real one with its status, participants,
         // comment and version made up.
@@ -115,10 +115,10 @@ public sealed class ChangeFeedTests(MedplumFixture medplum)
     {
         await using var gateway = await GatewayServer.StartAsync(medplum.Settings(("ChangeFeed:PollSeconds", "1")));
         var world = await BookingWorld.CreateAsync(medplum.Store);
-        var before = gateway.Listeners();
+        var before = gateway.Subscribers();
         await using var client = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress,
             "subscription($p: ID!) { appointmentChanged(patientId: $p) { kind versionId } }", new { p = world.Patient.Id }, count: 3, timeoutMs: 6000);
-        await gateway.UntilListeningAsync(before);
+        await gateway.UntilSubscribedAsync(before);
 
         var booked = await gateway.QueryAsync(
             "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { fhirId } } }",

@@ -22,11 +22,11 @@ public sealed class CrossInstanceTests(MedplumFixture medplum)
         var world = await BookingWorld.CreateAsync(medplum.Store);
         Assert.Equal(HttpStatusCode.OK, (await a.Client.GetAsync("/health/ready")).StatusCode);
 
-        var before = b.Listeners();
+        var before = b.Subscribers();
         await using var client = await GraphQLWsClient.SubscribeAsync(b.BaseAddress,
             "subscription($p: ID!) { appointmentChanged(practitionerId: $p) { kind appointment { slots { fhirId } } } }",
             new { p = world.Practitioner.Id }, count: 2, timeoutMs: 60000);
-        await b.UntilListeningAsync(before);
+        await b.UntilSubscribedAsync(before);
 
         await a.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id } });
         var first = await client.NextAsync(TimeSpan.FromSeconds(10));

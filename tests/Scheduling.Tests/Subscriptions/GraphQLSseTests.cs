@@ -24,13 +24,13 @@ public sealed class GraphQLSseTests(EmbeddedGatewayFixture fixture) : IClassFixt
     public async Task A_subscription_receives_a_booking_with_nested_fields_as_next_events()
     {
         var world = await BookingWorld.CreateAsync(Gateway.Services.GetRequiredService<InMemoryFhirStore>());
-        var before = Gateway.Listeners();
+        var before = Gateway.Subscribers();
         await using var client = await GraphQLSseClient.SubscribeAsync(Gateway.BaseAddress, """
             subscription($practitioner: ID!) {
               appointmentChanged(practitionerId: $practitioner) { kind appointmentId appointment { patient { displayName } slots { status } } }
             }
             """, new { practitioner = world.Practitioner.Id });
-        await Gateway.UntilListeningAsync(before);
+        await Gateway.UntilSubscribedAsync(before);
 
         var booked = await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id } });
         var id = booked.At("data.bookAppointment.appointment.fhirId")!.GetValue<string>();
@@ -44,12 +44,7 @@ public sealed class GraphQLSseTests(EmbeddedGatewayFixture fixture) : IClassFixt
 
         // The client ends a subscription by closing its stream: the gateway lets go of it.
         await client.DisposeAsync();
-        for (var i = 0; i < 400 && Gateway.Listeners() > before; i++)
-        {
-            await Task.Delay(25);
-        }
-
-        Assert.Equal(before, Gateway.Listeners());
+        await Gateway.UntilUnsubscribedAsync(before);
     }
 
     [Fact]

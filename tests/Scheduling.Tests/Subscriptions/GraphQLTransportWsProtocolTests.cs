@@ -97,16 +97,11 @@ public sealed class GraphQLTransportWsProtocolTests : IAsyncLifetime
         Assert.Equal("bad", error.GetProperty("id").GetString());
         Assert.Equal(JsonValueKind.Array, error.GetProperty("payload").ValueKind);
 
-        var before = _gateway.Listeners();
+        var before = _gateway.Subscribers();
         await SendAsync(socket, """{"id":"s","type":"subscribe","payload":{"query":"subscription { slotsChanged(scheduleIds: [\"x\"]) { slotId } }"}}""");
-        await _gateway.UntilListeningAsync(before);
+        await _gateway.UntilSubscribedAsync(before);
         await SendAsync(socket, """{"id":"s","type":"complete"}""");
-        for (var i = 0; i < 100 && _gateway.Listeners() > before; i++)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.Equal(before, _gateway.Listeners());
+        await _gateway.UntilUnsubscribedAsync(before);
         Assert.Equal(WebSocketState.Open, socket.State);
     }
 

@@ -101,12 +101,12 @@ public sealed class MedplumFanOutTests(MedplumFixture medplumFixture, ITestOutpu
             watchers.Add((new { Authorization = "Bearer " + TestTokens.Patient(world.OtherPatient.Id!) }, false));
         }
 
-        var before = gateway.Listeners();
+        var before = gateway.Subscribers();
         await using var crowd = subscribers == 0 ? null : await GraphQLWsCrowd.SubscribeAsync(gateway.BaseAddress, Watch, new { practitioner = world.Practitioner.Id, schedule = world.Schedule.Id }, watchers);
         if (crowd is not null)
         {
             Assert.Equal("connected", crowd.First.GetProperty("event").GetString());
-            await gateway.UntilListeningAsync(before, watchers.Count);
+            await gateway.UntilSubscribedAsync(before, watchers.Count);
         }
 
         await medplum.ResetCountsAsync();

@@ -30,10 +30,10 @@ public sealed class ResumeTests(MedplumFixture medplum)
         var watching = new { p = world.Practitioner.Id };
 
         // Both clients receive one booking: the fhirId they will come back with.
-        var before = a.Listeners();
+        var before = a.Subscribers();
         var ws = await GraphQLWsClient.SubscribeAsync(a.BaseAddress, Watch, watching, count: 2, timeoutMs: 120_000);
         var sse = await GraphQLSseClient.SubscribeAsync(a.BaseAddress, Watch, watching, timeoutMs: 120_000);
-        await a.UntilListeningAsync(before, 2);
+        await a.UntilSubscribedAsync(before, 2);
         await BookAsync(a, world, 0);
         var wsFirst = await NextAsync(ws.NextAsync);
         var sseFirst = await NextAsync(sse.NextAsync);
@@ -44,14 +44,14 @@ public sealed class ResumeTests(MedplumFixture medplum)
         // They lose their connections; three bookings happen meanwhile, one of them on the other instance.
         await ws.DisposeAsync();
         await sse.DisposeAsync();
-        await UntilAsync(() => a.Listeners() == before);
+        await a.UntilUnsubscribedAsync(before);
         await BookAsync(a, world, 1);
         await BookAsync(b, world, 2);
         await BookAsync(a, world, 3);
 
         // They come back, the WebSocket one on the other instance, each with the last fhirId it received.
-        var beforeA = a.Listeners();
-        var beforeB = b.Listeners();
+        var beforeA = a.Subscribers();
+        var beforeB = b.Subscribers();
         await using var wsBack = await GraphQLWsClient.SubscribeAsync(b.BaseAddress, Watch, watching, count: 4, timeoutMs: 120_000,
             extensions: new { lastEventId = lastId });
         await using var sseBack = await GraphQLSseClient.SubscribeAsync(a.BaseAddress, Watch, watching, timeoutMs: 120_000,
@@ -67,8 +67,8 @@ public sealed class ResumeTests(MedplumFixture medplum)
         Assert.Equal(wsMissed.Select(EventIdOf), sseMissed.Select(EventIdOf));
 
         // Then live: the next booking, neither lost nor preceded by a repeat of what was replayed.
-        await b.UntilListeningAsync(beforeB);
-        await a.UntilListeningAsync(beforeA);
+        await b.UntilSubscribedAsync(beforeB);
+        await a.UntilSubscribedAsync(beforeA);
         await BookAsync(b, world, 4);
         var wsLive = await NextAsync(wsBack.NextAsync);
         var sseLive = await NextAsync(sseBack.NextAsync);

@@ -30,13 +30,13 @@ public sealed class ResumeWindowTests
         await using var gateway = await GatewayServer.StartAsync(settings);
         var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
         var watching = new { p = world.Practitioner.Id };
-        var before = gateway.Listeners();
+        var before = gateway.Subscribers();
         var first = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress, Watch, watching, count: 1, timeoutMs: 60_000);
-        await gateway.UntilListeningAsync(before);
+        await gateway.UntilSubscribedAsync(before);
         await BookAsync(gateway, world, 0);
         var lastId = EventIdOf(await NextAsync(first.NextAsync));
         await first.DisposeAsync();
-        await UntilAsync(() => gateway.Listeners() == before);
+        await gateway.UntilUnsubscribedAsync(before);
 
         await BookAsync(gateway, world, 1);
         await Task.Delay(TimeSpan.FromSeconds(2.5)); // past the window
@@ -67,7 +67,7 @@ public sealed class ResumeWindowTests
         // From the signal on, the stream goes on live: its fhirId is where a later resume would start.
         AssertIncreasing([lastId, EventIdOf(signals[0])]);
 
-        await gateway.UntilListeningAsync(before, 4);
+        await gateway.UntilSubscribedAsync(before, 4);
         await BookAsync(gateway, world, 2);
         foreach (var client in new Func<TimeSpan, Task<JsonElement?>>[] { ws.NextAsync, sse.NextAsync, unknown.NextAsync })
         {
@@ -80,7 +80,7 @@ public sealed class ResumeWindowTests
     {
         await using var gateway = await GatewayServer.StartAsync();
         var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
-        var before = gateway.Listeners();
+        var before = gateway.Subscribers();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
         {
             Content = JsonContent.Create(new { query = Watch, variables = new { p = world.Practitioner.Id } }),
@@ -88,7 +88,7 @@ public sealed class ResumeWindowTests
         request.Headers.Accept.ParseAdd("text/event-stream");
         using var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        await gateway.UntilListeningAsync(before);
+        await gateway.UntilSubscribedAsync(before);
         await BookAsync(gateway, world, 0);
 
         var fields = new Dictionary<string, string>();

@@ -29,7 +29,7 @@ public sealed class SharedExecutionTests
         await using var gateway = await StartAsync(serializations);
         var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
         var token = TestTokens.Scheduler();
-        var (hubBefore, before) = (gateway.HubListeners(), gateway.Listeners());
+        var (hubBefore, before) = (gateway.HubListeners(), gateway.Subscribers());
 
         using var one = await ConnectAsync(gateway, token);
         using var two = await ConnectAsync(gateway, token);
@@ -41,7 +41,7 @@ public sealed class SharedExecutionTests
 
         await using var sse = await GraphQLSseClient.SubscribeAsync(gateway.BaseAddress, WatchPractitioner, new { p = world.Practitioner.Id },
             bearerToken: token);
-        await gateway.UntilListeningAsync(before, 11);
+        await gateway.UntilSubscribedAsync(before, 11);
         Assert.Equal(hubBefore + 1, gateway.HubListeners()); // one execution follows the stream for all eleven
 
         serializations.Reset();
@@ -75,7 +75,7 @@ public sealed class SharedExecutionTests
         var serializations = new SubscriptionResultCount();
         await using var gateway = await StartAsync(serializations);
         var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
-        var (hubBefore, before) = (gateway.HubListeners(), gateway.Listeners());
+        var (hubBefore, before) = (gateway.HubListeners(), gateway.Subscribers());
 
         // The same document, three times each, by two patients: two groups.
         using var first = await ConnectAsync(gateway, TestTokens.Patient(world.Patient.Id!));
@@ -86,7 +86,7 @@ public sealed class SharedExecutionTests
             await other.SendTextAsync(Subscribe("s" + i, WatchMine));
         }
 
-        await gateway.UntilListeningAsync(before, 6);
+        await gateway.UntilSubscribedAsync(before, 6);
         serializations.Reset();
         await BookAsync(gateway, world, 0, world.Patient.Id!);
         await BookAsync(gateway, world, 1, world.OtherPatient.Id!);
@@ -110,16 +110,16 @@ public sealed class SharedExecutionTests
         await using var gateway = await StartAsync(new SubscriptionResultCount());
         var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
         var groups = gateway.Services.GetRequiredService<SubscriptionGroups>();
-        var (hubBefore, before) = (gateway.HubListeners(), gateway.Listeners());
+        var (hubBefore, before) = (gateway.HubListeners(), gateway.Subscribers());
         using var socket = await ConnectAsync(gateway, TestTokens.Scheduler());
         foreach (var id in new[] { "a", "b", "c" })
         {
             await socket.SendTextAsync(Subscribe(id, WatchPractitioner, new { p = world.Practitioner.Id }));
         }
 
-        await gateway.UntilListeningAsync(before, 3);
+        await gateway.UntilSubscribedAsync(before, 3);
         await socket.SendTextAsync("""{"id":"b","type":"complete"}""");
-        await UntilAsync(() => gateway.Listeners() == before + 2);
+        await gateway.UntilUnsubscribedAsync(before, staying: 2);
         await BookAsync(gateway, world, 0, world.Patient.Id!);
         Assert.Equal(["a", "c"], new[] { (await NextAsync(socket)).Id, (await NextAsync(socket)).Id }.Order());
 
@@ -130,7 +130,7 @@ public sealed class SharedExecutionTests
 
         // A new subscriber starts a new execution.
         await socket.SendTextAsync(Subscribe("d", WatchPractitioner, new { p = world.Practitioner.Id }));
-        await gateway.UntilListeningAsync(before);
+        await gateway.UntilSubscribedAsync(before);
         await BookAsync(gateway, world, 1, world.Patient.Id!);
         Assert.Equal("d", (await NextAsync(socket)).Id);
     }
@@ -142,20 +142,20 @@ public sealed class SharedExecutionTests
         var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>(), slots: 5);
         var token = TestTokens.Scheduler();
         var watching = new { p = world.Practitioner.Id };
-        var (hubBefore, before) = (gateway.HubListeners(), gateway.Listeners());
+        var (hubBefore, before) = (gateway.HubListeners(), gateway.Subscribers());
         using var live = await ConnectAsync(gateway, token);
         await live.SendTextAsync(Subscribe("live", WatchPractitioner, watching));
         string lastId;
         using (var leaving = await ConnectAsync(gateway, token))
         {
             await leaving.SendTextAsync(Subscribe("r", WatchPractitioner, watching));
-            await gateway.UntilListeningAsync(before, 2);
+            await gateway.UntilSubscribedAsync(before, 2);
             await BookAsync(gateway, world, 0, world.Patient.Id!);
             lastId = EventIdOf(JsonDocument.Parse((await NextAsync(leaving)).Payload).RootElement);
             leaving.Abort();
         }
 
-        await UntilAsync(() => gateway.Listeners() == before + 1);
+        await gateway.UntilUnsubscribedAsync(before, staying: 1);
         await BookAsync(gateway, world, 1, world.Patient.Id!);
         await BookAsync(gateway, world, 2, world.Patient.Id!);
 
@@ -168,7 +168,7 @@ public sealed class SharedExecutionTests
         }));
         var missed = new[] { await NextAsync(back), await NextAsync(back) };
         Assert.Equal([world.SlotId(1), world.SlotId(2)], missed.Select(m => SlotIdOf(m.Payload)));
-        await gateway.UntilListeningAsync(before, 2);
+        await gateway.UntilSubscribedAsync(before, 2);
         Assert.Equal(hubBefore + 1, gateway.HubListeners()); // it joined the live execution, with no follower of its own
 
         await BookAsync(gateway, world, 3, world.Patient.Id!);

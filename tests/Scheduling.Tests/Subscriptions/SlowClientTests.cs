@@ -17,10 +17,10 @@ public sealed class SlowClientTests
         await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["WebSockets:SendQueueLength"] = "64" });
         var endpoint = gateway.Services.GetRequiredService<GraphQLWebSocketEndpoint>();
         const int events = 400;
-        var before = gateway.Listeners();
+        var before = gateway.Subscribers();
         await using var reader = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress,
             """subscription { slotsChanged(scheduleIds: ["flood"]) { slotId } }""", count: events, timeoutMs: 60000);
-        await gateway.UntilListeningAsync(before);
+        await gateway.UntilSubscribedAsync(before);
 
         // The slow client subscribes to big events and then never reads again.
         using var slow = new ClientWebSocket();
@@ -30,7 +30,7 @@ public sealed class SlowClientTests
         await slow.ReceiveAsync(new byte[1024], CancellationToken.None);
         await slow.SendAsync(Encoding.UTF8.GetBytes("""{"id":"1","type":"subscribe","payload":{"query":"subscription { slotsChanged(scheduleIds: [\"flood\"]) { slotId slot { comment } } }"}}"""),
             WebSocketMessageType.Text, true, CancellationToken.None);
-        await gateway.UntilListeningAsync(before + 1);
+        await gateway.UntilSubscribedAsync(before, 2);
         Assert.Equal(2, endpoint.Connections);
 
         var hub = gateway.Services.GetRequiredService<ChangeHub>();

@@ -58,7 +58,7 @@ public sealed class SocketLimitsTests
         }
 
         Assert.Equal(["s1", "s2"], delivered.Order());
-        Assert.Equal(before + 2, gateway.Listeners());
+        Assert.Equal(2, gateway.SubscribedSince(before).Count);
     }
 
     [Fact]
@@ -74,10 +74,7 @@ public sealed class SocketLimitsTests
 
         // Completing one makes room; the refused id may be used again.
         await socket.SendTextAsync("""{"id":"s2","type":"complete"}""");
-        for (var i = 0; i < 200 && gateway.Listeners() > before + 1; i++)
-        {
-            await Task.Delay(10);
-        }
+        await gateway.UntilUnsubscribedAsync(before, staying: 1);
 
         await socket.SendTextAsync(Query("q1"));
         var answer = JsonDocument.Parse(await socket.ReceiveUntilAsync(m => m.Contains("\"q1\"", StringComparison.Ordinal))).RootElement;
@@ -149,14 +146,14 @@ public sealed class SocketLimitsTests
     });
 
     /// <summary>A booking world, and a socket with two subscriptions (s1, s2) to its schedule's slots, both live.</summary>
-    private static async Task<(BookingWorld World, ClientWebSocket Socket, int ListenersBefore)> TwoSubscriptionsAsync(GatewayServer gateway)
+    private static async Task<(BookingWorld World, ClientWebSocket Socket, SubscriberMark Before)> TwoSubscriptionsAsync(GatewayServer gateway)
     {
         var world = await BookingWorld.CreateAsync(gateway.Services.GetRequiredService<InMemoryFhirStore>());
         var socket = await RawSocket.ConnectAndInitAsync(gateway);
-        var before = gateway.Listeners();
+        var before = gateway.Subscribers();
         await socket.SendTextAsync(Subscribe("s1", world.Schedule.Id!));
         await socket.SendTextAsync(Subscribe("s2", world.Schedule.Id!));
-        await gateway.UntilListeningAsync(before, 2);
+        await gateway.UntilSubscribedAsync(before, 2);
         return (world, socket, before);
     }
 

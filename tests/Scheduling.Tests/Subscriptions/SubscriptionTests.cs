@@ -21,7 +21,7 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
     public async Task A_booking_and_its_cancellation_arrive_with_fields_resolved_through_DataLoaders()
     {
         var world = await BookingWorld.CreateAsync(Gateway.Services.GetRequiredService<InMemoryFhirStore>());
-        var before = Gateway.Listeners();
+        var before = Gateway.Subscribers();
         await using var client = await GraphQLWsClient.SubscribeAsync(Gateway.BaseAddress, """
             subscription($practitioner: ID!) {
               appointmentChanged(practitionerId: $practitioner) {
@@ -29,8 +29,8 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
                 appointment { status patient { displayName } practitioners { fhirId } slots { fhirId status } }
               }
             }
-            """, new { practitioner = world.Practitioner.Id }, count: 2);
-        await Gateway.UntilListeningAsync(before);
+            """, new { practitioner = world.Practitioner.Id }, count: 2, timeoutMs: 60000);
+        await Gateway.UntilSubscribedAsync(before);
 
         var booked = await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { world.SlotId(0) }, patientId = world.Patient.Id } });
         var id = booked.At("data.bookAppointment.appointment.fhirId")!.GetValue<string>();
@@ -57,11 +57,11 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         var store = Gateway.Services.GetRequiredService<InMemoryFhirStore>();
         var watched = await BookingWorld.CreateAsync(store);
         var other = await BookingWorld.CreateAsync(store);
-        var before = Gateway.Listeners();
+        var before = Gateway.Subscribers();
         await using var client = await GraphQLWsClient.SubscribeAsync(Gateway.BaseAddress,
             "subscription($s: [ID!]!) { slotsChanged(scheduleIds: $s) { kind slotId slot { status schedule { fhirId } } } }",
             new { s = new[] { watched.Schedule.Id } }, count: 1);
-        await Gateway.UntilListeningAsync(before);
+        await Gateway.UntilSubscribedAsync(before);
 
         await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { other.SlotId(0) }, patientId = other.Patient.Id } });
         await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { watched.SlotId(1) }, patientId = watched.Patient.Id } });
@@ -92,11 +92,11 @@ public sealed class SubscriptionTests(EmbeddedGatewayFixture fixture) : IClassFi
         var store = Gateway.Services.GetRequiredService<InMemoryFhirStore>();
         var watched = await BookingWorld.CreateAsync(store);
         var other = await BookingWorld.CreateAsync(store);
-        var before = Gateway.Listeners();
+        var before = Gateway.Subscribers();
         await using var client = await GraphQLWsClient.SubscribeAsync(Gateway.BaseAddress,
             "subscription($s: ID!) { appointmentChanged(scheduleId: $s) { kind appointment { slots { fhirId } } } }",
             new { s = watched.Schedule.Id }, count: 1);
-        await Gateway.UntilListeningAsync(before);
+        await Gateway.UntilSubscribedAsync(before);
 
         await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { other.SlotId(0) }, patientId = other.Patient.Id } });
         await Gateway.QueryAsync(Book, new { input = new { slotIds = new[] { watched.SlotId(2) }, patientId = watched.Patient.Id } });

@@ -35,10 +35,10 @@ public sealed class WaitlistSubscriptionTests
             "data.bookAppointment.appointment.fhirId");
         var entry = await JoinAsync(gateway, world, world.Patient.Id!, patientToken);
 
-        var before = gateway.Listeners();
+        var before = gateway.Subscribers();
         await using var client = await GraphQLWsClient.SubscribeAsync(gateway.BaseAddress, Mine,
             connectionParams: new { Authorization = "Bearer " + patientToken }, count: 5, timeoutMs: 30000);
-        await gateway.UntilListeningAsync(before);
+        await gateway.UntilSubscribedAsync(before);
         Assert.Equal("connected", client.First.GetProperty("event").GetString());
 
         Assert.Empty((await gateway.QueryAsync(Cancel, new { id = booked }, scheduler)).At("data.cancelAppointment.errors")!.AsArray());
