@@ -51,11 +51,12 @@ public sealed class CardinalityFieldMiddleware : IFieldMiddleware
     internal static object? Check(IResolveFieldContext context, ResourceVerdicts verdicts, object? value)
     {
         // The usual case, without allocating: nothing here is a resource, or all of it is whole.
-        if (ResourceValues.All(value, IsWhole, verdicts))
-        {
-            return value;
-        }
+        return ResourceValues.All(value, IsWhole, verdicts) ? value : WithoutBroken(context, verdicts, value);
+    }
 
+    // Its own method: its closures are allocated only when something is broken, not on entry to every check.
+    private static object? WithoutBroken(IResolveFieldContext context, ResourceVerdicts verdicts, object? value)
+    {
         var broken = new Dictionary<Resource, IReadOnlyList<string>>(ReferenceEqualityComparer.Instance);
         foreach (var resource in ResourceValues.Collect(value))
         {
