@@ -162,6 +162,7 @@ public static class SchemaServiceCollectionExtensions
                     var access = scope.GetRequiredService<SchedulingAccess>();
                     access.Caller = SchedulingCaller.From(execution.User, scope.GetRequiredService<IOptions<FhirOptions>>().Value.TrustedFhirUserBases);
                     execution.UserContext[SchedulingAccess.UserContextKey] = access; // read on every field (SchedulingAccess.Of)
+                    execution.UserContext[OperationServices.UserContextKey] = new OperationServices(scope, access); // likewise (ResolveContextExtensions)
                 }
 
                 // The operation's size first (it stops validation when over a limit), then GraphQL's own rules.

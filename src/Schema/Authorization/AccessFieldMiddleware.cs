@@ -56,13 +56,18 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
             return byId is var (type, id) ? throw ForbiddenError.NotYours(type, id) : null;
         }
 
-        var found = ResourceValues.Collect(value).Where(r => IsChecked(r.TypeName)).ToList();
-        if (found.Count == 0)
+        // Each record decided once per operation (as seen here, or anywhere): the usual field, whose records are of
+        // no checked type or were already found visible, allocates nothing.
+        var inside = InsideAppointment(context);
+        var seen = OperationServices.Of(context)?.Visible;
+        if (ResourceValues.All(value, inside ? DecidedInside : DecidedAnywhere, (object?)seen ?? NoneSeen))
         {
             return value;
         }
 
-        var hidden = await access.HiddenAsync(found, InsideAppointment(context), context.CancellationToken);
+        var found = ResourceValues.Collect(value).Where(r => IsChecked(r.TypeName) && seen?.Shown(r, inside) != true).ToList();
+        var hidden = await access.HiddenAsync(found, inside, context.CancellationToken);
+        seen?.Remember(found.Where(r => !hidden.Contains(r)), inside);
         if (hidden.Count == 0)
         {
             return value;
@@ -72,6 +77,14 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
             ? throw (byId is var (asked, askedId) ? ForbiddenError.NotYours(asked, askedId) : ForbiddenError.Hidden(single.TypeName))
             : ResourceValues.Without(value, hidden, silently: true);
     }
+
+    private static readonly VisibleResources NoneSeen = new();
+
+    private static readonly Func<Resource, object, bool> DecidedAnywhere =
+        static (resource, seen) => !IsChecked(resource.TypeName) || ((VisibleResources)seen).Shown(resource, insideVisibleAppointment: false);
+
+    private static readonly Func<Resource, object, bool> DecidedInside =
+        static (resource, seen) => !IsChecked(resource.TypeName) || ((VisibleResources)seen).Shown(resource, insideVisibleAppointment: true);
 
     /// <summary>
     /// The types whose records are checked against the caller (the patient's own data), and whose miss, when asked by
@@ -162,4 +175,36 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
             _ => null,
         };
     }
+}
+
+/// <summary>
+/// The records one operation found its caller may see, by instance and version, and where: anywhere, or inside a
+/// visible appointment only (which sees more: <see cref="SchedulingAccess.HiddenAsync"/>). Only what was shown is kept;
+/// a hidden record is decided again wherever it appears. Cleared with a subscription's reads before each event.
+/// </summary>
+internal sealed class VisibleResources
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Resource, Seen> _shown = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Whether it was shown where this field stands (inside a visible appointment or not).</summary>
+    public bool Shown(Resource resource, bool insideVisibleAppointment) =>
+        _shown.TryGetValue(resource, out var seen) && seen.VersionId == resource.Meta?.VersionId &&
+        (seen.Anywhere || insideVisibleAppointment);
+
+    public void Remember(IEnumerable<Resource> shown, bool insideVisibleAppointment)
+    {
+        foreach (var resource in shown)
+        {
+            var version = resource.Meta?.VersionId;
+            _shown.AddOrUpdate(
+                resource,
+                static (_, added) => added,
+                static (_, known, added) => known.VersionId == added.VersionId && known.Anywhere ? known : added,
+                new Seen(version, !insideVisibleAppointment));
+        }
+    }
+
+    public void Clear() => _shown.Clear();
+
+    private readonly record struct Seen(string? VersionId, bool Anywhere);
 }

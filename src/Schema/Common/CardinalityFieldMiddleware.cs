@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using System.Collections.Concurrent;
 using GraphQL;
 using GraphQL.DataLoader;
 using GraphQL.Instrumentation;
@@ -18,27 +18,49 @@ namespace Scheduling.Schema.Common;
 /// </summary>
 public sealed class CardinalityFieldMiddleware : IFieldMiddleware
 {
-    public async ValueTask<object?> ResolveAsync(IResolveFieldContext context, FieldMiddlewareDelegate next)
+    public ValueTask<object?> ResolveAsync(IResolveFieldContext context, FieldMiddlewareDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var result = await next(context);
+        var resolving = next(context);
+        return resolving.IsCompletedSuccessfully
+            ? ValueTask.FromResult(Judge(context, resolving.Result)) // without an async frame: most fields are plain reads
+            : JudgeAsync(context, resolving);
+    }
+
+    private static async ValueTask<object?> JudgeAsync(IResolveFieldContext context, ValueTask<object?> resolving) =>
+        Judge(context, await resolving);
+
+    private static object? Judge(IResolveFieldContext context, object? result)
+    {
         if (!CanHoldResources(context))
         {
             return result;
         }
 
-        return result is IDataLoaderResult pending
-            ? new CheckedResult(pending, value => System.Threading.Tasks.Task.FromResult(Check(context, value)))
-            : Check(context, result);
+        // Each resource instance is walked once per operation, whichever fields hand it out (an operation started
+        // without its services judges each field on its own).
+        var verdicts = OperationServices.Of(context)?.Verdicts ?? new ResourceVerdicts();
+        return result is IDataLoaderResult pending ? Deferred(context, verdicts, pending) : Check(context, verdicts, result);
     }
 
-    private static object? Check(IResolveFieldContext context, object? value)
+    // Its own method: the closure is allocated only for a deferred value, not on entry to every field's judgement.
+    private static CheckedResult Deferred(IResolveFieldContext context, ResourceVerdicts verdicts, IDataLoaderResult pending) =>
+        new(pending, value => System.Threading.Tasks.Task.FromResult(Check(context, verdicts, value)));
+
+    internal static object? Check(IResolveFieldContext context, ResourceVerdicts verdicts, object? value)
+    {
+        // The usual case, without allocating: nothing here is a resource, or all of it is whole.
+        return ResourceValues.All(value, IsWhole, verdicts) ? value : WithoutBroken(context, verdicts, value);
+    }
+
+    // Its own method: its closures are allocated only when something is broken, not on entry to every check.
+    private static object? WithoutBroken(IResolveFieldContext context, ResourceVerdicts verdicts, object? value)
     {
         var broken = new Dictionary<Resource, IReadOnlyList<string>>(ReferenceEqualityComparer.Instance);
         foreach (var resource in ResourceValues.Collect(value))
         {
-            if (!broken.ContainsKey(resource) && MissingIn(resource) is { Count: > 0 } missing)
+            if (!broken.ContainsKey(resource) && verdicts.MissingIn(resource) is { Count: > 0 } missing)
             {
                 broken[resource] = missing;
             }
@@ -70,26 +92,7 @@ public sealed class CardinalityFieldMiddleware : IFieldMiddleware
         return ResourceValues.Without(value, new HashSet<Resource>(broken.Keys, ReferenceEqualityComparer.Instance), silently: false);
     }
 
-    /// <summary>
-    /// What a resource lacks, walked once per instance and version: the same loaded Slot or Schedule is handed out by
-    /// many fields of one response (and by later responses, from the cache), and the walk covers its whole tree.
-    /// </summary>
-    private static IReadOnlyList<string> MissingIn(Resource resource)
-    {
-        var version = resource.Meta?.VersionId;
-        if (Checked.TryGetValue(resource, out var known) && known.VersionId == version)
-        {
-            return known.Missing;
-        }
-
-        var missing = FhirCardinality.Missing(resource);
-        Checked.AddOrUpdate(resource, new CheckedResource(version, missing));
-        return missing;
-    }
-
-    private static readonly ConditionalWeakTable<Resource, CheckedResource> Checked = new();
-
-    private sealed record CheckedResource(string? VersionId, IReadOnlyList<string> Missing);
+    private static readonly Func<Resource, object, bool> IsWhole = static (resource, verdicts) => ((ResourceVerdicts)verdicts).MissingIn(resource).Count == 0;
 
     private static Resource? Report(IResolveFieldContext context, ExecutionError error, Resource? instead)
     {
@@ -105,6 +108,41 @@ public sealed class CardinalityFieldMiddleware : IFieldMiddleware
 
     private static bool IsNodes(IResolveFieldContext context) =>
         context.ParentType == context.Schema.Query && context.FieldDefinition.Name == "nodes";
+}
+
+/// <summary>
+/// What the resources one operation hands out lack (<see cref="FhirCardinality.Missing"/>), each instance walked once
+/// per version whatever number of fields hand it out (the same loaded Slot or Schedule is handed out by many fields of
+/// one response, and the walk covers its whole tree). Per operation and not process-wide: fields complete on several
+/// threads, and a process-wide table keyed by instance took one lock for all of them (and a handle per resource); a
+/// resource from the cache is a copy per operation anyway. Cleared with a subscription's reads before each event.
+/// </summary>
+internal sealed class ResourceVerdicts
+{
+    private readonly ConcurrentDictionary<Resource, Verdict> _known = new(ReferenceEqualityComparer.Instance);
+    private int _walks;
+
+    /// <summary>How many walks were made (each a resource instance, or a new version of one).</summary>
+    public int Walks => Volatile.Read(ref _walks);
+
+    public IReadOnlyList<string> MissingIn(Resource resource)
+    {
+        var version = resource.Meta?.VersionId;
+        if (_known.TryGetValue(resource, out var known) && known.VersionId == version)
+        {
+            return known.Missing;
+        }
+
+        var missing = FhirCardinality.Missing(resource);
+        Interlocked.Increment(ref _walks);
+        _known[resource] = new Verdict(version, missing);
+        return missing;
+    }
+
+    /// <summary>Forgets every verdict: before a subscription's next event, whose resources are new instances.</summary>
+    public void Clear() => _known.Clear();
+
+    private readonly record struct Verdict(string? VersionId, IReadOnlyList<string> Missing);
 }
 
 /// <summary>A resource the FHIR server holds that breaks FHIR R4's own cardinality: the gateway does not serve it.</summary>

@@ -12,13 +12,24 @@ using Scheduling.Schema.Subscriptions;
 
 namespace Scheduling.Schema.Common;
 
-/// <summary>The request's services, as resolvers reach them.</summary>
+/// <summary>
+/// The request's services, as resolvers reach them: from the operation's <see cref="OperationServices"/> (resolved once
+/// as it started), from its scope only where an operation was started without them.
+/// </summary>
 public static class ResolveContextExtensions
 {
-    public static ResourceByIdDataLoader ById(this IResolveFieldContext context) => Service<ResourceByIdDataLoader>(context);
+    public static ResourceByIdDataLoader ById(this IResolveFieldContext context) =>
+        OperationServices.Of(context)?.ById ?? Service<ResourceByIdDataLoader>(context);
 
     public static ReferencingResourcesDataLoader Referencing(this IResolveFieldContext context) =>
-        Service<ReferencingResourcesDataLoader>(context);
+        OperationServices.Of(context)?.Referencing ?? Service<ReferencingResourcesDataLoader>(context);
+
+    /// <summary>The operation's query planner; null where the schema runs without one.</summary>
+    public static QueryPlanner? Planner(this IResolveFieldContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return OperationServices.Of(context) is { } operation ? operation.Planner : context.RequestServices?.GetService<QueryPlanner>();
+    }
 
     /// <summary>
     /// A nested list: what points at <paramref name="target"/> through <paramref name="parameter"/> under
@@ -29,21 +40,28 @@ public static class ResolveContextExtensions
         where T : Resource
     {
         ArgumentNullException.ThrowIfNull(context);
-        var lookup = context.Operation.Operation == OperationType.Query && context.RequestServices?.GetService<QueryPlanner>() is { } planner
+        var lookup = context.Operation.Operation == OperationType.Query && context.Planner() is { } planner
             ? planner.Lookup(context, ModelInfo.GetFhirTypeNameForType(typeof(T))!, filter, parameter, target)
             : new ReverseLookup(filter, parameter, target);
         return context.Referencing().Load<T>(lookup);
     }
 
-    public static IFhirStore Fhir(this IResolveFieldContext context) => Service<IFhirStore>(context);
+    public static IFhirStore Fhir(this IResolveFieldContext context) =>
+        OperationServices.Of(context)?.Fhir ?? Service<IFhirStore>(context);
 
-    public static SchedulingAccess Access(this IResolveFieldContext context) => Service<SchedulingAccess>(context);
+    public static SchedulingAccess Access(this IResolveFieldContext context) =>
+        SchedulingAccess.Of(context) ?? Service<SchedulingAccess>(context);
 
     /// <summary>Drops this request's cached reads: after a write, or before resolving the next event of a long subscription.</summary>
     public static void ForgetReads(this IResolveFieldContext context)
     {
         context.ById().ClearAll();
         context.Referencing().ClearAll();
+        if (OperationServices.Of(context) is { } operation)
+        {
+            operation.Verdicts.Clear();
+            operation.Visible.Clear();
+        }
     }
 
     /// <summary>

@@ -22,6 +22,46 @@ internal static class ResourceValues
     }
 
     /// <summary>
+    /// Whether every resource in the value passes <paramref name="test"/> (given <paramref name="state"/>), through the
+    /// same lists, connections and edges as <see cref="Collect(object?)"/>, stopping at the first that does not. Allocates
+    /// nothing over lists, arrays and connections, so a field's check costs nothing when all it hands out is known.
+    /// </summary>
+    public static bool All(object? value, Func<Resource, object, bool> test, object state)
+    {
+        switch (value)
+        {
+            case Resource resource:
+                return test(resource, state);
+            case null or string or Base:
+                return true;
+            case IList items:
+                for (var i = 0; i < items.Count; i++)
+                {
+                    if (!All(items[i], test, state))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case var _ when Wrapped.Of(value) is { } wrapped:
+                return wrapped.All(value, test, state);
+            case IEnumerable items:
+                foreach (var item in items)
+                {
+                    if (!All(item, test, state))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>
     /// The value without the dropped resources: dropped from lists (of any depth), edges and connections. A single
     /// resource is returned as is. With <paramref name="silently"/> a connection's counts and cursors then describe
     /// the kept items only, so nothing tells that items were dropped (<see cref="Paging.Visible{T}"/>); otherwise
@@ -29,7 +69,7 @@ internal static class ResourceValues
     /// </summary>
     public static object? Without(object? value, IReadOnlySet<Resource> dropped, bool silently) => value switch
     {
-        null or string or Resource => value,
+        null or string or Base => value,
         _ when Wrapped.Of(value) is { } wrapped => wrapped.Without(value, node => Keeps(node, dropped), silently),
         IEnumerable items => items.Cast<object?>().Where(item => Keeps(item, dropped)).Select(item => Without(item, dropped, silently)).ToList(),
         _ => value,
@@ -45,7 +85,8 @@ internal static class ResourceValues
             case Resource resource:
                 found.Add(resource);
                 break;
-            case null or string:
+            case null or string or Base:
+                // A FHIR element other than a resource (a participant, a period) is not a list of what it holds.
                 break;
             case var _ when Wrapped.Of(value) is { } wrapped:
                 foreach (var node in wrapped.Nodes(value))
@@ -84,6 +125,8 @@ internal static class ResourceValues
 
         public abstract bool Shows(object wrapper, Func<object?, bool> keep);
 
+        public abstract bool All(object wrapper, Func<Resource, object, bool> test, object state);
+
         public static Wrapped? Of(object value) => Known.GetOrAdd(value.GetType(), type =>
             !type.IsGenericType ? null
             : type.GetGenericTypeDefinition() == typeof(Connection<>) ? (Wrapped?)Activator.CreateInstance(typeof(ConnectionOf<>).MakeGenericType(type.GetGenericArguments()))
@@ -99,6 +142,24 @@ internal static class ResourceValues
                 : Paging.Without((Connection<T>)wrapper, node => keep(node));
 
             public override bool Shows(object wrapper, Func<object?, bool> keep) => true;
+
+            public override bool All(object wrapper, Func<Resource, object, bool> test, object state)
+            {
+                if (((Connection<T>)wrapper).Edges is not { } edges)
+                {
+                    return true;
+                }
+
+                foreach (var edge in edges)
+                {
+                    if (!ResourceValues.All(edge.Node, test, state))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
         }
 
         private sealed class EdgeOf<T> : Wrapped
@@ -109,6 +170,9 @@ internal static class ResourceValues
             public override object Without(object wrapper, Func<object?, bool> keep, bool silently) => wrapper;
 
             public override bool Shows(object wrapper, Func<object?, bool> keep) => keep(((Edge<T>)wrapper).Node);
+
+            public override bool All(object wrapper, Func<Resource, object, bool> test, object state) =>
+                ResourceValues.All(((Edge<T>)wrapper).Node, test, state);
         }
     }
 }

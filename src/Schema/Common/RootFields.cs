@@ -27,7 +27,7 @@ public static class RootFields
             {
                 var id = c.GetArgument<string>("id");
                 var type = ModelInfo.GetFhirTypeNameForType(typeof(TResource))!;
-                if (FhirReference.IsValidId(id) && c.RequestServices?.GetService(typeof(QueryPlanner)) is QueryPlanner planner &&
+                if (FhirReference.IsValidId(id) && c.Planner() is { } planner &&
                     await planner.SearchAsync(c, type, ResourceSearches.ByIds(type, [id]), matchesAreLoads: true) is { } planned)
                 {
                     return planned.Resources.OfType<TResource>().FirstOrDefault();

@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
+using System.Text.Unicode;
 using Scheduling.Schema.Booking;
 using Scheduling.Schema.Common;
 using Scheduling.Schema.Fhir;
@@ -144,20 +146,18 @@ public static class GlobalId
         return true;
     }
 
-    private static string? Text(string value)
+    /// <summary>
+    /// The text a global id encodes; null when it is not base64url of UTF-8. Without exceptions: a FHIR id or reference
+    /// sent where a global id is accepted is the normal case, not an error.
+    /// </summary>
+    internal static string? Text(string value)
     {
-        try
-        {
-            return new UTF8Encoding(false, true).GetString(Base64Url.DecodeFromChars(value));
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
+        var length = Base64Url.GetMaxDecodedLength(value.Length);
+        Span<byte> bytes = length <= 256 ? stackalloc byte[length] : new byte[length];
+        // The OperationStatus form: the Try form still throws on a character outside base64url.
+        return Base64Url.DecodeFromChars(value, bytes, out _, out var written) == OperationStatus.Done && Utf8.IsValid(bytes[..written])
+            ? Encoding.UTF8.GetString(bytes[..written])
+            : null;
     }
 
     /// <summary>
