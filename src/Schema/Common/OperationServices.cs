@@ -54,6 +54,6 @@ public sealed class OperationServices
     public static OperationServices? Of(IResolveFieldContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.UserContext.TryGetValue(UserContextKey, out var kept) ? kept as OperationServices : null;
+        return context.UserContext is { } user && user.TryGetValue(UserContextKey, out var kept) ? kept as OperationServices : null;
     }
 }
