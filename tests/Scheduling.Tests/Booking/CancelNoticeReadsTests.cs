@@ -77,7 +77,7 @@ public sealed class CancelNoticeReadsTests
     /// Two series of <paramref name="count"/> weekly occurrences on one schedule, one cancelled by its patient and one by
     /// a scheduler (exempt from the notice): how many more requests the patient's cancel made than the scheduler's.
     /// </summary>
-    private static async Task<int> PatientsExtraRequestsAsync(GatewayServer gateway, Counter counter, BookingWorld world, string scheduleId, DateOnly first, int count)
+    private static async Task<int> PatientsExtraRequestsAsync(GatewayServer gateway, FhirCallCounter counter, BookingWorld world, string scheduleId, DateOnly first, int count)
     {
         var patients = await BookSeriesAsync(gateway, scheduleId, world.Patient.Id!, first, "09:00", count);
         var schedulers = await BookSeriesAsync(gateway, scheduleId, world.OtherPatient.Id!, first, "10:00", count);
@@ -94,9 +94,9 @@ public sealed class CancelNoticeReadsTests
         return patientRequests - schedulerRequests;
     }
 
-    private static async Task<(GatewayServer Gateway, Counter Counter, InMemoryFhirStore Store)> StartAsync()
+    private static async Task<(GatewayServer Gateway, FhirCallCounter Counter, InMemoryFhirStore Store)> StartAsync()
     {
-        var counter = new Counter();
+        var counter = new FhirCallCounter();
         var gateway = await GatewayServer.StartAsync(TestTokens.GatewaySettings(), services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
             (provider, _) => new CountingFhirStore(provider.GetRequiredService<InMemoryFhirStore>(), counter)));
         return (gateway, counter, gateway.Services.GetRequiredService<InMemoryFhirStore>());
@@ -128,68 +128,5 @@ public sealed class CancelNoticeReadsTests
     {
         var answer = await gateway.QueryAsync(CancelSeries, new { input = new { appointmentId, reason = "moving away" } }, token);
         return answer.At("data.cancelSeriesFrom") ?? throw new InvalidOperationException(answer.ToJsonString());
-    }
-
-    private sealed class Counter
-    {
-        private int _requests;
-
-        public int Requests => Volatile.Read(ref _requests);
-
-        public void Reset() => Interlocked.Exchange(ref _requests, 0);
-
-        public void Count() => Interlocked.Increment(ref _requests);
-    }
-
-    /// <summary>Counts every call that would be a request to a FHIR server: reads, searches (each page), writes.</summary>
-    private sealed class CountingFhirStore(IFhirStore inner, Counter counter) : DelegatingFhirStore(inner)
-    {
-        public override Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.SearchAsync(query, cancellationToken);
-        }
-
-        public override Task<IReadOnlyList<Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.SearchAllAsync(query, cancellationToken);
-        }
-
-        public override Task<Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.ReadAsync(reference, cancellationToken);
-        }
-
-        public override Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.CreateAsync(resource, cancellationToken);
-        }
-
-        public override Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.UpdateAsync(resource, ifMatchVersionId, cancellationToken);
-        }
-
-        public override Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
-        }
-
-        public override Task DeleteAsync(Resource current, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.DeleteAsync(current, cancellationToken);
-        }
-
-        public override Task<IReadOnlyList<Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.TransactionAsync(writes, cancellationToken);
-        }
     }
 }

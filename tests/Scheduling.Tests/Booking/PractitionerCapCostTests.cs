@@ -46,7 +46,7 @@ public sealed class PractitionerCapCostTests(ITestOutputHelper output)
     /// </summary>
     private static async Task<int> RequestsOfSecondBookingAsync(bool transactions, string zone, int? maxPerDay, int? maxPerWeek, bool otherCapped)
     {
-        var counter = new Counter();
+        var counter = new FhirCallCounter();
         var settings = TestTokens.GatewaySettings();
         settings["Fhir:UseTransactions"] = transactions ? "true" : "false";
         await using var gateway = await GatewayServer.StartAsync(settings, services => services.AddKeyedScoped<IFhirStore>(FhirServiceKeys.Upstream,
@@ -101,66 +101,4 @@ public sealed class PractitionerCapCostTests(ITestOutputHelper output)
             new { time = new { slotIds = new[] { RuleSlots.Id(scheduleId, start, start.AddMinutes(30)) } }, patientId }, "appointment { fhirId }", token));
 
     private static void NoErrors(System.Text.Json.Nodes.JsonNode payload) => Assert.True(payload["errors"]!.AsArray().Count == 0, payload["errors"]!.ToJsonString());
-
-    private sealed class Counter
-    {
-        private int _requests;
-
-        public int Requests => Volatile.Read(ref _requests);
-
-        public void Count() => Interlocked.Increment(ref _requests);
-
-        public void Reset() => Volatile.Write(ref _requests, 0);
-    }
-
-    private sealed class CountingFhirStore(IFhirStore inner, Counter counter) : DelegatingFhirStore(inner)
-    {
-        public override Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.SearchAsync(query, cancellationToken);
-        }
-
-        public override Task<IReadOnlyList<Hl7.Fhir.Model.Resource>> SearchAllAsync(FhirQuery query, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.SearchAllAsync(query, cancellationToken);
-        }
-
-        public override Task<Hl7.Fhir.Model.Resource?> ReadAsync(FhirReference reference, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.ReadAsync(reference, cancellationToken);
-        }
-
-        public override Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.CreateAsync(resource, cancellationToken);
-        }
-
-        public override Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.UpdateAsync(resource, ifMatchVersionId, cancellationToken);
-        }
-
-        public override Task<(T Resource, bool Created)> CreateIfNoneExistAsync<T>(T resource, FhirQuery ifNoneExist, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.CreateIfNoneExistAsync(resource, ifNoneExist, cancellationToken);
-        }
-
-        public override Task DeleteAsync(Hl7.Fhir.Model.Resource current, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.DeleteAsync(current, cancellationToken);
-        }
-
-        public override Task<IReadOnlyList<Hl7.Fhir.Model.Resource>> TransactionAsync(IReadOnlyList<FhirWrite> writes, CancellationToken cancellationToken)
-        {
-            counter.Count();
-            return base.TransactionAsync(writes, cancellationToken);
-        }
-    }
 }
