@@ -206,6 +206,7 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
             }
         }
 
+        var write = new List<RecordedChange>(); // the readable changes of the write being read
         while (true)
         {
             var page = await db.StreamRangeAsync(_stream, _position!.Value.Next.ToString(), "+", Page);
@@ -219,12 +220,17 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
                         _mirror.Keep(change, _time.GetUtcNow());
                     }
 
-                    _handlers.Deliver(change);
+                    write.Add(change);
                 }
 
                 lock (_gate)
                 {
                     _position = ParseId(entry.Id) ?? _position;
+                }
+
+                if (RestOf(entry) == 0)
+                {
+                    DeliverWrite(write);
                 }
             }
 
@@ -234,6 +240,10 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
             }
         }
 
+        // A write is added in one MULTI/EXEC, so the stream's end never falls inside one: what is left lost its last
+        // entry (trimmed away), and is handed on as it is.
+        DeliverWrite(write);
+
         var now = _time.GetUtcNow();
         if (now - _trimmedAt > TimeSpan.FromSeconds(Math.Min(60, _history.RetentionSeconds)))
         {
@@ -242,13 +252,29 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
         }
     }
 
+    /// <summary>
+    /// The readable changes of one write, handed on together, each with how many of them follow it: an entry of the
+    /// write that could not be read (dropped) does not leave the others waiting for it.
+    /// </summary>
+    private void DeliverWrite(List<RecordedChange> write)
+    {
+        for (var i = 0; i < write.Count; i++)
+        {
+            _handlers.Deliver(write[i] with { FollowedBy = write.Count - 1 - i });
+        }
+
+        write.Clear();
+    }
+
+    /// <summary>How many entries of its write follow this one (0 when it says none, or nothing readable).</summary>
+    private static int RestOf(StreamEntry entry) => entry[Rest] is { IsNull: false } rest && rest.TryParse(out int following) ? Math.Max(0, following) : 0;
+
     private RecordedChange? Parse(StreamEntry entry)
     {
         try
         {
-            var rest = entry[Rest];
             return JsonSerializer.Deserialize<ResourceChange>(entry[Field].ToString()) is { } change
-                ? new RecordedChange(ParseId(entry.Id), change, rest.IsNull || !rest.TryParse(out int following) ? 0 : Math.Max(0, following))
+                ? new RecordedChange(ParseId(entry.Id), change, RestOf(entry))
                 : null;
         }
         catch (JsonException e)

@@ -74,6 +74,35 @@ public sealed class WriteBoundaryTests
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task A_write_whose_last_entry_is_unreadable_is_still_followed_on_a_quiet_stream()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var stream = "unreadable-" + Guid.NewGuid().ToString("N");
+        using var connection = Connection(redis, stream);
+        using var bus = Bus(connection, stream);
+        using var hub = Hub(bus);
+        var heard = new ConcurrentQueue<RecordedChange>();
+        using var watch = bus.Subscribe(heard.Enqueue);
+        await ReadingAsync(bus, heard);
+        var followed = new ConcurrentQueue<string>();
+        using var follower = hub.Follow(e => followed.Enqueue(e.Id));
+
+        // A cancellation and its freed slot as one write, the slot's entry unreadable (written by hand, as no gateway
+        // writes it); then nothing more: the cancellation must not wait for a later write to be handed on.
+        var transaction = connection.Multiplexer.GetDatabase().CreateTransaction();
+        var added = new[]
+        {
+            transaction.StreamAddAsync(stream, [new StackExchange.Redis.NameValueEntry("change", System.Text.Json.JsonSerializer.Serialize(Cancelled(1))), new StackExchange.Redis.NameValueEntry("rest", 1)]),
+            transaction.StreamAddAsync(stream, [new StackExchange.Redis.NameValueEntry("change", "{not json"), new StackExchange.Redis.NameValueEntry("rest", 0)]),
+        };
+        Assert.True(await transaction.ExecuteAsync());
+        await System.Threading.Tasks.Task.WhenAll(added);
+
+        await UntilAsync(() => followed.Contains("cancelled1")); // the reader polls every second
+        Assert.Equal(0, heard.Single(c => c.Change.Id == "cancelled1").FollowedBy);
+    }
+
+    [Fact]
     public void A_write_is_followed_only_once_all_its_changes_are_heard_and_a_broken_one_does_not_hold_the_stream()
     {
         var bus = new ScriptedBus();
