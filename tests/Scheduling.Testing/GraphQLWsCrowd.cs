@@ -31,6 +31,9 @@ public sealed class GraphQLWsCrowd : IAsyncDisposable
     /// <summary>When each result arrived at its client, in the order they arrived (for latencies).</summary>
     public List<DateTimeOffset> Arrivals { get; } = [];
 
+    /// <summary>The line that ended the last <see cref="CollectAsync"/> (<c>done</c>, <c>timeout</c>), or none if the crowd went silent: for failure messages.</summary>
+    public string? Ending { get; private set; }
+
     /// <summary>The first line: {"event":"connected","clients":N} once every client is acknowledged.</summary>
     public JsonElement First => _node.Ready;
 
@@ -42,6 +45,7 @@ public sealed class GraphQLWsCrowd : IAsyncDisposable
         {
             if (line.TryGetProperty("event", out var kind))
             {
+                Ending = line.ToString();
                 return (results, kind.GetString() == "done");
             }
 
@@ -58,6 +62,7 @@ public sealed class GraphQLWsCrowd : IAsyncDisposable
             }
         }
 
+        Ending = null;
         return (results, false);
     }
 

@@ -116,7 +116,8 @@ public sealed class MedplumFanOutTests(MedplumFixture medplumFixture, ITestOutpu
         if (crowd is not null)
         {
             var (results, done) = await crowd.CollectAsync(TimeSpan.FromSeconds(60));
-            Assert.True(done, $"only {results.Count} of {subscribers} subscribers got the event");
+            Assert.True(done, $"only {results.Count} of {subscribers} subscribers got the event; the crowd ended with {crowd.Ending ?? "silence"}; " +
+                $"errors: {string.Join(" | ", results.Values.SelectMany(r => r).Where(r => r.ValueKind == JsonValueKind.Object && r.TryGetProperty("error", out _)).Take(3))}");
             for (var i = 0; i < watchers.Count; i++)
             {
                 if (!watchers[i].Expects)
