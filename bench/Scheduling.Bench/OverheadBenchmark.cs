@@ -26,10 +26,10 @@ public static class OverheadBenchmark
         var practice = await Practice.SeedAsync(store);
         var handler = new CannedFhirHandler(store, BaseUrl);
         Console.WriteLine($"Gateway overhead in process (FHIR answered from canned JSON, no network): {iterations} sequential requests per row after " +
-            $"{Math.Min(iterations, 50)} warm-up; {Environment.ProcessorCount} cores, load {Load()}; {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+            $"{Math.Min(iterations, 50)} warm-up; {Environment.ProcessorCount} cores, load {Load()}; GC {GcMode()}; {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC.");
         Console.WriteLine();
-        Console.WriteLine("| screen | gateway | FHIR requests | p50 ms | CPU ms/request | KB allocated/request |");
-        Console.WriteLine("|---|---|---|---|---|---|");
+        Console.WriteLine("| screen | gateway | FHIR requests | p50 ms | CPU ms/request | KB allocated/request | GCs/100 requests | GC pause ms/request |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         var common = new Dictionary<string, string?>
         {
             ["Fhir:BaseUrl"] = BaseUrl.ToString(),
@@ -64,9 +64,9 @@ public static class OverheadBenchmark
                     await RequestAsync(gateway, body);
                 }
 
-                var (p50, cpu, allocated) = await MeasureAsync(() => RequestAsync(gateway, body), iterations);
+                var m = await MeasureAsync(() => RequestAsync(gateway, body), iterations);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {screen} | {name} | {requests} | {p50:F2} | {cpu:F2} | {allocated / 1024:F0} |"));
+                    $"| {screen} | {name} | {requests} | {m.P50:F2} | {m.CpuMs:F2} | {m.Bytes / 1024:F0} | {m.Collections * 100:F1} | {m.PauseMs:F2} |"));
             }
         }
 
@@ -89,13 +89,18 @@ public static class OverheadBenchmark
         }
     }
 
-    private static async Task<(double P50, double CpuMs, double Bytes)> MeasureAsync(Func<Task> run, int iterations)
+    /// <summary>What one row measured, per request: collections of any generation, and the time the GC paused the process.</summary>
+    private readonly record struct Measured(double P50, double CpuMs, double Bytes, double Collections, double PauseMs);
+
+    private static async Task<Measured> MeasureAsync(Func<Task> run, int iterations)
     {
         var process = Process.GetCurrentProcess();
         var latencies = new double[iterations];
         GC.Collect();
         var cpu = process.TotalProcessorTime;
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var collections = GC.CollectionCount(0);
+        var paused = GC.GetTotalPauseDuration();
         for (var i = 0; i < iterations; i++)
         {
             var clock = Stopwatch.StartNew();
@@ -104,10 +109,12 @@ public static class OverheadBenchmark
         }
 
         var bytes = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)iterations;
+        var gcs = (GC.CollectionCount(0) - collections) / (double)iterations;
+        var pauseMs = (GC.GetTotalPauseDuration() - paused).TotalMilliseconds / iterations;
         process.Refresh();
         var cpuMs = (process.TotalProcessorTime - cpu).TotalMilliseconds / iterations;
         Array.Sort(latencies);
-        return (latencies[iterations / 2], cpuMs, bytes);
+        return new Measured(latencies[iterations / 2], cpuMs, bytes, gcs, pauseMs);
     }
 
     private static async Task RequestAsync(GatewayServer gateway, byte[] body)
@@ -121,6 +128,12 @@ public static class OverheadBenchmark
             throw new InvalidOperationException("gateway query failed: " + Encoding.UTF8.GetString(answer.AsSpan(0, Math.Min(300, answer.Length))));
         }
     }
+
+    /// <summary>The collector this process runs with: the gateway's own (server, or as its runtimeconfig says) or not.</summary>
+    internal static string GcMode() =>
+        (System.Runtime.GCSettings.IsServerGC ? "server" : "workstation") +
+        (AppContext.GetData("System.GC.DynamicAdaptationMode") is { } mode ? $", adaptation {mode}" : string.Empty) +
+        $", {System.Runtime.GCSettings.LatencyMode}";
 
     private static string Load() =>
         File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
