@@ -20,16 +20,23 @@ namespace Scheduling.Schema.Authorization;
 /// </summary>
 public sealed class AccessFieldMiddleware : IFieldMiddleware
 {
-    public async ValueTask<object?> ResolveAsync(IResolveFieldContext context, FieldMiddlewareDelegate next)
+    public ValueTask<object?> ResolveAsync(IResolveFieldContext context, FieldMiddlewareDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var access = SchedulingAccess.Of(context);
-        if (access is null || access.SeesEverything)
+        if (access is null || access.SeesEverything || !FieldFacts.CanHoldResources(context))
         {
-            return await next(context);
+            // Nothing to check (a caller who sees everything, or a scalar or enum field, which hands out no record and
+            // asks for none by id): the resolution as it is, without an async frame or an allocation.
+            return next(context);
         }
 
+        return CheckedAsync(context, access, next);
+    }
+
+    private static async ValueTask<object?> CheckedAsync(IResolveFieldContext context, SchedulingAccess access, FieldMiddlewareDelegate next)
+    {
         if (NodesOf(context) is { } asked)
         {
             // nodes(ids:) reads only what SchedulingAccess.RefusedBeforeReadAsync lets through (NodeQueries).
@@ -184,11 +191,12 @@ public sealed class AccessFieldMiddleware : IFieldMiddleware
 /// </summary>
 internal sealed class VisibleResources
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Resource, Seen> _shown = new(ReferenceEqualityComparer.Instance);
+    // Without a lock (InstanceMemo): a race between two fields loses at most a memo, and the record is decided again.
+    private readonly InstanceMemo<Seen> _shown = new();
 
     /// <summary>Whether it was shown where this field stands (inside a visible appointment or not).</summary>
     public bool Shown(Resource resource, bool insideVisibleAppointment) =>
-        _shown.TryGetValue(resource, out var seen) && seen.VersionId == resource.Meta?.VersionId &&
+        _shown.TryGet(resource, out var seen) && seen.VersionId == resource.Meta?.VersionId &&
         (seen.Anywhere || insideVisibleAppointment);
 
     public void Remember(IEnumerable<Resource> shown, bool insideVisibleAppointment)
@@ -196,15 +204,14 @@ internal sealed class VisibleResources
         foreach (var resource in shown)
         {
             var version = resource.Meta?.VersionId;
-            _shown.AddOrUpdate(
-                resource,
-                static (_, added) => added,
-                static (_, known, added) => known.VersionId == added.VersionId && known.Anywhere ? known : added,
-                new Seen(version, !insideVisibleAppointment));
+            if (!(_shown.TryGet(resource, out var known) && known.VersionId == version && known.Anywhere))
+            {
+                _shown.Set(resource, new Seen(version, !insideVisibleAppointment));
+            }
         }
     }
 
     public void Clear() => _shown.Clear();
 
-    private readonly record struct Seen(string? VersionId, bool Anywhere);
+    private sealed record Seen(string? VersionId, bool Anywhere);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using GraphQL;
 using GraphQL.DataLoader;
 using GraphQL.Instrumentation;
@@ -22,6 +21,12 @@ public sealed class CardinalityFieldMiddleware : IFieldMiddleware
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
+        if (!FieldFacts.CanHoldResources(context))
+        {
+            // A scalar or enum: its resolution as it is (no async frame, nothing allocated).
+            return next(context);
+        }
+
         var resolving = next(context);
         return resolving.IsCompletedSuccessfully
             ? ValueTask.FromResult(Judge(context, resolving.Result)) // without an async frame: most fields are plain reads
@@ -33,20 +38,21 @@ public sealed class CardinalityFieldMiddleware : IFieldMiddleware
 
     private static object? Judge(IResolveFieldContext context, object? result)
     {
-        if (!CanHoldResources(context))
-        {
-            return result;
-        }
-
         // Each resource instance is walked once per operation, whichever fields hand it out (an operation started
         // without its services judges each field on its own).
         var verdicts = OperationServices.Of(context)?.Verdicts ?? new ResourceVerdicts();
         return result is IDataLoaderResult pending ? Deferred(context, verdicts, pending) : Check(context, verdicts, result);
     }
 
-    // Its own method: the closure is allocated only for a deferred value, not on entry to every field's judgement.
-    private static CheckedResult Deferred(IResolveFieldContext context, ResourceVerdicts verdicts, IDataLoaderResult pending) =>
-        new(pending, value => System.Threading.Tasks.Task.FromResult(Check(context, verdicts, value)));
+    private static JudgedResult Deferred(IResolveFieldContext context, ResourceVerdicts verdicts, IDataLoaderResult pending) =>
+        new(pending, context, verdicts);
+
+    /// <summary>A deferred value, judged when it arrives (one object: no closure, no extra task for the judgement).</summary>
+    private sealed class JudgedResult(IDataLoaderResult inner, IResolveFieldContext context, ResourceVerdicts verdicts) : IDataLoaderResult
+    {
+        public async Task<object?> GetResultAsync(CancellationToken cancellationToken = default) =>
+            Check(context, verdicts, await inner.GetResultAsync(cancellationToken));
+    }
 
     internal static object? Check(IResolveFieldContext context, ResourceVerdicts verdicts, object? value)
     {
@@ -100,12 +106,6 @@ public sealed class CardinalityFieldMiddleware : IFieldMiddleware
         return instead;
     }
 
-    /// <summary>Fields of an object, interface or union type of this API (not scalars, enums or introspection).</summary>
-    private static bool CanHoldResources(IResolveFieldContext context) =>
-        !context.ParentType.Name.StartsWith("__", StringComparison.Ordinal) &&
-        context.FieldDefinition.ResolvedType?.GetNamedType() is IComplexGraphType or UnionGraphType &&
-        !context.FieldDefinition.ResolvedType.GetNamedType().Name.StartsWith("__", StringComparison.Ordinal);
-
     private static bool IsNodes(IResolveFieldContext context) =>
         context.ParentType == context.Schema.Query && context.FieldDefinition.Name == "nodes";
 }
@@ -119,7 +119,9 @@ public sealed class CardinalityFieldMiddleware : IFieldMiddleware
 /// </summary>
 internal sealed class ResourceVerdicts
 {
-    private readonly ConcurrentDictionary<Resource, Verdict> _known = new(ReferenceEqualityComparer.Instance);
+    // Without a lock (InstanceMemo): a verdict is a pure function of the instance and its version, so two fields that
+    // race to judge one resource both walk it and store the same verdict.
+    private readonly InstanceMemo<Verdict> _known = new();
     private int _walks;
 
     /// <summary>How many walks were made (each a resource instance, or a new version of one).</summary>
@@ -128,21 +130,21 @@ internal sealed class ResourceVerdicts
     public IReadOnlyList<string> MissingIn(Resource resource)
     {
         var version = resource.Meta?.VersionId;
-        if (_known.TryGetValue(resource, out var known) && known.VersionId == version)
+        if (_known.TryGet(resource, out var known) && known.VersionId == version)
         {
             return known.Missing;
         }
 
         var missing = FhirCardinality.Missing(resource);
         Interlocked.Increment(ref _walks);
-        _known[resource] = new Verdict(version, missing);
+        _known.Set(resource, new Verdict(version, missing));
         return missing;
     }
 
     /// <summary>Forgets every verdict: before a subscription's next event, whose resources are new instances.</summary>
     public void Clear() => _known.Clear();
 
-    private readonly record struct Verdict(string? VersionId, IReadOnlyList<string> Missing);
+    private sealed record Verdict(string? VersionId, IReadOnlyList<string> Missing);
 }
 
 /// <summary>A resource the FHIR server holds that breaks FHIR R4's own cardinality: the gateway does not serve it.</summary>

@@ -41,7 +41,7 @@ public static class ResolveContextExtensions
     {
         ArgumentNullException.ThrowIfNull(context);
         var lookup = context.Operation.Operation == OperationType.Query && context.Planner() is { } planner
-            ? planner.Lookup(context, ModelInfo.GetFhirTypeNameForType(typeof(T))!, filter, parameter, target)
+            ? planner.Lookup(context, FhirTypeName<T>.Value, filter, parameter, target)
             : new ReverseLookup(filter, parameter, target);
         return context.Referencing().Load<T>(lookup);
     }

@@ -21,12 +21,12 @@ public static class RootFields
             .Argument<NonNullGraphType<IdGraphType>>("id", a =>
             {
                 a.Description = "Its global id (a FHIR reference or FHIR id is accepted for a transition period).";
-                a.WithMetadata(IdArguments.IdOf, ModelInfo.GetFhirTypeNameForType(typeof(TResource)));
+                a.WithMetadata(IdArguments.IdOf, FhirTypeName<TResource>.Value);
             })
             .ResolveAsync(async c =>
             {
                 var id = c.GetArgument<string>("id");
-                var type = ModelInfo.GetFhirTypeNameForType(typeof(TResource))!;
+                var type = FhirTypeName<TResource>.Value;
                 if (FhirReference.IsValidId(id) && c.Planner() is { } planner &&
                     await planner.SearchAsync(c, type, ResourceSearches.ByIds(type, [id]), matchesAreLoads: true) is { } planned)
                 {

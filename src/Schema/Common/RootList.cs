@@ -23,7 +23,7 @@ public static class RootList
 
         // With includes for the selection below when the planner can (it primes the DataLoaders), else the page alone.
         var page = (context.Planner() is { } planner
-                       ? await planner.SearchAsync(context, ModelInfo.GetFhirTypeNameForType(typeof(T))!, query, matchesAreLoads: false)
+                       ? await planner.SearchAsync(context, FhirTypeName<T>.Value, query, matchesAreLoads: false)
                        : null)
                    ?? await context.Fhir().SearchAsync(query, context.CancellationToken);
         var loader = context.ById();

@@ -120,14 +120,50 @@ public abstract class BatchDataLoader<TKey, TValue>
             _pending = new Dictionary<TKey, TaskCompletionSource<TValue>>(batch.Comparer);
         }
 
-        await Task.WhenAll(batch.GroupBy(entry => GroupOf(entry.Key)).Select(group => FetchGroupAsync([.. group], cancellationToken)));
+        // Grouped in a plain loop (no LINQ iterators): most batches are one group, fetched without Task.WhenAll.
+        var groups = new Dictionary<string, List<KeyValuePair<TKey, TaskCompletionSource<TValue>>>>(StringComparer.Ordinal);
+        foreach (var entry in batch)
+        {
+            var name = GroupOf(entry.Key);
+            if (!groups.TryGetValue(name, out var group))
+            {
+                groups[name] = group = [];
+            }
+
+            group.Add(entry);
+        }
+
+        if (groups.Count == 1)
+        {
+            foreach (var group in groups.Values)
+            {
+                await FetchGroupAsync(group, cancellationToken);
+            }
+
+            return;
+        }
+
+        var fetches = new Task[groups.Count];
+        var i = 0;
+        foreach (var group in groups.Values)
+        {
+            fetches[i++] = FetchGroupAsync(group, cancellationToken);
+        }
+
+        await Task.WhenAll(fetches);
     }
 
     private async Task FetchGroupAsync(List<KeyValuePair<TKey, TaskCompletionSource<TValue>>> group, CancellationToken cancellationToken)
     {
         try
         {
-            var found = await FetchSharedAsync([.. group.Select(entry => entry.Key)], cancellationToken);
+            var keys = new TKey[group.Count];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                keys[i] = group[i].Key;
+            }
+
+            var found = await FetchSharedAsync(keys, cancellationToken);
             foreach (var (key, completion) in group)
             {
                 completion.TrySetResult(found.TryGetValue(key, out var value) ? value : MissingValue);
@@ -153,19 +189,15 @@ public abstract class BatchDataLoader<TKey, TValue>
 
         public Result(BatchDataLoader<TKey, TValue> loader, Lazy<Task<TValue>> unbatched) => (_loader, _unbatched) = (loader, unbatched);
 
-        public async Task<TValue> GetResultAsync(CancellationToken cancellationToken = default)
+        public Task<TValue> GetResultAsync(CancellationToken cancellationToken = default) =>
+            _unbatched is not null ? _unbatched.Value
+            : _task!.IsCompleted ? _task // already fetched (or primed): the task itself, no async frame
+            : DispatchedAsync(cancellationToken);
+
+        private async Task<TValue> DispatchedAsync(CancellationToken cancellationToken)
         {
-            if (_unbatched is not null)
-            {
-                return await _unbatched.Value;
-            }
-
-            if (!_task!.IsCompleted)
-            {
-                await _loader.DispatchAsync(cancellationToken);
-            }
-
-            return await _task;
+            await _loader.DispatchAsync(cancellationToken);
+            return await _task!;
         }
 
         async Task<object?> IDataLoaderResult.GetResultAsync(CancellationToken cancellationToken) =>

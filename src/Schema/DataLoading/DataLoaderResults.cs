@@ -30,6 +30,6 @@ public static class DataLoaderResultExtensions
             map(await inner.GetResultAsync(cancellationToken));
 
         async Task<object?> IDataLoaderResult.GetResultAsync(CancellationToken cancellationToken) =>
-            await GetResultAsync(cancellationToken);
+            map(await inner.GetResultAsync(cancellationToken));
     }
 }

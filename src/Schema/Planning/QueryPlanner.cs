@@ -41,11 +41,12 @@ public sealed class QueryPlanner(
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(query);
         // Planned as if the server supported every include first: a selection with nothing to plan never asks for metadata.
-        var selection = SelectionReader.Read(context);
-        if (fhir.Value.Includes == FhirIncludes.Off || IncludePlanner.Plan(rootType, selection, _ => true, IsDefaultUnfiltered).IsEmpty)
+        if (fhir.Value.Includes == FhirIncludes.Off || Optimistic(context, rootType) is not { Plan.IsEmpty: false } optimistic)
         {
             return null;
         }
+
+        var selection = optimistic.Selection;
 
         var support = await capabilities.IncludesAsync(store, context.CancellationToken);
         var plan = IncludePlanner.Plan(rootType, selection, n => support.Supports(n.Reverse, n.Source, n.Parameter, n.OwnerType), IsDefaultUnfiltered);
@@ -104,15 +105,49 @@ public sealed class QueryPlanner(
             return lookup;
         }
 
-        var selection = SelectionReader.Read(context);
-        var optimistic = IncludePlanner.Plan(itemType, selection, _ => true, IsDefaultUnfiltered);
-        return optimistic.IsEmpty
+        var optimistic = Optimistic(context, itemType);
+        var selection = optimistic.Selection;
+        return optimistic.Plan.IsEmpty
             ? lookup
             : new ReverseLookup(filter, parameter, target)
             {
-                PlanSignature = string.Join("&", optimistic.Includes),
+                PlanSignature = optimistic.Signature,
                 Planned = (query, cancellationToken) => SearchNestedAsync(itemType, selection, query, cancellationToken),
             };
+    }
+
+    /// <summary>
+    /// The selection below the field and its plan as if the server supported every include, kept with the field's
+    /// node of the parsed document (the validated document is parsed once and reused: <c>ValidatedDocuments</c>), so
+    /// the hundred slots of a week view, and every later request of the same document, read and plan their
+    /// <c>appointments</c> once. The plan depends on the selection, the item type and <see cref="IsDefaultUnfiltered"/>,
+    /// which reads only whether the caller sees everything: one plan is kept for each answer. A selection that depends
+    /// on variables (<c>@skip(if: $x)</c>) is read and planned on every call, as before.
+    /// </summary>
+    internal SelectionPlan Optimistic(IResolveFieldContext context, string itemType)
+    {
+        var seesEverything = access.SeesEverything;
+        if (KeptPlans.TryGetValue(context.FieldAst, out var kept) && kept.Fits(context, itemType))
+        {
+            return kept.For(seesEverything) ?? kept.Keep(seesEverything, PlanOf(itemType, kept.Selection));
+        }
+
+        var selection = SelectionReader.Read(context, out var usesVariables);
+        var plan = PlanOf(itemType, selection);
+        if (!usesVariables)
+        {
+            var keeping = new KeptPlans(context.Schema, context.FieldDefinition, itemType, selection);
+            keeping.Keep(seesEverything, plan);
+            KeptPlans.Add(context.FieldAst, keeping);
+        }
+
+        return plan;
+    }
+
+    private SelectionPlan PlanOf(string itemType, IReadOnlyList<SelectedField> selection)
+    {
+        var plan = IncludePlanner.Plan(itemType, selection, _ => true, IsDefaultUnfiltered);
+        return new SelectionPlan(selection, plan, plan.IsEmpty ? string.Empty : string.Join("&", plan.Includes));
     }
 
     /// <summary>
@@ -239,6 +274,12 @@ public sealed class QueryPlanner(
     /// </summary>
     private static List<Resource>? InOneOrder(List<Resource> items, string? sort)
     {
+        if (items.Count <= 1)
+        {
+            // Most slots of a week hold one appointment or none: one order, nothing to sort.
+            return [.. items];
+        }
+
         var forward = InMemorySearch.Sort(items.OrderBy(r => r.Id, StringComparer.Ordinal), sort).ToList();
         var backward = InMemorySearch.Sort(items.OrderByDescending(r => r.Id, StringComparer.Ordinal), sort).ToList();
         return forward.SequenceEqual(backward) ? forward : null;

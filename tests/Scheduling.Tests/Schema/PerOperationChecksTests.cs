@@ -140,6 +140,80 @@ public sealed class PerOperationChecksTests : IAsyncLifetime
         Assert.Empty(context.Errors);
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task A_scalar_field_passes_through_both_middlewares_without_an_allocation_for_a_caller_whose_records_are_checked()
+    {
+        using var scope = _gateway.Services.CreateScope();
+        var access = scope.ServiceProvider.GetRequiredService<SchedulingAccess>();
+        access.Caller = SchedulingAccess.OfferedAs("me"); // a patient: the access middleware checks what fields hand out
+        var operation = new OperationServices(scope.ServiceProvider, access);
+        var context = Field(operation);
+        context.FieldDefinition = new FieldType { Name = "comment", ResolvedType = new StringGraphType() };
+        context.UserContext[SchedulingAccess.UserContextKey] = access;
+        var cardinality = new CardinalityFieldMiddleware();
+        var checking = new AccessFieldMiddleware();
+        object?[] values = ["a comment", new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero), 3, null];
+        var resolvers = values.Select(v => (FieldMiddlewareDelegate)(_ => ValueTask.FromResult(v))).ToList();
+        var chains = resolvers.Select(resolver => (FieldMiddlewareDelegate)(c => checking.ResolveAsync(c, resolver))).ToList();
+        for (var n = 0; n < values.Length; n++)
+        {
+            Assert.Equal(values[n], await cardinality.ResolveAsync(context, chains[n])); // first use: the field's facts decided
+        }
+
+        long allocated = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            for (var n = 0; n < values.Length; n++)
+            {
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                var pending = cardinality.ResolveAsync(context, chains[n]);
+                allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+                Assert.True(pending.IsCompletedSuccessfully);
+                Assert.Equal(values[n], await pending);
+            }
+        }
+
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void An_instance_memo_answers_each_instance_with_its_own_value_while_threads_add_to_it_and_grow_it()
+    {
+        var memo = new InstanceMemo<string>();
+        var keys = Enumerable.Range(0, 20_000).Select(i => new Slot { Id = "s" + i }).ToArray();
+        var values = keys.Select(k => k.Id!).ToArray();
+        var wrong = 0;
+        Parallel.For(0, 4, thread =>
+        {
+            for (var i = thread; i < keys.Length; i += 4)
+            {
+                memo.Set(keys[i], values[i]);
+                for (var j = Math.Max(0, i - 64); j <= i; j++)
+                {
+                    if (memo.TryGet(keys[j], out var found) && !ReferenceEquals(found, values[j]))
+                    {
+                        Interlocked.Increment(ref wrong);
+                    }
+                }
+            }
+        });
+
+        Assert.Equal(0, wrong);
+
+        // Set with no other thread racing: every instance is kept, and a replaced value is the one found.
+        foreach (var (key, value) in keys.Zip(values))
+        {
+            memo.Set(key, value);
+        }
+
+        memo.Set(keys[7], "replaced");
+        Assert.All(keys.Zip(values).Skip(8), kv => Assert.True(memo.TryGet(kv.First, out var found) && ReferenceEquals(found, kv.Second), kv.Second));
+        Assert.True(memo.TryGet(keys[7], out var replaced) && replaced == "replaced");
+        Assert.False(memo.TryGet(new Slot { Id = "s1" }, out _)); // an equal resource is another instance
+        memo.Clear();
+        Assert.False(memo.TryGet(keys[1], out _));
+    }
+
     private static IEnumerable<object?> Items(object? list) => ((System.Collections.IEnumerable)list!).Cast<object?>();
 
     private static Slot Whole(string id) => new()
