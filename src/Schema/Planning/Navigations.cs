@@ -50,27 +50,26 @@ public sealed record Navigation(bool Reverse, string Source, string Parameter, s
 /// </summary>
 public static class Navigations
 {
+    // Reverse lists answer every resource pointing at their owner (Patient.appointments = Appointment?patient=, which
+    // matches any patient participant, as the _revinclude does); a filtered one is never planned (IncludePlanner).
+    // Forward: Slot.schedule is one reference (1..1), Appointment.slots loads every slot, practitioners every participant
+    // that is a practitioner (what Appointment:practitioner points at); patient and location answer the FIRST patient
+    // (location) participant, while Appointment:patient (:location) brings every one, a group appointment's co-patients
+    // too, and FHIR has no parameter for "the first": left to the DataLoaders. Keep the order: generated tests
+    // (PlannerSelectionTests) walk the table in it, and a recorded CsCheck seed replays only in the same order.
     private static readonly Dictionary<(string Type, string Field), Navigation> Table = new()
     {
-        // Reverse lists answer every resource pointing at their owner (Patient.appointments = Appointment?patient=,
-        // which matches any patient participant, as the _revinclude does); a filtered one is never planned (IncludePlanner).
         [("Practitioner", "schedules")] = new(true, "Schedule", ScheduleSearches.ActorParameter, "Practitioner", Answers.All),
         [("Location", "schedules")] = new(true, "Schedule", ScheduleSearches.ActorParameter, "Location", Answers.All),
         [("Schedule", "slots")] = new(true, "Slot", SlotSearches.ScheduleParameter, "Schedule", Answers.All),
+        [("Slot", "schedule")] = new(false, "Slot", SlotSearches.ScheduleParameter, "Schedule", Answers.All),
         [("Slot", "appointments")] = new(true, "Appointment", "slot", "Slot", Answers.All),
+        [("Appointment", "slots")] = new(false, "Appointment", "slot", "Slot", Answers.All),
+        [("Appointment", "patient")] = new(false, "Appointment", "patient", "Patient", Answers.One),
+        [("Appointment", "practitioners")] = new(false, "Appointment", "practitioner", "Practitioner", Answers.All),
+        [("Appointment", "location")] = new(false, "Appointment", "location", "Location", Answers.One),
         [("Patient", "appointments")] = new(true, "Appointment", "patient", "Patient", Answers.All),
         [("Practitioner", "appointments")] = new(true, "Appointment", "practitioner", "Practitioner", Answers.All),
-
-        // Forward fields: Slot.schedule is one reference (1..1); Appointment.slots loads every slot; practitioners
-        // every participant that is a practitioner, which is what Appointment:practitioner points at.
-        [("Slot", "schedule")] = new(false, "Slot", SlotSearches.ScheduleParameter, "Schedule", Answers.All),
-        [("Appointment", "slots")] = new(false, "Appointment", "slot", "Slot", Answers.All),
-        [("Appointment", "practitioners")] = new(false, "Appointment", "practitioner", "Practitioner", Answers.All),
-
-        // The first participant that is a patient (a location): Appointment:patient (:location) brings every one, the
-        // co-patients of a group appointment too, and FHIR has no parameter for "the first". Left to the DataLoaders.
-        [("Appointment", "patient")] = new(false, "Appointment", "patient", "Patient", Answers.One),
-        [("Appointment", "location")] = new(false, "Appointment", "location", "Location", Answers.One),
     };
 
     /// <summary>Every entry: (GraphQL type, field) and its navigation.</summary>
