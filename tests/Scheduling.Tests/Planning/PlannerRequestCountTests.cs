@@ -50,7 +50,7 @@ public sealed class PlannerRequestCountTests(MedplumFixture medplum, ITestOutput
     private static readonly DateTimeOffset From = new(2031, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public async Task The_week_view_upcoming_appointments_and_a_patient_search_cost_one_FHIR_request_each_and_answer_as_the_DataLoaders_do()
+    public async Task The_week_view_costs_two_FHIR_requests_upcoming_appointments_and_a_patient_search_one_each_and_answer_as_the_DataLoaders_do()
     {
         var family = "Planned" + Guid.NewGuid().ToString("N")[..6];
         var seed = await SeedAsync(40, family);
