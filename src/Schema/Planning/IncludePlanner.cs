@@ -8,6 +8,9 @@ namespace Scheduling.Schema.Planning;
 /// Pure. It steps back, leaving a field and everything below it to the DataLoaders, when
 /// <list type="bullet">
 /// <item>the field is not in <see cref="Navigations"/> (no reference parameter describes it);</item>
+/// <item>the field answers fewer resources than its include brings (<see cref="Navigation.Includable"/>:
+/// <c>Appointment.patient</c> answers the first patient, <c>_include=Appointment:patient</c> brings every patient of a
+/// group appointment): the plan would read resources no resolver asked for, which the search budget did not price;</item>
 /// <item>the server does not support that include (<paramref name="supports"/>);</item>
 /// <item>its items are of a resource type the plan already reaches another way (or the root's type): an iterating
 /// include applies to every resource of its type in the result, so two ways to one type would let the server follow
@@ -77,6 +80,6 @@ public static class IncludePlanner
         }
 
         private bool Covered(Navigation navigation, SelectedField field) =>
-        supports(navigation) && (!navigation.Reverse || (!field.HasFilterArguments && unfiltered(navigation)));
+            navigation.Includable && supports(navigation) && (!navigation.Reverse || (!field.HasFilterArguments && unfiltered(navigation)));
     }
 }
