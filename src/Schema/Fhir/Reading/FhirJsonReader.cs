@@ -71,10 +71,17 @@ public static class FhirJsonReader
     }
 
     /// <summary>The resource the reader makes of the JSON, or null where it leaves the body to Firely.</summary>
-    internal static Resource? TryRead(ReadOnlySpan<byte> json)
+    public static Resource? TryRead(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json, SerializationUtil.FhirJsonReaderOptions);
         return TryRead(ref reader);
+    }
+
+    /// <summary>What Firely's deserializer alone makes of the JSON (the reader's reference, for comparisons).</summary>
+    public static Resource ByFirely(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, SerializationUtil.FhirJsonReaderOptions);
+        return FhirJson.JsonDeserializer.DeserializeResource(ref reader);
     }
 
     private static Resource? TryRead(ref Utf8JsonReader reader)
