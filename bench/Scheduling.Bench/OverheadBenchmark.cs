@@ -71,6 +71,11 @@ public static class OverheadBenchmark
         }
 
         CheckPlanned(counted, "no cache", "planned, no cache");
+        Console.WriteLine($"FHIR bodies read by the gateway's reader: {Scheduling.Schema.Fhir.Reading.FhirJsonReader.Read}, left to Firely: {Scheduling.Schema.Fhir.Reading.FhirJsonReader.HandedToFirely}.");
+        if (Scheduling.Schema.Fhir.Reading.FhirJsonReader.HandedToFirely > 0)
+        {
+            Environment.ExitCode = 1;
+        }
     }
 
     /// <summary>

@@ -10,6 +10,7 @@ using Scheduling.Bench;
 // dotnet run -c Release --project bench/Scheduling.Bench -- overhead [--iterations N] [--gateway "no cache"|"warm cache"|"planned, no cache"]
 // dotnet run -c Release --project bench/Scheduling.Bench -- createslots [--days N] [--medplum 1]
 // dotnet run -c Release --project bench/Scheduling.Bench -- availability [--iterations N]
+// dotnet run -c Release --project bench/Scheduling.Bench -- parse [--iterations N]
 int Option(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).FirstOrDefault(fallback);
 string? Text(string name, string? fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault(fallback);
 var rounds = Option("--rounds", 5);
@@ -46,11 +47,14 @@ switch (benchmark)
     case "availability":
         await AvailabilityBenchmark.RunAsync(Option("--iterations", 50));
         break;
+    case "parse":
+        await ParseBenchmark.RunAsync(Option("--iterations", 500));
+        break;
     case "createslots":
         await CreateSlotsBenchmark.RunAsync(Option("--days", 92), Option("--medplum", 0) == 1);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{benchmark}'. Known: booking, booking-compare, subscribers, fanout, subscribers-medplum, subscribers-shared, queries, overhead, createslots, availability");
+        Console.Error.WriteLine($"Unknown benchmark '{benchmark}'. Known: booking, booking-compare, subscribers, fanout, subscribers-medplum, subscribers-shared, queries, overhead, createslots, availability, parse");
         return 2;
 }
 

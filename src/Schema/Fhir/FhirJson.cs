@@ -47,12 +47,15 @@ public static class FhirJson
         new BaseFhirXmlDeserializer(ModelInfo.ModelInspector, ClientDefaults with { Validator = null }),
         new BaseFhirXmlSerializer(ModelInfo.ModelInspector));
 
-    /// <summary>A resource from FHIR JSON; what is not JSON, or not a resource, throws (see <see cref="IsRefusal"/>).</summary>
+    /// <summary>
+    /// A resource from FHIR JSON; what is not JSON, or not a resource, throws (see <see cref="IsRefusal"/>). Read by
+    /// <see cref="Reading.FhirJsonReader"/>, which hands <see cref="Engine"/> every text it does not read as Firely does.
+    /// </summary>
     public static Resource Parse(string json)
     {
         try
         {
-            return Engine.DeserializeFromJson(json) ?? throw new FormatException("The FHIR JSON holds no resource.");
+            return Reading.FhirJsonReader.Deserialize(json) ?? throw new FormatException("The FHIR JSON holds no resource.");
         }
         catch (InvalidOperationException e)
         {

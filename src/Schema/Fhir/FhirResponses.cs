@@ -15,7 +15,8 @@ namespace Scheduling.Schema.Fhir;
 /// Firely's client read a body three times over before parsing it: into a byte array, then twice into a string (one
 /// for its record of the response, one to parse, after a regex probe of the whole text), and its parser then wrote the
 /// string back into UTF-8. Here a 200 answer of FHIR JSON in UTF-8 (the answer to nearly every GET) goes from the
-/// buffered body, copied once into a pooled array, straight into the same <see cref="FhirJson.JsonDeserializer"/> with
+/// buffered body, copied once into a pooled array, straight into <see cref="Reading.FhirJsonReader"/> (the POCOs of
+/// the same <see cref="FhirJson.JsonDeserializer"/>, which it hands every body it does not read as Firely does) with
 /// the same reader options: the bytes are the ones Firely's parser would have read, so the resource is the same.
 /// </para>
 /// <para>
@@ -96,7 +97,7 @@ internal sealed class FhirResponses(HttpClient http, Uri baseUri, FhirClientSett
             }
 
             var reader = new Utf8JsonReader(body, SerializationUtil.FhirJsonReaderOptions);
-            return FhirJson.JsonDeserializer.DeserializeResource(ref reader);
+            return Reading.FhirJsonReader.Deserialize(ref reader);
         }
         catch (Exception e) when (e is DeserializationFailedException or JsonException or InvalidOperationException or FormatException or ArgumentException)
         {
