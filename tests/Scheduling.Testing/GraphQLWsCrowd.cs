@@ -66,6 +66,9 @@ public sealed class GraphQLWsCrowd : IAsyncDisposable
         return (results, false);
     }
 
+    /// <summary>Whether the crowd's process ended within this time (a crowd that is done waits until the test has read its lines).</summary>
+    public Task<bool> ExitedWithinAsync(TimeSpan within) => _node.ExitedWithinAsync(within);
+
     public async ValueTask DisposeAsync()
     {
         await _node.DisposeAsync();

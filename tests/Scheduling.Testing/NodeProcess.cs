@@ -83,6 +83,21 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether the script ended within this time; what it printed stays readable after.</summary>
+    public async Task<bool> ExitedWithinAsync(TimeSpan within)
+    {
+        using var cancel = new CancellationTokenSource(within);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     public string Stderr
     {
         get

@@ -7,11 +7,11 @@
 // then {"event":"done"} (or {"event":"timeout"}).
 import { readFileSync } from 'node:fs';
 import { createClient } from 'graphql-sse';
+import { exit, print } from './lines.mjs';
 
 const [url, requestJson, timeoutText] = process.argv.slice(2);
 // @path: the request is in that file (a large document does not fit on a command line).
 const request = JSON.parse(requestJson.startsWith('@') ? readFileSync(requestJson.slice(1), 'utf8') : requestJson);
-const print = (line) => process.stdout.write(JSON.stringify(line) + '\n');
 
 const client = createClient({ url, headers: request.headers ?? {}, retryAttempts: 0 });
 
@@ -34,7 +34,7 @@ const run = (operation, index) => new Promise((resolve) => {
 
 setTimeout(() => {
   print({ event: 'timeout' });
-  process.exit(2);
+  exit(2);
 }, Number(timeoutText ?? '60000'));
 
 print({ event: 'started' });
@@ -43,4 +43,4 @@ for (const [index, operation] of request.operations.entries()) {
 }
 print({ event: 'done' });
 client.dispose();
-process.exit(0);
+exit(0);

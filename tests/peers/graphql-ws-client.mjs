@@ -3,11 +3,11 @@
 // Prints JSON lines: {"event":"connected"} first, then {"event":"next","data":<execution result>} per result,
 // then {"event":"done"} after <count> results, {"event":"complete"}, {"event":"error",...} or {"event":"timeout"}.
 import { createClient } from 'graphql-ws';
+import { exit, print } from './lines.mjs';
 
 const [url, requestJson, countText, timeoutText] = process.argv.slice(2);
 const request = JSON.parse(requestJson);
 const count = Number(countText ?? '1');
-const print = (line) => process.stdout.write(JSON.stringify(line) + '\n');
 
 // The socket the client opened, for sending what the client's API has no call for: a ping whose payload renews
 // the connection's token ({"Authorization": "Bearer …"}), at request.renewals[i].afterMs after the ack.
@@ -45,21 +45,21 @@ client.subscribe(
       print({ event: 'next', data });
       if (++received >= count) {
         print({ event: 'done' });
-        client.dispose().finally(() => process.exit(0));
+        client.dispose().finally(() => exit(0));
       }
     },
     error: (error) => {
       print({ event: 'error', error: error?.message ?? error?.reason ?? JSON.stringify(error), code: error?.code });
-      process.exit(1);
+      exit(1);
     },
     complete: () => {
       print({ event: 'complete' });
-      process.exit(0);
+      exit(0);
     },
   },
 );
 
 setTimeout(() => {
   print({ event: 'timeout' });
-  process.exit(2);
+  exit(2);
 }, Number(timeoutText ?? '20000'));

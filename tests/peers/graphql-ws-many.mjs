@@ -5,10 +5,10 @@
 // result, then {"event":"done"} once every client has <count> results, or {"event":"timeout"} / {"index":i,"error":...}.
 import { readFileSync } from 'node:fs';
 import { createClient } from 'graphql-ws';
+import { exit, print } from './lines.mjs';
 
 const [url, requestJson, timeoutText] = process.argv.slice(2);
 const request = JSON.parse(requestJson.startsWith('@') ? readFileSync(requestJson.slice(1), 'utf8') : requestJson);
-const print = (line) => process.stdout.write(JSON.stringify(line) + '\n');
 const count = request.count ?? 1;
 const expected = request.clients.filter((c) => c.expectsEvents !== false).length;
 
@@ -37,7 +37,7 @@ const clients = request.clients.map((options, index) => {
         print({ index, at: Date.now(), data });
         if (++received === count && options.expectsEvents !== false && ++finished === expected) {
           print({ event: 'done' });
-          Promise.allSettled(clients.map((c) => c.dispose())).finally(() => process.exit(0));
+          Promise.allSettled(clients.map((c) => c.dispose())).finally(() => exit(0));
         }
       },
       error: (error) => print({ index, error: error?.message ?? error?.reason ?? JSON.stringify(error) }),
@@ -49,5 +49,5 @@ const clients = request.clients.map((options, index) => {
 
 setTimeout(() => {
   print({ event: 'timeout' });
-  process.exit(2);
+  exit(2);
 }, Number(timeoutText ?? '60000'));

@@ -5,11 +5,11 @@
 // {"index":i,"result":{"errors":[...]}} (an error message), then {"event":"done"} (or {"event":"closed","code":...}).
 import { readFileSync } from 'node:fs';
 import { createClient } from 'graphql-ws';
+import { exit, print } from './lines.mjs';
 
 const [url, requestJson, timeoutText] = process.argv.slice(2);
 // @path: the request is in that file (a large document does not fit on a command line).
 const request = JSON.parse(requestJson.startsWith('@') ? readFileSync(requestJson.slice(1), 'utf8') : requestJson);
-const print = (line) => process.stdout.write(JSON.stringify(line) + '\n');
 
 const client = createClient({
   url,
@@ -22,7 +22,7 @@ const client = createClient({
     closed: (event) => {
       if (!finished) {
         print({ event: 'closed', code: event?.code, reason: event?.reason });
-        process.exit(1);
+        exit(1);
       }
     },
   },
@@ -43,7 +43,7 @@ const run = (operation) => new Promise((resolve) => {
 
 setTimeout(() => {
   print({ event: 'timeout' });
-  process.exit(2);
+  exit(2);
 }, Number(timeoutText ?? '60000'));
 
 for (const [index, operation] of request.operations.entries()) {
@@ -52,4 +52,4 @@ for (const [index, operation] of request.operations.entries()) {
 finished = true;
 print({ event: 'done' });
 await client.dispose();
-process.exit(0);
+exit(0);

@@ -131,26 +131,23 @@ public sealed partial class ChangeHub : IDisposable
         }
     }
 
-    /// <summary>The changes to follow now: none while the rest of <paramref name="recorded"/>'s write is still to come.</summary>
+    /// <summary>
+    /// The changes to follow now: none while the rest of <paramref name="recorded"/>'s write is still to come. Every
+    /// bus hands a write's readable changes on one after another, each with how many of them follow it, down to 0
+    /// (<see cref="IChangeBus"/>; the Redis reader counts only the entries it could read), so the write held back
+    /// always ends with the change that says none follow.
+    /// </summary>
     private RecordedChange[] WriteHeard(RecordedChange recorded)
     {
         lock (_writeGate)
         {
-            RecordedChange[] earlier = [];
-            if (_write.Count > 0 && recorded.FollowedBy != _write[^1].FollowedBy - 1)
-            {
-                // Not the next change of the write held back (an entry of it was unreadable): that write ends here.
-                earlier = [.. _write];
-                _write.Clear();
-            }
-
+            _write.Add(recorded);
             if (recorded.FollowedBy > 0)
             {
-                _write.Add(recorded); // the rest of its write follows in the stream: all heard first, then followed
-                return earlier;
+                return []; // the rest of its write follows in the stream: all heard first, then followed
             }
 
-            RecordedChange[] ready = [.. earlier, .. _write, recorded];
+            RecordedChange[] ready = [.. _write];
             _write.Clear();
             return ready;
         }

@@ -18,7 +18,11 @@ public interface IChangeBus
     /// </summary>
     Task PublishAllAsync(IReadOnlyList<ResourceChange> changes);
 
-    /// <summary>Receives every change published by any instance, in the stream's order, each once.</summary>
+    /// <summary>
+    /// Receives every change published by any instance, in the stream's order, each once; the changes of one write
+    /// one after another, nothing between them, each with how many of them follow it down to 0 (counting only those
+    /// handed on: a reader that cannot read an entry of the write counts without it).
+    /// </summary>
     IDisposable Subscribe(Action<RecordedChange> handler);
 
     /// <summary>What came after <paramref name="after"/>, or why it cannot be told; never throws for the stream's state.</summary>

@@ -131,36 +131,47 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
         KillAndRepairAsync(_ => "POST Appointment", appointmentLanded: true);
 
     /// <summary>
-    /// A reschedule killed after its appointment write: its old slot not yet freed, its new time never guarded (a
-    /// rival may hold it). Another instance's sweeper puts the appointment back on its old slot and frees the new one.
+    /// A reschedule killed once its appointment write (or, the second case, its old slot's write) reached Medplum; its
+    /// new time never guarded (a rival may hold it). Another instance's sweeper repairs it as far as it got, which
+    /// Medplum's log (requests logged on arrival, and carried out) tells: killed before its old slot was freed, the
+    /// appointment is put back on its old slot and the new one freed; killed after (its old time was free for anyone),
+    /// it is cancelled and both slots are free; killed after its last guard claim, it stands on its new slot. In every
+    /// case no slot is left taken without its appointment, none is held twice, and the patient holds at most one.
     /// </summary>
-    [Fact]
-    public async Task A_gateway_killed_mid_reschedule_is_put_back_on_its_old_slot_by_another_instance_sweeper()
+    [Theory]
+    [InlineData("appointment")]
+    [InlineData("old slot")]
+    public async Task A_gateway_killed_mid_reschedule_is_put_back_or_cancelled_by_another_instance_sweeper_as_far_as_it_got(string killAfterWriteOf)
     {
         var testStart = DateTimeOffset.UtcNow;
         var world = await BookingWorld.CreateAsync(Store, slots: 2);
         var (oldSlot, newSlot) = (world.SlotId(0), world.SlotId(1));
         var settings = medplum.Settings(("Fhir:UseTransactions", "false"), ("Booking:MaxOpenBookingsPerPatient", "0"));
         string appointmentId;
+        RescheduleKill kill;
         await using (var doomed = await GatewayProcess.StartAsync(settings))
         {
             appointmentId = (await BookAsync(doomed.Client, oldSlot, world.Patient.Id!, None)).At("data.bookAppointment.appointment.fhirId")!.GetValue<string>();
+            var killAfter = killAfterWriteOf == "appointment" ? "PUT Appointment/" + appointmentId : "PUT Slot/" + oldSlot;
             await medplum.Server.LatencyAsync(LatencyMilliseconds);
             try
             {
                 await medplum.Server.ResetCountsAsync();
                 var move = PostAsync(doomed.Client, Reschedule, new { appointmentId, slotIds = new[] { newSlot } }, None);
                 var seen = Stopwatch.StartNew();
-                while (!(await medplum.Server.RequestsAsync()).Any(r => r.StartsWith("PUT Appointment/" + appointmentId, StringComparison.Ordinal)))
+                while (!(await medplum.Server.RequestsAsync()).Any(r => r.StartsWith(killAfter, StringComparison.Ordinal)))
                 {
-                    Assert.True(seen.Elapsed < TimeSpan.FromSeconds(90), "the reschedule's appointment write never reached Medplum within 90 s");
-                    Assert.False(move.IsCompleted, "the reschedule finished before its appointment write was seen");
+                    Assert.True(seen.Elapsed < TimeSpan.FromSeconds(90), $"{killAfter} never reached Medplum within 90 s");
+                    Assert.False(move.IsCompleted, $"the reschedule finished before {killAfter} was seen");
                     await Task.Delay(20);
                 }
 
                 doomed.Kill();
                 await Assert.ThrowsAnyAsync<Exception>(() => move);
+                // What was on its way lands after the latency, with nobody left to write what follows it.
                 await Task.Delay(2 * LatencyMilliseconds);
+                kill = await RescheduleKillAsync(oldSlot, testStart);
+                output.WriteLine($"killed once {killAfter} was seen: {kill.Case}");
             }
             finally
             {
@@ -170,24 +181,75 @@ public sealed class ChangeSafetyTests(MedplumFixture medplum, ITestOutputHelper 
 
         var killedAt = Stopwatch.StartNew();
         Assert.Equal("Slot/" + newSlot, Assert.Single((await Store.ReadAsync<Appointment>(appointmentId, None))!.Slot).Reference);
-        Assert.Equal(Slot.SlotStatus.Busy, (await Store.ReadAsync<Slot>(oldSlot, None))!.Status);
+        var oldStatus = (await Store.ReadAsync<Slot>(oldSlot, None))!.Status;
+        Assert.True((kill.OldSlotFreed ? Slot.SlotStatus.Free : Slot.SlotStatus.Busy) == oldStatus, $"{kill.Case}: the old slot is {oldStatus} before the repair");
 
         const int grace = 5;
         await using var survivor = await GatewayServer.StartAsync(medplum.Settings(("Fhir:UseTransactions", "false"), ("Booking:MaxOpenBookingsPerPatient", "0"),
             ("Changes:WriteSeconds", "2"), ("Changes:RepairGraceSeconds", grace.ToString(CultureInfo.InvariantCulture)), ("Changes:RepairSweepSeconds", "1")));
-        while ((await Store.ReadAsync<Slot>(newSlot, None))!.Status != Slot.SlotStatus.Free)
+        while ((await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None)).Any(i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5)))
         {
-            Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(grace + 30), $"the new slot was not freed within {grace + 30} s");
+            Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(grace + 30), $"{kill.Case}: the interrupted reschedule was not repaired within {grace + 30} s");
             await Task.Delay(200);
         }
 
         output.WriteLine($"repaired {killedAt.Elapsed.TotalMilliseconds:F0} ms after the kill (grace {grace} s, sweeps every 1 s)");
-        var restored = (await Store.ReadAsync<Appointment>(appointmentId, None))!;
-        Assert.Equal(Appointment.AppointmentStatus.Booked, restored.Status);
-        Assert.Equal("Slot/" + oldSlot, Assert.Single(restored.Slot).Reference);
-        Assert.Equal(world.Slots[0].Start, restored.Start);
-        Assert.Equal(Slot.SlotStatus.Busy, (await Store.ReadAsync<Slot>(oldSlot, None))!.Status);
-        Assert.DoesNotContain(await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None), i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5));
+        await AssertRescheduleRepairedAsync(world, appointmentId, kill);
+    }
+
+    /// <summary>How far an interrupted reschedule got, from Medplum's log (requests logged on arrival are carried out) and its intent.</summary>
+    private sealed record RescheduleKill(bool OldSlotFreed, bool Finished)
+    {
+        public string Case => (OldSlotFreed, Finished) switch
+        {
+            (_, true) => "killed after its last guard claim was sent (the change finished)",
+            (true, _) => "killed after its old slot was freed",
+            _ => "killed before its old slot was freed",
+        };
+    }
+
+    private async Task<RescheduleKill> RescheduleKillAsync(string oldSlot, DateTimeOffset testStart)
+    {
+        var log = await medplum.Server.RequestsAsync();
+        var intent = (await Store.SearchAllAsync<Basic>(ChangeIntentSearches.All(), None)).SingleOrDefault(i => ChangeIntent.StartedAt(i) is { } s && s >= testStart.AddSeconds(-5));
+        // The change's last planned write is its last span guard claim (a reschedule's guards come after its slot writes).
+        var finished = intent is null || (ChangeIntent.PlannedWrites(intent) is [.., var last] && log.Any(r => r.StartsWith($"PUT {last.ResourceType}/{last.Id}", StringComparison.Ordinal)));
+        return new RescheduleKill(log.Any(r => r.StartsWith("PUT Slot/" + oldSlot, StringComparison.Ordinal)), finished);
+    }
+
+    /// <summary>The state the repair of an interrupted reschedule must reach, as far as the change got (<see cref="RescheduleKill"/>).</summary>
+    private async Task AssertRescheduleRepairedAsync(BookingWorld world, string appointmentId, RescheduleKill kill)
+    {
+        var (oldSlot, newSlot) = (world.SlotId(0), world.SlotId(1));
+        var appointment = (await Store.ReadAsync<Appointment>(appointmentId, None))!;
+        (Appointment.AppointmentStatus Status, string[] Slots, string? Held) expected = (kill.OldSlotFreed, kill.Finished) switch
+        {
+            (_, true) => (Appointment.AppointmentStatus.Booked, new[] { "Slot/" + newSlot }, newSlot),
+            (true, _) => (Appointment.AppointmentStatus.Cancelled, new[] { "Slot/" + newSlot }, null),
+            _ => (Appointment.AppointmentStatus.Booked, new[] { "Slot/" + oldSlot }, oldSlot),
+        };
+        var (expectedStatus, expectedSlots, held) = expected;
+        Assert.True(expectedStatus == appointment.Status, $"{kill.Case}: the appointment is {appointment.Status}, expected {expectedStatus}");
+        Assert.True(expectedSlots.SequenceEqual(appointment.Slot.Select(s => s.Reference)), $"{kill.Case}: the appointment is on {string.Join(", ", appointment.Slot.Select(s => s.Reference))}");
+        if (held == oldSlot)
+        {
+            Assert.Equal(world.Slots[0].Start, appointment.Start);
+        }
+
+        if (appointment.Status == Appointment.AppointmentStatus.Cancelled)
+        {
+            Assert.Equal(ChangeIntentRepair.CancelReason, appointment.CancelationReason?.Text);
+        }
+
+        foreach (var slot in new[] { oldSlot, newSlot })
+        {
+            var status = (await Store.ReadAsync<Slot>(slot, None))!.Status;
+            var taken = slot == held ? Slot.SlotStatus.Busy : Slot.SlotStatus.Free;
+            Assert.True(taken == status, $"{kill.Case}: Slot/{slot} ({(slot == oldSlot ? "old" : "new")}) is {status}, expected {taken}");
+        }
+
+        var patientHolds = (await HoldingAsync([oldSlot, newSlot])).Where(a => a.Participant.Any(p => p.Actor?.Reference == "Patient/" + world.Patient.Id)).ToList();
+        Assert.True(patientHolds.Count == (held is null ? 0 : 1), $"{kill.Case}: the patient holds {patientHolds.Count} of the old and new slots");
         await AssertWholeAsync(world, [oldSlot, newSlot]);
     }
 

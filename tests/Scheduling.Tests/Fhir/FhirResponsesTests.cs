@@ -87,7 +87,32 @@ public sealed class FhirResponsesTests
         { "503 with an OperationOutcome", 503, FhirJsonType, Utf8(Outcome("maintenance")), false },
         { "502 with JSON that is no resource", 502, "application/json", Utf8("{\"error\":\"upstream\"}"), false },
         { "a Patient", 200, FhirJsonType, Utf8("{\"resourceType\":\"Patient\",\"id\":\"p\",\"name\":[{\"family\":\"Ng\"}]}"), true },
+        // What an upstream may send besides (review 10): content after the resource, a key twice, JSON nested past
+        // the reader's depth, a number past a decimal, NULs, a huge body and one cut inside, a lone surrogate.
+        { "a second object after the resource", 200, FhirJsonType, Utf8(SlotJson + "{\"resourceType\":\"Patient\",\"id\":\"p\"}"), true },
+        { "a second resource after the resource, space between", 200, FhirJsonType, Utf8(SlotJson + " \n" + SlotJson.Replace("\"s1\"", "\"s2\"", StringComparison.Ordinal)), true },
+        { "a stray closing brace", 200, FhirJsonType, Utf8(SlotJson + "}"), true },
+        { "resourceType twice", 200, FhirJsonType, Utf8(SlotJson.Replace("{\"resourceType\":\"Slot\",", "{\"resourceType\":\"Slot\",\"resourceType\":\"Patient\",", StringComparison.Ordinal)), true },
+        { "id twice", 200, FhirJsonType, Utf8(SlotJson.Replace("\"id\":\"s1\",", "\"id\":\"s1\",\"id\":\"s2\",", StringComparison.Ordinal)), false },
+        { "resourceType not first", 200, FhirJsonType, Utf8("{\"id\":\"s1\",\"status\":\"free\",\"resourceType\":\"Slot\"}"), true },
+        { "nested 30 deep", 200, FhirJsonType, Utf8(Nested(30)), true },
+        { "nested 200 deep", 200, FhirJsonType, Utf8(Nested(200)), false },
+        { "a number past a decimal", 200, FhirJsonType, Utf8("{\"resourceType\":\"Observation\",\"id\":\"o\",\"status\":\"final\",\"code\":{\"text\":\"x\"},\"valueQuantity\":{\"value\":1e400}}"), true },
+        { "a NUL inside a string", 200, FhirJsonType, Utf8(SlotJson.Replace("\"free\"", "\"fr\\u0000ee\"", StringComparison.Ordinal)), true },
+        { "raw NUL bytes after the body", 200, FhirJsonType, [.. Utf8(SlotJson), 0, 0, 0], false },
+        { "a body of NULs", 200, FhirJsonType, new byte[4096], false },
+        { "a huge Bundle (20 000 entries)", 200, FhirJsonType, Utf8(Huge(20_000)), true },
+        { "a huge Bundle cut, then closed", 200, FhirJsonType, Utf8(Huge(2_000)[..100_000] + "}"), false },
+        { "a lone surrogate escaped", 200, FhirJsonType, Utf8(SlotJson.Replace("\"free\"", "\"\\uD800\"", StringComparison.Ordinal)), false },
     };
+
+    private static string Nested(int depth) =>
+        "{\"resourceType\":\"Slot\",\"id\":\"s1\",\"extension\":[" + string.Concat(Enumerable.Repeat("{\"url\":\"http://x\",\"extension\":[", depth)) +
+        "{\"url\":\"http://x\",\"valueString\":\"deep\"}" + string.Concat(Enumerable.Repeat("]}", depth)) + "]}";
+
+    private static string Huge(int entries) =>
+        "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[" +
+        string.Join(",", Enumerable.Range(0, entries).Select(i => "{\"resource\":" + SlotJson.Replace("\"s1\"", $"\"s{i}\"", StringComparison.Ordinal) + "}")) + "]}";
 
     [Theory]
     [MemberData(nameof(Answers))]

@@ -64,6 +64,8 @@ public sealed class PersistedDocumentTests : IDisposable
         Assert.Null(sent["data"]);
         Assert.Equal("DOCUMENT_ID_MISSING", sent.At("errors.0.extensions.code")?.GetValue<string>());
         Assert.Equal(2, (await PostAsync(gateway, new { documentId = PersistedDocumentStore.IdOf(Practitioners) })).At("data.practitioners.nodes")!.AsArray().Count);
+        // Having run by its id (its document now kept as validated), its text sent as text is still refused, alike.
+        Assert.Equal(sent.ToJsonString(), (await gateway.QueryAsync(Practitioners)).ToJsonString());
     }
 
     [Fact]

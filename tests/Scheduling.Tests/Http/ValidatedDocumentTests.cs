@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using GraphQL;
@@ -95,6 +96,75 @@ public sealed class ValidatedDocumentTests
 
         Assert.True(cases.Count >= 12, $"only {cases.Count} cases");
         Assert.Empty(failures);
+    }
+
+    /// <summary>
+    /// What the cases above do not reach: another operation of a kept text selected by name, the node ids a variable
+    /// names, and FHIR searches priced by a list under @include/@skip, each refused alike cold and once kept.
+    /// </summary>
+    [Fact]
+    public async Task A_selected_operations_refusal_and_one_under_include_or_skip_are_the_same_when_the_document_is_already_validated()
+    {
+        await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["GraphQL:RateLimitPerSecond"] = "0",
+            ["GraphQL:MaxFhirSearches"] = "15",
+            ["GraphQL:MaxRequestBytes"] = "1048576",
+        });
+        var validated = gateway.Services.GetRequiredService<ValidatedDocuments>();
+        var few = new[] { "a", "b" };
+        var thousand = Enumerable.Range(0, 1000).Select(i => $"schedule-{i}").ToArray();
+        var manyNodes = Enumerable.Range(0, 101).Select(i => $"Practitioner/p{i}").ToArray();
+        const string TwoOperations = """
+            query Small { __typename }
+            query Nodes($ids: [ID!]!) { nodes(ids: $ids) { id } }
+            """;
+        const string Directed = """
+            query($ids: [ID!], $on: Boolean!) {
+              a: slots(where: { scheduleIds: $ids }, first: 1) @include(if: $on) { totalCount }
+              b: slots(where: { scheduleIds: $ids }, first: 1) @skip(if: $on) { totalCount }
+              ...F
+            }
+            fragment F on Query { c: slots(where: { scheduleIds: $ids }, first: 1) @include(if: $on) { totalCount } }
+            """;
+        var cases = new (string Name, string Query, string? Operation, object Good, string? GoodOperation, object Bad)[]
+        {
+            ("another operation of the text, selected by name", TwoOperations, "Nodes", new { ids = few }, "Small", new { ids = manyNodes }),
+            ("too many node ids by a variable", TwoOperations + " ", "Nodes", new { ids = few }, "Nodes", new { ids = manyNodes }),
+            ("FHIR searches priced by a list under @include/@skip", Directed, null, new { ids = few, on = false }, null, new { ids = thousand, on = true }),
+        };
+        var failures = new List<string>();
+        foreach (var (name, query, operation, good, goodOperation, bad) in cases)
+        {
+            var cold = await SendOperationAsync(gateway, query, operation, bad);
+            var warmUp = await SendOperationAsync(gateway, query, goodOperation, good);
+            Assert.True(validated.Contains(query, goodOperation), $"{name}: not kept after {warmUp}");
+            if (operation != goodOperation)
+            {
+                await SendOperationAsync(gateway, query, operation, good);
+            }
+
+            Assert.True(validated.Contains(query, operation), $"{name}: the selected operation's document not kept");
+            var warm = await SendOperationAsync(gateway, query, operation, bad);
+            if (cold != warm)
+            {
+                failures.Add($"{name}:\n  cold {cold}\n  warm {warm}");
+            }
+
+            if (!cold.Contains("\"errors\"", StringComparison.Ordinal))
+            {
+                failures.Add($"{name}: the bad request was not refused even cold: {cold}");
+            }
+        }
+
+        Assert.Empty(failures);
+    }
+
+    private static async Task<string> SendOperationAsync(GatewayServer gateway, string query, string? operationName, object variables)
+    {
+        using var response = await gateway.Client.PostAsJsonAsync(new Uri("/graphql", UriKind.Relative), new { query, operationName, variables });
+        var body = await response.Content.ReadAsStringAsync();
+        return $"{(int)response.StatusCode} {body[..Math.Min(400, body.Length)]}";
     }
 
     [Fact]
