@@ -16,7 +16,7 @@ namespace Scheduling.Tests.Planning;
 /// </summary>
 public sealed class KeptPlanTests
 {
-    private const string WithPatient = """{ slot(id: "s") { appointments { nodes { id patient { id } } } } }""";
+    private const string WithPractitioners = """{ slot(id: "s") { appointments { nodes { id practitioners { id } } } } }""";
 
     [Fact]
     public async Task A_fields_plan_is_kept_with_its_document_and_another_selection_gets_its_own()
@@ -27,14 +27,14 @@ public sealed class KeptPlanTests
         var schema = gateway.Services.GetRequiredService<ISchema>();
         schema.Initialize();
 
-        var document = GraphQLParser.Parser.Parse(WithPatient);
+        var document = GraphQLParser.Parser.Parse(WithPractitioners);
         var first = planner.Optimistic(AppointmentsOf(schema, document), "Appointment");
-        Assert.Contains("Appointment:patient", first.Signature, StringComparison.Ordinal);
+        Assert.Contains("Appointment:practitioner", first.Signature, StringComparison.Ordinal);
         Assert.Same(first, planner.Optimistic(AppointmentsOf(schema, document), "Appointment")); // another slot, or request, of the same document
 
-        var other = planner.Optimistic(AppointmentsOf(schema, GraphQLParser.Parser.Parse(WithPatient.Replace("patient", "practitioners", StringComparison.Ordinal))), "Appointment");
-        Assert.DoesNotContain("Appointment:patient", other.Signature, StringComparison.Ordinal);
-        Assert.Contains("Appointment:practitioner", other.Signature, StringComparison.Ordinal);
+        var other = planner.Optimistic(AppointmentsOf(schema, GraphQLParser.Parser.Parse(WithPractitioners.Replace("practitioners", "slots", StringComparison.Ordinal))), "Appointment");
+        Assert.DoesNotContain("Appointment:practitioner", other.Signature, StringComparison.Ordinal);
+        Assert.Contains("Appointment:slot", other.Signature, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -50,17 +50,17 @@ public sealed class KeptPlanTests
                 recorder.Register(s);
             });
         const string query = """
-            query($p: Boolean!) { practitioner(id: "alice-smith") { schedules { nodes { id
-              slots { nodes { id appointments { nodes { id patient @include(if: $p) { id } } } } } } } } }
+            query($p: Boolean!) { schedule(id: "alice-smith-schedule") { id
+              slots { nodes { id appointments { nodes { id practitioners @include(if: $p) { id } } } } } } }
             """;
 
-        foreach (var withPatient in new[] { true, false, true, false })
+        foreach (var withPractitioners in new[] { true, false, true, false })
         {
             recorder.Clear();
-            var response = await gateway.QueryAsync(query, new { p = withPatient });
+            var response = await gateway.QueryAsync(query, new { p = withPractitioners });
             Assert.True(response["errors"] is null, response["errors"]?.ToJsonString());
             var includes = recorder.Searches.SelectMany(s => FhirInclude.Of(s.Query)).Select(i => i.ToString()).ToList();
-            Assert.Equal(withPatient, includes.Any(i => i.Contains("Appointment:patient", StringComparison.Ordinal)));
+            Assert.True(withPractitioners == includes.Any(i => i.Contains("Appointment:practitioner", StringComparison.Ordinal)), string.Join(" | ", recorder.Searches.Select(s => s.ToString())));
         }
     }
 
