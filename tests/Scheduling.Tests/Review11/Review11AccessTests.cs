@@ -50,8 +50,8 @@ public sealed class Review11AccessTests
         var desk = TestTokens.Scheduler();
         object Vars(bool with) => new { s = practice.A.Schedule.Id, ps = practice.PatientSchedule.Id, g = practice.GroupAppointment, with };
 
-        // Cold: the patient first, on a fresh document node (a copy of the text with a different comment).
-        var cold = await gateway.QueryAsync("# cold\n" + Document, Vars(true), patient);
+        // Cold: the patient first, on a fresh document node (a copy of the text with a comment after it, so error locations stay).
+        var cold = await gateway.QueryAsync(Document + "\n# cold", Vars(true), patient);
         var failures = new List<string>();
         foreach (var (who, token, with) in new[] { ("desk", desk, true), ("patient", patient, true), ("desk", desk, false), ("patient", patient, true), ("patient", patient, false), ("desk", desk, true), ("patient", patient, true) })
         {
