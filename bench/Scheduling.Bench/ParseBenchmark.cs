@@ -57,6 +57,30 @@ internal static class ParseBenchmark
                     $"| {name} | {entries} | {json.Length / 1024} | {parser} | {micros:F0} | {bytes / 1024:F0} |"));
             }
         }
+        // One shape review 11 found quadratic in the reader (a list noted once per null, walked whole per note): a
+        // primitive array of nulls its `_x` companion fills. The reader must not be slower than Firely on it.
+        var filled = FilledNulls(10_000);
+        var (firelyMicros, _) = Measure(() => Firely(filled), Math.Min(iterations, 20));
+        var (ourMicros, ourBytes) = Measure(() => FhirJsonReader.TryRead(filled), Math.Min(iterations, 20));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| Patient, 10,000 null `given` filled by `_given` | 1 | {filled.Length / 1024} | Firely / ours | {firelyMicros:F0} / {ourMicros:F0} | - / {ourBytes / 1024:F0} |"));
+        if (ourMicros > firelyMicros)
+        {
+            Console.WriteLine("SLOWER THAN FIRELY: the reader on nulls filled by a companion.");
+            Environment.ExitCode = 1;
+        }
+    }
+
+    private static byte[] FilledNulls(int n)
+    {
+        var text = new StringBuilder("{\"resourceType\":\"Patient\",\"name\":[{\"given\":[");
+        text.Insert(text.Length, "null,", n).Append("\"a\"],\"_given\":[");
+        for (var i = 0; i < n; i++)
+        {
+            text.Append("{\"id\":\"x\"},");
+        }
+
+        return Encoding.UTF8.GetBytes(text.Append("null]}]}").ToString());
     }
 
     private static Resource? Firely(byte[] json) => FhirJsonReader.ByFirely(json);

@@ -1,14 +1,13 @@
-using Scheduling.Tests.Fhir.Reading;
 
-namespace Scheduling.Tests.Review11;
+namespace Scheduling.Tests.Fhir.Reading;
 
 /// <summary>
-/// Review11: hand-made JSON aimed at what the reader's generated changes (JsonMutations) do not make: values Firely
+/// Found by review 11: hand-made JSON aimed at what the reader's generated changes (JsonMutations) do not make: values Firely
 /// reads by their meaning (base64, instants, codes), companion arrays of another length, element ids, trailing text,
 /// contained and nested resources, number edges. Each must come out of the reader as out of Firely (same resource, or
 /// same exception), and the reader must not read what Firely reads with an issue.
 /// </summary>
-public sealed class Review11ReaderTests
+public sealed class ReaderEdgeCaseTests
 {
     private const string P = "{\"resourceType\":\"Patient\",\"id\":\"p\",";
 
@@ -151,15 +150,24 @@ public sealed class Review11ReaderTests
     }
 
     /// <summary>
-    /// A primitive array whose nulls its companion fills (valid FHIR, as Firely writes extensions on list items): the
-    /// reader adds the list to its null-check once per null and then walks the whole list once per entry
-    /// (PocoReading.ReadList / NoNullsLeft), quadratic in the array's length where Firely is linear. Not a timing
-    /// target: the bound is 20 times what Firely takes on the same bytes, plus two seconds.
+    /// A primitive array of 40,000 nulls that its `_given` companion fills (valid FHIR; Firely reads it without an issue):
+    /// the reader reads it itself, equal to Firely. Review 11 found the reader quadratic on this shape (14.6 s against
+    /// Firely's 0.18 s: a list noted once per null, then walked whole once per note); the time is the bench's to show
+    /// (`-- parse`, its "nulls filled by _given" row), this test pins the result.
     /// </summary>
     [Fact]
-    public void A_long_primitive_array_with_nulls_filled_by_its_companion_is_read_in_linear_time()
+    public void A_long_primitive_array_with_nulls_filled_by_its_companion_is_read_by_the_reader_as_Firely_reads_it()
     {
-        const int n = 40_000;
+        var bytes = FilledNulls(40_000);
+        Assert.Equal(40_001, ((Hl7.Fhir.Model.Patient)Scheduling.Schema.Fhir.Reading.FhirJsonReader.ByFirely(bytes)).Name[0].GivenElement.Count);
+        var result = ReaderComparison.Compare(System.Text.Encoding.UTF8.GetString(bytes));
+        Assert.True(result.Failure is null, result.Failure);
+        Assert.True(result.ReadByUs, "left to Firely");
+    }
+
+    /// <summary>A Patient whose one name has <paramref name="n"/> null given names, each filled by an id in <c>_given</c>, then "a".</summary>
+    internal static byte[] FilledNulls(int n)
+    {
         var text = new System.Text.StringBuilder(P + "\"name\":[{\"given\":[");
         for (var i = 0; i < n; i++)
         {
@@ -173,16 +181,7 @@ public sealed class Review11ReaderTests
         }
 
         text.Append("null]}]}");
-        var bytes = System.Text.Encoding.UTF8.GetBytes(text.ToString());
-        var firely = System.Diagnostics.Stopwatch.StartNew();
-        var byFirely = Scheduling.Schema.Fhir.Reading.FhirJsonReader.ByFirely(bytes);
-        firely.Stop();
-        var ours = System.Diagnostics.Stopwatch.StartNew();
-        var byUs = Scheduling.Schema.Fhir.Reading.FhirJsonReader.TryRead(bytes);
-        ours.Stop();
-        Assert.Equal(n + 1, ((Hl7.Fhir.Model.Patient)byFirely).Name[0].GivenElement.Count);
-        Assert.NotNull(byUs);
-        Assert.True(ours.Elapsed < (firely.Elapsed * 20) + TimeSpan.FromSeconds(2), $"the reader took {ours.Elapsed.TotalMilliseconds:F0} ms, Firely {firely.Elapsed.TotalMilliseconds:F0} ms, on {bytes.Length / 1024} KB");
+        return System.Text.Encoding.UTF8.GetBytes(text.ToString());
     }
 
     private static readonly string[] OddStrings =

@@ -5,16 +5,16 @@ using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;
 using Scheduling.Tests.Security;
 
-namespace Scheduling.Tests.Review11;
+namespace Scheduling.Tests.Security;
 
 /// <summary>
-/// Review11: plans kept per document node and decisions memoized without a lock, attacked across callers and requests:
+/// Found by review 11: plans kept per document node and decisions memoized without a lock, attacked across callers and requests:
 /// the same document text (week view, many paths, under aliases, with @include on a variable), sent in turn by the
 /// front desk, the patient, the desk again, then the patient with the opposite variable, with the planner on.
 /// Nothing of the other patient may come back to the patient, and the patient's answer must not depend on who sent
 /// the document before.
 /// </summary>
-public sealed class Review11AccessTests
+public sealed class CrossCallerDocumentTests
 {
     private const string Document = """
         query($s: ID!, $ps: ID!, $g: ID!, $with: Boolean!) {
