@@ -50,6 +50,13 @@ public static class FhirJsonReader
     public static Resource? Deserialize(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        if (json.Length > Array.MaxLength / 3)
+        {
+            // Its UTF-8 may not fit one array (GetMaxByteCount would throw outside FhirJson.Parse's catch): Firely's.
+            Interlocked.Increment(ref _handedToFirely);
+            return FhirJson.Engine.DeserializeFromJson(json);
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(json.Length));
         try
         {
