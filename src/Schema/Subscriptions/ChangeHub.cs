@@ -28,9 +28,8 @@ public sealed partial class ChangeHub : IDisposable
     private readonly IDisposable _busSubscription;
     private readonly SeenVersions _heard = new();
     private readonly SeenVersions _followed = new();
-    private readonly Lock _gate = new();
-    private Action<ResourceEvent>[] _listeners = [];
-    private Action<ResourceEvent>[] _followers = [];
+    private readonly Handlers<ResourceEvent> _listeners;
+    private readonly Handlers<ResourceEvent> _followers;
     private readonly Lock _writeGate = new();
     private readonly List<RecordedChange> _write = []; // the stream's changes of one write heard so far
 
@@ -42,6 +41,8 @@ public sealed partial class ChangeHub : IDisposable
         _instance = instance;
         _time = time;
         _logger = logger;
+        _listeners = new(e => LogHandlerFailed(logger, "listener", e));
+        _followers = new(e => LogHandlerFailed(logger, "follower", e));
         _busSubscription = bus.Subscribe(OnRecorded);
     }
 
@@ -86,12 +87,12 @@ public sealed partial class ChangeHub : IDisposable
     }
 
     /// <summary>Every change from now on, at once; the handler must not block (it runs on the delivering thread).</summary>
-    public IDisposable Listen(Action<ResourceEvent> listener) => Add(ref _listeners, listener);
+    public IDisposable Listen(Action<ResourceEvent> listener) => _listeners.Add(listener);
 
     /// <summary>Every change from now on in the stream's order, with its id; the handler must not block.</summary>
-    public IDisposable Follow(Action<ResourceEvent> follower) => Add(ref _followers, follower);
+    public IDisposable Follow(Action<ResourceEvent> follower) => _followers.Add(follower);
 
-    public int ListenerCount => Volatile.Read(ref _listeners).Length + Volatile.Read(ref _followers).Length;
+    public int ListenerCount => _listeners.Count + _followers.Count;
 
     public void Dispose() => _busSubscription.Dispose();
 
@@ -104,10 +105,7 @@ public sealed partial class ChangeHub : IDisposable
 
         var heard = EventOf(change, null);
         Carried.Keep(heard);
-        foreach (var listener in Volatile.Read(ref _listeners))
-        {
-            listener(heard);
-        }
+        _listeners.Deliver(heard);
 
         return true;
     }
@@ -169,10 +167,7 @@ public sealed partial class ChangeHub : IDisposable
             LogFollowed(_logger, text, after);
         }
 
-        foreach (var follower in Volatile.Read(ref _followers))
-        {
-            follower(followed);
-        }
+        _followers.Deliver(followed);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "stage followed {EventId} after={Milliseconds:F1}")]
@@ -192,28 +187,9 @@ public sealed partial class ChangeHub : IDisposable
             }
         }, id is { } recorded ? DateTimeOffset.FromUnixTimeMilliseconds(recorded.Milliseconds) : _time.GetUtcNow(), id);
 
-    private Remove Add(ref Action<ResourceEvent>[] list, Action<ResourceEvent> handler)
-    {
-        lock (_gate)
-        {
-            list = [.. list, handler];
-        }
-
-        return new Remove(this, handler);
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped an unreadable change of {ResourceType}/{Id}")]
     private static partial void LogUnreadable(ILogger logger, string resourceType, string id, Exception exception);
 
-    private sealed class Remove(ChangeHub hub, Action<ResourceEvent> handler) : IDisposable
-    {
-        public void Dispose()
-        {
-            lock (hub._gate)
-            {
-                hub._listeners = [.. hub._listeners.Where(l => l != handler)];
-                hub._followers = [.. hub._followers.Where(l => l != handler)];
-            }
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Error, Message = "A {Kind} of the change hub failed on a change; the others and its next changes are delivered all the same")]
+    private static partial void LogHandlerFailed(ILogger logger, string kind, Exception exception);
 }

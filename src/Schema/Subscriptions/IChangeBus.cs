@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Scheduling.Schema.Subscriptions;
@@ -21,7 +23,9 @@ public interface IChangeBus
     /// <summary>
     /// Receives every change published by any instance, in the stream's order, each once; the changes of one write
     /// one after another, nothing between them, each with how many of them follow it down to 0 (counting only those
-    /// handed on: a reader that cannot read an entry of the write counts without it).
+    /// handed on: a reader that cannot read an entry of the write counts without it). This holds whatever fails on the
+    /// way: a read of the transport (retried from where the reader stands, in the middle of a write or not), or a
+    /// subscriber, this one or another, throwing on a change (its fault stays with it: <see cref="Handlers{T}"/>).
     /// </summary>
     IDisposable Subscribe(Action<RecordedChange> handler);
 
@@ -29,69 +33,33 @@ public interface IChangeBus
     Task<ChangeHistory> ReadAfterAsync(ChangeEventId after, CancellationToken cancellationToken);
 }
 
-/// <summary>The handlers of a bus on this instance.</summary>
-internal sealed class ChangeHandlers
-{
-    private readonly Lock _gate = new();
-    private Action<RecordedChange>[] _handlers = [];
-
-    public void Deliver(RecordedChange change)
-    {
-        foreach (var handler in Volatile.Read(ref _handlers))
-        {
-            handler(change);
-        }
-    }
-
-    public IDisposable Add(Action<RecordedChange> handler)
-    {
-        lock (_gate)
-        {
-            _handlers = [.. _handlers, handler];
-        }
-
-        return new Unsubscriber(this, handler);
-    }
-
-    private sealed class Unsubscriber(ChangeHandlers handlers, Action<RecordedChange> handler) : IDisposable
-    {
-        public void Dispose()
-        {
-            lock (handlers._gate)
-            {
-                handlers._handlers = [.. handlers._handlers.Where(h => h != handler)];
-            }
-        }
-    }
-}
-
 /// <summary>One instance: changes go straight to the local handlers, and the history is a ring buffer in memory.</summary>
-public sealed class InProcessChangeBus(IOptions<ChangeHistoryOptions> options, TimeProvider time) : IChangeBus
+public sealed partial class InProcessChangeBus(IOptions<ChangeHistoryOptions> options, TimeProvider time, ILogger<InProcessChangeBus>? logger = null) : IChangeBus
 {
-    private readonly ChangeHandlers _handlers = new();
+    private readonly Handlers<RecordedChange> _handlers = new(e => LogHandlerFailed(logger ?? NullLogger<InProcessChangeBus>.Instance, e));
     private readonly Lock _gate = new();
     private readonly ChangeRingBuffer _history = new(options.Value.MaxRetainedEvents, TimeSpan.FromSeconds(options.Value.RetentionSeconds));
 
-    public Task PublishAsync(ResourceChange change)
-    {
-        // Under one lock: ids are handed out, kept and delivered in the same order.
-        lock (_gate)
-        {
-            _handlers.Deliver(_history.Append(change, time.GetUtcNow()));
-        }
-
-        return Task.CompletedTask;
-    }
+    public Task PublishAsync(ResourceChange change) => PublishAllAsync([change]);
 
     public Task PublishAllAsync(IReadOnlyList<ResourceChange> changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
+
+        // Under one lock: ids are handed out, kept and delivered in the same order; the whole write is kept before
+        // any of it is handed on.
         lock (_gate)
         {
             var now = time.GetUtcNow();
+            var write = new RecordedChange[changes.Count];
             for (var i = 0; i < changes.Count; i++)
             {
-                _handlers.Deliver(_history.Append(changes[i], now) with { FollowedBy = changes.Count - 1 - i });
+                write[i] = _history.Append(changes[i], now) with { FollowedBy = changes.Count - 1 - i };
+            }
+
+            foreach (var change in write)
+            {
+                _handlers.Deliver(change);
             }
         }
 
@@ -107,4 +75,7 @@ public sealed class InProcessChangeBus(IOptions<ChangeHistoryOptions> options, T
             return Task.FromResult(_history.ReadAfter(after, time.GetUtcNow()));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A subscriber of the change bus failed on a change; the others and its next changes are delivered all the same")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception exception);
 }

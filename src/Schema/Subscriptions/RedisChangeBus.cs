@@ -26,7 +26,7 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
     private const int MirrorCapacity = 10_000;
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
-    private readonly ChangeHandlers _handlers = new();
+    private readonly Handlers<RecordedChange> _handlers;
     private readonly ConnectionMultiplexer _redis;
     private readonly RedisKey _stream;
     private readonly RedisChannel _channel;
@@ -39,11 +39,19 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
     private readonly Task _reader;
     private readonly ChangeRingBuffer _mirror;
     private readonly Dictionary<ChangeEventId, SharedRead> _reading = [];
+    private readonly int _page;
+    private readonly StreamPageRead _readPage;
     private ChangeEventId? _position;
     private ChangeEventId? _gapThrough;
     private DateTimeOffset _trimmedAt;
 
     public RedisChangeBus(RedisConnection connection, IOptions<RedisOptions> options, IOptions<ChangeHistoryOptions> history, TimeProvider time, ILogger<RedisChangeBus> logger)
+        : this(connection, options, history, time, logger, Page, ReadPageAsync)
+    {
+    }
+
+    /// <summary>With the reader's page size and its one way of reading a page of the stream (tests put faults there).</summary>
+    internal RedisChangeBus(RedisConnection connection, IOptions<RedisOptions> options, IOptions<ChangeHistoryOptions> history, TimeProvider time, ILogger<RedisChangeBus> logger, int page, StreamPageRead readPage)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
@@ -51,6 +59,9 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
         _history = history.Value;
         _time = time;
         _logger = logger;
+        _handlers = new(e => LogHandlerFailed(logger, e));
+        _page = page;
+        _readPage = readPage;
         _stream = options.Value.Stream;
         _channel = RedisChannel.Literal(options.Value.Channel);
         _redis = connection.Multiplexer;
@@ -158,132 +169,6 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
         }
     }
 
-    /// <summary>The one reader of this instance: from where it stands to the stream's end, in order, then waits.</summary>
-    private async Task ReadAsync()
-    {
-        var failing = false;
-        while (!_stop.IsCancellationRequested)
-        {
-            try
-            {
-                await CatchUpAsync();
-                failing = false;
-            }
-            catch (Exception e) when (!_stop.IsCancellationRequested)
-            {
-                // Whatever the failure (Redis down, a command timed out under load, a listener's fault), the reader
-                // carries on from where it stands: this instance's subscribers get the changes late, never lose them.
-                if (!failing)
-                {
-                    LogReadFailed(_logger, e);
-                }
-
-                failing = true;
-            }
-
-            try
-            {
-                await _wake.WaitAsync(failing ? TimeSpan.FromMilliseconds(500) : Poll, _stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
-
-    private async Task CatchUpAsync()
-    {
-        var db = _redis.GetDatabase();
-        if (_position is null)
-        {
-            // Start at the stream's end: what came before is history, not news.
-            var last = await db.StreamRangeAsync(_stream, count: 1, messageOrder: Order.Descending);
-            lock (_gate)
-            {
-                _position = last.Length > 0 ? ParseId(last[0].Id) : new ChangeEventId(0, 0);
-                _mirror.StartAt(_position!.Value);
-            }
-        }
-
-        var write = new List<RecordedChange>(); // the readable changes of the write being read
-        while (true)
-        {
-            var page = await db.StreamRangeAsync(_stream, _position!.Value.Next.ToString(), "+", Page);
-            foreach (var entry in page)
-            {
-                if (Parse(entry) is { } change)
-                {
-                    // Kept before it is handed on: a resuming client either finds it in the mirror or hears it live.
-                    lock (_gate)
-                    {
-                        _mirror.Keep(change, _time.GetUtcNow());
-                    }
-
-                    write.Add(change);
-                }
-
-                lock (_gate)
-                {
-                    _position = ParseId(entry.Id) ?? _position;
-                }
-
-                if (RestOf(entry) == 0)
-                {
-                    DeliverWrite(write);
-                }
-            }
-
-            if (page.Length < Page)
-            {
-                break;
-            }
-        }
-
-        // A write is added in one MULTI/EXEC, so the stream's end never falls inside one: what is left lost its last
-        // entry (trimmed away), and is handed on as it is.
-        DeliverWrite(write);
-
-        var now = _time.GetUtcNow();
-        if (now - _trimmedAt > TimeSpan.FromSeconds(Math.Min(60, _history.RetentionSeconds)))
-        {
-            _trimmedAt = now;
-            await db.StreamTrimByMinIdAsync(_stream, new ChangeEventId((now - Retention).ToUnixTimeMilliseconds(), 0).ToString(), useApproximateMaxLength: true);
-        }
-    }
-
-    /// <summary>
-    /// The readable changes of one write, handed on together, each with how many of them follow it: an entry of the
-    /// write that could not be read (dropped) does not leave the others waiting for it.
-    /// </summary>
-    private void DeliverWrite(List<RecordedChange> write)
-    {
-        for (var i = 0; i < write.Count; i++)
-        {
-            _handlers.Deliver(write[i] with { FollowedBy = write.Count - 1 - i });
-        }
-
-        write.Clear();
-    }
-
-    /// <summary>How many entries of its write follow this one (0 when it says none, or nothing readable).</summary>
-    private static int RestOf(StreamEntry entry) => entry[Rest] is { IsNull: false } rest && rest.TryParse(out int following) ? Math.Max(0, following) : 0;
-
-    private RecordedChange? Parse(StreamEntry entry)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<ResourceChange>(entry[Field].ToString()) is { } change
-                ? new RecordedChange(ParseId(entry.Id), change, RestOf(entry))
-                : null;
-        }
-        catch (JsonException e)
-        {
-            LogUnreadable(_logger, entry.Id.ToString(), e);
-            return null;
-        }
-    }
-
     /// <summary>Redis cannot be asked now: down, or a command timed out (a <see cref="RedisTimeoutException"/> is no <see cref="RedisException"/>).</summary>
     private static bool Unavailable(Exception e) => e is RedisException or RedisTimeoutException;
 
@@ -291,10 +176,4 @@ public sealed partial class RedisChangeBus : IChangeBus, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis is unavailable: change of {ResourceType}/{Id} not sent to other instances nor kept for resuming clients")]
     private static partial void LogPublishFailed(ILogger logger, string resourceType, string id, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the change stream failed; retrying from where it stands until it works")]
-    private static partial void LogReadFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped an unreadable entry {EntryId} of the change stream")]
-    private static partial void LogUnreadable(ILogger logger, string entryId, Exception exception);
 }

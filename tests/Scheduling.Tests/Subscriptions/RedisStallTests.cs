@@ -66,6 +66,48 @@ public sealed class RedisStallTests
         Assert.Equal(RefetchReason.Expired, history.Refetch);
     }
 
+    /// <summary>
+    /// The reader reads two entries at a time; a write of five is published, and just before the read that starts
+    /// inside it (its first two entries read, the reader's position past them) Redis stalls: that read times out for
+    /// real, and is retried until Redis answers. The subscriber receives all five, once, together, counting down.
+    /// </summary>
+    [Fact]
+    public async Task A_read_that_times_out_in_the_middle_of_a_write_loses_none_of_its_changes()
+    {
+        Func<Task> stall = () => Task.CompletedTask;
+        var (midWrite, timedOut) = (false, 0);
+        await using var test = await RedisBusUnderTest.StartAsync("midwrite", page: 2, configuration: ",asyncTimeout=300,syncTimeout=300", reads: read => async (db, stream, from, count) =>
+        {
+            if (midWrite && timedOut == 0)
+            {
+                await stall();
+            }
+
+            try
+            {
+                var page = await read(db, stream, from, count);
+                midWrite = page.Length > 0 && page[^1]["rest"] is { IsNull: false } rest && (int)rest > 0;
+                return page;
+            }
+            catch (RedisTimeoutException)
+            {
+                timedOut++;
+                throw;
+            }
+        });
+        stall = () => PauseAsync(test.Redis, TimeSpan.FromMilliseconds(1000));
+
+        string[] write = ["m1", "m2", "m3", "m4", "m5"];
+        await test.Bus.PublishAllAsync([.. write.Select(Change)]);
+        await UntilAsync(() => test.Followed.Contains("m5"));
+
+        Assert.True(timedOut > 0, "no read timed out in the middle of the write");
+        var heard = test.Heard.Where(c => c.Change.Id.StartsWith('m')).ToList();
+        Assert.Equal(write, heard.Select(c => c.Change.Id));
+        WriteBoundaryTests.AssertWritesHandedOnTogether(heard, [write]);
+        Assert.Equal(write, test.Followed.Where(id => id.StartsWith('m')));
+    }
+
     private static readonly RedisOptions Stalling = new() { Stream = "stall-" + Guid.NewGuid().ToString("N") };
 
     private static RedisConnection Connection(RedisServer redis) =>

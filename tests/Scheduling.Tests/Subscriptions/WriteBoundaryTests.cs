@@ -157,7 +157,7 @@ public sealed class WriteBoundaryTests
     /// A bus's deliveries keep each write's changes together: the readable changes of each of <paramref name="writes"/>
     /// one after another, in order, each with how many follow it down to 0; and no change says more follow than do.
     /// </summary>
-    private static void AssertWritesHandedOnTogether(IReadOnlyList<RecordedChange> delivered, IEnumerable<string[]> writes)
+    internal static void AssertWritesHandedOnTogether(IReadOnlyList<RecordedChange> delivered, IEnumerable<string[]> writes)
     {
         var recorded = delivered.Where(c => c.Id is not null).ToList();
         foreach (var write in writes)
