@@ -20,17 +20,11 @@ public sealed class WriteBoundaryTests
     [Fact]
     public async System.Threading.Tasks.Task On_another_instance_a_transactions_first_event_finds_its_other_resources_carried()
     {
-        await using var redis = await RedisServer.StartAsync();
-        var stream = "writes-" + Guid.NewGuid().ToString("N");
-        using var connectionA = Connection(redis, stream);
-        using var connectionB = Connection(redis, stream);
-        using var busA = Bus(connectionA, stream);
-        using var busB = Bus(connectionB, stream);
+        await using var b = await RedisBusUnderTest.StartAsync("writes");
+        using var connectionA = Connection(b.Redis, b.Stream);
+        using var busA = Bus(connectionA, b.Stream);
         using var hubA = Hub(busA);
-        using var hubB = Hub(busB);
-        var heardB = new ConcurrentQueue<RecordedChange>();
-        using var watch = busB.Subscribe(heardB.Enqueue);
-        await ReadingAsync(busB, heardB);
+        var hubB = b.Hub;
 
         // What B's followers see of the slot when the appointment's event reaches them.
         var slotSeenWithAppointment = new ConcurrentQueue<string?>();
@@ -63,7 +57,7 @@ public sealed class WriteBoundaryTests
         await UntilAsync(() => slotSeenWithAppointment.Count == 20);
         Assert.All(slotSeenWithAppointment, status => Assert.Equal("Free", status));
 
-        var entries = heardB.ToList();
+        var entries = b.Heard.ToList();
         for (var i = 0; i < 20; i++)
         {
             var at = entries.FindIndex(c => c.Change.Id == "cancelled" + i);
@@ -76,30 +70,14 @@ public sealed class WriteBoundaryTests
     [Fact]
     public async System.Threading.Tasks.Task A_write_whose_last_entry_is_unreadable_is_still_followed_on_a_quiet_stream()
     {
-        await using var redis = await RedisServer.StartAsync();
-        var stream = "unreadable-" + Guid.NewGuid().ToString("N");
-        using var connection = Connection(redis, stream);
-        using var bus = Bus(connection, stream);
-        using var hub = Hub(bus);
-        var heard = new ConcurrentQueue<RecordedChange>();
-        using var watch = bus.Subscribe(heard.Enqueue);
-        await ReadingAsync(bus, heard);
-        var followed = new ConcurrentQueue<string>();
-        using var follower = hub.Follow(e => followed.Enqueue(e.Id));
+        await using var test = await RedisBusUnderTest.StartAsync("unreadable");
 
         // A cancellation and its freed slot as one write, the slot's entry unreadable (written by hand, as no gateway
         // writes it); then nothing more: the cancellation must not wait for a later write to be handed on.
-        var transaction = connection.Multiplexer.GetDatabase().CreateTransaction();
-        var added = new[]
-        {
-            transaction.StreamAddAsync(stream, [new StackExchange.Redis.NameValueEntry("change", System.Text.Json.JsonSerializer.Serialize(Cancelled(1))), new StackExchange.Redis.NameValueEntry("rest", 1)]),
-            transaction.StreamAddAsync(stream, [new StackExchange.Redis.NameValueEntry("change", "{not json"), new StackExchange.Redis.NameValueEntry("rest", 0)]),
-        };
-        Assert.True(await transaction.ExecuteAsync());
-        await System.Threading.Tasks.Task.WhenAll(added);
+        await test.WriteByHandAsync("cancelled1", null);
 
-        await UntilAsync(() => followed.Contains("cancelled1")); // the reader polls every second
-        Assert.Equal(0, heard.Single(c => c.Change.Id == "cancelled1").FollowedBy);
+        await UntilAsync(() => test.Followed.Contains("cancelled1")); // the reader polls every second
+        Assert.Equal(0, test.Heard.Single(c => c.Change.Id == "cancelled1").FollowedBy);
     }
 
     /// <summary>The bus's side of the rule <see cref="ChangeHub"/> holds a write back by (<see cref="IChangeBus.Subscribe"/>), in one process.</summary>
@@ -126,31 +104,17 @@ public sealed class WriteBoundaryTests
     [Fact]
     public async System.Threading.Tasks.Task The_Redis_reader_hands_a_writes_readable_changes_on_one_after_another_counting_down_to_its_last()
     {
-        await using var redis = await RedisServer.StartAsync();
-        var stream = "contract-" + Guid.NewGuid().ToString("N");
-        using var connection = Connection(redis, stream);
-        using var bus = Bus(connection, stream);
-        using var hub = Hub(bus);
-        var heard = new ConcurrentQueue<RecordedChange>();
-        using var watch = bus.Subscribe(heard.Enqueue);
-        await ReadingAsync(bus, heard);
-        var followed = new ConcurrentQueue<string>();
-        using var follower = hub.Follow(e => followed.Enqueue(e.Id));
-
+        await using var test = await RedisBusUnderTest.StartAsync("contract");
         string?[][] written = [["a1", null, "a3"], [null, "b2", "b3"], ["c1", "c2", null], [null, null], ["d1"]];
         foreach (var write in written)
         {
-            var transaction = connection.Multiplexer.GetDatabase().CreateTransaction();
-            var added = write.Select((id, i) => transaction.StreamAddAsync(stream,
-                [new StackExchange.Redis.NameValueEntry("change", id is null ? "{not json" : System.Text.Json.JsonSerializer.Serialize(Change(id))), new StackExchange.Redis.NameValueEntry("rest", write.Length - 1 - i)])).ToList();
-            Assert.True(await transaction.ExecuteAsync());
-            await System.Threading.Tasks.Task.WhenAll(added);
+            await test.WriteByHandAsync(write);
         }
 
-        await bus.PublishAllAsync([Change("e1"), Change("e2"), Change("e3")]);
+        await test.Bus.PublishAllAsync([Change("e1"), Change("e2"), Change("e3")]);
         var readable = written.Select(w => w.OfType<string>().ToArray()).Where(w => w.Length > 0).Append(["e1", "e2", "e3"]).ToList();
-        await UntilAsync(() => readable.All(w => w.All(followed.Contains))); // the reader polls every second
-        AssertWritesHandedOnTogether([.. heard], readable);
+        await UntilAsync(() => readable.All(w => w.All(test.Followed.Contains))); // the reader polls every second
+        AssertWritesHandedOnTogether([.. test.Heard], readable);
     }
 
     /// <summary>
