@@ -95,9 +95,9 @@ internal sealed class JsonMutations(int seed)
                 Raw(target, key, Nested(_random.Next(2) == 0 ? 30 : 70));
                 break;
             case 9:
-                if (target["resourceType"] is JsonValue type)
+                if (target["resourceType"] is JsonValue type && type.TryGetValue<string>(out var typeName))
                 {
-                    target["resourceType"] = type.GetValue<string>().ToLowerInvariant();
+                    target["resourceType"] = typeName.ToLowerInvariant(); // (an earlier change may have made it a number)
                 }
 
                 break;
