@@ -9,14 +9,16 @@ using Scheduling.Schema.Fhir.Reading;
 namespace Scheduling.Tests.Fhir.Reading;
 
 /// <summary>
-/// One body through Firely's deserializer and through <see cref="FhirJsonReader"/>: the same resource (Firely's JSON of
-/// it byte for byte, <see cref="ComparerExtensions.IsExactly"/>, and <see cref="PocoTrees"/> node by node) or the same
-/// exception (type and message).
+/// One body through Firely's deserializer and through <see cref="FhirJsonReader"/>: the same resource (<see cref="PocoTrees"/>
+/// node by node, the stored value and its .NET type at every node, and Firely's JSON of it byte for byte) or the same
+/// exception (type and message). Firely reads each body once where it can: a body it reads without any issue
+/// unfiltered is what it makes with the gateway's filter too (the filter only decides which issues throw).
+/// <see cref="ComparerExtensions.IsExactly"/> is not asked: a tree equal node by node is exactly equal.
 /// </summary>
 internal static class ReaderComparison
 {
     /// <summary>Firely's deserializer with the gateway's settings but reporting every issue (no filter).</summary>
-    private static readonly BaseFhirJsonDeserializer Unfiltered = new(
+    private static readonly BaseFhirJsonDeserializer UnfilteredFirely = new(
         Hl7.Fhir.Model.ModelInfo.ModelInspector, FhirJson.JsonDeserializer.Settings with { ExceptionFilter = null });
 
     /// <param name="ReadByUs">Whether the reader made it itself (else Firely did).</param>
@@ -28,7 +30,8 @@ internal static class ReaderComparison
     public static Result Compare(string json)
     {
         var bytes = Encoding.UTF8.GetBytes(json);
-        var firely = Outcome(() =>
+        var (unfiltered, issue) = Unfiltered(bytes);
+        var firely = unfiltered is not null ? (unfiltered, null) : Outcome(() =>
         {
             var reader = new Utf8JsonReader(bytes, SerializationUtil.FhirJsonReaderOptions);
             return FhirJson.JsonDeserializer.DeserializeResource(ref reader);
@@ -39,7 +42,7 @@ internal static class ReaderComparison
             return FhirJsonReader.Deserialize(ref reader);
         });
         var readByUs = FhirJsonReader.TryRead(bytes) is not null;
-        return new(readByUs, firely.Error is not null, FirstIssue(bytes), Failure(firely, ours));
+        return new(readByUs, firely.Error is not null, issue, Failure(firely, ours));
     }
 
     private static string? Failure((Resource? Resource, Exception? Error) firely, (Resource? Resource, Exception? Error) ours)
@@ -52,43 +55,27 @@ internal static class ReaderComparison
         }
 
         var (left, right) = (Text(firely.Resource!), Text(ours.Resource!));
-        if (left != right)
+        if (PocoTrees.Difference(firely.Resource, ours.Resource) is { } difference)
         {
-            return $"JSON differs: Firely {left}\nours {right}";
+            return $"POCO trees differ at {difference}\nFirely {left}\nours {right}";
         }
 
-        if (!Exactly(firely.Resource!, ours.Resource!))
-        {
-            return "IsExactly says they differ";
-        }
-
-        return PocoTrees.Difference(firely.Resource, ours.Resource) is { } difference ? "POCO trees differ at " + difference : null;
+        return left == right ? null : $"JSON differs: Firely {left}\nours {right}";
     }
 
-    private static string? FirstIssue(byte[] bytes)
+    /// <summary>What Firely makes of the body reporting every issue: the resource when it records none, else the first issue.</summary>
+    private static (Resource? Resource, string? Issue) Unfiltered(byte[] bytes)
     {
         try
         {
             var reader = new Utf8JsonReader(bytes, SerializationUtil.FhirJsonReaderOptions);
-            return Unfiltered.TryDeserializeResource(ref reader, out _, out var issues) ? null : issues.First().Message;
+            return UnfilteredFirely.TryDeserializeResource(ref reader, out var resource, out var issues) && resource is not null
+                ? (resource, null)
+                : (null, issues.First().Message);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return e.GetType().Name + " " + e.Message;
-        }
-    }
-
-    private static bool Exactly(Resource left, Resource right)
-    {
-        try
-        {
-            return left.IsExactly(right);
-        }
-        catch (NullReferenceException)
-        {
-            // Firely's comparer does not take a list with a null item (a primitive array's null that no companion
-            // filled); PocoTrees compares those.
-            return true;
+            return (null, e.GetType().Name + " " + e.Message);
         }
     }
 
