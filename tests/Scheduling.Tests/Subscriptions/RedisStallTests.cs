@@ -95,7 +95,7 @@ public sealed class RedisStallTests
                 throw;
             }
         });
-        stall = () => PauseAsync(test.Redis, TimeSpan.FromMilliseconds(1000));
+        stall = () => PauseAsync(test.Redis, TimeSpan.FromMilliseconds(2500)); // longer than the client's timeout check (its heartbeat, every second) takes to see it
 
         string[] write = ["m1", "m2", "m3", "m4", "m5"];
         await test.Bus.PublishAllAsync([.. write.Select(Change)]);
