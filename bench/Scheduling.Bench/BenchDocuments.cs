@@ -3,12 +3,12 @@ namespace Scheduling.Bench;
 /// <summary>The GraphQL documents the subscriber benches share, so that their figures are about the same work.</summary>
 internal static class BenchDocuments
 {
-    /// <summary>One practitioner's appointment changes with nested fields: the slot, the patient and the practitioners.</summary>
+    /// <summary>One practitioner's appointment changes with nested fields: the slots, every patient (a group class has several) and the practitioners.</summary>
     public const string WatchPractitioner = """
         subscription($practitioner: ID!) {
           appointmentChanged(practitionerId: $practitioner) {
             kind appointmentId
-            appointment { slots { status } patient { displayName } practitioners { displayName } }
+            appointment { slots { status } patients { displayName } practitioners { displayName } }
           }
         }
         """;

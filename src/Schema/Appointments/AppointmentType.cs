@@ -1,4 +1,6 @@
 using Scheduling.Schema.DataLoading;
+using GraphQL;
+using GraphQL.DataLoader;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
 using Scheduling.Schema.AppointmentResponses;
@@ -44,14 +46,19 @@ public sealed class AppointmentType : ObjectGraphType<Appointment>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<AppointmentParticipantType>>>>("participants").FhirElement("participant").Description("Who takes part, with their answers.")
             .Resolve(c => c.Source.Participant);
         Field<PatientType>("patient")
-            .Description("The first participant that is a patient.")
+            .Description("The first participant that is a patient, and only the first: a group appointment has more (see patients). Null with a FORBIDDEN error when the caller may not see that patient (a patient in someone else's group).")
             .Resolve(c => c.ById().Load<Patient>(ActorsOf(c.Source, "Patient").FirstOrDefault()));
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<PatientType>>>>("patients")
+            .Description("Every participant that is a patient, in participant order: all of a group appointment's patients, which patient shows only the first of. Those the caller may not see are left out (a patient sees only themselves).")
+            .Resolve(c => LoadActors<Patient>(c, "Patient"));
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<PractitionerType>>>>("practitioners").Description("The participants that are practitioners.")
-            .Resolve(c => c.ById().LoadMany(ActorsOf(c.Source, "Practitioner").Select(FhirReference.From).OfType<FhirReference>())
-                .Then(found => found.OfType<Practitioner>().ToList()));
+            .Resolve(c => LoadActors<Practitioner>(c, "Practitioner"));
         Field<LocationType>("location")
-            .Description("The first participant that is a location.")
+            .Description("The first participant that is a location, and only the first: an appointment may take several (see locations).")
             .Resolve(c => c.ById().Load<Location>(ActorsOf(c.Source, "Location").FirstOrDefault()));
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<LocationType>>>>("locations")
+            .Description("Every participant that is a location, in participant order (location shows only the first).")
+            .Resolve(c => LoadActors<Location>(c, "Location"));
         Field<NonNullGraphType<ConnectionGraphType<AppointmentResponseType, AppointmentResponse>>>("responses")
             .Description("The participants' answers to this appointment request.")
             .PagingArguments()
@@ -64,6 +71,16 @@ public sealed class AppointmentType : ObjectGraphType<Appointment>
             });
         AppointmentSeriesType.AddTo(this);
     }
+
+    /// <summary>
+    /// Every participant of one resource type, in participant order, batched with the level: what
+    /// <c>_include=Appointment:{parameter}</c> brings for the appointment (Navigations' Answers.All), so the planner
+    /// may include it. A reference naming no resource is left out.
+    /// </summary>
+    private static IDataLoaderResult<List<T>> LoadActors<T>(IResolveFieldContext<Appointment> context, string resourceType)
+        where T : Resource =>
+        context.ById().LoadMany(ActorsOf(context.Source, resourceType).Select(FhirReference.From).OfType<FhirReference>())
+            .Then(found => found.OfType<T>().ToList());
 
     private static IEnumerable<ResourceReference> ActorsOf(Appointment appointment, string resourceType) =>
         appointment.Participant

@@ -119,7 +119,8 @@ public sealed class SchedulingAccess(ReferencingResourcesDataLoader referencing,
     /// Which of <paramref name="resources"/> (appointments, patients, answers) the caller may not see. Inside an
     /// appointment that was itself checked on the way out (<paramref name="insideVisibleAppointment"/>), its
     /// answers are seen with it, and a practitioner sees its patients; a patient never sees a co-patient, nor
-    /// a co-patient's answer.
+    /// a co-patient's answer, by whichever field it leaves (<c>participants</c>' actor and <c>patient</c>: null with
+    /// FORBIDDEN; <c>patients</c>: left out of the list), however it was read (by id, or brought by a planned include).
     /// </summary>
     public async Task<IReadOnlySet<Resource>> HiddenAsync(IReadOnlyCollection<Resource> resources, bool insideVisibleAppointment, CancellationToken cancellationToken)
     {

@@ -53,10 +53,12 @@ public static class Navigations
     // Reverse lists answer every resource pointing at their owner (Patient.appointments = Appointment?patient=, which
     // matches any patient participant, as the _revinclude does); a filtered one is never planned (IncludePlanner).
     // Forward: Slot.schedule is one reference (1..1), Appointment.slots loads every slot, practitioners every participant
-    // that is a practitioner (what Appointment:practitioner points at); patient and location answer the FIRST patient
-    // (location) participant, while Appointment:patient (:location) brings every one, a group appointment's co-patients
-    // too, and FHIR has no parameter for "the first": left to the DataLoaders. Keep the order: generated tests
-    // (PlannerSelectionTests) walk the table in it, and a recorded CsCheck seed replays only in the same order.
+    // that is a practitioner (what Appointment:practitioner points at), patients and locations every participant that
+    // is a patient (location): exactly what Appointment:patient (:location) brings. patient and location answer the
+    // FIRST one, while the include brings every one, a group appointment's co-patients too, and FHIR has no parameter
+    // for "the first": left to the DataLoaders. Two fields on one parameter are two entries; the walker reaches a type
+    // one way (IncludePlanner), and a field answering one is never that way. Keep the order (new entries at the end):
+    // generated tests (PlannerSelectionTests) walk the table in it, and a recorded CsCheck seed replays only in it.
     private static readonly Dictionary<(string Type, string Field), Navigation> Table = new()
     {
         [("Practitioner", "schedules")] = new(true, "Schedule", ScheduleSearches.ActorParameter, "Practitioner", Answers.All),
@@ -70,6 +72,8 @@ public static class Navigations
         [("Appointment", "location")] = new(false, "Appointment", "location", "Location", Answers.One),
         [("Patient", "appointments")] = new(true, "Appointment", "patient", "Patient", Answers.All),
         [("Practitioner", "appointments")] = new(true, "Appointment", "practitioner", "Practitioner", Answers.All),
+        [("Appointment", "patients")] = new(false, "Appointment", "patient", "Patient", Answers.All),
+        [("Appointment", "locations")] = new(false, "Appointment", "location", "Location", Answers.All),
     };
 
     /// <summary>Every entry: (GraphQL type, field) and its navigation.</summary>

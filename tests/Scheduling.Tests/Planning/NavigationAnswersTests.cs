@@ -13,8 +13,9 @@ namespace Scheduling.Tests.Planning;
 /// its search parameter points at (a reverse include every resource pointing back), so a navigation may be planned
 /// only when its field answers all of them. Walked over the whole table against the fields' real resolvers (planner
 /// off) on <see cref="PlannerWorld"/>, where every navigation has an owner with two items: a navigation declared
-/// <see cref="Answers.All"/> whose field answers fewer (the first patient of a group appointment) fails here, and the
-/// planner never includes one declared <see cref="Answers.One"/>.
+/// <see cref="Answers.All"/> whose field answers fewer (the first patient of a group appointment) fails here, as does
+/// one declared <see cref="Answers.One"/> whose field answers all (<c>patients</c>: a request the plan would save), and
+/// the planner never includes one declared <see cref="Answers.One"/>.
 /// </summary>
 public sealed class NavigationAnswersTests : IAsyncLifetime
 {
@@ -69,6 +70,13 @@ public sealed class NavigationAnswersTests : IAsyncLifetime
             if (widest < 2 && (navigation.Reverse || !HoldsOneReference(navigation)))
             {
                 problems.Add($"{type}.{field}: no {navigation.OwnerType} in PlannerWorld has two {navigation.ItemType}s through '{navigation.Parameter}'; add one");
+            }
+
+            // The other way round: a field answering every resource its include brings, declared One, costs a request the
+            // plan would save (Appointment.patients beside Appointment.patient). Only decidable with an owner of two items.
+            if (!fewer && !navigation.Includable && widest >= 2)
+            {
+                problems.Add($"{type}.{field}: declared Answers.One, it answers every resource {include} brings (declare it Answers.All: the planner then includes it)");
             }
 
             var plan = IncludePlanner.Plan(navigation.OwnerType, [new SelectedField(type, field, new SelectedField(navigation.ItemType, "id"))], _ => true, _ => true);

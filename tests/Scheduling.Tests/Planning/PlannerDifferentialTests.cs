@@ -22,7 +22,7 @@ public sealed class PlannerDifferentialTests
           slots(first: 1000) {
             totalCount
             edges { cursor node { id start status
-              booked: appointments { nodes { id status patient { id displayName } practitioners { id displayName } slots { id } } }
+              booked: appointments { nodes { id status patient { id displayName } patients { id displayName } practitioners { id displayName } slots { id } locations { name } } }
               again: appointments @skip(if: $skip) { totalCount }
             } }
           }
@@ -41,7 +41,7 @@ public sealed class PlannerDifferentialTests
         query($id: ID!, $skip: Boolean!) {
           schedule(id: $id) {
             slots(first: 50) { nodes { id
-              appointments(where: { status: [BOOKED] }) { nodes { id patient @include(if: $skip) { id } } }
+              appointments(where: { status: [BOOKED] }) { nodes { id patient @include(if: $skip) { id } patients @skip(if: $skip) { id } location { name } } }
               appointments2: appointments @include(if: $skip) { nodes { patient { appointments(first: 2) { totalCount nodes { id } } } } }
             } }
           }

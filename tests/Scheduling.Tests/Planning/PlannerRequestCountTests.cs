@@ -7,21 +7,29 @@ using Xunit.Abstractions;
 namespace Scheduling.Tests.Planning;
 
 /// <summary>
-/// The query planner on Medplum's engine, counted by Medplum's own request log: the issue's screens cost one FHIR
-/// request each with includes (the week view two: its patients by id), the DataLoaders' count without, and answer byte for byte the same; <c>Fhir:Includes=Auto</c>
-/// follows the server's CapabilityStatement, read once; <c>On</c> and <c>Off</c> override it.
+/// The query planner on Medplum's engine, counted by Medplum's own request log, over a practice with group classes
+/// (two patients, two rooms): the issue's screens cost one FHIR request each with includes (the week view selecting
+/// every patient, <c>patients</c>; two when it selects each appointment's first <c>patient</c>, read by id), the
+/// DataLoaders' count without, and answer byte for byte the same; <c>Fhir:Includes=Auto</c> follows the server's
+/// CapabilityStatement, read once; <c>On</c> and <c>Off</c> override it.
 /// </summary>
 [Collection(MedplumCollection.Name)]
 public sealed class PlannerRequestCountTests(MedplumFixture medplum, ITestOutputHelper output)
 {
     private const string WeekView = """
         query($id: ID!) { schedule(id: $id) { id slots(first: 1000) { totalCount nodes { id start status
+          appointments { nodes { id status patients { id displayName } practitioners { id displayName } } } } } } }
+        """;
+
+    /// <summary>The week view as it was asked before <c>patients</c>: each appointment's first patient (Answers.One).</summary>
+    private const string WeekViewFirstPatient = """
+        query($id: ID!) { schedule(id: $id) { id slots(first: 1000) { totalCount nodes { id start status
           appointments { nodes { id status patient { id displayName } practitioners { id displayName } } } } } } }
         """;
 
     private const string Upcoming = """
         query($from: DateTime!) { appointments(where: { date: { gte: $from } }, first: 50) { nodes { id start status
-          slots { id start end } practitioners { id displayName } } } }
+          slots { id start end } practitioners { id displayName } locations { name } } } }
         """;
 
     private const string PatientSearch = """
@@ -32,6 +40,7 @@ public sealed class PlannerRequestCountTests(MedplumFixture medplum, ITestOutput
     private static readonly string[] RealisticOperations =
     [
         WeekView,
+        WeekViewFirstPatient,
         Upcoming,
         PatientSearch,
         """
@@ -40,7 +49,7 @@ public sealed class PlannerRequestCountTests(MedplumFixture medplum, ITestOutput
         """,
         """
         query($id: ID!) { s: schedule(id: $id) { ...W } } fragment W on Schedule { id slots(first: 5) { nodes { id ...A } } }
-        fragment A on Slot { appointments { nodes { id slots { id } practitioners { id } } } }
+        fragment A on Slot { appointments { nodes { id slots { id } practitioners { id } patients { displayName } patient { id } locations { id name } location { name } } } }
         """,
         """
         query($name: String!) { patients(name: $name, first: 3) { nodes { id appointments(first: 2, where: { status: [BOOKED] }) { totalCount nodes { id practitioners { displayName } } } } } }
@@ -50,7 +59,7 @@ public sealed class PlannerRequestCountTests(MedplumFixture medplum, ITestOutput
     private static readonly DateTimeOffset From = new(2031, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public async Task The_week_view_costs_two_FHIR_requests_upcoming_appointments_and_a_patient_search_one_each_and_answer_as_the_DataLoaders_do()
+    public async Task The_week_view_upcoming_appointments_and_a_patient_search_cost_one_FHIR_request_each_and_answer_as_the_DataLoaders_do()
     {
         var family = "Planned" + Guid.NewGuid().ToString("N")[..6];
         var seed = await SeedAsync(40, family);
@@ -58,6 +67,7 @@ public sealed class PlannerRequestCountTests(MedplumFixture medplum, ITestOutput
         var screens = new (string Name, string Query, object Variables, string Token)[]
         {
             ("week view", WeekView, new { id = seed.Schedule.Id }, TestTokens.Scheduler()),
+            ("week view, first patient", WeekViewFirstPatient, new { id = seed.Schedule.Id }, TestTokens.Scheduler()),
             ("upcoming", Upcoming, new { from = From }, TestTokens.Patient(patient)),
             ("patient search", PatientSearch, new { name = family }, TestTokens.Scheduler()),
         };
@@ -78,9 +88,9 @@ public sealed class PlannerRequestCountTests(MedplumFixture medplum, ITestOutput
             }
         }
 
-        // The week view's patients cost a second request: Appointment.patient answers an appointment's first patient,
-        // and _include=Appointment:patient would read every patient of a group appointment (NavigationAnswersTests).
-        var planned = new Dictionary<string, int> { ["week view"] = 2, ["upcoming"] = 1, ["patient search"] = 1 };
+        // The week view selecting each appointment's first patient costs a second request: Appointment.patient answers
+        // one, and _include=Appointment:patient would read every patient of a group class (NavigationAnswersTests).
+        var planned = new Dictionary<string, int> { ["week view"] = 1, ["week view, first patient"] = 2, ["upcoming"] = 1, ["patient search"] = 1 };
         foreach (var (name, _, _, _) in screens)
         {
             Assert.Equal(answers[name + "/Off"], answers[name + "/On"]);
@@ -88,11 +98,19 @@ public sealed class PlannerRequestCountTests(MedplumFixture medplum, ITestOutput
         }
 
         Assert.Equal(5, counts["week view/Off"]);
-        Assert.Equal(3, counts["upcoming/Off"]);
+        Assert.Equal(5, counts["week view, first patient/Off"]);
+        Assert.Equal(4, counts["upcoming/Off"]);
         Assert.Equal(2, counts["patient search/Off"]);
+
+        // Every group class shows both its patients in the week view, and its two rooms in the patient's upcoming list.
+        var week = JsonNode.Parse(answers["week view/On"]).At("data.schedule.slots.nodes")!.AsArray();
+        Assert.Equal(
+            seed.Appointments.Select((_, i) => MedplumPracticeSeed.IsGroupClass(i) ? 2 : 1),
+            week.Select(s => Assert.Single(s!.At("appointments.nodes")!.AsArray())!["patients"]!.AsArray().Count));
         var upcoming = JsonNode.Parse(answers["upcoming/On"]).At("data.appointments.nodes")!.AsArray();
-        Assert.Equal(4, upcoming.Count);
+        Assert.Equal(seed.Appointments.Count(a => MedplumPracticeSeed.Involves(a, seed.Patients[0])), upcoming.Count);
         Assert.All(upcoming, a => Assert.Equal(2, a!["practitioners"]!.AsArray().Count));
+        Assert.Contains(upcoming, a => a!["locations"]!.AsArray().Count == 2);
         Assert.Equal(10, JsonNode.Parse(answers["patient search/On"]).At("data.patients.totalCount")!.GetValue<int>());
     }
 
@@ -158,18 +176,18 @@ public sealed class PlannerRequestCountTests(MedplumFixture medplum, ITestOutput
         static int Metadata(IReadOnlyList<string> requests) => requests.Count(r => r.StartsWith("GET metadata", StringComparison.Ordinal));
 
         Assert.Equal([1, 0], counts["published/Auto"].Select(Metadata));
-        // Planned: one search with includes and the patients by id (Appointment.patient is never included).
-        Assert.Equal([2, 2], counts["published/Auto"].Select(Searches));
+        // Planned: one search with includes, the patients too (Appointment.patients answers what the include brings).
+        Assert.Equal([1, 1], counts["published/Auto"].Select(Searches));
         Assert.Equal([1, 0], counts["none/Auto"].Select(Metadata));
         Assert.Equal([5, 5], counts["none/Auto"].Select(Searches));
         Assert.Equal([0, 0], counts["published/Off"].Select(Metadata));
         Assert.Equal([5, 5], counts["published/Off"].Select(Searches));
         Assert.Equal([0, 0], counts["none/On"].Select(Metadata));
-        Assert.Equal([2, 2], counts["none/On"].Select(Searches));
+        Assert.Equal([1, 1], counts["none/On"].Select(Searches));
     }
 
     private async Task<MedplumPracticeSeed> SeedAsync(int slots, string family) =>
-        await MedplumPracticeSeed.CreateAsync(medplum.Store, slots, family);
+        await MedplumPracticeSeed.CreateAsync(medplum.Store, slots, family, groupClasses: true);
 
     private static string Shorten(string request) => request.Length > 160 ? request[..160] + "…" : request;
 }

@@ -119,16 +119,19 @@ public sealed class PlannerSelectionTests : IAsyncLifetime
     /// <summary>
     /// The bench's week view: a practitioner's schedules, a week of their slots (filtered: no include can say
     /// "only this week"), each slot's appointments and patients. The root's plan brings the schedules; the filtered
-    /// slot list plans its own search, which brings the appointments; the patients are loaded by id (the field answers
-    /// an appointment's first patient, an include would bring all of them): three searches instead of five.
+    /// slot list plans its own search, which brings the appointments and, for <c>patients</c> (every patient, what
+    /// <c>_include=Appointment:patient</c> brings), their patients: two searches instead of five. For <c>patient</c> (an
+    /// appointment's first patient, while the include would bring all of them) the patients are loaded by id: three.
     /// </summary>
-    [Fact]
-    public async Task A_week_view_under_a_practitioner_with_filtered_slots_costs_three_searches_and_answers_the_same()
+    [Theory]
+    [InlineData("patients", 2)]
+    [InlineData("patient", 3)]
+    public async Task A_week_view_under_a_practitioner_with_filtered_slots_costs_two_searches_with_every_patient_and_three_with_the_first(string field, int searches)
     {
-        const string query = """
+        var query = $$"""
             query($from: DateTime!, $to: DateTime!) { practitioner(id: "p0") { displayName schedules { nodes { id
               slots(where: { start: { gte: $from, lt: $to } }, first: 200) { nodes { start end status
-                appointments { nodes { status patient { displayName } } } } } } } } }
+                appointments { nodes { status {{field}} { displayName } } } } } } } } }
             """;
         var variables = new { from = "2031-03-03T00:00:00Z", to = "2031-03-10T00:00:00Z" };
         _onStore.Clear();
@@ -143,11 +146,47 @@ public sealed class PlannerSelectionTests : IAsyncLifetime
         var offSearches = _offStore.Searches.Where(s => s.Query.Get("_tag") is null).ToList();
         var onSearches = _onStore.Searches.Where(s => s.Query.Get("_tag") is null).ToList();
         Assert.True(offSearches.Count == 5, string.Join("\n", offSearches.Select(s => s.Query.ToRelativeUrl())));
-        Assert.True(onSearches.Count == 3, string.Join("\n", onSearches.Select(s => s.Query.ToRelativeUrl())));
+        Assert.True(onSearches.Count == searches, string.Join("\n", onSearches.Select(s => s.Query.ToRelativeUrl())));
         Assert.All(onSearches.Take(2), s => Assert.True(s.HasIncludes, s.Query.ToRelativeUrl()));
-        Assert.Equal("Patient", onSearches[2].Query.ResourceType);
+        Assert.Equal(field == "patients", IncludesPatients(onSearches[1]));
+        Assert.All(onSearches.Skip(2), s => Assert.Equal("Patient", s.Query.ResourceType));
         Assert.Subset(PlannerWorld.Brought(_offStore.Searches), PlannerWorld.Brought(_onStore.Searches));
     }
+
+    /// <summary>
+    /// Group classes below the practice's schedules: <c>patients</c> answers both of a7's patients and <c>locations</c>
+    /// both of a0's rooms, in participant order, from the one planned search (<c>_include:iterate=Appointment:patient</c>
+    /// and <c>:location</c>), the same answer as level by level and nothing read beyond it; <c>patient</c> beside them
+    /// finds its first patient among what the plan brought.
+    /// </summary>
+    [Fact]
+    public async Task Every_patient_and_location_of_a_group_appointment_is_answered_from_the_planned_search()
+    {
+        const string query = """
+            query { schedules(first: 10) { nodes { id slots { nodes { id appointments { nodes { id patients { id displayName } locations { name } patient { displayName } } } } } } } }
+            """;
+        _onStore.Clear();
+        _offStore.Clear();
+        var on = await _on.QueryAsync(query);
+        var off = await _off.QueryAsync(query);
+
+        Assert.True(off["errors"] is null, off.ToJsonString());
+        Assert.Equal(off.ToJsonString(), on.ToJsonString());
+        var appointments = off.At("data.schedules.nodes")!.AsArray().SelectMany(s => s!.At("slots.nodes")!.AsArray()).SelectMany(s => s!.At("appointments.nodes")!.AsArray()).ToList();
+        var group = appointments.First(a => a!["patients"]!.AsArray().Count == 2)!;
+        Assert.Equal(["Cy Pat", "Ed Pat"], group["patients"]!.AsArray().Select(p => p!["displayName"]!.GetValue<string>()));
+        Assert.Equal("Cy Pat", group.At("patient.displayName")!.GetValue<string>());
+        var rooms = appointments.First(a => a!["locations"]!.AsArray().Count == 2)!;
+        Assert.Equal(["Room 0", "Room 1"], rooms["locations"]!.AsArray().Select(l => l!["name"]!.GetValue<string>()));
+
+        var planned = Assert.Single(_onStore.Searches, s => s.Query.Get("_tag") is null);
+        Assert.True(IncludesPatients(planned), planned.Query.ToRelativeUrl());
+        Assert.Contains(FhirInclude.Of(planned.Query), i => i is { Reverse: false, Source: "Appointment", Parameter: "location" });
+        Assert.Subset(PlannerWorld.Brought(_offStore.Searches), PlannerWorld.Brought(_onStore.Searches));
+    }
+
+    private static bool IncludesPatients(RecordedSearch search) =>
+        FhirInclude.Of(search.Query).Any(i => i is { Reverse: false, Source: "Appointment", Parameter: "patient" });
 
     private static readonly (string Type, string FieldType, string Field, bool List)[] Roots =
     [

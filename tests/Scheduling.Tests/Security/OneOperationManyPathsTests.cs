@@ -31,6 +31,7 @@ public sealed class OneOperationManyPathsTests
           fhirId description
           participants { actor { __typename ... on Patient { fhirId name { family } birthDate telecom { value } } } }
           patient { fhirId name { family } }
+          patients { fhirId name { family } birthDate }
           responses(first: 50) { nodes { fhirId comment actor { ... on Patient { fhirId name { family } } } appointment { fhirId participants { actor { ... on Patient { name { family } } } } } } }
           slots { schedule { actors { ... on Patient { fhirId name { family } } } } }
         }

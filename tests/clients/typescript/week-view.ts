@@ -12,8 +12,8 @@ export interface WeekSlot {
   start: string;
   end: string;
   status: SlotStatus;
-  /** Who holds the slot, for a booked or held slot. */
-  patient: string | null;
+  /** Who holds the slot, for a booked or held slot: every patient of the appointments holding it (a group class has several). */
+  patients: string[];
 }
 
 export interface WeekDay {
@@ -56,13 +56,13 @@ export function weekView(data: WeekViewQuery): WeekView | null {
 }
 
 function weekSlot(slot: SlotNode): WeekSlot {
-  const holding = slot.appointments.nodes.find((appointment) => appointment.status !== 'CANCELLED');
+  const holding = slot.appointments.nodes.filter((appointment) => appointment.status !== 'CANCELLED');
   return {
     id: slot.id,
     start: slot.start,
     end: slot.end,
     status: slot.status,
-    patient: holding?.patient?.displayName ?? null,
+    patients: holding.flatMap((appointment) => appointment.patients.map((patient) => patient.displayName ?? patient.id)),
   };
 }
 
