@@ -7,6 +7,7 @@ using Scheduling.Bench;
 // dotnet run -c Release --project bench/Scheduling.Bench -- subscribers-shared [--subscribers N] [--events N] [--latency-ms N] [--sharing on|off] [--redis-timeout-ms N] [--gateway-dll PATH] [--carried-seconds N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- fanout [--members N] [--events N] [--sharing on|off]
 // dotnet run -c Release --project bench/Scheduling.Bench -- queries [--latency-ms N] [--iterations N]
+// dotnet run -c Release --project bench/Scheduling.Bench -- wire [--latency-ms N] [--iterations N]
 // dotnet run -c Release --project bench/Scheduling.Bench -- overhead [--iterations N] [--gateway "no cache"|"warm cache"|"planned, no cache"]
 // dotnet run -c Release --project bench/Scheduling.Bench -- createslots [--days N] [--medplum 1]
 // dotnet run -c Release --project bench/Scheduling.Bench -- availability [--iterations N]
@@ -27,6 +28,9 @@ switch (benchmark)
         break;
     case "queries":
         await QueryBenchmark.RunAsync(Option("--latency-ms", 5), Option("--iterations", 200));
+        break;
+    case "wire":
+        await WireBenchmark.RunAsync(Option("--latency-ms", 5), Option("--iterations", 200));
         break;
     case "overhead":
         await OverheadBenchmark.RunAsync(Option("--iterations", 300), Text("--gateway", null));
@@ -54,7 +58,7 @@ switch (benchmark)
         await CreateSlotsBenchmark.RunAsync(Option("--days", 92), Option("--medplum", 0) == 1);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{benchmark}'. Known: booking, booking-compare, subscribers, fanout, subscribers-medplum, subscribers-shared, queries, overhead, createslots, availability, parse");
+        Console.Error.WriteLine($"Unknown benchmark '{benchmark}'. Known: booking, booking-compare, subscribers, fanout, subscribers-medplum, subscribers-shared, queries, wire, overhead, createslots, availability, parse");
         return 2;
 }
 

@@ -26,7 +26,7 @@ public sealed class FhirQuery
     public IReadOnlyList<KeyValuePair<string, string>> Parameters => _parameters;
 
     public static FhirQuery For<T>()
-        where T : Resource => new(ModelInfo.GetFhirTypeNameForType(typeof(T)) ?? typeof(T).Name);
+        where T : Resource => new(Common.FhirTypeName<T>.Value);
 
     /// <summary>One literal value, escaped.</summary>
     public FhirQuery Where(string name, string literal) => WhereRaw(name, Escape(literal));

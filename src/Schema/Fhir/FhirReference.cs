@@ -14,7 +14,7 @@ public readonly partial record struct FhirReference(string ResourceType, string 
 
     /// <summary>The reference to a resource of type <typeparamref name="T"/>; resources from a store always have an id.</summary>
     public static FhirReference For<T>(string? id)
-        where T : Resource => new(ModelInfo.GetFhirTypeNameForType(typeof(T))!, id ?? string.Empty);
+        where T : Resource => new(Common.FhirTypeName<T>.Value, id ?? string.Empty);
 
     /// <summary>Parses <c>Type/id</c>, <c>Type/id/_history/v</c> or an absolute URL ending in them.</summary>
     public static bool TryParse(string? reference, out FhirReference result)

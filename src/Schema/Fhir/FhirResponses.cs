@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Text.Json;
 using Hl7.Fhir.Model;
@@ -15,9 +14,10 @@ namespace Scheduling.Schema.Fhir;
 /// Firely's client read a body three times over before parsing it: into a byte array, then twice into a string (one
 /// for its record of the response, one to parse, after a regex probe of the whole text), and its parser then wrote the
 /// string back into UTF-8. Here a 200 answer of FHIR JSON in UTF-8 (the answer to nearly every GET) goes from the
-/// buffered body, copied once into a pooled array, straight into <see cref="Reading.FhirJsonReader"/> (the POCOs of
+/// response's stream, read once into a pooled array, straight into <see cref="Reading.FhirJsonReader"/> (the POCOs of
 /// the same <see cref="FhirJson.JsonDeserializer"/>, which it hands every body it does not read as Firely does) with
-/// the same reader options: the bytes are the ones Firely's parser would have read, so the resource is the same.
+/// the same reader options: the bytes are the ones Firely's parser would have read, so the resource is the same. The
+/// request is sent for its headers only and the body read straight into that array (<see cref="ResponseBytes"/>).
 /// </para>
 /// <para>
 /// Every other answer (another status, content type or charset, a body that is empty, not UTF-8, not what Firely's
@@ -62,40 +62,34 @@ internal sealed class FhirResponses(HttpClient http, Uri baseUri, FhirClientSett
         // What Firely's client asks for (ResourceFormat.Json, no FHIR version in the header).
         request.Headers.TryAddWithoutValidation("Accept", ContentType.JSON_CONTENT_HEADER);
         request.Headers.TryAddWithoutValidation("Accept-Charset", "utf-8");
-        using var response = await http.SendAsync(request, cancellationToken);
-        if (TryParse(response) is { } resource && (expecting != Expecting.NextPage || resource is Bundle))
+        // Headers only: the body is read here, once, into a pooled array (HttpClient's default buffered it into a
+        // stream of its own first, which this then copied again).
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.OK && IsUtf8FhirJson(response.Content.Headers.ContentType))
         {
-            return resource;
+            using var body = await ResponseBytes.ReadAsync(response, http.Timeout, cancellationToken);
+            if (TryParse(body.Span) is { } resource && (expecting != Expecting.NextPage || resource is Bundle))
+            {
+                return resource;
+            }
+
+            // Firely reads the answer as it came: the same status and headers, the same bytes.
+            body.HandBack(response);
         }
 
         return await AsFirelyAnswersAsync(response, url, expecting, cancellationToken);
     }
 
-    /// <summary>The resource of a 200 answer of FHIR JSON in UTF-8 that parses, or null for anything else.</summary>
-    private static Resource? TryParse(HttpResponseMessage response)
+    /// <summary>The resource of a body of FHIR JSON in UTF-8 that parses as Firely would, or null for anything else.</summary>
+    private static Resource? TryParse(ReadOnlySpan<byte> body)
     {
-        if (response.StatusCode != HttpStatusCode.OK || !IsUtf8FhirJson(response.Content.Headers.ContentType))
+        if (body.IsEmpty || !System.Text.Unicode.Utf8.IsValid(body) || !FirelyProbesAsJson(body))
         {
             return null;
         }
 
-        using var stream = response.Content.ReadAsStream();
-        if (!stream.CanSeek || stream.Length is 0 or > int.MaxValue)
-        {
-            return null;
-        }
-
-        var length = (int)stream.Length;
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            stream.ReadExactly(buffer, 0, length);
-            var body = buffer.AsSpan(0, length);
-            if (!System.Text.Unicode.Utf8.IsValid(body) || !FirelyProbesAsJson(body))
-            {
-                return null;
-            }
-
             var reader = new Utf8JsonReader(body, SerializationUtil.FhirJsonReaderOptions);
             return Reading.FhirJsonReader.Deserialize(ref reader);
         }
@@ -103,11 +97,6 @@ internal sealed class FhirResponses(HttpClient http, Uri baseUri, FhirClientSett
         {
             // Firely's client, handed the same answer, throws its own exception for it.
             return null;
-        }
-        finally
-        {
-            buffer.AsSpan(0, length).Clear();
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

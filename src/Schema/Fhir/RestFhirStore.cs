@@ -20,8 +20,9 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
     /// <summary>Stops a server that ignores <c>_offset</c> and never links a next page from looping us forever.</summary>
     private const int MaxPages = 1000;
 
-    private readonly FhirClient _client;
+    private readonly FhirClientSettings _clientSettings;
     private readonly FhirResponses _reads;
+    private FhirClient? _writer;
     private readonly HttpClient _http;
     private readonly Uri _baseUri;
     private readonly int _pageSize;
@@ -40,15 +41,14 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
         _http = settings.UpstreamIdentity == UpstreamIdentity.Caller
             ? new HttpClient(new CallerTokenHandler(credentials, handlerFactory.CreateHandler(HttpClientName)), disposeHandler: true)
             : httpClientFactory.CreateClient(HttpClientName);
-        var clientSettings = new FhirClientSettings
+        _clientSettings = new FhirClientSettings
         {
             PreferredFormat = ResourceFormat.Json,
             VerifyFhirVersion = false,
             ReturnPreference = ReturnPreference.Representation,
             SerializationEngine = FhirJson.Engine,
         };
-        _client = new FhirClient(_baseUri, _http, clientSettings);
-        _reads = new FhirResponses(_http, _baseUri, clientSettings);
+        _reads = new FhirResponses(_http, _baseUri, _clientSettings);
     }
 
     public Task<FhirSearchPage> SearchAsync(FhirQuery query, CancellationToken cancellationToken)
@@ -135,7 +135,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
 
     public Task<T> CreateAsync<T>(T resource, CancellationToken cancellationToken)
         where T : Resource =>
-        Call(async () => (await _client.CreateAsync(resource, cancellationToken))!);
+        Call(async () => (await Writer.CreateAsync(resource, cancellationToken))!);
 
     public Task<T> UpdateAsync<T>(T resource, string? ifMatchVersionId, CancellationToken cancellationToken)
         where T : Resource
@@ -151,7 +151,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
                 copy.Meta.VersionId = ifMatchVersionId;
             }
 
-            return (await _client.UpdateAsync(copy, versionAware: ifMatchVersionId is not null, cancellationToken))!;
+            return (await Writer.UpdateAsync(copy, versionAware: ifMatchVersionId is not null, cancellationToken))!;
         }));
     }
 
@@ -181,7 +181,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
             var result = string.IsNullOrWhiteSpace(body) ? null : FhirJson.Parse(body) as T;
             if (result is null && FhirReference.TryParse(response.Headers.Location?.ToString(), out var location))
             {
-                result = await _client.ReadAsync<T>(new Uri(_baseUri, location.ToString()), ct: cancellationToken);
+                result = await Writer.ReadAsync<T>(new Uri(_baseUri, location.ToString()), ct: cancellationToken);
             }
 
             return (result ?? throw new FhirRequestRejectedException("The conditional create returned no resource."), response.StatusCode == HttpStatusCode.Created);
@@ -250,7 +250,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
                     });
             }
 
-            var response = await _client.TransactionAsync(bundle, cancellationToken) ??
+            var response = await Writer.TransactionAsync(bundle, cancellationToken) ??
                 throw new FhirRequestRejectedException("The transaction returned no Bundle.");
             var results = new List<Resource>(writes.Count);
             for (var i = 0; i < writes.Count; i++)
@@ -269,7 +269,7 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
                 }
 
                 results.Add(entry?.Resource ??
-                    (FhirReference.TryParse(entry?.Response?.Location, out var location) ? await _client.ReadAsync<Resource>(new Uri(_baseUri, location.ToString()), ct: cancellationToken) : null) ??
+                    (FhirReference.TryParse(entry?.Response?.Location, out var location) ? await Writer.ReadAsync<Resource>(new Uri(_baseUri, location.ToString()), ct: cancellationToken) : null) ??
                     throw new FhirRequestRejectedException($"Transaction entry {i} returned no resource."));
             }
 
@@ -295,7 +295,31 @@ public sealed class RestFhirStore : IFhirStore, IDisposable
 
     public void Dispose()
     {
-        _client.Dispose();
+        _writer?.Dispose();
+    }
+
+    /// <summary>
+    /// Firely's client, for writes: made on the first one (the store lives for one operation, and most operations
+    /// only read, which <see cref="FhirResponses"/> does without it).
+    /// </summary>
+    private FhirClient Writer
+    {
+        get
+        {
+            if (Volatile.Read(ref _writer) is { } writer)
+            {
+                return writer;
+            }
+
+            var made = new FhirClient(_baseUri, _http, _clientSettings);
+            if (Interlocked.CompareExchange(ref _writer, made, null) is { } first)
+            {
+                made.Dispose();
+                return first;
+            }
+
+            return made;
+        }
     }
 
     private static HttpStatusCode ParseStatus(string status) =>
