@@ -47,6 +47,18 @@ public sealed class MedplumServer : IAsyncDisposable
         return [.. stats.GetProperty("log").EnumerateArray().Select(e => e.GetString()!)];
     }
 
+    /// <summary>
+    /// The FHIR requests served since the last reset, each with how many other FHIR requests were in flight (arrived,
+    /// not yet answered) when it arrived: requests a client sends at once overlap, one after another they do not.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Request, int InFlight)>> ArrivalsAsync()
+    {
+        var stats = await Control.GetFromJsonAsync<JsonElement>("stats");
+        var log = stats.GetProperty("log").EnumerateArray().Select(e => e.GetString()!).ToList();
+        var overlaps = stats.GetProperty("overlaps").EnumerateArray().Select(e => e.GetInt32()).ToList();
+        return [.. log.Zip(overlaps)];
+    }
+
     /// <summary>The Authorization header of each FHIR request since the last reset, and how many tokens were issued.</summary>
     public async Task<(IReadOnlyList<string> Authorization, int TokensIssued)> AuthAsync()
     {

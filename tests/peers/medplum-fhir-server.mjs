@@ -5,7 +5,9 @@
 //
 // Prints one JSON line {"port":N,"base":"http://127.0.0.1:N/fhir/R4/"} when listening.
 // FHIR lives under /fhir/R4/. Test-only control routes live under /__control/:
-//   GET  /__control/stats  -> {"requests":N,"log":["GET Slot?schedule=...", ...]}
+//   GET  /__control/stats  -> {"requests":N,"log":["GET Slot?schedule=...", ...],"overlaps":[0, 1, ...]}
+//                             overlaps[i]: how many other FHIR requests were in flight (arrived, not yet answered)
+//                             when log[i] arrived: two requests a client sent at once overlap, one after another not
 //   POST /__control/reset  -> clears the counters (not the data)
 //   POST /__control/fault?status=503 -> every FHIR request answers that status until cleared
 //   POST /__control/fault?status=503&match=Patient -> only requests whose URL starts with "Patient"
@@ -73,6 +75,8 @@ const base = '/fhir/R4/';
 
 let requests = 0;
 let log = [];
+let overlaps = [];
+let inFlight = 0;
 let faultStatus = 0;
 let faultMatch = '';
 let faultTimes = Infinity;
@@ -119,10 +123,11 @@ async function readBody(req) {
 
 function control(req, res, url) {
   const path = url.pathname.substring('/__control/'.length);
-  if (path === 'stats') return send(res, 200, { requests, log, auth, tokensIssued });
+  if (path === 'stats') return send(res, 200, { requests, log, overlaps, auth, tokensIssued });
   if (path === 'reset') {
     requests = 0;
     log = [];
+    overlaps = [];
     auth = [];
     tokensIssued = 0;
     return send(res, 200, { requests });
@@ -169,6 +174,9 @@ const server = http.createServer(async (req, res) => {
   const relative = req.url.substring(Math.min(req.url.length, base.length));
   requests++;
   log.push(`${req.method} ${decodeURIComponent(relative)}`);
+  overlaps.push(inFlight);
+  inFlight++;
+  res.once('close', () => inFlight--);
   auth.push(req.headers.authorization ?? '');
 
   // The body first: a request that arrived whole is carried out even if its client goes away during the latency,

@@ -1,5 +1,6 @@
 using Scheduling.Schema.DataLoading;
 using GraphQL;
+using GraphQL.Builders;
 using GraphQL.Types;
 using Hl7.Fhir.Model;
 using Scheduling.Schema.Common;
@@ -20,11 +21,9 @@ public static class AppointmentQueries
             .ResolveAsync(async c => await RootList.SearchAsync<Appointment>(c, c.Access().Narrow(AppointmentFilters.ToQuery(c))));
     }
 
-    /// <summary>A nested appointment list: what points at <paramref name="target"/> through <paramref name="parameter"/>.</summary>
-    public static object ForReference(GraphQL.IResolveFieldContext context, string parameter, FhirReference target)
-    {
-        var (offset, first) = Paging.Read(context);
-        return context.LoadReferencing<Appointment>(context.Access().Narrow(AppointmentFilters.ToQuery(context)), parameter, target)
-            .Then(list => Paging.Slice(list, offset, first));
-    }
+    /// <summary>Resolves a nested appointment list: the appointments whose <paramref name="parameter"/> points at the
+    /// field's owner, with its where/order arguments, narrowed to what the caller may see before the search.</summary>
+    public static FieldBuilder<TOwner, object> ResolveAppointmentsOf<TOwner>(this FieldBuilder<TOwner, object> field, string parameter)
+        where TOwner : Resource =>
+        field.AppointmentListArguments().ResolveReverseList<TOwner, Appointment>(parameter, c => c.Access().Narrow(AppointmentFilters.ToQuery(c)));
 }

@@ -37,12 +37,18 @@ public static class ResolveContextExtensions
     /// (<see cref="QueryPlanner.Lookup"/>). Mutations and subscriptions load it unplanned.
     /// </summary>
     public static IDataLoaderResult<IReadOnlyList<T>> LoadReferencing<T>(this IResolveFieldContext context, FhirQuery filter, string parameter, FhirReference target)
+        where T : Resource =>
+        context.LoadReferencing<T>(new ReverseLookup(filter, parameter, target));
+
+    /// <inheritdoc cref="LoadReferencing{T}(IResolveFieldContext, FhirQuery, string, FhirReference)"/>
+    public static IDataLoaderResult<IReadOnlyList<T>> LoadReferencing<T>(this IResolveFieldContext context, ReverseLookup key)
         where T : Resource
     {
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(key);
         var lookup = context.Operation.Operation == OperationType.Query && context.Planner() is { } planner
-            ? planner.Lookup(context, FhirTypeName<T>.Value, filter, parameter, target)
-            : new ReverseLookup(filter, parameter, target);
+            ? planner.Lookup(context, FhirTypeName<T>.Value, key.Filter, key.Parameter, key.Target)
+            : key;
         return context.Referencing().Load<T>(lookup);
     }
 

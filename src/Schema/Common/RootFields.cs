@@ -27,10 +27,14 @@ public static class RootFields
             {
                 var id = c.GetArgument<string>("id");
                 var type = FhirTypeName<TResource>.Value;
-                if (FhirReference.IsValidId(id) && c.Planner() is { } planner &&
-                    await planner.SearchAsync(c, type, ResourceSearches.ByIds(type, [id]), matchesAreLoads: true) is { } planned)
+                if (FhirReference.IsValidId(id) && c.Planner() is { } planner)
                 {
-                    return planned.Resources.OfType<TResource>().FirstOrDefault();
+                    // Its lists of what points at it depend only on the id: asked now, with the read below.
+                    planner.PrefetchChildLists(c, type, id, plannedRoot: true);
+                    if (await planner.SearchAsync(c, type, ResourceSearches.ByIds(type, [id]), matchesAreLoads: true) is { } planned)
+                    {
+                        return planned.Resources.OfType<TResource>().FirstOrDefault();
+                    }
                 }
 
                 return await c.ById().Load<TResource>(id).GetResultAsync(c.CancellationToken);

@@ -28,6 +28,12 @@ public abstract class BatchDataLoader<TKey, TValue>
         _pending = new Dictionary<TKey, TaskCompletionSource<TValue>>(comparer);
     }
 
+    /// <summary>
+    /// Whether loads are batched and each key's value kept for the request (<c>DataLoading:Batching</c>): only then
+    /// does a later load of a key find what an earlier one started.
+    /// </summary>
+    public bool CachesPerRequest => _batching;
+
     /// <summary>The value for a key; <see cref="MissingValue"/> when the source has none.</summary>
     public IDataLoaderResult<TValue> Load(TKey key)
     {

@@ -26,8 +26,7 @@ public sealed class HealthcareServiceType : ObjectGraphType<HealthcareService>
             .Resolve(c => c.ById().LoadMany(c.Source.Location.Select(FhirReference.From).OfType<FhirReference>())
                 .Then(found => found.OfType<Location>().ToList()));
         Field<NonNullGraphType<ConnectionGraphType<ScheduleType, Schedule>>>("schedules").Description("The service's schedules.")
-            .ScheduleListArguments()
-            .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<HealthcareService>(c.Source.Id)));
+            .ResolveActorSchedules();
     }
 }
 

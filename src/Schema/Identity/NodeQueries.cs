@@ -98,8 +98,19 @@ public static class NodeQueries
         GlobalId.DeliveryType when GlobalId.TryDecodeDelivery(id.Id, out var delivery) =>
             new DeferredResult<object?>(async _ => await Webhooks(context).FindDeliveryOrNullAsync(delivery.WebhookId, delivery.Cursor, context.CancellationToken)),
         WebhookRegistry.TypeName => new DeferredResult<object?>(async _ => await Webhooks(context).FindOrNullAsync(id.Id, context.CancellationToken)),
-        _ => context.ById().Load(id).Then<Resource?, object?>(r => r),
+        _ => LoadResource(context, id),
     };
+
+    /// <summary>A FHIR resource, its lists of what points at it asked with it (<see cref="Planning.QueryPlanner.PrefetchChildLists"/>).</summary>
+    private static IDataLoaderResult<object?> LoadResource(IResolveFieldContext context, FhirReference id)
+    {
+        if (context.FieldDefinition.Name == "node")
+        {
+            context.Planner()?.PrefetchChildLists(context, id.ResourceType, id.Id, plannedRoot: false);
+        }
+
+        return context.ById().Load(id).Then<Resource?, object?>(r => r);
+    }
 
     private static WebhookRegistry Webhooks(IResolveFieldContext context) => context.RequestServices!.GetRequiredService<WebhookRegistry>();
 }

@@ -20,8 +20,7 @@ public sealed class LocationType : ObjectGraphType<Location>
         Field<AddressType>("address").Description("Where it is.").Resolve(c => c.Source.Address);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Description("How to reach the location.").Resolve(c => c.Source.Telecom);
         Field<NonNullGraphType<ConnectionGraphType<ScheduleType, Schedule>>>("schedules").Description("The location's schedules (rooms, equipment).")
-            .ScheduleListArguments()
-            .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<Location>(c.Source.Id)));
+            .ResolveActorSchedules();
     }
 }
 

@@ -36,7 +36,6 @@ public sealed class PatientType : ObjectGraphType<Patient>
         Field<AdministrativeGenderType>("gender").Description("Gender for administration.").Resolve(c => c.Source.Gender);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Description("How to reach the patient.").Resolve(c => c.Source.Telecom);
         Field<NonNullGraphType<ConnectionGraphType<AppointmentType, Appointment>>>("appointments").Description("The patient's appointments.")
-            .AppointmentListArguments()
-            .Resolve(c => AppointmentQueries.ForReference(c, "patient", FhirReference.For<Patient>(c.Source.Id)));
+            .ResolveAppointmentsOf("patient");
     }
 }

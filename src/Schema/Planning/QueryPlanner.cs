@@ -90,6 +90,29 @@ public sealed class QueryPlanner(
     }
 
     /// <summary>
+    /// Starts, with the read of the by-id root field being resolved (<paramref name="rootType"/> <paramref name="id"/>),
+    /// the lookups of its nested lists of what points at it (<see cref="ChildListPrefetch"/>), keyed as their
+    /// resolvers will ask. <paramref name="plannedRoot"/>: the root is read through <see cref="SearchAsync"/>, whose
+    /// planned search brings the lists its plan covers (those are left to it). Only for callers who see everything (a
+    /// patient's or practitioner's lists are narrowed, and no search for another's records may go out because of a
+    /// prefetch), in queries, with the planner on (<c>Fhir:Includes</c> not Off) and the DataLoaders batching (their
+    /// per-request cache is where the field finds the answer).
+    /// </summary>
+    public void PrefetchChildLists(IResolveFieldContext context, string rootType, string id, bool plannedRoot)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (fhir.Value.Includes == FhirIncludes.Off || !access.SeesEverything || !referencing.CachesPerRequest ||
+            context.Operation.Operation != GraphQLParser.AST.OperationType.Query || !FhirReference.IsValidId(id) ||
+            context.Schema.AllTypes[rootType] is not GraphQL.Types.IObjectGraphType ownerType)
+        {
+            return;
+        }
+
+        var covered = plannedRoot ? Optimistic(context, rootType).Plan.Steps.Select(s => s.Navigation).ToHashSet() : [];
+        ChildListPrefetch.Start(context, ownerType, id, covered, this, referencing);
+    }
+
+    /// <summary>
     /// The lookup a nested list of <paramref name="itemType"/> (what points at <paramref name="target"/> through
     /// <paramref name="parameter"/>, under <paramref name="filter"/>) loads through the DataLoader, planned when the
     /// selection below it has something to include: a list the root's plan could not cover (filtered by its

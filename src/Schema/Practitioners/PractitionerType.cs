@@ -19,10 +19,8 @@ public sealed class PractitionerType : ObjectGraphType<Practitioner>
         Field<StringGraphType>("displayName").Description("e.g. Dr. Alice Smith").Resolve(c => HumanNameType.Display(c.Source.Name));
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ContactPointType>>>>("telecom").Description("How to reach the practitioner.").Resolve(c => c.Source.Telecom);
         Field<NonNullGraphType<ConnectionGraphType<ScheduleType, Schedule>>>("schedules").Description("The practitioner's schedules.")
-            .ScheduleListArguments()
-            .Resolve(c => ScheduleType.ForActor(c, FhirReference.For<Practitioner>(c.Source.Id)));
+            .ResolveActorSchedules();
         Field<NonNullGraphType<ConnectionGraphType<AppointmentType, Appointment>>>("appointments").Description("Appointments the practitioner takes part in.")
-            .AppointmentListArguments()
-            .Resolve(c => AppointmentQueries.ForReference(c, "practitioner", FhirReference.For<Practitioner>(c.Source.Id)));
+            .ResolveAppointmentsOf("practitioner");
     }
 }

@@ -17,6 +17,11 @@ public static class ScheduleFilters
             .Argument<BooleanGraphType>("active", a => a.Description = "Only active (true) or inactive (false) schedules.")
             .PagingArguments();
 
+    /// <summary>Resolves an actor's schedules (<c>Schedule?actor=Practitioner/1</c>), batched, as a connection.</summary>
+    public static FieldBuilder<TActor, object> ResolveActorSchedules<TActor>(this FieldBuilder<TActor, object> field)
+        where TActor : Resource =>
+        field.ScheduleListArguments().ResolveReverseList<TActor, Schedule>(ScheduleSearches.ActorParameter, ToQuery);
+
     public static FhirQuery ToQuery(IResolveFieldContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -34,19 +34,6 @@ public sealed class ScheduleType : ObjectGraphType<Schedule>
             .Resolve(c => AvailabilityRule.FromSchedule(c.Source));
         Field<NonNullGraphType<ConnectionGraphType<SlotType, Slot>>>("slots").NotFhirElement().Description("The schedule's slots.")
             .SlotListArguments()
-            .Resolve(c =>
-            {
-                var (offset, first) = Paging.Read(c);
-                return c.LoadReferencing<Slot>(SlotFilters.ToQuery(c), SlotSearches.ScheduleParameter, FhirReference.For<Schedule>(c.Source.Id))
-                    .Then(list => Paging.Slice(list, offset, first));
-            });
-    }
-
-    /// <summary>Schedules of an actor (<c>Schedule?actor=Practitioner/1</c>), batched, as a connection.</summary>
-    public static object ForActor(IResolveFieldContext context, FhirReference actor)
-    {
-        var (offset, first) = Paging.Read(context);
-        return context.LoadReferencing<Schedule>(ScheduleFilters.ToQuery(context), ScheduleSearches.ActorParameter, actor)
-            .Then(list => Paging.Slice(list, offset, first));
+            .ResolveReverseList<Schedule, Slot>(SlotSearches.ScheduleParameter, SlotFilters.ToQuery);
     }
 }

@@ -71,7 +71,6 @@ public sealed class SlotType : ObjectGraphType<Slot>
         Field<StringGraphType>("comment").Description("A note about the slot, e.g. why it is blocked.").Resolve(c => c.Source.Comment);
         Field<NonNullGraphType<ConnectionGraphType<AppointmentType, Appointment>>>("appointments")
             .Description("Appointments on this slot.")
-            .AppointmentListArguments()
-            .Resolve(c => AppointmentQueries.ForReference(c, "slot", FhirReference.For<Slot>(c.Source.Id)));
+            .ResolveAppointmentsOf(AppointmentSearches.SlotParameter);
     }
 }

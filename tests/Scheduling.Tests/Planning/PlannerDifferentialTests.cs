@@ -8,7 +8,8 @@ namespace Scheduling.Tests.Planning;
 /// <summary>
 /// The query planner changes how many FHIR requests an answer costs, never the answer: realistic operations
 /// (aliases, named and inline fragments, @skip/@include, paged and filtered nested lists where the planner must
-/// step back) answer byte for byte the same with <c>Fhir:Includes=On</c> and <c>Off</c>, over one embedded store.
+/// step back, by-id roots whose filtered lists are prefetched with the root's read) answer byte for byte the same
+/// with <c>Fhir:Includes=On</c> and <c>Off</c>, over one embedded store.
 /// </summary>
 public sealed class PlannerDifferentialTests
 {
@@ -45,6 +46,18 @@ public sealed class PlannerDifferentialTests
               appointments2: appointments @include(if: $skip) { nodes { patient { appointments(first: 2) { totalCount nodes { id } } } } }
             } }
           }
+        }
+        """,
+        """
+        query($id: ID!, $skip: Boolean!) {
+          s: schedule(id: $id) { id ...lists }
+          n: node(id: $id) { id ... on Schedule {
+            free: slots(where: { status: [FREE] }, first: 2) { totalCount nodes { id appointments(where: { status: [BOOKED] }) { totalCount nodes { id practitioners { id } } } } }
+            ...lists } }
+        }
+        fragment lists on Schedule {
+          busy: slots(where: { status: [BUSY] }, order: [{ start: DESC }], first: 3) @skip(if: $skip) { totalCount nodes { id start appointments(first: 2) { nodes { id patient { id } } } } }
+          slots(first: 2) { nodes { id } }
         }
         """,
     ];
