@@ -9,18 +9,18 @@ namespace Scheduling.Schema.Subscriptions;
 internal sealed class Handlers<T>(Action<Exception> fault)
 {
     private readonly Lock _gate = new();
-    private Action<T>[] _handlers = [];
+    private Entry[] _handlers = [];
 
     public int Count => Volatile.Read(ref _handlers).Length;
 
     /// <summary>Hands <paramref name="item"/> to every handler; never throws.</summary>
     public void Deliver(T item)
     {
-        foreach (var handler in Volatile.Read(ref _handlers))
+        foreach (var entry in Volatile.Read(ref _handlers))
         {
             try
             {
-                handler(item);
+                entry.Handler(item);
             }
             catch (Exception e)
             {
@@ -29,23 +29,27 @@ internal sealed class Handlers<T>(Action<Exception> fault)
         }
     }
 
+    /// <summary>Adds <paramref name="handler"/>; disposing the answer removes this subscription only (the same delegate added twice is two).</summary>
     public IDisposable Add(Action<T> handler)
     {
+        var entry = new Entry(this, handler);
         lock (_gate)
         {
-            _handlers = [.. _handlers, handler];
+            _handlers = [.. _handlers, entry];
         }
 
-        return new Unsubscriber(this, handler);
+        return entry;
     }
 
-    private sealed class Unsubscriber(Handlers<T> handlers, Action<T> handler) : IDisposable
+    private sealed class Entry(Handlers<T> handlers, Action<T> handler) : IDisposable
     {
+        public Action<T> Handler => handler;
+
         public void Dispose()
         {
             lock (handlers._gate)
             {
-                handlers._handlers = [.. handlers._handlers.Where(h => h != handler)];
+                handlers._handlers = [.. handlers._handlers.Where(e => !ReferenceEquals(e, this))];
             }
         }
     }

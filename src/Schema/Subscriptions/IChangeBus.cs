@@ -39,6 +39,8 @@ public sealed partial class InProcessChangeBus(IOptions<ChangeHistoryOptions> op
     private readonly Handlers<RecordedChange> _handlers = new(e => LogHandlerFailed(logger ?? NullLogger<InProcessChangeBus>.Instance, e));
     private readonly Lock _gate = new();
     private readonly ChangeRingBuffer _history = new(options.Value.MaxRetainedEvents, TimeSpan.FromSeconds(options.Value.RetentionSeconds));
+    private readonly Queue<RecordedChange> _undelivered = new();
+    private bool _delivering;
 
     public Task PublishAsync(ResourceChange change) => PublishAllAsync([change]);
 
@@ -47,19 +49,33 @@ public sealed partial class InProcessChangeBus(IOptions<ChangeHistoryOptions> op
         ArgumentNullException.ThrowIfNull(changes);
 
         // Under one lock: ids are handed out, kept and delivered in the same order; the whole write is kept before
-        // any of it is handed on.
+        // any of it is handed on. A handler that publishes while handling (the lock lets its thread back in) only
+        // queues its write: the delivery under way hands it on after the changes before it, so every handler sees
+        // the stream in id order.
         lock (_gate)
         {
             var now = time.GetUtcNow();
-            var write = new RecordedChange[changes.Count];
             for (var i = 0; i < changes.Count; i++)
             {
-                write[i] = _history.Append(changes[i], now) with { FollowedBy = changes.Count - 1 - i };
+                _undelivered.Enqueue(_history.Append(changes[i], now) with { FollowedBy = changes.Count - 1 - i });
             }
 
-            foreach (var change in write)
+            if (_delivering)
             {
-                _handlers.Deliver(change);
+                return Task.CompletedTask;
+            }
+
+            _delivering = true;
+            try
+            {
+                while (_undelivered.TryDequeue(out var change))
+                {
+                    _handlers.Deliver(change);
+                }
+            }
+            finally
+            {
+                _delivering = false;
             }
         }
 
