@@ -4,16 +4,15 @@ using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Schema.Identity;
 using Scheduling.Testing;
-using Scheduling.Tests.Planning;
 
-namespace Scheduling.Tests.Review12;
+namespace Scheduling.Tests.Planning;
 
 /// <summary>
 /// Review 12 probes of Appointment.patients: patient pa0 is in group appointment a7 with pa2 (PlannerWorld). Through
 /// every path that reaches a7 (by id, node, nodes, the patient's own list, a slot's, a schedule's, aliases, fragments,
 /// interface fragments) pa0 receives nothing of pa2, planner on and off, and both answer the same.
 /// </summary>
-public sealed class GroupPatientLeakProbes : IAsyncLifetime
+public sealed class GroupPatientLeakTests : IAsyncLifetime
 {
     private InMemoryFhirStore _store = null!;
     private GatewayServer _planned = null!;

@@ -4,16 +4,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Scheduling.Schema.Fhir;
 using Scheduling.Schema.Fhir.InMemory;
 using Scheduling.Testing;
-using Scheduling.Tests.Planning;
 
-namespace Scheduling.Tests.Review12;
+namespace Scheduling.Tests.Planning;
 
 /// <summary>
 /// Review 12 probes of the by-id root's reverse-list prefetch (ChildListPrefetch): duplicate searches for keys built
 /// from defaults, enums, @include, nested includes and aliases; nothing sent for a skipped field or a mutation; a
 /// failing prefetch degrades its field only; callers who do not see everything send nothing of another patient.
 /// </summary>
-public sealed class PrefetchProbes : IAsyncLifetime
+public sealed class PrefetchAttackTests : IAsyncLifetime
 {
     private InMemoryFhirStore _store = null!;
     private FailingStore _on = null!;

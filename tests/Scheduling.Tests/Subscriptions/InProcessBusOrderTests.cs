@@ -2,10 +2,10 @@ using Microsoft.Extensions.Options;
 using Scheduling.Schema.Subscriptions;
 using static Scheduling.Tests.Subscriptions.RedisBusSteps;
 
-namespace Scheduling.Tests.Review12;
+namespace Scheduling.Tests.Subscriptions;
 
 /// <summary>Review 12 probes of the in-process change bus's delivery (Handlers&lt;T&gt;): reentrancy and unsubscription.</summary>
-public sealed class ChangeBusProbes
+public sealed class InProcessBusOrderTests
 {
     private static InProcessChangeBus NewBus() => new(Options.Create(new ChangeHistoryOptions()), TimeProvider.System);
 
