@@ -32,15 +32,10 @@ public static class ResolveContextExtensions
     }
 
     /// <summary>
-    /// A nested list: what points at <paramref name="target"/> through <paramref name="parameter"/> under
-    /// <paramref name="filter"/>, batched, and in a query planned with the includes its selection needs
-    /// (<see cref="QueryPlanner.Lookup"/>). Mutations and subscriptions load it unplanned.
+    /// A nested list: what points at the key's target through its parameter under its filter, batched, and in a query
+    /// planned with the includes its selection needs (<see cref="QueryPlanner.Lookup"/>). Mutations and subscriptions
+    /// load it unplanned. The key is built by <c>ReverseList</c>, the one place a reverse-list field builds it.
     /// </summary>
-    public static IDataLoaderResult<IReadOnlyList<T>> LoadReferencing<T>(this IResolveFieldContext context, FhirQuery filter, string parameter, FhirReference target)
-        where T : Resource =>
-        context.LoadReferencing<T>(new ReverseLookup(filter, parameter, target));
-
-    /// <inheritdoc cref="LoadReferencing{T}(IResolveFieldContext, FhirQuery, string, FhirReference)"/>
     public static IDataLoaderResult<IReadOnlyList<T>> LoadReferencing<T>(this IResolveFieldContext context, ReverseLookup key)
         where T : Resource
     {
